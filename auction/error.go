@@ -1,0 +1,78 @@
+package auction
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. They are the public vocabulary of API.md; the web layer maps
+// each one to an HTTP status in a single table.
+const (
+	ENotFound        = "not_found"
+	EInvalidRequest  = "invalid_request"
+	EInvalidField    = "invalid_field"
+	EUnauthenticated = "unauthenticated"
+	EForbidden       = "forbidden"
+	EInternal        = "internal"
+	EUnavailable     = "service_unavailable"
+	ERateLimited     = "rate_limited"
+
+	EEmailTaken         = "email_taken"
+	EWeakPassword       = "weak_password"
+	EInvalidCredentials = "invalid_credentials"
+
+	ECaseExists                 = "case_exists"
+	EStartPriceTooLow           = "start_price_too_low"
+	EPriceCutTooLarge           = "price_cut_too_large"
+	ERoundNotAllowed            = "round_not_allowed"
+	EDepositOutOfRange          = "deposit_out_of_range"
+	EBiddingPeriodTooShort      = "bidding_period_too_short"
+	EAnnouncementPeriodTooShort = "announcement_period_too_short"
+	EInvalidState               = "invalid_state"
+
+	EStaffCannotBid      = "staff_cannot_bid"
+	EBidderRestricted    = "bidder_restricted"
+	EBidderBarred        = "bidder_barred"
+	EAlreadyRegistered   = "already_registered"
+	ERegistrationClosed  = "registration_closed"
+	EIdempotencyRequired = "idempotency_key_required"
+	EIdempotencyReused   = "idempotency_key_reused"
+	ENotQualified        = "not_qualified"
+	EAlreadyLeading      = "already_leading"
+	EAuctionNotOpen      = "auction_not_open"
+	EBidTooLow           = "bid_too_low"
+	EBidNotOnIncrement   = "bid_not_on_increment"
+
+	EDepositNotPending = "deposit_not_pending"
+	EAuctionNotSold    = "auction_not_sold"
+	EOverpayment       = "overpayment"
+)
+
+// Error is Gavel's one domain error: a stable code for programs, a message for
+// people, and, for bid refusals, the auction state the client needs to retry.
+type Error struct {
+	Code    string
+	Message string
+	Auction *State
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Errorf builds a domain error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of a domain error, or EInternal for anything else.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
+
+// FieldError reports a failed validation of one request field.
+func FieldError(field, format string, args ...any) *Error {
+	return &Error{Code: EInvalidField, Message: field + ": " + fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,307 @@
+package postgres
+
+import (
+	"context"
+	"encoding/hex"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"gavel/auction"
+)
+
+const auctionColumns = `a.id, a.lot_id, a.case_id, a.round, a.status, a.rulebook, a.currency, a.start_price, a.increment,
+	a.deposit, a.starts_at, a.ends_at, a.balance_due_days, a.announced_at, a.opened_at, a.closed_at, a.balance_due_at,
+	a.current_price, a.leader_code, a.bid_count, a.seq, a.hammer_price,
+	(SELECT r.bidder_code FROM registrations r WHERE r.id = a.winner_registration_id), a.suspended_reason,
+	a.leader_rank, a.leader_registration_id::text, a.last_hash`
+
+// row is an auction as the store works on it inside a transaction.
+type row struct {
+	auction.Auction
+	lastHash []byte
+}
+
+// scanAuction reads auctionColumns, then any extra columns into extra.
+func scanAuction(r pgx.Row, extra ...any) (*row, error) {
+	a := &row{}
+	dest := append([]any{&a.ID, &a.LotID, &a.CaseID, &a.Round, &a.Status, &a.Rulebook, &a.Currency, &a.StartPrice, &a.Increment,
+		&a.Deposit, &a.StartsAt, &a.EndsAt, &a.BalanceDueDays, &a.AnnouncedAt, &a.OpenedAt, &a.ClosedAt, &a.BalanceDueAt,
+		&a.CurrentPrice, &a.LeaderCode, &a.BidCount, &a.Seq, &a.HammerPrice, &a.WinnerCode, &a.Suspended,
+		&a.LeaderRank, &a.LeaderRegistration, &a.lastHash}, extra...)
+	err := r.Scan(dest...)
+	a.StartsAt, a.EndsAt = a.StartsAt.UTC(), a.EndsAt.UTC()
+	return a, err
+}
+
+func (s *Store) auctions(ctx context.Context, where string, args ...any) ([]auction.Auction, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+auctionColumns+` FROM auctions a WHERE `+where+` ORDER BY a.created_at, a.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.Auction, error) {
+		a, err := scanAuction(r)
+		if err != nil {
+			return auction.Auction{}, err
+		}
+		a.ServerTime = now
+		return a.Auction, nil
+	})
+}
+
+// Auction returns one auction with server_time set.
+func (s *Store) Auction(ctx context.Context, id string) (*auction.Auction, error) {
+	a, err := scanAuction(s.pool.QueryRow(ctx, `SELECT `+auctionColumns+` FROM auctions a WHERE a.id = $1`, id))
+	if err != nil {
+		return nil, translate(err, "auction")
+	}
+	a.ServerTime = s.clock.Now()
+	return &a.Auction, nil
+}
+
+// ScheduleAuction creates a draft round for a lot after checking the rulebook.
+// Returns not_found, invalid_field, round_not_allowed, start_price_too_low,
+// price_cut_too_large, deposit_out_of_range or bidding_period_too_short.
+func (s *Store) ScheduleAuction(ctx context.Context, p auction.ScheduleParams) (*auction.Auction, error) {
+	var id string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var caseID string
+		var appraisal int64
+		// Lock the lot so two clerks cannot schedule overlapping rounds at once.
+		err := tx.QueryRow(ctx, `SELECT case_id, appraisal_value FROM lots WHERE id = $1 FOR UPDATE`, p.LotID).Scan(&caseID, &appraisal)
+		if err != nil {
+			return translate(err, "lot")
+		}
+		rows, err := tx.Query(ctx, `SELECT round, status, start_price FROM auctions WHERE lot_id = $1 ORDER BY created_at, id`, p.LotID)
+		if err != nil {
+			return err
+		}
+		earlier, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.RoundHistory, error) {
+			var h auction.RoundHistory
+			return h, r.Scan(&h.Round, &h.Status, &h.StartPrice)
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.rulebook.ValidateSchedule(p, appraisal, earlier); err != nil {
+			return err
+		}
+		days := 10
+		if p.BalanceDueDays != nil {
+			days = *p.BalanceDueDays
+		}
+		return tx.QueryRow(ctx, `
+			INSERT INTO auctions (lot_id, case_id, round, status, rulebook, start_price, increment, deposit, starts_at, ends_at, balance_due_days, created_at)
+			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			p.LotID, caseID, p.Round, s.rulebook.Name, p.StartPrice, p.Increment, p.Deposit,
+			p.StartsAt.UTC().Truncate(time.Microsecond), p.EndsAt.UTC().Truncate(time.Microsecond), days, s.clock.Now()).Scan(&id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Auction(ctx, id)
+}
+
+// PublishAuction announces a draft auction. Returns not_found, invalid_state or
+// announcement_period_too_short.
+func (s *Store) PublishAuction(ctx context.Context, id string) (*auction.Auction, error) {
+	return s.publish(ctx, id, false)
+}
+
+// PublishAuctionBackdated announces a draft as if it had been published a
+// full notice period ago. Only the demo seed uses it, so that `make run` has
+// auctions bidding at once instead of after a real notice period.
+func (s *Store) PublishAuctionBackdated(ctx context.Context, id string) (*auction.Auction, error) {
+	return s.publish(ctx, id, true)
+}
+
+func (s *Store) publish(ctx context.Context, id string, backdate bool) (*auction.Auction, error) {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		a, category, err := lockAuctionWithCategory(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		rb, err := auction.LookupRulebook(a.Rulebook)
+		if err != nil {
+			return err
+		}
+		if backdate {
+			if a.Status != auction.StatusDraft {
+				return auction.Errorf(auction.EInvalidState, "only a draft auction can be published")
+			}
+			now = a.StartsAt.Add(-rb.Notice(a.Round, category))
+		} else if err := rb.ValidatePublish(&a.Auction, category, now); err != nil {
+			return err
+		}
+		a.Status = auction.StatusAnnounced
+		a.AnnouncedAt = &now
+		if err := appendEvent(ctx, tx, a, auction.EventPublished, now, map[string]any{
+			"starts_at": stamp(a.StartsAt), "ends_at": stamp(a.EndsAt), "start_price": a.StartPrice,
+			"increment": a.Increment, "deposit": a.Deposit, "round": a.Round,
+		}); err != nil {
+			return err
+		}
+		return saveAuction(ctx, tx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Auction(ctx, id)
+}
+
+func lockAuctionWithCategory(ctx context.Context, tx pgx.Tx, id string) (*row, string, error) {
+	var category string
+	a, err := scanAuction(tx.QueryRow(ctx, `SELECT `+auctionColumns+`, l.category FROM auctions a JOIN lots l ON l.id = a.lot_id WHERE a.id = $1 FOR UPDATE OF a`, id), &category)
+	if err != nil {
+		return nil, "", translate(err, "auction")
+	}
+	return a, category, nil
+}
+
+// saveAuction writes back the mutable state of a locked auction.
+func saveAuction(ctx context.Context, tx pgx.Tx, a *row) error {
+	_, err := tx.Exec(ctx, `
+		UPDATE auctions SET status = $2, ends_at = $3, announced_at = $4, opened_at = $5, closed_at = $6, balance_due_at = $7,
+			current_price = $8, leader_registration_id = $9, leader_code = $10, leader_rank = $11, bid_count = $12,
+			seq = $13, last_hash = $14, hammer_price = $15, suspended_reason = $16
+		WHERE id = $1`,
+		a.ID, a.Status, a.EndsAt, a.AnnouncedAt, a.OpenedAt, a.ClosedAt, a.BalanceDueAt,
+		a.CurrentPrice, a.LeaderRegistration, a.LeaderCode, a.LeaderRank, a.BidCount,
+		a.Seq, a.lastHash, a.HammerPrice, a.Suspended)
+	return err
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// appendEvent adds the next event of a locked auction to the record, chained
+// to the previous one, and advances a.Seq and a.lastHash (saved by saveAuction).
+func appendEvent(ctx context.Context, tx pgx.Tx, a *row, typ string, at time.Time, data map[string]any) error {
+	_, err := appendEventOut(ctx, tx, a, typ, at, data)
+	return err
+}
+
+func appendEventOut(ctx context.Context, tx pgx.Tx, a *row, typ string, at time.Time, data map[string]any) (auction.Event, error) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	e := auction.Event{Seq: a.Seq + 1, Type: typ, At: at.UTC(), Data: data, PrevHash: hex.EncodeToString(a.lastHash)}
+	hash := auction.EventHash(a.ID, a.lastHash, e)
+	e.Hash = hex.EncodeToString(hash)
+	if _, err := tx.Exec(ctx, `INSERT INTO auction_events (auction_id, seq, type, at, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		a.ID, e.Seq, typ, e.At, data, a.lastHash, hash); err != nil {
+		return e, err
+	}
+	a.Seq, a.lastHash = e.Seq, hash
+	return e, nil
+}
+
+// Events returns up to limit events with seq > since, and whether more exist.
+func (s *Store) Events(ctx context.Context, auctionID string, since int64, limit int) ([]auction.Event, bool, error) {
+	if _, err := s.Auction(ctx, auctionID); err != nil {
+		return nil, false, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT seq, type, at, data::text, prev_hash, hash FROM auction_events WHERE auction_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+		auctionID, since, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	events, err := pgx.CollectRows(rows, scanEvent)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(events) > limit
+	if more {
+		events = events[:limit]
+	}
+	return events, more, nil
+}
+
+func scanEvent(r pgx.CollectableRow) (auction.Event, error) {
+	var e auction.Event
+	var data string
+	var prev, hash []byte
+	if err := r.Scan(&e.Seq, &e.Type, &e.At, &data, &prev, &hash); err != nil {
+		return e, err
+	}
+	m, err := auction.DecodeData([]byte(data))
+	e.Data, e.PrevHash, e.Hash, e.At = m, hex.EncodeToString(prev), hex.EncodeToString(hash), e.At.UTC()
+	return e, err
+}
+
+// Record exports the whole hash-chained record of an auction.
+func (s *Store) Record(ctx context.Context, auctionID string) (*auction.Record, error) {
+	events, _, err := s.Events(ctx, auctionID, 0, 1<<30)
+	if err != nil {
+		return nil, err
+	}
+	return &auction.Record{AuctionID: auctionID, Events: events}, nil
+}
+
+// Bids returns every accepted bid in seq order.
+func (s *Store) Bids(ctx context.Context, auctionID string) ([]auction.Bid, error) {
+	if _, err := s.Auction(ctx, auctionID); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT seq, bidder_code, amount, placed_at, priority FROM bids WHERE auction_id = $1 ORDER BY seq`, auctionID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.Bid, error) {
+		var b auction.Bid
+		err := r.Scan(&b.Seq, &b.BidderCode, &b.Amount, &b.PlacedAt, &b.Priority)
+		b.PlacedAt = b.PlacedAt.UTC()
+		return b, err
+	})
+}
+
+// AuctionFilter narrows the public auction list.
+type AuctionFilter struct {
+	Status   string
+	Category string
+	Court    string
+	Query    string
+	MinPrice int64
+	MaxPrice int64
+	Limit    int
+}
+
+// Listing is an auction as shown in the public catalogue.
+type Listing struct {
+	auction.Auction
+	Title     string `json:"title"`
+	Category  string `json:"category"`
+	CourtName string `json:"court_name"`
+	Location  string `json:"location"`
+}
+
+// Listings is the public catalogue: published auctions, filtered.
+func (s *Store) Listings(ctx context.Context, f AuctionFilter) ([]Listing, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+auctionColumns+`, l.title, l.category, c.court_name, l.location
+		FROM auctions a JOIN lots l ON l.id = a.lot_id JOIN cases c ON c.id = a.case_id
+		WHERE a.status <> 'draft'
+		  AND ($1 = '' OR a.status = $1) AND ($2 = '' OR l.category = $2)
+		  AND ($3 = '' OR c.court_name ILIKE '%' || $3 || '%')
+		  AND ($4 = '' OR l.title ILIKE '%' || $4 || '%' OR l.description ILIKE '%' || $4 || '%')
+		  AND ($5 = 0 OR coalesce(a.current_price, a.start_price) >= $5)
+		  AND ($6 = 0 OR coalesce(a.current_price, a.start_price) <= $6)
+		ORDER BY (a.status = 'bidding') DESC, a.ends_at LIMIT $7`,
+		f.Status, f.Category, f.Court, f.Query, f.MinPrice, f.MaxPrice, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Listing, error) {
+		var l Listing
+		a, err := scanAuction(r, &l.Title, &l.Category, &l.CourtName, &l.Location)
+		a.ServerTime = now
+		l.Auction = a.Auction
+		return l, err
+	})
+}
+
+func hexHash(h []byte) string { return hex.EncodeToString(h) }

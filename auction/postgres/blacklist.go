@@ -1,0 +1,68 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"gavel/auction"
+)
+
+// BlacklistEntry is a person on the restriction list (失信被执行人 / 限制高消费).
+type BlacklistEntry struct {
+	Name       string `json:"name"`
+	IDNumber   string `json:"id_number"`
+	CaseNumber string `json:"case_number"`
+}
+
+// ImportBlacklist upserts entries from a source (e.g. "api", "csv", "cli").
+// A re-listed person who had been removed is listed again. Returns invalid_field.
+func (s *Store) ImportBlacklist(ctx context.Context, source string, entries []BlacklistEntry) (int, error) {
+	for i, e := range entries {
+		if strings.TrimSpace(e.IDNumber) == "" {
+			return 0, auction.FieldError("entries", "entry %d needs an id_number", i)
+		}
+		if strings.TrimSpace(e.Name) == "" {
+			return 0, auction.FieldError("entries", "entry %d needs a name", i)
+		}
+	}
+	now := s.clock.Now()
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		for _, e := range entries {
+			if _, err := tx.Exec(ctx, `INSERT INTO blacklist (id_number, name, case_number, source, imported_at) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, case_number = excluded.case_number,
+					source = excluded.source, imported_at = excluded.imported_at, removed_at = NULL`,
+				strings.TrimSpace(e.IDNumber), strings.TrimSpace(e.Name), strings.TrimSpace(e.CaseNumber), source, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(entries), nil
+}
+
+// RemoveFromBlacklist takes people off the list (their restriction was lifted).
+func (s *Store) RemoveFromBlacklist(ctx context.Context, idNumbers []string) (int, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE blacklist SET removed_at = $2 WHERE id_number = ANY($1) AND removed_at IS NULL`, idNumbers, s.clock.Now())
+	return int(tag.RowsAffected()), err
+}
+
+// checkRestricted refuses a listed person on a real estate or vehicle lot
+// (automatic comparison, automatic interception) with bidder_restricted.
+func (s *Store) checkRestricted(ctx context.Context, tx pgx.Tx, u *auction.User, auctionID, category, stage string) error {
+	if !auction.Restricted(category) || u.IDNumber == "" {
+		return nil
+	}
+	var listed bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM blacklist WHERE id_number = $1 AND removed_at IS NULL)`, u.IDNumber).Scan(&listed); err != nil {
+		return err
+	}
+	if listed {
+		return auction.Errorf(auction.EBidderRestricted, "persons on the restriction list may not buy real estate or vehicles")
+	}
+	return nil
+}

@@ -1,0 +1,298 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"gavel/auction"
+)
+
+// NewCase is a clerk's request to open an enforcement case.
+type NewCase struct {
+	CaseNumber string          `json:"case_number"`
+	CourtName  string          `json:"court_name"`
+	Applicants []auction.Party `json:"applicants"`
+	Debtors    []auction.Party `json:"debtors"`
+}
+
+func validateParties(field string, ps []auction.Party, claims bool) error {
+	for i, p := range ps {
+		switch {
+		case strings.TrimSpace(p.Name) == "":
+			return auction.FieldError(field, "entry %d needs a name", i)
+		case strings.TrimSpace(p.IDNumber) == "":
+			return auction.FieldError(field, "entry %d needs an id_number", i)
+		case claims && p.Claim == nil:
+			return auction.FieldError(field, "entry %d needs a claim (fen)", i)
+		case p.Claim != nil && *p.Claim < 0:
+			return auction.FieldError(field, "entry %d: claim must not be negative", i)
+		}
+	}
+	return nil
+}
+
+// CreateCase opens a case with its applicants and debtors. Returns case_exists
+// or invalid_field.
+func (s *Store) CreateCase(ctx context.Context, by string, c NewCase) (*auction.Case, error) {
+	c.CaseNumber, c.CourtName = strings.TrimSpace(c.CaseNumber), strings.TrimSpace(c.CourtName)
+	switch {
+	case c.CaseNumber == "":
+		return nil, auction.FieldError("case_number", "is required")
+	case c.CourtName == "":
+		return nil, auction.FieldError("court_name", "is required")
+	}
+	if err := validateParties("applicants", c.Applicants, true); err != nil {
+		return nil, err
+	}
+	if err := validateParties("debtors", c.Debtors, false); err != nil {
+		return nil, err
+	}
+	var id string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO cases (case_number, court_name, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			c.CaseNumber, c.CourtName, by, s.clock.Now()).Scan(&id)
+		if isUniqueViolation(err, "cases_case_number_key") {
+			return auction.Errorf(auction.ECaseExists, "case %s already exists", c.CaseNumber)
+		}
+		if err != nil {
+			return err
+		}
+		for kind, ps := range map[string][]auction.Party{"applicant": c.Applicants, "debtor": c.Debtors} {
+			for i, p := range ps {
+				if _, err := tx.Exec(ctx, `INSERT INTO case_parties (case_id, kind, position, name, id_number, claim) VALUES ($1, $2, $3, $4, $5, $6)`,
+					id, kind, i, strings.TrimSpace(p.Name), strings.TrimSpace(p.IDNumber), p.Claim); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Case(ctx, id)
+}
+
+// Case returns a case with its parties and lots.
+func (s *Store) Case(ctx context.Context, id string) (*auction.Case, error) {
+	c := &auction.Case{Applicants: []auction.Party{}, Debtors: []auction.Party{}, Lots: []auction.Lot{}}
+	err := s.pool.QueryRow(ctx, `SELECT id, case_number, court_name, created_at FROM cases WHERE id = $1`, id).
+		Scan(&c.ID, &c.CaseNumber, &c.CourtName, &c.CreatedAt)
+	if err != nil {
+		return nil, translate(err, "case")
+	}
+	rows, err := s.pool.Query(ctx, `SELECT kind, name, id_number, claim FROM case_parties WHERE case_id = $1 ORDER BY kind, position`, id)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var kind string
+		var p auction.Party
+		if err := rows.Scan(&kind, &p.Name, &p.IDNumber, &p.Claim); err != nil {
+			return nil, err
+		}
+		if kind == "applicant" {
+			c.Applicants = append(c.Applicants, p)
+		} else {
+			c.Debtors = append(c.Debtors, p)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	lots, err := s.lots(ctx, `l.case_id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	c.Lots = lots
+	return c, nil
+}
+
+// CaseSummary is a line of the clerks' case list.
+type CaseSummary struct {
+	ID         string `json:"id"`
+	CaseNumber string `json:"case_number"`
+	CourtName  string `json:"court_name"`
+	Lots       int    `json:"lots"`
+}
+
+// Cases lists cases, newest first.
+func (s *Store) Cases(ctx context.Context) ([]CaseSummary, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT c.id, c.case_number, c.court_name, (SELECT count(*) FROM lots l WHERE l.case_id = c.id)
+		FROM cases c ORDER BY c.created_at DESC LIMIT 500`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (CaseSummary, error) {
+		var c CaseSummary
+		return c, r.Scan(&c.ID, &c.CaseNumber, &c.CourtName, &c.Lots)
+	})
+}
+
+// NewLot is a clerk's request to list a seized asset.
+type NewLot struct {
+	Title          string `json:"title"`
+	Description    string `json:"description"`
+	Category       string `json:"category"`
+	AppraisalValue int64  `json:"appraisal_value"`
+	Location       string `json:"location"`
+	auction.Disclosures
+}
+
+// CreateLot lists a lot under a case. Returns not_found or invalid_field.
+func (s *Store) CreateLot(ctx context.Context, caseID string, l NewLot) (*auction.Lot, error) {
+	switch {
+	case strings.TrimSpace(l.Title) == "":
+		return nil, auction.FieldError("title", "is required")
+	case !auction.ValidCategory(l.Category):
+		return nil, auction.FieldError("category", "must be one of real_estate, vehicle, equity, movable, other")
+	case l.AppraisalValue <= 0:
+		return nil, auction.FieldError("appraisal_value", "must be a positive amount in fen")
+	}
+	var id string
+	err := s.pool.QueryRow(ctx, `
+		INSERT INTO lots (case_id, title, description, category, appraisal_value, location,
+			appraisal_report, encumbrances, occupancy, tax_terms, viewing, created_at)
+		SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM cases WHERE id = $1
+		RETURNING id`,
+		caseID, l.Title, l.Description, l.Category, l.AppraisalValue, l.Location,
+		l.AppraisalReport, l.Encumbrances, l.Occupancy, l.TaxTerms, l.Viewing, s.clock.Now()).Scan(&id)
+	if err != nil {
+		return nil, translate(err, "case")
+	}
+	return s.Lot(ctx, id)
+}
+
+const lotColumns = `l.id, l.case_id, l.title, l.description, l.category, l.appraisal_value, l.location,
+	l.appraisal_report, l.encumbrances, l.occupancy, l.tax_terms, l.viewing, l.created_at`
+
+func (s *Store) lots(ctx context.Context, where string, args ...any) ([]auction.Lot, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+lotColumns+` FROM lots l WHERE `+where+` ORDER BY l.created_at, l.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	lots, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.Lot, error) {
+		var l auction.Lot
+		d := &l.Disclosures
+		err := r.Scan(&l.ID, &l.CaseID, &l.Title, &l.Description, &l.Category, &l.AppraisalValue, &l.Location,
+			&d.AppraisalReport, &d.Encumbrances, &d.Occupancy, &d.TaxTerms, &d.Viewing, &l.CreatedAt)
+		return l, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range lots {
+		if err := s.fillLot(ctx, &lots[i]); err != nil {
+			return nil, err
+		}
+	}
+	return lots, nil
+}
+
+func (s *Store) fillLot(ctx context.Context, l *auction.Lot) error {
+	rows, err := s.pool.Query(ctx, `SELECT id, name, id_number, rank FROM priority_holders WHERE lot_id = $1 ORDER BY rank, name`, l.ID)
+	if err != nil {
+		return err
+	}
+	l.PriorityHolders, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.PriorityHolder, error) {
+		var h auction.PriorityHolder
+		return h, r.Scan(&h.ID, &h.Name, &h.IDNumber, &h.Rank)
+	})
+	if err != nil {
+		return err
+	}
+	rows, err = s.pool.Query(ctx, `SELECT id, kind, filename, content_type, size, created_at FROM lot_documents WHERE lot_id = $1 ORDER BY created_at, id`, l.ID)
+	if err != nil {
+		return err
+	}
+	l.Documents, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.Document, error) {
+		var d auction.Document
+		err := r.Scan(&d.ID, &d.Kind, &d.Filename, &d.ContentType, &d.Size, &d.CreatedAt)
+		d.URL = "/api/v1/documents/" + d.ID
+		return d, err
+	})
+	if err != nil {
+		return err
+	}
+	l.Auctions, err = s.auctions(ctx, `a.lot_id = $1`, l.ID)
+	return err
+}
+
+// Lot returns a lot with its priority holders, documents and auction rounds.
+func (s *Store) Lot(ctx context.Context, id string) (*auction.Lot, error) {
+	lots, err := s.lots(ctx, `l.id = $1`, id)
+	if err != nil {
+		return nil, translate(err, "lot")
+	}
+	if len(lots) == 0 {
+		return nil, auction.Errorf(auction.ENotFound, "lot not found")
+	}
+	return &lots[0], nil
+}
+
+// NewPriorityHolder is a court-confirmed priority purchase right.
+type NewPriorityHolder struct {
+	Name     string `json:"name"`
+	IDNumber string `json:"id_number"`
+	Rank     int    `json:"rank"`
+}
+
+// AddPriorityHolder records a priority holder on a lot. Returns not_found,
+// invalid_field, or invalid_state when the id number is already a holder.
+func (s *Store) AddPriorityHolder(ctx context.Context, lotID string, h NewPriorityHolder) (*auction.PriorityHolder, error) {
+	switch {
+	case strings.TrimSpace(h.Name) == "":
+		return nil, auction.FieldError("name", "is required")
+	case strings.TrimSpace(h.IDNumber) == "":
+		return nil, auction.FieldError("id_number", "is required")
+	case h.Rank < 1:
+		return nil, auction.FieldError("rank", "must be 1 or more (1 is first)")
+	}
+	out := &auction.PriorityHolder{Name: strings.TrimSpace(h.Name), IDNumber: strings.TrimSpace(h.IDNumber), Rank: h.Rank}
+	err := s.pool.QueryRow(ctx, `INSERT INTO priority_holders (lot_id, name, id_number, rank) SELECT id, $2, $3, $4 FROM lots WHERE id = $1 RETURNING id`,
+		lotID, out.Name, out.IDNumber, out.Rank).Scan(&out.ID)
+	if isUniqueViolation(err, "") {
+		return nil, auction.Errorf(auction.EInvalidState, "this person is already a priority holder of the lot")
+	}
+	if err != nil {
+		return nil, translate(err, "lot")
+	}
+	return out, nil
+}
+
+// MaxDocumentSize bounds an uploaded photo or document.
+const MaxDocumentSize = 10 << 20
+
+// AddDocument stores a photo or document of a lot in the database, so a backup
+// of the database is a backup of everything published with the sale.
+func (s *Store) AddDocument(ctx context.Context, lotID, kind, filename, contentType string, data []byte) (*auction.Document, error) {
+	switch {
+	case kind != "photo" && kind != "document":
+		return nil, auction.FieldError("kind", "must be photo or document")
+	case len(data) == 0:
+		return nil, auction.FieldError("file", "is empty")
+	case len(data) > MaxDocumentSize:
+		return nil, auction.FieldError("file", "is larger than %d bytes", MaxDocumentSize)
+	}
+	d := &auction.Document{Kind: kind, Filename: filename, ContentType: contentType, Size: len(data), CreatedAt: s.clock.Now()}
+	err := s.pool.QueryRow(ctx, `INSERT INTO lot_documents (lot_id, kind, filename, content_type, size, data, created_at)
+		SELECT id, $2, $3, $4, $5, $6, $7 FROM lots WHERE id = $1 RETURNING id`,
+		lotID, kind, filename, contentType, len(data), data, d.CreatedAt).Scan(&d.ID)
+	if err != nil {
+		return nil, translate(err, "lot")
+	}
+	d.URL = "/api/v1/documents/" + d.ID
+	return d, nil
+}
+
+// DocumentData returns a document's metadata and bytes.
+func (s *Store) DocumentData(ctx context.Context, id string) (*auction.Document, []byte, error) {
+	d := &auction.Document{ID: id}
+	var data []byte
+	err := s.pool.QueryRow(ctx, `SELECT kind, filename, content_type, size, created_at, data FROM lot_documents WHERE id = $1`, id).
+		Scan(&d.Kind, &d.Filename, &d.ContentType, &d.Size, &d.CreatedAt, &data)
+	return d, data, translate(err, "document")
+}

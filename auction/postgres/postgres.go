@@ -1,0 +1,117 @@
+// Package postgres stores Gavel's auctions, accounts and money in PostgreSQL.
+// It is the single authority: every rule that must hold across requests and
+// instances (one winner, seq without gaps, balanced ledger) is decided inside
+// a short transaction here.
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"gavel/auction"
+)
+
+// Store is the PostgreSQL adapter for the auction domain.
+type Store struct {
+	pool  *pgxpool.Pool
+	clock auction.Clock
+	// wall times token expiry. It is the system clock even under --test-clock:
+	// a test that jumps a month past a notice period must not log everyone out.
+	wall     auction.Clock
+	rulebook auction.Rulebook
+	// Provider names the deposit provider new registrations use ("bank" or "stripe").
+	provider string
+	hooks    Hooks
+}
+
+// Hooks let other parts of Gavel act inside the store's transactions without
+// the store knowing them: enqueue durable jobs in the same transaction as the
+// state change that needs them.
+type Hooks struct {
+	// AfterClose runs in the close transaction of each auction.
+	AfterClose func(ctx context.Context, tx pgx.Tx, a *auction.Auction) error
+	// Notify runs in the transaction that records a case notification.
+	Notify func(ctx context.Context, tx pgx.Tx, notificationID string) error
+}
+
+// Config is what a Store needs.
+type Config struct {
+	Pool     *pgxpool.Pool
+	Clock    auction.Clock
+	Wall     auction.Clock // optional; defaults to the system clock
+	Rulebook auction.Rulebook
+	Provider string
+	Hooks    Hooks
+}
+
+// New returns a Store.
+func New(c Config) *Store {
+	if c.Provider == "" {
+		c.Provider = "bank"
+	}
+	if c.Wall == nil {
+		c.Wall = auction.SystemClock{}
+	}
+	return &Store{pool: c.Pool, clock: c.Clock, wall: c.Wall, rulebook: c.Rulebook, provider: c.Provider, hooks: c.Hooks}
+}
+
+// Pool exposes the pool for the live feed's LISTEN connection and readiness checks.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Rulebook is the rulebook new auctions are scheduled under.
+func (s *Store) Rulebook() auction.Rulebook { return s.rulebook }
+
+// Clock is the store's clock.
+func (s *Store) Clock() auction.Clock { return s.clock }
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
+}
+
+// translate turns database errors into domain errors at the storage boundary.
+func translate(err error, notFound string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return auction.Errorf(auction.ENotFound, "%s not found", notFound)
+	}
+	var de *auction.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "22P02" { // invalid_text_representation: a malformed uuid
+		return auction.Errorf(auction.ENotFound, "%s not found", notFound)
+	}
+	return err
+}
+
+func isUniqueViolation(err error, constraint string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505" && (constraint == "" || pe.ConstraintName == constraint)
+}
+
+// codeAlphabet avoids characters people confuse (0/O, 1/I/L).
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+func randomCode(prefix string, n int) string {
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(codeAlphabet)))
+	for i := range b {
+		v, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic(fmt.Sprintf("crypto/rand: %v", err))
+		}
+		b[i] = codeAlphabet[v.Int64()]
+	}
+	return prefix + string(b)
+}

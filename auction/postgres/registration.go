@@ -1,0 +1,266 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"gavel/auction"
+	"gavel/payments"
+)
+
+// Register enters a bidder into an auction. Returns not_found, staff_cannot_bid,
+// registration_closed, already_registered, bidder_barred or bidder_restricted.
+// An applicant of the case owes max(0, deposit - claim); owing nothing
+// qualifies at once.
+func (s *Store) Register(ctx context.Context, u *auction.User, auctionID string) (*auction.Registration, error) {
+	if auction.IsStaffRole(u.Role) {
+		return nil, auction.Errorf(auction.EStaffCannotBid, "court and platform staff may not bid")
+	}
+	var regID string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// FOR SHARE: registration must not race with the close of the auction.
+		var a auction.Auction
+		var category string
+		err := tx.QueryRow(ctx, `SELECT a.id, a.lot_id, a.case_id, a.status, a.deposit, a.ends_at, l.category
+			FROM auctions a JOIN lots l ON l.id = a.lot_id WHERE a.id = $1 FOR SHARE OF a`, auctionID).
+			Scan(&a.ID, &a.LotID, &a.CaseID, &a.Status, &a.Deposit, &a.EndsAt, &category)
+		if err != nil {
+			return translate(err, "auction")
+		}
+		now := s.clock.Now()
+		if (a.Status != auction.StatusAnnounced && a.Status != auction.StatusBidding) || !now.Before(a.EndsAt) {
+			return auction.Errorf(auction.ERegistrationClosed, "registration is closed for this auction")
+		}
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM registrations WHERE auction_id = $1 AND user_id = $2)`, a.ID, u.ID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			return auction.Errorf(auction.EAlreadyRegistered, "you are already registered for this auction")
+		}
+		var barred bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (
+				SELECT 1 FROM auctions a2 JOIN registrations r2 ON r2.id = a2.winner_registration_id
+				WHERE a2.lot_id = $1 AND a2.status = 'defaulted' AND r2.user_id = $2)`, a.LotID, u.ID).Scan(&barred); err != nil {
+			return err
+		}
+		if barred {
+			return auction.Errorf(auction.EBidderBarred, "a buyer who defaulted on this lot may not bid in its later rounds")
+		}
+		if err := s.checkRestricted(ctx, tx, u, a.ID, category, "registration"); err != nil {
+			return err
+		}
+		var rank *int
+		if u.IDNumber != "" {
+			err := tx.QueryRow(ctx, `SELECT rank FROM priority_holders WHERE lot_id = $1 AND id_number = $2`, a.LotID, u.IDNumber).Scan(&rank)
+			if err != nil && err != pgx.ErrNoRows {
+				return err
+			}
+		}
+		var claim *int64
+		if u.IDNumber != "" {
+			err := tx.QueryRow(ctx, `SELECT sum(claim)::bigint FROM case_parties WHERE case_id = $1 AND kind = 'applicant' AND id_number = $2`, a.CaseID, u.IDNumber).Scan(&claim)
+			if err != nil {
+				return err
+			}
+		}
+		owed := auction.DepositOwed(a.Deposit, claim)
+		status, depStatus := auction.RegistrationPending, auction.DepositPending
+		if owed == 0 {
+			status, depStatus = auction.RegistrationQualified, auction.DepositHeld
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO registrations (auction_id, user_id, status, priority_rank, declared_at, created_at)
+			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`, a.ID, u.ID, status, rank, now).Scan(&regID)
+		if isUniqueViolation(err, "") {
+			return auction.Errorf(auction.EAlreadyRegistered, "you are already registered for this auction")
+		}
+		if err != nil {
+			return err
+		}
+		if owed == 0 {
+			if err := assignBidderCode(ctx, tx, regID); err != nil {
+				return err
+			}
+		}
+		var heldAt *time.Time
+		if owed == 0 {
+			heldAt = &now
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO deposits (registration_id, auction_id, amount, status, provider, pay_reference, held_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, regID, a.ID, owed, depStatus, s.provider, randomCode("GV", 10), heldAt, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Registration(ctx, regID)
+}
+
+// assignBidderCode gives a registration its random public code, retrying on
+// the (rare) collision inside the auction.
+func assignBidderCode(ctx context.Context, tx pgx.Tx, regID string) error {
+	for {
+		sp, err := tx.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = sp.Exec(ctx, `UPDATE registrations SET bidder_code = $2 WHERE id = $1 AND bidder_code IS NULL`, regID, randomCode("B", 5))
+		if isUniqueViolation(err, "") {
+			if err := sp.Rollback(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		return sp.Commit(ctx)
+	}
+}
+
+const registrationColumns = `r.id, r.auction_id, r.user_id, r.status, r.bidder_code, r.priority_rank,
+	d.id, d.amount, d.status, d.provider, d.pay_reference, d.client_secret`
+
+func scanRegistration(row pgx.Row) (*auction.Registration, error) {
+	r := &auction.Registration{Deposit: &auction.Deposit{}}
+	d := r.Deposit
+	err := row.Scan(&r.ID, &r.AuctionID, &r.UserID, &r.Status, &r.BidderCode, &r.PriorityRank,
+		&d.ID, &d.Amount, &d.Status, &d.Provider, &d.PayReference, &d.ClientSecret)
+	d.RegistrationID, d.AuctionID, d.BidderCode = r.ID, r.AuctionID, r.BidderCode
+	return r, err
+}
+
+// Registration returns one registration with its deposit.
+func (s *Store) Registration(ctx context.Context, id string) (*auction.Registration, error) {
+	r, err := scanRegistration(s.pool.QueryRow(ctx, `SELECT `+registrationColumns+` FROM registrations r JOIN deposits d ON d.registration_id = r.id WHERE r.id = $1`, id))
+	return r, translate(err, "registration")
+}
+
+// UserRegistrations lists a bidder's registrations, newest first.
+func (s *Store) UserRegistrations(ctx context.Context, userID string) ([]auction.Registration, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+registrationColumns+` FROM registrations r JOIN deposits d ON d.registration_id = r.id
+		WHERE r.user_id = $1 ORDER BY r.created_at DESC, r.id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (auction.Registration, error) {
+		r, err := scanRegistration(row)
+		return *r, err
+	})
+}
+
+// Deposits lists an auction's deposits for finance, by bidder code only.
+func (s *Store) Deposits(ctx context.Context, auctionID string) ([]auction.Deposit, error) {
+	if _, err := s.Auction(ctx, auctionID); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT d.id, d.registration_id, r.bidder_code, d.amount, d.status, d.provider, d.pay_reference
+		FROM deposits d JOIN registrations r ON r.id = d.registration_id WHERE d.auction_id = $1 ORDER BY r.created_at, d.id`, auctionID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (auction.Deposit, error) {
+		d := auction.Deposit{AuctionID: auctionID}
+		return d, row.Scan(&d.ID, &d.RegistrationID, &d.BidderCode, &d.Amount, &d.Status, &d.Provider, &d.PayReference)
+	})
+}
+
+// ConfirmDeposit records that a bank transfer arrived: the deposit is held and
+// the registration qualified with a bidder code. If the auction has already
+// ended the money is released for refund at once. Returns not_found or
+// deposit_not_pending.
+func (s *Store) ConfirmDeposit(ctx context.Context, depositID, reference string) (*auction.Deposit, error) {
+	if reference == "" {
+		return nil, auction.FieldError("reference", "is required (the bank transfer's reference)")
+	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var regID, auctionID, caseID, status, aStatus string
+		var amount int64
+		var endsAt time.Time
+		err := tx.QueryRow(ctx, `SELECT d.registration_id, d.auction_id, a.case_id, d.status, d.amount, a.status, a.ends_at
+			FROM deposits d JOIN auctions a ON a.id = d.auction_id WHERE d.id = $1 FOR UPDATE OF d`, depositID).
+			Scan(&regID, &auctionID, &caseID, &status, &amount, &aStatus, &endsAt)
+		if err != nil {
+			return translate(err, "deposit")
+		}
+		if status != auction.DepositPending {
+			return auction.Errorf(auction.EDepositNotPending, "the deposit is %s, not pending", status)
+		}
+		now := s.clock.Now()
+		if _, err := tx.Exec(ctx, `UPDATE deposits SET status = 'held', confirm_reference = $2, held_at = $3, updated_at = $3 WHERE id = $1`,
+			depositID, reference, now); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxDepositHeld, AuctionID: auctionID, DepositID: depositID, CaseID: caseID,
+			Reference: reference, Entries: payments.Move(payments.AccountEscrow, payments.AccountBidderDeposits, amount)}); err != nil {
+			return err
+		}
+		open := (aStatus == auction.StatusAnnounced || aStatus == auction.StatusBidding) && now.Before(endsAt)
+		if !open {
+			return s.releaseDeposit(ctx, tx, depositID, auctionID, caseID, amount, now)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE registrations SET status = 'qualified' WHERE id = $1`, regID); err != nil {
+			return err
+		}
+		return assignBidderCode(ctx, tx, regID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Deposit(ctx, depositID)
+}
+
+// releaseDeposit moves a held deposit to refund_pending (or straight to
+// refunded when it is zero: nothing to pay back).
+func (s *Store) releaseDeposit(ctx context.Context, tx pgx.Tx, depositID, auctionID, caseID string, amount int64, now time.Time) error {
+	status := auction.DepositRefundPending
+	if amount == 0 {
+		status = auction.DepositRefunded
+	}
+	if _, err := tx.Exec(ctx, `UPDATE deposits SET status = $2, released_at = $3, updated_at = $3 WHERE id = $1`, depositID, status, now); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, ledgerTx{Kind: payments.TxDepositReleased, AuctionID: auctionID, DepositID: depositID, CaseID: caseID,
+		Entries: payments.Move(payments.AccountBidderDeposits, payments.AccountRefundsDue, amount)})
+}
+
+// MarkRefunded records that finance paid a released deposit back. Returns
+// not_found or invalid_state.
+func (s *Store) MarkRefunded(ctx context.Context, depositID, reference string) (*auction.Deposit, error) {
+	if reference == "" {
+		return nil, auction.FieldError("reference", "is required (the refund transfer's reference)")
+	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var auctionID, caseID, status string
+		var amount int64
+		err := tx.QueryRow(ctx, `SELECT d.auction_id, a.case_id, d.status, d.amount FROM deposits d JOIN auctions a ON a.id = d.auction_id
+			WHERE d.id = $1 FOR UPDATE OF d`, depositID).Scan(&auctionID, &caseID, &status, &amount)
+		if err != nil {
+			return translate(err, "deposit")
+		}
+		if status != auction.DepositRefundPending {
+			return auction.Errorf(auction.EInvalidState, "the deposit is %s, not refund_pending", status)
+		}
+		now := s.clock.Now()
+		if _, err := tx.Exec(ctx, `UPDATE deposits SET status = 'refunded', refund_reference = $2, updated_at = $3 WHERE id = $1`, depositID, reference, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ledgerTx{Kind: payments.TxDepositRefunded, AuctionID: auctionID, DepositID: depositID, CaseID: caseID,
+			Reference: reference, Entries: payments.Move(payments.AccountRefundsDue, payments.AccountEscrow, amount)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Deposit(ctx, depositID)
+}
+
+// Deposit returns one deposit.
+func (s *Store) Deposit(ctx context.Context, id string) (*auction.Deposit, error) {
+	d := &auction.Deposit{ID: id}
+	err := s.pool.QueryRow(ctx, `SELECT d.registration_id, d.auction_id, r.bidder_code, d.amount, d.status, d.provider, d.pay_reference
+		FROM deposits d JOIN registrations r ON r.id = d.registration_id WHERE d.id = $1`, id).
+		Scan(&d.RegistrationID, &d.AuctionID, &d.BidderCode, &d.Amount, &d.Status, &d.Provider, &d.PayReference)
+	return d, translate(err, "deposit")
+}

@@ -1,0 +1,153 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+	"gavel/migrations/dbtest"
+)
+
+// manualClock is a clock tests move by hand.
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.now = t.UTC().Truncate(time.Microsecond)
+	c.mu.Unlock()
+}
+
+func (c *manualClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+type bundle struct {
+	store *postgres.Store
+	clock *manualClock
+	ctx   context.Context
+	clerk *auction.User
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	pool, _ := dbtest.Pool(t)
+	clock := &manualClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
+	b := &bundle{store: postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016}), clock: clock, ctx: context.Background()}
+	b.clerk = b.mustUser(t, auction.RoleClerk, "", "")
+	return b
+}
+
+var userSeq atomic.Int64
+
+func (b *bundle) mustUser(t testing.TB, role, idNumber, name string) *auction.User {
+	t.Helper()
+	n := userSeq.Add(1)
+	if name == "" {
+		name = fmt.Sprintf("User %d", n)
+	}
+	u, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: fmt.Sprintf("u%d@example.test", n), Password: "correct horse battery",
+		Role: role, RealName: name, IDNumber: idNumber, Phone: "1380000" + fmt.Sprint(n)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// lotParams describes a lot and its first round for mustAuction.
+type lotParams struct {
+	category   string
+	appraisal  int64
+	applicants []auction.Party
+	holders    []postgres.NewPriorityHolder
+}
+
+// mustAuction creates a case, a lot and a published first round that opens
+// 31 days after the clock and lasts one day; start 70% of the appraisal,
+// increment 1,000 yuan, deposit 10%.
+func (b *bundle) mustAuction(t testing.TB, p lotParams) *auction.Auction {
+	t.Helper()
+	if p.category == "" {
+		p.category = auction.CategoryRealEstate
+	}
+	if p.appraisal == 0 {
+		p.appraisal = 100_000_000
+	}
+	n := userSeq.Add(1)
+	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执%d号", n), CourtName: "上海市第一中级人民法院",
+		Applicants: p.applicants, Debtors: []auction.Party{{Name: "债务人", IDNumber: "D" + fmt.Sprint(n)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lot, err := b.store.CreateLot(b.ctx, c.ID, postgres.NewLot{Title: "住宅", Description: "一套住宅", Category: p.category, AppraisalValue: p.appraisal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range p.holders {
+		if _, err := b.store.AddPriorityHolder(b.ctx, lot.ID, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := p.appraisal * 70 / 100
+	starts := b.clock.Now().Add(31 * 24 * time.Hour)
+	a, err := b.store.ScheduleAuction(b.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: start,
+		Increment: 100_000, Deposit: start / 10, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err = b.store.PublishAuction(b.ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// mustQualify registers u and confirms their deposit.
+func (b *bundle) mustQualify(t testing.TB, u *auction.User, auctionID string) *auction.Registration {
+	t.Helper()
+	reg, err := b.store.Register(b.ctx, u, auctionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reg.Deposit.Status == auction.DepositPending {
+		if _, err := b.store.ConfirmDeposit(b.ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reg, err = b.store.Registration(b.ctx, reg.ID); err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+// open moves the clock to the auction's start and ticks.
+func (b *bundle) open(t testing.TB, a *auction.Auction) {
+	t.Helper()
+	if b.clock.Now().Before(a.StartsAt) {
+		b.clock.Set(a.StartsAt)
+	}
+	if _, err := b.store.Tick(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (b *bundle) bid(u *auction.User, auctionID string, amount int64) (*auction.BidResult, error) {
+	return b.store.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("k%d", userSeq.Add(1))})
+}
+
+func wantCode(t testing.TB, err error, code string) {
+	t.Helper()
+	if got := auction.ErrorCode(err); got != code || err == nil {
+		t.Fatalf("want error %s, got %v", code, err)
+	}
+}

@@ -1,0 +1,156 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"gavel/auction"
+)
+
+// NewUser is an account to create; Password is the plain text, hashed here.
+type NewUser struct {
+	Email    string
+	Password string
+	Role     string
+	RealName string
+	IDNumber string
+	Phone    string
+}
+
+// CreateUser stores a new account. Returns email_taken, weak_password or invalid_field.
+func (s *Store) CreateUser(ctx context.Context, u NewUser) (*auction.User, error) {
+	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
+	if !strings.Contains(u.Email, "@") || len(u.Email) > 254 {
+		return nil, auction.FieldError("email", "must be an email address")
+	}
+	if !auction.ValidRole(u.Role) {
+		return nil, auction.FieldError("role", "must be one of bidder, clerk, finance, auditor, admin")
+	}
+	if len([]rune(u.Password)) < auction.MinPasswordLength {
+		return nil, auction.Errorf(auction.EWeakPassword, "a password needs at least %d characters", auction.MinPasswordLength)
+	}
+	hash, err := auction.HashPassword(u.Password)
+	if err != nil {
+		return nil, err
+	}
+	out := &auction.User{Email: u.Email, Role: u.Role, RealName: u.RealName, IDNumber: u.IDNumber, Phone: u.Phone, Created: s.clock.Now()}
+	err = s.pool.QueryRow(ctx, `
+		INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		u.Email, hash, u.Role, u.RealName, u.IDNumber, u.Phone, out.Created).Scan(&out.ID)
+	if isUniqueViolation(err, "users_email_key") {
+		return nil, auction.Errorf(auction.EEmailTaken, "an account with this email already exists")
+	}
+	return out, err
+}
+
+const userColumns = `u.id, u.email, u.role, u.real_name, u.id_number, u.phone, u.created_at`
+
+func scanUser(row pgx.Row, extra ...any) (*auction.User, error) {
+	u := &auction.User{}
+	dest := append([]any{&u.ID, &u.Email, &u.Role, &u.RealName, &u.IDNumber, &u.Phone, &u.Created}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Login checks credentials; the answer is the same invalid_credentials whether
+// the email is unknown or the password wrong, and takes about as long.
+func (s *Store) Login(ctx context.Context, email, password string) (*auction.User, error) {
+	var hash string
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE u.email = $1`,
+		strings.ToLower(strings.TrimSpace(email))), &hash)
+	if err == pgx.ErrNoRows {
+		auction.CheckPassword(auction.DummyPasswordHash, password)
+		return nil, auction.Errorf(auction.EInvalidCredentials, "wrong email or password")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !auction.CheckPassword(hash, password) {
+		return nil, auction.Errorf(auction.EInvalidCredentials, "wrong email or password")
+	}
+	return u, nil
+}
+
+// User returns an account by id.
+func (s *Store) User(ctx context.Context, id string) (*auction.User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id))
+	return u, translate(err, "user")
+}
+
+// Token kinds.
+const (
+	TokenAPI     = "api"
+	TokenSession = "session"
+)
+
+// TokenTTL is how long a bearer token or a browser session lasts.
+const TokenTTL = 30 * 24 * time.Hour
+
+// Session is an authenticated token: its user and, for browser sessions, the
+// CSRF token that every state-changing request must echo.
+type Session struct {
+	User      *auction.User
+	Kind      string
+	CSRF      string
+	ExpiresAt time.Time
+}
+
+func hashToken(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+func randomSecret() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CreateToken issues a token for userID; only its hash is stored.
+func (s *Store) CreateToken(ctx context.Context, userID, kind string, ttl time.Duration) (secret string, sess *Session, err error) {
+	secret = randomSecret()
+	now := s.wall.Now()
+	sess = &Session{Kind: kind, ExpiresAt: now.Add(ttl)}
+	if kind == TokenSession {
+		sess.CSRF = randomSecret()
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO tokens (token_hash, user_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		hashToken(secret), userID, kind, sess.CSRF, now, sess.ExpiresAt)
+	return secret, sess, err
+}
+
+// Authenticate returns the session of a token that exists, is not revoked and
+// has not expired; otherwise unauthenticated.
+func (s *Store) Authenticate(ctx context.Context, secret string) (*Session, error) {
+	sess := &Session{}
+	u, err := scanUser(s.pool.QueryRow(ctx, `
+		SELECT `+userColumns+`, t.kind, t.csrf, t.expires_at
+		FROM tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2`,
+		hashToken(secret), s.wall.Now()), &sess.Kind, &sess.CSRF, &sess.ExpiresAt)
+	if err == pgx.ErrNoRows {
+		return nil, auction.Errorf(auction.EUnauthenticated, "the token is invalid, expired or revoked")
+	}
+	if err != nil {
+		return nil, err
+	}
+	sess.User = u
+	return sess, nil
+}
+
+// RevokeToken ends a token (logout).
+func (s *Store) RevokeToken(ctx context.Context, secret string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL`, hashToken(secret), s.wall.Now())
+	return err
+}

@@ -1,0 +1,49 @@
+// Package payments is the money side of Gavel: deposit providers, the
+// double-entry ledger's chart of accounts, and reconciliation.
+package payments
+
+// Ledger accounts. Amounts in entries are positive for debits and negative for
+// credits; every transaction sums to zero (enforced by the database).
+const (
+	// AccountEscrow is the court's deposit account (an asset): money actually held.
+	AccountEscrow = "court_escrow"
+	// AccountBidderDeposits is what the court owes bidders for deposits held.
+	AccountBidderDeposits = "bidder_deposits"
+	// AccountRefundsDue is deposits released and waiting to be paid back.
+	AccountRefundsDue = "refunds_due"
+	// AccountCaseProceeds is what the court owes the enforcement case.
+	AccountCaseProceeds = "case_proceeds"
+	// AccountForfeited holds a forfeited deposit until it is allocated in the legal order.
+	AccountForfeited = "forfeited_deposits"
+	// AccountAuctionCosts receives the first share of a forfeited deposit (Art. 24).
+	AccountAuctionCosts = "auction_costs"
+)
+
+// Transaction kinds.
+const (
+	TxDepositHeld      = "deposit_held"
+	TxDepositApplied   = "deposit_applied"
+	TxDepositReleased  = "deposit_released"
+	TxDepositRefunded  = "deposit_refunded"
+	TxDepositForfeited = "deposit_forfeited"
+	TxForfeitAllocated = "forfeiture_allocated"
+	TxBalanceReceived  = "balance_received"
+	TxProceedsRemitted = "proceeds_remitted"
+)
+
+// Entry is one line of a ledger transaction.
+type Entry struct {
+	Account string `json:"account"`
+	Amount  int64  `json:"amount"`
+}
+
+// Move is the pair of entries that moves amount from credit to debit.
+func Move(debit, credit string, amount int64) []Entry {
+	return []Entry{{Account: debit, Amount: amount}, {Account: credit, Amount: -amount}}
+}
+
+// Provider names.
+const (
+	ProviderBank   = "bank"
+	ProviderStripe = "stripe"
+)

@@ -1,0 +1,173 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// SessionCookie carries a browser session; pages send its CSRF token back in
+// the X-CSRF-Token header (or a csrf form field) on every state change.
+const SessionCookie = "gavel_session"
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// authenticate resolves a bearer token or a session cookie into the request's
+// session. It never refuses by itself: routes that need a user say so with
+// requireRole. A cookie session that changes state must present its CSRF token.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if h := r.Header.Get("Authorization"); h != "" {
+			token, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok || token == "" {
+				return auction.Errorf(auction.EUnauthenticated, "use Authorization: Bearer <token>")
+			}
+			sess, err := s.store.Authenticate(r.Context(), token)
+			if err != nil {
+				return err
+			}
+			c.Set("session", sess)
+			c.Set("token", token)
+			return next(c)
+		}
+		if ck, err := r.Cookie(SessionCookie); err == nil && ck.Value != "" {
+			sess, err := s.store.Authenticate(r.Context(), ck.Value)
+			if err == nil && sess.Kind == postgres.TokenSession {
+				if unsafeMethod(r.Method) && !validCSRF(c, sess.CSRF) {
+					return auction.Errorf(auction.EForbidden, "missing or wrong CSRF token")
+				}
+				c.Set("session", sess)
+				c.Set("token", ck.Value)
+			}
+		}
+		return next(c)
+	}
+}
+
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+func validCSRF(c echo.Context, want string) bool {
+	got := c.Request().Header.Get("X-CSRF-Token")
+	if got == "" && strings.HasPrefix(c.Request().Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		got = c.FormValue("csrf")
+	}
+	return want != "" && got == want
+}
+
+func session(c echo.Context) *postgres.Session {
+	s, _ := c.Get("session").(*postgres.Session)
+	return s
+}
+
+func user(c echo.Context) *auction.User { return session(c).User }
+
+// requireRole admits a signed-in user with one of roles (any role when none
+// is given): 401 unauthenticated without a user, 403 forbidden for another role.
+func requireRole(roles ...string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			sess := session(c)
+			if sess == nil {
+				return auction.Errorf(auction.EUnauthenticated, "sign in first: send Authorization: Bearer <token>")
+			}
+			if len(roles) == 0 {
+				return next(c)
+			}
+			for _, r := range roles {
+				if sess.User.Role == r {
+					return next(c)
+				}
+			}
+			return auction.Errorf(auction.EForbidden, "this needs the role %s", strings.Join(roles, " or "))
+		}
+	}
+}
+
+type signupRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	RealName string `json:"real_name"`
+	IDNumber string `json:"id_number"`
+	Phone    string `json:"phone"`
+}
+
+type authResponse struct {
+	User  *auction.User `json:"user"`
+	Token string        `json:"token"`
+	// ExpiresAt tells clients when to sign in again.
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// handleSignup is POST /api/v1/auth/signup: bidders register themselves.
+func (s *Server) handleSignup(c echo.Context) error {
+	var req signupRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	switch {
+	case strings.TrimSpace(req.RealName) == "":
+		return auction.FieldError("real_name", "is required")
+	case strings.TrimSpace(req.IDNumber) == "":
+		return auction.FieldError("id_number", "is required")
+	case strings.TrimSpace(req.Phone) == "":
+		return auction.FieldError("phone", "is required")
+	}
+	u, err := s.store.CreateUser(c.Request().Context(), postgres.NewUser{Email: req.Email, Password: req.Password, Role: auction.RoleBidder,
+		RealName: strings.TrimSpace(req.RealName), IDNumber: strings.TrimSpace(req.IDNumber), Phone: strings.TrimSpace(req.Phone)})
+	if err != nil {
+		return err
+	}
+	return s.issue(c, http.StatusCreated, u)
+}
+
+func (s *Server) issue(c echo.Context, code int, u *auction.User) error {
+	token, sess, err := s.store.CreateToken(c.Request().Context(), u.ID, postgres.TokenAPI, postgres.TokenTTL)
+	if err != nil {
+		return err
+	}
+	return c.JSON(code, authResponse{User: u, Token: token, ExpiresAt: sess.ExpiresAt})
+}
+
+// handleLogin is POST /api/v1/auth/login.
+func (s *Server) handleLogin(c echo.Context) error {
+	var req struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	u, err := s.store.Login(c.Request().Context(), req.Email, req.Password)
+	if err != nil {
+		return err
+	}
+	return s.issue(c, http.StatusOK, u)
+}
+
+// handleLogout is POST /api/v1/auth/logout: the token stops working at once.
+func (s *Server) handleLogout(c echo.Context) error {
+	token, _ := c.Get("token").(string)
+	if err := s.store.RevokeToken(c.Request().Context(), token); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// handleMe is GET /api/v1/me: the signed-in account.
+func (s *Server) handleMe(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{"user": user(c)})
+}

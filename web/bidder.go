@@ -1,0 +1,68 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// handleRegister is POST /api/v1/auctions/{id}/registrations.
+func (s *Server) handleRegister(c echo.Context) error {
+	var req struct {
+		// DeclaredNotStaff is the bidder's declaration that they are neither
+		// staff of the court or platform nor a close relative of such staff;
+		// it is recorded with its time (registration implies it).
+		DeclaredNotStaff *bool `json:"declared_not_staff"`
+	}
+	if err := bind(c, &req, true); err != nil {
+		return err
+	}
+	if req.DeclaredNotStaff != nil && !*req.DeclaredNotStaff {
+		return auction.Errorf(auction.EStaffCannotBid, "staff of the court or platform and their close relatives may not bid")
+	}
+	reg, err := s.store.Register(c.Request().Context(), user(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, reg)
+}
+
+// handleBid is POST /api/v1/auctions/{id}/bids.
+func (s *Server) handleBid(c echo.Context) error {
+	key := c.Request().Header.Get("Idempotency-Key")
+	if key == "" || len(key) > 100 {
+		return auction.Errorf(auction.EIdempotencyRequired, "an Idempotency-Key header of 1 to 100 characters is required")
+	}
+	var req struct {
+		Amount *int64 `json:"amount"`
+	}
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if req.Amount == nil {
+		return auction.FieldError("amount", "is required (fen)")
+	}
+	res, err := s.store.PlaceBid(c.Request().Context(), postgres.PlaceBid{AuctionID: c.Param("id"), User: user(c), Amount: *req.Amount, Key: key})
+	if err != nil {
+		return err
+	}
+	if len(res.Events) > 0 {
+		s.feed.Publish(c.Request().Context(), auction.Change{AuctionID: c.Param("id"), Events: res.Events})
+	}
+	return c.JSON(http.StatusCreated, res)
+}
+
+// handleMyRegistrations is GET /api/v1/me/registrations.
+func (s *Server) handleMyRegistrations(c echo.Context) error {
+	regs, err := s.store.UserRegistrations(c.Request().Context(), user(c).ID)
+	if err != nil {
+		return err
+	}
+	if regs == nil {
+		regs = []auction.Registration{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"registrations": regs})
+}

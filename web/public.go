@@ -1,0 +1,132 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// handleAuctionList is GET /api/v1/auctions: the public catalogue.
+func (s *Server) handleAuctionList(c echo.Context) error {
+	f := postgres.AuctionFilter{Status: c.QueryParam("status"), Category: c.QueryParam("category"),
+		Court: c.QueryParam("court"), Query: c.QueryParam("q")}
+	var err error
+	if f.MinPrice, err = queryInt(c, "min_price", 0); err != nil {
+		return err
+	}
+	if f.MaxPrice, err = queryInt(c, "max_price", 0); err != nil {
+		return err
+	}
+	list, err := s.store.Listings(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"auctions": list})
+}
+
+func queryInt(c echo.Context, name string, def int64) (int64, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, auction.FieldError(name, "must be a non-negative integer")
+	}
+	return n, nil
+}
+
+// publicAuction hides auctions that are still drafts from the public.
+func (s *Server) publicAuction(c echo.Context) (*auction.Auction, error) {
+	a, err := s.store.Auction(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	if a.Status == auction.StatusDraft && !isStaff(c) {
+		return nil, auction.Errorf(auction.ENotFound, "auction not found")
+	}
+	return a, nil
+}
+
+func isStaff(c echo.Context) bool {
+	sess := session(c)
+	return sess != nil && auction.IsStaffRole(sess.User.Role)
+}
+
+// handleAuctionView is GET /api/v1/auctions/{id}.
+func (s *Server) handleAuctionView(c echo.Context) error {
+	a, err := s.publicAuction(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+// handleAuctionBids is GET /api/v1/auctions/{id}/bids.
+func (s *Server) handleAuctionBids(c echo.Context) error {
+	if _, err := s.publicAuction(c); err != nil {
+		return err
+	}
+	bids, err := s.store.Bids(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if bids == nil {
+		bids = []auction.Bid{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"bids": bids})
+}
+
+// handleAuctionEvents is GET /api/v1/auctions/{id}/events?since=N&limit=M.
+func (s *Server) handleAuctionEvents(c echo.Context) error {
+	if _, err := s.publicAuction(c); err != nil {
+		return err
+	}
+	since, err := queryInt(c, "since", 0)
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit", 1000)
+	if err != nil {
+		return err
+	}
+	if limit < 1 || limit > 10000 {
+		return auction.FieldError("limit", "must be between 1 and 10000")
+	}
+	events, more, err := s.store.Events(c.Request().Context(), c.Param("id"), since, int(limit))
+	if err != nil {
+		return err
+	}
+	if events == nil {
+		events = []auction.Event{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"events": events, "more": more})
+}
+
+// handleAuctionRecord is GET /api/v1/auctions/{id}/record: the hash-chained
+// record, verifiable offline with `gavel verify`.
+func (s *Server) handleAuctionRecord(c echo.Context) error {
+	if _, err := s.publicAuction(c); err != nil {
+		return err
+	}
+	rec, err := s.store.Record(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	broken, reason := rec.Verify()
+	return c.JSON(http.StatusOK, map[string]any{"auction_id": rec.AuctionID, "events": rec.Events,
+		"valid": broken == 0, "first_broken_seq": broken, "problem": reason})
+}
+
+// handleConfirmation is GET /api/v1/auctions/{id}/confirmation: 404 until sold.
+func (s *Server) handleConfirmation(c echo.Context) error {
+	conf, err := s.store.Confirmation(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, conf)
+}

@@ -1,0 +1,53 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"gavel/auction"
+)
+
+// handleClockView is GET /api/v1/test/clock (only with --test-clock).
+func (s *Server) handleClockView(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]time.Time{"now": s.cfg.TestClock.Now()})
+}
+
+// handleClockSet is POST /api/v1/test/clock {"advance_seconds": N} or
+// {"set": RFC 3339}. It answers after every transition due by the new time has
+// been applied and published.
+func (s *Server) handleClockSet(c echo.Context) error {
+	var req struct {
+		AdvanceSeconds *int64     `json:"advance_seconds"`
+		Set            *time.Time `json:"set"`
+	}
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var target time.Time
+	switch {
+	case req.AdvanceSeconds != nil && req.Set != nil:
+		return auction.FieldError("advance_seconds", "give advance_seconds or set, not both")
+	case req.AdvanceSeconds != nil:
+		if *req.AdvanceSeconds < 0 {
+			return auction.FieldError("advance_seconds", "the test clock never moves backwards")
+		}
+		target = s.cfg.TestClock.Now().Add(time.Duration(*req.AdvanceSeconds) * time.Second)
+	case req.Set != nil:
+		target = *req.Set
+	default:
+		return auction.FieldError("advance_seconds", "give advance_seconds or set")
+	}
+	now, err := s.cfg.TestClock.Set(ctx, target)
+	if err != nil {
+		return err
+	}
+	if s.cfg.Ticker != nil {
+		if err := s.cfg.Ticker(ctx); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]time.Time{"now": now})
+}
