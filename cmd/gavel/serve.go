@@ -36,6 +36,8 @@ type Config struct {
 	StripeAPIBase     string
 	// TickInterval is how often due auctions are opened and closed.
 	TickInterval time.Duration
+	// DemoBidders makes the demo accounts bid by themselves (make run).
+	DemoBidders bool
 }
 
 // Main is a running Gavel server: all wiring lives here.
@@ -117,6 +119,13 @@ func (m *Main) Run(ctx context.Context) error {
 		defer m.wg.Done()
 		m.schedule(runCtx)
 	}()
+	if m.Config.DemoBidders {
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			demoBidders(runCtx, m.URL(), m.store, m.Log)
+		}()
+	}
 	m.Log.Info("gavel is serving", "addr", m.listener.Addr().String(), "rulebook", rulebook.Name)
 	return nil
 }
@@ -182,6 +191,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&m.Config.CaseWebhookSecret, "case-webhook-secret", "", "secret that signs case webhooks (Gavel-Signature)")
 	fs.BoolVar(&m.Config.NoLimits, "no-limits", false, "turn off rate and connection limits (load tests on loopback)")
 	fs.DurationVar(&m.Config.TickInterval, "tick", time.Second, "how often due auctions are opened, closed and defaulted")
+	fs.BoolVar(&m.Config.DemoBidders, "demo-bidders", false, "let the demo bidder accounts bid by themselves every few seconds (demo only)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: gavel serve [flags]\n\nServes the marketplace; applies pending migrations on start.\nEnvironment: DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE.\n\nFlags:\n")
 		fs.PrintDefaults()
