@@ -25,10 +25,61 @@ run: build ## get PostgreSQL, migrate, seed the demo and serve on http://localho
 	exec $(BIN)/gavel serve --rulebook demo --demo-bidders --addr $(ADDR)
 
 .PHONY: test
-test: ## run every test against a real PostgreSQL (installs what tests need)
+test: chromium ## run every test against a real PostgreSQL (installs what tests need), then fuzz each target briefly
 	@server=$$(.ci/ensure-postgres) && \
 	export GAVEL_TEST_DATABASE_URL=$${GAVEL_TEST_DATABASE_URL:-$$server/postgres?sslmode=disable} && \
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -timeout 20m ./... && \
+	$(MAKE) --no-print-directory fuzz/run FUZZTIME=$(FUZZTIME_SHORT)
+
+.PHONY: test-faults
+test-faults: ## run only the fault tests (kill -9, database outage, failover, outage guard, backup/restore) with their figures
+	@server=$$(.ci/ensure-postgres) && \
+	export GAVEL_TEST_DATABASE_URL=$${GAVEL_TEST_DATABASE_URL:-$$server/postgres?sslmode=disable} && \
+	$(GO) test -count=1 -timeout 10m -v -run '^TestFault' ./cmd/gavel
+
+# The browser tests drive Debian's Chromium headless. It is installed when
+# missing and we may (root with apt-get); when it cannot be, those tests skip
+# and say so loudly.
+.PHONY: chromium
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Chromium for the browser tests"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 || true; \
+	fi; \
+	if [ ! -x /usr/bin/chromium ]; then echo "!!! Chromium is missing and could not be installed: the browser tests will be SKIPPED"; fi
+
+.PHONY: screenshots
+screenshots: chromium ## take PNGs of the main pages (a whole sale in Chromium) into screenshots/
+	@if ! fc-list :lang=zh 2>/dev/null | grep -q . && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Chinese fonts for the screenshots"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk; } >/dev/null 2>&1 || \
+		echo "!!! could not install fonts-noto-cjk: Chinese text will show as boxes"; \
+	fi
+	@server=$$(.ci/ensure-postgres) && \
+	export GAVEL_TEST_DATABASE_URL=$${GAVEL_TEST_DATABASE_URL:-$$server/postgres?sslmode=disable} && \
+	rm -rf screenshots && \
+	GAVEL_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -count=1 -run '^TestBrowserAuction$$' ./cmd/gavel && \
+	{ test -n "$$(ls screenshots 2>/dev/null)" || { echo "!!! no screenshots were taken: is Chromium installed?"; exit 1; }; } && \
+	echo "screenshots in screenshots/:" && ls screenshots
+
+# Fuzz targets are found, not listed: every `func FuzzX` in a test file,
+# printed as "package-dir FuzzX". go test fuzzes one target at a time.
+FUZZTIME ?= 1m
+FUZZTIME_SHORT ?= 4s
+fuzz_targets = grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed -E 's|^\./(.*)/[^/]*:func (Fuzz.*)|\1 \2|' | sort
+
+.PHONY: fuzz
+fuzz: ## fuzz every target for FUZZTIME each (default 1m; e.g. make fuzz FUZZTIME=10m)
+	@server=$$(.ci/ensure-postgres) && \
+	export GAVEL_TEST_DATABASE_URL=$${GAVEL_TEST_DATABASE_URL:-$$server/postgres?sslmode=disable} && \
+	$(MAKE) --no-print-directory fuzz/run
+
+.PHONY: fuzz/run
+fuzz/run:
+	@$(fuzz_targets) | while read -r dir name; do \
+		echo "fuzz $$name in ./$$dir for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$dir || exit 1; \
+	done
 
 .PHONY: lint
 lint: ## go vet and a gofmt check
@@ -36,10 +87,12 @@ lint: ## go vet and a gofmt check
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 .PHONY: bench
-bench: ## run the benchmarks and print figures against their baselines
-	@server=$$(.ci/ensure-postgres) && \
-	export GAVEL_TEST_DATABASE_URL=$${GAVEL_TEST_DATABASE_URL:-$$server/postgres?sslmode=disable} && \
-	$(GO) test -run '^$$' -bench . -benchtime 3s ./...
+bench: ## load-test Gavel (short version of every scenario, a few minutes) and print the table
+	@server=$$(.ci/ensure-postgres) && tmp=$$(mktemp -d) && db=gavel_bench_$$$$ && \
+	trap 'psql "$$server/postgres" -qc "DROP DATABASE IF EXISTS $$db WITH (FORCE)"; rm -rf $$tmp' EXIT && \
+	$(GO) build -o $$tmp/ ./cmd/gavel ./cmd/loadgen && \
+	psql "$$server/postgres" -qc "CREATE DATABASE $$db" && \
+	$$tmp/loadgen -short -gavel $$tmp/gavel -database-url "$$server/$$db?sslmode=disable" $(BENCHFLAGS)
 
 .PHONY: db/reset
 db/reset: ## drop and recreate the local gavel database (demo data is seeded again by make run)

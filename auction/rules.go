@@ -153,7 +153,9 @@ func (r Rulebook) CheckBid(a *Auction, b Bidder, amount int64, now time.Time) (B
 	out := BidOutcome{Priority: b.Rank != nil, EndsAt: a.EndsAt}
 	if a.Round == RoundSale && a.CurrentPrice == nil {
 		out.EndsAt, out.Extended = now.Add(r.SaleBidding), true
-	} else if !now.Before(a.EndsAt.Add(-r.ExtensionWindow)) {
+	} else if !now.Before(a.EndsAt.Add(-r.ExtensionWindow)) && now.Add(r.Extension).After(a.EndsAt) {
+		// A bid at exactly ends_at - 5 min sets the end where it already is:
+		// no extension, so no `extended` event that moved nothing.
 		out.EndsAt, out.Extended = now.Add(r.Extension), true
 	}
 	return out, nil
@@ -181,4 +183,23 @@ func DepositOwed(deposit int64, claim *int64) int64 {
 		return deposit
 	}
 	return max(0, deposit-*claim)
+}
+
+// ValidateResume checks a clerk's resumption of a suspended auction with a
+// new end: only a suspended auction resumes (invalid_state), and the new end
+// must leave at least a full outage guard window of bidding from now, so that
+// bidders get back the final stretch the outage took from them (invalid_field).
+func (r Rulebook) ValidateResume(a *Auction, endsAt, now time.Time) error {
+	if a.Status != StatusSuspended {
+		return Errorf(EInvalidState, "only a suspended auction can be resumed (status %s)", a.Status)
+	}
+	switch {
+	case endsAt.IsZero():
+		return FieldError("ends_at", "is required (RFC 3339)")
+	case !endsAt.After(now):
+		return FieldError("ends_at", "must be in the future")
+	case endsAt.Sub(now) < r.OutageGuardWindow:
+		return FieldError("ends_at", "must be at least %s from now", r.OutageGuardWindow)
+	}
+	return nil
 }

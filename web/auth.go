@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
@@ -118,20 +119,25 @@ func (s *Server) handleSignup(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	switch {
-	case strings.TrimSpace(req.RealName) == "":
-		return auction.FieldError("real_name", "is required")
-	case strings.TrimSpace(req.IDNumber) == "":
-		return auction.FieldError("id_number", "is required")
-	case strings.TrimSpace(req.Phone) == "":
-		return auction.FieldError("phone", "is required")
-	}
-	u, err := s.store.CreateUser(c.Request().Context(), postgres.NewUser{Email: req.Email, Password: req.Password, Role: auction.RoleBidder,
-		RealName: strings.TrimSpace(req.RealName), IDNumber: strings.TrimSpace(req.IDNumber), Phone: strings.TrimSpace(req.Phone)})
+	u, err := s.signup(c.Request().Context(), req)
 	if err != nil {
 		return err
 	}
 	return s.issue(c, http.StatusCreated, u)
+}
+
+// signup creates a bidder account; the API and the sign-up page share it.
+func (s *Server) signup(ctx context.Context, req signupRequest) (*auction.User, error) {
+	switch {
+	case strings.TrimSpace(req.RealName) == "":
+		return nil, auction.FieldError("real_name", "is required")
+	case strings.TrimSpace(req.IDNumber) == "":
+		return nil, auction.FieldError("id_number", "is required")
+	case strings.TrimSpace(req.Phone) == "":
+		return nil, auction.FieldError("phone", "is required")
+	}
+	return s.store.CreateUser(ctx, postgres.NewUser{Email: req.Email, Password: req.Password, Role: auction.RoleBidder,
+		RealName: strings.TrimSpace(req.RealName), IDNumber: strings.TrimSpace(req.IDNumber), Phone: strings.TrimSpace(req.Phone)})
 }
 
 func (s *Server) issue(c echo.Context, code int, u *auction.User) error {

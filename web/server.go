@@ -4,6 +4,7 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"embed"
 	"encoding/json"
@@ -11,8 +12,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -43,6 +44,14 @@ type Config struct {
 	// Ticker applies due transitions now (opening, closing, defaults) and
 	// publishes them; the test clock calls it before answering.
 	Ticker func(ctx context.Context) error
+	// BidFailed is told of every bid answered with a server error (the
+	// auction id and the error code), for the outage guard (resume.go).
+	BidFailed func(auctionID, code string)
+	// Timezone is where the pages show times (default Asia/Shanghai).
+	Timezone *time.Location
+	// Jobs re-sends case notifications and takes in Stripe webhooks
+	// (money.go, webhook.go); nil without a job runner.
+	Jobs Jobs
 }
 
 // Server is the HTTP server.
@@ -51,23 +60,35 @@ type Server struct {
 	store *postgres.Store
 	log   *slog.Logger
 	feed  Feed
+	hub   *Hub
 	cfg   Config
+	// limits are the abuse limits (security.go, ratelimit.go).
+	limits *Limits
 }
 
 // maxBody is the request body limit of API.md.
 const maxBody = 1 << 20
 
-// New builds the server and its routes.
+// New builds the server and its routes. The live feed is cfg.Feed when it is
+// a *Hub (cmd/gavel starts one that spans processes); otherwise a hub local to
+// this server.
 func New(cfg Config) *Server {
-	if cfg.Feed == nil {
-		cfg.Feed = nopFeed{}
+	hub, ok := cfg.Feed.(*Hub)
+	if !ok {
+		hub = NewHub(HubConfig{Store: cfg.Store, Log: cfg.Log})
 	}
-	s := &Server{echo: echo.New(), store: cfg.Store, log: cfg.Log, feed: cfg.Feed, cfg: cfg}
+	if cfg.Feed == nil {
+		cfg.Feed = hub
+	}
+	s := &Server{echo: echo.New(), store: cfg.Store, log: cfg.Log, feed: cfg.Feed, hub: hub, cfg: cfg}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.requestLog, bodyLimit(maxBody), s.authenticate)
+	s.installSecurity()
 	s.routes()
+	s.securityRoutes()
+	s.pageRoutes()
 	return s
 }
 
@@ -77,13 +98,10 @@ func (s *Server) Handler() http.Handler { return s.echo }
 // Echo exposes the router so other parts of the web layer can add routes.
 func (s *Server) Echo() *echo.Echo { return s.echo }
 
-type nopFeed struct{}
-
-func (nopFeed) Publish(context.Context, ...auction.Change) {}
-
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", s.handleHealthz)
+	e.GET("/metrics", s.handleMetrics)
 	e.GET("/readyz", s.handleReadyz)
 	e.GET("/api/v1/openapi.yaml", func(c echo.Context) error {
 		b, _ := openapi.ReadFile("openapi.yaml")
@@ -112,11 +130,13 @@ func (s *Server) routes() {
 	api.GET("/documents/:id", s.handleDocument)
 	api.POST("/lots/:id/auctions", s.handleAuctionCreate, clerk)
 	api.POST("/auctions/:id/publish", s.handleAuctionPublish, clerk)
+	api.POST("/auctions/:id/resume", s.handleAuctionResume, clerk)
 	api.POST("/blacklist", s.handleBlacklistImport, clerk)
 	api.POST("/blacklist/remove", s.handleBlacklistRemove, clerk)
 
 	api.GET("/auctions", s.handleAuctionList)
-	api.GET("/auctions/:id", s.handleAuctionView)
+	api.GET("/auctions/:id", s.handleAuctionView, s.withWatchers)
+	api.GET("/auctions/:id/live", s.handleLive)
 	api.GET("/auctions/:id/bids", s.handleAuctionBids)
 	api.GET("/auctions/:id/events", s.handleAuctionEvents)
 	api.GET("/auctions/:id/record", s.handleAuctionRecord)
@@ -124,7 +144,7 @@ func (s *Server) routes() {
 	api.GET("/public/lots/:id", s.handlePublicLot)
 
 	api.POST("/auctions/:id/registrations", s.handleRegister, bidder)
-	api.POST("/auctions/:id/bids", s.handleBid, bidder)
+	api.POST("/auctions/:id/bids", s.handleBid, s.observeBid, bidder)
 	api.GET("/me", s.handleMe, requireRole())
 	api.GET("/me/registrations", s.handleMyRegistrations, requireRole())
 
@@ -132,6 +152,7 @@ func (s *Server) routes() {
 	api.POST("/deposits/:id/confirm", s.handleDepositConfirm, finance)
 	api.POST("/deposits/:id/refunded", s.handleDepositRefunded, finance)
 	api.POST("/auctions/:id/balance-payments", s.handleBalancePayment, finance)
+	s.moneyRoutes(api)
 
 	// The test clock exists only with --test-clock; otherwise its routes are
 	// unknown (404 not_found) like any other.
@@ -235,11 +256,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case unavailable(err):
 		code = http.StatusServiceUnavailable
 		body.Error.Code, body.Error.Message = auction.EUnavailable, "the database is unavailable; try again shortly"
+		c.Response().Header().Set("Retry-After", "1")
 		s.log.Warn("database unavailable", "request_id", requestID(c), "err", err)
 	default:
 		body.Error.Code, body.Error.Message = auction.EInternal, "internal error"
 		s.log.Error("internal error", "request_id", requestID(c), "method", c.Request().Method, "route", c.Path(), "err", err)
 	}
+	s.noteBidFailure(c, code, body.Error.Code)
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(code)
 		return
@@ -247,18 +270,19 @@ func (s *Server) handleError(err error, c echo.Context) {
 	_ = c.JSON(code, body)
 }
 
-// unavailable reports whether err means the database could not be reached.
-func unavailable(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) ||
-		strings.Contains(err.Error(), "failed to connect") || strings.Contains(err.Error(), "conn closed")
-}
+// unavailable reports whether err means the database could not be reached or
+// answer in time; the storage layer knows its driver's errors.
+func unavailable(err error) bool { return postgres.Unavailable(err) }
 
 // bind decodes a JSON body strictly: unknown fields and trailing data are
 // invalid_request, a wrong type for a field is invalid_field naming it. An
 // empty body decodes as {} when optional is true.
 func bind(c echo.Context, v any, optional ...bool) error {
-	dec := json.NewDecoder(c.Request().Body)
+	body := bufio.NewReader(c.Request().Body)
+	if b, err := firstNonSpace(body); err == nil && b != '{' {
+		return auction.Errorf(auction.EInvalidRequest, "malformed JSON: the body must be a JSON object")
+	}
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if errors.Is(err, io.EOF) && len(optional) > 0 && optional[0] {
@@ -285,6 +309,9 @@ func bind(c echo.Context, v any, optional ...bool) error {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return auction.Errorf(auction.EInvalidRequest, "malformed JSON: data after the object")
+	}
+	if field := nulField(reflect.ValueOf(v), ""); field != "" {
+		return auction.FieldError(field, "must not contain a NUL character")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -45,9 +46,37 @@ func (s *Server) handleClockSet(c echo.Context) error {
 		return err
 	}
 	if s.cfg.Ticker != nil {
-		if err := s.cfg.Ticker(ctx); err != nil {
+		if err := s.settle(ctx); err != nil {
 			return err
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]time.Time{"now": now})
+}
+
+// settleTimeout bounds the wait for transitions another instance is applying.
+const settleTimeout = 30 * time.Second
+
+// settle ticks until no transition is due. A tick skips auctions another
+// ticker (another instance sharing the clock, or this one's scheduler) has
+// claimed; waiting for those too keeps the promise that when the clock call
+// returns every due transition has been applied.
+func (s *Server) settle(ctx context.Context) error {
+	deadline := time.Now().Add(settleTimeout)
+	for {
+		if err := s.cfg.Ticker(ctx); err != nil {
+			return err
+		}
+		due, err := s.store.Due(ctx)
+		if err != nil || due == 0 {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return auction.Errorf(auction.EUnavailable, "%d due transitions are still being applied; try again", due)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }

@@ -151,9 +151,12 @@ func (s *Store) publish(ctx context.Context, id string, backdate bool) (*auction
 	return s.Auction(ctx, id)
 }
 
+// lockAuctionSQL locks an auction row and reads it with its lot's category.
+const lockAuctionSQL = `SELECT ` + auctionColumns + `, l.category FROM auctions a JOIN lots l ON l.id = a.lot_id WHERE a.id = $1 FOR UPDATE OF a`
+
 func lockAuctionWithCategory(ctx context.Context, tx pgx.Tx, id string) (*row, string, error) {
 	var category string
-	a, err := scanAuction(tx.QueryRow(ctx, `SELECT `+auctionColumns+`, l.category FROM auctions a JOIN lots l ON l.id = a.lot_id WHERE a.id = $1 FOR UPDATE OF a`, id), &category)
+	a, err := scanAuction(tx.QueryRow(ctx, lockAuctionSQL, id), &category)
 	if err != nil {
 		return nil, "", translate(err, "auction")
 	}
@@ -162,15 +165,22 @@ func lockAuctionWithCategory(ctx context.Context, tx pgx.Tx, id string) (*row, s
 
 // saveAuction writes back the mutable state of a locked auction.
 func saveAuction(ctx context.Context, tx pgx.Tx, a *row) error {
-	_, err := tx.Exec(ctx, `
+	_, err := tx.Exec(ctx, saveAuctionSQL, saveAuctionArgs(a)...)
+	return err
+}
+
+// saveAuctionSQL and saveAuctionArgs are saveAuction's statement, for callers
+// that send it in a batch with others (the bid queue).
+const saveAuctionSQL = `
 		UPDATE auctions SET status = $2, ends_at = $3, announced_at = $4, opened_at = $5, closed_at = $6, balance_due_at = $7,
 			current_price = $8, leader_registration_id = $9, leader_code = $10, leader_rank = $11, bid_count = $12,
 			seq = $13, last_hash = $14, hammer_price = $15, suspended_reason = $16
-		WHERE id = $1`,
-		a.ID, a.Status, a.EndsAt, a.AnnouncedAt, a.OpenedAt, a.ClosedAt, a.BalanceDueAt,
+		WHERE id = $1`
+
+func saveAuctionArgs(a *row) []any {
+	return []any{a.ID, a.Status, a.EndsAt, a.AnnouncedAt, a.OpenedAt, a.ClosedAt, a.BalanceDueAt,
 		a.CurrentPrice, a.LeaderRegistration, a.LeaderCode, a.LeaderRank, a.BidCount,
-		a.Seq, a.lastHash, a.HammerPrice, a.Suspended)
-	return err
+		a.Seq, a.lastHash, a.HammerPrice, a.Suspended}
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -183,18 +193,28 @@ func appendEvent(ctx context.Context, tx pgx.Tx, a *row, typ string, at time.Tim
 }
 
 func appendEventOut(ctx context.Context, tx pgx.Tx, a *row, typ string, at time.Time, data map[string]any) (auction.Event, error) {
+	prev := a.lastHash
+	e, hash := chainEvent(a, typ, at, data)
+	if _, err := tx.Exec(ctx, `INSERT INTO auction_events (auction_id, seq, type, at, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		a.ID, e.Seq, typ, e.At, e.Data, prev, hash); err != nil {
+		a.Seq, a.lastHash = e.Seq-1, prev
+		return e, err
+	}
+	return e, nil
+}
+
+// chainEvent builds the next event of a locked auction, chained to the
+// previous one, and advances a.Seq and a.lastHash; the caller writes it (the
+// bid queue writes a whole batch's events in one statement).
+func chainEvent(a *row, typ string, at time.Time, data map[string]any) (auction.Event, []byte) {
 	if data == nil {
 		data = map[string]any{}
 	}
 	e := auction.Event{Seq: a.Seq + 1, Type: typ, At: at.UTC(), Data: data, PrevHash: hex.EncodeToString(a.lastHash)}
 	hash := auction.EventHash(a.ID, a.lastHash, e)
 	e.Hash = hex.EncodeToString(hash)
-	if _, err := tx.Exec(ctx, `INSERT INTO auction_events (auction_id, seq, type, at, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		a.ID, e.Seq, typ, e.At, data, a.lastHash, hash); err != nil {
-		return e, err
-	}
 	a.Seq, a.lastHash = e.Seq, hash
-	return e, nil
+	return e, hash
 }
 
 // Events returns up to limit events with seq > since, and whether more exist.

@@ -1,10 +1,13 @@
 package postgres_test
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/postgres"
 )
 
 func TestBidFlowSoldAndDeposits(t *testing.T) {
@@ -54,5 +57,309 @@ func TestBidFlowSoldAndDeposits(t *testing.T) {
 	if err != nil || conf.BuyerName != "Bob" {
 		t.Fatalf("confirmation: %+v %v", conf, err)
 	}
-	_ = time.Second
+}
+
+// refusalState returns the auction state a refusal carries, failing when it
+// carries none.
+func refusalState(t testing.TB, err error) *auction.State {
+	t.Helper()
+	var e *auction.Error
+	if !errors.As(err, &e) || e.Auction == nil {
+		t.Fatalf("refusal %v carries no auction state", err)
+	}
+	return e.Auction
+}
+
+func TestBidRefusals(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{category: auction.CategoryRealEstate})
+	alice := b.mustUser(t, auction.RoleBidder, "ID-RA", "")
+	bob := b.mustUser(t, auction.RoleBidder, "ID-RB", "")
+	pending := b.mustUser(t, auction.RoleBidder, "ID-RP", "")
+	stranger := b.mustUser(t, auction.RoleBidder, "ID-RS", "")
+	b.mustQualify(t, alice, a.ID)
+	b.mustQualify(t, bob, a.ID)
+	if _, err := b.store.Register(b.ctx, pending, a.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// Before starts_at: not open; the state shows what the store holds.
+	b.clock.Set(a.StartsAt.Add(-time.Second))
+	_, err := b.bid(alice, a.ID, a.StartPrice)
+	wantCode(t, err, auction.EAuctionNotOpen)
+	if s := refusalState(t, err); s.Status != auction.StatusAnnounced || s.Seq != 1 || s.CurrentPrice != nil || !s.EndsAt.Equal(a.EndsAt) {
+		t.Fatalf("state before the start: %+v", s)
+	}
+
+	// At starts_at a refused bid must not report the opening it rolled back:
+	// a client following seq would otherwise skip the real `opened` event.
+	b.clock.Set(a.StartsAt)
+	_, err = b.bid(alice, a.ID, a.StartPrice-a.Increment)
+	wantCode(t, err, auction.EBidTooLow)
+	s := refusalState(t, err)
+	stored, _ := b.store.Auction(b.ctx, a.ID)
+	if s.Seq != stored.Seq || s.Status != stored.Status {
+		t.Fatalf("refusal state %+v, stored seq %d status %s", s, stored.Seq, stored.Status)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		u      *auction.User
+		amount int64
+		code   string
+	}{
+		{"not registered", stranger, a.StartPrice, auction.ENotQualified},
+		{"deposit not held", pending, a.StartPrice, auction.ENotQualified},
+		{"below the start price", alice, a.StartPrice - a.Increment, auction.EBidTooLow},
+		{"off the increment grid", alice, a.StartPrice + a.Increment/2, auction.EBidNotOnIncrement},
+	} {
+		_, err := b.bid(tc.u, a.ID, tc.amount)
+		wantCode(t, err, tc.code)
+		if s := refusalState(t, err); s.Seq != stored.Seq {
+			t.Errorf("%s: refusal seq %d, stored %d", tc.name, s.Seq, stored.Seq)
+		}
+	}
+
+	first, err := b.bid(alice, a.ID, a.StartPrice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first bid opened the auction (seq 2) and is seq 3.
+	if first.Bid.Seq != 3 || first.Auction.Seq != 3 || first.Auction.Status != auction.StatusBidding {
+		t.Fatalf("first bid: %+v %+v", first.Bid, first.Auction)
+	}
+	for _, tc := range []struct {
+		name   string
+		u      *auction.User
+		amount int64
+		code   string
+	}{
+		{"leader bids again", alice, a.StartPrice + a.Increment, auction.EAlreadyLeading},
+		{"equal to the current price", bob, a.StartPrice, auction.EBidTooLow},
+		{"off the grid", bob, a.StartPrice + a.Increment + 1, auction.EBidNotOnIncrement},
+	} {
+		_, err := b.bid(tc.u, a.ID, tc.amount)
+		wantCode(t, err, tc.code)
+		s := refusalState(t, err)
+		if *s.CurrentPrice != a.StartPrice || *s.LeaderCode != first.Bid.BidderCode || s.Seq != 3 || s.Status != auction.StatusBidding {
+			t.Errorf("%s: refusal state %+v", tc.name, s)
+		}
+	}
+
+	// Listed after registering: refused at the bid on a real estate lot.
+	if _, err := b.store.ImportBlacklist(b.ctx, "api", []postgres.BlacklistEntry{{Name: "x", IDNumber: "ID-RB", CaseNumber: "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.bid(bob, a.ID, a.StartPrice+a.Increment)
+	wantCode(t, err, auction.EBidderRestricted)
+	refusalState(t, err)
+
+	// At ends_at: closed to bids even before the scheduler runs.
+	b.clock.Set(a.EndsAt)
+	_, err = b.bid(alice, a.ID, a.StartPrice+5*a.Increment)
+	wantCode(t, err, auction.EAuctionNotOpen)
+	refusalState(t, err)
+
+	_, err = b.bid(alice, "00000000-0000-0000-0000-000000000000", a.StartPrice)
+	wantCode(t, err, auction.ENotFound)
+	_, err = b.bid(alice, "not-a-uuid", a.StartPrice)
+	wantCode(t, err, auction.ENotFound)
+}
+
+func TestBidIdempotency(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	other := b.mustAuction(t, lotParams{})
+	alice := b.mustUser(t, auction.RoleBidder, "ID-IA", "")
+	bob := b.mustUser(t, auction.RoleBidder, "ID-IB", "")
+	b.mustQualify(t, alice, a.ID)
+	b.mustQualify(t, bob, a.ID)
+	b.mustQualify(t, alice, other.ID)
+	b.open(t, a)
+
+	place := func(u *auction.User, auctionID string, amount int64, key string) (*auction.BidResult, error) {
+		return b.store.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: key})
+	}
+	for _, key := range []string{"", string(make([]byte, 101))} {
+		_, err := place(alice, a.ID, a.StartPrice, key)
+		wantCode(t, err, auction.EIdempotencyRequired)
+		refusalState(t, err)
+	}
+	// 100 characters is the limit, counted in characters, not bytes.
+	long := ""
+	for range 100 {
+		long += "拍"
+	}
+	first, err := place(alice, a.ID, a.StartPrice, long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bob outbids; alice's retry of her first bid changes nothing.
+	if _, err := place(bob, a.ID, a.StartPrice+a.Increment, "k1"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := place(alice, a.ID, a.StartPrice, long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(again.Bid, *again.Auction.CurrentPrice, again.Auction.Seq, again.Receipt) != fmt.Sprint(first.Bid, *first.Auction.CurrentPrice, first.Auction.Seq, first.Receipt) {
+		t.Fatalf("retry answered %+v, first answer %+v", again, first)
+	}
+	// The same key with another body.
+	_, err = place(alice, a.ID, a.StartPrice+2*a.Increment, long)
+	wantCode(t, err, auction.EIdempotencyReused)
+	refusalState(t, err)
+	// The same key on another auction is another body too.
+	b.open(t, other)
+	_, err = place(alice, other.ID, other.StartPrice, long)
+	wantCode(t, err, auction.EIdempotencyReused)
+	// Keys belong to one bidder: bob may use alice's key.
+	if _, err := place(bob, a.ID, a.StartPrice+a.Increment, long); auction.ErrorCode(err) != auction.EAlreadyLeading {
+		t.Fatalf("bob with alice's key: %v", err)
+	}
+	// A refused bid does not consume its key: fixed and retried, it counts.
+	_, err = place(alice, a.ID, a.StartPrice+a.Increment+1, "k-refused")
+	wantCode(t, err, auction.EBidNotOnIncrement)
+	_, err = place(alice, a.ID, a.StartPrice+a.Increment+1, "k-refused")
+	wantCode(t, err, auction.EBidNotOnIncrement)
+
+	bids, err := b.store.Bids(b.ctx, a.ID)
+	if err != nil || len(bids) != 2 {
+		t.Fatalf("bids after retries: %d %v", len(bids), err)
+	}
+}
+
+// TestBidExtensionEvents: a bid at t in the last 5 minutes appends its bid
+// event, then an extended event, and ends_at becomes t + 5 min.
+func TestBidExtensionEvents(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	alice := b.mustUser(t, auction.RoleBidder, "ID-EA", "")
+	bob := b.mustUser(t, auction.RoleBidder, "ID-EB", "")
+	b.mustQualify(t, alice, a.ID)
+	b.mustQualify(t, bob, a.ID)
+	b.open(t, a)
+
+	b.clock.Set(a.EndsAt.Add(-5*time.Minute - time.Second))
+	res, err := b.bid(alice, a.ID, a.StartPrice)
+	if err != nil || len(res.Events) != 1 || !res.Auction.EndsAt.Equal(a.EndsAt) {
+		t.Fatalf("bid before the window: %+v %v", res, err)
+	}
+	at := a.EndsAt.Add(-90 * time.Second)
+	b.clock.Set(at)
+	res, err = b.bid(bob, a.ID, a.StartPrice+a.Increment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Auction.EndsAt.Equal(at.Add(5 * time.Minute)) {
+		t.Fatalf("ends_at %s, want %s", res.Auction.EndsAt, at.Add(5*time.Minute))
+	}
+	events, _, err := b.store.Events(b.ctx, a.ID, res.Bid.Seq-1, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 2 || events[0].Type != auction.EventBid || events[1].Type != auction.EventExtended ||
+		events[0].Seq != res.Bid.Seq || events[1].Seq != res.Bid.Seq+1 || res.Auction.Seq != res.Bid.Seq+1 {
+		t.Fatalf("events after a late bid: %+v", events)
+	}
+	if events[1].Data["ends_at"] != at.Add(5*time.Minute).Format(time.RFC3339Nano) || events[0].Data["ends_at"] != events[1].Data["ends_at"] {
+		t.Fatalf("extended data: %v / bid data %v", events[1].Data, events[0].Data)
+	}
+	// The old end has passed but the extended one has not: bidding goes on.
+	b.clock.Set(a.EndsAt.Add(time.Minute))
+	if _, err := b.store.Tick(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.bid(alice, a.ID, a.StartPrice+2*a.Increment); err != nil {
+		t.Fatalf("bid in the extension: %v", err)
+	}
+	got, _ := b.store.Auction(b.ctx, a.ID)
+	if !got.EndsAt.Equal(a.EndsAt.Add(6*time.Minute)) || got.Status != auction.StatusBidding {
+		t.Fatalf("after a bid in the extension: %s %s", got.Status, got.EndsAt)
+	}
+	b.clock.Set(got.EndsAt)
+	if _, err := b.store.Tick(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = b.store.Auction(b.ctx, a.ID)
+	if got.Status != auction.StatusSold || !got.ClosedAt.Equal(a.EndsAt.Add(6*time.Minute)) || *got.HammerPrice != a.StartPrice+2*a.Increment {
+		t.Fatalf("close after extensions: %+v", got)
+	}
+}
+
+// TestPriorityMatch walks the priority rules through the store: matching an
+// ordinary leader, a better rank taking over, an equal or worse rank refused.
+func TestPriorityMatch(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{holders: []postgres.NewPriorityHolder{
+		{Name: "甲", IDNumber: "PH-1", Rank: 1}, {Name: "乙", IDNumber: "PH-2a", Rank: 2}, {Name: "丙", IDNumber: "PH-2b", Rank: 2},
+	}})
+	ord := b.mustUser(t, auction.RoleBidder, "ORD", "")
+	p1 := b.mustUser(t, auction.RoleBidder, "PH-1", "")
+	p2a := b.mustUser(t, auction.RoleBidder, "PH-2a", "")
+	p2b := b.mustUser(t, auction.RoleBidder, "PH-2b", "")
+	regs := map[*auction.User]*auction.Registration{}
+	for _, u := range []*auction.User{ord, p1, p2a, p2b} {
+		regs[u] = b.mustQualify(t, u, a.ID)
+	}
+	if regs[ord].PriorityRank != nil || *regs[p1].PriorityRank != 1 || *regs[p2a].PriorityRank != 2 {
+		t.Fatal("priority ranks not matched by id number")
+	}
+	b.open(t, a)
+	price := a.StartPrice + 3*a.Increment
+	steps := []struct {
+		u      *auction.User
+		amount int64
+		code   string
+		leader *auction.User
+	}{
+		{ord, price, "", ord},
+		{p2a, price, "", p2a},                 // rank 2 matches an ordinary leader
+		{p2b, price, auction.EBidTooLow, p2a}, // same rank: the earlier bid keeps it
+		{ord, price, auction.EBidTooLow, p2a}, // ordinary bidders never match
+		{p1, price, "", p1},                   // rank 1 beats rank 2 at equal price
+		{p2a, price, auction.EBidTooLow, p1},
+		{p2b, price + a.Increment, "", p2b}, // outbidding is open to all
+		{p1, price + a.Increment, "", p1},
+		{ord, price + 2*a.Increment, "", ord},
+		{p2a, price + 2*a.Increment, "", p2a},
+	}
+	for i, st := range steps {
+		res, err := b.bid(st.u, a.ID, st.amount)
+		if st.code != "" {
+			wantCode(t, err, st.code)
+		} else if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		var s *auction.State
+		if err != nil {
+			s = refusalState(t, err)
+		} else {
+			s = res.Auction
+			if res.Bid.Priority != (st.u != ord) {
+				t.Errorf("step %d: priority flag %v", i, res.Bid.Priority)
+			}
+		}
+		if *s.LeaderCode != *regs[st.leader].BidderCode {
+			t.Fatalf("step %d: leader %s, want %s", i, *s.LeaderCode, *regs[st.leader].BidderCode)
+		}
+	}
+	b.clock.Set(a.EndsAt)
+	if _, err := b.store.Tick(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := b.store.Auction(b.ctx, a.ID)
+	if got.Status != auction.StatusSold || *got.WinnerCode != *regs[p2a].BidderCode || *got.HammerPrice != price+2*a.Increment {
+		t.Fatalf("winner %v at %v, want %s", got.WinnerCode, got.HammerPrice, *regs[p2a].BidderCode)
+	}
+	bids, _ := b.store.Bids(b.ctx, a.ID)
+	for i := 1; i < len(bids); i++ {
+		if bids[i].Amount < bids[i-1].Amount || bids[i].Seq <= bids[i-1].Seq {
+			t.Fatalf("bids out of order: %+v", bids)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -25,6 +26,10 @@ func (s *Store) ImportBlacklist(ctx context.Context, source string, entries []Bl
 		}
 		if strings.TrimSpace(e.Name) == "" {
 			return 0, auction.FieldError("entries", "entry %d needs a name", i)
+		}
+		// Lists arrive as files of any encoding; text columns take UTF-8 only.
+		if s := e.Name + e.IDNumber + e.CaseNumber; !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+			return 0, auction.FieldError("entries", "entry %d is not UTF-8 text (convert the file to UTF-8)", i)
 		}
 	}
 	now := s.clock.Now()

@@ -13,6 +13,11 @@ import (
 // TestClock is the clock of `serve --test-clock`: kept in the database so that
 // every instance on it shares one time that survives restarts. It starts at
 // the real time and stands still until Set moves it.
+//
+// It reads the time through a small pool of its own: the store asks for the
+// time inside transactions that already hold a connection, and with the
+// store's pool fully taken by such transactions a shared pool would make every
+// one of them wait for a connection only to read the clock.
 type TestClock struct {
 	pool *pgxpool.Pool
 	mu   sync.Mutex
@@ -22,15 +27,28 @@ type TestClock struct {
 var _ auction.Clock = (*TestClock)(nil)
 
 // NewTestClock returns the shared test clock, initialising it to the real
-// time when the database has none yet.
+// time when the database has none yet. Close releases its connections.
 func NewTestClock(ctx context.Context, pool *pgxpool.Pool) (*TestClock, error) {
-	c := &TestClock{pool: pool}
-	_, err := pool.Exec(ctx, `INSERT INTO test_clock (now) VALUES ($1) ON CONFLICT DO NOTHING`, auction.SystemClock{}.Now())
+	cfg := pool.Config()
+	cfg.MaxConns, cfg.MinConns = 4, 0
+	own, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return c, c.refresh(ctx)
+	c := &TestClock{pool: own}
+	_, err = own.Exec(ctx, `INSERT INTO test_clock (now) VALUES ($1) ON CONFLICT DO NOTHING`, auction.SystemClock{}.Now())
+	if err == nil {
+		err = c.refresh(ctx)
+	}
+	if err != nil {
+		own.Close()
+		return nil, err
+	}
+	return c, nil
 }
+
+// Close releases the clock's own connections.
+func (c *TestClock) Close() { c.pool.Close() }
 
 func (c *TestClock) refresh(ctx context.Context) error {
 	var now time.Time

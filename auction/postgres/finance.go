@@ -63,6 +63,12 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 			Entries: payments.Move(payments.AccountEscrow, payments.AccountCaseProceeds, amount)}); err != nil {
 			return err
 		}
+		// Balance payments are bank transfers finance saw arrive: the
+		// provider's side of the same movement, for reconciliation.
+		if err := s.recordProvider(ctx, tx, providerRecord{Provider: payments.ProviderBank, Kind: payments.RecordBalanceReceived,
+			AuctionID: a.ID, CaseID: a.CaseID, Amount: amount, Ref: reference}); err != nil {
+			return err
+		}
 		if out.Outstanding == 0 {
 			a.Status, out.Status = auction.StatusSettled, auction.StatusSettled
 			e, err := appendEventOut(ctx, tx, a, auction.EventSettled, now, map[string]any{"hammer_price": *a.HammerPrice, "deposit_applied": applied, "balance_received": received + amount})

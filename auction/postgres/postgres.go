@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/payments"
 )
 
 // Store is the PostgreSQL adapter for the auction domain.
@@ -28,7 +29,11 @@ type Store struct {
 	rulebook auction.Rulebook
 	// Provider names the deposit provider new registrations use ("bank" or "stripe").
 	provider string
+	// payments starts each new deposit at the provider (stripe.go).
+	payments payments.Provider
 	hooks    Hooks
+	// bids queues the bids of each auction for one worker (queue.go).
+	bids bidQueue
 }
 
 // Hooks let other parts of Gavel act inside the store's transactions without
@@ -39,6 +44,10 @@ type Hooks struct {
 	AfterClose func(ctx context.Context, tx pgx.Tx, a *auction.Auction) error
 	// Notify runs in the transaction that records a case notification.
 	Notify func(ctx context.Context, tx pgx.Tx, notificationID string) error
+	// Guard is the outage guard (Heartbeat.Guard), asked in the close
+	// transaction whether the auction's final window was fully served; an
+	// outage suspends the auction instead of closing it. Nil closes always.
+	Guard func(ctx context.Context, tx pgx.Tx, a *auction.Auction) (*Outage, error)
 }
 
 // Config is what a Store needs.
@@ -48,18 +57,24 @@ type Config struct {
 	Wall     auction.Clock // optional; defaults to the system clock
 	Rulebook auction.Rulebook
 	Provider string
+	// Payments is the provider new deposits are collected through; its Name
+	// is the Provider when Provider is empty. Nil means the bank.
+	Payments payments.Provider
 	Hooks    Hooks
 }
 
 // New returns a Store.
 func New(c Config) *Store {
+	if c.Payments == nil {
+		c.Payments = payments.Bank{}
+	}
 	if c.Provider == "" {
-		c.Provider = "bank"
+		c.Provider = c.Payments.Name()
 	}
 	if c.Wall == nil {
 		c.Wall = auction.SystemClock{}
 	}
-	return &Store{pool: c.Pool, clock: c.Clock, wall: c.Wall, rulebook: c.Rulebook, provider: c.Provider, hooks: c.Hooks}
+	return &Store{pool: c.Pool, clock: c.Clock, wall: c.Wall, rulebook: c.Rulebook, provider: c.Provider, payments: c.Payments, hooks: c.Hooks}
 }
 
 // Pool exposes the pool for the live feed's LISTEN connection and readiness checks.

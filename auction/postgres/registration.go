@@ -18,7 +18,7 @@ func (s *Store) Register(ctx context.Context, u *auction.User, auctionID string)
 	if auction.IsStaffRole(u.Role) {
 		return nil, auction.Errorf(auction.EStaffCannotBid, "court and platform staff may not bid")
 	}
-	var regID string
+	var regID, startID string
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		// FOR SHARE: registration must not race with the close of the auction.
 		var a auction.Auction
@@ -71,8 +71,9 @@ func (s *Store) Register(ctx context.Context, u *auction.User, auctionID string)
 		if owed == 0 {
 			status, depStatus = auction.RegistrationQualified, auction.DepositHeld
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO registrations (auction_id, user_id, status, priority_rank, declared_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`, a.ID, u.ID, status, rank, now).Scan(&regID)
+		o := OriginFrom(ctx)
+		err = tx.QueryRow(ctx, `INSERT INTO registrations (auction_id, user_id, status, priority_rank, declared_at, created_at, ip, device)
+			VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id`, a.ID, u.ID, status, rank, now, o.IP, o.Device).Scan(&regID)
 		if isUniqueViolation(err, "") {
 			return auction.Errorf(auction.EAlreadyRegistered, "you are already registered for this auction")
 		}
@@ -88,12 +89,22 @@ func (s *Store) Register(ctx context.Context, u *auction.User, auctionID string)
 		if owed == 0 {
 			heldAt = &now
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO deposits (registration_id, auction_id, amount, status, provider, pay_reference, held_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, regID, a.ID, owed, depStatus, s.provider, randomCode("GV", 10), heldAt, now)
+		var depositID string
+		err = tx.QueryRow(ctx, `INSERT INTO deposits (registration_id, auction_id, amount, status, provider, pay_reference, held_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, regID, a.ID, owed, depStatus, s.provider, randomCode("GV", 10), heldAt, now).Scan(&depositID)
+		if owed > 0 {
+			startID = depositID
+		}
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.interceptedAfter(ctx, err, u, auctionID, StageRegistration)
+	}
+	if startID != "" {
+		// After commit: the provider's payment (Stripe's PaymentIntent and
+		// its client_secret) is created by a network call, never made while
+		// the transaction holds its locks.
+		s.startDeposit(ctx, startID)
 	}
 	return s.Registration(ctx, regID)
 }
@@ -176,35 +187,15 @@ func (s *Store) ConfirmDeposit(ctx context.Context, depositID, reference string)
 		return nil, auction.FieldError("reference", "is required (the bank transfer's reference)")
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var regID, auctionID, caseID, status, aStatus string
-		var amount int64
-		var endsAt time.Time
-		err := tx.QueryRow(ctx, `SELECT d.registration_id, d.auction_id, a.case_id, d.status, d.amount, a.status, a.ends_at
-			FROM deposits d JOIN auctions a ON a.id = d.auction_id WHERE d.id = $1 FOR UPDATE OF d`, depositID).
-			Scan(&regID, &auctionID, &caseID, &status, &amount, &aStatus, &endsAt)
+		d, err := lockDeposit(ctx, tx, depositID)
 		if err != nil {
-			return translate(err, "deposit")
-		}
-		if status != auction.DepositPending {
-			return auction.Errorf(auction.EDepositNotPending, "the deposit is %s, not pending", status)
-		}
-		now := s.clock.Now()
-		if _, err := tx.Exec(ctx, `UPDATE deposits SET status = 'held', confirm_reference = $2, held_at = $3, updated_at = $3 WHERE id = $1`,
-			depositID, reference, now); err != nil {
 			return err
 		}
-		if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxDepositHeld, AuctionID: auctionID, DepositID: depositID, CaseID: caseID,
-			Reference: reference, Entries: payments.Move(payments.AccountEscrow, payments.AccountBidderDeposits, amount)}); err != nil {
-			return err
+		if d.Provider != payments.ProviderBank {
+			return auction.Errorf(auction.EInvalidState, "this deposit is paid through %s, which confirms it; finance confirms bank transfers only", d.Provider)
 		}
-		open := (aStatus == auction.StatusAnnounced || aStatus == auction.StatusBidding) && now.Before(endsAt)
-		if !open {
-			return s.releaseDeposit(ctx, tx, depositID, auctionID, caseID, amount, now)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE registrations SET status = 'qualified' WHERE id = $1`, regID); err != nil {
-			return err
-		}
-		return assignBidderCode(ctx, tx, regID)
+		_, err = s.confirmLocked(ctx, tx, d, reference)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -233,22 +224,16 @@ func (s *Store) MarkRefunded(ctx context.Context, depositID, reference string) (
 		return nil, auction.FieldError("reference", "is required (the refund transfer's reference)")
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var auctionID, caseID, status string
-		var amount int64
-		err := tx.QueryRow(ctx, `SELECT d.auction_id, a.case_id, d.status, d.amount FROM deposits d JOIN auctions a ON a.id = d.auction_id
-			WHERE d.id = $1 FOR UPDATE OF d`, depositID).Scan(&auctionID, &caseID, &status, &amount)
+		d, err := lockDeposit(ctx, tx, depositID)
 		if err != nil {
-			return translate(err, "deposit")
-		}
-		if status != auction.DepositRefundPending {
-			return auction.Errorf(auction.EInvalidState, "the deposit is %s, not refund_pending", status)
-		}
-		now := s.clock.Now()
-		if _, err := tx.Exec(ctx, `UPDATE deposits SET status = 'refunded', refund_reference = $2, updated_at = $3 WHERE id = $1`, depositID, reference, now); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, ledgerTx{Kind: payments.TxDepositRefunded, AuctionID: auctionID, DepositID: depositID, CaseID: caseID,
-			Reference: reference, Entries: payments.Move(payments.AccountRefundsDue, payments.AccountEscrow, amount)})
+		if d.Provider != payments.ProviderBank {
+			// A manual mark could race the job that refunds it through the
+			// provider and pay the bidder twice.
+			return auction.Errorf(auction.EInvalidState, "this deposit is refunded through %s by Gavel itself", d.Provider)
+		}
+		return s.refundLocked(ctx, tx, d, reference)
 	})
 	if err != nil {
 		return nil, err

@@ -51,7 +51,15 @@ func setup(t *testing.T) *bundle {
 
 var userSeq atomic.Int64
 
-func (b *bundle) mustUser(t testing.TB, role, idNumber, name string) *auction.User {
+// tb is what the must helpers need: satisfied by *testing.T and by
+// *rapid.T, so property tests build their fixtures with the same helpers.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
+func (b *bundle) mustUser(t tb, role, idNumber, name string) *auction.User {
 	t.Helper()
 	n := userSeq.Add(1)
 	if name == "" {
@@ -76,7 +84,7 @@ type lotParams struct {
 // mustAuction creates a case, a lot and a published first round that opens
 // 31 days after the clock and lasts one day; start 70% of the appraisal,
 // increment 1,000 yuan, deposit 10%.
-func (b *bundle) mustAuction(t testing.TB, p lotParams) *auction.Auction {
+func (b *bundle) mustAuction(t tb, p lotParams) *auction.Auction {
 	t.Helper()
 	if p.category == "" {
 		p.category = auction.CategoryRealEstate
@@ -113,7 +121,7 @@ func (b *bundle) mustAuction(t testing.TB, p lotParams) *auction.Auction {
 }
 
 // mustQualify registers u and confirms their deposit.
-func (b *bundle) mustQualify(t testing.TB, u *auction.User, auctionID string) *auction.Registration {
+func (b *bundle) mustQualify(t tb, u *auction.User, auctionID string) *auction.Registration {
 	t.Helper()
 	reg, err := b.store.Register(b.ctx, u, auctionID)
 	if err != nil {
@@ -131,7 +139,7 @@ func (b *bundle) mustQualify(t testing.TB, u *auction.User, auctionID string) *a
 }
 
 // open moves the clock to the auction's start and ticks.
-func (b *bundle) open(t testing.TB, a *auction.Auction) {
+func (b *bundle) open(t tb, a *auction.Auction) {
 	t.Helper()
 	if b.clock.Now().Before(a.StartsAt) {
 		b.clock.Set(a.StartsAt)
@@ -145,7 +153,7 @@ func (b *bundle) bid(u *auction.User, auctionID string, amount int64) (*auction.
 	return b.store.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("k%d", userSeq.Add(1))})
 }
 
-func wantCode(t testing.TB, err error, code string) {
+func wantCode(t tb, err error, code string) {
 	t.Helper()
 	if got := auction.ErrorCode(err); got != code || err == nil {
 		t.Fatalf("want error %s, got %v", code, err)

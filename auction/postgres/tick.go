@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,6 +18,31 @@ import (
 // transaction holds its row locks briefly.
 const tickBatch = 100
 
+// tickWorkers is how many transactions one Tick runs at once: a quarter of
+// the pool, at most 4, so that requests keep connections to work with.
+func (s *Store) tickWorkers() int {
+	return max(1, min(4, int(s.pool.Config().MaxConns)/4))
+}
+
+// dueConditions select the auctions with a transition due at $1, in the
+// order Tick applies them: opening, closing, defaulting.
+var dueConditions = []string{
+	`a.status = 'announced' AND a.starts_at <= $1`,
+	`a.status = 'bidding' AND a.ends_at <= $1`,
+	`a.status = 'sold' AND a.balance_due_at <= $1`,
+}
+
+// Due counts the auctions with a transition due at the clock's time. Right
+// after a Tick it is zero unless another ticker (another instance, or this
+// one's scheduler) still holds some of them: Tick skips rows locked by
+// others. The test clock waits for zero so that, when it answers, every
+// transition due by the new time has been applied.
+func (s *Store) Due(ctx context.Context) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM auctions a WHERE (`+strings.Join(dueConditions, `) OR (`)+`)`, s.clock.Now()).Scan(&n)
+	return n, err
+}
+
 // Tick applies every transition due at the clock's current time: opening
 // announced auctions, closing ended ones, defaulting unpaid ones. Due rows
 // are claimed with FOR UPDATE SKIP LOCKED, so any number of instances can tick
@@ -28,42 +55,62 @@ func (s *Store) Tick(ctx context.Context) ([]auction.Change, error) {
 		query string
 		apply func(context.Context, pgx.Tx, *row, time.Time) ([]auction.Event, error)
 	}{
-		{`a.status = 'announced' AND a.starts_at <= $1`, openIfDue},
-		{`a.status = 'bidding' AND a.ends_at <= $1`, s.closeAuction},
-		{`a.status = 'sold' AND a.balance_due_at <= $1`, s.defaultAuction},
+		{dueConditions[0], openIfDue},
+		{dueConditions[1], s.closeAuction},
+		{dueConditions[2], s.defaultAuction},
 	} {
-		for {
-			var batch []auction.Change
-			err := s.inTx(ctx, func(tx pgx.Tx) error {
-				batch = batch[:0]
-				rows, err := tx.Query(ctx, `SELECT `+auctionColumns+` FROM auctions a WHERE `+step.query+`
-					ORDER BY a.id LIMIT `+strconv.Itoa(tickBatch)+` FOR UPDATE SKIP LOCKED`, now)
-				if err != nil {
-					return err
-				}
-				due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*row, error) { return scanAuction(r) })
-				if err != nil {
-					return err
-				}
-				for _, a := range due {
-					events, err := step.apply(ctx, tx, a, now)
-					if err != nil {
-						return err
+		// Several transactions claim batches at once (SKIP LOCKED hands each
+		// its own rows): a close transaction spends most of its time waiting
+		// for round trips, so a storm of thousands of closings finishes in a
+		// fraction of the time one transaction after another takes.
+		var mu sync.Mutex
+		var failed error
+		var wg sync.WaitGroup
+		for range s.tickWorkers() {
+			wg.Go(func() {
+				for {
+					var batch []auction.Change
+					err := s.inTx(ctx, func(tx pgx.Tx) error {
+						batch = batch[:0]
+						rows, err := tx.Query(ctx, `SELECT `+auctionColumns+` FROM auctions a WHERE `+step.query+`
+							ORDER BY a.id LIMIT `+strconv.Itoa(tickBatch)+` FOR UPDATE SKIP LOCKED`, now)
+						if err != nil {
+							return err
+						}
+						due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*row, error) { return scanAuction(r) })
+						if err != nil {
+							return err
+						}
+						for _, a := range due {
+							events, err := step.apply(ctx, tx, a, now)
+							if err != nil {
+								return err
+							}
+							if err := saveAuction(ctx, tx, a); err != nil {
+								return err
+							}
+							batch = append(batch, auction.Change{AuctionID: a.ID, Events: events})
+						}
+						return nil
+					})
+					mu.Lock()
+					if err != nil && failed == nil {
+						failed = err
 					}
-					if err := saveAuction(ctx, tx, a); err != nil {
-						return err
+					if err == nil {
+						changes = append(changes, batch...)
 					}
-					batch = append(batch, auction.Change{AuctionID: a.ID, Events: events})
+					stop := failed != nil
+					mu.Unlock()
+					if stop || len(batch) < tickBatch {
+						return
+					}
 				}
-				return nil
 			})
-			if err != nil {
-				return changes, err
-			}
-			changes = append(changes, batch...)
-			if len(batch) < tickBatch {
-				break
-			}
+		}
+		wg.Wait()
+		if failed != nil {
+			return changes, failed
 		}
 	}
 	return changes, nil
@@ -86,11 +133,22 @@ func openIfDue(ctx context.Context, tx pgx.Tx, a *row, now time.Time) ([]auction
 
 // closeAuction ends bidding: sold to the leader at the current price, or
 // failed without bids. The winner's deposit is applied to the price; every
-// other held deposit is released for refund. The case system is told.
+// other held deposit is released for refund. The case system is told. An
+// auction whose final window was not fully served (Hooks.Guard) is suspended
+// instead, and none of that happens.
 func (s *Store) closeAuction(ctx context.Context, tx pgx.Tx, a *row, now time.Time) ([]auction.Event, error) {
 	rb, err := auction.LookupRulebook(a.Rulebook)
 	if err != nil {
 		return nil, err
+	}
+	if s.hooks.Guard != nil {
+		outage, err := s.hooks.Guard(ctx, tx, &a.Auction)
+		if err != nil {
+			return nil, err
+		}
+		if outage != nil {
+			return suspendAuction(ctx, tx, a, outage)
+		}
 	}
 	closedAt := a.EndsAt
 	a.ClosedAt = &closedAt

@@ -21,6 +21,8 @@ Usage:
   gavel users add [flags] create a staff account; the password is read from stdin
   gavel demo              seed demo accounts, a case, lots and live auctions
   gavel verify FILE       check an exported auction record (GET /auctions/{id}/record)
+  gavel blacklist import FILE --source S
+                          import the restriction list (CSV or JSON); also: blacklist remove
 
 Environment:
   DATABASE_URL            PostgreSQL connection string (default ` + defaultDatabaseURL + `)
@@ -69,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runDemo(ctx, args[1:], stdout, stderr)
 	case "verify":
 		return runVerify(args[1:], stdout, stderr)
+	case "blacklist":
+		return runBlacklist(ctx, args[1:], stdin, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -19,6 +19,9 @@ import (
 	"gavel/auction"
 	"gavel/auction/postgres"
 	"gavel/migrations"
+	"gavel/payments"
+	"gavel/payments/jobs"
+	"gavel/payments/stripe"
 	"gavel/web"
 )
 
@@ -36,6 +39,8 @@ type Config struct {
 	StripeAPIBase     string
 	// TickInterval is how often due auctions are opened and closed.
 	TickInterval time.Duration
+	// Timezone is where the pages show times (the courts' zone).
+	Timezone string
 	// DemoBidders makes the demo accounts bid by themselves (make run).
 	DemoBidders bool
 }
@@ -45,19 +50,23 @@ type Main struct {
 	Config Config
 	Log    *slog.Logger
 
-	pool     *pgxpool.Pool
-	store    *postgres.Store
-	web      *web.Server
-	http     *http.Server
-	listener net.Listener
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
+	pool      *pgxpool.Pool
+	testClock *postgres.TestClock
+	heartbeat *postgres.Heartbeat
+	store     *postgres.Store
+	jobs      *jobs.Jobs
+	hub       *web.Hub
+	web       *web.Server
+	http      *http.Server
+	listener  net.Listener
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
 }
 
 // NewMain returns a Main with defaults.
 func NewMain() *Main {
 	return &Main{
-		Config: Config{Addr: ":8080", DatabaseURL: databaseURL(), Rulebook: "spc2016", TickInterval: time.Second},
+		Config: Config{Addr: ":8080", DatabaseURL: databaseURL(), Rulebook: "spc2016", TickInterval: time.Second, Timezone: web.DefaultTimezone},
 		Log:    slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()})),
 	}
 }
@@ -87,6 +96,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if poolCfg.MaxConns < 16 {
 		poolCfg.MaxConns = 16
 	}
+	postgres.FailFast(poolCfg)
 	if m.pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
 		return err
 	}
@@ -96,19 +106,63 @@ func (m *Main) Run(ctx context.Context) error {
 		if testClock, err = postgres.NewTestClock(ctx, m.pool); err != nil {
 			return err
 		}
+		m.testClock = testClock
 		clock = testClock
 		m.Log.Warn("the test clock is on: time stands still until POST /api/v1/test/clock moves it; never use this in production")
 	}
-	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Rulebook: rulebook})
+	// On record as serving before the first request or close: the outage
+	// guard reads these heartbeats (of every process) before closing.
+	m.heartbeat = postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: m.pool, Clock: clock, Log: m.Log})
+	if err := m.heartbeat.Start(ctx); err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	// Deposits go through Stripe when it has a key, else the court's bank
+	// account; durable jobs (River, same database) make the provider calls
+	// and deliver case webhooks, enqueued by the store's hooks inside the
+	// transactions that call for them.
+	var provider payments.Provider = payments.Bank{}
+	var events payments.EventVerifier
+	if m.Config.StripeSecretKey != "" {
+		sp := stripe.New(stripe.Config{SecretKey: m.Config.StripeSecretKey, WebhookSecret: m.Config.StripeWebhookKey, APIBase: m.Config.StripeAPIBase})
+		provider, events = sp, sp
+		if m.Config.StripeWebhookKey == "" {
+			m.Log.Warn("STRIPE_WEBHOOK_SECRET is not set: POST /api/v1/webhooks/stripe refuses every event, so card payments are never seen")
+		}
+	}
+	if m.Config.CaseWebhookURL != "" && m.Config.CaseWebhookSecret == "" {
+		m.Log.Warn("--case-webhook-secret is empty: the case system cannot tell Gavel's webhooks from forgeries")
+	}
+	if m.jobs, err = jobs.New(jobs.Config{Pool: m.pool, Log: m.Log, Providers: []payments.Provider{provider}, Events: events,
+		CaseWebhookURL: m.Config.CaseWebhookURL, CaseWebhookSecret: m.Config.CaseWebhookSecret}); err != nil {
+		return err
+	}
+	hooks := m.jobs.Hooks()
+	hooks.Guard = m.heartbeat.Guard
+	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Rulebook: rulebook, Payments: provider, Hooks: hooks})
+	m.jobs.Bind(m.store)
+	if err := m.jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.web = web.New(web.Config{Store: m.store, Log: m.Log, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick})
+	m.hub = web.NewHub(web.HubConfig{Store: m.store, Log: m.Log})
+	zone, err := time.LoadLocation(m.Config.Timezone)
+	if err != nil {
+		return fmt.Errorf("--timezone: %w", err)
+	}
+	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Feed: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
+		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs})
 
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return err
 	}
-	m.http = &http.Server{Handler: m.web.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	m.wg.Add(2)
+	m.http = &http.Server{Handler: requestBudget(m.web.Handler(), requestTimeout), ReadHeaderTimeout: 10 * time.Second}
+	m.hub.Start()
+	m.wg.Add(3)
+	go func() {
+		defer m.wg.Done()
+		m.heartbeat.Run(runCtx)
+	}()
 	go func() {
 		defer m.wg.Done()
 		if err := m.http.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -141,7 +195,18 @@ func (m *Main) Store() *postgres.Store { return m.store }
 
 // tick applies due transitions and publishes them.
 func (m *Main) tick(ctx context.Context) error {
-	_, err := m.store.Tick(ctx)
+	// Bounded, and not cut short by the request that moved the test clock:
+	// a close storm finishes even if that client hangs up.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tickTimeout)
+	defer cancel()
+	// A beat first puts the current time (a test clock that just jumped) on
+	// record as served before anything closes.
+	if err := m.heartbeat.Beat(ctx); err != nil {
+		m.Log.Warn("heartbeat before tick failed", "err", err)
+	}
+	// Tick returns what committed even when a later batch failed.
+	changes, err := m.store.Tick(ctx)
+	m.hub.Publish(ctx, changes...)
 	return err
 }
 
@@ -165,6 +230,13 @@ func (m *Main) schedule(ctx context.Context) {
 // scheduler and closes the database pool.
 func (m *Main) Close() error {
 	var err error
+	if m.heartbeat != nil {
+		// Service ends when the listener closes, before in-flight requests
+		// finish: from here on the outage guard must not count on this process.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		m.heartbeat.Stop(ctx)
+		cancel()
+	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		err = m.http.Shutdown(ctx)
@@ -174,6 +246,25 @@ func (m *Main) Close() error {
 		m.cancel()
 	}
 	m.wg.Wait()
+	if m.jobs != nil {
+		// Running jobs finish (a provider call, a webhook delivery) before
+		// the pool closes; what is left waits in the database for the next start.
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		if err := m.jobs.Stop(ctx); err != nil {
+			m.Log.Warn("stopping jobs", "err", err)
+		}
+		cancel()
+	}
+	if m.hub != nil {
+		// WebSockets are hijacked, so Shutdown left them open: close each
+		// with a frame telling its client where to resume.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		m.hub.Close(ctx)
+		cancel()
+	}
+	if m.testClock != nil {
+		m.testClock.Close()
+	}
 	if m.pool != nil {
 		m.pool.Close()
 	}
@@ -191,7 +282,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&m.Config.CaseWebhookSecret, "case-webhook-secret", "", "secret that signs case webhooks (Gavel-Signature)")
 	fs.BoolVar(&m.Config.NoLimits, "no-limits", false, "turn off rate and connection limits (load tests on loopback)")
 	fs.DurationVar(&m.Config.TickInterval, "tick", time.Second, "how often due auctions are opened, closed and defaulted")
+	fs.StringVar(&m.Config.Timezone, "timezone", web.DefaultTimezone, "IANA time zone the web pages show times in")
 	fs.BoolVar(&m.Config.DemoBidders, "demo-bidders", false, "let the demo bidder accounts bid by themselves every few seconds (demo only)")
+	pprofAddr := fs.String("pprof", "", "serve runtime profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: gavel serve [flags]\n\nServes the marketplace; applies pending migrations on start.\nEnvironment: DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -202,6 +295,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	m.Config.StripeSecretKey = os.Getenv("STRIPE_SECRET_KEY")
 	m.Config.StripeWebhookKey = os.Getenv("STRIPE_WEBHOOK_SECRET")
 	m.Config.StripeAPIBase = os.Getenv("STRIPE_API_BASE")
+	if *pprofAddr != "" {
+		stop, err := servePprof(*pprofAddr, m.Log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		return err
@@ -214,4 +314,28 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	<-ctx.Done()
 	m.Log.Info("shutting down: finishing in-flight requests")
 	return m.Close()
+}
+
+const (
+	// requestTimeout bounds an API request's work, so that a hung database
+	// answers 503 service_unavailable instead of holding the bidder.
+	requestTimeout = 10 * time.Second
+	// tickTimeout bounds one scheduler pass (a close storm of thousands
+	// takes seconds).
+	tickTimeout = time.Minute
+)
+
+// requestBudget gives every request a deadline except WebSocket upgrades,
+// which live for hours, and uploads over 1 MiB, whose body alone may take
+// longer on a slow line.
+func requestBudget(next http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") || r.ContentLength > 1<<20 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

@@ -1,0 +1,106 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"gavel/auction"
+)
+
+// Interception stages: where a restricted bidder was stopped.
+const (
+	StageRegistration = "registration"
+	StageBid          = "bid"
+)
+
+// Interception is one refusal of a person on the restriction list, kept for
+// the court. It never carries the bidder code: it names a listed person, and
+// before the close nothing may tie a code to a person.
+type Interception struct {
+	ID             int64      `json:"id"`
+	At             time.Time  `json:"at"`
+	Stage          string     `json:"stage"`
+	AuctionID      string     `json:"auction_id"`
+	LotCategory    string     `json:"lot_category"`
+	Name           string     `json:"name"`
+	IDNumber       string     `json:"id_number"`
+	ListCaseNumber string     `json:"list_case_number"`
+	ListSource     string     `json:"list_source"`
+	ListedAt       time.Time  `json:"listed_at"`
+	DeclaredAt     *time.Time `json:"declared_at"`
+	IP             string     `json:"ip"`
+}
+
+// noteInterception records that u was refused as restricted at stage. The
+// refused transaction has already rolled back, so this is its own short
+// transaction; the refusal stands whatever happens here, and an error is
+// returned so that a lost record is never silent.
+func (s *Store) noteInterception(ctx context.Context, u *auction.User, auctionID, stage string) error {
+	o := OriginFrom(ctx)
+	now := s.clock.Now()
+	// At registration the refused attempt carried the declaration, so it was
+	// made now; at a bid it is the one recorded with the registration.
+	_, err := s.pool.Exec(ctx, `INSERT INTO interceptions (at, stage, auction_id, lot_category, user_id, name, id_number,
+			list_case_number, list_source, listed_at, declared_at, ip, device)
+		SELECT $1, $2, a.id, l.category, $4, b.name, b.id_number, b.case_number, b.source, b.imported_at,
+			CASE WHEN $2 = 'registration' THEN $1 ELSE r.declared_at END, $6, $7
+		FROM auctions a JOIN lots l ON l.id = a.lot_id
+		JOIN blacklist b ON b.id_number = $5
+		LEFT JOIN registrations r ON r.auction_id = a.id AND r.user_id = $4
+		WHERE a.id = $3`, now, stage, auctionID, u.ID, u.IDNumber, o.IP, o.Device)
+	return err
+}
+
+// interceptedAfter wraps the result of a refused Register or PlaceBid: a
+// bidder_restricted refusal is recorded before it is returned.
+func (s *Store) interceptedAfter(ctx context.Context, err error, u *auction.User, auctionID, stage string) error {
+	if err == nil || auction.ErrorCode(err) != auction.EBidderRestricted {
+		return err
+	}
+	if rerr := s.noteInterception(context.WithoutCancel(ctx), u, auctionID, stage); rerr != nil {
+		return rerr
+	}
+	return err
+}
+
+// InterceptionFilter narrows Interceptions.
+type InterceptionFilter struct {
+	AuctionID string
+	// Since returns interceptions with id > Since.
+	Since int64
+	Limit int
+}
+
+// Interceptions lists recorded interceptions, oldest first.
+func (s *Store) Interceptions(ctx context.Context, f InterceptionFilter) ([]Interception, bool, error) {
+	if f.Limit < 1 {
+		f.Limit = 1000
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, at, stage, auction_id::text, lot_category, name, id_number, list_case_number, list_source,
+			listed_at, declared_at, ip
+		FROM interceptions WHERE id > $1 AND ($2 = '' OR auction_id::text = $2) ORDER BY id LIMIT $3`, f.Since, f.AuctionID, f.Limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Interception, error) {
+		var i Interception
+		err := r.Scan(&i.ID, &i.At, &i.Stage, &i.AuctionID, &i.LotCategory, &i.Name, &i.IDNumber, &i.ListCaseNumber, &i.ListSource,
+			&i.ListedAt, &i.DeclaredAt, &i.IP)
+		i.At, i.ListedAt = i.At.UTC(), i.ListedAt.UTC()
+		if i.DeclaredAt != nil {
+			d := i.DeclaredAt.UTC()
+			i.DeclaredAt = &d
+		}
+		return i, err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(list) > f.Limit
+	if more {
+		list = list[:f.Limit]
+	}
+	return list, more, nil
+}

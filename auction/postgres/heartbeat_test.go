@@ -1,0 +1,368 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// guardedBundle is a bundle whose closing store asks the outage guard of a
+// heartbeat, as `gavel serve` wires it.
+type guardedBundle struct {
+	*bundle
+	guarded *postgres.Store
+	hb      *postgres.Heartbeat
+}
+
+func setupGuarded(t *testing.T) *guardedBundle {
+	t.Helper()
+	g := &guardedBundle{bundle: setup(t)}
+	g.hb = g.startHeartbeat(t, "first")
+	// Guard reads every run from the database, so any heartbeat of the
+	// database judges the same way; g.hb is simply the one wired here.
+	g.guarded = postgres.New(postgres.Config{Pool: g.store.Pool(), Clock: g.clock, Rulebook: auction.SPC2016,
+		Hooks: postgres.Hooks{Guard: func(ctx context.Context, tx pgx.Tx, a *auction.Auction) (*postgres.Outage, error) {
+			return g.hb.Guard(ctx, tx, a)
+		}}})
+	return g
+}
+
+// startHeartbeat starts a run for a new process at the clock's time.
+func (g *guardedBundle) startHeartbeat(t *testing.T, name string) *postgres.Heartbeat {
+	t.Helper()
+	hb := postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: g.store.Pool(), Clock: g.clock, Instance: name})
+	if err := hb.Start(g.ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hb.Stop(g.ctx) })
+	return hb
+}
+
+// crash makes every heartbeat session vanish the way a killed process's does:
+// PostgreSQL drops the session, the run row stays without stopped_at.
+func (g *guardedBundle) crash(t *testing.T) {
+	t.Helper()
+	if _, err := g.store.Pool().Exec(g.ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name LIKE 'gavel-run:%'`); err != nil {
+		t.Fatal(err)
+	}
+	// Termination is asynchronous; wait until the sessions are gone.
+	for range 100 {
+		var n int
+		_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'gavel-run:%'`).Scan(&n)
+		if n == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("heartbeat sessions survived pg_terminate_backend")
+}
+
+func (g *guardedBundle) beat(t *testing.T, hbs ...*postgres.Heartbeat) {
+	t.Helper()
+	for _, hb := range hbs {
+		if err := hb.Beat(g.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (g *guardedBundle) closeTick(t *testing.T) []auction.Change {
+	t.Helper()
+	changes, err := g.guarded.Tick(g.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return changes
+}
+
+// soldWithBid returns an open auction with one bid by a qualified bidder.
+func (g *guardedBundle) soldWithBid(t *testing.T) (*auction.Auction, *auction.User) {
+	t.Helper()
+	a := g.mustAuction(t, lotParams{})
+	u := g.mustUser(t, auction.RoleBidder, "", "")
+	g.mustQualify(t, u, a.ID)
+	g.clock.Set(a.StartsAt)
+	g.beat(t, g.hb)
+	g.closeTick(t)
+	if _, err := g.bid(u, a.ID, a.StartPrice); err != nil {
+		t.Fatal(err)
+	}
+	return a, u
+}
+
+func TestGuardClosesAServedAuction(t *testing.T) {
+	t.Parallel()
+	g := setupGuarded(t)
+	a, _ := g.soldWithBid(t)
+	g.clock.Set(a.EndsAt.Add(-time.Minute))
+	g.beat(t, g.hb)
+	g.clock.Set(a.EndsAt.Add(time.Second))
+	// No beat since a minute before the end: the run is live (its session is
+	// connected and its last beat fresh in real time), so it serves until now.
+	g.closeTick(t)
+	got, _ := g.store.Auction(g.ctx, a.ID)
+	if got.Status != auction.StatusSold {
+		t.Fatalf("a fully served auction: status %s (%s), want sold", got.Status, got.Suspended)
+	}
+}
+
+func TestGuardSuspendsAfterACrashInTheFinalWindow(t *testing.T) {
+	t.Parallel()
+	g := setupGuarded(t)
+	a, u := g.soldWithBid(t)
+	other := g.mustUser(t, auction.RoleBidder, "", "")
+	g.mustQualify(t, other, a.ID)
+	var ledgerBefore, notesBefore int
+	_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM ledger_transactions`).Scan(&ledgerBefore)
+	_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM case_notifications`).Scan(&notesBefore)
+
+	g.clock.Set(a.EndsAt.Add(-2 * time.Minute))
+	g.beat(t, g.hb)
+	g.crash(t)
+	g.clock.Set(a.EndsAt.Add(time.Minute)) // down across the end
+	g.hb = g.startHeartbeat(t, "restarted")
+	changes := g.closeTick(t)
+	if len(changes) != 1 || len(changes[0].Events) != 1 || changes[0].Events[0].Type != auction.EventSuspended {
+		t.Fatalf("tick after the restart: %+v, want one suspended event", changes)
+	}
+	got, _ := g.store.Auction(g.ctx, a.ID)
+	if got.Status != auction.StatusSuspended || got.ClosedAt != nil || got.HammerPrice != nil ||
+		!strings.Contains(got.Suspended, "unavailable") {
+		t.Fatalf("suspended auction: %+v", got)
+	}
+	e := changes[0].Events[0]
+	if !e.At.Equal(a.EndsAt) || e.Data["unserved_from"] != a.EndsAt.Add(-2*time.Minute).Format(time.RFC3339Nano) ||
+		e.Data["unserved_to"] != a.EndsAt.Format(time.RFC3339Nano) || e.Data["reason"] != got.Suspended {
+		t.Fatalf("suspended event: %+v", e)
+	}
+	t.Logf("suspended: %s", got.Suspended)
+	deposits, _ := g.store.Deposits(g.ctx, a.ID)
+	for _, d := range deposits {
+		if d.Status != auction.DepositHeld {
+			t.Fatalf("a deposit moved on suspension: %+v", d)
+		}
+	}
+	var ledgerAfter, notesAfter int
+	_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM ledger_transactions`).Scan(&ledgerAfter)
+	_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM case_notifications`).Scan(&notesAfter)
+	if ledgerAfter != ledgerBefore || notesAfter != notesBefore {
+		t.Fatalf("suspension moved money or told the case system: ledger %d -> %d, notifications %d -> %d",
+			ledgerBefore, ledgerAfter, notesBefore, notesAfter)
+	}
+	_, err := g.bid(other, a.ID, a.StartPrice+a.Increment)
+	wantCode(t, err, auction.EAuctionNotOpen)
+	if len(g.closeTick(t)) != 0 {
+		t.Fatal("a second tick touched the suspended auction")
+	}
+
+	// Resume: refusals first.
+	now := g.clock.Now()
+	_, _, err = g.guarded.ResumeAuction(g.ctx, a.ID, now.Add(-time.Minute))
+	wantCode(t, err, auction.EInvalidField)
+	_, _, err = g.guarded.ResumeAuction(g.ctx, a.ID, now.Add(4*time.Minute))
+	wantCode(t, err, auction.EInvalidField) // under the 5 minute window
+	_, _, err = g.guarded.ResumeAuction(g.ctx, "00000000-0000-0000-0000-000000000000", now.Add(time.Hour))
+	wantCode(t, err, auction.ENotFound)
+	resumed, events, err := g.guarded.ResumeAuction(g.ctx, a.ID, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.Status != auction.StatusBidding || !resumed.EndsAt.Equal(now.Add(time.Hour)) || resumed.Suspended != "" ||
+		len(events) != 1 || events[0].Type != auction.EventResumed || events[0].Seq != resumed.Seq {
+		t.Fatalf("resumed: %+v %+v", resumed, events)
+	}
+	_, _, err = g.guarded.ResumeAuction(g.ctx, a.ID, now.Add(2*time.Hour))
+	wantCode(t, err, auction.EInvalidState)
+
+	// Bidding goes on where it stopped, then closes normally.
+	if _, err := g.bid(other, a.ID, a.StartPrice+a.Increment); err != nil {
+		t.Fatal(err)
+	}
+	_, err = g.bid(u, a.ID, a.StartPrice+a.Increment)
+	wantCode(t, err, auction.EBidTooLow)
+	g.clock.Set(resumed.EndsAt)
+	g.closeTick(t)
+	got, _ = g.store.Auction(g.ctx, a.ID)
+	if got.Status != auction.StatusSold || *got.HammerPrice != a.StartPrice+a.Increment {
+		t.Fatalf("after resumption: %+v", got)
+	}
+	rec, _ := g.store.Record(g.ctx, a.ID)
+	if seq, why := rec.Verify(); seq != 0 {
+		t.Fatalf("record broken at %d: %s", seq, why)
+	}
+	var types []string
+	for _, e := range rec.Events[len(rec.Events)-4:] {
+		types = append(types, e.Type)
+	}
+	if strings.Join(types, ",") != "suspended,resumed,bid,closed" {
+		t.Fatalf("record ends %v", types)
+	}
+}
+
+func TestGuardIgnoresAnOutageBeforeTheFinalWindow(t *testing.T) {
+	t.Parallel()
+	g := setupGuarded(t)
+	a, _ := g.soldWithBid(t)
+	inWindow := g.mustAuction(t, lotParams{}) // same times; bids are not needed for the guard
+	g.clock.Set(a.EndsAt.Add(-time.Hour))
+	g.beat(t, g.hb)
+	g.crash(t)
+	g.clock.Set(a.EndsAt.Add(-6 * time.Minute)) // back one minute before the final 5 minutes
+	g.hb = g.startHeartbeat(t, "restarted")
+	g.clock.Set(a.EndsAt)
+	g.closeTick(t)
+	for _, id := range []string{a.ID, inWindow.ID} {
+		got, _ := g.store.Auction(g.ctx, id)
+		if got.Status == auction.StatusSuspended {
+			t.Fatalf("an outage that ended before the final window suspended the auction: %s", got.Suspended)
+		}
+	}
+}
+
+func TestGuardSuspendsWhenTheRestartIsInsideTheWindow(t *testing.T) {
+	t.Parallel()
+	g := setupGuarded(t)
+	a, _ := g.soldWithBid(t)
+	g.clock.Set(a.EndsAt.Add(-10 * time.Minute))
+	g.beat(t, g.hb)
+	g.crash(t)
+	g.clock.Set(a.EndsAt.Add(-4 * time.Minute)) // back with four minutes to go
+	g.hb = g.startHeartbeat(t, "restarted")
+	g.clock.Set(a.EndsAt)
+	g.beat(t, g.hb)
+	g.closeTick(t)
+	got, _ := g.store.Auction(g.ctx, a.ID)
+	if got.Status != auction.StatusSuspended {
+		t.Fatalf("restart four minutes before the end: %s, want suspended", got.Status)
+	}
+}
+
+func TestGuardTrustsALiveRunThatHasNotBeatenYet(t *testing.T) {
+	t.Parallel()
+	g := setupGuarded(t)
+	a, _ := g.soldWithBid(t)
+	first := g.hb
+	g.clock.Set(a.EndsAt.Add(-10 * time.Minute))
+	g.beat(t, first) // its run's beat_at lags ten minutes behind
+	g.clock.Set(a.EndsAt.Add(-time.Minute))
+	g.hb = g.startHeartbeat(t, "second") // a second process starts within the window
+	g.clock.Set(a.EndsAt)
+	g.closeTick(t)
+	got, _ := g.store.Auction(g.ctx, a.ID)
+	if got.Status != auction.StatusSold {
+		t.Fatalf("the first process served all along: %s (%s), want sold", got.Status, got.Suspended)
+	}
+}
+
+func TestGuardDoesNotTrustAStaleRun(t *testing.T) {
+	t.Parallel()
+	g := setupGuarded(t)
+	a, _ := g.soldWithBid(t)
+	stalled := postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: g.store.Pool(), Clock: g.clock, Stale: 300 * time.Millisecond})
+	g.clock.Set(a.EndsAt.Add(-20 * time.Minute))
+	if err := stalled.Start(g.ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stalled.Stop(g.ctx) })
+	g.hb.Stop(g.ctx) // only the stalled process remains
+	// The process stalls (its session stays connected) past Stale in real time.
+	time.Sleep(400 * time.Millisecond)
+	g.clock.Set(a.EndsAt)
+	g.hb = stalled
+	g.closeTick(t)
+	got, _ := g.store.Auction(g.ctx, a.ID)
+	if got.Status != auction.StatusSuspended {
+		t.Fatalf("a stalled process vouched for the window: %s, want suspended", got.Status)
+	}
+	// Its next beat starts a new run: the stall is on record as a gap.
+	g.beat(t, stalled)
+	var runs int
+	_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM service_runs WHERE instance <> 'first'`).Scan(&runs)
+	if runs != 2 {
+		t.Fatalf("the stalled process has %d runs, want 2", runs)
+	}
+}
+
+func TestGuardSuspendsOnBidPathFailures(t *testing.T) {
+	t.Parallel()
+	g := setupGuarded(t)
+	unaffected := g.mustAuction(t, lotParams{})
+	before := g.mustAuction(t, lotParams{})
+	a, _ := g.soldWithBid(t)
+	g.clock.Set(a.EndsAt.Add(-time.Hour))
+	g.hb.BidFailed(before.ID, auction.EInternal) // long before the window: harmless
+	g.clock.Set(a.EndsAt.Add(-3 * time.Minute))
+	g.hb.BidFailed(a.ID, auction.EUnavailable)
+	g.clock.Set(a.EndsAt)
+	g.closeTick(t) // the failure is still only in memory
+	got, _ := g.store.Auction(g.ctx, a.ID)
+	if got.Status != auction.StatusSuspended || !strings.Contains(got.Suspended, auction.EUnavailable) {
+		t.Fatalf("bids failing in the final window: %s (%s), want suspended", got.Status, got.Suspended)
+	}
+	for _, id := range []string{unaffected.ID, before.ID} {
+		if got, _ := g.store.Auction(g.ctx, id); got.Status != auction.StatusFailed {
+			t.Fatalf("an auction whose bids did not fail: %s (%s), want failed", got.Status, got.Suspended)
+		}
+	}
+
+	// Written with the next beat, the failure is seen by every process.
+	b := g.mustAuction(t, lotParams{})
+	g.clock.Set(b.EndsAt.Add(-time.Minute))
+	g.hb.BidFailed("", auction.EUnavailable)
+	g.beat(t, g.hb)
+	var n int
+	_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM service_failures`).Scan(&n)
+	if n != 3 {
+		t.Fatalf("%d failures on record, want 3", n)
+	}
+	other := g.startHeartbeat(t, "other")
+	g.clock.Set(b.EndsAt)
+	g.hb = other
+	g.closeTick(t)
+	if got, _ := g.store.Auction(g.ctx, b.ID); got.Status != auction.StatusSuspended {
+		t.Fatalf("a failure of every auction in the window: %s, want suspended", got.Status)
+	}
+}
+
+func TestGuardNeedsARunForTheWholeWindow(t *testing.T) {
+	t.Parallel()
+	g := setupGuarded(t)
+	a := g.mustAuction(t, lotParams{})
+	g.hb.Stop(g.ctx) // a clean stop ends the run as surely as a crash
+	g.clock.Set(a.EndsAt)
+	g.closeTick(t)
+	if got, _ := g.store.Auction(g.ctx, a.ID); got.Status != auction.StatusSuspended {
+		t.Fatalf("nobody served the window: %s, want suspended", got.Status)
+	}
+}
+
+func TestAuctionRecordsAreNeverDeleted(t *testing.T) {
+	t.Parallel()
+	g := setupGuarded(t)
+	a, _ := g.soldWithBid(t)
+	for _, q := range []string{
+		`DELETE FROM auction_events WHERE auction_id = '` + a.ID + `'`,
+		`UPDATE auction_events SET type = 'bid' WHERE auction_id = '` + a.ID + `'`,
+		`DELETE FROM bids WHERE auction_id = '` + a.ID + `'`,
+		`UPDATE bids SET amount = 1 WHERE auction_id = '` + a.ID + `'`,
+		`DELETE FROM auctions WHERE id = '` + a.ID + `'`,
+		`TRUNCATE auction_events CASCADE`,
+		`TRUNCATE bids CASCADE`,
+		`TRUNCATE auctions CASCADE`,
+	} {
+		if _, err := g.store.Pool().Exec(g.ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Fatalf("%s: %v, want refused", q, err)
+		}
+	}
+	rec, _ := g.store.Record(g.ctx, a.ID)
+	if len(rec.Events) == 0 {
+		t.Fatal("the record is gone")
+	}
+}

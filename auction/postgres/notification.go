@@ -1,0 +1,131 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"gavel/auction"
+)
+
+// DeliveryAttempt is one try at delivering a case notification.
+type DeliveryAttempt struct {
+	Attempt int `json:"attempt"`
+	// Manual is true for attempts a staff member asked for (a re-send).
+	Manual bool `json:"manual"`
+	// Status is the receiver's HTTP status; nil when it did not answer.
+	Status     *int      `json:"status"`
+	Error      string    `json:"error"`
+	StartedAt  time.Time `json:"started_at"`
+	DurationMS int       `json:"duration_ms"`
+}
+
+// CaseNotification is an outbound notification to the court's case system
+// with its delivery history.
+type CaseNotification struct {
+	ID          string            `json:"id"`
+	Type        string            `json:"type"`
+	CaseID      string            `json:"case_id"`
+	AuctionID   *string           `json:"auction_id"`
+	CreatedAt   time.Time         `json:"created_at"`
+	DeliveredAt *time.Time        `json:"delivered_at"`
+	Attempts    int               `json:"attempts"`
+	LastStatus  *int              `json:"last_status"`
+	LastError   string            `json:"last_error"`
+	Body        json.RawMessage   `json:"body"`
+	History     []DeliveryAttempt `json:"history"`
+}
+
+// NotificationBody returns the exact bytes every delivery of a notification
+// sends: the stored body as PostgreSQL renders it, which is the same on every
+// read, so a retry carries the same id and a signature over the same bytes.
+func (s *Store) NotificationBody(ctx context.Context, id string) ([]byte, error) {
+	var body string
+	err := s.pool.QueryRow(ctx, `SELECT body::text FROM case_notifications WHERE id = $1`, id).Scan(&body)
+	if err != nil {
+		return nil, translate(err, "notification")
+	}
+	return []byte(body), nil
+}
+
+// RecordDelivery appends one delivery attempt to a notification's history;
+// a 2xx status marks it delivered (the first success is kept).
+func (s *Store) RecordDelivery(ctx context.Context, id string, a DeliveryAttempt) error {
+	tag, err := s.pool.Exec(ctx, `WITH n AS (
+			UPDATE case_notifications SET attempts = attempts + 1, last_status = $2, last_error = $3,
+				delivered_at = CASE WHEN $2::int BETWEEN 200 AND 299 THEN coalesce(delivered_at, $4) ELSE delivered_at END
+			WHERE id = $1 RETURNING attempts)
+		INSERT INTO case_notification_attempts (notification_id, attempt, manual, status, error, started_at, duration_ms)
+		SELECT $1, attempts, $5, $2, $3, $4, $6 FROM n`, id, a.Status, a.Error, a.StartedAt.UTC(), a.Manual, a.DurationMS)
+	if err != nil {
+		return translate(err, "notification")
+	}
+	if tag.RowsAffected() == 0 {
+		return auction.Errorf(auction.ENotFound, "notification not found")
+	}
+	return nil
+}
+
+const notificationColumns = `n.id, n.type, n.case_id, n.auction_id::text, n.created_at, n.delivered_at, n.attempts, n.last_status, n.last_error, n.body::text,
+	coalesce((SELECT json_agg(json_build_object('attempt', h.attempt, 'manual', h.manual, 'status', h.status, 'error', h.error,
+		'started_at', h.started_at, 'duration_ms', h.duration_ms) ORDER BY h.id) FROM case_notification_attempts h WHERE h.notification_id = n.id), '[]')`
+
+func scanNotification(r pgx.Row) (CaseNotification, error) {
+	var n CaseNotification
+	var body string
+	err := r.Scan(&n.ID, &n.Type, &n.CaseID, &n.AuctionID, &n.CreatedAt, &n.DeliveredAt, &n.Attempts, &n.LastStatus, &n.LastError, &body, &n.History)
+	n.Body = json.RawMessage(body)
+	n.CreatedAt = n.CreatedAt.UTC()
+	for i := range n.History {
+		n.History[i].StartedAt = n.History[i].StartedAt.UTC()
+	}
+	return n, err
+}
+
+// CaseNotification returns one notification with its delivery history.
+func (s *Store) CaseNotification(ctx context.Context, id string) (*CaseNotification, error) {
+	n, err := scanNotification(s.pool.QueryRow(ctx, `SELECT `+notificationColumns+` FROM case_notifications n WHERE n.id = $1`, id))
+	if err != nil {
+		return nil, translate(err, "notification")
+	}
+	return &n, nil
+}
+
+// CaseNotifications lists a case's notifications, oldest first, each with
+// its delivery history. Returns not_found for an unknown case.
+func (s *Store) CaseNotifications(ctx context.Context, caseID string) ([]CaseNotification, error) {
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT true FROM cases WHERE id = $1`, caseID).Scan(&exists); err != nil {
+		return nil, translate(err, "case")
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+notificationColumns+` FROM case_notifications n WHERE n.case_id = $1 ORDER BY n.created_at, n.id`, caseID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CaseNotification, error) { return scanNotification(r) })
+	if out == nil {
+		out = []CaseNotification{}
+	}
+	return out, err
+}
+
+// notifyCaseOnly records a notification about a whole case (no auction),
+// such as proceeds.remitted, with the body of API.md's case-system webhook.
+func (s *Store) notifyCaseOnly(ctx context.Context, tx pgx.Tx, caseID, caseNumber, typ string, data map[string]any) (string, error) {
+	var id string
+	if err := tx.QueryRow(ctx, `SELECT gen_random_uuid()::text`).Scan(&id); err != nil {
+		return "", err
+	}
+	now := s.clock.Now()
+	body := map[string]any{"id": id, "type": typ, "created_at": stamp(now), "case_number": caseNumber, "auction_id": nil, "data": data}
+	if _, err := tx.Exec(ctx, `INSERT INTO case_notifications (id, type, case_id, auction_id, body, created_at) VALUES ($1, $2, $3, NULL, $4, $5)`,
+		id, typ, caseID, body, now); err != nil {
+		return "", err
+	}
+	if s.hooks.Notify != nil {
+		return id, s.hooks.Notify(ctx, tx, id)
+	}
+	return id, nil
+}

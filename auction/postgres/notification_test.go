@@ -1,0 +1,73 @@
+package postgres_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+	"gavel/payments"
+)
+
+// Every delivery attempt is kept; the first 2xx marks the notification
+// delivered; the body read for delivery is the same bytes every time.
+func TestNotificationDeliveryHistory(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	b.open(t, a)
+	b.closeAt(t, a)
+	ns, err := b.store.CaseNotifications(b.ctx, a.CaseID)
+	if err != nil || len(ns) != 1 || ns[0].Type != payments.NotifyAuctionFailed {
+		t.Fatalf("notifications %+v %v", ns, err)
+	}
+	id := ns[0].ID
+	body, err := b.store.NotificationBody(b.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := b.store.NotificationBody(b.ctx, id)
+	if !bytes.Equal(body, again) {
+		t.Fatal("the body differs between reads")
+	}
+	var parsed map[string]any
+	if err := json.Unmarshal(body, &parsed); err != nil || parsed["id"] != id || parsed["auction_id"] != a.ID {
+		t.Fatalf("body %s: %v", body, err)
+	}
+	start := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	s500, s200 := 500, 200
+	for i, at := range []postgres.DeliveryAttempt{
+		{Status: &s500, Error: "the case system answered 500", StartedAt: start, DurationMS: 12},
+		{Error: "no answer within 10s", StartedAt: start.Add(2 * time.Second), DurationMS: 10000},
+		{Status: &s200, StartedAt: start.Add(10 * time.Second), DurationMS: 8},
+		{Status: &s200, Manual: true, StartedAt: start.Add(time.Hour), DurationMS: 9},
+	} {
+		if err := b.store.RecordDelivery(b.ctx, id, at); err != nil {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+	}
+	n, err := b.store.CaseNotification(b.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Attempts != 4 || len(n.History) != 4 || n.DeliveredAt == nil || !n.DeliveredAt.Equal(start.Add(10*time.Second)) ||
+		*n.LastStatus != 200 || n.LastError != "" {
+		t.Fatalf("notification %+v", n)
+	}
+	for i, h := range n.History {
+		if h.Attempt != i+1 {
+			t.Fatalf("history %+v", n.History)
+		}
+	}
+	if n.History[1].Status != nil || n.History[1].DurationMS != 10000 || !n.History[3].Manual || !n.History[0].StartedAt.Equal(start) {
+		t.Fatalf("history %+v", n.History)
+	}
+	err = b.store.RecordDelivery(b.ctx, "00000000-0000-0000-0000-000000000000", postgres.DeliveryAttempt{StartedAt: start})
+	wantCode(t, err, auction.ENotFound)
+	_, err = b.store.CaseNotification(b.ctx, "nope")
+	wantCode(t, err, auction.ENotFound)
+	_, err = b.store.CaseNotifications(b.ctx, "00000000-0000-0000-0000-000000000000")
+	wantCode(t, err, auction.ENotFound)
+}

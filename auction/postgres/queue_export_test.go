@@ -1,0 +1,37 @@
+package postgres
+
+import (
+	"context"
+
+	"gavel/auction"
+)
+
+// PlaceBatch decides bids as one batch, the way an auction's worker does
+// with bids that arrived together, so tests can choose what shares a batch.
+func (s *Store) PlaceBatch(ctx context.Context, ps []PlaceBid) ([]*auction.BidResult, []error) {
+	reqs := make([]*bidRequest, len(ps))
+	for i, p := range ps {
+		reqs[i] = &bidRequest{ctx: ctx, p: p, done: make(chan bidAnswer, 1)}
+	}
+	s.placeBatch(reqs)
+	res, errs := make([]*auction.BidResult, len(ps)), make([]error, len(ps))
+	for i, r := range reqs {
+		a := <-r.done
+		res[i], errs[i] = a.res, a.err
+	}
+	return res, errs
+}
+
+// QueuedAuctions is how many auctions have a bid worker running.
+func (s *Store) QueuedAuctions() int {
+	s.bids.mu.Lock()
+	defer s.bids.mu.Unlock()
+	return len(s.bids.pending)
+}
+
+// Waiting is how many bids wait for auctionID's worker.
+func (s *Store) Waiting(auctionID string) int {
+	s.bids.mu.Lock()
+	defer s.bids.mu.Unlock()
+	return len(s.bids.pending[auctionID])
+}

@@ -1,0 +1,388 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// TestBidBatchDecidesEachBid puts bids that arrive together into one batch
+// and checks that each is decided as if it had a transaction of its own, in
+// arrival order: refusals change nothing for the bids after them, replays
+// and reused keys are seen within the batch, and each accepted bid gets its
+// own seq, event and answer.
+func TestBidBatchDecidesEachBid(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{category: auction.CategoryRealEstate,
+		holders: []postgres.NewPriorityHolder{{Name: "甲", IDNumber: "ID-QPH", Rank: 1}}})
+	alice := b.mustUser(t, auction.RoleBidder, "ID-QA", "")
+	bob := b.mustUser(t, auction.RoleBidder, "ID-QB", "")
+	carol := b.mustUser(t, auction.RoleBidder, "ID-QC", "")
+	dave := b.mustUser(t, auction.RoleBidder, "ID-QD", "")
+	eve := b.mustUser(t, auction.RoleBidder, "ID-QE", "")
+	holder := b.mustUser(t, auction.RoleBidder, "ID-QPH", "")
+	regs := map[*auction.User]*auction.Registration{}
+	for _, u := range []*auction.User{alice, bob, dave, eve, holder} {
+		regs[u] = b.mustQualify(t, u, a.ID)
+	}
+	if _, err := b.store.ImportBlacklist(b.ctx, "api", []postgres.BlacklistEntry{{Name: "x", IDNumber: "ID-QE", CaseNumber: "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	bid := func(u *auction.User, amount int64, key string) postgres.PlaceBid {
+		return postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key}
+	}
+	start, inc := a.StartPrice, a.Increment
+
+	// First batch at starts_at, before the scheduler ran: the refusal ahead
+	// of the first accepted bid reports the stored state (announced, seq 1);
+	// the accepted bid opens the auction and hands the opening to the feed.
+	b.clock.Set(a.StartsAt)
+	res, errs := b.store.PlaceBatch(b.ctx, []postgres.PlaceBid{bid(bob, start-inc, "b0"), bid(alice, start, "a1")})
+	wantCode(t, errs[0], auction.EBidTooLow)
+	if s := refusalState(t, errs[0]); s.Status != auction.StatusAnnounced || s.Seq != 1 {
+		t.Fatalf("refusal before the opening reports %+v", s)
+	}
+	if errs[1] != nil {
+		t.Fatal(errs[1])
+	}
+	first := res[1]
+	if first.Bid.Seq != 3 || len(first.Events) != 2 || first.Events[0].Type != auction.EventOpened || first.Events[1].Seq != 3 {
+		t.Fatalf("first accepted bid: %+v events %+v", first.Bid, first.Events)
+	}
+
+	steps := []struct {
+		p    postgres.PlaceBid
+		code string
+		seq  int64 // the accepted bid's seq, or the seq its refusal reports
+	}{
+		{bid(bob, start+inc/2, "b1"), auction.EBidNotOnIncrement, 3},
+		{bid(carol, start+inc, "c1"), auction.ENotQualified, 3},
+		{bid(alice, start, "a1"), "", 3}, // a retry: the first answer again
+		{bid(alice, start+2*inc, "a1"), auction.EIdempotencyReused, 3},
+		{bid(alice, start+inc, "a2"), auction.EAlreadyLeading, 3},
+		{bid(bob, start+inc, "b2"), "", 4},
+		{bid(bob, start+inc, "b2"), "", 4},    // a retry within the batch
+		{bid(holder, start+inc, "h1"), "", 5}, // a priority match takes the lead
+		{bid(eve, start+5*inc, "e1"), auction.EBidderRestricted, 5},
+		{bid(dave, start+inc, "d1"), auction.EBidTooLow, 5},
+		{bid(dave, start+3*inc, "d2"), "", 6},
+		{bid(bob, start+3*inc, "b3"), auction.EBidTooLow, 6},
+	}
+	ps := make([]postgres.PlaceBid, len(steps))
+	for i, st := range steps {
+		ps[i] = st.p
+	}
+	res, errs = b.store.PlaceBatch(b.ctx, ps)
+	for i, st := range steps {
+		if st.code != "" {
+			wantCode(t, errs[i], st.code)
+			if s := refusalState(t, errs[i]); s.Seq != st.seq || s.Status != auction.StatusBidding {
+				t.Errorf("step %d: refusal reports %+v, want seq %d", i, s, st.seq)
+			}
+			continue
+		}
+		if errs[i] != nil {
+			t.Fatalf("step %d: %v", i, errs[i])
+		}
+		if res[i].Bid.Seq != st.seq || res[i].Bid.Amount != st.p.Amount {
+			t.Errorf("step %d: accepted %+v, want seq %d", i, res[i].Bid, st.seq)
+		}
+	}
+	if res[2].Receipt != first.Receipt || res[2].Bid != first.Bid || len(res[2].Events) != 0 {
+		t.Errorf("retry of the first bid answered %+v, first %+v", res[2], first)
+	}
+	if res[6].Receipt != res[5].Receipt || len(res[6].Events) != 0 {
+		t.Errorf("retry within the batch answered %+v, first %+v", res[6], res[5])
+	}
+	if !res[7].Bid.Priority || *res[7].Auction.LeaderCode != *regs[holder].BidderCode {
+		t.Errorf("priority match: %+v %+v", res[7].Bid, res[7].Auction)
+	}
+	if got := refusalState(t, errs[11]); *got.LeaderCode != *regs[dave].BidderCode || *got.CurrentPrice != start+3*inc {
+		t.Errorf("last refusal reports %+v", got)
+	}
+
+	// What was stored is what was answered: bids 3..6, a record that verifies.
+	bids, err := b.store.Bids(b.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		seq    int64
+		amount int64
+		u      *auction.User
+	}{{3, start, alice}, {4, start + inc, bob}, {5, start + inc, holder}, {6, start + 3*inc, dave}}
+	if len(bids) != len(want) {
+		t.Fatalf("stored bids %+v", bids)
+	}
+	for i, w := range want {
+		if bids[i].Seq != w.seq || bids[i].Amount != w.amount || bids[i].BidderCode != *regs[w.u].BidderCode {
+			t.Errorf("bid %d: %+v, want %+v", i, bids[i], w)
+		}
+	}
+	rec, err := b.store.Record(b.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad, why := rec.Verify(); bad != 0 || len(rec.Events) != 6 {
+		t.Fatalf("record: %d events, broken at %d: %s", len(rec.Events), bad, why)
+	}
+	got, _ := b.store.Auction(b.ctx, a.ID)
+	if got.Seq != 6 || got.BidCount != 4 || *got.CurrentPrice != start+3*inc || *got.LeaderCode != *regs[dave].BidderCode {
+		t.Fatalf("stored auction: %+v", got)
+	}
+}
+
+// TestBidBatchRefusedWritesNothing: a batch whose bids are all refused rolls
+// back the opening it did, like a refused bid on its own.
+func TestBidBatchRefusedWritesNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	alice := b.mustUser(t, auction.RoleBidder, "ID-QR", "")
+	b.mustQualify(t, alice, a.ID)
+	b.clock.Set(a.StartsAt)
+	_, errs := b.store.PlaceBatch(b.ctx, []postgres.PlaceBid{
+		{AuctionID: a.ID, User: alice, Amount: a.StartPrice - a.Increment, Key: "r1"},
+		{AuctionID: a.ID, User: alice, Amount: a.StartPrice + 1, Key: "r2"},
+	})
+	wantCode(t, errs[0], auction.EBidTooLow)
+	wantCode(t, errs[1], auction.EBidNotOnIncrement)
+	got, _ := b.store.Auction(b.ctx, a.ID)
+	if got.Status != auction.StatusAnnounced || got.Seq != 1 {
+		t.Fatalf("after refused batch: %s seq %d", got.Status, got.Seq)
+	}
+}
+
+// TestBidBatchFailureIsolated: a request that fails for a reason other than
+// a rule (here a user id the database rejects) fails alone; the bids that
+// shared its batch are decided on their own.
+func TestBidBatchFailureIsolated(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	alice := b.mustUser(t, auction.RoleBidder, "ID-QF1", "")
+	bob := b.mustUser(t, auction.RoleBidder, "ID-QF2", "")
+	b.mustQualify(t, alice, a.ID)
+	b.mustQualify(t, bob, a.ID)
+	b.open(t, a)
+	broken := &auction.User{ID: "not-a-uuid", Role: auction.RoleBidder}
+	res, errs := b.store.PlaceBatch(b.ctx, []postgres.PlaceBid{
+		{AuctionID: a.ID, User: alice, Amount: a.StartPrice, Key: "f1"},
+		{AuctionID: a.ID, User: broken, Amount: a.StartPrice + a.Increment, Key: "f2"},
+		{AuctionID: a.ID, User: bob, Amount: a.StartPrice + a.Increment, Key: "f3"},
+	})
+	if errs[0] != nil || errs[2] != nil || res[2].Bid.Seq != res[0].Bid.Seq+1 {
+		t.Fatalf("bids beside the broken one: %v %v", errs[0], errs[2])
+	}
+	var de *auction.Error
+	if errs[1] == nil || errors.As(errs[1], &de) {
+		t.Fatalf("broken request answered %v", errs[1])
+	}
+}
+
+// TestBidBatchKeyRace: a bidder's key is taken by their bid on another
+// auction after the batch read the keys and before it wrote them. The batch
+// is decided again without that bid, which is refused; the others stand.
+func TestBidBatchKeyRace(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	other := b.mustAuction(t, lotParams{})
+	alice := b.mustUser(t, auction.RoleBidder, "ID-QK1", "")
+	bob := b.mustUser(t, auction.RoleBidder, "ID-QK2", "")
+	b.mustQualify(t, alice, a.ID)
+	b.mustQualify(t, bob, a.ID)
+	b.open(t, a)
+	pool := b.store.Pool()
+	// The other auction's transaction has written the key but not committed.
+	tx, err := pool.Begin(b.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(b.ctx)
+	if _, err := tx.Exec(b.ctx, `INSERT INTO bid_requests (user_id, key, fingerprint, auction_id, response, created_at)
+		VALUES ($1, 'k-race', '\x00', $2, '{}', now())`, alice.ID, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	type out struct {
+		res  []*auction.BidResult
+		errs []error
+	}
+	done := make(chan out, 1)
+	go func() {
+		res, errs := b.store.PlaceBatch(b.ctx, []postgres.PlaceBid{
+			{AuctionID: a.ID, User: alice, Amount: a.StartPrice, Key: "k-race"},
+			{AuctionID: a.ID, User: bob, Amount: a.StartPrice + a.Increment, Key: "k-bob"},
+		})
+		done <- out{res, errs}
+	}()
+	// Commit once the batch waits for the key.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting bool
+		if err := pool.QueryRow(b.ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO bid_requests%')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the batch never waited for the raced key")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := tx.Commit(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	o := <-done
+	wantCode(t, o.errs[0], auction.EIdempotencyReused)
+	if s := refusalState(t, o.errs[0]); s.CurrentPrice != nil {
+		t.Fatalf("raced bid's refusal reports %+v", s)
+	}
+	if o.errs[1] != nil || o.res[1].Bid.Seq != 3 {
+		t.Fatalf("bob's bid: %+v %v", o.res, o.errs[1])
+	}
+	bids, _ := b.store.Bids(b.ctx, a.ID)
+	if len(bids) != 1 || bids[0].Amount != a.StartPrice+a.Increment {
+		t.Fatalf("stored bids %+v", bids)
+	}
+}
+
+// TestBidQueueConcurrentBidders: many bidders bid at once, each bid sent
+// twice at the same time under one key, while the auction row is held so
+// that the bids pile up into batches. Every accepted bid has its own seq and
+// a matching stored bid and answer; retries get the same answer; the record
+// has no gaps and verifies; the auction ends where the last bid left it; and
+// the workers are gone afterwards.
+func TestBidQueueConcurrentBidders(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	const bidders, rounds = 16, 8
+	users := make([]*auction.User, bidders)
+	for i := range users {
+		users[i] = b.mustUser(t, auction.RoleBidder, fmt.Sprintf("ID-QC%d", i), "")
+		b.mustQualify(t, users[i], a.ID)
+	}
+	b.open(t, a)
+	pool := b.store.Pool()
+	hold, err := pool.Begin(b.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback(b.ctx)
+	if _, err := hold.Exec(b.ctx, `SELECT 1 FROM auctions WHERE id = $1 FOR UPDATE`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	var ladder atomic.Int64 // half the bidders climb a shared ladder, half follow the price
+	var mu sync.Mutex
+	accepted := map[int64]*auction.BidResult{} // by seq
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Go(func() {
+			known := a.StartPrice - a.Increment
+			for r := range rounds {
+				amount := known + a.Increment
+				if i%2 == 0 {
+					amount = max(amount, a.StartPrice+ladder.Add(1)*a.Increment)
+				}
+				key := fmt.Sprintf("u%d-r%d", i, r)
+				var twice [2]struct {
+					res *auction.BidResult
+					err error
+				}
+				var pair sync.WaitGroup
+				for j := range twice {
+					pair.Go(func() {
+						twice[j].res, twice[j].err = b.store.PlaceBid(context.Background(), postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key})
+					})
+				}
+				pair.Wait()
+				for _, x := range twice {
+					if x.err != nil {
+						if c := auction.ErrorCode(x.err); c != auction.EBidTooLow && c != auction.EAlreadyLeading {
+							t.Errorf("bid %s: %v", key, x.err)
+							return
+						}
+						s := refusalState(t, x.err)
+						if s.CurrentPrice != nil {
+							known = max(known, *s.CurrentPrice)
+						}
+						continue
+					}
+					known = max(known, *x.res.Auction.CurrentPrice)
+					mu.Lock()
+					if prev, ok := accepted[x.res.Bid.Seq]; ok && prev.Receipt != x.res.Receipt {
+						t.Errorf("seq %d answered twice with different receipts", x.res.Bid.Seq)
+					}
+					accepted[x.res.Bid.Seq] = x.res
+					mu.Unlock()
+				}
+				if twice[0].err == nil && twice[1].err == nil && twice[0].res.Receipt != twice[1].res.Receipt {
+					t.Errorf("key %s accepted twice: %+v / %+v", key, twice[0].res.Bid, twice[1].res.Bid)
+				}
+			}
+		})
+	}
+	// Let bids pile up behind the held row, then release it.
+	deadline := time.Now().Add(10 * time.Second)
+	for b.store.Waiting(a.ID) < bidders {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d bids waiting", b.store.Waiting(a.ID))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := hold.Commit(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+
+	bids, err := b.store.Bids(b.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bids) != len(accepted) || len(bids) < rounds {
+		t.Fatalf("%d bids stored, %d answered as accepted", len(bids), len(accepted))
+	}
+	for i, bid := range bids {
+		res := accepted[bid.Seq]
+		if res == nil || res.Bid.Amount != bid.Amount || res.Bid.BidderCode != bid.BidderCode {
+			t.Fatalf("stored bid %+v answered as %+v", bid, res)
+		}
+		if i > 0 && bid.Amount <= bids[i-1].Amount {
+			t.Fatalf("bid seq %d at %d after %d", bid.Seq, bid.Amount, bids[i-1].Amount)
+		}
+	}
+	rec, err := b.store.Record(b.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad, why := rec.Verify(); bad != 0 {
+		t.Fatalf("record broken at %d: %s", bad, why)
+	}
+	last := bids[len(bids)-1]
+	got, _ := b.store.Auction(b.ctx, a.ID)
+	if got.Seq != int64(len(rec.Events)) || got.BidCount != len(bids) || *got.CurrentPrice != last.Amount || *got.LeaderCode != last.BidderCode {
+		t.Fatalf("stored auction %+v, last bid %+v, %d events", got, last, len(rec.Events))
+	}
+	var answers int
+	if err := pool.QueryRow(b.ctx, `SELECT count(*) FROM bid_requests WHERE auction_id = $1`, a.ID).Scan(&answers); err != nil || answers != len(bids) {
+		t.Fatalf("%d answers kept for %d bids (%v)", answers, len(bids), err)
+	}
+	if n := b.store.QueuedAuctions(); n != 0 {
+		t.Fatalf("%d bid workers still running", n)
+	}
+}

@@ -1,0 +1,200 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"gavel/auction"
+	"gavel/payments"
+)
+
+// LedgerTransaction is one balanced ledger transaction with its entries.
+type LedgerTransaction struct {
+	ID        int64            `json:"id"`
+	Kind      string           `json:"kind"`
+	AuctionID *string          `json:"auction_id"`
+	DepositID *string          `json:"deposit_id"`
+	CaseID    *string          `json:"case_id"`
+	Reference string           `json:"reference"`
+	CreatedAt time.Time        `json:"created_at"`
+	Entries   []payments.Entry `json:"entries"`
+}
+
+// LedgerFilter narrows the ledger listing; zero fields do not filter.
+type LedgerFilter struct {
+	AuctionID string
+	CaseID    string
+	DepositID string
+	Account   string
+	Kind      string
+	From      time.Time
+	To        time.Time
+	// After is the id of the last transaction of the previous page.
+	After int64
+	// Limit is 100 by default and at most 1000.
+	Limit int
+}
+
+// Ledger lists transactions in id order (the order they were written), a
+// page at a time; more reports whether later ones match too.
+func (s *Store) Ledger(ctx context.Context, f LedgerFilter) (txs []LedgerTransaction, more bool, err error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	if f.Limit > 1000 {
+		f.Limit = 1000
+	}
+	for name, id := range map[string]string{"auction_id": f.AuctionID, "case_id": f.CaseID, "deposit_id": f.DepositID} {
+		if id != "" && !isUUID(id) {
+			return nil, false, auction.FieldError(name, "is not an id")
+		}
+	}
+	var from, to *time.Time
+	if !f.From.IsZero() {
+		from = &f.From
+	}
+	if !f.To.IsZero() {
+		to = &f.To
+	}
+	rows, err := s.pool.Query(ctx, `SELECT t.id, t.kind, t.auction_id::text, t.deposit_id::text, t.case_id::text, t.reference, t.created_at,
+			(SELECT json_agg(json_build_object('account', e.account, 'amount', e.amount) ORDER BY e.id) FROM ledger_entries e WHERE e.transaction_id = t.id)
+		FROM ledger_transactions t
+		WHERE t.id > $1
+		  AND ($2::uuid IS NULL OR t.auction_id = $2) AND ($3::uuid IS NULL OR t.case_id = $3) AND ($4::uuid IS NULL OR t.deposit_id = $4)
+		  AND ($5 = '' OR t.kind = $5)
+		  AND ($6 = '' OR EXISTS (SELECT 1 FROM ledger_entries e WHERE e.transaction_id = t.id AND e.account = $6))
+		  AND ($7::timestamptz IS NULL OR t.created_at >= $7) AND ($8::timestamptz IS NULL OR t.created_at < $8)
+		ORDER BY t.id LIMIT $9`,
+		f.After, nullable(f.AuctionID), nullable(f.CaseID), nullable(f.DepositID), f.Kind, f.Account, from, to, f.Limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	txs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (LedgerTransaction, error) {
+		var t LedgerTransaction
+		err := r.Scan(&t.ID, &t.Kind, &t.AuctionID, &t.DepositID, &t.CaseID, &t.Reference, &t.CreatedAt, &t.Entries)
+		t.CreatedAt = t.CreatedAt.UTC()
+		return t, err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if len(txs) > f.Limit {
+		txs, more = txs[:f.Limit], true
+	}
+	if txs == nil {
+		txs = []LedgerTransaction{}
+	}
+	return txs, more, nil
+}
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range strings.ToLower(s) {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case (c < '0' || c > '9') && (c < 'a' || c > 'f'):
+			return false
+		}
+	}
+	return true
+}
+
+// DepositTally counts deposits in one status.
+type DepositTally struct {
+	Count  int   `json:"count"`
+	Amount int64 `json:"amount"`
+}
+
+// AuctionMoney is one auction's money at a glance, for finance.
+type AuctionMoney struct {
+	AuctionID    string     `json:"auction_id"`
+	CaseID       string     `json:"case_id"`
+	Status       string     `json:"status"`
+	Currency     string     `json:"currency"`
+	HammerPrice  *int64     `json:"hammer_price"`
+	ClosedAt     *time.Time `json:"closed_at"`
+	BalanceDueAt *time.Time `json:"balance_due_at"`
+	// Deposits by status (pending, held, applied, refund_pending, refunded, forfeited).
+	Deposits         map[string]DepositTally `json:"deposits"`
+	DepositApplied   int64                   `json:"deposit_applied"`
+	BalanceReceived  int64                   `json:"balance_received"`
+	ForfeitedDeposit int64                   `json:"forfeited_deposit"`
+	// Outstanding is what the buyer still owes (sold auctions only).
+	Outstanding int64 `json:"outstanding"`
+	// Accounts are this auction's ledger balances (debit positive).
+	Accounts map[string]int64 `json:"accounts"`
+	// LedgerTransactions counts this auction's ledger transactions.
+	LedgerTransactions int `json:"ledger_transactions"`
+	// RefundsDue are this auction's released deposits not yet paid back.
+	RefundsDue []payments.RefundDue `json:"refunds_due"`
+}
+
+// AuctionMoney summarises the money of one auction. Returns not_found.
+func (s *Store) AuctionMoney(ctx context.Context, auctionID string) (*AuctionMoney, error) {
+	a, err := s.Auction(ctx, auctionID)
+	if err != nil {
+		return nil, err
+	}
+	m := &AuctionMoney{AuctionID: a.ID, CaseID: a.CaseID, Status: a.Status, Currency: a.Currency, HammerPrice: a.HammerPrice,
+		ClosedAt: a.ClosedAt, BalanceDueAt: a.BalanceDueAt, Deposits: map[string]DepositTally{}, Accounts: map[string]int64{}}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	rows, err := tx.Query(ctx, `SELECT status, count(*), coalesce(sum(amount), 0)::bigint FROM deposits WHERE auction_id = $1 GROUP BY status`, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	var status string
+	var tally DepositTally
+	if _, err := pgx.ForEachRow(rows, []any{&status, &tally.Count, &tally.Amount}, func() error {
+		m.Deposits[status] = tally
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	m.DepositApplied = m.Deposits[auction.DepositApplied].Amount
+	m.ForfeitedDeposit = m.Deposits[auction.DepositForfeited].Amount
+	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount), 0)::bigint FROM balance_payments WHERE auction_id = $1`, a.ID).Scan(&m.BalanceReceived); err != nil {
+		return nil, err
+	}
+	if a.Status == auction.StatusSold && a.HammerPrice != nil {
+		m.Outstanding = *a.HammerPrice - m.DepositApplied - m.BalanceReceived
+	}
+	rows, err = tx.Query(ctx, `SELECT e.account, sum(e.amount)::bigint FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+		WHERE t.auction_id = $1 GROUP BY e.account`, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	var account string
+	var balance int64
+	if _, err := pgx.ForEachRow(rows, []any{&account, &balance}, func() error {
+		m.Accounts[account] = balance
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM ledger_transactions WHERE auction_id = $1`, a.ID).Scan(&m.LedgerTransactions); err != nil {
+		return nil, err
+	}
+	due, err := refundsDue(ctx, tx, s.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	m.RefundsDue = []payments.RefundDue{}
+	for _, r := range due {
+		if r.AuctionID == a.ID {
+			m.RefundsDue = append(m.RefundsDue, r)
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,104 @@
+package postgres_test
+
+import (
+	"testing"
+	"time"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+	"gavel/migrations/dbtest"
+)
+
+func TestCreateUserAndLogin(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "  Li.Lei@Example.Test ", Password: "0123456789", Role: auction.RoleBidder,
+		RealName: "李雷", IDNumber: "110101199001011234", Phone: "13800000000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Email != "li.lei@example.test" || u.Role != auction.RoleBidder || u.ID == "" {
+		t.Fatalf("created %+v", u)
+	}
+	for _, tc := range []struct {
+		name string
+		u    postgres.NewUser
+		code string
+	}{
+		{"duplicate email", postgres.NewUser{Email: "li.lei@example.test", Password: "0123456789", Role: auction.RoleBidder}, auction.EEmailTaken},
+		{"duplicate email other case", postgres.NewUser{Email: "LI.LEI@EXAMPLE.TEST", Password: "0123456789", Role: auction.RoleBidder}, auction.EEmailTaken},
+		{"nine characters", postgres.NewUser{Email: "a@example.test", Password: "012345678", Role: auction.RoleBidder}, auction.EWeakPassword},
+		// Ten characters, counted as characters: five Chinese ones are not enough.
+		{"five wide characters", postgres.NewUser{Email: "b@example.test", Password: "密码密码密", Role: auction.RoleBidder}, auction.EWeakPassword},
+		{"empty password", postgres.NewUser{Email: "c@example.test", Role: auction.RoleBidder}, auction.EWeakPassword},
+		{"no email", postgres.NewUser{Password: "0123456789", Role: auction.RoleBidder}, auction.EInvalidField},
+		{"unknown role", postgres.NewUser{Email: "d@example.test", Password: "0123456789", Role: "root"}, auction.EInvalidField},
+	} {
+		_, err := b.store.CreateUser(b.ctx, tc.u)
+		if auction.ErrorCode(err) != tc.code {
+			t.Errorf("%s: got %v, want %s", tc.name, err, tc.code)
+		}
+	}
+	if _, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "e@example.test", Password: "密码密码密码密码密码", Role: auction.RoleBidder}); err != nil {
+		t.Errorf("ten wide characters refused: %v", err)
+	}
+
+	got, err := b.store.Login(b.ctx, "LI.LEI@example.test", "0123456789")
+	if err != nil || got.ID != u.ID || got.IDNumber != "110101199001011234" {
+		t.Fatalf("login: %+v %v", got, err)
+	}
+	_, errWrong := b.store.Login(b.ctx, "li.lei@example.test", "0123456780")
+	_, errUnknown := b.store.Login(b.ctx, "nobody@example.test", "0123456789")
+	if auction.ErrorCode(errWrong) != auction.EInvalidCredentials || errWrong.Error() != errUnknown.Error() {
+		t.Fatalf("wrong password %v vs unknown email %v", errWrong, errUnknown)
+	}
+	_, err = b.store.User(b.ctx, "00000000-0000-0000-0000-000000000000")
+	wantCode(t, err, auction.ENotFound)
+}
+
+// TestTokens: expiry is decided by the wall clock, revocation is immediate,
+// and only the token's hash is stored.
+func TestTokens(t *testing.T) {
+	t.Parallel()
+	pool, _ := dbtest.Pool(t)
+	wall := &manualClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
+	store := postgres.New(postgres.Config{Pool: pool, Clock: wall, Wall: wall, Rulebook: auction.SPC2016})
+	b := &bundle{store: store, clock: wall, ctx: t.Context()}
+	u := b.mustUser(t, auction.RoleFinance, "", "")
+
+	secret, sess, err := store.CreateToken(b.ctx, u.ID, postgres.TokenAPI, time.Hour)
+	if err != nil || !sess.ExpiresAt.Equal(wall.Now().Add(time.Hour)) || sess.CSRF != "" {
+		t.Fatalf("token: %+v %v", sess, err)
+	}
+	got, err := store.Authenticate(b.ctx, secret)
+	if err != nil || got.User.ID != u.ID || got.User.Role != auction.RoleFinance || got.Kind != postgres.TokenAPI {
+		t.Fatalf("authenticate: %+v %v", got, err)
+	}
+	wall.Advance(time.Hour - time.Microsecond)
+	if _, err := store.Authenticate(b.ctx, secret); err != nil {
+		t.Fatalf("a token a microsecond before expiry: %v", err)
+	}
+	wall.Advance(time.Microsecond)
+	_, err = store.Authenticate(b.ctx, secret)
+	wantCode(t, err, auction.EUnauthenticated)
+
+	secret, _, err = store.CreateToken(b.ctx, u.ID, postgres.TokenSession, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := store.Authenticate(b.ctx, secret); err != nil || s.CSRF == "" || s.Kind != postgres.TokenSession {
+		t.Fatalf("session: %+v %v", s, err)
+	}
+	if err := store.RevokeToken(b.ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	_, err = store.Authenticate(b.ctx, secret)
+	wantCode(t, err, auction.EUnauthenticated)
+	_, err = store.Authenticate(b.ctx, "made-up")
+	wantCode(t, err, auction.EUnauthenticated)
+
+	var stored int
+	if err := pool.QueryRow(b.ctx, `SELECT count(*) FROM tokens WHERE token_hash = convert_to($1, 'UTF8')`, secret).Scan(&stored); err != nil || stored != 0 {
+		t.Fatalf("a token is stored in the clear (%d, %v)", stored, err)
+	}
+}

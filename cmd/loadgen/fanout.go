@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// fanoutResult is what the fan-out scenario measured.
+type fanoutResult struct {
+	Watchers       int     `json:"watchers"`
+	Connected      int     `json:"connected"`
+	Sources        int     `json:"source_addresses"`
+	ConnectSeconds float64 `json:"connect_seconds"`
+	BidsPerSecond  float64 `json:"bids_per_second"`
+	Bids           int64   `json:"bids"`
+	Events         int64   `json:"events"`
+	Deliveries     int64   `json:"deliveries"`
+	P50ms          float64 `json:"p50_ms"`
+	P99ms          float64 `json:"p99_ms"`
+	MaxMs          float64 `json:"max_ms"`
+	Lost           int64   `json:"lost"`
+	Duplicates     int64   `json:"duplicates"`
+	Dropped        int64   `json:"dropped"`
+	RSSBeforeMiB   float64 `json:"rss_before_mib"`
+	RSSAfterMiB    float64 `json:"rss_after_mib"`
+	RSSPerConnKiB  float64 `json:"rss_per_conn_kib"`
+}
+
+// watcher is one live WebSocket and what it saw.
+type watcher struct {
+	conn     *websocket.Conn
+	last     atomic.Int64 // last seq received
+	received atomic.Int64
+	dups     atomic.Int64
+	closed   atomic.Bool
+}
+
+// watch reads frames until the connection ends, checking that seqs follow
+// each other and timing bid events.
+func (w *watcher) watch(times *bidTimes, lat *histogram) {
+	defer w.closed.Store(true)
+	for {
+		_, data, err := w.conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		seq, ok := frameSeq(data)
+		if !ok {
+			continue
+		}
+		if seq <= w.last.Load() {
+			w.dups.Add(1)
+			continue
+		}
+		got := time.Now().UnixNano()
+		w.last.Store(seq)
+		w.received.Add(1)
+		if bytes.Contains(data, []byte(`"type":"bid"`)) {
+			// A frame that beats the bidder's 201 counts as instant.
+			var d time.Duration
+			if t0 := times.get(seq); t0 != 0 {
+				d = time.Duration(got - t0)
+			}
+			lat.add(d)
+		}
+	}
+}
+
+// bidTimes is when each bid's 201 arrived, by seq.
+type bidTimes struct {
+	base  int64
+	times []atomic.Int64 // unix nanoseconds, 0 until the 201 arrived
+}
+
+func (b *bidTimes) set(seq int64, t time.Time) {
+	if i := seq - b.base; i >= 0 && i < int64(len(b.times)) {
+		b.times[i].Store(t.UnixNano())
+	}
+}
+
+func (b *bidTimes) get(seq int64) int64 {
+	if i := seq - b.base; i >= 0 && i < int64(len(b.times)) {
+		return b.times[i].Load()
+	}
+	return 0
+}
+
+var eventPrefix = []byte(`{"seq":`)
+
+// frameSeq returns the seq of an event frame, or false for frames that are
+// not events. Events are encoded with seq first; anything else is decoded
+// properly to be sure it has no top-level seq.
+func frameSeq(data []byte) (int64, bool) {
+	if rest, ok := bytes.CutPrefix(data, eventPrefix); ok {
+		if end := bytes.IndexByte(rest, ','); end > 0 {
+			if seq, err := strconv.ParseInt(string(rest[:end]), 10, 64); err == nil {
+				return seq, true
+			}
+		}
+	}
+	var f struct {
+		Seq *int64 `json:"seq"`
+	}
+	if json.Unmarshal(data, &f) != nil || f.Seq == nil {
+		return 0, false
+	}
+	return *f.Seq, true
+}
+
+// fanout connects watchers to one auction's live feed, spread over sources
+// loopback addresses, measures the server's RSS before and after, then bids
+// at perSecond for d and measures, for every bid event and every watcher,
+// the time from the bid's 201 to the watcher's receipt of the event.
+func fanout(ctx context.Context, f *fixture, srv *server, a *lotAuction, watchers, sources int, perSecond float64, d time.Duration) (*fanoutResult, error) {
+	res := &fanoutResult{Watchers: watchers, Sources: sources, BidsPerSecond: perSecond}
+	var state struct {
+		Seq int64 `json:"seq"`
+	}
+	if err := f.c.call(ctx, "GET", "/auctions/"+a.id, "", nil, &state); err != nil {
+		return nil, err
+	}
+	since := state.Seq
+	maxEvents := int(perSecond*d.Seconds())*3 + 64
+	times := &bidTimes{base: since + 1, times: make([]atomic.Int64, maxEvents)}
+	var lat histogram
+
+	rss0, err := srv.rss()
+	if err != nil {
+		return nil, err
+	}
+	wsURL := "ws" + strings.TrimPrefix(f.c.base, "http") + "/api/v1/auctions/" + a.id + "/live?since=" + strconv.FormatInt(since, 10)
+	ws := make([]*watcher, watchers)
+	dialers := make([]*websocket.Dialer, sources)
+	for i := range dialers {
+		local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+i))}
+		dialers[i] = &websocket.Dialer{
+			NetDialContext:   (&net.Dialer{LocalAddr: local, Timeout: 30 * time.Second}).DialContext,
+			HandshakeTimeout: 30 * time.Second,
+			ReadBufferSize:   1024,
+			WriteBufferSize:  256,
+		}
+	}
+	var readers sync.WaitGroup
+	connect := func(from, to int) error {
+		return forEach(ctx, to-from, 64, func(ctx context.Context, k int) error {
+			i := from + k
+			conn, resp, err := dialers[i%sources].DialContext(ctx, wsURL, http.Header{})
+			if err != nil {
+				if resp != nil {
+					return fmt.Errorf("watcher %d: %v (HTTP %d)", i, err, resp.StatusCode)
+				}
+				return fmt.Errorf("watcher %d: %w", i, err)
+			}
+			w := &watcher{conn: conn}
+			w.last.Store(since)
+			ws[i] = w
+			readers.Go(func() { w.watch(times, &lat) })
+			return nil
+		})
+	}
+	defer func() {
+		for _, w := range ws {
+			if w != nil {
+				_ = w.conn.Close()
+			}
+		}
+		readers.Wait()
+	}()
+	// Memory per connection is the growth between half and all of the
+	// watchers connected, each time after a quiet moment: what the server
+	// held before (heap left over from earlier work, which the runtime may
+	// return to the system at any time) does not enter it.
+	settle := func() (int64, error) {
+		time.Sleep(2 * time.Second)
+		return srv.rss()
+	}
+	start := time.Now()
+	half := watchers / 2
+	if err := connect(0, half); err != nil {
+		return nil, err
+	}
+	rssHalf, err := settle()
+	if err != nil {
+		return nil, err
+	}
+	if err := connect(half, watchers); err != nil {
+		return nil, err
+	}
+	res.ConnectSeconds = time.Since(start).Seconds() - 2
+	res.Connected = watchers
+	rssAll, err := settle()
+	if err != nil {
+		return nil, err
+	}
+	res.RSSBeforeMiB, res.RSSAfterMiB = float64(rss0)/(1<<20), float64(rssAll)/(1<<20)
+	if srv.pid != 0 && watchers-half > 0 {
+		res.RSSPerConnKiB = float64(rssAll-rssHalf) / 1024 / float64(watchers-half)
+	}
+
+	// Two bidders outbid each other at a fixed rate.
+	m := newMarkets([]*lotAuction{a})[0]
+	interval := time.Duration(float64(time.Second) / perSecond)
+	finalSeq := since
+	bidStart := time.Now()
+	for i := 0; time.Since(bidStart) < d; i++ {
+		if wait := time.Until(bidStart.Add(time.Duration(i) * interval)); wait > 0 {
+			time.Sleep(wait)
+		}
+		amount := startFen + (m.known.Load()+1)*stepFen
+		status, reply, err := f.c.bid(ctx, a.bidders[i%2], a.id, fmt.Sprintf("%s-fan-%d", f.run, i), amount)
+		now := time.Now()
+		if err != nil {
+			return nil, fmt.Errorf("fan-out bid: %w", err)
+		}
+		if reply.Auction != nil {
+			m.saw(reply.Auction.CurrentPrice)
+			finalSeq = max(finalSeq, reply.Auction.Seq)
+		}
+		if status == http.StatusCreated {
+			times.set(reply.Bid.Seq, now)
+			res.Bids++
+		}
+	}
+	res.Events = finalSeq - since
+	// Wait for every watcher to have the last event.
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		behind := 0
+		for _, w := range ws {
+			if w.last.Load() < finalSeq && !w.closed.Load() {
+				behind++
+			}
+		}
+		if behind == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, w := range ws {
+		res.Deliveries += w.received.Load()
+		res.Lost += res.Events - w.received.Load()
+		res.Duplicates += w.dups.Load()
+		if w.closed.Load() {
+			res.Dropped++
+		}
+	}
+	res.P50ms, res.P99ms, res.MaxMs = ms(lat.quantile(0.5)), ms(lat.quantile(0.99)), ms(time.Duration(lat.max.Load()))
+	return res, nil
+}

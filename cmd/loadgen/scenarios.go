@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+type scenarios struct {
+	cfg      *config
+	f        *fixture
+	pool     *pgxpool.Pool
+	servers  []*server
+	rep      *report
+	progress func(string)
+}
+
+// lastMinutes opens auctions and puts the clock two minutes before their
+// end: bidding in the final minutes, where every bid may extend the end.
+func (s *scenarios) lastMinutes(ctx context.Context, ends time.Time) error {
+	return s.f.setClock(ctx, s.f.c, ends.Add(-2*time.Minute))
+}
+
+// measure runs the ceiling for half of d, the bidding run for d, and the
+// ceiling again for half of d, so both see the machine as it was.
+func (s *scenarios) measure(ctx context.Context, targets []ceilingTarget, workers int, bid func() *bidStats) (*bidStats, rate, int, error) {
+	conns := min(workers, s.cfg.ceilingMax)
+	pcfg := s.pool.Config().Copy()
+	pcfg.MaxConns, pcfg.MinConns = int32(conns), int32(conns)
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, rate{}, 0, err
+	}
+	defer pool.Close()
+	half := s.cfg.duration / 2
+	c1, _, err := ceiling(ctx, pool, targets, workers, half)
+	if err != nil {
+		return nil, rate{}, 0, fmt.Errorf("ceiling: %w", err)
+	}
+	stats := bid()
+	c2, _, err := ceiling(ctx, pool, targets, workers, half)
+	if err != nil {
+		return nil, rate{}, 0, fmt.Errorf("ceiling: %w", err)
+	}
+	if stats.failed.Load() > 0 {
+		return nil, rate{}, 0, fmt.Errorf("%d bids failed (not refused); first: %s", stats.failed.Load(), stats.firstFailure)
+	}
+	return stats, rate{accepted: (c1.accepted + c2.accepted) / 2}, conns, nil
+}
+
+func (s *scenarios) hotLot(ctx context.Context) error {
+	f := s.f
+	if err := f.signup(ctx, maxOf(s.cfg.bidders)); err != nil {
+		return err
+	}
+	var maxRate float64
+	for _, n := range s.cfg.bidders {
+		s.progress(fmt.Sprintf("hot lot: %d bidders", n))
+		starts, ends, err := f.schedule(ctx)
+		if err != nil {
+			return err
+		}
+		auctions, err := f.auctions(ctx, 2, starts, ends)
+		if err != nil {
+			return err
+		}
+		hot, bare := auctions[0], auctions[1]
+		if err := f.qualify(ctx, hot, f.bidders[:n]); err != nil {
+			return err
+		}
+		if err := f.qualify(ctx, bare, f.bidders[:1]); err != nil {
+			return err
+		}
+		if err := s.lastMinutes(ctx, ends); err != nil {
+			return err
+		}
+		targets, err := ceilingTargets(ctx, s.pool, []*lotAuction{bare})
+		if err != nil {
+			return err
+		}
+		markets := newMarkets([]*lotAuction{hot})
+		stats, ceil, conns, err := s.measure(ctx, targets, n, func() *bidStats {
+			return closedLoop(ctx, f.c, f.run, markets, n, true, s.cfg.duration)
+		})
+		if err != nil {
+			return err
+		}
+		row := bidRowOf("hot lot", 1, n, stats, ceil, conns)
+		s.rep.HotLot = append(s.rep.HotLot, row)
+		if n == s.cfg.halfRate {
+			maxRate = row.Accepted + row.Refused
+		}
+	}
+	if maxRate == 0 {
+		return nil
+	}
+	n := s.cfg.halfRate
+	offered := maxRate / 2
+	s.progress(fmt.Sprintf("hot lot: %.0f bids/s offered (half the maximum) by %d bidders", offered, n))
+	starts, ends, err := f.schedule(ctx)
+	if err != nil {
+		return err
+	}
+	auctions, err := f.auctions(ctx, 1, starts, ends)
+	if err != nil {
+		return err
+	}
+	if err := f.qualify(ctx, auctions[0], f.bidders[:n]); err != nil {
+		return err
+	}
+	if err := s.lastMinutes(ctx, ends); err != nil {
+		return err
+	}
+	stats := openLoop(ctx, f.c, f.run, newMarkets(auctions)[0], offered, s.cfg.duration)
+	if stats.failed.Load() > 0 {
+		return fmt.Errorf("%d bids failed (not refused); first: %s", stats.failed.Load(), stats.firstFailure)
+	}
+	row := bidRowOf("hot lot, half the maximum rate", 1, n, stats, rate{}, 0)
+	row.Offered = offered
+	s.rep.HalfRate = &row
+	return nil
+}
+
+func (s *scenarios) manyLots(ctx context.Context) error {
+	f := s.f
+	if err := f.signup(ctx, max(s.cfg.lotBidders, 8)); err != nil {
+		return err
+	}
+	s.progress(fmt.Sprintf("many lots: creating %d auctions with %d bidders each", s.cfg.lots, s.cfg.lotBidders))
+	starts, ends, err := f.schedule(ctx)
+	if err != nil {
+		return err
+	}
+	auctions, err := f.auctions(ctx, s.cfg.lots, starts, ends)
+	if err != nil {
+		return err
+	}
+	if err := f.qualifyMany(ctx, auctions, s.cfg.lotBidders); err != nil {
+		return err
+	}
+	if err := s.lastMinutes(ctx, ends); err != nil {
+		return err
+	}
+	// The ceiling bids on the same auctions; the bidders learn the new
+	// prices from their refusals.
+	targets, err := ceilingTargets(ctx, s.pool, auctions)
+	if err != nil {
+		return err
+	}
+	markets := newMarkets(auctions)
+	for _, n := range s.cfg.manyBidders {
+		s.progress(fmt.Sprintf("many lots: %d bidders over %d auctions", n, len(auctions)))
+		stats, ceil, conns, err := s.measure(ctx, targets, n, func() *bidStats {
+			if err := learnPrices(ctx, s.pool, markets); err != nil {
+				s.progress("many lots: reading prices: " + err.Error())
+			}
+			return closedLoop(ctx, f.c, f.run, markets, n, false, s.cfg.duration)
+		})
+		if err != nil {
+			return err
+		}
+		s.rep.ManyLots = append(s.rep.ManyLots, bidRowOf(fmt.Sprintf("many lots (%d auctions)", len(auctions)), len(auctions), n, stats, ceil, conns))
+	}
+	return nil
+}
+
+func (s *scenarios) fanout(ctx context.Context) error {
+	f := s.f
+	if err := f.signup(ctx, 2); err != nil {
+		return err
+	}
+	for _, w := range s.cfg.watchers {
+		sources := s.cfg.sources
+		if sources <= 0 {
+			sources = 1 + (w-1)/5000
+		}
+		if err := raiseOpenFiles(uint64(w) + 1024); err != nil {
+			return err
+		}
+		s.progress(fmt.Sprintf("fan-out: %d watchers from %d addresses, %.0f bids/s", w, sources, s.cfg.fanRate))
+		starts, ends, err := f.schedule(ctx)
+		if err != nil {
+			return err
+		}
+		auctions, err := f.auctions(ctx, 1, starts, ends)
+		if err != nil {
+			return err
+		}
+		if err := f.qualify(ctx, auctions[0], f.bidders[:2]); err != nil {
+			return err
+		}
+		if err := f.setClock(ctx, f.c, starts.Add(time.Minute)); err != nil {
+			return err
+		}
+		res, err := fanout(ctx, f, s.servers[0], auctions[0], w, sources, s.cfg.fanRate, s.cfg.fanDuration)
+		if err != nil {
+			return err
+		}
+		s.rep.Fanout = append(s.rep.Fanout, *res)
+		// Let the server close the sockets before the next run measures memory.
+		time.Sleep(2 * time.Second)
+	}
+	return nil
+}
+
+func (s *scenarios) storm(ctx context.Context) error {
+	res, err := storm(ctx, s.f, s.servers, s.pool, s.cfg.storm, s.progress)
+	if err != nil {
+		return err
+	}
+	s.rep.Storm = res
+	return nil
+}
+
+// learnPrices tells the bidders the prices the ceiling left, as the live
+// feed would.
+func learnPrices(ctx context.Context, pool *pgxpool.Pool, markets []*market) error {
+	byID := make(map[string]*market, len(markets))
+	ids := make([]string, len(markets))
+	for i, m := range markets {
+		byID[m.a.id], ids[i] = m, m.a.id
+	}
+	rows, err := pool.Query(ctx, `SELECT id::text, current_price FROM auctions WHERE id = ANY($1::text[]::uuid[])`, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var price *int64
+		if err := rows.Scan(&id, &price); err != nil {
+			return err
+		}
+		byID[id].saw(price)
+	}
+	return rows.Err()
+}
+
+func maxOf(xs []int) int {
+	m := 0
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}

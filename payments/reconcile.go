@@ -1,0 +1,325 @@
+package payments
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"time"
+)
+
+// Provider record kinds: money movements as the provider saw them (a bank
+// transfer finance confirmed, a Stripe payment or refund). Reconciliation
+// matches each against the ledger transaction of the same kind.
+const (
+	RecordDepositReceived  = "deposit_received"
+	RecordDepositReturned  = "deposit_returned"
+	RecordBalanceReceived  = "balance_received"
+	RecordProceedsRemitted = "proceeds_remitted"
+)
+
+// RecordKindOf is the provider record kind that must match a ledger
+// transaction of kind txKind, or "" when that kind moves no money in or out
+// of the court's escrow account.
+func RecordKindOf(txKind string) string {
+	switch txKind {
+	case TxDepositHeld:
+		return RecordDepositReceived
+	case TxDepositRefunded:
+		return RecordDepositReturned
+	case TxBalanceReceived:
+		return RecordBalanceReceived
+	case TxProceedsRemitted:
+		return RecordProceedsRemitted
+	}
+	return ""
+}
+
+// Reconciliation line statuses.
+const (
+	LineMatched           = "matched"
+	LineMissingAtProvider = "missing_at_provider" // a ledger entry with no provider record
+	LineMissingInLedger   = "missing_in_ledger"   // a provider record with no ledger entry
+	LineAmountDiffers     = "amount_differs"
+)
+
+// Reconciliation proves, for a period, that the books match the money.
+type Reconciliation struct {
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	GeneratedAt time.Time `json:"generated_at"`
+	Currency    string    `json:"currency"`
+	// Accounts are the ledger totals per account for the period; the total
+	// row's debits equal its credits and every column but those sums to zero.
+	Accounts      []AccountTotal `json:"accounts"`
+	AccountsTotal AccountTotal   `json:"accounts_total"`
+	// Lines pair every ledger transaction that moved money in or out of the
+	// court's escrow in the period with the provider's record of it.
+	Lines      []Line    `json:"lines"`
+	LinesTotal LineTotal `json:"lines_total"`
+	// Differences are the lines that do not match, line by line.
+	Differences []Line `json:"differences"`
+	// Escrow compares deposit money in escrow at the end of the period per
+	// provider: what the ledger says against what the provider records say.
+	Escrow      []EscrowTotal `json:"escrow"`
+	EscrowTotal EscrowTotal   `json:"escrow_total"`
+	// RefundsDue are released deposits not yet paid back.
+	RefundsDue      []RefundDue `json:"refunds_due"`
+	RefundsDueTotal RefundTotal `json:"refunds_due_total"`
+	// OK is true when nothing differs and no refund is overdue.
+	OK bool `json:"ok"`
+}
+
+// AccountTotal is one ledger account over a period. Debits and Credits are
+// both positive sums; Net = Debits - Credits; Closing = Opening + Net.
+type AccountTotal struct {
+	Account string `json:"account"`
+	Opening int64  `json:"opening"`
+	Debits  int64  `json:"debits"`
+	Credits int64  `json:"credits"`
+	Net     int64  `json:"net"`
+	Closing int64  `json:"closing"`
+}
+
+// Line is one money movement seen from both sides.
+type Line struct {
+	Kind                string    `json:"kind"`
+	Provider            string    `json:"provider"`
+	DepositID           string    `json:"deposit_id,omitempty"`
+	AuctionID           string    `json:"auction_id,omitempty"`
+	CaseID              string    `json:"case_id,omitempty"`
+	Reference           string    `json:"reference"`
+	At                  time.Time `json:"at"`
+	LedgerTransactionID *int64    `json:"ledger_transaction_id"`
+	ProviderRecordID    *int64    `json:"provider_record_id"`
+	// Amounts are signed as they move the court's escrow: money in is
+	// positive, money out negative.
+	LedgerAmount   int64  `json:"ledger_amount"`
+	ProviderAmount int64  `json:"provider_amount"`
+	Difference     int64  `json:"difference"`
+	Status         string `json:"status"`
+}
+
+// LineTotal sums the lines; Difference = Ledger - Provider.
+type LineTotal struct {
+	Lines       int   `json:"lines"`
+	Differences int   `json:"differences"`
+	Ledger      int64 `json:"ledger_amount"`
+	Provider    int64 `json:"provider_amount"`
+	Difference  int64 `json:"difference"`
+}
+
+// EscrowTotal is deposit money in escrow for one provider at a point in time.
+type EscrowTotal struct {
+	Provider   string `json:"provider"`
+	Ledger     int64  `json:"ledger"`
+	Records    int64  `json:"provider_records"`
+	Difference int64  `json:"difference"`
+}
+
+// RefundDue is a released deposit waiting to be paid back. The law gives
+// 24 h from the close (Art. 23): past DueBy the refund is overdue, a breach.
+type RefundDue struct {
+	DepositID        string    `json:"deposit_id"`
+	AuctionID        string    `json:"auction_id"`
+	BidderCode       string    `json:"bidder_code"`
+	Provider         string    `json:"provider"`
+	Amount           int64     `json:"amount"`
+	PayReference     string    `json:"pay_reference"`
+	ConfirmReference string    `json:"confirm_reference"`
+	ReleasedAt       time.Time `json:"released_at"`
+	DueBy            time.Time `json:"due_by"`
+	Overdue          bool      `json:"overdue"`
+}
+
+// RefundTotal sums refunds due.
+type RefundTotal struct {
+	Count         int   `json:"count"`
+	Amount        int64 `json:"amount"`
+	OverdueCount  int   `json:"overdue_count"`
+	OverdueAmount int64 `json:"overdue_amount"`
+}
+
+// RefundWindow is how long after the close a non-winner's deposit may be
+// held (Art. 23).
+const RefundWindow = 24 * time.Hour
+
+// TotalRefunds sums refunds due.
+func TotalRefunds(rs []RefundDue) RefundTotal {
+	var t RefundTotal
+	for _, r := range rs {
+		t.Count++
+		t.Amount += r.Amount
+		if r.Overdue {
+			t.OverdueCount++
+			t.OverdueAmount += r.Amount
+		}
+	}
+	return t
+}
+
+// Match pairs ledger lines with provider lines. Two lines describe the same
+// movement when kind, subject (deposit, else auction, else case) and
+// reference agree; the n-th ledger line of a key pairs with the n-th provider
+// line of that key. Unpaired lines are differences. The result keeps the
+// ledger's order, then the unpaired provider lines in theirs.
+func Match(ledger, provider []Line) []Line {
+	type key struct{ kind, subject, ref string }
+	keyOf := func(l Line) key {
+		subject := l.DepositID
+		if subject == "" {
+			subject = l.AuctionID
+		}
+		if subject == "" {
+			subject = l.CaseID
+		}
+		return key{l.Kind, subject, l.Reference}
+	}
+	queue := map[key][]int{}
+	for i, p := range provider {
+		k := keyOf(p)
+		queue[k] = append(queue[k], i)
+	}
+	used := make([]bool, len(provider))
+	out := make([]Line, 0, len(ledger)+len(provider))
+	for _, l := range ledger {
+		k := keyOf(l)
+		if q := queue[k]; len(q) > 0 {
+			p := provider[q[0]]
+			queue[k] = q[1:]
+			used[q[0]] = true
+			l.ProviderRecordID, l.ProviderAmount = p.ProviderRecordID, p.ProviderAmount
+			if l.Provider == "" {
+				l.Provider = p.Provider
+			}
+		}
+		out = append(out, settle(l))
+	}
+	for i, p := range provider {
+		if !used[i] {
+			out = append(out, settle(p))
+		}
+	}
+	return out
+}
+
+func settle(l Line) Line {
+	l.Difference = l.LedgerAmount - l.ProviderAmount
+	switch {
+	case l.ProviderRecordID == nil:
+		l.Status = LineMissingAtProvider
+	case l.LedgerTransactionID == nil:
+		l.Status = LineMissingInLedger
+	case l.Difference != 0:
+		l.Status = LineAmountDiffers
+	default:
+		l.Status = LineMatched
+	}
+	return l
+}
+
+// Finish computes the totals and differences of a report whose rows are set.
+func (r *Reconciliation) Finish() {
+	r.AccountsTotal = AccountTotal{Account: "TOTAL"}
+	for _, a := range r.Accounts {
+		r.AccountsTotal.Opening += a.Opening
+		r.AccountsTotal.Debits += a.Debits
+		r.AccountsTotal.Credits += a.Credits
+		r.AccountsTotal.Net += a.Net
+		r.AccountsTotal.Closing += a.Closing
+	}
+	r.LinesTotal = LineTotal{}
+	r.Differences = []Line{}
+	for _, l := range r.Lines {
+		r.LinesTotal.Lines++
+		r.LinesTotal.Ledger += l.LedgerAmount
+		r.LinesTotal.Provider += l.ProviderAmount
+		if l.Status != LineMatched {
+			r.LinesTotal.Differences++
+			r.Differences = append(r.Differences, l)
+		}
+	}
+	r.LinesTotal.Difference = r.LinesTotal.Ledger - r.LinesTotal.Provider
+	r.EscrowTotal = EscrowTotal{Provider: "TOTAL"}
+	for _, e := range r.Escrow {
+		r.EscrowTotal.Ledger += e.Ledger
+		r.EscrowTotal.Records += e.Records
+		r.EscrowTotal.Difference += e.Difference
+	}
+	r.RefundsDueTotal = TotalRefunds(r.RefundsDue)
+	r.OK = r.LinesTotal.Differences == 0 && r.EscrowTotal.Difference == 0 && r.RefundsDueTotal.OverdueCount == 0
+}
+
+// CSV exports. Each is one rectangular table ending with a TOTAL row, so a
+// spreadsheet can check that the totals tie out.
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func stampCSV(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func idCSV(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return itoa(*id)
+}
+
+// WriteLinesCSV writes the reconciliation lines, then a TOTAL row whose
+// difference column is the sum of the differences.
+func WriteLinesCSV(w io.Writer, r *Reconciliation) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"kind", "provider", "deposit_id", "auction_id", "case_id", "reference", "at",
+		"ledger_transaction_id", "provider_record_id", "ledger_amount", "provider_amount", "difference", "status"})
+	for _, l := range r.Lines {
+		_ = cw.Write([]string{l.Kind, l.Provider, l.DepositID, l.AuctionID, l.CaseID, l.Reference, stampCSV(l.At),
+			idCSV(l.LedgerTransactionID), idCSV(l.ProviderRecordID), itoa(l.LedgerAmount), itoa(l.ProviderAmount), itoa(l.Difference), l.Status})
+	}
+	t := r.LinesTotal
+	_ = cw.Write([]string{"TOTAL", "", "", "", "", "", "", "", "", itoa(t.Ledger), itoa(t.Provider), itoa(t.Difference),
+		strconv.Itoa(t.Differences) + " differences"})
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteAccountsCSV writes the ledger totals per account and a TOTAL row.
+func WriteAccountsCSV(w io.Writer, r *Reconciliation) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"account", "opening", "debits", "credits", "net", "closing"})
+	for _, a := range append(append([]AccountTotal{}, r.Accounts...), r.AccountsTotal) {
+		_ = cw.Write([]string{a.Account, itoa(a.Opening), itoa(a.Debits), itoa(a.Credits), itoa(a.Net), itoa(a.Closing)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteEscrowCSV writes deposits in escrow per provider and a TOTAL row.
+func WriteEscrowCSV(w io.Writer, r *Reconciliation) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"provider", "ledger", "provider_records", "difference"})
+	for _, e := range append(append([]EscrowTotal{}, r.Escrow...), r.EscrowTotal) {
+		_ = cw.Write([]string{e.Provider, itoa(e.Ledger), itoa(e.Records), itoa(e.Difference)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteRefundsCSV writes refunds due, the file finance hands to the bank,
+// then a TOTAL row: the amount column sums them and the overdue column counts
+// the overdue ones.
+func WriteRefundsCSV(w io.Writer, rs []RefundDue) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"deposit_id", "auction_id", "bidder_code", "provider", "amount", "pay_reference", "confirm_reference",
+		"released_at", "due_by", "overdue"})
+	for _, r := range rs {
+		_ = cw.Write([]string{r.DepositID, r.AuctionID, r.BidderCode, r.Provider, itoa(r.Amount), r.PayReference, r.ConfirmReference,
+			stampCSV(r.ReleasedAt), stampCSV(r.DueBy), strconv.FormatBool(r.Overdue)})
+	}
+	t := TotalRefunds(rs)
+	_ = cw.Write([]string{"TOTAL", "", "", "", itoa(t.Amount), "", "", "", "", strconv.Itoa(t.OverdueCount)})
+	cw.Flush()
+	return cw.Error()
+}

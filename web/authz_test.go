@@ -1,0 +1,610 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+	"gavel/migrations/dbtest"
+	"gavel/web"
+)
+
+// Roles as the matrix names them.
+const (
+	roleBidder  = auction.RoleBidder
+	roleClerk   = auction.RoleClerk
+	roleFinance = auction.RoleFinance
+	roleAuditor = auction.RoleAuditor
+	roleAdmin   = auction.RoleAdmin
+)
+
+var (
+	signedIn    = []string{roleBidder, roleClerk, roleFinance, roleAuditor, roleAdmin}
+	staffOnly   = []string{roleClerk, roleFinance, roleAuditor, roleAdmin}
+	clerkAdmin  = []string{roleClerk, roleAdmin}
+	financeOnly = []string{roleFinance, roleAdmin}
+	financeRead = []string{roleFinance, roleAuditor, roleAdmin}
+	courtRead   = []string{roleClerk, roleAuditor, roleAdmin}
+	auditRead   = []string{roleAuditor, roleAdmin}
+)
+
+// routeAccess is what a route admits.
+type routeAccess struct {
+	// Public routes need no sign-in; everyone is admitted.
+	Public bool
+	// Roles are admitted when the route is not public.
+	Roles []string
+	// Page marks an HTML page: it refuses the signed-out with a redirect to
+	// the sign-in page rather than 401.
+	Page bool
+	// EndsSession marks routes that revoke the caller's token: each call
+	// gets a token of its own.
+	EndsSession bool
+}
+
+// authzMatrix is every route of the server and who may use it. A route
+// missing here fails TestAuthorizationMatrix: deciding who may call a new
+// route is part of adding it.
+var authzMatrix = map[string]routeAccess{
+	"GET /healthz":                 {Public: true},
+	"GET /readyz":                  {Public: true},
+	"GET /metrics":                 {Public: true},
+	"GET /api/v1/openapi.yaml":     {Public: true},
+	"POST /api/v1/auth/signup":     {Public: true},
+	"POST /api/v1/auth/login":      {Public: true},
+	"POST /api/v1/auth/logout":     {Roles: signedIn, EndsSession: true},
+	"GET /api/v1/me":               {Roles: signedIn},
+	"GET /api/v1/me/registrations": {Roles: signedIn},
+
+	"GET /api/v1/cases":                      {Roles: staffOnly},
+	"POST /api/v1/cases":                     {Roles: clerkAdmin},
+	"GET /api/v1/cases/:id":                  {Roles: staffOnly},
+	"POST /api/v1/cases/:id/lots":            {Roles: clerkAdmin},
+	"GET /api/v1/cases/:id/proceeds":         {Roles: staffOnly},
+	"GET /api/v1/lots/:id":                   {Roles: staffOnly},
+	"POST /api/v1/lots/:id/priority-holders": {Roles: clerkAdmin},
+	"POST /api/v1/lots/:id/documents":        {Roles: clerkAdmin},
+	"GET /api/v1/documents/:id":              {Public: true},
+	"POST /api/v1/lots/:id/auctions":         {Roles: clerkAdmin},
+	"POST /api/v1/auctions/:id/publish":      {Roles: clerkAdmin},
+	"POST /api/v1/auctions/:id/resume":       {Roles: clerkAdmin},
+	"POST /api/v1/blacklist":                 {Roles: clerkAdmin},
+	"POST /api/v1/blacklist/remove":          {Roles: clerkAdmin},
+
+	"GET /api/v1/auctions":                  {Public: true},
+	"GET /api/v1/auctions/:id":              {Public: true},
+	"GET /api/v1/auctions/:id/live":         {Public: true},
+	"GET /api/v1/auctions/:id/bids":         {Public: true},
+	"GET /api/v1/auctions/:id/events":       {Public: true},
+	"GET /api/v1/auctions/:id/record":       {Public: true},
+	"GET /api/v1/auctions/:id/confirmation": {Public: true},
+	"GET /api/v1/public/lots/:id":           {Public: true},
+
+	// Staff are admitted by the guard and refused by the rule (staff_cannot_bid).
+	"POST /api/v1/auctions/:id/registrations": {Roles: signedIn},
+	"POST /api/v1/auctions/:id/bids":          {Roles: signedIn},
+
+	"GET /api/v1/auctions/:id/deposits":          {Roles: financeRead},
+	"POST /api/v1/deposits/:id/confirm":          {Roles: financeOnly},
+	"POST /api/v1/deposits/:id/refunded":         {Roles: financeOnly},
+	"POST /api/v1/auctions/:id/balance-payments": {Roles: financeOnly},
+
+	// Money and case reporting (money.go, webhook.go).
+	"GET /api/v1/ledger":                         {Roles: financeRead},
+	"GET /api/v1/auctions/:id/money":             {Roles: financeRead},
+	"GET /api/v1/refunds-due":                    {Roles: financeRead},
+	"GET /api/v1/reconciliation":                 {Roles: financeRead},
+	"GET /api/v1/cases/:id/remittances":          {Roles: staffOnly},
+	"POST /api/v1/cases/:id/remittances":         {Roles: financeOnly},
+	"GET /api/v1/cases/:id/notifications":        {Roles: staffOnly},
+	"GET /api/v1/case-notifications/:id":         {Roles: staffOnly},
+	"POST /api/v1/case-notifications/:id/resend": {Roles: []string{roleClerk, roleFinance, roleAdmin}},
+	"POST /api/v1/webhooks/stripe":               {Public: true},
+
+	"GET /api/v1/audit":                {Roles: auditRead},
+	"GET /api/v1/interceptions":        {Roles: courtRead},
+	"GET /api/v1/deposits/:id/payer":   {Roles: financeOnly},
+	"POST /api/v1/deposits/:id/payer":  {Roles: financeOnly},
+	"GET /api/v1/auctions/:id/signals": {Roles: courtRead},
+	"GET /api/v1/test/clock":           {Roles: staffOnly},
+	"POST /api/v1/test/clock":          {Roles: staffOnly},
+
+	"GET /static/*":             {Public: true},
+	"HEAD /static/*":            {Public: true},
+	"GET /":                     {Public: true},
+	"GET /auctions/:id":         {Public: true},
+	"GET /login":                {Public: true},
+	"POST /login":               {Public: true},
+	"GET /signup":               {Public: true},
+	"POST /signup":              {Public: true},
+	"POST /logout":              {Public: true, EndsSession: true},
+	"GET /lang/:lang":           {Public: true},
+	"GET /me":                   {Roles: signedIn, Page: true},
+	"GET /clerk":                {Roles: clerkAdmin, Page: true},
+	"GET /clerk/cases/:id":      {Roles: clerkAdmin, Page: true},
+	"GET /clerk/lots/:id":       {Roles: clerkAdmin, Page: true},
+	"GET /clerk/monitor":        {Roles: clerkAdmin, Page: true},
+	"GET /finance":              {Roles: financeRead, Page: true},
+	"GET /finance/auctions/:id": {Roles: financeRead, Page: true},
+}
+
+// confidentialityExempt are the answers that may name a bidder before the
+// close, and why. Each must leave a line in the audit log.
+var confidentialityExempt = map[string]string{
+	"GET /api/v1/deposits/:id/payer": "finance matches a bank transfer to a deposit (audited)",
+}
+
+// secWorld is a running auction seen through the web server: two bidders
+// whose secIdentities must stay secret until the close, and one account per role.
+type secWorld struct {
+	ctx     context.Context
+	store   *postgres.Store
+	clock   *postgres.TestClock
+	srv     *web.Server
+	logs    *secLog
+	users   map[string]*auction.User
+	tokens  map[string]string
+	secrets []*auction.User
+	// ids by kind: case, lot, auction, deposit, document.
+	ids map[string]string
+	a   *auction.Auction
+}
+
+// secLog collects what the server logs, to scan it too.
+type secLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *secLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *secLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+var secSeq struct {
+	sync.Mutex
+	n int
+}
+
+func secNext() int {
+	secSeq.Lock()
+	defer secSeq.Unlock()
+	secSeq.n++
+	return secSeq.n
+}
+
+// secHash is one password hash shared by the accounts a world creates: they
+// sign in with tokens, and hashing costs tens of milliseconds each.
+var secHash = sync.OnceValue(func() string {
+	h, err := auction.HashPassword("correct horse battery")
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
+
+// mustUser inserts an account directly (as `gavel users add` or a sign-up
+// would, minus the hashing work).
+func (w *secWorld) mustUser(t testing.TB, role, name, idNumber, phone string) *auction.User {
+	t.Helper()
+	n := secNext()
+	u := &auction.User{Email: fmt.Sprintf("%s-%d@sec.example", strings.ToLower(strings.Fields(name)[0]), n), Role: role,
+		RealName: name, IDNumber: idNumber, Phone: phone}
+	err := w.store.Pool().QueryRow(w.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at`, u.Email, secHash(), role, name, idNumber, phone, w.clock.Now()).Scan(&u.ID, &u.Created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func (w *secWorld) token(t testing.TB, u *auction.User) string {
+	t.Helper()
+	tok, _, err := w.store.CreateToken(w.ctx, u.ID, postgres.TokenAPI, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// newSecWorld builds the world; limits off unless withLimits.
+func newSecWorld(t testing.TB, withLimits bool) *secWorld {
+	t.Helper()
+	pool, _ := dbtest.Pool(t)
+	w := &secWorld{ctx: context.Background(), logs: &secLog{}, users: map[string]*auction.User{}, tokens: map[string]string{}, ids: map[string]string{}}
+	var err error
+	if w.clock, err = postgres.NewTestClock(w.ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	w.store = postgres.New(postgres.Config{Pool: pool, Clock: w.clock, Rulebook: auction.SPC2016})
+	w.srv = web.New(web.Config{Store: w.store, Log: slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		TestClock: w.clock, NoLimits: !withLimits, Ticker: func(ctx context.Context) error { _, err := w.store.Tick(ctx); return err }})
+	for _, role := range []string{roleClerk, roleFinance, roleAuditor, roleAdmin} {
+		w.users[role] = w.mustUser(t, role, "Staff "+role, "", "")
+		w.tokens[role] = w.token(t, w.users[role])
+	}
+	// The bidder walking the routes: a bidder like the secret ones.
+	w.users[roleBidder] = w.mustUser(t, roleBidder, "Walker Bidder", "WALKER-ID-0001", "13800000001")
+	w.tokens[roleBidder] = w.token(t, w.users[roleBidder])
+	w.secrets = []*auction.User{
+		w.mustUser(t, roleBidder, "Xenia Secretname", "SECRET-ID-X-4471", "13911110001"),
+		w.mustUser(t, roleBidder, "Yusuf Hiddenname", "SECRET-ID-Y-5582", "13922220002"),
+	}
+
+	clerkID := w.users[roleClerk].ID
+	c, err := w.store.CreateCase(w.ctx, clerkID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执%d号", secNext()), CourtName: "上海市第一中级人民法院",
+		Applicants: []auction.Party{{Name: "Applicant Bank", IDNumber: "APPL-1", Claim: secPtr(int64(1))}}, Debtors: []auction.Party{{Name: "Debtor Co", IDNumber: "DEBT-1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lot, err := w.store.CreateLot(w.ctx, c.ID, postgres.NewLot{Title: "住宅", Description: "一套住宅", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, postgres.NewPriorityHolder{Name: "Tenant Holder", IDNumber: "HOLDER-1", Rank: 1}); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := w.store.AddDocument(w.ctx, lot.ID, "photo", "front.png", "image/png", secPNG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts := w.clock.Now().Add(31 * 24 * time.Hour).Truncate(time.Second)
+	a, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
+		Increment: 100_000, Deposit: 7_000_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.PublishAuction(w.ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	var deposit string
+	for _, u := range append([]*auction.User{w.users[roleBidder]}, w.secrets...) {
+		reg, err := w.store.Register(w.ctx, u, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.store.ConfirmDeposit(w.ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8]); err != nil {
+			t.Fatal(err)
+		}
+		if u == w.secrets[0] {
+			deposit = reg.Deposit.ID
+		}
+	}
+	if _, err := w.clock.Set(w.ctx, starts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.Tick(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	price := int64(70_000_000)
+	for _, u := range w.secrets {
+		if _, err := w.store.PlaceBid(w.ctx, postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: price, Key: fmt.Sprintf("k%d", secNext())}); err != nil {
+			t.Fatal(err)
+		}
+		price += 100_000
+	}
+	if w.a, err = w.store.Auction(w.ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.ids = map[string]string{"case": c.ID, "lot": lot.ID, "auction": a.ID, "deposit": deposit, "document": doc.ID, "lang": "en"}
+	return w
+}
+
+func secPtr[T any](v T) *T { return &v }
+
+// secPNG is a 1x1 PNG.
+var secPNG = []byte{0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0,
+	0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0,
+	0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82}
+
+var secPathParam = regexp.MustCompile(`:[A-Za-z0-9_]+|\*`)
+
+// path fills a route's parameters with ids of the right kind, told by the
+// segment before each one (/cases/:id is a case).
+func (w *secWorld) path(route string) string {
+	segs := strings.Split(route, "/")
+	for i, s := range segs {
+		if !secPathParam.MatchString(s) || s != secPathParam.FindString(s) {
+			continue
+		}
+		kind := ""
+		if i > 0 {
+			kind = strings.TrimSuffix(segs[i-1], "s")
+		}
+		switch {
+		case s == "*":
+			segs[i] = "app.js"
+		case s == ":lang":
+			segs[i] = w.ids["lang"]
+		case w.ids[kind] != "":
+			segs[i] = w.ids[kind]
+		default:
+			segs[i] = "00000000-0000-0000-0000-000000000000"
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+type secResponse struct {
+	status int
+	code   string
+	body   string
+	header http.Header
+}
+
+// do sends one request as token (none when empty).
+func (w *secWorld) do(method, path, token, body string, header ...string) secResponse {
+	var rd *strings.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	} else {
+		rd = strings.NewReader("")
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	w.srv.Handler().ServeHTTP(rec, req)
+	r := secResponse{status: rec.Code, body: rec.Body.String(), header: rec.Header()}
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(rec.Body.Bytes(), &e) == nil {
+		r.code = e.Error.Code
+	}
+	return r
+}
+
+// secrets returns what must not appear before the close: the secret bidders'
+// names, id numbers, phones, emails and user ids.
+func (w *secWorld) secretStrings() []string {
+	var out []string
+	for _, u := range w.secrets {
+		out = append(out, u.RealName, u.IDNumber, u.Phone, u.Email, u.ID)
+	}
+	return out
+}
+
+func secLeaks(text string, secrets []string) []string {
+	var found []string
+	for _, s := range secrets {
+		if s != "" && strings.Contains(text, s) {
+			found = append(found, s)
+		}
+	}
+	return found
+}
+
+// routeKeys lists "METHOD /path" for every route on the router.
+func secRouteKeys(e *echo.Echo) []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, r := range e.Routes() {
+		if r.Method == echo.RouteNotFound {
+			continue // group catch-alls that only run middleware on 404s
+		}
+		k := r.Method + " " + r.Path
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// secIdentities are the callers: signed out, then one account per role.
+var secIdentities = []string{"", roleBidder, roleClerk, roleFinance, roleAuditor, roleAdmin}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
+	w := newSecWorld(t, false)
+	keys := secRouteKeys(w.srv.Echo())
+
+	// Every route must have an entry, and every entry a route.
+	registered := map[string]bool{}
+	var missing []string
+	for _, k := range keys {
+		registered[k] = true
+		if _, ok := authzMatrix[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		var b strings.Builder
+		for _, k := range missing {
+			fmt.Fprintf(&b, "\t%q: {Roles: clerkAdmin}, // or {Public: true}; add Page: true for an HTML page\n", k)
+		}
+		t.Errorf("routes without an entry in authzMatrix (web/authz_test.go). Decide who may call each and add:\n%s"+
+			"Roles lists the roles the route admits (signedIn, staffOnly, clerkAdmin, financeOnly, financeRead, courtRead, auditRead "+
+			"or your own list); the test then checks that everyone else is refused.", b.String())
+	}
+	var stale []string
+	for k := range authzMatrix {
+		if !registered[k] {
+			stale = append(stale, k)
+		}
+	}
+	sort.Strings(stale)
+	if len(stale) > 0 {
+		t.Errorf("authzMatrix entries for routes that no longer exist (remove them from web/authz_test.go):\n\t%s", strings.Join(stale, "\n\t"))
+	}
+
+	secrets := w.secretStrings()
+	for _, k := range keys {
+		acc, ok := authzMatrix[k]
+		if !ok {
+			continue
+		}
+		method, route, _ := strings.Cut(k, " ")
+		path := w.path(route)
+		for _, who := range secIdentities {
+			token := w.tokens[who]
+			if who != "" && acc.EndsSession {
+				token = w.token(t, w.users[who])
+			}
+			r := w.do(method, path, token, "{}", "Idempotency-Key", "authz-"+who)
+			name := who
+			if name == "" {
+				name = "signed out"
+			}
+			admitted := acc.Public || (who != "" && secContains(acc.Roles, who))
+			switch {
+			case r.status >= 500:
+				t.Errorf("%s as %s: %d %s (a route must never fail on a well-formed request)", k, name, r.status, r.code)
+			case admitted && ((r.status == http.StatusUnauthorized && (r.code == auction.EUnauthenticated || r.code == "")) ||
+				(r.status == http.StatusForbidden && (r.code == auction.EForbidden || r.code == "")) ||
+				secLoginRedirect(r)):
+				t.Errorf("%s as %s: refused with %d %s, but the matrix admits %s", k, name, r.status, r.code, name)
+			case !admitted && who == "" && !(r.status == http.StatusUnauthorized && r.code == auction.EUnauthenticated) && !(acc.Page && secLoginRedirect(r)):
+				t.Errorf("%s signed out: %d %s, want 401 unauthenticated", k, r.status, r.code)
+			case !admitted && who != "" && r.status != http.StatusForbidden:
+				t.Errorf("%s as %s: %d %s, want 403 forbidden", k, name, r.status, r.code)
+			}
+			// Confidentiality: before the close nothing ties a bidder to a person.
+			if _, exempt := confidentialityExempt[k]; exempt && admitted && who != "" {
+				continue
+			}
+			if found := secLeaks(r.body+fmt.Sprint(r.header), secrets); len(found) > 0 {
+				t.Errorf("%s as %s reveals a bidder before the close: %q", k, name, found)
+			}
+		}
+	}
+	if found := secLeaks(w.logs.String(), secrets); len(found) > 0 {
+		t.Errorf("the log reveals a bidder: %q", found)
+	}
+
+	// Each exempt look was audited, by the account that looked.
+	page, err := w.store.AuditLog(w.ctx, 0, 10000)
+	if err != nil || !page.Valid {
+		t.Fatalf("audit log: %+v %v", page, err)
+	}
+	for k := range confidentialityExempt {
+		route := strings.SplitN(k, " ", 2)[1]
+		for _, role := range authzMatrix[k].Roles {
+			found := false
+			for _, e := range page.Entries {
+				found = found || (e.ActorID == w.users[role].ID && strings.HasSuffix(e.Action, route) && e.Target == w.ids["deposit"])
+			}
+			if !found {
+				t.Errorf("%s by %s left no audit entry", k, role)
+			}
+		}
+	}
+}
+
+func secContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func secLoginRedirect(r secResponse) bool {
+	return r.status >= 300 && r.status < 400 && strings.HasPrefix(r.header.Get("Location"), "/login")
+}
+
+// TestConfidentialityLiveAndAfterClose scans the live feed before the close,
+// then checks that the close lifts exactly what it should: the confirmation
+// names the buyer (which also proves the scan would have caught a leak).
+func TestConfidentialityLiveAndAfterClose(t *testing.T) {
+	t.Parallel()
+	w := newSecWorld(t, false)
+	secrets := w.secretStrings()
+
+	if secHasRoute(w.srv.Echo(), "GET /api/v1/auctions/:id/live") {
+		ts := httptest.NewServer(w.srv.Handler())
+		defer ts.Close()
+		url := "ws" + strings.TrimPrefix(ts.URL, "http") + "/api/v1/auctions/" + w.a.ID + "/live?since=0"
+		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		var last int64
+		for last < w.a.Seq {
+			_, frame, err := ws.ReadMessage()
+			if err != nil {
+				t.Fatalf("live feed: %v (after seq %d of %d)", err, last, w.a.Seq)
+			}
+			if found := secLeaks(string(frame), secrets); len(found) > 0 {
+				t.Errorf("live frame reveals a bidder: %q in %s", found, frame)
+			}
+			var ev struct {
+				Seq int64 `json:"seq"`
+			}
+			if json.Unmarshal(frame, &ev) == nil && ev.Seq > last {
+				last = ev.Seq
+			}
+		}
+	}
+	for _, p := range []string{"/api/v1/auctions/%s/confirmation", "/api/v1/auctions/%s/signals"} {
+		r := w.do(http.MethodGet, fmt.Sprintf(p, w.a.ID), w.tokens[roleClerk], "")
+		if r.status < 400 {
+			t.Errorf("%s before the close: %d, want a refusal", p, r.status)
+		}
+	}
+
+	if _, err := w.clock.Set(w.ctx, w.a.EndsAt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.Tick(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := w.do(http.MethodGet, "/api/v1/auctions/"+w.a.ID+"/confirmation", "", "")
+	winner := w.secrets[1]
+	if r.status != http.StatusOK || len(secLeaks(r.body, []string{winner.RealName})) != 1 {
+		t.Fatalf("confirmation after the close: %d %s", r.status, r.body)
+	}
+	// Even now only the name is published: never the id number, phone, email or user id.
+	if found := secLeaks(r.body, []string{winner.IDNumber, winner.Phone, winner.Email, winner.ID, w.secrets[0].RealName}); len(found) > 0 {
+		t.Errorf("confirmation reveals more than the buyer's name: %q", found)
+	}
+	r = w.do(http.MethodGet, "/api/v1/auctions/"+w.a.ID+"/signals", w.tokens[roleClerk], "")
+	if r.status != http.StatusOK {
+		t.Fatalf("signals after the close: %d %s", r.status, r.body)
+	}
+}
+
+func secHasRoute(e *echo.Echo, key string) bool {
+	for _, k := range secRouteKeys(e) {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}

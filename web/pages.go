@@ -1,0 +1,425 @@
+package web
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// The pages are Go templates rendered on the server plus a little plain
+// JavaScript for live prices and forms; everything is embedded in the binary
+// and served locally, nothing comes from another origin.
+var (
+	//go:embed templates
+	templateFS embed.FS
+	//go:embed static
+	staticFS embed.FS
+)
+
+// defaultZone is DefaultTimezone, from the embedded zone database.
+var defaultZone = func() *time.Location {
+	z, err := time.LoadLocation(DefaultTimezone)
+	if err != nil {
+		panic(err)
+	}
+	return z
+}()
+
+// sessionTTL is how long a browser stays signed in.
+const sessionTTL = 7 * 24 * time.Hour
+
+// preSessionCookie holds the CSRF token of the sign-in and sign-up forms,
+// which are posted before any session exists (double-submit).
+const preSessionCookie = "gavel_csrf"
+
+// assetVersion maps each static file to a hash of its content, so asset URLs
+// change when the file does and may be cached for long.
+var assetVersion = func() map[string]string {
+	out := map[string]string{}
+	_ = fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(p)
+		sum := sha256.Sum256(b)
+		out[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:5])
+		return err
+	})
+	return out
+}()
+
+func asset(name string) string { return "/static/" + name + "?v=" + assetVersion[name] }
+
+var templateFuncs = template.FuncMap{
+	"asset": asset,
+	"mask":  maskID,
+	"deref": func(p any) any {
+		switch v := p.(type) {
+		case *string:
+			if v != nil {
+				return *v
+			}
+		case *int:
+			if v != nil {
+				return *v
+			}
+		case *int64:
+			if v != nil {
+				return *v
+			}
+		}
+		return ""
+	},
+	"yuan": Yuan,
+	// args bundles what the confirm-form partial needs.
+	"args": func(p *page, id, action, label string) map[string]any {
+		return map[string]any{"P": p, "ID": id, "Action": action, "Label": label}
+	},
+	// field describes one input of the sign-up form with its error.
+	"field": func(p *page, name, label, typ, auto, value string) map[string]string {
+		f := map[string]string{"Name": name, "Label": p.L.T(label), "Type": typ, "Auto": auto, "Value": value}
+		if a, ok := p.Data.(*authForm); ok {
+			f["Error"] = a.Errors[name]
+		}
+		return f
+	},
+}
+
+// templates holds one template set per page: the layout plus the page file.
+var templates = func() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range names {
+		base := path.Base(n)
+		if base == "layout.html" || base == "partials.html" {
+			continue
+		}
+		out[base] = template.Must(template.New(base).Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n))
+	}
+	return out
+}()
+
+// page is what every template receives.
+type page struct {
+	Title string
+	L     Locale
+	User  *auction.User
+	CSRF  string
+	// Path is the current path and query, for the language switch to return to.
+	Path string
+	// Nav names the active navigation entry.
+	Nav     string
+	Scripts []string
+	Data    any
+	// JS is handed to the page scripts as JSON (never as inline script).
+	JS map[string]any
+}
+
+// pageRoutes adds the HTML pages and their static files.
+func (s *Server) pageRoutes() {
+	e := s.echo
+	e.GET("/static/*", s.handleStatic)
+	e.HEAD("/static/*", s.handleStatic)
+
+	clerk := s.pageRole(auction.RoleClerk, auction.RoleAdmin)
+	finance := s.pageRole(auction.RoleFinance, auction.RoleAuditor, auction.RoleAdmin)
+	e.GET("/", s.pageBrowse, s.pageHeaders)
+	e.GET("/auctions/:id", s.pageAuction, s.pageHeaders)
+	e.GET("/login", s.pageLogin, s.pageHeaders)
+	e.POST("/login", s.pageLoginSubmit, s.pageHeaders)
+	e.GET("/signup", s.pageSignup, s.pageHeaders)
+	e.POST("/signup", s.pageSignupSubmit, s.pageHeaders)
+	e.POST("/logout", s.pageLogout, s.pageHeaders)
+	e.GET("/lang/:lang", s.pageLang, s.pageHeaders)
+	e.GET("/me", s.pageMe, s.pageHeaders, s.pageRole())
+	e.GET("/clerk", s.pageClerkCases, s.pageHeaders, clerk)
+	e.GET("/clerk/cases/:id", s.pageClerkCase, s.pageHeaders, clerk)
+	e.GET("/clerk/lots/:id", s.pageClerkLot, s.pageHeaders, clerk)
+	e.GET("/clerk/monitor", s.pageClerkMonitor, s.pageHeaders, clerk)
+	e.GET("/finance", s.pageFinance, s.pageHeaders, finance)
+	e.GET("/finance/auctions/:id", s.pageFinanceAuction, s.pageHeaders, finance)
+}
+
+// handleStatic serves the embedded scripts, styles and images.
+func (s *Server) handleStatic(c echo.Context) error {
+	name := strings.TrimPrefix(path.Clean("/"+c.Param("*")), "/")
+	b, err := staticFS.ReadFile("static/" + name)
+	if err != nil || name == "" {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	h := c.Response().Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	if v := c.QueryParam("v"); v != "" && v == assetVersion[name] {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "public, max-age=300")
+	}
+	ct := map[string]string{".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+		".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}[path.Ext(name)]
+	if ct == "" {
+		ct = http.DetectContentType(b)
+	}
+	return c.Blob(http.StatusOK, ct, b)
+}
+
+// pageHeaders sets the security headers of every page and turns errors into
+// HTML error pages (the API keeps its JSON errors).
+func (s *Server) pageHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		// The strict page policy (security.go): this origin only, no inline
+		// script or style, no framing. Set here too so a page never goes out
+		// without it.
+		h.Set(echo.HeaderContentSecurityPolicy, PageCSP)
+		h.Set(echo.HeaderXContentTypeOptions, "nosniff")
+		// Pages carry CSRF tokens and personal state: never cache them.
+		h.Set(echo.HeaderCacheControl, "no-store")
+		if err := next(c); err != nil {
+			return s.pageError(c, err)
+		}
+		return nil
+	}
+}
+
+// pageRole admits signed-in users with one of roles (any when none): others
+// are sent to sign in, or shown 403 for the wrong role.
+func (s *Server) pageRole(roles ...string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			sess := session(c)
+			if sess == nil {
+				return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+			}
+			if len(roles) == 0 {
+				return next(c)
+			}
+			for _, r := range roles {
+				if sess.User.Role == r {
+					return next(c)
+				}
+			}
+			return auction.Errorf(auction.EForbidden, "this page needs the role %s", strings.Join(roles, " or "))
+		}
+	}
+}
+
+// pageError renders an error as a page with the status of the one table.
+func (s *Server) pageError(c echo.Context, err error) error {
+	if c.Response().Committed {
+		return nil
+	}
+	code := auction.ErrorCode(err)
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code = echoCodes[he.Code]
+	}
+	st, known := status[code]
+	switch {
+	case code == auction.EUnauthenticated && c.Request().Method == http.MethodGet:
+		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+	case !known && unavailable(err):
+		code, st = auction.EUnavailable, http.StatusServiceUnavailable
+		s.log.Warn("database unavailable", "request_id", requestID(c), "err", err)
+	case !known || code == auction.EInternal:
+		code, st = auction.EInternal, http.StatusInternalServerError
+		s.log.Error("internal error", "request_id", requestID(c), "method", c.Request().Method, "route", c.Path(), "err", err)
+	}
+	p := s.newPage(c, "")
+	p.Title = p.L.T("err.title")
+	p.Data = map[string]any{"Code": code, "Message": p.L.T("err." + code), "Status": st}
+	return s.render(c, st, "error.html", p)
+}
+
+// locale is the request's language (cookie, default Chinese) and the court's zone.
+func (s *Server) locale(c echo.Context) Locale {
+	l := Locale{Lang: LangZH, Zone: s.cfg.Timezone}
+	if l.Zone == nil {
+		l.Zone = defaultZone
+	}
+	if ck, err := c.Cookie(langCookie); err == nil && ck.Value == LangEN {
+		l.Lang = LangEN
+	}
+	return l
+}
+
+// newPage starts a page for the current request and user.
+func (s *Server) newPage(c echo.Context, titleKey string) *page {
+	l := s.locale(c)
+	p := &page{L: l, Path: c.Request().URL.RequestURI(), JS: map[string]any{}}
+	if titleKey != "" {
+		p.Title = l.T(titleKey)
+	}
+	if sess := session(c); sess != nil {
+		p.User, p.CSRF = sess.User, sess.CSRF
+	}
+	return p
+}
+
+// render executes a page template into the response.
+func (s *Server) render(c echo.Context, code int, name string, p *page) error {
+	t, ok := templates[name]
+	if !ok {
+		return errors.New("no page template " + name)
+	}
+	p.JS["lang"], p.JS["tz"], p.JS["csrf"], p.JS["messages"] = p.L.Lang, p.L.Zone.String(), p.CSRF, p.L.Messages()
+	p.JS["fields"] = errorFields
+	if p.User != nil {
+		p.JS["role"] = p.User.Role
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return err
+	}
+	return c.HTMLBlob(code, buf.Bytes())
+}
+
+// pageLang is GET /lang/{zh-CN|en}?next=/path: remembers the language.
+func (s *Server) pageLang(c echo.Context) error {
+	lang := LangZH
+	if c.Param("lang") == LangEN {
+		lang = LangEN
+	}
+	c.SetCookie(&http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next"), "/"))
+}
+
+// safeNext accepts only a path on this site as a redirect target, never
+// another host (open redirect).
+func safeNext(next, fallback string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return fallback
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return fallback
+	}
+	return next
+}
+
+// homeFor is where a user lands after signing in.
+func homeFor(u *auction.User) string {
+	switch u.Role {
+	case auction.RoleClerk, auction.RoleAdmin:
+		return "/clerk"
+	case auction.RoleFinance, auction.RoleAuditor:
+		return "/finance"
+	}
+	return "/"
+}
+
+// preSessionToken returns the CSRF token for forms posted before signing in,
+// setting its cookie when missing.
+func preSessionToken(c echo.Context) string {
+	if ck, err := c.Cookie(preSessionCookie); err == nil && len(ck.Value) >= 32 {
+		return ck.Value
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	v := base64.RawURLEncoding.EncodeToString(b)
+	c.SetCookie(&http.Cookie{Name: preSessionCookie, Value: v, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: c.Scheme() == "https"})
+	return v
+}
+
+// formCSRF checks a form posted by a page: with a session, authenticate has
+// already compared the csrf field with the session's token; without one, the
+// field must match the pre-session cookie. A foreign Origin is refused either way.
+func formCSRF(c echo.Context) bool {
+	r := c.Request()
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		u, err := url.Parse(o)
+		if err != nil || u.Host != r.Host {
+			return false
+		}
+	}
+	if session(c) != nil {
+		return true
+	}
+	ck, err := c.Cookie(preSessionCookie)
+	got := c.FormValue("csrf")
+	return err == nil && ck.Value != "" && subtle.ConstantTimeCompare([]byte(ck.Value), []byte(got)) == 1
+}
+
+// startSession signs the browser in: a session token in an HttpOnly cookie;
+// its CSRF token is put into every page.
+func (s *Server) startSession(c echo.Context, u *auction.User) error {
+	ctx := c.Request().Context()
+	// A browser signing in again ends its previous session; a bearer token
+	// that happens to accompany the form is left alone.
+	if sess := session(c); sess != nil && sess.Kind == postgres.TokenSession {
+		if old, ok := c.Get("token").(string); ok && old != "" {
+			if err := s.store.RevokeToken(ctx, old); err != nil {
+				return err
+			}
+		}
+	}
+	token, sess, err := s.store.CreateToken(ctx, u.ID, postgres.TokenSession, sessionTTL)
+	if err != nil {
+		return err
+	}
+	secure := c.Scheme() == "https"
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: sess.ExpiresAt,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure})
+	c.SetCookie(&http.Cookie{Name: preSessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: secure})
+	return nil
+}
+
+// formField names the form field an error belongs to: the rulebook's codes
+// map to the field that breaks the rule, invalid_field names its field first.
+func formField(code, message string) string {
+	if f, ok := errorFields[code]; ok {
+		return f
+	}
+	if code == auction.EInvalidField {
+		if f, _, ok := strings.Cut(message, ":"); ok && !strings.ContainsAny(f, " \t") {
+			return f
+		}
+	}
+	return ""
+}
+
+// errorFields is shared with the page scripts (see app.js) so that server-
+// and script-rendered forms show each error at the same field.
+var errorFields = map[string]string{
+	auction.EEmailTaken:                 "email",
+	auction.EWeakPassword:               "password",
+	auction.EInvalidCredentials:         "password",
+	auction.ECaseExists:                 "case_number",
+	auction.EStartPriceTooLow:           "start_price",
+	auction.EPriceCutTooLarge:           "start_price",
+	auction.ERoundNotAllowed:            "round",
+	auction.EDepositOutOfRange:          "deposit",
+	auction.EBiddingPeriodTooShort:      "ends_at",
+	auction.EAnnouncementPeriodTooShort: "starts_at",
+}
+
+// maskID shows an identity number to staff without exposing all of it on a
+// screen: the first four and last four characters.
+func maskID(id string) string {
+	r := []rune(id)
+	if len(r) <= 8 {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:4]) + strings.Repeat("*", len(r)-8) + string(r[len(r)-4:])
+}

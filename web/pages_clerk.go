@@ -1,0 +1,156 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// pageClerkCases is GET /clerk: the clerk's cases and the form to open one.
+func (s *Server) pageClerkCases(c echo.Context) error {
+	cases, err := s.store.Cases(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "clerk.cases")
+	p.Nav, p.Data = "clerk", cases
+	return s.render(c, http.StatusOK, "clerk_cases.html", p)
+}
+
+type clerkCaseData struct {
+	Case       *auction.Case
+	Proceeds   *postgres.Proceeds
+	Categories []string
+}
+
+// pageClerkCase is GET /clerk/cases/{id}: parties, lots, the new-lot form and
+// the case's proceeds.
+func (s *Server) pageClerkCase(c echo.Context) error {
+	ctx := c.Request().Context()
+	cs, err := s.store.Case(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	proceeds, err := s.store.CaseProceeds(ctx, cs.ID)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "")
+	p.Title, p.Nav = cs.CaseNumber, "clerk"
+	p.Data = &clerkCaseData{Case: cs, Proceeds: proceeds, Categories: categories}
+	return s.render(c, http.StatusOK, "clerk_case.html", p)
+}
+
+// roundDraft is the schedule form filled with what the rulebook suggests for
+// the lot's next round.
+type roundDraft struct {
+	Round          string
+	StartPrice     int64
+	Increment      int64
+	Deposit        int64
+	StartsAt       time.Time
+	EndsAt         time.Time
+	BalanceDueDays int
+	// MinStart is the lowest legal first-round start price.
+	MinStart int64
+}
+
+type clerkLotData struct {
+	Lot        *auction.Lot
+	CaseNumber string
+	Rules      auction.Rulebook
+	Draft      roundDraft
+	Notice     string
+	Rounds     []string
+}
+
+// pageClerkLot is GET /clerk/lots/{id}: documents, priority holders, rounds
+// and the schedule form with the rulebook's limits beside each field.
+func (s *Server) pageClerkLot(c echo.Context) error {
+	ctx := c.Request().Context()
+	lot, err := s.store.Lot(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	cs, err := s.store.Case(ctx, lot.CaseID)
+	if err != nil {
+		return err
+	}
+	rb := s.store.Rulebook()
+	p := s.newPage(c, "")
+	p.Title, p.Nav = lot.Title, "clerk"
+	d := &clerkLotData{Lot: lot, CaseNumber: cs.CaseNumber, Rules: rb, Draft: suggestRound(rb, lot, s.store.Clock().Now()),
+		Rounds: []string{auction.RoundFirst, auction.RoundSecond, auction.RoundSale}}
+	d.Notice = p.L.T("round.first") + " " + p.L.Duration(rb.Notice(auction.RoundFirst, lot.Category)) + "；" +
+		p.L.T("round.second") + " / " + p.L.T("round.sale") + " " + p.L.Duration(rb.Notice(auction.RoundSecond, lot.Category))
+	p.Data = d
+	return s.render(c, http.StatusOK, "clerk_lot.html", p)
+}
+
+// suggestRound proposes the lot's next round: a first round at the lowest
+// legal start, a second round at the deepest legal cut after a failed or
+// defaulted first, a sale after a failed second; opening one day after the
+// shortest legal notice and bidding for the shortest legal period.
+func suggestRound(rb auction.Rulebook, lot *auction.Lot, now time.Time) roundDraft {
+	d := roundDraft{Round: auction.RoundFirst, BalanceDueDays: 10}
+	d.MinStart = roundUpYuan(ceilDiv(lot.AppraisalValue*rb.MinStartPercent, 100))
+	d.StartPrice = d.MinStart
+	for i := len(lot.Auctions) - 1; i >= 0; i-- {
+		a := lot.Auctions[i]
+		if a.Round == auction.RoundFirst && (a.Status == auction.StatusFailed || a.Status == auction.StatusDefaulted) {
+			d.Round, d.StartPrice = auction.RoundSecond, roundUpYuan(ceilDiv(a.StartPrice*(100-rb.MaxCutPercent), 100))
+			break
+		}
+		if a.Round == auction.RoundSecond && a.Status == auction.StatusFailed {
+			d.Round, d.StartPrice = auction.RoundSale, a.StartPrice
+			break
+		}
+	}
+	d.Increment = niceStep(d.StartPrice / 100)
+	d.Deposit = roundUpYuan(ceilDiv(d.StartPrice*10, 100))
+	step := time.Hour
+	if rb.Day < time.Hour {
+		step = time.Minute
+	}
+	d.StartsAt = now.Add(rb.Notice(d.Round, lot.Category) + rb.Day).Truncate(step).Add(step)
+	d.EndsAt = d.StartsAt.Add(rb.MinBidding)
+	return d
+}
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+// roundUpYuan rounds fen up to a whole yuan.
+func roundUpYuan(fen int64) int64 { return ceilDiv(fen, 100) * 100 }
+
+// niceStep rounds an amount in fen down to one significant digit (at least
+// one yuan): increments people can add in their heads.
+func niceStep(fen int64) int64 {
+	if fen < 100 {
+		return 100
+	}
+	p := int64(1)
+	for p*10 <= fen {
+		p *= 10
+	}
+	return fen / p * p
+}
+
+// pageClerkMonitor is GET /clerk/monitor: every running auction, refreshed live.
+func (s *Server) pageClerkMonitor(c echo.Context) error {
+	ctx := c.Request().Context()
+	var running []postgres.Listing
+	for _, st := range []string{auction.StatusBidding, auction.StatusSuspended} {
+		l, err := s.store.Listings(ctx, postgres.AuctionFilter{Status: st, Limit: 500})
+		if err != nil {
+			return err
+		}
+		running = append(running, l...)
+	}
+	p := s.newPage(c, "monitor.title")
+	p.Nav, p.Data, p.Scripts = "monitor", running, []string{"monitor.js"}
+	return s.render(c, http.StatusOK, "clerk_monitor.html", p)
+}

@@ -1,0 +1,336 @@
+// The auction page, live. Price, leader, bid history, countdown and outcome
+// follow the auction's events, each applied once and in seq order. Events come
+// over the WebSocket /api/v1/auctions/{id}/live?since=N; while it cannot be
+// opened (or after it drops) the page polls /events?since=N every second and
+// keeps trying the socket. The countdown runs on the server's clock.
+'use strict';
+
+(() => {
+  const A = G.auction;
+  const $ = id => document.getElementById(id);
+  const S = {
+    seq: A.seq, status: A.status, price: A.current_price, leader: A.leader_code, bids: A.bid_count,
+    startsAt: Date.parse(A.starts_at), endsAt: Date.parse(A.ends_at),
+  };
+  // offset is the server's clock minus the browser's.
+  let offset = Date.parse(A.server_time) - Date.now();
+  let socket = null;
+  let live = false;
+  let failures = 0;
+  let pollTimer = null;
+  let fetching = false;
+
+  const mine = code => Boolean(A.my_code) && code === A.my_code;
+  const nextAmount = () => (S.price === null ? A.start_price : S.price + A.increment);
+  const finished = () => ['settled', 'failed', 'defaulted', 'cancelled'].includes(S.status);
+
+  function render() {
+    $('price').textContent = money(S.price === null ? A.start_price : S.price);
+    $('price-label').textContent = t(S.price === null ? 'js.price_start' : 'js.price_now');
+    $('leader').textContent = S.leader ? S.leader + (mine(S.leader) ? t('js.me') : '') : '—';
+    $('bid-count').textContent = S.bids;
+    $('ends-at').textContent = fmtTime(S.endsAt);
+    $('ends-at').dateTime = new Date(S.endsAt).toISOString();
+    $('status-badge').textContent = t('status.' + S.status);
+    $('status-badge').className = 'badge status-' + S.status;
+    if (!$('bid-panel')) return;
+    $('bid-panel').hidden = S.status !== 'bidding';
+    $('bid-wait').hidden = S.status !== 'announced';
+    const next = $('bid-next');
+    next.disabled = mine(S.leader);
+    next.textContent = mine(S.leader) ? t('js.you_lead') : t('js.bid_at', money(nextAmount()));
+    const match = $('bid-match');
+    match.hidden = A.my_rank === null || A.my_rank === undefined || S.price === null || mine(S.leader);
+    match.textContent = t('js.match_at', money(S.price));
+    $('bid-amount').placeholder = String(nextAmount() / 100);
+  }
+
+  function countdown() {
+    const now = Date.now() + offset;
+    let ms;
+    if (S.status === 'announced') {
+      $('cd-label').textContent = t('js.to_start');
+      ms = S.startsAt - now;
+    } else if (S.status === 'bidding') {
+      $('cd-label').textContent = t('js.to_end');
+      ms = S.endsAt - now;
+    } else {
+      $('countdown').textContent = S.status === 'sold' || finished() ? t('js.ended') : '—';
+      return;
+    }
+    $('countdown').textContent = ms > 0 ? clock(ms) : t(S.status === 'bidding' ? 'js.closing' : 'js.opening');
+  }
+
+  // announce shows and speaks (assertively) what everyone must notice:
+  // opening, extension, close.
+  function announce(text) {
+    const el = $('announce');
+    el.textContent = '';
+    el.classList.add('show');
+    setTimeout(() => { el.textContent = text; }, 60);
+  }
+
+  // say tells screen readers, politely, how the price moved.
+  function say(text) { $('sr-price').textContent = text; }
+
+  function addBid(ev) {
+    const d = ev.data;
+    const tr = document.createElement('tr');
+    if (mine(d.bidder_code)) tr.className = 'mine';
+    for (const text of [S.bids, d.bidder_code + (mine(d.bidder_code) ? t('js.me') : ''), money(d.amount), fmtTime(ev.at), d.priority ? t('js.yes') : '—']) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    const body = $('history');
+    body.prepend(tr);
+    while (body.rows.length > 50) body.lastElementChild.remove();
+    $('no-bids').hidden = true;
+    $('price').classList.remove('flash');
+    void $('price').offsetWidth; // restart the highlight animation
+    $('price').classList.add('flash');
+  }
+
+  async function showOutcome(d) {
+    $('outcome').hidden = false;
+    if (d.outcome !== 'sold') {
+      $('outcome-text').textContent = t('js.closed_failed');
+      announce(t('js.closed_failed'));
+      return;
+    }
+    const text = t('js.closed_sold', money(d.hammer_price), d.winner_code);
+    $('outcome-text').textContent = text;
+    announce(text);
+    if (mine(d.winner_code)) {
+      $('won').hidden = false;
+      $('won').textContent = t('outcome.won') + (d.balance_due_at ? ' · ' + t('js.balance_due', fmtTime(d.balance_due_at)) : '');
+    }
+    const r = await api('GET', `/api/v1/auctions/${A.id}/confirmation`);
+    if (!r.ok) return;
+    $('conf-buyer').textContent = r.data.buyer_name;
+    $('conf-code').textContent = r.data.bidder_code;
+    $('conf-price').textContent = money(r.data.hammer_price);
+    $('conf-closed').textContent = fmtTime(r.data.closed_at);
+    $('conf-hash').textContent = r.data.record_hash || '';
+    $('confirmation').hidden = false;
+  }
+
+  // apply takes one event; false when it is not the next one (the missing
+  // ones are fetched first).
+  function apply(ev) {
+    if (ev.seq <= S.seq) return true;
+    if (ev.seq !== S.seq + 1) {
+      catchUp();
+      return false;
+    }
+    S.seq = ev.seq;
+    const d = ev.data || {};
+    switch (ev.type) {
+      case 'announced':
+        S.status = 'announced';
+        break;
+      case 'opened':
+        S.status = 'bidding';
+        announce(t('js.opened'));
+        sync();
+        break;
+      case 'bid': {
+        const wasMine = mine(S.leader);
+        S.price = d.amount;
+        S.leader = d.bidder_code;
+        S.bids += 1;
+        if (d.ends_at) S.endsAt = Date.parse(d.ends_at);
+        addBid(ev);
+        if (!mine(d.bidder_code) && $('bid-msg')) $('bid-msg').textContent = '';
+        say(t('js.new_bid', money(d.amount), d.bidder_code) + (wasMine && !mine(d.bidder_code) ? '. ' + t('js.outbid') : ''));
+        break;
+      }
+      case 'extended':
+        S.endsAt = Date.parse(d.ends_at);
+        announce(t('js.extended', fmtTime(S.endsAt)));
+        sync();
+        break;
+      case 'closed':
+        S.status = d.outcome === 'sold' ? 'sold' : 'failed';
+        if ($('bid-msg')) $('bid-msg').textContent = '';
+        showOutcome(d);
+        break;
+      case 'settled':
+        S.status = 'settled';
+        announce(t('js.settled'));
+        break;
+      case 'defaulted':
+        S.status = 'defaulted';
+        announce(t('js.defaulted'));
+        break;
+      case 'suspended':
+        S.status = 'suspended';
+        announce(t('js.suspended'));
+        break;
+      case 'resumed':
+        S.status = 'bidding';
+        if (d.ends_at) S.endsAt = Date.parse(d.ends_at);
+        announce(t('js.resumed'));
+        sync();
+        break;
+    }
+    render();
+    countdown();
+    return true;
+  }
+
+  // catchUp reads the events after the last one applied.
+  async function catchUp() {
+    if (fetching) return;
+    fetching = true;
+    try {
+      for (;;) {
+        const r = await api('GET', `/api/v1/auctions/${A.id}/events?since=${S.seq}`);
+        if (!r.ok) return;
+        for (const ev of r.data.events) if (!apply(ev)) break;
+        if (!r.data.more) return;
+      }
+    } finally {
+      fetching = false;
+    }
+  }
+
+  // sync re-reads the server's clock (and catches up when behind): on load,
+  // when the socket (re)opens, after sleep and on each change of the end.
+  async function sync() {
+    const sent = Date.now();
+    const r = await api('GET', `/api/v1/auctions/${A.id}`);
+    if (!r.ok) return;
+    offset = Date.parse(r.data.server_time) - (sent + Date.now()) / 2;
+    if (typeof r.data.watchers === 'number') $('watchers').textContent = r.data.watchers;
+    if (r.data.seq > S.seq) catchUp();
+    countdown();
+  }
+
+  function setMode(mode) {
+    $('conn').dataset.mode = mode;
+    $('conn').textContent = t(mode === 'ws' ? 'js.live_ws' : 'js.live_poll');
+  }
+
+  // poll runs one loop at a time: pollTimer is set from start to stop.
+  function poll() {
+    if (live) {
+      pollTimer = null;
+      return;
+    }
+    pollTimer = -1;
+    catchUp().finally(() => {
+      pollTimer = live ? null : setTimeout(poll, finished() ? 10000 : 1000);
+    });
+  }
+
+  function startPolling() {
+    setMode('poll');
+    if (pollTimer === null) poll();
+  }
+
+  function connect() {
+    if (socket) return;
+    let opened = false;
+    const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/api/v1/auctions/${encodeURIComponent(A.id)}/live?since=${S.seq}`;
+    try {
+      socket = new WebSocket(url);
+    } catch (e) {
+      socket = null;
+      startPolling();
+      return;
+    }
+    socket.onopen = () => {
+      opened = true;
+      live = true;
+      failures = 0;
+      clearTimeout(pollTimer);
+      pollTimer = null;
+      setMode('ws');
+      sync();
+    };
+    socket.onmessage = m => {
+      let f;
+      try { f = JSON.parse(m.data); } catch (e) { return; }
+      if (f.seq !== undefined) {
+        apply(f);
+        return;
+      }
+      if (typeof f.watchers === 'number') $('watchers').textContent = f.watchers;
+    };
+    socket.onclose = () => {
+      socket = null;
+      live = false;
+      if (!opened) failures++;
+      startPolling();
+      setTimeout(connect, opened ? 1000 : Math.min(30000, 1000 * 2 ** Math.min(failures, 5)));
+    };
+  }
+
+  // Bidding. A lost answer is retried with the same Idempotency-Key, so a
+  // retry never places a second bid.
+  async function bid(amount) {
+    const msg = $('bid-msg');
+    msg.textContent = t('js.working');
+    msg.className = 'msg';
+    const buttons = $('bid-panel').querySelectorAll('button');
+    buttons.forEach(b => { b.disabled = true; });
+    const key = randomKey();
+    let r;
+    for (let i = 0; i < 3; i++) {
+      r = await api('POST', `/api/v1/auctions/${A.id}/bids`, {amount}, {'Idempotency-Key': key});
+      if (r.status !== 0 && r.status < 500) break;
+      await new Promise(res => setTimeout(res, 400 * (i + 1)));
+    }
+    buttons.forEach(b => { b.disabled = false; });
+    const st = r.data && r.data.auction;
+    if (st && st.seq > S.seq) {
+      Object.assign(S, {price: st.current_price, leader: st.leader_code, endsAt: Date.parse(st.ends_at), status: st.status});
+      catchUp();
+    }
+    render();
+    if (r.ok) {
+      msg.textContent = t('js.bid_ok', money(amount));
+      msg.className = 'msg ok';
+      $('bid-amount').value = '';
+      return;
+    }
+    const code = r.error.code;
+    msg.textContent = code === 'bid_too_low' || code === 'bid_not_on_increment' ? t('err.' + code, money(nextAmount())) : errorText(r.error);
+    msg.className = 'msg error';
+  }
+
+  if ($('bid-panel')) {
+    $('bid-form').querySelector('button[type="submit"]').disabled = false;
+    $('bid-next').addEventListener('click', () => bid(nextAmount()));
+    $('bid-match').addEventListener('click', () => bid(S.price));
+    $('bid-form').addEventListener('submit', ev => {
+      ev.preventDefault();
+      const fen = parseYuan($('bid-amount').value);
+      if (fen === null) {
+        $('bid-msg').textContent = t('err.money');
+        $('bid-msg').className = 'msg error';
+        return;
+      }
+      bid(fen);
+    });
+  }
+
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) return;
+    sync();
+    if (!socket) connect();
+  });
+  window.addEventListener('online', () => {
+    sync();
+    if (!socket) connect();
+  });
+
+  render();
+  countdown();
+  setInterval(countdown, 250);
+  setInterval(sync, 15000);
+  setMode('poll');
+  connect();
+  sync();
+})();
