@@ -25,7 +25,7 @@ run: build ## get PostgreSQL, migrate, seed the demo and serve on http://localho
 	exec $(BIN)/gavel serve --rulebook demo --demo-bidders --addr $(ADDR)
 
 .PHONY: test
-test: chromium ## run every test against a real PostgreSQL (installs what tests need), then fuzz each target briefly
+test: chromium stripe-mock ## run every test against a real PostgreSQL (installs what tests need), then fuzz each target briefly
 	@server=$$(.ci/ensure-postgres) && \
 	export GAVEL_TEST_DATABASE_URL=$${GAVEL_TEST_DATABASE_URL:-$$server/postgres?sslmode=disable} && \
 	$(GO) test -count=1 -timeout 20m ./... && \
@@ -48,6 +48,16 @@ chromium:
 	fi; \
 	if [ ! -x /usr/bin/chromium ]; then echo "!!! Chromium is missing and could not be installed: the browser tests will be SKIPPED"; fi
 
+# The Stripe adapter is tested against stripe-mock, Stripe's OpenAPI-checked
+# API double; its tests skip (saying so) only when it cannot be installed.
+STRIPE_MOCK_VERSION ?= v0.203.0
+
+.PHONY: stripe-mock
+stripe-mock:
+	@command -v stripe-mock >/dev/null || { echo "installing stripe-mock $(STRIPE_MOCK_VERSION) for the Stripe adapter tests"; \
+		$(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION) || true; }; \
+	command -v stripe-mock >/dev/null || echo "!!! stripe-mock is missing and could not be installed: the Stripe adapter tests will be SKIPPED"
+
 .PHONY: screenshots
 screenshots: chromium ## take PNGs of the main pages (a whole sale in Chromium) into screenshots/
 	@if ! fc-list :lang=zh 2>/dev/null | grep -q . && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -63,9 +73,12 @@ screenshots: chromium ## take PNGs of the main pages (a whole sale in Chromium) 
 	echo "screenshots in screenshots/:" && ls screenshots
 
 # Fuzz targets are found, not listed: every `func FuzzX` in a test file,
-# printed as "package-dir FuzzX". go test fuzzes one target at a time.
+# printed as "package-dir FuzzX". go test fuzzes one target at a time. Some
+# targets go through the database (tens of inputs a second), so minimising
+# each new input gets seconds, not go test's default minute.
 FUZZTIME ?= 1m
 FUZZTIME_SHORT ?= 4s
+FUZZMINIMIZE ?= 3s
 fuzz_targets = grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed -E 's|^\./(.*)/[^/]*:func (Fuzz.*)|\1 \2|' | sort
 
 .PHONY: fuzz
@@ -78,7 +91,7 @@ fuzz: ## fuzz every target for FUZZTIME each (default 1m; e.g. make fuzz FUZZTIM
 fuzz/run:
 	@$(fuzz_targets) | while read -r dir name; do \
 		echo "fuzz $$name in ./$$dir for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$dir || exit 1; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./$$dir || exit 1; \
 	done
 
 .PHONY: lint

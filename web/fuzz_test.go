@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/net/http/httpguts"
 
@@ -141,13 +142,22 @@ func FuzzBidJSON(f *testing.F) {
 		}
 		rec := w.fuzzPost(path, token, body, "Idempotency-Key", key)
 		code := fuzzAnswer(t, rec, 201, 400, 403, 409, 413, 422)
-		if key == "" || len(key) > 100 {
-			if code != auction.EIdempotencyRequired {
-				t.Fatalf("key %q: %d %s, want idempotency_key_required", key, rec.Code, code)
+		object := secIsJSONObject(bytes.TrimSpace(body))
+		if key == "" || utf8.RuneCountInString(key) > 100 {
+			// Never placed. A well-formed bid is refused for its key; when the
+			// body is wrong too, either refusal may come first.
+			var valid struct {
+				Amount *int64 `json:"amount"`
+			}
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.DisallowUnknownFields()
+			wellFormed := object && dec.Decode(&valid) == nil && valid.Amount != nil
+			if rec.Code == 201 || (wellFormed && code != auction.EIdempotencyRequired) {
+				t.Fatalf("key %q, body %q: %d %s, want idempotency_key_required", key, body, rec.Code, code)
 			}
 			return
 		}
-		if trimmed := bytes.TrimSpace(body); !secIsJSONObject(trimmed) && rec.Code != 400 {
+		if !object && rec.Code != 400 {
 			t.Fatalf("body %q is not one JSON object but got %d %s", body, rec.Code, code)
 		}
 		var answer struct {

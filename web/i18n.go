@@ -313,6 +313,7 @@ var catalogue = map[string]text{
 	"js.price_start":   {"起拍价", "Start price"},
 	"js.opening":       {"即将开始…", "Opening…"},
 	"js.balance_due":   {"尾款截止 %s", "balance due by %s"},
+	"js.countdown":     {"倒计时", "Time left"},
 	"js.to_start":      {"距开始", "Opens in"},
 	"js.to_end":        {"距结束", "Ends in"},
 	"js.closing":       {"正在结束…", "Closing…"},

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -74,6 +75,7 @@ func benchDelivery(b *testing.B, watchers int) {
 	amount, leader := a.StartPrice, ""
 	pace := time.NewTicker(50 * time.Millisecond)
 	defer pace.Stop()
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := range bids {
 		<-pace.C
@@ -98,13 +100,19 @@ func benchDelivery(b *testing.B, watchers int) {
 	w.stdin.Close()
 	result := w.line(b, "result")
 	b.StopTimer()
-	var p50, p99, worst float64
-	if _, err := fmt.Sscanf(result, "result %g %g %g", &p50, &p99, &worst); err != nil {
+	server := cpuTime() - cpu0
+	var p50, p99, worst, client float64
+	if _, err := fmt.Sscanf(result, "result %g %g %g %g", &p50, &p99, &worst, &client); err != nil {
 		b.Fatalf("watchers said %q: %v", result, err)
 	}
 	b.ReportMetric(p50, "p50-ms")
 	b.ReportMetric(p99, "p99-ms")
 	b.ReportMetric(worst, "max-ms")
+	// CPU per delivered frame, whatever else the machine is doing: what the
+	// server (bids included) and the watchers' side each spend.
+	deliveries := float64(bids * watchers)
+	b.ReportMetric(float64(server.Microseconds())/deliveries, "server-us/delivery")
+	b.ReportMetric(client/deliveries, "client-us/delivery")
 }
 
 // BenchmarkLiveIdleMemory measures what an idle watcher costs the server:
@@ -129,6 +137,13 @@ func benchIdleMemory(b *testing.B, watchers int) {
 		w.stdin.Close()
 		liveEventually(b, time.Minute, "every watcher gone", func() bool { return e.hub.Watchers(a.ID) == 0 })
 	}
+}
+
+// cpuTime is the CPU time this process has used (user and system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // inUse is the heap and stack memory in use after full collections (stacks
@@ -240,6 +255,7 @@ func TestLiveWatcherProcess(t *testing.T) {
 	}
 	ready.Wait()
 	fmt.Println("ready")
+	cpu0 := cpuTime()
 	if mode == "idle" {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		return
@@ -262,7 +278,7 @@ func TestLiveWatcherProcess(t *testing.T) {
 	}
 	slices.Sort(lat)
 	ms := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))]) / 1e6 }
-	fmt.Printf("result %.2f %.2f %.2f\n", ms(0.50), ms(0.99), ms(1))
+	fmt.Printf("result %.2f %.2f %.2f %d\n", ms(0.50), ms(0.99), ms(1), (cpuTime() - cpu0).Microseconds())
 }
 
 // frameSeq reads the seq of an event frame ({"seq":N,...}) without decoding

@@ -268,6 +268,29 @@ func TestOpenAPI(t *testing.T) {
 		}
 	})
 
+	t.Run("CSRF only on state changes", func(t *testing.T) {
+		// authenticate asks a cookie session for its CSRF token on every
+		// method but GET, HEAD and OPTIONS, and never on those.
+		for _, o := range ops {
+			reqs, ok := o.op["security"].([]any)
+			if !ok {
+				reqs, _ = doc.root["security"].([]any)
+			}
+			safe := o.method == "get" || o.method == "head" || o.method == "options"
+			for _, r := range reqs {
+				req, _ := r.(map[string]any)
+				_, cookie := req["sessionCookie"]
+				_, csrf := req["csrfToken"]
+				switch {
+				case safe && csrf:
+					t.Errorf("%s: a safe method never needs csrfToken (give it its own security)", o)
+				case !safe && cookie && !csrf:
+					t.Errorf("%s: a cookie session needs csrfToken on this method", o)
+				}
+			}
+		}
+	})
+
 	t.Run("error codes match the status table", func(t *testing.T) {
 		statusOf := func(code string) (int, bool) {
 			if st, ok := status[code]; ok {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -133,7 +134,8 @@ func (s *Server) authFormError(c echo.Context, name string, f *authForm, st int,
 }
 
 func errMessage(err error) string {
-	if e, ok := err.(*auction.Error); ok {
+	var e *auction.Error
+	if errors.As(err, &e) {
 		return e.Message
 	}
 	return err.Error()

@@ -16,7 +16,7 @@ import (
 
 // propertyChecks keeps the property test to a few seconds by default; pass
 // -rapid.checks (or RAPID_CHECKS) to run more.
-const propertyChecks = 40
+const propertyChecks = 25
 
 // model is the reference the bid core is checked against: the rules of
 // API.md written as plainly as possible, independent of auction.CheckBid.

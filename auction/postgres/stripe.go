@@ -165,6 +165,9 @@ type Enqueue func(ctx context.Context, tx pgx.Tx, f DepositFollowup) error
 // failure is left to the intent sweeper (StartPendingIntents), which retries
 // until the intent exists: the registration itself has succeeded.
 func (s *Store) startDeposit(ctx context.Context, depositID string) {
+	if s.payments.Name() == payments.ProviderBank {
+		return // the transfer reference shown at registration is all it takes
+	}
 	d, err := s.ProviderDeposit(ctx, depositID)
 	if err != nil || d.Provider != s.payments.Name() || d.ProviderRef != "" || d.Status != auction.DepositPending {
 		return

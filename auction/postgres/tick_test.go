@@ -96,7 +96,7 @@ func TestCloseOutcomes(t *testing.T) {
 func TestTickExactlyOnce(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	const n = 120
+	const n = 48
 	bidder := b.mustUser(t, auction.RoleBidder, "ID-T1", "")
 	rival := b.mustUser(t, auction.RoleBidder, "ID-T2", "")
 	var auctions []*auction.Auction

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +32,30 @@ const liveWithin = time.Second
 // pollWithin is the same for a page that cannot open a WebSocket and polls
 // once a second: a poll period, the poll itself and a loaded machine.
 const pollWithin = 3 * time.Second
+
+// overloaded reports the machine's load when it is far beyond its CPUs (as
+// when many test packages run beside a browser on two cores): then a second
+// measures the scheduler, not Gavel, and the live limits are relaxed.
+func overloaded() (float64, bool) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, false
+	}
+	var load float64
+	if _, err := fmt.Sscan(string(b), &load); err != nil {
+		return 0, false
+	}
+	return load, load > float64(4*runtime.NumCPU())
+}
+
+// liveLimit is liveWithin, or three times it on an overloaded machine.
+func liveLimit(t *testing.T) time.Duration {
+	if load, over := overloaded(); over {
+		t.Logf("the machine is overloaded (load %.1f on %d CPUs): allowing %v instead of %v", load, runtime.NumCPU(), 3*liveWithin, liveWithin)
+		return 3 * liveWithin
+	}
+	return liveWithin
+}
 
 func chromiumPath(t *testing.T) string {
 	t.Helper()
@@ -372,6 +397,7 @@ func TestBrowserAuction(t *testing.T) {
 	const staffPassword = "staff password 1"
 	const bidderPassword = "bidder password 1"
 	clerkUser, financeUser := browserStaff(t, s, auction.RoleClerk, staffPassword), browserStaff(t, s, auction.RoleFinance, staffPassword)
+	limit := liveLimit(t)
 
 	// A clerk lists the lot.
 	clerk := c.tab(t, "clerk", s.url)
@@ -468,7 +494,7 @@ func TestBrowserAuction(t *testing.T) {
 	s.setClock(t, a.StartsAt)
 	opened := time.Now()
 	for _, b := range []*tab{alice, bob} {
-		if late := b.mark("opened").Sub(opened); late > liveWithin {
+		if late := b.mark("opened").Sub(opened); late > limit {
 			t.Errorf("%s saw bidding open %v after it did", b.name, late)
 		}
 	}
@@ -486,19 +512,23 @@ func TestBrowserAuction(t *testing.T) {
 		seen := other.mark("bid")
 		latency := seen.Sub(time.UnixMilli(int64(who.number(`window.clickAt`))))
 		latencies = append(latencies, latency)
-		if latency > liveWithin {
+		if latency > limit {
 			t.Errorf("%s's bid of %s reached %s's page after %v", who.name, price, other.name, latency)
 		}
 	}
 	bid(alice, bob, click("#bid-next"), "¥700,000.00", codeA)
 	bid(bob, alice, click("#bid-next"), "¥710,000.00", codeB)
 	bid(alice, bob, chromedp.Steps(chromedp.SendKeys(chromedp.ID("bid-amount"), "730,000"), click(`#bid-form button[type="submit"]`)), "¥730,000.00", codeA)
+	// Screen readers hear each price change (a polite live region).
+	if said := bob.text("#sr-price"); said != "新出价 ¥730,000.00，出价人 "+codeA+". 您的出价已被超过" {
+		t.Errorf("announced to screen readers: %q", said)
+	}
 	if mode := bob.eval(`document.getElementById('conn').dataset.mode`); mode != "ws" {
 		t.Errorf("the page is not on the live socket (mode %q)", mode)
 	}
-	if alice.text("#leader") != codeA+"（我）" || alice.eval(`String(document.getElementById('bid-next').disabled)`) != "true" {
-		t.Errorf("the leader's page: leader %q", alice.text("#leader"))
-	}
+	// The leader's own page says so and offers no bid against themselves.
+	alice.waitJS(fmt.Sprintf(`document.getElementById('leader').textContent === %q && document.getElementById('bid-next').disabled`, codeA+"（我）"),
+		time.Now().Add(5*time.Second))
 	if rows := bob.eval(`String(document.querySelectorAll('#history tr').length)`); rows != "3" {
 		t.Errorf("bid history has %s rows", rows)
 	}
@@ -523,7 +553,7 @@ func TestBrowserAuction(t *testing.T) {
 	alice.arm("extended", fmt.Sprintf(`document.getElementById('announce').textContent.includes('结束时间延长至 %s') && document.getElementById('ends-at').textContent === %q`,
 		shanghai.Time(newEnd), shanghai.Time(newEnd)))
 	bid(bob, alice, click("#bid-next"), "¥740,000.00", codeB)
-	if late := alice.mark("extended").Sub(time.UnixMilli(int64(bob.number(`window.clickAt`)))); late > liveWithin {
+	if late := alice.mark("extended").Sub(time.UnixMilli(int64(bob.number(`window.clickAt`)))); late > limit {
 		t.Errorf("the extension reached alice's page after %v", late)
 	}
 	alice.waitJS(`/^00:0[45]:[0-5]\d$/.test(document.getElementById('countdown').textContent)`, time.Now().Add(5*time.Second))
@@ -538,7 +568,7 @@ func TestBrowserAuction(t *testing.T) {
 	s.setClock(t, newEnd.Add(time.Second))
 	closed := time.Now()
 	for _, b := range []*tab{alice, bob} {
-		if late := b.mark("closed").Sub(closed); late > liveWithin {
+		if late := b.mark("closed").Sub(closed); late > limit {
 			t.Errorf("%s saw the close %v after it happened", b.name, late)
 		}
 	}
@@ -567,7 +597,7 @@ func TestBrowserAuction(t *testing.T) {
 		chromedp.WaitNotPresent(chromedp.CSS("#refunds")), ready())
 	finance.do(chromedp.SendKeys(chromedp.CSS(`#balances input[name="reference"]`), "ICBC-BAL-1"), click("#balances button"),
 		chromedp.WaitNotPresent(chromedp.CSS("#balances")), ready())
-	bob.waitJS(`document.getElementById('status-badge').textContent === '已结清'`, time.Now().Add(liveWithin))
+	bob.waitJS(`document.getElementById('status-badge').textContent === '已结清'`, time.Now().Add(5*time.Second))
 	clerk.open("/clerk/cases/" + a.CaseID)
 	if got := clerk.text("#total-received"); got != "¥740,000.00" {
 		t.Errorf("case proceeds %q", got)
@@ -584,6 +614,11 @@ func TestBrowserAuction(t *testing.T) {
 	anon := c.tab(t, "anon", s.url)
 	anon.open("/login")
 	anon.shot("17-login")
+	// The keyboard reaches the skip link first.
+	anon.do(chromedp.KeyEvent("\t"))
+	if got := anon.eval(`document.activeElement.className`); got != "skip" {
+		t.Errorf("first Tab stop: %q", got)
+	}
 }
 
 // TestBrowserPollingFallback: where WebSockets cannot connect (a proxy that

@@ -1535,12 +1535,17 @@ func TestFaultBackupRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close(ctx)
+	t.Cleanup(func() { admin.Close(context.Background()) })
 	name := fmt.Sprintf("gavel_restore_%d_%d", os.Getpid(), faultSeq.Add(1))
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _, _ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	// Runs before admin closes (cleanups run last first).
+	t.Cleanup(func() {
+		if _, err := admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop the restored database %s: %v", name, err)
+		}
+	})
 	u, _ := url.Parse(dbtest.ServerURL())
 	u.Path = "/" + name
 	restoredURL := u.String()

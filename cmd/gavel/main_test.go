@@ -82,6 +82,14 @@ func startOn(t testing.TB, dbURL string, configure ...func(*Main)) (*Main, *sync
 		if err := m.Close(); err != nil {
 			t.Errorf("close: %v", err)
 		}
+		if t.Failed() {
+			// The server's warnings and errors explain most failures.
+			for _, line := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) {
+					t.Log(line)
+				}
+			}
+		}
 	})
 	return m, logs
 }

@@ -110,7 +110,10 @@ func (b *bidder) place(ctx context.Context, m *market, token string, ladder bool
 	switch {
 	case err == nil && status == http.StatusCreated:
 		b.stats.accepted.Add(1)
-	case err == nil && reply.Error != nil && status < 500:
+	case err == nil && reply.Error != nil && (status < 500 || status == http.StatusServiceUnavailable):
+		// 503: the database had no connection to spare (a shared server's
+		// max_connections); a bidder would retry, and so does the next round.
+		// It is counted with the refusals under its code.
 		b.stats.refused.Add(1)
 		b.stats.mu.Lock()
 		b.stats.codes[reply.Error.Code]++

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
@@ -64,6 +66,12 @@ func ceiling(ctx context.Context, pool *pgxpool.Pool, targets []ceilingTarget, w
 				err := bareBid(ctx, pool, t)
 				if ctx.Err() != nil {
 					return
+				}
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) && pe.Code == "53300" {
+					// No connection to spare on a shared server: try again.
+					time.Sleep(50 * time.Millisecond)
+					continue
 				}
 				if err != nil {
 					once.Do(func() { firstErr = err })

@@ -117,7 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.fanDuration, "fanout-duration", 10*time.Second, "fan-out: how long bids flow")
 	fs.IntVar(&c.storm, "storm", 10000, "close storm: auctions ending at the same instant")
 	fs.IntVar(&c.servers, "servers", 2, "with -gavel: servers to start for the close storm")
-	fs.IntVar(&c.ceilingMax, "ceiling-max-conns", 48, "most connections the ceiling opens (PostgreSQL's max_connections is shared)")
+	fs.IntVar(&c.ceilingMax, "ceiling-max-conns", 32, "most connections the ceiling opens (PostgreSQL's max_connections is shared)")
 	fs.BoolVar(&c.jsonOut, "json", false, "print the results as JSON instead of a table")
 	fs.StringVar(&c.pprof, "pprof", "", "with -gavel: serve the first server's profiles on this loopback address")
 	fs.Usage = func() {
@@ -214,6 +214,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 
 	// The servers.
 	var servers []*server
+	var start func(i int) (*server, error) // starts the i-th server; nil with -url
 	defer func() {
 		for _, s := range servers {
 			s.stop()
@@ -233,18 +234,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 				progress("server logs kept in " + dir)
 			}
 		}()
-		for i := range cfg.servers {
+		start = func(i int) (*server, error) {
 			pprof := ""
 			if i == 0 {
 				pprof = cfg.pprof
 			}
-			s, err := spawn(ctx, cfg.gavel, cfg.databaseURL, dir, fmt.Sprintf("serve-%d", i+1), pprof)
-			if err != nil {
-				return err
-			}
-			servers = append(servers, s)
+			return spawn(ctx, cfg.gavel, cfg.databaseURL, dir, fmt.Sprintf("serve-%d", i+1), pprof)
 		}
-		progress(fmt.Sprintf("started %d servers: %s", len(servers), servers[0].url))
+		// One server for everything but the close storm, which starts the
+		// others when it needs them: idle servers hold connections that the
+		// ceiling and whatever else shares the database need.
+		s, err := start(0)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, s)
+		progress("started a server on " + s.url)
 		for _, st := range []struct{ role, email string }{{"clerk", "clerk"}, {"finance", "finance"}} {
 			email := fmt.Sprintf("%s-%s@loadgen.test", st.email, f.run)
 			if err := addStaff(ctx, cfg.gavel, cfg.databaseURL, email, st.role, bidderPassword); err != nil {
@@ -276,7 +281,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return fmt.Errorf("the server must run with --test-clock: %w", err)
 	}
 
-	sc := &scenarios{cfg: cfg, f: f, pool: pool, servers: servers, rep: rep, progress: progress}
+	sc := &scenarios{cfg: cfg, f: f, pool: pool, servers: servers, start: start, rep: rep, progress: progress}
 	for _, step := range []struct {
 		name string
 		fn   func(context.Context) error

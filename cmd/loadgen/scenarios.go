@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -13,6 +15,7 @@ type scenarios struct {
 	f        *fixture
 	pool     *pgxpool.Pool
 	servers  []*server
+	start    func(i int) (*server, error)
 	rep      *report
 	progress func(string)
 }
@@ -29,7 +32,7 @@ func (s *scenarios) measure(ctx context.Context, targets []ceilingTarget, worker
 	conns := min(workers, s.cfg.ceilingMax)
 	pcfg := s.pool.Config().Copy()
 	pcfg.MaxConns, pcfg.MinConns = int32(conns), int32(conns)
-	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	pool, err := openPool(ctx, pcfg)
 	if err != nil {
 		return nil, rate{}, 0, err
 	}
@@ -206,12 +209,42 @@ func (s *scenarios) fanout(ctx context.Context) error {
 }
 
 func (s *scenarios) storm(ctx context.Context) error {
-	res, err := storm(ctx, s.f, s.servers, s.pool, s.cfg.storm, s.progress)
+	servers := s.servers
+	for i := len(servers); s.start != nil && i < s.cfg.servers; i++ {
+		srv, err := s.start(i)
+		if err != nil {
+			return err
+		}
+		defer srv.stop()
+		servers = append(servers, srv)
+	}
+	res, err := storm(ctx, s.f, servers, s.pool, s.cfg.storm, s.progress)
 	if err != nil {
 		return err
 	}
 	s.rep.Storm = res
 	return nil
+}
+
+// openPool opens the ceiling's connections, waiting a little when the
+// server has none to spare (max_connections is shared with whatever else
+// runs on it).
+func openPool(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
+	for attempt := 1; ; attempt++ {
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err == nil {
+			err = pool.Ping(ctx)
+			if err == nil {
+				return pool, nil
+			}
+			pool.Close()
+		}
+		var pe *pgconn.PgError
+		if attempt == 10 || !errors.As(err, &pe) || pe.Code != "53300" { // too_many_connections
+			return nil, err
+		}
+		time.Sleep(time.Duration(attempt) * time.Second)
+	}
 }
 
 // learnPrices tells the bidders the prices the ceiling left, as the live

@@ -83,8 +83,8 @@ func (e *env) waitNotification(t *testing.T, caseID, typ string, attempts int) p
 func TestCaseWebhookRetriedUntilSuccess(t *testing.T) {
 	t.Parallel()
 	const secret = "case-secret"
-	recv, url := newReceiver(t, fail500, func(w http.ResponseWriter) { time.Sleep(400 * time.Millisecond) })
-	e := newEnv(t, envOpts{caseURL: url, caseSecret: secret, caseTimeout: 150 * time.Millisecond})
+	recv, url := newReceiver(t, fail500, func(w http.ResponseWriter) { time.Sleep(1500 * time.Millisecond) })
+	e := newEnv(t, envOpts{caseURL: url, caseSecret: secret, caseTimeout: 500 * time.Millisecond})
 	a := e.mustAuction(t)
 	e.open(t, a)
 	e.close(t, a) // no bids: auction.failed

@@ -17,7 +17,7 @@ import (
 
 // moneyChecks is how many random histories a plain `go test` tries; set
 // -rapid.checks (or RAPID_CHECKS) for a longer search.
-const moneyChecks = 20
+const moneyChecks = 15
 
 func limitMoneyChecks() {
 	if os.Getenv("RAPID_CHECKS") != "" {

@@ -55,6 +55,7 @@
       $('cd-label').textContent = t('js.to_end');
       ms = S.endsAt - now;
     } else {
+      $('cd-label').textContent = t('js.countdown');
       $('countdown').textContent = S.status === 'sold' || finished() ? t('js.ended') : '—';
       return;
     }
@@ -257,6 +258,8 @@
         return;
       }
       if (typeof f.watchers === 'number') $('watchers').textContent = f.watchers;
+      // A greeting carries the server's time: a first estimate until sync.
+      if (f.type === 'hello' && f.server_time) offset = Date.parse(f.server_time) - Date.now();
     };
     socket.onclose = () => {
       socket = null;
