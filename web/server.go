@@ -84,7 +84,7 @@ func New(cfg Config) *Server {
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestLog, bodyLimit(maxBody), s.authenticate)
+	e.Use(s.requestLog, bodyLimit(maxBody, uploadRoute), s.authenticate)
 	s.installSecurity()
 	s.routes()
 	s.securityRoutes()
@@ -126,7 +126,7 @@ func (s *Server) routes() {
 	api.GET("/cases/:id/proceeds", s.handleCaseProceeds, staff)
 	api.GET("/lots/:id", s.handleLotView, staff)
 	api.POST("/lots/:id/priority-holders", s.handlePriorityHolderCreate, clerk)
-	api.POST("/lots/:id/documents", s.handleDocumentUpload, clerk, bodyLimit(postgres.MaxDocumentSize+64<<10))
+	api.POST(strings.TrimPrefix(uploadRoute, "/api/v1"), s.handleDocumentUpload, clerk, bodyLimit(postgres.MaxDocumentSize+64<<10))
 	api.GET("/documents/:id", s.handleDocument)
 	api.POST("/lots/:id/auctions", s.handleAuctionCreate, clerk)
 	api.POST("/auctions/:id/publish", s.handleAuctionPublish, clerk)
@@ -316,10 +316,19 @@ func bind(c echo.Context, v any, optional ...bool) error {
 	return nil
 }
 
-// bodyLimit refuses bodies over n bytes with 413 body_too_large.
-func bodyLimit(n int64) echo.MiddlewareFunc {
+// uploadRoute takes photos and documents up to their own, larger limit.
+const uploadRoute = "/api/v1/lots/:id/documents"
+
+// bodyLimit refuses bodies over n bytes with 413 body_too_large. Routes named
+// in except set their own limit.
+func bodyLimit(n int64, except ...string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			for _, p := range except {
+				if c.Path() == p {
+					return next(c)
+				}
+			}
 			r := c.Request()
 			if r.ContentLength > n {
 				return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than %d bytes", n))
