@@ -141,6 +141,10 @@ var authzMatrix = map[string]routeAccess{
 	"GET /clerk/monitor":        {Roles: clerkAdmin, Page: true},
 	"GET /finance":              {Roles: financeRead, Page: true},
 	"GET /finance/auctions/:id": {Roles: financeRead, Page: true},
+
+	// The printable documents (print.go).
+	"GET /cases/:id/statement":             {Roles: staffOnly, Page: true},
+	"GET /auctions/:id/confirmation/print": {Public: true},
 }
 
 // confidentialityExempt are the answers that may name a bidder before the

@@ -89,6 +89,7 @@ func New(cfg Config) *Server {
 	s.routes()
 	s.securityRoutes()
 	s.pageRoutes()
+	s.printRoutes()
 	return s
 }
 

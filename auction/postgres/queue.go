@@ -37,7 +37,7 @@ const maxBidBatch = 64
 
 // bidBatchTimeout bounds a batch transaction. It does not follow any one
 // request's context: a bidder hanging up must not roll back the others' bids.
-const bidBatchTimeout = 15 * time.Second
+const bidBatchTimeout = 10 * time.Second
 
 // bidQueue holds the bids waiting for each auction's worker. An auction has a
 // worker exactly when it has an entry in pending.

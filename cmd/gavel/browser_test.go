@@ -289,7 +289,7 @@ func (tb *tab) phoneShot(name string) {
 	}
 	tb.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
 	tb.shot(name)
-	tb.do(chromedp.ResetViewport())
+	tb.do(chromedp.ResetViewport(), chromedp.EmulateViewport(1280, 900))
 }
 
 func (tb *tab) signIn(email, password string) {
@@ -606,6 +606,7 @@ func TestBrowserAuction(t *testing.T) {
 	bob.open("/me")
 	bob.waitText("已竞得")
 	bob.shot("09-me")
+	bob.phoneShot("09-me-phone")
 
 	// The same page in English.
 	alice.open("/lang/en?next=/auctions/" + id)
