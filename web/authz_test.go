@@ -142,6 +142,11 @@ var authzMatrix = map[string]routeAccess{
 	"GET /finance":              {Roles: financeRead, Page: true},
 	"GET /finance/auctions/:id": {Roles: financeRead, Page: true},
 
+	// The books (pages_ledger.go).
+	"GET /finance/ledger":         {Roles: financeRead, Page: true},
+	"GET /finance/reconciliation": {Roles: financeRead, Page: true},
+	"GET /finance/cases/:id":      {Roles: financeRead, Page: true},
+
 	// The printable documents (print.go).
 	"GET /cases/:id/statement":             {Roles: staffOnly, Page: true},
 	"GET /auctions/:id/confirmation/print": {Public: true},

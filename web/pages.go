@@ -158,6 +158,9 @@ func (s *Server) pageRoutes() {
 	e.GET("/clerk/monitor", s.pageClerkMonitor, s.pageHeaders, clerk)
 	e.GET("/finance", s.pageFinance, s.pageHeaders, finance)
 	e.GET("/finance/auctions/:id", s.pageFinanceAuction, s.pageHeaders, finance)
+	e.GET("/finance/ledger", s.pageLedger, s.pageHeaders, finance)
+	e.GET("/finance/reconciliation", s.pageReconcile, s.pageHeaders, finance)
+	e.GET("/finance/cases/:id", s.pageFinanceCase, s.pageHeaders, finance)
 }
 
 // handleStatic serves the embedded scripts, styles and images.
