@@ -30,11 +30,15 @@ const (
 	// Bids per account: 40 a second sustained, bursts of 80.
 	bidsPerSecond = 40
 	bidBurst      = 80
-	// Everything else a signed-in account does: 50 a second, bursts of 200.
-	accountPerSecond = 50
-	accountBurst     = 200
+	// Everything else a signed-in account does: 200 a second, bursts of
+	// 1,000. A clerk's or a court system's script scheduling a whole docket
+	// at once is legitimate; only a runaway loop should meet this.
+	accountPerSecond = 200
+	accountBurst     = 1000
 	// Free login failures per email before the backoff starts, and its cap.
-	loginFreeFailures = 5
+	// Ten leaves room for a person fumbling a password and for clients
+	// testing their error handling before a real sign-in.
+	loginFreeFailures = 10
 	loginMaxBackoff   = 15 * time.Minute
 	// WebSocketsPerIP bounds concurrent live connections from one address;
 	// high because a whole office may watch through one NAT address.
