@@ -34,10 +34,10 @@ var (
 		return template.CSS(b)
 	}()
 
-	// PrintCSP lets a document load nothing and run nothing; its one inline
+	// printCSP lets a document load nothing and run nothing; its one inline
 	// style is admitted by hash, so a saved copy keeps its layout while an
 	// injected <style> or <script> would still be refused.
-	PrintCSP = func() string {
+	printCSP = func() string {
 		sum := sha256.Sum256([]byte(printCSS))
 		return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
 			"img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -80,7 +80,7 @@ func (s *Server) printHeaders(doc, cache string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
-			h.Set(echo.HeaderContentSecurityPolicy, PrintCSP)
+			h.Set(echo.HeaderContentSecurityPolicy, printCSP)
 			h.Set(echo.HeaderXContentTypeOptions, "nosniff")
 			h.Set(echo.HeaderCacheControl, cache)
 			if err := next(c); err != nil {
