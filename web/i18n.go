@@ -412,6 +412,8 @@ var catalogue = map[string]text{
 	"auction.no_documents":  {"暂无文件", "No documents"},
 	"auction.outcome":       {"拍卖结果", "Outcome"},
 	"auction.confirmation":  {"网络竞价成交确认书", "Confirmation of sale"},
+	"print.confirmation":    {"打印成交确认书", "Print the confirmation of sale"},
+	"print.statement":       {"打印案款清单", "Print the proceeds statement"},
 	"auction.c_buyer":       {"买受人", "Buyer"},
 	"auction.c_code":        {"竞买号", "Bidder code"},
 	"auction.c_price":       {"成交价", "Hammer price"},

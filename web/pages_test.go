@@ -462,7 +462,7 @@ func TestPagesRender(t *testing.T) {
 		{bidder, "/auctions/" + w.a.ID, []string{reg.Deposit.PayReference, "请交纳保证金", "¥70,000.00"}},
 		{bidder, "/me", []string{"朝阳区住宅", reg.Deposit.PayReference, "待交保证金", "退出"}},
 		{clerk, "/clerk", []string{"新建案件", "北京市第一中级人民法院", `data-api="/api/v1/cases"`}},
-		{clerk, "/clerk/cases/" + w.caseID, []string{"朝阳区住宅", "新增标的", "案款情况", "9111**********000X"}},
+		{clerk, "/clerk/cases/" + w.caseID, []string{"朝阳区住宅", "新增标的", "案款情况", "9111**********000X", "/cases/" + w.caseID + "/statement"}},
 		{clerk, "/clerk/lots/" + w.lot.ID, []string{"安排拍卖", "保存为草稿", `id="rule-start"`, "70%（¥700,000.00）", `type="datetime-local"`, "公开页面"}},
 		{clerk, "/clerk/monitor", []string{"实时监控", "当前没有进行中的拍卖"}},
 		{clerk, "/auctions/" + w.a.ID, []string{"工作人员不得参与竞买"}},
