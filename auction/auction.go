@@ -258,7 +258,6 @@ const (
 	EventDefaulted = "defaulted"
 	EventSuspended = "suspended"
 	EventResumed   = "resumed"
-	EventPublished = "announced"
 )
 
 // Event is one state change of an auction; seq counts 1, 2, 3 ... per auction.

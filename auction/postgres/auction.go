@@ -135,14 +135,11 @@ func (s *Store) publish(ctx context.Context, id string, backdate bool) (*auction
 		} else if err := rb.ValidatePublish(&a.Auction, category, now); err != nil {
 			return err
 		}
+		// Publishing is recorded by announced_at (and in the staff audit log),
+		// not as an event: the record starts when bidding opens, and a
+		// published auction's seq is 0 until then.
 		a.Status = auction.StatusAnnounced
 		a.AnnouncedAt = &now
-		if err := appendEvent(ctx, tx, a, auction.EventPublished, now, map[string]any{
-			"starts_at": stamp(a.StartsAt), "ends_at": stamp(a.EndsAt), "start_price": a.StartPrice,
-			"increment": a.Increment, "deposit": a.Deposit, "round": a.Round,
-		}); err != nil {
-			return err
-		}
 		return saveAuction(ctx, tx, a)
 	})
 	if err != nil {
@@ -185,14 +182,10 @@ func saveAuctionArgs(a *row) []any {
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// appendEvent adds the next event of a locked auction to the record, chained
-// to the previous one, and advances a.Seq and a.lastHash (saved by saveAuction).
-func appendEvent(ctx context.Context, tx pgx.Tx, a *row, typ string, at time.Time, data map[string]any) error {
-	_, err := appendEventOut(ctx, tx, a, typ, at, data)
-	return err
-}
-
-func appendEventOut(ctx context.Context, tx pgx.Tx, a *row, typ string, at time.Time, data map[string]any) (auction.Event, error) {
+// appendEvent adds the next event of a locked auction to the record,
+// chained to the previous one, and advances a.Seq and a.lastHash (saved by
+// saveAuction).
+func appendEvent(ctx context.Context, tx pgx.Tx, a *row, typ string, at time.Time, data map[string]any) (auction.Event, error) {
 	prev := a.lastHash
 	e, hash := chainEvent(a, typ, at, data)
 	if _, err := tx.Exec(ctx, `INSERT INTO auction_events (auction_id, seq, type, at, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,

@@ -88,7 +88,7 @@ func TestBidRefusals(t *testing.T) {
 	b.clock.Set(a.StartsAt.Add(-time.Second))
 	_, err := b.bid(alice, a.ID, a.StartPrice)
 	wantCode(t, err, auction.EAuctionNotOpen)
-	if s := refusalState(t, err); s.Status != auction.StatusAnnounced || s.Seq != 1 || s.CurrentPrice != nil || !s.EndsAt.Equal(a.EndsAt) {
+	if s := refusalState(t, err); s.Status != auction.StatusAnnounced || s.Seq != 0 || s.CurrentPrice != nil || !s.EndsAt.Equal(a.EndsAt) {
 		t.Fatalf("state before the start: %+v", s)
 	}
 
@@ -125,8 +125,8 @@ func TestBidRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The first bid opened the auction (seq 2) and is seq 3.
-	if first.Bid.Seq != 3 || first.Auction.Seq != 3 || first.Auction.Status != auction.StatusBidding {
+	// The first bid opened the auction (seq 1) and is seq 2.
+	if first.Bid.Seq != 2 || first.Auction.Seq != 2 || first.Auction.Status != auction.StatusBidding {
 		t.Fatalf("first bid: %+v %+v", first.Bid, first.Auction)
 	}
 	for _, tc := range []struct {
@@ -142,7 +142,7 @@ func TestBidRefusals(t *testing.T) {
 		_, err := b.bid(tc.u, a.ID, tc.amount)
 		wantCode(t, err, tc.code)
 		s := refusalState(t, err)
-		if *s.CurrentPrice != a.StartPrice || *s.LeaderCode != first.Bid.BidderCode || s.Seq != 3 || s.Status != auction.StatusBidding {
+		if *s.CurrentPrice != a.StartPrice || *s.LeaderCode != first.Bid.BidderCode || s.Seq != 2 || s.Status != auction.StatusBidding {
 			t.Errorf("%s: refusal state %+v", tc.name, s)
 		}
 	}

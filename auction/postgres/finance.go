@@ -71,7 +71,7 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 		}
 		if out.Outstanding == 0 {
 			a.Status, out.Status = auction.StatusSettled, auction.StatusSettled
-			e, err := appendEventOut(ctx, tx, a, auction.EventSettled, now, map[string]any{"hammer_price": *a.HammerPrice, "deposit_applied": applied, "balance_received": received + amount})
+			e, err := appendEvent(ctx, tx, a, auction.EventSettled, now, map[string]any{"hammer_price": *a.HammerPrice, "deposit_applied": applied, "balance_received": received + amount})
 			if err != nil {
 				return err
 			}

@@ -101,7 +101,7 @@ func TestBidCoreProperty(t *testing.T) {
 	}
 
 	rapid.Check(t, func(rt *rapid.T) {
-		m := &model{leader: -1, status: auction.StatusAnnounced, seq: 1, ranks: make([]*int, bidders)}
+		m := &model{leader: -1, status: auction.StatusAnnounced, seq: 0, ranks: make([]*int, bidders)}
 		var holders []postgres.NewPriorityHolder
 		for i := range bidders {
 			if r := rapid.IntRange(0, 3).Draw(rt, fmt.Sprintf("rank%d", i)); r > 0 {

@@ -21,7 +21,7 @@ func suspendAuction(ctx context.Context, tx pgx.Tx, a *row, o *Outage) ([]auctio
 	}
 	a.Status = auction.StatusSuspended
 	a.Suspended = o.Reason
-	e, err := appendEventOut(ctx, tx, a, auction.EventSuspended, a.EndsAt, map[string]any{
+	e, err := appendEvent(ctx, tx, a, auction.EventSuspended, a.EndsAt, map[string]any{
 		"reason":         o.Reason,
 		"ends_at":        stamp(a.EndsAt),
 		"unserved_from":  stamp(o.From),
@@ -58,7 +58,7 @@ func (s *Store) ResumeAuction(ctx context.Context, id string, endsAt time.Time) 
 		}
 		reason := a.Suspended
 		a.Status, a.EndsAt, a.Suspended = auction.StatusBidding, endsAt, ""
-		e, err := appendEventOut(ctx, tx, a, auction.EventResumed, now, map[string]any{
+		e, err := appendEvent(ctx, tx, a, auction.EventResumed, now, map[string]any{
 			"ends_at": stamp(endsAt), "suspended_reason": reason,
 		})
 		if err != nil {

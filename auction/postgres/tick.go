@@ -124,7 +124,7 @@ func openIfDue(ctx context.Context, tx pgx.Tx, a *row, now time.Time) ([]auction
 	a.Status = auction.StatusBidding
 	at := a.StartsAt
 	a.OpenedAt = &at
-	e, err := appendEventOut(ctx, tx, a, auction.EventOpened, at, map[string]any{"ends_at": stamp(a.EndsAt)})
+	e, err := appendEvent(ctx, tx, a, auction.EventOpened, at, map[string]any{"ends_at": stamp(a.EndsAt)})
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ func (s *Store) closeAuction(ctx context.Context, tx pgx.Tx, a *row, now time.Ti
 	} else {
 		a.Status = auction.StatusFailed
 	}
-	e, err := appendEventOut(ctx, tx, a, auction.EventClosed, closedAt, data)
+	e, err := appendEvent(ctx, tx, a, auction.EventClosed, closedAt, data)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.
 	}
 	data := map[string]any{"winner_code": a.WinnerCode, "forfeited_deposit": amount,
 		"allocation": map[string]any{"auction_costs": 0, "resale_shortfall": 0, "case_debt": amount}}
-	e, err := appendEventOut(ctx, tx, a, auction.EventDefaulted, *a.BalanceDueAt, data)
+	e, err := appendEvent(ctx, tx, a, auction.EventDefaulted, *a.BalanceDueAt, data)
 	if err != nil {
 		return nil, err
 	}

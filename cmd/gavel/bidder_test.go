@@ -152,7 +152,7 @@ func TestBidsAPI(t *testing.T) {
 
 	// Before starts_at.
 	st := refusalState(t, s.bid(t, alice, a.ID, a.StartPrice), 409, "auction_not_open")
-	if st.Status != "announced" || st.CurrentPrice != nil || st.LeaderCode != nil || st.Seq != 1 || !st.EndsAt.Equal(a.EndsAt) {
+	if st.Status != "announced" || st.CurrentPrice != nil || st.LeaderCode != nil || st.Seq != 0 || !st.EndsAt.Equal(a.EndsAt) {
 		t.Fatalf("state before the start: %+v", st)
 	}
 	wantError(t, s.do(t, "GET", "/api/v1/auctions/"+a.ID+"/confirmation", nil, nil), 404, "not_found")
@@ -177,9 +177,9 @@ func TestBidsAPI(t *testing.T) {
 	wantKeys(t, "bid answer state", o["auction"].(map[string]any), "current_price", "leader_code", "ends_at", "seq", "status")
 	var first auction.BidResult
 	r.decode(t, &first)
-	if first.Bid.BidderCode != codeA || first.Bid.Amount != a.StartPrice || first.Bid.Priority || first.Bid.Seq != 3 ||
+	if first.Bid.BidderCode != codeA || first.Bid.Amount != a.StartPrice || first.Bid.Priority || first.Bid.Seq != 2 ||
 		!first.Bid.PlacedAt.Equal(a.StartsAt) || *first.Auction.CurrentPrice != a.StartPrice || *first.Auction.LeaderCode != codeA ||
-		first.Auction.Seq != 3 || first.Auction.Status != "bidding" {
+		first.Auction.Seq != 2 || first.Auction.Status != "bidding" {
 		t.Fatalf("first bid: %s", r)
 	}
 	// The same key and body: the first answer again, nothing placed.
@@ -196,7 +196,7 @@ func TestBidsAPI(t *testing.T) {
 	refusalState(t, s.do(t, "POST", bidPath, alice, map[string]any{"amount": a.StartPrice + a.Increment}, key), 409, "idempotency_key_reused")
 
 	st = refusalState(t, s.bid(t, alice, a.ID, a.StartPrice+a.Increment), 409, "already_leading")
-	if *st.CurrentPrice != a.StartPrice || *st.LeaderCode != codeA || st.Seq != 3 || st.Status != "bidding" {
+	if *st.CurrentPrice != a.StartPrice || *st.LeaderCode != codeA || st.Seq != 2 || st.Status != "bidding" {
 		t.Fatalf("already_leading state: %+v", st)
 	}
 	refusalState(t, s.bid(t, bob, a.ID, a.StartPrice), 422, "bid_too_low")
@@ -326,7 +326,7 @@ func TestCloseFailed(t *testing.T) {
 	}
 	evs := s.events(t, a.ID)
 	wantGapless(t, evs)
-	if len(evs) != 3 || evs[1].Type != "opened" || evs[2].Type != "closed" || evs[2].Data["outcome"] != "failed" {
+	if len(evs) != 2 || evs[0].Type != "opened" || evs[1].Type != "closed" || evs[1].Data["outcome"] != "failed" {
 		t.Fatalf("events: %+v", evs)
 	}
 	wantError(t, s.do(t, "GET", "/api/v1/auctions/"+a.ID+"/confirmation", nil, nil), 404, "not_found")

@@ -127,9 +127,6 @@
     S.seq = ev.seq;
     const d = ev.data || {};
     switch (ev.type) {
-      case 'announced':
-        S.status = 'announced';
-        break;
       case 'opened':
         S.status = 'bidding';
         announce(t('js.opened'));
