@@ -100,9 +100,8 @@ type bidder struct {
 
 // place bids token on m and learns the price from the answer.
 func (b *bidder) place(ctx context.Context, m *market, token string, ladder bool, began time.Time) {
-	amount := startFen + m.next(ladder)*stepFen
 	key := fmt.Sprintf("%s-%d", b.run, keys.Add(1))
-	status, reply, err := b.c.bid(ctx, token, m.a.id, key, amount)
+	status, reply, err := b.c.bid(ctx, token, m.a.id, key, func() int64 { return startFen + m.next(ladder)*stepFen })
 	if ctx.Err() != nil {
 		return
 	}

@@ -99,9 +99,13 @@ type bidReply struct {
 }
 
 // bid places one bid and returns the HTTP status with the decoded answer.
-func (c *client) bid(ctx context.Context, token, auctionID, key string, amount int64) (int, *bidReply, error) {
+// amount is asked for when the request is written to the connection, not
+// before: a bidder choosing a price from what it last saw should not carry
+// the load generator's own scheduling delays into the price (a bid priced
+// early and sent late is overtaken by bids priced after it).
+func (c *client) bid(ctx context.Context, token, auctionID, key string, amount func() int64) (int, *bidReply, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/v1/auctions/"+auctionID+"/bids",
-		bytes.NewReader(fmt.Appendf(nil, `{"amount":%d}`, amount)))
+		&lateBody{amount: amount})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -119,3 +123,25 @@ func (c *client) bid(ctx context.Context, token, auctionID, key string, amount i
 	}
 	return resp.StatusCode, &r, nil
 }
+
+// lateBody is a bid's JSON body, priced on its first read.
+type lateBody struct {
+	amount func() int64
+	buf    []byte
+	priced bool
+}
+
+func (b *lateBody) Read(p []byte) (int, error) {
+	if !b.priced {
+		b.buf, b.priced = fmt.Appendf(nil, `{"amount":%d}`, b.amount()), true
+	}
+	n := copy(p, b.buf)
+	b.buf = b.buf[n:]
+	if len(b.buf) == 0 {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// fixed is an amount decided in advance.
+func fixed(amount int64) func() int64 { return func() int64 { return amount } }

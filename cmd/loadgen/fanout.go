@@ -24,17 +24,21 @@ type fanoutResult struct {
 	ConnectSeconds float64 `json:"connect_seconds"`
 	BidsPerSecond  float64 `json:"bids_per_second"`
 	Bids           int64   `json:"bids"`
-	Events         int64   `json:"events"`
-	Deliveries     int64   `json:"deliveries"`
-	P50ms          float64 `json:"p50_ms"`
-	P99ms          float64 `json:"p99_ms"`
-	MaxMs          float64 `json:"max_ms"`
-	Lost           int64   `json:"lost"`
-	Duplicates     int64   `json:"duplicates"`
-	Dropped        int64   `json:"dropped"`
-	RSSBeforeMiB   float64 `json:"rss_before_mib"`
-	RSSAfterMiB    float64 `json:"rss_after_mib"`
-	RSSPerConnKiB  float64 `json:"rss_per_conn_kib"`
+	// BidP50ms and BidP99ms are the bidders' own latency (request to 201)
+	// while the server fans their events out.
+	BidP50ms      float64 `json:"bid_p50_ms"`
+	BidP99ms      float64 `json:"bid_p99_ms"`
+	Events        int64   `json:"events"`
+	Deliveries    int64   `json:"deliveries"`
+	P50ms         float64 `json:"p50_ms"`
+	P99ms         float64 `json:"p99_ms"`
+	MaxMs         float64 `json:"max_ms"`
+	Lost          int64   `json:"lost"`
+	Duplicates    int64   `json:"duplicates"`
+	Dropped       int64   `json:"dropped"`
+	RSSBeforeMiB  float64 `json:"rss_before_mib"`
+	RSSAfterMiB   float64 `json:"rss_after_mib"`
+	RSSPerConnKiB float64 `json:"rss_per_conn_kib"`
 }
 
 // watcher is one live WebSocket and what it saw.
@@ -212,17 +216,22 @@ func fanout(ctx context.Context, f *fixture, srv *server, a *lotAuction, watcher
 	m := newMarkets([]*lotAuction{a})[0]
 	interval := time.Duration(float64(time.Second) / perSecond)
 	finalSeq := since
+	var bidLat histogram
+	var refusal string
 	bidStart := time.Now()
 	for i := 0; time.Since(bidStart) < d; i++ {
-		if wait := time.Until(bidStart.Add(time.Duration(i) * interval)); wait > 0 {
+		due := bidStart.Add(time.Duration(i) * interval)
+		if wait := time.Until(due); wait > 0 {
 			time.Sleep(wait)
 		}
+		sent := time.Now()
 		amount := startFen + (m.known.Load()+1)*stepFen
-		status, reply, err := f.c.bid(ctx, a.bidders[i%2], a.id, fmt.Sprintf("%s-fan-%d", f.run, i), amount)
+		status, reply, err := f.c.bid(ctx, a.bidders[i%2], a.id, fmt.Sprintf("%s-fan-%d", f.run, i), fixed(amount))
 		now := time.Now()
 		if err != nil {
 			return nil, fmt.Errorf("fan-out bid: %w", err)
 		}
+		bidLat.add(now.Sub(sent))
 		if reply.Auction != nil {
 			m.saw(reply.Auction.CurrentPrice)
 			finalSeq = max(finalSeq, reply.Auction.Seq)
@@ -230,8 +239,14 @@ func fanout(ctx context.Context, f *fixture, srv *server, a *lotAuction, watcher
 		if status == http.StatusCreated {
 			times.set(reply.Bid.Seq, now)
 			res.Bids++
+		} else if reply.Error != nil {
+			refusal = fmt.Sprintf("HTTP %d %s", status, reply.Error.Code)
 		}
 	}
+	if res.Bids == 0 {
+		return nil, fmt.Errorf("no bid was accepted while %d watched (last answer %s)", watchers, refusal)
+	}
+	res.BidP50ms, res.BidP99ms = ms(bidLat.quantile(0.5)), ms(bidLat.quantile(0.99))
 	res.Events = finalSeq - since
 	// Wait for every watcher to have the last event.
 	deadline := time.Now().Add(15 * time.Second)

@@ -22,7 +22,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -290,15 +289,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			continue
 		}
 		if err := step.fn(ctx); err != nil {
+			// What was measured before still counts.
+			rep.Seconds = time.Since(rep.Started).Seconds()
+			if perr := rep.write(stdout, cfg.jsonOut); perr != nil {
+				progress("printing the results: " + perr.Error())
+			}
 			return fmt.Errorf("%s: %w", step.name, err)
 		}
 	}
 	rep.Seconds = time.Since(rep.Started).Seconds()
-	if cfg.jsonOut {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
-	}
-	rep.print(stdout)
-	return nil
+	return rep.write(stdout, cfg.jsonOut)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -52,6 +53,17 @@ func bidRowOf(name string, auctions, bidders int, s *bidStats, ceil rate, conns 
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
+// write prints the report as a table, or as JSON.
+func (r *report) write(w io.Writer, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	r.print(w)
+	return nil
+}
+
 func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "Gavel load test (%s version): %d CPUs, PostgreSQL %s, %s, %.0f s\n", r.Version, r.CPUs, r.Postgres,
 		r.Started.Format(time.RFC3339), r.Seconds)
@@ -79,10 +91,10 @@ func (r *report) print(w io.Writer) {
 	if len(r.Fanout) > 0 {
 		fmt.Fprintln(w, "\nFan-out (delivery = from the bid's 201 to a watcher's receipt of its event; RSS of the server process):")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "watchers\tsources\tconnect s\tbids/s\tevents\tdeliveries\tp50 ms\tp99 ms\tmax ms\tlost\tdup\tdropped\tRSS MiB\tKiB/conn\t")
+		fmt.Fprintln(tw, "watchers\tsources\tconnect s\tbids/s\tbid p50/p99 ms\tevents\tdeliveries\tp50 ms\tp99 ms\tmax ms\tlost\tdup\tdropped\tRSS MiB\tKiB/conn\t")
 		for _, x := range r.Fanout {
-			fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.0f\t%d\t%d\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t%.0f→%.0f\t%.1f\t\n", x.Watchers, x.Sources, x.ConnectSeconds,
-				x.BidsPerSecond, x.Events, x.Deliveries, x.P50ms, x.P99ms, x.MaxMs, x.Lost, x.Duplicates, x.Dropped, x.RSSBeforeMiB, x.RSSAfterMiB, x.RSSPerConnKiB)
+			fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.0f\t%.1f/%.1f\t%d\t%d\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t%.0f→%.0f\t%.1f\t\n", x.Watchers, x.Sources, x.ConnectSeconds,
+				x.BidsPerSecond, x.BidP50ms, x.BidP99ms, x.Events, x.Deliveries, x.P50ms, x.P99ms, x.MaxMs, x.Lost, x.Duplicates, x.Dropped, x.RSSBeforeMiB, x.RSSAfterMiB, x.RSSPerConnKiB)
 		}
 		tw.Flush()
 	}
