@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,12 +16,6 @@ import (
 // that a close storm of thousands finishes in seconds, small enough that each
 // transaction holds its row locks briefly.
 const tickBatch = 100
-
-// tickWorkers is how many transactions one Tick runs at once: a quarter of
-// the pool, at most 4, so that requests keep connections to work with.
-func (s *Store) tickWorkers() int {
-	return max(1, min(4, int(s.pool.Config().MaxConns)/4))
-}
 
 // dueConditions select the auctions with a transition due at $1, in the
 // order Tick applies them: opening, closing, defaulting.
@@ -59,58 +52,38 @@ func (s *Store) Tick(ctx context.Context) ([]auction.Change, error) {
 		{dueConditions[1], s.closeAuction},
 		{dueConditions[2], s.defaultAuction},
 	} {
-		// Several transactions claim batches at once (SKIP LOCKED hands each
-		// its own rows): a close transaction spends most of its time waiting
-		// for round trips, so a storm of thousands of closings finishes in a
-		// fraction of the time one transaction after another takes.
-		var mu sync.Mutex
-		var failed error
-		var wg sync.WaitGroup
-		for range s.tickWorkers() {
-			wg.Go(func() {
-				for {
-					var batch []auction.Change
-					err := s.inTx(ctx, func(tx pgx.Tx) error {
-						batch = batch[:0]
-						rows, err := tx.Query(ctx, `SELECT `+auctionColumns+` FROM auctions a WHERE `+step.query+`
-							ORDER BY a.id LIMIT `+strconv.Itoa(tickBatch)+` FOR UPDATE SKIP LOCKED`, now)
-						if err != nil {
-							return err
-						}
-						due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*row, error) { return scanAuction(r) })
-						if err != nil {
-							return err
-						}
-						for _, a := range due {
-							events, err := step.apply(ctx, tx, a, now)
-							if err != nil {
-								return err
-							}
-							if err := saveAuction(ctx, tx, a); err != nil {
-								return err
-							}
-							batch = append(batch, auction.Change{AuctionID: a.ID, Events: events})
-						}
-						return nil
-					})
-					mu.Lock()
-					if err != nil && failed == nil {
-						failed = err
-					}
-					if err == nil {
-						changes = append(changes, batch...)
-					}
-					stop := failed != nil
-					mu.Unlock()
-					if stop || len(batch) < tickBatch {
-						return
-					}
+		for {
+			var batch []auction.Change
+			err := s.inTx(ctx, func(tx pgx.Tx) error {
+				batch = batch[:0]
+				rows, err := tx.Query(ctx, `SELECT `+auctionColumns+` FROM auctions a WHERE `+step.query+`
+					ORDER BY a.id LIMIT `+strconv.Itoa(tickBatch)+` FOR UPDATE SKIP LOCKED`, now)
+				if err != nil {
+					return err
 				}
+				due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*row, error) { return scanAuction(r) })
+				if err != nil {
+					return err
+				}
+				for _, a := range due {
+					events, err := step.apply(ctx, tx, a, now)
+					if err != nil {
+						return err
+					}
+					if err := saveAuction(ctx, tx, a); err != nil {
+						return err
+					}
+					batch = append(batch, auction.Change{AuctionID: a.ID, Events: events})
+				}
+				return nil
 			})
-		}
-		wg.Wait()
-		if failed != nil {
-			return changes, failed
+			if err != nil {
+				return changes, err
+			}
+			changes = append(changes, batch...)
+			if len(batch) < tickBatch {
+				break
+			}
 		}
 	}
 	return changes, nil

@@ -226,7 +226,7 @@ func fanout(ctx context.Context, f *fixture, srv *server, a *lotAuction, watcher
 		}
 		sent := time.Now()
 		amount := startFen + (m.known.Load()+1)*stepFen
-		status, reply, err := f.c.bid(ctx, a.bidders[i%2], a.id, fmt.Sprintf("%s-fan-%d", f.run, i), fixed(amount))
+		status, reply, err := f.c.bid(ctx, a.bidders[i%2], a.id, fmt.Sprintf("%s-%d", f.run, keys.Add(1)), fixed(amount))
 		now := time.Now()
 		if err != nil {
 			return nil, fmt.Errorf("fan-out bid: %w", err)

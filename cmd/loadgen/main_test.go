@@ -30,7 +30,7 @@ func TestRunAllScenarios(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	err := run(ctx, []string{"-gavel", filepath.Join(dir, "gavel"), "-database-url", dbtest.URL(t), "-json",
 		"-duration", "1s", "-bidders", "4", "-half-rate-bidders", "4", "-lots", "6", "-many-bidders", "4",
-		"-watchers", "40", "-sources", "2", "-fanout-rate", "20", "-fanout-duration", "1s", "-storm", "30", "-ceiling-max-conns", "4"},
+		"-watchers", "20,40", "-sources", "2", "-fanout-rate", "20", "-fanout-duration", "1s", "-storm", "30", "-ceiling-max-conns", "4"},
 		&stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
@@ -47,12 +47,15 @@ func TestRunAllScenarios(t *testing.T) {
 	if len(rep.HotLot) != 1 || len(rep.ManyLots) != 1 || rep.HalfRate == nil || rep.HalfRate.Offered <= 0 {
 		t.Errorf("bidding rows: hot %d, many %d, half rate %+v", len(rep.HotLot), len(rep.ManyLots), rep.HalfRate)
 	}
-	if len(rep.Fanout) != 1 {
+	// Two fan-out runs: the second must not trip over the first's bids.
+	if len(rep.Fanout) != 2 {
 		t.Fatalf("fan-out rows: %+v", rep.Fanout)
 	}
-	fo := rep.Fanout[0]
-	if fo.Connected != 40 || fo.Events == 0 || fo.Deliveries != 40*fo.Events || fo.Lost != 0 || fo.Duplicates != 0 || fo.RSSAfterMiB <= 0 {
-		t.Errorf("fan-out: %+v", fo)
+	for i, fo := range rep.Fanout {
+		w := int64(20 * (i + 1))
+		if int64(fo.Connected) != w || fo.Events == 0 || fo.Deliveries != w*fo.Events || fo.Lost != 0 || fo.Duplicates != 0 || fo.RSSAfterMiB <= 0 {
+			t.Errorf("fan-out: %+v", fo)
+		}
 	}
 	if s := rep.Storm; s == nil || s.Servers != 2 || s.ClosedOnce != 30 || s.NotOnce != 0 || s.StillOpen != 0 || s.Sold != 3 {
 		t.Errorf("close storm: %+v", rep.Storm)

@@ -55,7 +55,7 @@ func storm(ctx context.Context, f *fixture, servers []*server, pool *pgxpool.Poo
 	res.OpenSeconds = time.Since(began).Seconds()
 	err = forEach(ctx, len(withBids), 16, func(ctx context.Context, i int) error {
 		a := withBids[i]
-		status, reply, err := f.c.bid(ctx, a.bidders[0], a.id, fmt.Sprintf("%s-storm-%d", f.run, i), fixed(startFen))
+		status, reply, err := f.c.bid(ctx, a.bidders[0], a.id, fmt.Sprintf("%s-%d", f.run, keys.Add(1)), fixed(startFen))
 		if err == nil && status != 201 {
 			err = fmt.Errorf("HTTP %d %+v", status, reply.Error)
 		}
