@@ -78,7 +78,7 @@ func runBlacklist(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		if err != nil {
 			return fmt.Errorf("blacklist import: %w", err)
 		}
-		if err := auditCLI(ctx, store, "cli blacklist import", map[string]any{"source": *source, "entries": n, "file": filepath.Base(rest[0])}); err != nil {
+		if err := auditCLI(ctx, store, "cli blacklist import", "", map[string]any{"source": *source, "entries": n, "file": filepath.Base(rest[0])}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "imported %d entries from %s (source %q)\n", n, rest[0], *source)
@@ -97,7 +97,7 @@ func runBlacklist(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		if err != nil {
 			return fmt.Errorf("blacklist remove: %w", err)
 		}
-		if err := auditCLI(ctx, store, "cli blacklist remove", map[string]any{"source": *source, "entries": n}); err != nil {
+		if err := auditCLI(ctx, store, "cli blacklist remove", "", map[string]any{"source": *source, "entries": n}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "removed %d of %d entries (source %q)\n", n, len(rest), *source)
@@ -146,13 +146,13 @@ func readBlacklistFile(name string, stdin io.Reader) ([]postgres.BlacklistEntry,
 
 // auditCLI records a CLI action in the audit log: no account signed in, so
 // the operating-system user stands for "who".
-func auditCLI(ctx context.Context, store *postgres.Store, action string, detail map[string]any) error {
+func auditCLI(ctx context.Context, store *postgres.Store, action, target string, detail map[string]any) error {
 	if u, err := user.Current(); err == nil {
 		detail["os_user"] = u.Username
 	}
 	if h, err := os.Hostname(); err == nil {
 		detail["host"] = h
 	}
-	_, err := store.Audit(ctx, postgres.NewAuditEntry{ActorRole: "cli", Action: action, Detail: detail})
+	_, err := store.Audit(ctx, postgres.NewAuditEntry{ActorRole: "cli", Action: action, Target: target, Detail: detail})
 	return err
 }

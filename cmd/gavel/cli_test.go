@@ -72,6 +72,14 @@ func TestCLIUsersAddAndMigrate(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT role, real_name FROM users WHERE id = $1 AND email = 'clerk.wang@court.test'`, id).Scan(&role, &name); err != nil || role != "clerk" || name != "王书记员" {
 		t.Fatalf("stored user: %s %s %v", role, name, err)
 	}
+	// The new staff account is in the audit log by id and role, without its
+	// name or email.
+	var action, actorRole, detail string
+	if err := pool.QueryRow(ctx, `SELECT action, actor_role, detail::text FROM audit_log WHERE target = $1`, id).Scan(&action, &actorRole, &detail); err != nil ||
+		action != "cli users add" || actorRole != "cli" || !strings.Contains(detail, `"role": "clerk"`) ||
+		strings.Contains(strings.ToLower(detail), "clerk.wang") || strings.Contains(detail, "王书记员") {
+		t.Fatalf("audit of users add: %s %s %s %v", action, actorRole, detail, err)
+	}
 	// The password works for login (and is the first line only).
 	s := newServerOn(t, dbURL)
 	r := s.do(t, "POST", "/api/v1/auth/login", nil, map[string]any{"email": "clerk.wang@court.test", "password": "a long clerk password"})

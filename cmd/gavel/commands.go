@@ -90,6 +90,11 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return fmt.Errorf("users add: %w", err)
 	}
+	// A staff account is power over sales and money: its creation is in the
+	// audit log like any staff action, by id and role only (no name or email).
+	if err := auditCLI(ctx, store, "cli users add", u.ID, map[string]any{"role": u.Role}); err != nil {
+		return fmt.Errorf("users add: account %s was created but could not be written to the audit log: %w", u.ID, err)
+	}
 	fmt.Fprintln(stdout, u.ID)
 	return nil
 }
