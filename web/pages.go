@@ -21,6 +21,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/postgres"
+	"gavel/payments"
 )
 
 // The pages are Go templates rendered on the server plus a little plain
@@ -91,6 +92,10 @@ var templateFuncs = template.FuncMap{
 	// args bundles what the confirm-form partial needs.
 	"args": func(p *page, id, action, label string) map[string]any {
 		return map[string]any{"P": p, "ID": id, "Action": action, "Label": label}
+	},
+	// balance bundles what the balance-cells partial needs.
+	"balance": func(p *page, t payments.AccountTotal) map[string]any {
+		return map[string]any{"P": p, "T": t}
 	},
 	// field describes one input of the sign-up form with its error.
 	"field": func(p *page, name, label, typ, auto, value string) map[string]string {
