@@ -33,6 +33,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/migrations"
 	"gavel/migrations/dbtest"
@@ -1435,24 +1436,6 @@ func TestFaultOutageGuard(t *testing.T) {
 
 // --- 5. backup and restore ---
 
-// faultClock is a clock the backup test moves by hand.
-type faultClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *faultClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *faultClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t.UTC().Truncate(time.Microsecond)
-	c.mu.Unlock()
-}
-
 // pgTool finds a PostgreSQL client program matching the server's major version.
 func pgTool(t *testing.T, pool *pgxpool.Pool, name string) string {
 	t.Helper()
@@ -1479,7 +1462,7 @@ func TestFaultBackupRestore(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool, dbURL := dbtest.Pool(t)
-	clock := &faultClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
+	clock := auctiontest.NewClock(auctiontest.Start)
 	hb := postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: pool, Clock: clock})
 	if err := hb.Start(ctx); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package jobs_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 	"gavel/payments"
@@ -18,26 +18,6 @@ import (
 	"gavel/payments/paymentstest"
 	"gavel/payments/stripe"
 )
-
-// manualClock is a clock tests move by hand.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t.UTC().Truncate(time.Microsecond)
-	c.mu.Unlock()
-}
-
-func (c *manualClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 const webhookSecret = "whsec_test_gavel"
 
@@ -57,7 +37,7 @@ type env struct {
 	ctx     context.Context
 	pool    *pgxpool.Pool
 	store   *postgres.Store
-	clock   *manualClock
+	clock   *auctiontest.Clock
 	fake    *paymentstest.Fake
 	jobs    *jobs.Jobs
 	clerk   *auction.User
@@ -77,7 +57,7 @@ type tb interface {
 func newEnv(t *testing.T, o envOpts) *env {
 	t.Helper()
 	pool, _ := dbtest.Pool(t)
-	e := &env{ctx: context.Background(), pool: pool, clock: &manualClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)},
+	e := &env{ctx: context.Background(), pool: pool, clock: auctiontest.NewClock(auctiontest.Start),
 		fake: paymentstest.New(payments.ProviderStripe)}
 	j, err := jobs.New(jobs.Config{
 		Pool:               pool,
