@@ -35,7 +35,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			if !ok || token == "" {
 				return auction.Errorf(auction.EUnauthenticated, "use Authorization: Bearer <token>")
 			}
-			sess, err := s.store.Authenticate(r.Context(), token)
+			sess, err := s.tokenSession(r.Context(), token)
 			if err != nil {
 				return err
 			}
@@ -55,6 +55,39 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// tokenSession authenticates a token (a bearer token, or the token a
+// WebSocket was opened with), through the hub's token cache when it has one;
+// only API tokens are cached.
+func (s *Server) tokenSession(ctx context.Context, token string) (*postgres.Session, error) {
+	tc := s.hub.tokens()
+	if tc == nil {
+		return s.store.Authenticate(ctx, token)
+	}
+	h := postgres.TokenHash(token)
+	if sess, ok := tc.get(h); ok && s.store.Unexpired(sess) {
+		return sess, nil
+	}
+	gen, cacheable := tc.begin()
+	sess, err := s.store.Authenticate(ctx, token)
+	if err == nil && cacheable && sess.Kind == postgres.TokenAPI {
+		tc.put(h, sess, gen)
+	}
+	return sess, err
+}
+
+// revokeToken ends a token everywhere: in the database, which announces it
+// to every process, and in this process's cache before the caller hears of
+// success, so that no request here is let in with it afterwards.
+func (s *Server) revokeToken(ctx context.Context, token string) error {
+	if err := s.store.RevokeToken(ctx, token); err != nil {
+		return err
+	}
+	if tc := s.hub.tokens(); tc != nil {
+		tc.drop(postgres.TokenHash(token))
+	}
+	return nil
 }
 
 func unsafeMethod(m string) bool {
@@ -167,7 +200,7 @@ func (s *Server) handleLogin(c echo.Context) error {
 // handleLogout is POST /api/v1/auth/logout: the token stops working at once.
 func (s *Server) handleLogout(c echo.Context) error {
 	token, _ := c.Get("token").(string)
-	if err := s.store.RevokeToken(c.Request().Context(), token); err != nil {
+	if err := s.revokeToken(c.Request().Context(), token); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

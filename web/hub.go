@@ -63,6 +63,9 @@ type Hub struct {
 	started atomic.Bool
 	notes   notes
 	loops   sync.WaitGroup
+	// tokenCache is the token cache (tokencache.go) while the LISTEN loop
+	// runs, nil otherwise.
+	tokenCache atomic.Pointer[tokenCache]
 }
 
 var _ Feed = (*Hub)(nil)

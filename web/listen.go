@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"gavel/auction/postgres"
 )
 
 // This file is the PostgreSQL half of the live feed: how processes sharing a
@@ -37,11 +39,18 @@ const (
 )
 
 // Start connects the hub to the other processes on the database: one LISTEN
-// connection, a notifier and the backstop poll, all until Close.
+// connection, a notifier and the backstop poll, all until Close. The LISTEN
+// connection also keeps the token cache (tokencache.go) for as long as it runs.
 func (h *Hub) Start() {
 	h.started.Store(true)
+	tokens := newTokenCache(tokenCacheTTL, tokenCacheSize)
+	h.tokenCache.Store(tokens)
 	h.loops.Add(3)
-	go func() { defer h.loops.Done(); h.listen(h.ctx) }()
+	go func() {
+		defer h.loops.Done()
+		defer h.tokenCache.Store(nil)
+		h.listen(h.ctx, tokens)
+	}()
 	go func() { defer h.loops.Done(); h.notify(h.ctx) }()
 	go func() { defer h.loops.Done(); h.poll(h.ctx) }()
 }
@@ -127,11 +136,11 @@ func (h *Hub) sendNotes(ctx context.Context) {
 }
 
 // listen keeps one LISTEN connection open, reconnecting with backoff.
-func (h *Hub) listen(ctx context.Context) {
+func (h *Hub) listen(ctx context.Context, tokens *tokenCache) {
 	backoff := minBackoff
 	for {
 		connected := false
-		err := h.listenOnce(ctx, func() { connected = true })
+		err := h.listenOnce(ctx, tokens, func() { connected = true })
 		if ctx.Err() != nil {
 			return
 		}
@@ -150,8 +159,9 @@ func (h *Hub) listen(ctx context.Context) {
 }
 
 // listenOnce runs one LISTEN connection until it fails. The connection is
-// dedicated, outside the pool, because it must stay open and idle.
-func (h *Hub) listenOnce(ctx context.Context, connected func()) error {
+// dedicated, outside the pool, because it must stay open and idle. The token
+// cache is trusted only while it runs: token revocations are announced on it.
+func (h *Hub) listenOnce(ctx context.Context, tokens *tokenCache, connected func()) error {
 	cfg := h.store.Pool().Config().ConnConfig.Copy()
 	cfg.RuntimeParams["application_name"] = listenerName
 	conn, err := pgx.ConnectConfig(ctx, cfg)
@@ -162,6 +172,13 @@ func (h *Hub) listenOnce(ctx context.Context, connected func()) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 		return err
 	}
+	if _, err := conn.Exec(ctx, "LISTEN "+postgres.TokensChannel); err != nil {
+		return err
+	}
+	// Revocations are heard from now on and earlier ones are in the table:
+	// the cache starts empty, and goes off again with the connection.
+	tokens.setLive(true)
+	defer tokens.setLive(false)
 	connected()
 	// Whatever committed while nobody here was listening was never heard:
 	// catch every watched auction up from the table now that we listen.
@@ -179,6 +196,8 @@ func (h *Hub) listenOnce(ctx context.Context, connected func()) error {
 			}
 		case err != nil:
 			return err
+		case n.Channel == postgres.TokensChannel:
+			tokens.dropHex(n.Payload)
 		default:
 			h.metrics.notificationsHeard.Add(1)
 			h.heard(n.Payload)

@@ -398,7 +398,7 @@ func (l *liveConn) command(data []byte) []byte {
 	if l.token == "" {
 		return l.errorFrame(cmd.Key, auction.Errorf(auction.EUnauthenticated, "sign in first: open the socket with Authorization: Bearer <token> or a session cookie"))
 	}
-	sess, err := l.s.store.Authenticate(ctx, l.token)
+	sess, err := l.s.tokenSession(ctx, l.token)
 	if err != nil {
 		return l.errorFrame(cmd.Key, err)
 	}

@@ -377,7 +377,7 @@ func (s *Server) startSession(c echo.Context, u *auction.User) error {
 	// that happens to accompany the form is left alone.
 	if sess := session(c); sess != nil && sess.Kind == postgres.TokenSession {
 		if old, ok := c.Get("token").(string); ok && old != "" {
-			if err := s.store.RevokeToken(ctx, old); err != nil {
+			if err := s.revokeToken(ctx, old); err != nil {
 				return err
 			}
 		}

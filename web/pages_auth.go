@@ -145,7 +145,7 @@ func errMessage(err error) string {
 // authenticate): ends the session everywhere at once.
 func (s *Server) pageLogout(c echo.Context) error {
 	if token, ok := c.Get("token").(string); ok && token != "" {
-		if err := s.store.RevokeToken(c.Request().Context(), token); err != nil {
+		if err := s.revokeToken(c.Request().Context(), token); err != nil {
 			return err
 		}
 	}

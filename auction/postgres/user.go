@@ -104,8 +104,18 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
+// TokensChannel is the NOTIFY channel that announces, in the transaction that
+// commits it, every change that ends or alters what Authenticate answers for
+// a token; the payload is the token's hash in hex. Processes that cache
+// sessions drop them on it (web/tokencache.go).
+const TokensChannel = "gavel_tokens"
+
+// TokenHash is what a token is stored and looked up by: the SHA-256 of its
+// secret. Caches key by it too, so that no secret is kept in memory.
+func TokenHash(secret string) [sha256.Size]byte { return sha256.Sum256([]byte(secret)) }
+
 func hashToken(secret string) []byte {
-	h := sha256.Sum256([]byte(secret))
+	h := TokenHash(secret)
 	return h[:]
 }
 
@@ -149,8 +159,18 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (*Session, erro
 	return sess, nil
 }
 
-// RevokeToken ends a token (logout).
+// Unexpired tells whether a session that Authenticate returned is still before
+// its expires_at by the same wall clock Authenticate judges it with.
+func (s *Store) Unexpired(sess *Session) bool { return sess.ExpiresAt.After(s.wall.Now()) }
+
+// RevokeToken ends a token (logout). The revocation is announced on
+// TokensChannel by the same statement, so in the same transaction: processes
+// that cached the session hear of it exactly when it commits.
 func (s *Store) RevokeToken(ctx context.Context, secret string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL`, hashToken(secret), s.wall.Now())
+	_, err := s.pool.Exec(ctx, `
+		WITH revoked AS (
+			UPDATE tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL RETURNING token_hash)
+		SELECT pg_notify($3, encode(token_hash, 'hex')) FROM revoked`,
+		hashToken(secret), s.wall.Now(), TokensChannel)
 	return err
 }

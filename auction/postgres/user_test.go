@@ -1,6 +1,8 @@
 package postgres_test
 
 import (
+	"context"
+	"encoding/hex"
 	"testing"
 	"time"
 
@@ -100,5 +102,77 @@ func TestTokens(t *testing.T) {
 	var stored int
 	if err := pool.QueryRow(b.ctx, `SELECT count(*) FROM tokens WHERE token_hash = convert_to($1, 'UTF8')`, secret).Scan(&stored); err != nil || stored != 0 {
 		t.Fatalf("a token is stored in the clear (%d, %v)", stored, err)
+	}
+}
+
+// TestRevokeTokenAnnounces: a revocation is announced on TokensChannel with
+// the token's hash in hex (never the secret), once, when it commits; a
+// session's expiry is judged by the store's wall clock as Authenticate does.
+func TestRevokeTokenAnnounces(t *testing.T) {
+	t.Parallel()
+	pool, _ := dbtest.Pool(t)
+	wall := &manualClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
+	store := postgres.New(postgres.Config{Pool: pool, Clock: wall, Wall: wall, Rulebook: auction.SPC2016})
+	b := &bundle{store: store, clock: wall, ctx: t.Context()}
+	u := b.mustUser(t, auction.RoleBidder, "", "")
+	secret, _, err := store.CreateToken(b.ctx, u.ID, postgres.TokenAPI, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	listener, err := pool.Acquire(b.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listener.Release()
+	if _, err := listener.Exec(b.ctx, "LISTEN "+postgres.TokensChannel); err != nil {
+		t.Fatal(err)
+	}
+	heard := func() string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(b.ctx, 300*time.Millisecond)
+		defer cancel()
+		n, err := listener.Conn().WaitForNotification(ctx)
+		if err != nil {
+			return ""
+		}
+		return n.Payload
+	}
+
+	if err := store.RevokeToken(b.ctx, "made-up"); err != nil {
+		t.Fatal(err)
+	}
+	if p := heard(); p != "" {
+		t.Fatalf("revoking a token that does not exist announced %q", p)
+	}
+	if err := store.RevokeToken(b.ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	h := postgres.TokenHash(secret)
+	if p := heard(); p != hex.EncodeToString(h[:]) {
+		t.Fatalf("announced %q, want the hash %x", p, h)
+	}
+	if err := store.RevokeToken(b.ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	if p := heard(); p != "" {
+		t.Fatalf("revoking twice announced again: %q", p)
+	}
+
+	secret, _, err = store.CreateToken(b.ctx, u.ID, postgres.TokenAPI, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := store.Authenticate(b.ctx, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall.Advance(time.Hour - time.Microsecond)
+	if !store.Unexpired(sess) {
+		t.Fatal("a session a microsecond before its expiry counts as expired")
+	}
+	wall.Advance(time.Microsecond)
+	if store.Unexpired(sess) {
+		t.Fatal("a session at its expiry counts as unexpired")
 	}
 }
