@@ -184,7 +184,7 @@ func (h *Heartbeat) beatLocked(ctx context.Context) error {
 			}
 		}
 		if run == "" {
-			run = newRunID()
+			run = newUUID()
 			if _, err := tx.Exec(ctx, `INSERT INTO service_runs (id, instance, started_at, beat_at, beat_wall) VALUES ($1, $2, $3, $3, clock_timestamp())`,
 				run, h.instance, now); err != nil {
 				return err
@@ -301,7 +301,9 @@ func (h *Heartbeat) pendingFailure(auctionID string, from, to time.Time) (failur
 	return failureKey{}, nil
 }
 
-func newRunID() string {
+// newUUID returns a random (version 4) UUID, made here rather than asked of
+// PostgreSQL so that it costs no round trip.
+func newUUID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	b[6] = b[6]&0x0f | 0x40 // version 4

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,8 @@ type guardedBundle struct {
 	*bundle
 	guarded *postgres.Store
 	hb      *postgres.Heartbeat
+	// closed holds, for each call of Hooks.AfterClose, the auctions it got.
+	closed [][]string
 }
 
 func setupGuarded(t *testing.T) *guardedBundle {
@@ -27,8 +30,15 @@ func setupGuarded(t *testing.T) *guardedBundle {
 	// Guard reads every run from the database, so any heartbeat of the
 	// database judges the same way; g.hb is simply the one wired here.
 	g.guarded = postgres.New(postgres.Config{Pool: g.store.Pool(), Clock: g.clock, Rulebook: auction.SPC2016,
-		Hooks: postgres.Hooks{Guard: func(ctx context.Context, tx pgx.Tx, a *auction.Auction) (*postgres.Outage, error) {
-			return g.hb.Guard(ctx, tx, a)
+		Hooks: postgres.Hooks{Guard: func(ctx context.Context, tx pgx.Tx, auctions []*auction.Auction) (map[string]*postgres.Outage, error) {
+			return g.hb.Guard(ctx, tx, auctions)
+		}, AfterClose: func(ctx context.Context, tx pgx.Tx, closed []*auction.Auction) error {
+			var ids []string
+			for _, a := range closed {
+				ids = append(ids, a.ID)
+			}
+			g.closed = append(g.closed, ids)
+			return nil
 		}}})
 	return g
 }
@@ -364,5 +374,78 @@ func TestAuctionRecordsAreNeverDeleted(t *testing.T) {
 	rec, _ := g.store.Record(g.ctx, a.ID)
 	if len(rec.Events) == 0 {
 		t.Fatal("the record is gone")
+	}
+}
+
+// One tick closes auctions with different final windows in one batch; the
+// guard judges each by its own window and its own failures only.
+func TestGuardJudgesEachAuctionOfABatch(t *testing.T) {
+	t.Parallel()
+	g := setupGuarded(t)
+	at := func(ts time.Time) { // moves the clock; the run beats along
+		g.clock.Set(ts)
+		g.beat(t, g.hb)
+	}
+	first := g.mustAuction(t, lotParams{})
+	at(g.clock.Now().Add(time.Hour))
+	later, failing := g.mustAuction(t, lotParams{}), g.mustAuction(t, lotParams{})
+	at(g.clock.Now().Add(time.Hour))
+	last := g.mustAuction(t, lotParams{})
+	at(last.StartsAt)
+	g.closeTick(t) // opens them all
+
+	// Failures written with a beat: each inside another auction's window, or
+	// inside the failing auction's own.
+	at(first.EndsAt.Add(-time.Minute))
+	g.hb.BidFailed(later.ID, auction.EInternal)
+	at(later.EndsAt.Add(-3 * time.Minute))
+	g.hb.BidFailed(first.ID, auction.EInternal)
+	at(later.EndsAt.Add(-2 * time.Minute))
+	g.hb.BidFailed(failing.ID, auction.EUnavailable)
+	at(later.EndsAt)
+	// The only stretch nobody served is in the last auction's window.
+	at(last.EndsAt.Add(-4 * time.Minute))
+	g.hb.Stop(g.ctx)
+	g.clock.Set(last.EndsAt.Add(-3 * time.Minute))
+	g.hb = g.startHeartbeat(t, "restarted")
+	at(last.EndsAt)
+
+	g.closed = nil
+	changes := g.closeTick(t)
+	if len(changes) != 4 {
+		t.Fatalf("one tick changed %d auctions, want 4", len(changes))
+	}
+	// The hook hears of the closed auctions together, not of the suspended.
+	want := []string{first.ID, later.ID}
+	sort.Strings(want)
+	if len(g.closed) != 1 || strings.Join(g.closed[0], ",") != strings.Join(want, ",") {
+		t.Errorf("AfterClose got %v, want once %v", g.closed, want)
+	}
+	for _, tc := range []struct {
+		a      *auction.Auction
+		status string
+		reason string
+		from   time.Time
+		to     time.Time
+	}{
+		{first, auction.StatusFailed, "", time.Time{}, time.Time{}},
+		{later, auction.StatusFailed, "", time.Time{}, time.Time{}},
+		{failing, auction.StatusSuspended, auction.EUnavailable, later.EndsAt.Add(-2 * time.Minute), later.EndsAt.Add(-2 * time.Minute)},
+		{last, auction.StatusSuspended, "unavailable from", last.EndsAt.Add(-4 * time.Minute), last.EndsAt.Add(-3 * time.Minute)},
+	} {
+		got, _ := g.store.Auction(g.ctx, tc.a.ID)
+		if got.Status != tc.status || !strings.Contains(got.Suspended, tc.reason) {
+			t.Errorf("auction ending %s: %s (%s), want %s (%s)", tc.a.EndsAt, got.Status, got.Suspended, tc.status, tc.reason)
+			continue
+		}
+		if tc.status != auction.StatusSuspended {
+			continue
+		}
+		events, _, _ := g.store.Events(g.ctx, tc.a.ID, 0, 100)
+		e := events[len(events)-1]
+		if e.Type != auction.EventSuspended || e.Data["unserved_from"] != tc.from.Format(time.RFC3339Nano) ||
+			e.Data["unserved_to"] != tc.to.Format(time.RFC3339Nano) {
+			t.Errorf("auction ending %s: last event %+v, want suspended %s..%s", tc.a.EndsAt, e, tc.from, tc.to)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -26,27 +27,34 @@ func nullable(s string) any {
 	return s
 }
 
+// ledgerSQL writes a ledger transaction and its entries, in their order, in
+// one statement. The deferred ledger_balanced trigger still checks at commit
+// that the entries sum to zero.
+const ledgerSQL = `WITH t AS (
+		INSERT INTO ledger_transactions (kind, auction_id, deposit_id, case_id, reference, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
+	INSERT INTO ledger_entries (transaction_id, account, amount)
+	SELECT t.id, e.account, e.amount FROM t, unnest($7::text[], $8::bigint[]) WITH ORDINALITY AS e(account, amount, n)
+	ORDER BY e.n`
+
+// record writes l at the clock's time.
 func (s *Store) record(ctx context.Context, tx pgx.Tx, l ledgerTx) error {
-	var entries []payments.Entry
+	var w writes
+	w.record(l, s.clock.Now())
+	return s.flush(ctx, tx, &w)
+}
+
+// record queues l, the money moving at the time given.
+func (w *writes) record(l ledgerTx, at time.Time) {
+	var accounts []string
+	var amounts []int64
 	for _, e := range l.Entries {
 		if e.Amount != 0 {
-			entries = append(entries, e)
+			accounts, amounts = append(accounts, e.Account), append(amounts, e.Amount)
 		}
 	}
-	if len(entries) == 0 {
-		return nil
+	if len(accounts) == 0 {
+		return
 	}
-	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO ledger_transactions (kind, auction_id, deposit_id, case_id, reference, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		l.Kind, nullable(l.AuctionID), nullable(l.DepositID), nullable(l.CaseID), l.Reference, s.clock.Now()).Scan(&id)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if _, err := tx.Exec(ctx, `INSERT INTO ledger_entries (transaction_id, account, amount) VALUES ($1, $2, $3)`, id, e.Account, e.Amount); err != nil {
-			return err
-		}
-	}
-	return nil
+	w.Queue(ledgerSQL, l.Kind, nullable(l.AuctionID), nullable(l.DepositID), nullable(l.CaseID), l.Reference, at, accounts, amounts)
 }

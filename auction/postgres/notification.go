@@ -3,9 +3,11 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"gavel/auction"
 )
@@ -111,13 +113,47 @@ func (s *Store) CaseNotifications(ctx context.Context, caseID string) ([]CaseNot
 	return out, err
 }
 
+// notificationSQL records a notification about an auction. The case number
+// in its body is taken from cases by the statement itself, which spares a
+// round trip to look it up first.
+const notificationSQL = `INSERT INTO case_notifications (id, type, case_id, auction_id, body, created_at)
+	SELECT $1, $2, c.id, $4, $5::jsonb || jsonb_build_object('case_number', c.case_number), $6 FROM cases c WHERE c.id = $3`
+
+// notifyCase records an outbound case-system notification about a, at the
+// clock's time, in the same transaction as the state change; delivery is a
+// durable job (Hooks.Notify).
+func (s *Store) notifyCase(ctx context.Context, tx pgx.Tx, a *row, typ string, data map[string]any) error {
+	var w writes
+	w.notify(a, typ, data, s.clock.Now())
+	return s.flush(ctx, tx, &w)
+}
+
+// notify queues a notification about a, with the body of API.md's
+// case-system webhook, created at now: the time of the state change it
+// reports. Its Hooks.Notify runs when the writes are flushed.
+func (w *writes) notify(a *row, typ string, data map[string]any, now time.Time) {
+	id := newUUID()
+	payload := map[string]any{}
+	for k, v := range data {
+		payload[k] = v
+	}
+	payload["round"] = a.Round
+	payload["lot_id"] = a.LotID
+	payload["record_hash"] = hexHash(a.lastHash)
+	body := map[string]any{"id": id, "type": typ, "created_at": stamp(now), "auction_id": a.ID, "data": payload}
+	w.Queue(notificationSQL, id, typ, a.CaseID, a.ID, body, now).Exec(func(tag pgconn.CommandTag) error {
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("notification %s: case %s not found", typ, a.CaseID)
+		}
+		return nil
+	})
+	w.notifications = append(w.notifications, id)
+}
+
 // notifyCaseOnly records a notification about a whole case (no auction),
 // such as proceeds.remitted, with the body of API.md's case-system webhook.
 func (s *Store) notifyCaseOnly(ctx context.Context, tx pgx.Tx, caseID, caseNumber, typ string, data map[string]any) (string, error) {
-	var id string
-	if err := tx.QueryRow(ctx, `SELECT gen_random_uuid()::text`).Scan(&id); err != nil {
-		return "", err
-	}
+	id := newUUID()
 	now := s.clock.Now()
 	body := map[string]any{"id": id, "type": typ, "created_at": stamp(now), "case_number": caseNumber, "auction_id": nil, "data": data}
 	if _, err := tx.Exec(ctx, `INSERT INTO case_notifications (id, type, case_id, auction_id, body, created_at) VALUES ($1, $2, $3, NULL, $4, $5)`,

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"testing"
 	"time"
 
@@ -71,3 +72,42 @@ func TestNotificationDeliveryHistory(t *testing.T) {
 	_, err = b.store.CaseNotifications(b.ctx, "00000000-0000-0000-0000-000000000000")
 	wantCode(t, err, auction.ENotFound)
 }
+
+// A close's notification carries the webhook body of API.md: a fresh
+// version 4 id, the case's number, and the time of the tick that closed the
+// auction.
+func TestCloseNotificationBody(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	c, err := b.store.Case(b.ctx, a.CaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.open(t, a)
+	b.clock.Set(a.EndsAt.Add(90 * time.Second))
+	closedAt := b.clock.Now()
+	b.tick(t)
+	ns, err := b.store.CaseNotifications(b.ctx, a.CaseID)
+	if err != nil || len(ns) != 1 {
+		t.Fatalf("notifications %+v %v", ns, err)
+	}
+	n := ns[0]
+	var body map[string]any
+	if err := json.Unmarshal(n.Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if !uuidV4.MatchString(n.ID) || body["id"] != n.ID || body["type"] != payments.NotifyAuctionFailed ||
+		body["case_number"] != c.CaseNumber || body["auction_id"] != a.ID ||
+		body["created_at"] != closedAt.Format(time.RFC3339Nano) || !n.CreatedAt.Equal(closedAt) {
+		t.Fatalf("notification %s created %s: %s", n.ID, n.CreatedAt, n.Body)
+	}
+	events, _, _ := b.store.Events(b.ctx, a.ID, 0, 100)
+	closed := events[len(events)-1]
+	data, _ := body["data"].(map[string]any)
+	if data["outcome"] != "failed" || data["lot_id"] != a.LotID || data["round"] != a.Round || data["record_hash"] != closed.Hash {
+		t.Fatalf("notification data %v, closed event %+v", data, closed)
+	}
+}
+
+var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)

@@ -40,14 +40,16 @@ type Store struct {
 // the store knowing them: enqueue durable jobs in the same transaction as the
 // state change that needs them.
 type Hooks struct {
-	// AfterClose runs in the close transaction of each auction.
-	AfterClose func(ctx context.Context, tx pgx.Tx, a *auction.Auction) error
+	// AfterClose runs in the close transaction of a batch of auctions, once
+	// they are closed (not those suspended instead).
+	AfterClose func(ctx context.Context, tx pgx.Tx, closed []*auction.Auction) error
 	// Notify runs in the transaction that records a case notification.
 	Notify func(ctx context.Context, tx pgx.Tx, notificationID string) error
 	// Guard is the outage guard (Heartbeat.Guard), asked in the close
-	// transaction whether the auction's final window was fully served; an
-	// outage suspends the auction instead of closing it. Nil closes always.
-	Guard func(ctx context.Context, tx pgx.Tx, a *auction.Auction) (*Outage, error)
+	// transaction of a batch of auctions whether each one's final window was
+	// fully served; an auction in the answer had an outage and is suspended
+	// instead of closed. Nil closes always.
+	Guard func(ctx context.Context, tx pgx.Tx, auctions []*auction.Auction) (map[string]*Outage, error)
 }
 
 // Config is what a Store needs.

@@ -204,17 +204,11 @@ func (s *Store) ConfirmDeposit(ctx context.Context, depositID, reference string)
 }
 
 // releaseDeposit moves a held deposit to refund_pending (or straight to
-// refunded when it is zero: nothing to pay back).
+// refunded when it is zero) in tx, as a close does (writes.releaseDeposit).
 func (s *Store) releaseDeposit(ctx context.Context, tx pgx.Tx, depositID, auctionID, caseID string, amount int64, now time.Time) error {
-	status := auction.DepositRefundPending
-	if amount == 0 {
-		status = auction.DepositRefunded
-	}
-	if _, err := tx.Exec(ctx, `UPDATE deposits SET status = $2, released_at = $3, updated_at = $3 WHERE id = $1`, depositID, status, now); err != nil {
-		return err
-	}
-	return s.record(ctx, tx, ledgerTx{Kind: payments.TxDepositReleased, AuctionID: auctionID, DepositID: depositID, CaseID: caseID,
-		Entries: payments.Move(payments.AccountBidderDeposits, payments.AccountRefundsDue, amount)})
+	var w writes
+	w.releaseDeposit(depositID, auctionID, caseID, amount, now)
+	return s.flush(ctx, tx, &w)
 }
 
 // MarkRefunded records that finance paid a released deposit back. Returns

@@ -320,16 +320,16 @@ func (s *Store) SyncIntent(ctx context.Context, depositID string, in *payments.I
 	return out, nil
 }
 
-// CloseFollowups lists, inside the close transaction of an auction, the
-// provider work its close calls for: release every released deposit (and
-// void unpaid payments, which can no longer be used), capture the winner's.
-// Bank deposits need none: finance moves that money.
-func (s *Store) CloseFollowups(ctx context.Context, tx pgx.Tx, auctionID string) ([]DepositFollowup, error) {
+// CloseFollowups lists, inside the close transaction of a batch of
+// auctions, the provider work their close calls for: release every released
+// deposit (and void unpaid payments, which can no longer be used), capture
+// the winner's. Bank deposits need none: finance moves that money.
+func (s *Store) CloseFollowups(ctx context.Context, tx pgx.Tx, auctionIDs []string) ([]DepositFollowup, error) {
 	rows, err := tx.Query(ctx, `SELECT id, CASE WHEN status = 'applied' THEN 'capture' ELSE 'release' END FROM deposits
-		WHERE auction_id = $1 AND provider <> 'bank'
+		WHERE auction_id = ANY($1::uuid[]) AND provider <> 'bank'
 		  AND (status = 'refund_pending' OR (status = 'pending' AND provider_ref <> '')
 		       OR (status = 'applied' AND provider_state <> 'captured'))
-		ORDER BY id`, auctionID)
+		ORDER BY auction_id, id`, auctionIDs)
 	if err != nil {
 		return nil, err
 	}

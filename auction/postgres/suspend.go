@@ -14,24 +14,20 @@ import (
 // case system hears nothing, because the court decides how it goes on
 // (Art. 29: resume within 5 days). The suspension takes effect at ends_at,
 // when bidding stopped.
-func suspendAuction(ctx context.Context, tx pgx.Tx, a *row, o *Outage) ([]auction.Event, error) {
+func suspendAuction(w *writes, a *row, o *Outage) (auction.Event, error) {
 	rb, err := auction.LookupRulebook(a.Rulebook)
 	if err != nil {
-		return nil, err
+		return auction.Event{}, err
 	}
 	a.Status = auction.StatusSuspended
 	a.Suspended = o.Reason
-	e, err := appendEvent(ctx, tx, a, auction.EventSuspended, a.EndsAt, map[string]any{
+	return w.event(a, auction.EventSuspended, a.EndsAt, map[string]any{
 		"reason":         o.Reason,
 		"ends_at":        stamp(a.EndsAt),
 		"unserved_from":  stamp(o.From),
 		"unserved_to":    stamp(o.To),
 		"window_seconds": int64(rb.OutageGuardWindow / time.Second),
-	})
-	if err != nil {
-		return nil, err
-	}
-	return []auction.Event{e}, nil
+	}), nil
 }
 
 // ResumeAuction reopens a suspended auction for bidding until endsAt, which

@@ -46,16 +46,15 @@ func (s *Store) Tick(ctx context.Context) ([]auction.Change, error) {
 	var changes []auction.Change
 	for _, step := range []struct {
 		query string
-		apply func(context.Context, pgx.Tx, *row, time.Time) ([]auction.Event, error)
+		apply func(context.Context, pgx.Tx, []*row, time.Time) ([]auction.Change, error)
 	}{
-		{dueConditions[0], openIfDue},
-		{dueConditions[1], s.closeAuction},
-		{dueConditions[2], s.defaultAuction},
+		{dueConditions[0], eachAuction(openIfDue)},
+		{dueConditions[1], s.closeAuctions},
+		{dueConditions[2], eachAuction(s.defaultAuction)},
 	} {
 		for {
 			var batch []auction.Change
 			err := s.inTx(ctx, func(tx pgx.Tx) error {
-				batch = batch[:0]
 				rows, err := tx.Query(ctx, `SELECT `+auctionColumns+` FROM auctions a WHERE `+step.query+`
 					ORDER BY a.id LIMIT `+strconv.Itoa(tickBatch)+` FOR UPDATE SKIP LOCKED`, now)
 				if err != nil {
@@ -65,17 +64,8 @@ func (s *Store) Tick(ctx context.Context) ([]auction.Change, error) {
 				if err != nil {
 					return err
 				}
-				for _, a := range due {
-					events, err := step.apply(ctx, tx, a, now)
-					if err != nil {
-						return err
-					}
-					if err := saveAuction(ctx, tx, a); err != nil {
-						return err
-					}
-					batch = append(batch, auction.Change{AuctionID: a.ID, Events: events})
-				}
-				return nil
+				batch, err = step.apply(ctx, tx, due, now)
+				return err
 			})
 			if err != nil {
 				return changes, err
@@ -87,6 +77,25 @@ func (s *Store) Tick(ctx context.Context) ([]auction.Change, error) {
 		}
 	}
 	return changes, nil
+}
+
+// eachAuction applies a transition to the claimed auctions one at a time,
+// saving each.
+func eachAuction(apply func(context.Context, pgx.Tx, *row, time.Time) ([]auction.Event, error)) func(context.Context, pgx.Tx, []*row, time.Time) ([]auction.Change, error) {
+	return func(ctx context.Context, tx pgx.Tx, due []*row, now time.Time) ([]auction.Change, error) {
+		changes := make([]auction.Change, 0, len(due))
+		for _, a := range due {
+			events, err := apply(ctx, tx, a, now)
+			if err != nil {
+				return nil, err
+			}
+			if err := saveAuction(ctx, tx, a); err != nil {
+				return nil, err
+			}
+			changes = append(changes, auction.Change{AuctionID: a.ID, Events: events})
+		}
+		return changes, nil
+	}
 }
 
 // openIfDue moves an announced auction whose start has come to bidding.
@@ -104,24 +113,106 @@ func openIfDue(ctx context.Context, tx pgx.Tx, a *row, now time.Time) ([]auction
 	return []auction.Event{e}, nil
 }
 
-// closeAuction ends bidding: sold to the leader at the current price, or
-// failed without bids. The winner's deposit is applied to the price; every
-// other held deposit is released for refund. The case system is told. An
-// auction whose final window was not fully served (Hooks.Guard) is suspended
-// instead, and none of that happens.
-func (s *Store) closeAuction(ctx context.Context, tx pgx.Tx, a *row, now time.Time) ([]auction.Event, error) {
-	rb, err := auction.LookupRulebook(a.Rulebook)
+// closeAuctions closes a claimed batch of ended auctions (closeAuction), but
+// suspends instead those whose final window was not fully served
+// (Hooks.Guard). What the closes need is read for the whole batch at once
+// and every write is sent in one round trip, so that a close storm costs a
+// few round trips per batch rather than a dozen per auction.
+func (s *Store) closeAuctions(ctx context.Context, tx pgx.Tx, due []*row, now time.Time) ([]auction.Change, error) {
+	if len(due) == 0 {
+		return nil, nil
+	}
+	var outages map[string]*Outage
+	if s.hooks.Guard != nil {
+		var err error
+		if outages, err = s.hooks.Guard(ctx, tx, auctionsOf(due)); err != nil {
+			return nil, err
+		}
+	}
+	var closing []*row
+	for _, a := range due {
+		if outages[a.ID] == nil {
+			closing = append(closing, a)
+		}
+	}
+	held, err := heldDeposits(ctx, tx, closing)
 	if err != nil {
 		return nil, err
 	}
-	if s.hooks.Guard != nil {
-		outage, err := s.hooks.Guard(ctx, tx, &a.Auction)
+	var w writes
+	changes := make([]auction.Change, 0, len(due))
+	for _, a := range due {
+		var e auction.Event
+		var err error
+		if o := outages[a.ID]; o != nil {
+			e, err = suspendAuction(&w, a, o)
+		} else {
+			e, err = closeAuction(&w, a, held[a.ID], now)
+		}
 		if err != nil {
 			return nil, err
 		}
-		if outage != nil {
-			return suspendAuction(ctx, tx, a, outage)
+		w.Queue(saveAuctionSQL, saveAuctionArgs(a)...)
+		changes = append(changes, auction.Change{AuctionID: a.ID, Events: []auction.Event{e}})
+	}
+	if err := s.flush(ctx, tx, &w); err != nil {
+		return nil, err
+	}
+	if s.hooks.AfterClose != nil && len(closing) > 0 {
+		if err := s.hooks.AfterClose(ctx, tx, auctionsOf(closing)); err != nil {
+			return nil, err
 		}
+	}
+	return changes, nil
+}
+
+func auctionsOf(rows []*row) []*auction.Auction {
+	out := make([]*auction.Auction, len(rows))
+	for i, a := range rows {
+		out[i] = &a.Auction
+	}
+	return out
+}
+
+// heldDeposit is a deposit still held when its auction closes.
+type heldDeposit struct {
+	id, registration string
+	amount           int64
+}
+
+// heldDeposits locks the held deposits of the auctions and returns them by
+// auction, each auction's in id order.
+func heldDeposits(ctx context.Context, tx pgx.Tx, auctions []*row) (map[string][]heldDeposit, error) {
+	if len(auctions) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(auctions))
+	for i, a := range auctions {
+		ids[i] = a.ID
+	}
+	rows, err := tx.Query(ctx, `SELECT auction_id, id, registration_id, amount FROM deposits
+		WHERE auction_id = ANY($1::uuid[]) AND status = 'held' ORDER BY auction_id, id FOR UPDATE`, ids)
+	if err != nil {
+		return nil, err
+	}
+	held := map[string][]heldDeposit{}
+	var auctionID string
+	var d heldDeposit
+	_, err = pgx.ForEachRow(rows, []any{&auctionID, &d.id, &d.registration, &d.amount}, func() error {
+		held[auctionID] = append(held[auctionID], d)
+		return nil
+	})
+	return held, err
+}
+
+// closeAuction ends bidding: sold to the leader at the current price, or
+// failed without bids. The winner's deposit is applied to the price; every
+// other held deposit is released for refund. The case system is told. The
+// writes are queued in w, at now.
+func closeAuction(w *writes, a *row, held []heldDeposit, now time.Time) (auction.Event, error) {
+	rb, err := auction.LookupRulebook(a.Rulebook)
+	if err != nil {
+		return auction.Event{}, err
 	}
 	closedAt := a.EndsAt
 	a.ClosedAt = &closedAt
@@ -135,55 +226,35 @@ func (s *Store) closeAuction(ctx context.Context, tx pgx.Tx, a *row, now time.Ti
 		a.BalanceDueAt = &due
 		data = map[string]any{"outcome": "sold", "hammer_price": *a.HammerPrice, "winner_code": *a.LeaderCode, "balance_due_at": stamp(due)}
 		notification = "auction.sold"
-		if _, err := tx.Exec(ctx, `UPDATE auctions SET winner_registration_id = $2 WHERE id = $1`, a.ID, *a.LeaderRegistration); err != nil {
-			return nil, err
-		}
+		w.Queue(`UPDATE auctions SET winner_registration_id = $2 WHERE id = $1`, a.ID, *a.LeaderRegistration)
 	} else {
 		a.Status = auction.StatusFailed
 	}
-	e, err := appendEvent(ctx, tx, a, auction.EventClosed, closedAt, data)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := tx.Query(ctx, `SELECT id, registration_id, amount FROM deposits WHERE auction_id = $1 AND status = 'held' ORDER BY id FOR UPDATE`, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	type held struct {
-		id, reg string
-		amount  int64
-	}
-	deposits, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (held, error) {
-		var h held
-		return h, r.Scan(&h.id, &h.reg, &h.amount)
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range deposits {
-		if a.LeaderRegistration != nil && d.reg == *a.LeaderRegistration && a.Status == auction.StatusSold {
-			if _, err := tx.Exec(ctx, `UPDATE deposits SET status = 'applied', updated_at = $2 WHERE id = $1`, d.id, now); err != nil {
-				return nil, err
-			}
-			if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxDepositApplied, AuctionID: a.ID, DepositID: d.id, CaseID: a.CaseID,
-				Entries: payments.Move(payments.AccountBidderDeposits, payments.AccountCaseProceeds, d.amount)}); err != nil {
-				return nil, err
-			}
+	e := w.event(a, auction.EventClosed, closedAt, data)
+	for _, d := range held {
+		if a.LeaderRegistration != nil && d.registration == *a.LeaderRegistration && a.Status == auction.StatusSold {
+			w.Queue(`UPDATE deposits SET status = 'applied', updated_at = $2 WHERE id = $1`, d.id, now)
+			w.record(ledgerTx{Kind: payments.TxDepositApplied, AuctionID: a.ID, DepositID: d.id, CaseID: a.CaseID,
+				Entries: payments.Move(payments.AccountBidderDeposits, payments.AccountCaseProceeds, d.amount)}, now)
 			continue
 		}
-		if err := s.releaseDeposit(ctx, tx, d.id, a.ID, a.CaseID, d.amount, now); err != nil {
-			return nil, err
-		}
+		w.releaseDeposit(d.id, a.ID, a.CaseID, d.amount, now)
 	}
-	if err := s.notifyCase(ctx, tx, a, notification, data); err != nil {
-		return nil, err
+	w.notify(a, notification, data, now)
+	return e, nil
+}
+
+// releaseDeposit queues what Store.releaseDeposit does in a transaction:
+// the deposit goes to refund_pending (or straight to refunded when it is
+// zero: nothing to pay back) and the ledger moves it to refunds due.
+func (w *writes) releaseDeposit(depositID, auctionID, caseID string, amount int64, now time.Time) {
+	status := auction.DepositRefundPending
+	if amount == 0 {
+		status = auction.DepositRefunded
 	}
-	if s.hooks.AfterClose != nil {
-		if err := s.hooks.AfterClose(ctx, tx, &a.Auction); err != nil {
-			return nil, err
-		}
-	}
-	return []auction.Event{e}, nil
+	w.Queue(`UPDATE deposits SET status = $2, released_at = $3, updated_at = $3 WHERE id = $1`, depositID, status, now)
+	w.record(ledgerTx{Kind: payments.TxDepositReleased, AuctionID: auctionID, DepositID: depositID, CaseID: caseID,
+		Entries: payments.Move(payments.AccountBidderDeposits, payments.AccountRefundsDue, amount)}, now)
 }
 
 // defaultAuction handles a buyer who did not pay the balance in time (悔拍):
@@ -199,57 +270,22 @@ func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.
 	if err != nil && err != pgx.ErrNoRows {
 		return nil, err
 	}
+	var w writes
 	if depositID != "" {
-		if _, err := tx.Exec(ctx, `UPDATE deposits SET status = 'forfeited', updated_at = $2 WHERE id = $1`, depositID, now); err != nil {
-			return nil, err
-		}
-		if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxDepositForfeited, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
-			Entries: payments.Move(payments.AccountCaseProceeds, payments.AccountForfeited, amount)}); err != nil {
-			return nil, err
-		}
-		if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxForfeitAllocated, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
-			Entries: payments.Move(payments.AccountForfeited, payments.AccountCaseProceeds, amount)}); err != nil {
-			return nil, err
-		}
+		w.Queue(`UPDATE deposits SET status = 'forfeited', updated_at = $2 WHERE id = $1`, depositID, now)
+		w.record(ledgerTx{Kind: payments.TxDepositForfeited, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
+			Entries: payments.Move(payments.AccountCaseProceeds, payments.AccountForfeited, amount)}, now)
+		w.record(ledgerTx{Kind: payments.TxForfeitAllocated, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
+			Entries: payments.Move(payments.AccountForfeited, payments.AccountCaseProceeds, amount)}, now)
 	}
 	data := map[string]any{"winner_code": a.WinnerCode, "forfeited_deposit": amount,
 		"allocation": map[string]any{"auction_costs": 0, "resale_shortfall": 0, "case_debt": amount}}
-	e, err := appendEvent(ctx, tx, a, auction.EventDefaulted, *a.BalanceDueAt, data)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.notifyCase(ctx, tx, a, "auction.defaulted", map[string]any{"winner_code": a.WinnerCode, "hammer_price": a.HammerPrice}); err != nil {
-		return nil, err
-	}
-	if err := s.notifyCase(ctx, tx, a, "deposit.forfeited", map[string]any{"amount": amount, "deposit_id": depositID,
-		"allocation": data["allocation"]}); err != nil {
+	e := w.event(a, auction.EventDefaulted, *a.BalanceDueAt, data)
+	w.notify(a, "auction.defaulted", map[string]any{"winner_code": a.WinnerCode, "hammer_price": a.HammerPrice}, now)
+	w.notify(a, "deposit.forfeited", map[string]any{"amount": amount, "deposit_id": depositID,
+		"allocation": data["allocation"]}, now)
+	if err := s.flush(ctx, tx, &w); err != nil {
 		return nil, err
 	}
 	return []auction.Event{e}, nil
-}
-
-// notifyCase records an outbound case-system notification in the same
-// transaction as the state change; delivery is a durable job (Hooks.Notify).
-func (s *Store) notifyCase(ctx context.Context, tx pgx.Tx, a *row, typ string, data map[string]any) error {
-	var id, caseNumber string
-	now := s.clock.Now()
-	if err := tx.QueryRow(ctx, `SELECT gen_random_uuid()::text, case_number FROM cases WHERE id = $1`, a.CaseID).Scan(&id, &caseNumber); err != nil {
-		return err
-	}
-	payload := map[string]any{}
-	for k, v := range data {
-		payload[k] = v
-	}
-	payload["round"] = a.Round
-	payload["lot_id"] = a.LotID
-	payload["record_hash"] = hexHash(a.lastHash)
-	body := map[string]any{"id": id, "type": typ, "created_at": stamp(now), "case_number": caseNumber, "auction_id": a.ID, "data": payload}
-	if _, err := tx.Exec(ctx, `INSERT INTO case_notifications (id, type, case_id, auction_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		id, typ, a.CaseID, a.ID, body, now); err != nil {
-		return err
-	}
-	if s.hooks.Notify != nil {
-		return s.hooks.Notify(ctx, tx, id)
-	}
-	return nil
 }

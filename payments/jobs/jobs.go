@@ -200,8 +200,12 @@ func (j *Jobs) Hooks() postgres.Hooks {
 			_, err := j.client.InsertTx(ctx, tx, CaseWebhookArgs{NotificationID: id}, nil)
 			return err
 		},
-		AfterClose: func(ctx context.Context, tx pgx.Tx, a *auction.Auction) error {
-			fs, err := j.store.CloseFollowups(ctx, tx, a.ID)
+		AfterClose: func(ctx context.Context, tx pgx.Tx, closed []*auction.Auction) error {
+			ids := make([]string, len(closed))
+			for i, a := range closed {
+				ids[i] = a.ID
+			}
+			fs, err := j.store.CloseFollowups(ctx, tx, ids)
 			if err != nil {
 				return err
 			}
