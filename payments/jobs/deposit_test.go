@@ -305,6 +305,24 @@ func TestStripeStartFailureSwept(t *testing.T) {
 	if reg.Deposit.ClientSecret != "" || reg.Deposit.Status != auction.DepositPending {
 		t.Fatalf("deposit after a failed start: %+v", reg.Deposit)
 	}
+	// The sweep that runs when the job runner starts must be over first: it
+	// may read the clock before the minute passes, and while it is queued or
+	// running a second sweep is not inserted (one sweep at a time).
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var done int
+		if err := e.pool.QueryRow(e.ctx, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'completed'`,
+			jobs.IntentSweepArgs{}.Kind()).Scan(&done); err != nil {
+			t.Fatal(err)
+		}
+		if done > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sweep at start did not run within 15 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	e.clock.Advance(time.Minute)
 	if _, err := e.jobs.Client().Insert(e.ctx, jobs.IntentSweepArgs{}, nil); err != nil {
 		t.Fatal(err)
