@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,28 +20,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 	"gavel/web"
 )
-
-// liveClock is a clock the live tests move by hand.
-type liveClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *liveClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *liveClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t.UTC().Truncate(time.Microsecond)
-	c.mu.Unlock()
-}
 
 // liveEnv is one Gavel server process as the live tests see it: a store on
 // its own pool, a started hub and an HTTP server.
@@ -50,7 +32,7 @@ type liveEnv struct {
 	ctx    context.Context
 	pool   *pgxpool.Pool
 	dbURL  string
-	clock  *liveClock
+	clock  *auctiontest.Clock
 	store  *postgres.Store
 	hub    *web.Hub
 	server *web.Server
@@ -64,13 +46,13 @@ var liveSeq atomic.Int64
 func liveSetup(t testing.TB, cfg web.HubConfig) *liveEnv {
 	t.Helper()
 	_, dbURL := dbtest.Pool(t)
-	clock := &liveClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
+	clock := auctiontest.NewClock(auctiontest.Start)
 	return liveInstance(t, dbURL, clock, cfg)
 }
 
 // liveInstance starts another server on the database at dbURL, with its own
 // pool, hub and LISTEN connection, as a second `gavel serve` would.
-func liveInstance(t testing.TB, dbURL string, clock *liveClock, cfg web.HubConfig) *liveEnv {
+func liveInstance(t testing.TB, dbURL string, clock *auctiontest.Clock, cfg web.HubConfig) *liveEnv {
 	t.Helper()
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, dbURL)

@@ -11,12 +11,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 	"gavel/payments"
@@ -26,23 +26,6 @@ import (
 	"gavel/web"
 )
 
-type moneyClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *moneyClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *moneyClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t.UTC().Truncate(time.Microsecond)
-	c.mu.Unlock()
-}
-
 const moneyWebhookSecret = "whsec_web_test"
 
 // moneyEnv is the web server with the job runner, as `gavel serve` wires
@@ -50,7 +33,7 @@ const moneyWebhookSecret = "whsec_web_test"
 type moneyEnv struct {
 	ctx    context.Context
 	store  *postgres.Store
-	clock  *moneyClock
+	clock  *auctiontest.Clock
 	fake   *paymentstest.Fake
 	jobs   *jobs.Jobs
 	url    string
@@ -63,7 +46,7 @@ var moneySeq atomic.Int64
 func newMoneyEnv(t *testing.T, stripeDeposits bool) *moneyEnv {
 	t.Helper()
 	pool, _ := dbtest.Pool(t)
-	e := &moneyEnv{ctx: context.Background(), clock: &moneyClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)},
+	e := &moneyEnv{ctx: context.Background(), clock: auctiontest.NewClock(auctiontest.Start),
 		fake: paymentstest.New(payments.ProviderStripe), tokens: map[string]string{}, users: map[string]*auction.User{}}
 	j, err := jobs.New(jobs.Config{Pool: pool, Providers: []payments.Provider{e.fake},
 		Events:       stripe.New(stripe.Config{WebhookSecret: moneyWebhookSecret}),

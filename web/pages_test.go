@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 )
@@ -213,29 +214,11 @@ func TestMaskID(t *testing.T) {
 	}
 }
 
-// pageClock is a clock the page tests move by hand.
-type pageClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *pageClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *pageClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t.UTC().Truncate(time.Microsecond)
-	c.mu.Unlock()
-}
-
 // pageWorld is a server with one case, one lot and one published auction,
 // and an account per audience.
 type pageWorld struct {
 	ctx     context.Context
-	clock   *pageClock
+	clock   *auctiontest.Clock
 	store   *postgres.Store
 	srv     *httptest.Server
 	clerk   *auction.User
@@ -253,7 +236,7 @@ const pagePassword = "correct horse battery"
 func pageSetup(t *testing.T, title string) *pageWorld {
 	t.Helper()
 	pool, _ := dbtest.Pool(t)
-	w := &pageWorld{ctx: context.Background(), clock: &pageClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}}
+	w := &pageWorld{ctx: context.Background(), clock: auctiontest.NewClock(auctiontest.Start)}
 	w.store = postgres.New(postgres.Config{Pool: pool, Clock: w.clock, Rulebook: auction.SPC2016})
 	srv := New(Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true})
 	w.srv = httptest.NewServer(srv.Handler())
@@ -674,7 +657,7 @@ func TestPageLanguage(t *testing.T) {
 func TestPageTimezone(t *testing.T) {
 	t.Parallel()
 	pool, _ := dbtest.Pool(t)
-	clock := &pageClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
+	clock := auctiontest.NewClock(auctiontest.Start)
 	store := postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016})
 	ny, _ := time.LoadLocation("America/New_York")
 	srv := httptest.NewServer(New(Config{Store: store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Timezone: ny}).Handler())

@@ -12,12 +12,12 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 	"gavel/web"
@@ -63,29 +63,11 @@ func TestAmountInWords(t *testing.T) {
 	}
 }
 
-// printClock is the clock the print tests move by hand.
-type printClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *printClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *printClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t.UTC().Truncate(time.Microsecond)
-	c.mu.Unlock()
-}
-
 // printWorld is a store and the web server in front of it, with staff.
 type printWorld struct {
 	ctx    context.Context
 	store  *postgres.Store
-	clock  *printClock
+	clock  *auctiontest.Clock
 	srv    http.Handler
 	users  map[string]*auction.User
 	tokens map[string]string
@@ -96,7 +78,7 @@ var printSeq atomic.Int64
 func newPrintWorld(t *testing.T) *printWorld {
 	t.Helper()
 	pool, _ := dbtest.Pool(t)
-	w := &printWorld{ctx: context.Background(), clock: &printClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)},
+	w := &printWorld{ctx: context.Background(), clock: auctiontest.NewClock(auctiontest.Start),
 		users: map[string]*auction.User{}, tokens: map[string]string{}}
 	w.store = postgres.New(postgres.Config{Pool: pool, Clock: w.clock, Rulebook: auction.SPC2016})
 	w.srv = web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true}).Handler()

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 	"gavel/web"
@@ -31,7 +32,7 @@ type authEnv struct {
 	server *web.Server
 }
 
-func authInstance(t testing.TB, dbURL string, wall *liveClock, start bool) *authEnv {
+func authInstance(t testing.TB, dbURL string, wall *auctiontest.Clock, start bool) *authEnv {
 	t.Helper()
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, dbURL)
@@ -56,10 +57,10 @@ func authInstance(t testing.TB, dbURL string, wall *liveClock, start bool) *auth
 	return e
 }
 
-func authSetup(t testing.TB, start bool) (*authEnv, string, *liveClock) {
+func authSetup(t testing.TB, start bool) (*authEnv, string, *auctiontest.Clock) {
 	t.Helper()
 	_, dbURL := dbtest.Pool(t)
-	wall := &liveClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
+	wall := auctiontest.NewClock(auctiontest.Start)
 	return authInstance(t, dbURL, wall, start), dbURL, wall
 }
 

@@ -3,39 +3,19 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 )
 
-// manualClock is a clock tests move by hand.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t.UTC().Truncate(time.Microsecond)
-	c.mu.Unlock()
-}
-
-func (c *manualClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
-
 type bundle struct {
 	store *postgres.Store
-	clock *manualClock
+	clock *auctiontest.Clock
 	ctx   context.Context
 	clerk *auction.User
 }
@@ -43,7 +23,7 @@ type bundle struct {
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	pool, _ := dbtest.Pool(t)
-	clock := &manualClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
+	clock := auctiontest.NewClock(auctiontest.Start)
 	b := &bundle{store: postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016}), clock: clock, ctx: context.Background()}
 	b.clerk = b.mustUser(t, auction.RoleClerk, "", "")
 	return b

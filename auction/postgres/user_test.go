@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 )
@@ -63,7 +64,7 @@ func TestCreateUserAndLogin(t *testing.T) {
 func TestTokens(t *testing.T) {
 	t.Parallel()
 	pool, _ := dbtest.Pool(t)
-	wall := &manualClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
+	wall := auctiontest.NewClock(auctiontest.Start)
 	store := postgres.New(postgres.Config{Pool: pool, Clock: wall, Wall: wall, Rulebook: auction.SPC2016})
 	b := &bundle{store: store, clock: wall, ctx: t.Context()}
 	u := b.mustUser(t, auction.RoleFinance, "", "")
@@ -111,7 +112,7 @@ func TestTokens(t *testing.T) {
 func TestRevokeTokenAnnounces(t *testing.T) {
 	t.Parallel()
 	pool, _ := dbtest.Pool(t)
-	wall := &manualClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
+	wall := auctiontest.NewClock(auctiontest.Start)
 	store := postgres.New(postgres.Config{Pool: pool, Clock: wall, Wall: wall, Rulebook: auction.SPC2016})
 	b := &bundle{store: store, clock: wall, ctx: t.Context()}
 	u := b.mustUser(t, auction.RoleBidder, "", "")
