@@ -14,7 +14,7 @@ import (
 	"gavel/payments"
 )
 
-// Jobs is the durable job runner as the web layer needs it (payments/jobs):
+// Jobs is the durable job runner as the web layer needs it (auction/jobs):
 // re-sending case notifications and taking in Stripe webhooks.
 type Jobs interface {
 	// ResendNotification delivers a case notification again. Returns

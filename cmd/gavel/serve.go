@@ -17,10 +17,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/jobs"
 	"gavel/auction/postgres"
 	"gavel/migrations"
 	"gavel/payments"
-	"gavel/payments/jobs"
 	"gavel/payments/stripe"
 	"gavel/web"
 )

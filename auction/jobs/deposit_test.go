@@ -8,8 +8,8 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"gavel/auction"
+	"gavel/auction/jobs"
 	"gavel/payments"
-	"gavel/payments/jobs"
 	"gavel/payments/paymentstest"
 	"gavel/payments/stripe"
 )

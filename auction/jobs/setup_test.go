@@ -11,10 +11,10 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/auctiontest"
+	"gavel/auction/jobs"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 	"gavel/payments"
-	"gavel/payments/jobs"
 	"gavel/payments/paymentstest"
 	"gavel/payments/stripe"
 )
