@@ -42,7 +42,15 @@ type financeData struct {
 // legal deadline, balances outstanding and defaults.
 func (s *Server) pageFinance(c echo.Context) error {
 	ctx := c.Request().Context()
-	listings, err := s.store.Listings(ctx, postgres.AuctionFilter{Limit: 500})
+	listings, err := s.store.FinanceWork(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(listings))
+	for i, l := range listings {
+		ids[i] = l.ID
+	}
+	deposits, err := s.store.DepositsOf(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -50,11 +58,7 @@ func (s *Server) pageFinance(c echo.Context) error {
 	d := &financeData{}
 	proceeds := map[string]map[string]postgres.ProceedsItem{}
 	for _, l := range listings {
-		deps, err := s.store.Deposits(ctx, l.ID)
-		if err != nil {
-			return err
-		}
-		for _, dep := range deps {
+		for _, dep := range deposits[l.ID] {
 			switch dep.Status {
 			case auction.DepositPending:
 				d.Pending = append(d.Pending, depositRow{Listing: l, Deposit: dep})

@@ -730,3 +730,37 @@ func TestStatic(t *testing.T) {
 		}
 	}
 }
+
+// TestFinanceWorkBeyondCatalogue: the finance page lists the deposits to
+// confirm of every auction, however many auctions end before it (the
+// public catalogue shows at most 500).
+func TestFinanceWorkBeyondCatalogue(t *testing.T) {
+	t.Parallel()
+	w := pageSetup(t, "住宅")
+	starts := w.a.StartsAt.Add(-time.Hour)
+	for i := range 501 {
+		lot, err := w.store.CreateLot(w.ctx, w.caseID, postgres.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
+			Category: auction.CategoryRealEstate, AppraisalValue: 10_000_000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000,
+			Increment: 10_000, Deposit: 700_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.store.PublishAuction(w.ctx, a.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg, err := w.store.Register(w.ctx, w.bidder, w.a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finance, _ := w.signedIn(t, w.finance)
+	r := finance.get("/finance")
+	checkPage(t, "/finance", r, `data-deposit="`+reg.Deposit.ID+`"`, reg.Deposit.PayReference)
+	if strings.Contains(r.body, "车位") {
+		t.Error("auctions with nothing for finance to do are listed")
+	}
+}

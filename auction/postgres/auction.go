@@ -289,12 +289,16 @@ type Listing struct {
 	Location  string `json:"location"`
 }
 
+// listingColumns are a Listing's columns, from auctions a joined with its
+// lot l and case c.
+const listingColumns = auctionColumns + `, l.title, l.category, c.court_name, l.location`
+
 // Listings is the public catalogue: published auctions, filtered.
 func (s *Store) Listings(ctx context.Context, f AuctionFilter) ([]Listing, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+auctionColumns+`, l.title, l.category, c.court_name, l.location
+	rows, err := s.pool.Query(ctx, `SELECT `+listingColumns+`
 		FROM auctions a JOIN lots l ON l.id = a.lot_id JOIN cases c ON c.id = a.case_id
 		WHERE a.status <> 'draft'
 		  AND ($1 = '' OR a.status = $1) AND ($2 = '' OR l.category = $2)
@@ -304,6 +308,11 @@ func (s *Store) Listings(ctx context.Context, f AuctionFilter) ([]Listing, error
 		  AND ($6 = 0 OR coalesce(a.current_price, a.start_price) <= $6)
 		ORDER BY (a.status = 'bidding') DESC, a.ends_at LIMIT $7`,
 		f.Status, f.Category, f.Court, f.Query, f.MinPrice, f.MaxPrice, f.Limit)
+	return s.collectListings(rows, err)
+}
+
+// collectListings scans the rows of a query of listingColumns.
+func (s *Store) collectListings(rows pgx.Rows, err error) ([]Listing, error) {
 	if err != nil {
 		return nil, err
 	}

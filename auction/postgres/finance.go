@@ -167,3 +167,33 @@ func (s *Store) Confirmation(ctx context.Context, auctionID string) (*Confirmati
 	c.RecordHash = hexHash(hash)
 	return c, nil
 }
+
+// FinanceWork lists every auction finance has to act on, however many
+// auctions there are: a deposit to confirm or to pay back, a sold auction
+// whose balance is due, a default. Earliest end first.
+func (s *Store) FinanceWork(ctx context.Context) ([]Listing, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+listingColumns+`
+		FROM auctions a JOIN lots l ON l.id = a.lot_id JOIN cases c ON c.id = a.case_id
+		WHERE a.status IN ('sold', 'defaulted')
+		   OR EXISTS (SELECT 1 FROM deposits d WHERE d.auction_id = a.id AND d.status IN ('pending', 'refund_pending'))
+		ORDER BY a.ends_at, a.id`)
+	return s.collectListings(rows, err)
+}
+
+// DepositsOf returns the deposits of the auctions, by auction, each
+// auction's in the order Deposits gives them.
+func (s *Store) DepositsOf(ctx context.Context, auctionIDs []string) (map[string][]auction.Deposit, error) {
+	rows, err := s.pool.Query(ctx, `SELECT d.auction_id::text, d.id, d.registration_id, r.bidder_code, d.amount, d.status, d.provider, d.pay_reference
+		FROM deposits d JOIN registrations r ON r.id = d.registration_id
+		WHERE d.auction_id = ANY($1::uuid[]) ORDER BY d.auction_id, r.created_at, d.id`, auctionIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]auction.Deposit{}
+	var d auction.Deposit
+	_, err = pgx.ForEachRow(rows, []any{&d.AuctionID, &d.ID, &d.RegistrationID, &d.BidderCode, &d.Amount, &d.Status, &d.Provider, &d.PayReference}, func() error {
+		out[d.AuctionID] = append(out[d.AuctionID], d)
+		return nil
+	})
+	return out, err
+}
