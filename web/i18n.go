@@ -344,6 +344,10 @@ var catalogue = map[string]text{
 	"browse.reset":      {"清除", "Clear"},
 	"browse.none":       {"没有符合条件的拍卖", "No auctions match"},
 	"browse.count":      {"共 %d 场", "%d auctions"},
+	"browse.page":       {"第 %d 页，本页 %d 场", "Page %d, %d auctions"},
+	"browse.pages":      {"分页", "Pages"},
+	"browse.prev":       {"上一页", "Previous page"},
+	"browse.next":       {"下一页", "Next page"},
 	"browse.price_now":  {"当前价", "Current price"},
 	"browse.price_from": {"起拍价", "Start price"},
 	"browse.ends":       {"结束", "Ends"},
@@ -514,6 +518,7 @@ var catalogue = map[string]text{
 	"monitor.title":        {"实时监控", "Live monitor"},
 	"monitor.none":         {"当前没有进行中的拍卖", "No auctions are running"},
 	"monitor.refreshed":    {"每 2 秒自动刷新", "Refreshes every 2 seconds"},
+	"monitor.more":         {"进行中的拍卖超过 500 场，只列出最早结束的 500 场", "More than 500 auctions are running; the 500 ending soonest are listed"},
 
 	// Finance.
 	"finance.title":       {"财务工作台", "Finance desk"},

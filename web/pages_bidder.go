@@ -23,7 +23,14 @@ type browseData struct {
 	Errors                               map[string]string
 	Listings                             []postgres.Listing
 	Statuses, Categories                 []string
+	// Page is the page shown (1 is the first); PrevURL and NextURL lead to
+	// the neighbouring pages with the same filters, empty when there is none.
+	Page             int
+	PrevURL, NextURL string
 }
+
+// browsePageSize is how many auctions one catalogue page lists.
+const browsePageSize = 50
 
 // pageBrowse is GET /: the catalogue with search and filters.
 func (s *Server) pageBrowse(c echo.Context) error {
@@ -54,11 +61,33 @@ func (s *Server) pageBrowse(c echo.Context) error {
 		}
 		*b.out = v
 	}
-	list, err := s.store.Listings(c.Request().Context(), f)
+	d.Page = 1
+	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
+		d.Page = min(n, maxOffset/browsePageSize)
+	}
+	f.Limit, f.Offset = browsePageSize, (d.Page-1)*browsePageSize
+	list, more, err := s.store.Listings(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
 	d.Listings = list
+	pageURL := func(n int) string {
+		q := c.QueryParams()
+		q.Del("page")
+		if n > 1 {
+			q.Set("page", strconv.Itoa(n))
+		}
+		if len(q) == 0 {
+			return "/"
+		}
+		return "/?" + q.Encode()
+	}
+	if d.Page > 1 {
+		d.PrevURL = pageURL(d.Page - 1)
+	}
+	if more {
+		d.NextURL = pageURL(d.Page + 1)
+	}
 	p.Data = d
 	return s.render(c, http.StatusOK, "browse.html", p)
 }

@@ -139,18 +139,28 @@ func niceStep(fen int64) int64 {
 	return fen / p * p
 }
 
+// monitorLimit is how many auctions of each status the monitor lists (the
+// page refreshes them every 2 s): the ones ending soonest.
+const monitorLimit = 500
+
+type monitorData struct {
+	Running []postgres.Listing
+	// More is set when more auctions run than the monitor lists.
+	More bool
+}
+
 // pageClerkMonitor is GET /clerk/monitor: every running auction, refreshed live.
 func (s *Server) pageClerkMonitor(c echo.Context) error {
 	ctx := c.Request().Context()
-	var running []postgres.Listing
+	d := &monitorData{}
 	for _, st := range []string{auction.StatusBidding, auction.StatusSuspended} {
-		l, err := s.store.Listings(ctx, postgres.AuctionFilter{Status: st, Limit: 500})
+		l, more, err := s.store.Listings(ctx, postgres.AuctionFilter{Status: st, Limit: monitorLimit})
 		if err != nil {
 			return err
 		}
-		running = append(running, l...)
+		d.Running, d.More = append(d.Running, l...), d.More || more
 	}
 	p := s.newPage(c, "monitor.title")
-	p.Nav, p.Data, p.Scripts = "monitor", running, []string{"monitor.js"}
+	p.Nav, p.Data, p.Scripts = "monitor", d, []string{"monitor.js"}
 	return s.render(c, http.StatusOK, "clerk_monitor.html", p)
 }

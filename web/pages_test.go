@@ -764,3 +764,82 @@ func TestFinanceWorkBeyondCatalogue(t *testing.T) {
 		t.Error("auctions with nothing for finance to do are listed")
 	}
 }
+
+// TestCataloguePages: the catalogue comes a page at a time, in the API
+// (limit, offset, more) and on the page (page links that keep the filters),
+// every auction on exactly one page; a bad limit or offset is refused.
+func TestCataloguePages(t *testing.T) {
+	t.Parallel()
+	w := pageSetup(t, "住宅")
+	const total = browsePageSize + 2 // with w.a
+	for i := range total - 1 {
+		lot, err := w.store.CreateLot(w.ctx, w.caseID, postgres.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
+			Category: auction.CategoryRealEstate, AppraisalValue: 10_000_000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		starts := w.a.StartsAt.Add(time.Duration(i) * time.Minute)
+		a, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000,
+			Increment: 10_000, Deposit: 700_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.store.PublishAuction(w.ctx, a.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	anon := w.browser(t)
+	seen := map[string]int{}
+	for offset := 0; ; offset += 20 {
+		r := anon.get(fmt.Sprintf("/api/v1/auctions?limit=20&offset=%d", offset))
+		var page struct {
+			Auctions []struct{ ID string } `json:"auctions"`
+			More     *bool                 `json:"more"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &page); err != nil || r.status != http.StatusOK || page.More == nil {
+			t.Fatalf("offset %d: %d %s", offset, r.status, r.body)
+		}
+		for _, a := range page.Auctions {
+			seen[a.ID]++
+		}
+		if want := min(20, total-offset); len(page.Auctions) != want || *page.More != (offset+20 < total) {
+			t.Fatalf("offset %d: %d auctions, more %v", offset, len(page.Auctions), *page.More)
+		}
+		if !*page.More {
+			break
+		}
+	}
+	if len(seen) != total {
+		t.Fatalf("%d auctions over the pages, want %d", len(seen), total)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("auction %s on %d pages", id, n)
+		}
+	}
+	for _, q := range []string{"limit=0", "limit=501", "limit=ten", "offset=-1", "offset=x"} {
+		r := anon.get("/api/v1/auctions?" + q)
+		field := strings.SplitN(q, "=", 2)[0]
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `"code":"invalid_field"`) || !strings.Contains(r.body, field) {
+			t.Errorf("%s: %d %s", q, r.status, r.body)
+		}
+	}
+
+	first := anon.get("/?category=real_estate")
+	next := `href="/?category=real_estate&amp;page=2" rel="next"`
+	checkPage(t, "/", first, "第 1 页，本页 50 场", next)
+	if strings.Contains(first.body, `rel="prev"`) {
+		t.Error("a previous page before the first")
+	}
+	second := anon.get("/?category=real_estate&page=2")
+	checkPage(t, "/?page=2", second, "第 2 页，本页 2 场", `href="/?category=real_estate" rel="prev"`)
+	if strings.Contains(second.body, `rel="next"`) {
+		t.Error("a next page after the last")
+	}
+	if n := strings.Count(first.body, `class="card listing"`) + strings.Count(second.body, `class="card listing"`); n != total {
+		t.Errorf("%d auctions over the two pages, want %d", n, total)
+	}
+	// A page past the end is empty, not an error; a bad page number is the first page.
+	checkPage(t, "/?page=9", anon.get("/?page=9"), "没有符合条件的拍卖", `rel="prev"`)
+	checkPage(t, "/?page=x", anon.get("/?page=x"), "第 1 页")
+}

@@ -21,12 +21,28 @@ func (s *Server) handleAuctionList(c echo.Context) error {
 	if f.MaxPrice, err = queryInt(c, "max_price", 0); err != nil {
 		return err
 	}
-	list, err := s.store.Listings(c.Request().Context(), f)
+	limit, err := queryInt(c, "limit", 100)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"auctions": list})
+	if limit < 1 || limit > 500 {
+		return auction.FieldError("limit", "must be between 1 and 500")
+	}
+	offset, err := queryInt(c, "offset", 0)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.Offset = int(limit), int(min(offset, maxOffset))
+	list, more, err := s.store.Listings(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"auctions": list, "more": more})
 }
+
+// maxOffset bounds how deep a catalogue page may start: a bigger offset is
+// answered as this one (nothing is that deep), never with an error.
+const maxOffset = 1_000_000
 
 func queryInt(c echo.Context, name string, def int64) (int64, error) {
 	v := c.QueryParam(name)

@@ -277,7 +277,10 @@ type AuctionFilter struct {
 	Query    string
 	MinPrice int64
 	MaxPrice int64
-	Limit    int
+	// Limit is at most 500 (100 when 0); Offset skips that many matches, for
+	// the next page.
+	Limit  int
+	Offset int
 }
 
 // Listing is an auction as shown in the public catalogue.
@@ -293,8 +296,9 @@ type Listing struct {
 // lot l and case c.
 const listingColumns = auctionColumns + `, l.title, l.category, c.court_name, l.location`
 
-// Listings is the public catalogue: published auctions, filtered.
-func (s *Store) Listings(ctx context.Context, f AuctionFilter) ([]Listing, error) {
+// Listings is the public catalogue: published auctions, filtered, bidding
+// ones first, then by end; and whether more match after this page.
+func (s *Store) Listings(ctx context.Context, f AuctionFilter) ([]Listing, bool, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
@@ -306,9 +310,16 @@ func (s *Store) Listings(ctx context.Context, f AuctionFilter) ([]Listing, error
 		  AND ($4 = '' OR l.title ILIKE '%' || $4 || '%' OR l.description ILIKE '%' || $4 || '%')
 		  AND ($5 = 0 OR coalesce(a.current_price, a.start_price) >= $5)
 		  AND ($6 = 0 OR coalesce(a.current_price, a.start_price) <= $6)
-		ORDER BY (a.status = 'bidding') DESC, a.ends_at LIMIT $7`,
-		f.Status, f.Category, f.Court, f.Query, f.MinPrice, f.MaxPrice, f.Limit)
-	return s.collectListings(rows, err)
+		ORDER BY (a.status = 'bidding') DESC, a.ends_at, a.id LIMIT $7 OFFSET $8`,
+		f.Status, f.Category, f.Court, f.Query, f.MinPrice, f.MaxPrice, f.Limit+1, max(f.Offset, 0))
+	list, err := s.collectListings(rows, err)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(list) > f.Limit {
+		return list[:f.Limit], true, nil
+	}
+	return list, false, nil
 }
 
 // collectListings scans the rows of a query of listingColumns.

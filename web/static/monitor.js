@@ -47,7 +47,7 @@
   async function refresh() {
     const sent = Date.now();
     const [bidding, suspended] = await Promise.all([
-      api('GET', '/api/v1/auctions?status=bidding'), api('GET', '/api/v1/auctions?status=suspended')]);
+      api('GET', '/api/v1/auctions?status=bidding&limit=500'), api('GET', '/api/v1/auctions?status=suspended&limit=500')]);
     if (!bidding.ok || !suspended.ok) return;
     const list = bidding.data.auctions.concat(suspended.data.auctions);
     if (list.length) offset = Date.parse(list[0].server_time) - (sent + Date.now()) / 2;
@@ -64,6 +64,7 @@
     });
     rows.forEach(tr => tr.remove());
     document.getElementById('monitor-empty').hidden = list.length > 0;
+    document.getElementById('monitor-more').hidden = !(bidding.data.more || suspended.data.more);
     tick();
   }
 
