@@ -347,9 +347,10 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startChild runs `gavel serve --test-clock` on dbURL and waits until it is
-// ready. Its logs go to a file shown when the test fails.
-func startChild(t *testing.T, bin, dbURL, name string) *faultChild {
+// startChild runs `gavel serve --test-clock` on dbURL, with env added to its
+// environment, and waits until it is ready. Its logs go to a file shown when
+// the test fails.
+func startChild(t *testing.T, bin, dbURL, name string, env ...string) *faultChild {
 	t.Helper()
 	port := freePort(t)
 	c := &faultChild{t: t, name: name, url: fmt.Sprintf("http://127.0.0.1:%d", port),
@@ -359,7 +360,7 @@ func startChild(t *testing.T, bin, dbURL, name string) *faultChild {
 		t.Fatal(err)
 	}
 	c.cmd = exec.Command(bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--test-clock", "--no-limits", "--tick", "200ms")
-	c.cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "GAVEL_LOG_LEVEL=warn")
+	c.cmd.Env = append(append(os.Environ(), "DATABASE_URL="+dbURL, "GAVEL_LOG_LEVEL=warn"), env...)
 	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 const usage = `gavel: online judicial auctions.
@@ -37,6 +38,11 @@ Run "gavel COMMAND --help" for a command's flags.
 const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/gavel?sslmode=disable"
 
 func main() {
+	// The API's times are UTC (RFC 3339 with Z) and the logs' too, whatever
+	// zone the machine is set to: PostgreSQL hands timestamps back in the
+	// process's local zone, so the process's local zone is UTC. Pages show
+	// times in the zone of --timezone, which they name explicitly.
+	time.Local = time.UTC
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
