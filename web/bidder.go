@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -38,11 +39,16 @@ func (s *Server) handleBid(c echo.Context) error {
 	var req struct {
 		Amount *int64 `json:"amount"`
 	}
+	// A missing key is refused first, then a body that is not a bid; both,
+	// like every bid refusal, with the auction's state (withState).
+	if !postgres.ValidIdempotencyKey(key) {
+		return s.withState(c, postgres.IdempotencyKeyRequired())
+	}
 	if err := bind(c, &req); err != nil {
-		return err
+		return s.withState(c, err)
 	}
 	if req.Amount == nil {
-		return auction.FieldError("amount", "is required (fen)")
+		return s.withState(c, auction.FieldError("amount", "is required (fen)"))
 	}
 	res, err := s.store.PlaceBid(c.Request().Context(), postgres.PlaceBid{AuctionID: c.Param("id"), User: user(c), Amount: *req.Amount, Key: key})
 	if err != nil {
@@ -52,6 +58,21 @@ func (s *Server) handleBid(c echo.Context) error {
 		s.feed.Publish(c.Request().Context(), auction.Change{AuctionID: c.Param("id"), Events: res.Events})
 	}
 	return c.JSON(http.StatusCreated, res)
+}
+
+// withState adds the auction's current state to a refusal of a bid that the
+// store never saw (API.md: every bid refusal carries it, so the client can
+// bid again without another request). An auction that does not exist has
+// none to give.
+func (s *Server) withState(c echo.Context, err error) error {
+	var ae *auction.Error
+	if !errors.As(err, &ae) || ae.Auction != nil {
+		return err
+	}
+	if a, aerr := s.store.Auction(c.Request().Context(), c.Param("id")); aerr == nil {
+		ae.Auction = a.State()
+	}
+	return err
 }
 
 // handleMyRegistrations is GET /api/v1/me/registrations.

@@ -62,6 +62,9 @@ var upgrader = websocket.Upgrader{
 	},
 }
 
+// allWebSockets is the one key of the live connection limit: the process.
+const allWebSockets = ""
+
 // handleLive is GET /api/v1/auctions/{id}/live?since=N: every event after N
 // from the table, then each new event as it commits, one text frame each,
 // none skipped or repeated. Frames that are not events (the greeting, bid
@@ -84,9 +87,10 @@ func (s *Server) handleLive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	release, ok := s.limits.WebSockets.Acquire(c.RealIP())
+	release, ok := s.limits.WebSockets.Acquire(allWebSockets)
 	if !ok {
-		return auction.Errorf(auction.ERateLimited, "too many live connections from your address; close some first")
+		c.Response().Header().Set("Retry-After", "1")
+		return auction.Errorf(auction.EUnavailable, "this server holds as many live connections as it can; reconnect in a moment")
 	}
 	done, err := s.hub.admit()
 	if err != nil {

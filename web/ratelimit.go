@@ -40,9 +40,12 @@ const (
 	// testing their error handling before a real sign-in.
 	loginFreeFailures = 10
 	loginMaxBackoff   = 15 * time.Minute
-	// WebSocketsPerIP bounds concurrent live connections from one address;
-	// high because a whole office may watch through one NAT address.
-	WebSocketsPerIP = 1000
+	// WebSocketsPerProcess bounds the live connections one process holds
+	// (about 18 KiB each when idle, so under 1 GiB). It is not per address:
+	// API.md forbids limiting public reads per IP address, as many watchers
+	// share one. A client turned away reconnects, to another instance if
+	// there is one.
+	WebSocketsPerProcess = 50_000
 )
 
 // Limits are the server's abuse limits. A nil limiter (--no-limits) admits
@@ -54,7 +57,7 @@ type Limits struct {
 	Account *RateLimiter // per account, every other signed-in request
 	// LoginFailures backs off sign-ins to one email after repeated failures.
 	LoginFailures *Backoff
-	// WebSockets bounds concurrent live connections per IP address.
+	// WebSockets bounds the live connections of this process (one key).
 	WebSockets *ConnLimiter
 }
 
@@ -68,7 +71,7 @@ func newLimits(off bool) *Limits {
 		Bids:          NewRateLimiter(bidsPerSecond, bidBurst),
 		Account:       NewRateLimiter(accountPerSecond, accountBurst),
 		LoginFailures: NewBackoff(loginFreeFailures, time.Second, loginMaxBackoff),
-		WebSockets:    NewConnLimiter(WebSocketsPerIP),
+		WebSockets:    NewConnLimiter(WebSocketsPerProcess),
 	}
 }
 

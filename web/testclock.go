@@ -35,6 +35,9 @@ func (s *Server) handleClockSet(c echo.Context) error {
 		if *req.AdvanceSeconds < 0 {
 			return auction.FieldError("advance_seconds", "the test clock never moves backwards")
 		}
+		if *req.AdvanceSeconds > maxAdvanceSeconds {
+			return auction.FieldError("advance_seconds", "at most %d (100 years) at a time", int64(maxAdvanceSeconds))
+		}
 		target = s.cfg.TestClock.Now().Add(time.Duration(*req.AdvanceSeconds) * time.Second)
 	case req.Set != nil:
 		target = *req.Set
@@ -52,6 +55,10 @@ func (s *Server) handleClockSet(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]time.Time{"now": now})
 }
+
+// maxAdvanceSeconds bounds one move of the test clock: a Duration holds
+// about 292 years, and a bigger move would wrap around instead of failing.
+const maxAdvanceSeconds = 100 * 365 * 24 * 60 * 60
 
 // settleTimeout bounds the wait for transitions another instance is applying.
 const settleTimeout = 30 * time.Second
