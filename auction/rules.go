@@ -1,6 +1,8 @@
 package auction
 
 import (
+	"math"
+	"math/big"
 	"time"
 )
 
@@ -25,17 +27,16 @@ type RoundHistory struct {
 
 // ValidateSchedule checks a new round against the rulebook. It returns
 // invalid_field, round_not_allowed, start_price_too_low, price_cut_too_large,
-// deposit_out_of_range or bidding_period_too_short (all 422 except none).
+// deposit_out_of_range or bidding_period_too_short (all 422).
 func (r Rulebook) ValidateSchedule(p ScheduleParams, appraisal int64, earlier []RoundHistory) error {
+	// A non-positive start price or deposit is not a malformed field but a
+	// breach of the rulebook's bounds, so it gets the specific code below
+	// (start_price_too_low, price_cut_too_large, deposit_out_of_range).
 	switch {
 	case p.Round != RoundFirst && p.Round != RoundSecond && p.Round != RoundSale:
 		return FieldError("round", "must be first, second or sale")
-	case p.StartPrice <= 0:
-		return FieldError("start_price", "must be a positive amount in fen")
 	case p.Increment <= 0:
 		return FieldError("increment", "must be a positive amount in fen")
-	case p.Deposit < 0:
-		return FieldError("deposit", "must not be negative")
 	case p.StartsAt.IsZero():
 		return FieldError("starts_at", "is required (RFC 3339)")
 	case p.EndsAt.IsZero():
@@ -45,43 +46,80 @@ func (r Rulebook) ValidateSchedule(p ScheduleParams, appraisal int64, earlier []
 	case p.BalanceDueDays != nil && (*p.BalanceDueDays < 1 || *p.BalanceDueDays > 365):
 		return FieldError("balance_due_days", "must be between 1 and 365")
 	}
-	for _, e := range earlier {
-		if e.Status == StatusAnnounced || e.Status == StatusBidding || e.Status == StatusSuspended {
-			return Errorf(ERoundNotAllowed, "another round of this lot is %s", e.Status)
-		}
+	if err := r.checkRounds(p.Round, p.StartPrice, appraisal, earlier); err != nil {
+		return err
 	}
-	switch p.Round {
-	case RoundFirst:
-		if p.StartPrice*100 < appraisal*r.MinStartPercent {
-			return Errorf(EStartPriceTooLow, "a first round must start at no less than %d%% of the appraisal value (%d)", r.MinStartPercent, appraisal)
-		}
-	case RoundSecond:
-		first := lastRound(earlier, RoundFirst, StatusFailed, StatusDefaulted)
-		if first == nil {
-			return Errorf(ERoundNotAllowed, "a second round needs a failed or defaulted first round")
-		}
-		if p.StartPrice*100 < first.StartPrice*(100-r.MaxCutPercent) {
-			return Errorf(EPriceCutTooLarge, "a second round may start at most %d%% below the first round's start price (%d)", r.MaxCutPercent, first.StartPrice)
-		}
-	case RoundSale:
-		second := lastRound(earlier, RoundSecond, StatusFailed)
-		if second == nil {
-			return Errorf(ERoundNotAllowed, "a sale (变卖) needs a failed second round")
-		}
-		if p.StartPrice != second.StartPrice {
-			return FieldError("start_price", "a sale is at the second round's start price (%d)", second.StartPrice)
-		}
-		if p.EndsAt.Sub(p.StartsAt) > r.SaleWindow {
-			return FieldError("ends_at", "a sale window lasts at most %s", r.SaleWindow)
-		}
+	if p.Round == RoundSale && p.EndsAt.Sub(p.StartsAt) > r.SaleWindow {
+		return FieldError("ends_at", "a sale window lasts at most %s", r.SaleWindow)
 	}
-	if p.Deposit*100 < p.StartPrice*r.DepositMinPercent || p.Deposit*100 > p.StartPrice*r.DepositMaxPercent {
-		return Errorf(EDepositOutOfRange, "the deposit must be %d%%..%d%% of the start price", r.DepositMinPercent, r.DepositMaxPercent)
+	if lessProduct(p.Deposit, 100, p.StartPrice, r.DepositMinPercent) || lessProduct(p.StartPrice, r.DepositMaxPercent, p.Deposit, 100) {
+		return Errorf(EDepositOutOfRange, "the deposit (%d) must be %d%%..%d%% of the start price (%d)",
+			p.Deposit, r.DepositMinPercent, r.DepositMaxPercent, p.StartPrice)
 	}
 	if p.EndsAt.Sub(p.StartsAt) < r.MinBidding {
 		return Errorf(EBiddingPeriodTooShort, "bidding must last at least %s", r.MinBidding)
 	}
 	return nil
+}
+
+// checkRounds holds the rules that depend on the lot's other rounds. They are
+// checked when a draft is made and again when it is published, because the
+// other rounds move on in between (they open, fail, sell, default, or another
+// draft is published first). At publication every one of them still holds:
+//   - no other round of the lot may be announced, bidding or suspended;
+//   - no round once a round of the lot has sold (sold or settled): the lot has
+//     a buyer unless that buyer defaults;
+//   - a first round at >= MinStartPercent of the appraisal, and only while no
+//     first round has failed or been defaulted: after that the lot goes on to
+//     a second round;
+//   - a second round only after a failed or defaulted first round, cut by at
+//     most MaxCutPercent from that round's start;
+//   - a sale only after a failed second round, at its start price.
+//
+// Drafts are ignored: any number may wait, and publishing picks one.
+func (r Rulebook) checkRounds(round string, start, appraisal int64, others []RoundHistory) error {
+	for _, e := range others {
+		switch e.Status {
+		case StatusAnnounced, StatusBidding, StatusSuspended:
+			return Errorf(ERoundNotAllowed, "another round of this lot is %s", e.Status)
+		case StatusSold, StatusSettled:
+			return Errorf(ERoundNotAllowed, "the lot's %s round is %s", e.Round, e.Status)
+		}
+	}
+	switch round {
+	case RoundFirst:
+		if ran := lastRound(others, RoundFirst, StatusFailed, StatusDefaulted); ran != nil {
+			return Errorf(ERoundNotAllowed, "the lot's first round is %s: the next round is a second round", ran.Status)
+		}
+		if start <= 0 || lessProduct(start, 100, appraisal, r.MinStartPercent) {
+			return Errorf(EStartPriceTooLow, "a first round must start at no less than %d%% of the appraisal value (%d)", r.MinStartPercent, appraisal)
+		}
+	case RoundSecond:
+		first := lastRound(others, RoundFirst, StatusFailed, StatusDefaulted)
+		if first == nil {
+			return Errorf(ERoundNotAllowed, "a second round needs a failed or defaulted first round")
+		}
+		if start <= 0 || lessProduct(start, 100, first.StartPrice, 100-r.MaxCutPercent) {
+			return Errorf(EPriceCutTooLarge, "a second round may start at most %d%% below the first round's start price (%d)", r.MaxCutPercent, first.StartPrice)
+		}
+	case RoundSale:
+		second := lastRound(others, RoundSecond, StatusFailed)
+		if second == nil {
+			return Errorf(ERoundNotAllowed, "a sale (变卖) needs a failed second round")
+		}
+		if start != second.StartPrice {
+			return FieldError("start_price", "a sale is at the second round's start price (%d)", second.StartPrice)
+		}
+	}
+	return nil
+}
+
+// lessProduct reports whether a*x < b*y, computed exactly: amounts are int64
+// fen and percentages multiply them, so an int64 product could wrap around
+// and turn a rule backwards.
+func lessProduct(a, x, b, y int64) bool {
+	var l, r big.Int
+	return l.Mul(big.NewInt(a), big.NewInt(x)).Cmp(r.Mul(big.NewInt(b), big.NewInt(y))) < 0
 }
 
 func lastRound(earlier []RoundHistory, round string, statuses ...string) *RoundHistory {
@@ -98,12 +136,18 @@ func lastRound(earlier []RoundHistory, round string, statuses ...string) *RoundH
 	return nil
 }
 
-// ValidatePublish checks the notice period at the moment of publishing.
-func (r Rulebook) ValidatePublish(a *Auction, category string, now time.Time) error {
+// ValidatePublish checks a draft at the moment of publishing: it is still a
+// draft (invalid_state), the lot's other rounds as they are now still allow
+// it (round_not_allowed, or another code of checkRounds), and bidding opens no
+// sooner than the notice period (announcement_period_too_short).
+func (r Rulebook) ValidatePublish(a *Auction, lot *Lot, others []RoundHistory, now time.Time) error {
 	if a.Status != StatusDraft {
 		return Errorf(EInvalidState, "only a draft auction can be published (status %s)", a.Status)
 	}
-	notice := r.Notice(a.Round, category)
+	if err := r.checkRounds(a.Round, a.StartPrice, lot.AppraisalValue, others); err != nil {
+		return err
+	}
+	notice := r.Notice(a.Round, lot.Category)
 	if a.StartsAt.Sub(now) < notice {
 		return Errorf(EAnnouncementPeriodTooShort, "bidding may open no sooner than %s after publication", notice)
 	}
@@ -134,7 +178,10 @@ func (r Rulebook) CheckBid(a *Auction, b Bidder, amount int64, now time.Time) (B
 	if a.LeaderRegistration != nil && *a.LeaderRegistration == b.RegistrationID {
 		return BidOutcome{}, Errorf(EAlreadyLeading, "you already lead at %d", *a.CurrentPrice)
 	}
-	if amount < a.StartPrice || (amount-a.StartPrice)%a.Increment != 0 {
+	// Differences of amounts are taken in uint64: for x >= y, uint64(x)-uint64(y)
+	// is x - y exactly for every pair of int64 (an int64 difference can wrap).
+	// The increment is positive (a stored auction's is).
+	if amount < a.StartPrice || (uint64(amount)-uint64(a.StartPrice))%uint64(a.Increment) != 0 {
 		if amount < a.StartPrice {
 			return BidOutcome{}, Errorf(EBidTooLow, "the lowest valid bid is %d", a.StartPrice)
 		}
@@ -144,10 +191,15 @@ func (r Rulebook) CheckBid(a *Auction, b Bidder, amount int64, now time.Time) (B
 		// 变卖: the first bid is the full fixed price; it opens the bidding window.
 		return BidOutcome{}, Errorf(EBidNotOnIncrement, "the first bid in a sale is the fixed price %d", a.StartPrice)
 	}
-	if a.CurrentPrice != nil {
-		min := *a.CurrentPrice + a.Increment
-		if amount < min && !(amount == *a.CurrentPrice && canMatch(b.Rank, a.LeaderRank)) {
-			return BidOutcome{}, Errorf(EBidTooLow, "the lowest valid bid is %d", min)
+	if cur := a.CurrentPrice; cur != nil {
+		// amount >= cur + increment, without computing cur + increment: near
+		// the largest amount it wraps around and would let any bid through.
+		raises := amount > *cur && uint64(amount)-uint64(*cur) >= uint64(a.Increment)
+		if !raises && !(amount == *cur && canMatch(b.Rank, a.LeaderRank)) {
+			if *cur > math.MaxInt64-a.Increment {
+				return BidOutcome{}, Errorf(EBidTooLow, "no higher bid is possible: %d plus a step of %d exceeds the largest amount", *cur, a.Increment)
+			}
+			return BidOutcome{}, Errorf(EBidTooLow, "the lowest valid bid is %d", *cur+a.Increment)
 		}
 	}
 	out := BidOutcome{Priority: b.Rank != nil, EndsAt: a.EndsAt}

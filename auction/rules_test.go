@@ -1,6 +1,7 @@
 package auction_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -55,10 +56,14 @@ func TestValidateSchedule(t *testing.T) {
 		{"valid first round at 70%", valid(), nil, ""},
 		{"start price one fen under 70%", func() auction.ScheduleParams { p := valid(); p.StartPrice--; p.Deposit = 69_999_99; return p }(), nil, auction.EStartPriceTooLow},
 		{"unknown round", func() auction.ScheduleParams { p := valid(); p.Round = "third"; return p }(), nil, auction.EInvalidField},
-		{"zero start price", func() auction.ScheduleParams { p := valid(); p.StartPrice = 0; return p }(), nil, auction.EInvalidField},
+		// A start price of zero or less is below 70% of any appraisal: the
+		// rulebook's code, not invalid_field.
+		{"zero start price", func() auction.ScheduleParams { p := valid(); p.StartPrice = 0; return p }(), nil, auction.EStartPriceTooLow},
+		{"negative start price", func() auction.ScheduleParams { p := valid(); p.StartPrice = -700_000_00; return p }(), nil, auction.EStartPriceTooLow},
 		{"zero increment", func() auction.ScheduleParams { p := valid(); p.Increment = 0; return p }(), nil, auction.EInvalidField},
 		{"negative increment", func() auction.ScheduleParams { p := valid(); p.Increment = -100; return p }(), nil, auction.EInvalidField},
-		{"negative deposit", func() auction.ScheduleParams { p := valid(); p.Deposit = -1; return p }(), nil, auction.EInvalidField},
+		{"negative deposit", func() auction.ScheduleParams { p := valid(); p.Deposit = -1; return p }(), nil, auction.EDepositOutOfRange},
+		{"most negative deposit", func() auction.ScheduleParams { p := valid(); p.Deposit = math.MinInt64; return p }(), nil, auction.EDepositOutOfRange},
 		{"missing starts_at", func() auction.ScheduleParams { p := valid(); p.StartsAt = time.Time{}; return p }(), nil, auction.EInvalidField},
 		{"missing ends_at", func() auction.ScheduleParams { p := valid(); p.EndsAt = time.Time{}; return p }(), nil, auction.EInvalidField},
 		{"ends_at equal to starts_at", func() auction.ScheduleParams { p := valid(); p.EndsAt = p.StartsAt; return p }(), nil, auction.EInvalidField},
@@ -80,9 +85,21 @@ func TestValidateSchedule(t *testing.T) {
 		{"second round after a sold first", second(560_000_00), []auction.RoundHistory{{Round: auction.RoundFirst, Status: auction.StatusSold, StartPrice: 700_000_00}}, auction.ERoundNotAllowed},
 		{"second round after a settled first", second(560_000_00), []auction.RoundHistory{{Round: auction.RoundFirst, Status: auction.StatusSettled, StartPrice: 700_000_00}}, auction.ERoundNotAllowed},
 		{"second round while the first is bidding", second(560_000_00), []auction.RoundHistory{{Round: auction.RoundFirst, Status: auction.StatusBidding, StartPrice: 700_000_00}}, auction.ERoundNotAllowed},
+		// Once the first round has run without a sale the lot moves on to a
+		// second round; once a round has sold, the lot has a buyer.
+		{"first round after a failed first", valid(), failedFirst, auction.ERoundNotAllowed},
+		{"first round after a defaulted first", valid(), defaultedFirst, auction.ERoundNotAllowed},
+		{"first round after a sold first", valid(), []auction.RoundHistory{{Round: auction.RoundFirst, Status: auction.StatusSold, StartPrice: 700_000_00}}, auction.ERoundNotAllowed},
+		{"first round after a cancelled first", valid(), []auction.RoundHistory{{Round: auction.RoundFirst, Status: auction.StatusCancelled, StartPrice: 700_000_00}}, ""},
+		{"first round beside other drafts", valid(), []auction.RoundHistory{{Round: auction.RoundFirst, Status: auction.StatusDraft, StartPrice: 700_000_00}}, ""},
+		{"second round after a settled second", second(560_000_00), append(append([]auction.RoundHistory{}, defaultedFirst...),
+			auction.RoundHistory{Round: auction.RoundSecond, Status: auction.StatusSettled, StartPrice: 560_000_00}), auction.ERoundNotAllowed},
 		{"second round at exactly 80% after a failed first", second(560_000_00), failedFirst, ""},
 		{"second round after a defaulted first", second(560_000_00), defaultedFirst, ""},
 		{"second round one fen under 80%", second(560_000_00 - 1), failedFirst, auction.EPriceCutTooLarge},
+		{"second round at zero", second(0), failedFirst, auction.EPriceCutTooLarge},
+		{"second round below zero", second(-560_000_00), failedFirst, auction.EPriceCutTooLarge},
+		{"second round below zero without a failed first", second(-560_000_00), nil, auction.ERoundNotAllowed},
 		// The second round is not held to 70% of the appraisal, only to the cut.
 		{"second round below 70% of appraisal is fine", second(600_000_00), failedFirst, ""},
 		{"sale without a failed second round", sale(560_000_00, 60*24*time.Hour), failedFirst, auction.ERoundNotAllowed},
@@ -105,6 +122,55 @@ func TestValidateScheduleDemoPeriods(t *testing.T) {
 	wantCode(t, auction.Demo.ValidateSchedule(p, 100_00, nil), auction.EBiddingPeriodTooShort)
 	wantCode(t, auction.SPC2016.ValidateSchedule(auction.ScheduleParams{Round: auction.RoundFirst, StartPrice: 70_00, Increment: 1_00,
 		Deposit: 7_00, StartsAt: t0, EndsAt: t0.Add(time.Hour)}, 100_00, nil), auction.EBiddingPeriodTooShort)
+}
+
+// TestValidateScheduleHugeAmounts: the percentage rules are exact for every
+// int64 amount; a product that wrapped around would turn them backwards.
+func TestValidateScheduleHugeAmounts(t *testing.T) {
+	t.Parallel()
+	const (
+		maxFen = math.MaxInt64
+		// 70% of maxFen is 6456360425798343064.9: the least valid start is
+		// one fen above its integer part.
+		start70 = 6456360425798343065
+		// 5% and 20% of start70, rounded inwards.
+		dep5, dep20 = 322818021289917154, 1291272085159668613
+		// 80% of maxFen, rounded up.
+		start80 = 7378697629483820646
+	)
+	round := func(r string, start, deposit int64) auction.ScheduleParams {
+		return auction.ScheduleParams{Round: r, StartPrice: start, Increment: 1, Deposit: deposit, StartsAt: t0, EndsAt: t0.Add(24 * time.Hour)}
+	}
+	hugeFirst := []auction.RoundHistory{{Round: auction.RoundFirst, Status: auction.StatusFailed, StartPrice: maxFen}}
+	for _, tc := range []struct {
+		name      string
+		p         auction.ScheduleParams
+		appraisal int64
+		earlier   []auction.RoundHistory
+		code      string
+	}{
+		{"tiny start on a huge appraisal", round(auction.RoundFirst, 10_000, 1_000), 200_000_000_000_000_000, nil, auction.EStartPriceTooLow},
+		{"exactly 70% of a huge appraisal", round(auction.RoundFirst, 140_000_000_000_000_000, 14_000_000_000_000_000), 200_000_000_000_000_000, nil, ""},
+		{"one fen under 70% of a huge appraisal", round(auction.RoundFirst, 140_000_000_000_000_000-1, 14_000_000_000_000_000), 200_000_000_000_000_000, nil, auction.EStartPriceTooLow},
+		{"least start on the largest appraisal", round(auction.RoundFirst, start70, dep5), maxFen, nil, ""},
+		{"one fen under it", round(auction.RoundFirst, start70-1, dep5), maxFen, nil, auction.EStartPriceTooLow},
+		{"tiny start on the largest appraisal", round(auction.RoundFirst, 1, 1), maxFen, nil, auction.EStartPriceTooLow},
+		{"the largest start on the largest appraisal", round(auction.RoundFirst, maxFen, maxFen/10), maxFen, nil, ""},
+		{"deposit exactly 20% of a huge start", round(auction.RoundFirst, start70, dep20), maxFen, nil, ""},
+		{"deposit one fen under 5% of a huge start", round(auction.RoundFirst, start70, dep5-1), maxFen, nil, auction.EDepositOutOfRange},
+		{"deposit one fen over 20% of a huge start", round(auction.RoundFirst, start70, dep20+1), maxFen, nil, auction.EDepositOutOfRange},
+		{"deposit the largest amount", round(auction.RoundFirst, start70, maxFen), maxFen, nil, auction.EDepositOutOfRange},
+		{"deposit exactly 5% of a small start", round(auction.RoundFirst, 20, 1), 1, nil, ""},
+		{"deposit exactly 20% of a small start", round(auction.RoundFirst, 20, 4), 1, nil, ""},
+		{"no deposit fits a start of one fen", round(auction.RoundFirst, 1, 1), 1, nil, auction.EDepositOutOfRange},
+		{"second round exactly 80% of the largest first", round(auction.RoundSecond, start80, start80/10), 1, hugeFirst, ""},
+		{"second round one fen under 80% of the largest first", round(auction.RoundSecond, start80-1, start80/10), 1, hugeFirst, auction.EPriceCutTooLarge},
+		{"second round of one fen after the largest first", round(auction.RoundSecond, 1, 1), 1, hugeFirst, auction.EPriceCutTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantCode(t, auction.SPC2016.ValidateSchedule(tc.p, tc.appraisal, tc.earlier), tc.code)
+		})
+	}
 }
 
 func TestNotice(t *testing.T) {
@@ -140,7 +206,7 @@ func TestValidatePublish(t *testing.T) {
 	t.Parallel()
 	const day = 24 * time.Hour
 	draft := func(round string, startsIn time.Duration) *auction.Auction {
-		return &auction.Auction{Round: round, Status: auction.StatusDraft, StartsAt: t0.Add(startsIn), EndsAt: t0.Add(startsIn + day)}
+		return &auction.Auction{Round: round, Status: auction.StatusDraft, StartPrice: 700_000_00, StartsAt: t0.Add(startsIn), EndsAt: t0.Add(startsIn + day)}
 	}
 	for _, tc := range []struct {
 		name     string
@@ -167,7 +233,64 @@ func TestValidatePublish(t *testing.T) {
 		}(), auction.CategoryRealEstate, auction.EInvalidState},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			wantCode(t, auction.SPC2016.ValidatePublish(tc.a, tc.category, t0), tc.code)
+			// A second round's history: its failed first round.
+			var others []auction.RoundHistory
+			if tc.a.Round == auction.RoundSecond {
+				others = []auction.RoundHistory{{Round: auction.RoundFirst, Status: auction.StatusFailed, StartPrice: 700_000_00}}
+			}
+			lot := &auction.Lot{Category: tc.category, AppraisalValue: 1_000_000_00}
+			wantCode(t, auction.SPC2016.ValidatePublish(tc.a, lot, others, t0), tc.code)
+		})
+	}
+}
+
+// TestValidatePublishRounds: publishing checks the draft against the lot's
+// other rounds as they are at that moment, not as they were when the draft
+// was made.
+func TestValidatePublishRounds(t *testing.T) {
+	t.Parallel()
+	lot := &auction.Lot{Category: auction.CategoryRealEstate, AppraisalValue: 1_000_000_00}
+	draft := func(round string, start int64) *auction.Auction {
+		return &auction.Auction{Round: round, Status: auction.StatusDraft, StartPrice: start, StartsAt: t0.Add(40 * 24 * time.Hour), EndsAt: t0.Add(41 * 24 * time.Hour)}
+	}
+	h := func(round, status string, start int64) auction.RoundHistory {
+		return auction.RoundHistory{Round: round, Status: status, StartPrice: start}
+	}
+	first, second := auction.RoundFirst, auction.RoundSecond
+	for _, tc := range []struct {
+		name   string
+		a      *auction.Auction
+		others []auction.RoundHistory
+		code   string
+	}{
+		{"first round beside other drafts", draft(first, 700_000_00), []auction.RoundHistory{h(first, auction.StatusDraft, 700_000_00), h(first, auction.StatusDraft, 800_000_00)}, ""},
+		{"first round while another first is announced", draft(first, 700_000_00), []auction.RoundHistory{h(first, auction.StatusAnnounced, 800_000_00)}, auction.ERoundNotAllowed},
+		{"first round while another is bidding", draft(first, 700_000_00), []auction.RoundHistory{h(first, auction.StatusBidding, 800_000_00)}, auction.ERoundNotAllowed},
+		{"first round while another is suspended", draft(first, 700_000_00), []auction.RoundHistory{h(first, auction.StatusSuspended, 800_000_00)}, auction.ERoundNotAllowed},
+		{"first round after the first failed", draft(first, 700_000_00), []auction.RoundHistory{h(first, auction.StatusFailed, 800_000_00)}, auction.ERoundNotAllowed},
+		{"first round after the first sold", draft(first, 700_000_00), []auction.RoundHistory{h(first, auction.StatusSold, 800_000_00)}, auction.ERoundNotAllowed},
+		{"first round after the first settled", draft(first, 700_000_00), []auction.RoundHistory{h(first, auction.StatusSettled, 800_000_00)}, auction.ERoundNotAllowed},
+		{"first round after the first defaulted", draft(first, 700_000_00), []auction.RoundHistory{h(first, auction.StatusDefaulted, 800_000_00)}, auction.ERoundNotAllowed},
+		{"first round after a cancelled first", draft(first, 700_000_00), []auction.RoundHistory{h(first, auction.StatusCancelled, 800_000_00)}, ""},
+		{"second round after a failed first", draft(second, 560_000_00), []auction.RoundHistory{h(first, auction.StatusFailed, 700_000_00)}, ""},
+		{"second round while another second is announced", draft(second, 560_000_00),
+			[]auction.RoundHistory{h(first, auction.StatusFailed, 700_000_00), h(second, auction.StatusAnnounced, 600_000_00)}, auction.ERoundNotAllowed},
+		{"second round after another second sold", draft(second, 560_000_00),
+			[]auction.RoundHistory{h(first, auction.StatusDefaulted, 700_000_00), h(second, auction.StatusSold, 600_000_00)}, auction.ERoundNotAllowed},
+		{"second round after the first sold", draft(second, 560_000_00), []auction.RoundHistory{h(first, auction.StatusSold, 700_000_00)}, auction.ERoundNotAllowed},
+		{"second round with no first that ran", draft(second, 560_000_00), []auction.RoundHistory{h(first, auction.StatusCancelled, 700_000_00)}, auction.ERoundNotAllowed},
+		{"sale after a failed second", draft(auction.RoundSale, 560_000_00),
+			[]auction.RoundHistory{h(first, auction.StatusFailed, 700_000_00), h(second, auction.StatusFailed, 560_000_00)}, ""},
+		{"sale while the second is bidding", draft(auction.RoundSale, 560_000_00),
+			[]auction.RoundHistory{h(first, auction.StatusFailed, 700_000_00), h(second, auction.StatusBidding, 560_000_00)}, auction.ERoundNotAllowed},
+		{"a round that breaks the rules and the notice reports the round", func() *auction.Auction {
+			a := draft(first, 700_000_00)
+			a.StartsAt = t0
+			return a
+		}(), []auction.RoundHistory{h(first, auction.StatusAnnounced, 800_000_00)}, auction.ERoundNotAllowed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantCode(t, auction.SPC2016.ValidatePublish(tc.a, lot, tc.others, t0), tc.code)
 		})
 	}
 }
@@ -264,6 +387,53 @@ func TestCheckBid(t *testing.T) {
 			if out.Extended || !out.EndsAt.Equal(tc.a.EndsAt) {
 				t.Errorf("a bid hours before the end moved it: %+v", out)
 			}
+		})
+	}
+}
+
+// TestCheckBidHugeAmounts: the bid rules are exact for amounts and steps near
+// the largest int64; current_price + increment must never wrap around and
+// let a lower bid through.
+func TestCheckBidHugeAmounts(t *testing.T) {
+	t.Parallel()
+	mid := t0.Add(time.Hour)
+	ordinary := auction.Bidder{RegistrationID: "o", Code: "BO"}
+	holder := auction.Bidder{RegistrationID: "p", Code: "BP", Rank: ptr(1)}
+	auc := func(start, increment int64, price *int64) *auction.Auction {
+		a := bidding(price, "", nil)
+		a.StartPrice, a.Increment = start, increment
+		if price != nil {
+			a.LeaderRegistration, a.LeaderCode = ptr("x"), ptr("BX")
+		}
+		return a
+	}
+	const maxFen = math.MaxInt64
+	// half is a step that reaches maxFen exactly in two steps from 1.
+	const half = (maxFen - 1) / 2
+	for _, tc := range []struct {
+		name   string
+		a      *auction.Auction
+		b      auction.Bidder
+		amount int64
+		code   string
+	}{
+		{"first bid at the largest amount on the grid", auc(7, 100, nil), ordinary, maxFen, ""},
+		{"first bid at the largest amount off the grid", auc(1000, 100, nil), ordinary, maxFen, auction.EBidNotOnIncrement},
+		{"first bid at the largest amount with the largest step", auc(1, maxFen-1, nil), ordinary, maxFen, ""},
+		{"a step that lands exactly on the largest amount", auc(1, half, ptr[int64](1+half)), ordinary, maxFen, ""},
+		{"one step below it", auc(1, half, ptr[int64](1+half)), ordinary, 1 + half, auction.EBidTooLow},
+		// 1 + 2^62 + 2^62 is past the largest amount: nothing can outbid it.
+		{"a lower bid when the next step overflows", auc(1, 1<<62, ptr[int64](1+1<<62)), ordinary, 1, auction.EBidTooLow},
+		{"the current price when the next step overflows", auc(1, 1<<62, ptr[int64](1+1<<62)), ordinary, 1 + 1<<62, auction.EBidTooLow},
+		{"the largest amount when the next step overflows", auc(1, 1<<62, ptr[int64](1+1<<62)), ordinary, maxFen, auction.EBidNotOnIncrement},
+		{"a priority match when the next step overflows", auc(1, 1<<62, ptr[int64](1+1<<62)), holder, 1 + 1<<62, ""},
+		{"a lower bid under the largest step", auc(1, maxFen-1, ptr[int64](maxFen)), ordinary, 1, auction.EBidTooLow},
+		{"the largest amount once it leads", auc(7, 100, ptr[int64](maxFen)), ordinary, maxFen, auction.EBidTooLow},
+		{"the most negative amount", auc(1000, 100, nil), ordinary, math.MinInt64, auction.EBidTooLow},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := auction.SPC2016.CheckBid(tc.a, tc.b, tc.amount, mid)
+			wantCode(t, err, tc.code)
 		})
 	}
 }

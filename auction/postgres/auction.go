@@ -68,19 +68,13 @@ func (s *Store) ScheduleAuction(ctx context.Context, p auction.ScheduleParams) (
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var caseID string
 		var appraisal int64
-		// Lock the lot so two clerks cannot schedule overlapping rounds at once.
+		// Lock the lot, as publish does, so that the lot's rounds stay as
+		// read until this commits.
 		err := tx.QueryRow(ctx, `SELECT case_id, appraisal_value FROM lots WHERE id = $1 FOR UPDATE`, p.LotID).Scan(&caseID, &appraisal)
 		if err != nil {
 			return translate(err, "lot")
 		}
-		rows, err := tx.Query(ctx, `SELECT round, status, start_price FROM auctions WHERE lot_id = $1 ORDER BY created_at, id`, p.LotID)
-		if err != nil {
-			return err
-		}
-		earlier, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.RoundHistory, error) {
-			var h auction.RoundHistory
-			return h, r.Scan(&h.Round, &h.Status, &h.StartPrice)
-		})
+		earlier, err := lotRounds(ctx, tx, p.LotID, "")
 		if err != nil {
 			return err
 		}
@@ -103,7 +97,9 @@ func (s *Store) ScheduleAuction(ctx context.Context, p auction.ScheduleParams) (
 	return s.Auction(ctx, id)
 }
 
-// PublishAuction announces a draft auction. Returns not_found, invalid_state or
+// PublishAuction announces a draft auction. Returns not_found, invalid_state,
+// round_not_allowed (another round of the lot is announced, bidding or
+// suspended, or the lot's rounds have moved on since the draft was made) or
 // announcement_period_too_short.
 func (s *Store) PublishAuction(ctx context.Context, id string) (*auction.Auction, error) {
 	return s.publish(ctx, id, false)
@@ -118,21 +114,33 @@ func (s *Store) PublishAuctionBackdated(ctx context.Context, id string) (*auctio
 
 func (s *Store) publish(ctx context.Context, id string, backdate bool) (*auction.Auction, error) {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// Lock the lot first, as ScheduleAuction does: publishes of two drafts
+		// of one lot then run one after the other, and the second sees the
+		// first announced.
+		lot := &auction.Lot{}
+		err := tx.QueryRow(ctx, `SELECT l.id, l.appraisal_value FROM lots l JOIN auctions a ON a.lot_id = l.id WHERE a.id = $1 FOR UPDATE OF l`, id).
+			Scan(&lot.ID, &lot.AppraisalValue)
+		if err != nil {
+			return translate(err, "auction")
+		}
 		a, category, err := lockAuctionWithCategory(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		now := s.clock.Now()
+		lot.Category = category
+		others, err := lotRounds(ctx, tx, lot.ID, id)
+		if err != nil {
+			return err
+		}
 		rb, err := auction.LookupRulebook(a.Rulebook)
 		if err != nil {
 			return err
 		}
+		now := s.clock.Now()
 		if backdate {
-			if a.Status != auction.StatusDraft {
-				return auction.Errorf(auction.EInvalidState, "only a draft auction can be published")
-			}
 			now = a.StartsAt.Add(-rb.Notice(a.Round, category))
-		} else if err := rb.ValidatePublish(&a.Auction, category, now); err != nil {
+		}
+		if err := rb.ValidatePublish(&a.Auction, lot, others, now); err != nil {
 			return err
 		}
 		// Publishing is recorded by announced_at (and in the staff audit log),
@@ -146,6 +154,20 @@ func (s *Store) publish(ctx context.Context, id string, backdate bool) (*auction
 		return nil, err
 	}
 	return s.Auction(ctx, id)
+}
+
+// lotRounds reads the rounds of a lot, oldest first, but for the auction
+// except (none when ""). The caller holds the lot's row lock, so no other
+// round of the lot is scheduled or published until it commits.
+func lotRounds(ctx context.Context, tx pgx.Tx, lotID, except string) ([]auction.RoundHistory, error) {
+	rows, err := tx.Query(ctx, `SELECT round, status, start_price FROM auctions WHERE lot_id = $1 AND id::text <> $2 ORDER BY created_at, id`, lotID, except)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.RoundHistory, error) {
+		var h auction.RoundHistory
+		return h, r.Scan(&h.Round, &h.Status, &h.StartPrice)
+	})
 }
 
 // lockAuctionSQL locks an auction row and reads it with its lot's category.
