@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"net/http"
 	"time"
 
@@ -97,12 +98,12 @@ func (s *Server) pageClerkLot(c echo.Context) error {
 // shortest legal notice and bidding for the shortest legal period.
 func suggestRound(rb auction.Rulebook, lot *auction.Lot, now time.Time) roundDraft {
 	d := roundDraft{Round: auction.RoundFirst, BalanceDueDays: 10}
-	d.MinStart = roundUpYuan(ceilDiv(lot.AppraisalValue*rb.MinStartPercent, 100))
+	d.MinStart = roundUpYuan(ceilPercent(lot.AppraisalValue, rb.MinStartPercent))
 	d.StartPrice = d.MinStart
 	for i := len(lot.Auctions) - 1; i >= 0; i-- {
 		a := lot.Auctions[i]
 		if a.Round == auction.RoundFirst && (a.Status == auction.StatusFailed || a.Status == auction.StatusDefaulted) {
-			d.Round, d.StartPrice = auction.RoundSecond, roundUpYuan(ceilDiv(a.StartPrice*(100-rb.MaxCutPercent), 100))
+			d.Round, d.StartPrice = auction.RoundSecond, roundUpYuan(ceilPercent(a.StartPrice, 100-rb.MaxCutPercent))
 			break
 		}
 		if a.Round == auction.RoundSecond && a.Status == auction.StatusFailed {
@@ -111,7 +112,7 @@ func suggestRound(rb auction.Rulebook, lot *auction.Lot, now time.Time) roundDra
 		}
 	}
 	d.Increment = niceStep(d.StartPrice / 100)
-	d.Deposit = roundUpYuan(ceilDiv(d.StartPrice*10, 100))
+	d.Deposit = roundUpYuan(ceilPercent(d.StartPrice, 10))
 	step := time.Hour
 	if rb.Day < time.Hour {
 		step = time.Minute
@@ -121,10 +122,18 @@ func suggestRound(rb auction.Rulebook, lot *auction.Lot, now time.Time) roundDra
 	return d
 }
 
-func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+// ceilPercent is pct percent of v (0 <= pct <= 100), rounded up, without
+// forming v*pct, which overflows for the largest amounts.
+func ceilPercent(v, pct int64) int64 { return v/100*pct + (v%100*pct+99)/100 }
 
-// roundUpYuan rounds fen up to a whole yuan.
-func roundUpYuan(fen int64) int64 { return ceilDiv(fen, 100) * 100 }
+// roundUpYuan rounds fen up to a whole yuan (a suggestion already within a
+// yuan of the largest amount stays as it is).
+func roundUpYuan(fen int64) int64 {
+	if fen%100 == 0 || fen > math.MaxInt64-99 {
+		return fen
+	}
+	return (fen/100 + 1) * 100
+}
 
 // niceStep rounds an amount in fen down to one significant digit (at least
 // one yuan): increments people can add in their heads.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -202,6 +203,15 @@ func TestSuggestRound(t *testing.T) {
 	}
 	if d := suggestRound(auction.Demo, lot, now); d.StartsAt.Sub(now) > 10*time.Minute || d.EndsAt.Sub(d.StartsAt) != time.Minute {
 		t.Errorf("demo rulebook: %s .. %s", d.StartsAt, d.EndsAt)
+	}
+	// The largest appraisals suggest a legal first round too (no overflow).
+	for _, appraisal := range []int64{200_000_000_000_000_000, math.MaxInt64} {
+		huge := &auction.Lot{Category: auction.CategoryMovable, AppraisalValue: appraisal}
+		d := suggestRound(auction.SPC2016, huge, now)
+		if err := auction.SPC2016.ValidateSchedule(auction.ScheduleParams{Round: d.Round, StartPrice: d.StartPrice, Increment: d.Increment,
+			Deposit: d.Deposit, StartsAt: d.StartsAt, EndsAt: d.EndsAt}, huge.AppraisalValue, nil); err != nil || d.StartPrice <= 0 {
+			t.Errorf("appraisal %d: %+v breaks the rulebook: %v", appraisal, d, err)
+		}
 	}
 }
 
