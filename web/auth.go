@@ -26,16 +26,25 @@ func newRequestID() string {
 
 // authenticate resolves a bearer token or a session cookie into the request's
 // session. It never refuses by itself: routes that need a user say so with
-// requireRole. A cookie session that changes state must present its CSRF token.
+// requireRole. A token that is unknown, expired or revoked, or an
+// Authorization header that is not a bearer token, leaves the request signed
+// out and is remembered (authFailure) so that requireRole can say why; only a
+// lookup that fails (the database does not answer) fails the request. A
+// cookie session that changes state must present its CSRF token.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if h := r.Header.Get("Authorization"); h != "" {
-			token, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok || token == "" {
-				return auction.Errorf(auction.EUnauthenticated, "use Authorization: Bearer <token>")
+			token, ok := bearerToken(h)
+			if !ok {
+				c.Set(authFailureKey, auction.Errorf(auction.EUnauthenticated, "use Authorization: Bearer <token>"))
+				return next(c)
 			}
 			sess, err := s.tokenSession(r.Context(), token)
+			if auction.ErrorCode(err) == auction.EUnauthenticated {
+				c.Set(authFailureKey, err)
+				return next(c)
+			}
 			if err != nil {
 				return err
 			}
@@ -55,6 +64,25 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// bearerToken takes the token out of an Authorization header value. The
+// scheme is matched without regard to case and may be followed by more than
+// one space (RFC 7235).
+func bearerToken(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(h, " ")
+	token = strings.TrimLeft(token, " ")
+	return token, ok && token != "" && strings.EqualFold(scheme, "Bearer")
+}
+
+// authFailureKey holds why the request's bearer credentials were not accepted.
+const authFailureKey = "auth_failure"
+
+// authFailure is why the request's bearer credentials were not accepted
+// (401 unauthenticated), or nil when it sent none or they were accepted.
+func authFailure(c echo.Context) error {
+	err, _ := c.Get(authFailureKey).(error)
+	return err
 }
 
 // tokenSession authenticates a token (a bearer token, or the token a
@@ -116,6 +144,9 @@ func requireRole(roles ...string) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			sess := session(c)
 			if sess == nil {
+				if err := authFailure(c); err != nil {
+					return err
+				}
 				return auction.Errorf(auction.EUnauthenticated, "sign in first: send Authorization: Bearer <token>")
 			}
 			if len(roles) == 0 {

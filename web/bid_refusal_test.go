@@ -44,7 +44,7 @@ func TestBidRefusalsBeforeTheStoreCarryTheState(t *testing.T) {
 			t.Fatal(err)
 		}
 		var body struct {
-			Error struct{ Code string } `json:"error"`
+			Error   struct{ Code string } `json:"error"`
 			Auction *struct {
 				Status string `json:"status"`
 				Seq    *int64 `json:"seq"`

@@ -146,12 +146,12 @@ func FuzzBidJSON(f *testing.F) {
 		if key == "" || utf8.RuneCountInString(key) > 100 {
 			// Never placed. A well-formed bid is refused for its key; when the
 			// body is wrong too, either refusal may come first.
-			var valid struct {
-				Amount *int64 `json:"amount"`
-			}
-			dec := json.NewDecoder(bytes.NewReader(body))
-			dec.DisallowUnknownFields()
-			wellFormed := object && dec.Decode(&valid) == nil && valid.Amount != nil
+			// Well formed: one object whose only key is exactly "amount"
+			// (keys are case-sensitive), an int64.
+			var keys map[string]json.RawMessage
+			var amount *int64
+			wellFormed := object && json.Unmarshal(body, &keys) == nil && len(keys) == 1 && keys["amount"] != nil &&
+				json.Unmarshal(keys["amount"], &amount) == nil && amount != nil
 			if rec.Code == 201 || (wellFormed && code != auction.EIdempotencyRequired) {
 				t.Fatalf("key %q, body %q: %d %s, want idempotency_key_required", key, body, rec.Code, code)
 			}

@@ -56,9 +56,11 @@ func queryInt(c echo.Context, name string, def int64) (int64, error) {
 	return n, nil
 }
 
-// publicAuction hides auctions that are still drafts from the public.
+// publicAuction is the auction as the auction page and the live feed present
+// it to bidders: a draft is hidden from all but staff, as it is not open to
+// bidders yet. The API's reads show drafts to everyone (apiAuction).
 func (s *Server) publicAuction(c echo.Context) (*auction.Auction, error) {
-	a, err := s.store.Auction(c.Request().Context(), c.Param("id"))
+	a, err := s.apiAuction(c)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +70,13 @@ func (s *Server) publicAuction(c echo.Context) (*auction.Auction, error) {
 	return a, nil
 }
 
+// apiAuction is the auction of the route's id for the public API, whatever
+// its status: API.md lists draft among the statuses GET /auctions/{id}
+// answers. Only the catalogue leaves drafts out.
+func (s *Server) apiAuction(c echo.Context) (*auction.Auction, error) {
+	return s.store.Auction(c.Request().Context(), c.Param("id"))
+}
+
 func isStaff(c echo.Context) bool {
 	sess := session(c)
 	return sess != nil && auction.IsStaffRole(sess.User.Role)
@@ -75,7 +84,7 @@ func isStaff(c echo.Context) bool {
 
 // handleAuctionView is GET /api/v1/auctions/{id}.
 func (s *Server) handleAuctionView(c echo.Context) error {
-	a, err := s.publicAuction(c)
+	a, err := s.apiAuction(c)
 	if err != nil {
 		return err
 	}
@@ -84,7 +93,7 @@ func (s *Server) handleAuctionView(c echo.Context) error {
 
 // handleAuctionBids is GET /api/v1/auctions/{id}/bids.
 func (s *Server) handleAuctionBids(c echo.Context) error {
-	if _, err := s.publicAuction(c); err != nil {
+	if _, err := s.apiAuction(c); err != nil {
 		return err
 	}
 	bids, err := s.store.Bids(c.Request().Context(), c.Param("id"))
@@ -99,7 +108,7 @@ func (s *Server) handleAuctionBids(c echo.Context) error {
 
 // handleAuctionEvents is GET /api/v1/auctions/{id}/events?since=N&limit=M.
 func (s *Server) handleAuctionEvents(c echo.Context) error {
-	if _, err := s.publicAuction(c); err != nil {
+	if _, err := s.apiAuction(c); err != nil {
 		return err
 	}
 	since, err := queryInt(c, "since", 0)
@@ -128,7 +137,7 @@ func (s *Server) handleAuctionEvents(c echo.Context) error {
 // handleAuctionRecord is GET /api/v1/auctions/{id}/record: the hash-chained
 // record, verifiable offline with `gavel verify`.
 func (s *Server) handleAuctionRecord(c echo.Context) error {
-	if _, err := s.publicAuction(c); err != nil {
+	if _, err := s.apiAuction(c); err != nil {
 		return err
 	}
 	// Beyond the chain, the server checks the record against the auction row

@@ -4,7 +4,7 @@
 package web
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -275,31 +275,51 @@ func (s *Server) handleError(err error, c echo.Context) {
 // answer in time; the storage layer knows its driver's errors.
 func unavailable(err error) bool { return postgres.Unavailable(err) }
 
-// bind decodes a JSON body strictly: unknown fields and trailing data are
-// invalid_request, a wrong type for a field is invalid_field naming it. An
-// empty body decodes as {} when optional is true.
+// bind decodes a JSON body strictly: unknown fields (keys are matched
+// exactly, case included) and trailing data are invalid_request, a wrong type
+// for a field, a time among them, is invalid_field naming it. An empty body
+// decodes as {} when optional is true.
 func bind(c echo.Context, v any, optional ...bool) error {
-	body := bufio.NewReader(c.Request().Body)
-	if b, err := firstNonSpace(body); err == nil && b != '{' {
+	data, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the request body is larger than 1 MiB")
+		}
+		return auction.Errorf(auction.EInvalidRequest, "the request body could not be read")
+	}
+	if i := bytes.IndexFunc(data, notJSONSpace); i >= 0 && data[i] != '{' {
 		return auction.Errorf(auction.EInvalidRequest, "malformed JSON: the body must be a JSON object")
 	}
-	dec := json.NewDecoder(body)
+	keys := checkKeys(data, shapeOf(reflect.TypeOf(v)))
+	if keys.unknown {
+		msg := fmt.Sprintf("unknown field %q", keys.key)
+		if keys.path != "" {
+			msg += " in " + keys.path
+		}
+		if keys.hint != "" {
+			msg += fmt.Sprintf(" (keys are case-sensitive: %q)", keys.hint)
+		}
+		return auction.Errorf(auction.EInvalidRequest, "malformed JSON: %s", msg)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if errors.Is(err, io.EOF) && len(optional) > 0 && optional[0] {
 		return nil
 	}
 	if err != nil {
-		var tooBig *http.MaxBytesError
 		var typeErr *json.UnmarshalTypeError
-		var timeErr *time.ParseError
+		var syntaxErr *json.SyntaxError
 		switch {
-		case errors.As(err, &tooBig):
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the request body is larger than 1 MiB")
+		case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+			// Malformed JSON, whatever the walk over the keys found before.
+		case keys.badTime != "":
+			// The decoder stops at a time it cannot parse without naming its
+			// field; the walk over the keys found it.
+			return auction.FieldError(keys.badTime, "must be an RFC 3339 time such as 2026-03-01T02:00:00Z")
 		case errors.As(err, &typeErr):
 			return auction.FieldError(typeErr.Field, "must be a JSON %s", typeErr.Type.Kind())
-		case errors.As(err, &timeErr):
-			return auction.Errorf(auction.EInvalidField, "a time is not RFC 3339: %q", timeErr.Value)
 		case errors.Is(err, io.EOF):
 			return auction.Errorf(auction.EInvalidRequest, "the request body is empty; send a JSON object")
 		}
@@ -316,6 +336,9 @@ func bind(c echo.Context, v any, optional ...bool) error {
 	}
 	return nil
 }
+
+// notJSONSpace reports whether r is not JSON white space.
+func notJSONSpace(r rune) bool { return r != ' ' && r != '\t' && r != '\n' && r != '\r' }
 
 // uploadRoute takes photos and documents up to their own, larger limit.
 const uploadRoute = "/api/v1/lots/:id/documents"
