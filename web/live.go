@@ -83,7 +83,7 @@ func (s *Server) handleLive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.publicAuction(c)
+	a, err := s.apiAuction(c)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (s *Server) handleLive(c echo.Context) error {
 		_ = tc.SetWriteBuffer(s.hub.cfg.SocketBuffer)
 	}
 	token, _ := c.Get("token").(string)
-	l := &liveConn{s: s, ws: ws, conn: conn, sub: sub, auctionID: a.ID, token: token,
+	l := &liveConn{s: s, ws: ws, conn: conn, sub: sub, auctionID: a.ID, token: token, authErr: authFailure(c),
 		// Bids over the socket are recorded with the client's address and
 		// device, like bids over HTTP.
 		ctx:     postgres.WithOrigin(context.Background(), postgres.OriginFrom(r.Context())),
@@ -153,6 +153,9 @@ type liveConn struct {
 	auctionID string
 	// token is re-checked on every bid, so a logout ends bidding on open sockets too.
 	token string
+	// authErr is why the credentials the socket was opened with were
+	// refused (a stale token), the answer to a bid sent on it.
+	authErr error
 	// ctx carries the client's origin to the store; it outlives the request.
 	ctx        context.Context
 	replies    chan []byte
@@ -400,6 +403,9 @@ func (l *liveConn) command(data []byte) []byte {
 	ctx, cancel := context.WithTimeout(l.ctx, bidTimeout)
 	defer cancel()
 	if l.token == "" {
+		if l.authErr != nil {
+			return l.errorFrame(cmd.Key, l.authErr)
+		}
 		return l.errorFrame(cmd.Key, auction.Errorf(auction.EUnauthenticated, "sign in first: open the socket with Authorization: Bearer <token> or a session cookie"))
 	}
 	sess, err := l.s.tokenSession(ctx, l.token)

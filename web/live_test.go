@@ -358,6 +358,15 @@ func TestLiveBidsOverTheSocket(t *testing.T) {
 		}
 	}
 
+	// A socket opened with a stale token watches like anyone; a bid on it is
+	// refused with the reason.
+	stale := liveDial(t, e.srv.URL, a.ID, 0, http.Header{"Authorization": {"Bearer not-a-token"}})
+	stale.send(fmt.Sprintf(`{"type":"bid","amount":%d,"idempotency_key":"s1"}`, a.StartPrice+3*a.Increment))
+	if r := stale.reply(); r["error"].(map[string]any)["code"] != auction.EUnauthenticated ||
+		!strings.Contains(r["error"].(map[string]any)["message"].(string), "invalid, expired or revoked") {
+		t.Fatalf("bid on a socket opened with a stale token: %v", r)
+	}
+
 	// Logging out ends bidding on sockets already open.
 	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/auth/logout", nil)
 	req.Header.Set("Authorization", "Bearer "+b1.token)
@@ -401,7 +410,6 @@ func TestLiveHandshakeRefusals(t *testing.T) {
 			h.Set("Sec-WebSocket-Version", "8")
 			return h
 		}(), 400, auction.EInvalidRequest},
-		{"draft", "/api/v1/auctions/" + draft.ID + "/live", ws(http.Header{}), 404, auction.ENotFound},
 	}
 	for _, tc := range cases {
 		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+tc.path, nil)
@@ -423,6 +431,9 @@ func TestLiveHandshakeRefusals(t *testing.T) {
 	// Same origin is welcome.
 	u := strings.TrimPrefix(e.srv.URL, "http://")
 	liveDial(t, e.srv.URL, a.ID, 0, http.Header{"Origin": {"http://" + u}})
+	// A draft is public like every auction: its feed opens and waits for
+	// the events that publishing and opening will bring.
+	liveDial(t, e.srv.URL, draft.ID, 0, nil).ws.Close()
 
 	// The process's limit refuses one connection too many with 503 (it is
 	// not per address: many watchers share one), and a freed slot is reused.

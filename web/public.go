@@ -56,9 +56,9 @@ func queryInt(c echo.Context, name string, def int64) (int64, error) {
 	return n, nil
 }
 
-// publicAuction is the auction as the auction page and the live feed present
-// it to bidders: a draft is hidden from all but staff, as it is not open to
-// bidders yet. The API's reads show drafts to everyone (apiAuction).
+// publicAuction is the auction as the auction page presents it to bidders:
+// a draft is hidden from all but staff, as it is not open to bidders yet.
+// The API's reads and the live feed show drafts to everyone (apiAuction).
 func (s *Server) publicAuction(c echo.Context) (*auction.Auction, error) {
 	a, err := s.apiAuction(c)
 	if err != nil {

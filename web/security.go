@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bufio"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -200,19 +199,4 @@ func joinField(path, name string) string {
 		return name
 	}
 	return path + "." + name
-}
-
-// firstNonSpace returns the first byte of a JSON body after white space and
-// leaves it unread, so bind can refuse a body that is not an object ([],
-// null, a string) as malformed before decoding it.
-func firstNonSpace(r *bufio.Reader) (byte, error) {
-	for {
-		b, err := r.ReadByte()
-		if err != nil {
-			return 0, err
-		}
-		if b != ' ' && b != '\t' && b != '\n' && b != '\r' {
-			return b, r.UnreadByte()
-		}
-	}
 }
