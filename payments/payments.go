@@ -9,7 +9,8 @@ const (
 	AccountEscrow = "court_escrow"
 	// AccountBidderDeposits is what the court owes bidders for deposits held.
 	AccountBidderDeposits = "bidder_deposits"
-	// AccountRefundsDue is deposits released and waiting to be paid back.
+	// AccountRefundsDue is money waiting to be paid back: deposits released,
+	// and the excess of balance payments above what the buyer owed.
 	AccountRefundsDue = "refunds_due"
 	// AccountCaseProceeds is what the court owes the enforcement case.
 	AccountCaseProceeds = "case_proceeds"
@@ -29,6 +30,8 @@ const (
 	TxForfeitAllocated = "forfeiture_allocated"
 	TxBalanceReceived  = "balance_received"
 	TxProceedsRemitted = "proceeds_remitted"
+	// TxExcessRefunded pays back the excess of a balance payment.
+	TxExcessRefunded = "excess_refunded"
 )
 
 // Entry is one line of a ledger transaction.

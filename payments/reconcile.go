@@ -15,6 +15,7 @@ const (
 	RecordDepositReturned  = "deposit_returned"
 	RecordBalanceReceived  = "balance_received"
 	RecordProceedsRemitted = "proceeds_remitted"
+	RecordExcessReturned   = "excess_returned"
 )
 
 // RecordKindOf is the provider record kind that must match a ledger
@@ -30,6 +31,8 @@ func RecordKindOf(txKind string) string {
 		return RecordBalanceReceived
 	case TxProceedsRemitted:
 		return RecordProceedsRemitted
+	case TxExcessRefunded:
+		return RecordExcessReturned
 	}
 	return ""
 }

@@ -111,6 +111,7 @@ var authzMatrix = map[string]routeAccess{
 	"GET /api/v1/reconciliation":                 {Roles: financeRead},
 	"GET /api/v1/cases/:id/remittances":          {Roles: staffOnly},
 	"POST /api/v1/cases/:id/remittances":         {Roles: financeOnly},
+	"POST /api/v1/balance-payments/:id/refunded": {Roles: financeOnly},
 	"GET /api/v1/cases/:id/notifications":        {Roles: staffOnly},
 	"GET /api/v1/case-notifications/:id":         {Roles: staffOnly},
 	"POST /api/v1/case-notifications/:id/resend": {Roles: []string{roleClerk, roleFinance, roleAdmin}},

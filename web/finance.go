@@ -72,6 +72,20 @@ func (s *Server) handleBalancePayment(c echo.Context) error {
 	return c.JSON(http.StatusCreated, p)
 }
 
+// handleExcessRefunded is POST /api/v1/balance-payments/{id}/refunded:
+// finance paid a balance payment's excess back to the buyer.
+func (s *Server) handleExcessRefunded(c echo.Context) error {
+	var req referenceRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	p, err := s.store.MarkExcessRefunded(c.Request().Context(), c.Param("id"), req.Reference)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
 // handleCaseProceeds is GET /api/v1/cases/{id}/proceeds.
 func (s *Server) handleCaseProceeds(c echo.Context) error {
 	p, err := s.store.CaseProceeds(c.Request().Context(), c.Param("id"))

@@ -547,6 +547,12 @@ var catalogue = map[string]text{
 	"finance.pay_ref":     {"竞买人附言", "Bidder's reference"},
 	"finance.provider":    {"渠道", "Provider"},
 	"finance.all":         {"本场全部保证金", "All deposits of this auction"},
+	"finance.excesses":    {"待退多付款", "Overpaid balances to pay back"},
+	"finance.no_excesses": {"没有待退还的多付款", "No overpaid balances to pay back"},
+	"finance.excess_txt":  {"尾款超过应付金额的部分属于买受人，不计入案款，应退还买受人", "The part of a balance payment above what the buyer owed is the buyer's, not the case's: pay it back"},
+	"finance.excess":      {"多付金额", "Excess"},
+	"finance.paid":        {"到账金额", "Amount received"},
+	"finance.received_at": {"到账时间", "Received"},
 
 	// Ledger, reconciliation and remittances (pages_ledger.go).
 	"period.from":               {"起始日期", "From"},
@@ -594,6 +600,8 @@ var catalogue = map[string]text{
 	"txk.proceeds_remitted":     {"案款划付", "Proceeds remitted"},
 	"txk.deposit_received":      {"保证金到账", "Deposit received"},
 	"txk.deposit_returned":      {"保证金退还", "Deposit returned"},
+	"txk.excess_refunded":       {"多付款已退还", "Excess refunded"},
+	"txk.excess_returned":       {"多付款退还", "Excess returned"},
 	"recon.title":               {"对账", "Reconciliation"},
 	"recon.period":              {"对账期间", "Reconciliation period"},
 	"recon.summary":             {"对账结果", "Result"},

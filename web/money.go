@@ -26,7 +26,8 @@ type Jobs interface {
 }
 
 // moneyRoutes registers the finance and case-reporting routes of this file
-// and webhook.go.
+// and webhook.go, and the pay-back of a balance payment's excess
+// (finance.go).
 func (s *Server) moneyRoutes(api *echo.Group) {
 	staff := requireRole(auction.RoleClerk, auction.RoleFinance, auction.RoleAuditor, auction.RoleAdmin)
 	finance := requireRole(auction.RoleFinance, auction.RoleAdmin)
@@ -40,6 +41,7 @@ func (s *Server) moneyRoutes(api *echo.Group) {
 	api.GET("/reconciliation", s.handleReconciliation, financeRead)
 	api.GET("/cases/:id/remittances", s.handleRemittances, staff)
 	api.POST("/cases/:id/remittances", s.handleRemit, finance)
+	api.POST("/balance-payments/:id/refunded", s.handleExcessRefunded, finance)
 	api.GET("/cases/:id/notifications", s.handleCaseNotifications, staff)
 	api.GET("/case-notifications/:id", s.handleCaseNotification, staff)
 	api.POST("/case-notifications/:id/resend", s.handleCaseNotificationResend, caseStaff)

@@ -89,9 +89,15 @@ var templateFuncs = template.FuncMap{
 		return ""
 	},
 	"yuan": Yuan,
-	// args bundles what the confirm-form partial needs.
-	"args": func(p *page, id, action, label string) map[string]any {
-		return map[string]any{"P": p, "ID": id, "Action": action, "Label": label}
+	// args bundles what the confirm-form partial needs: the form posts to
+	// /api/v1/<resource>/<id>/<action>, resource being deposits unless given
+	// (balance-payments for an excess to pay back).
+	"args": func(p *page, id, action, label string, resource ...string) map[string]any {
+		r := "deposits"
+		if len(resource) > 0 {
+			r = resource[0]
+		}
+		return map[string]any{"P": p, "ID": id, "Action": action, "Label": label, "Resource": r}
 	},
 	// balance bundles what the balance-cells partial needs.
 	"balance": func(p *page, t payments.AccountTotal) map[string]any {

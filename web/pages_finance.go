@@ -31,18 +31,31 @@ type balanceRow struct {
 	Forfeited   int64
 }
 
+// excessRow is a balance payment whose excess is still to be paid back to
+// the buyer.
+type excessRow struct {
+	Listing postgres.Listing
+	Payment postgres.BalancePayment
+}
+
 type financeData struct {
 	Pending  []depositRow
 	Refunds  []depositRow
+	Excesses []excessRow
 	Balances []balanceRow
 	Defaults []balanceRow
 }
 
 // pageFinance is GET /finance: deposits to confirm, refunds due with their
-// legal deadline, balances outstanding and defaults.
+// legal deadline, overpaid balances to pay back, balances outstanding and
+// defaults.
 func (s *Server) pageFinance(c echo.Context) error {
 	ctx := c.Request().Context()
 	listings, err := s.store.FinanceWork(ctx)
+	if err != nil {
+		return err
+	}
+	excesses, err := s.store.ExcessesDue(ctx)
 	if err != nil {
 		return err
 	}
@@ -90,6 +103,17 @@ func (s *Server) pageFinance(c echo.Context) error {
 			d.Balances = append(d.Balances, row)
 		} else {
 			d.Defaults = append(d.Defaults, row)
+		}
+	}
+	byID := make(map[string]postgres.Listing, len(listings))
+	for _, l := range listings {
+		byID[l.ID] = l
+	}
+	for _, p := range excesses {
+		// FinanceWork lists every auction with an excess due; one that
+		// settled between the two reads shows on the next load.
+		if l, ok := byID[p.AuctionID]; ok {
+			d.Excesses = append(d.Excesses, excessRow{Listing: l, Payment: p})
 		}
 	}
 	sort.SliceStable(d.Refunds, func(i, j int) bool { return d.Refunds[i].Deadline.Before(d.Refunds[j].Deadline) })

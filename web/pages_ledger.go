@@ -25,7 +25,8 @@ var ledgerAccounts = []string{payments.AccountEscrow, payments.AccountBidderDepo
 
 // ledgerKinds are the ledger's transaction kinds, for the filter.
 var ledgerKinds = []string{payments.TxDepositHeld, payments.TxDepositApplied, payments.TxDepositReleased, payments.TxDepositRefunded,
-	payments.TxDepositForfeited, payments.TxForfeitAllocated, payments.TxBalanceReceived, payments.TxProceedsRemitted}
+	payments.TxDepositForfeited, payments.TxForfeitAllocated, payments.TxBalanceReceived, payments.TxProceedsRemitted,
+	payments.TxExcessRefunded}
 
 // ledgerPageSize is how many transactions one ledger page lists.
 const ledgerPageSize = 100

@@ -21,11 +21,23 @@ type BalancePayment struct {
 	// Outstanding is what the buyer still owes after this payment.
 	Outstanding int64  `json:"outstanding"`
 	Status      string `json:"status"`
+	// Excess is the part of Amount above what the buyer still owed: their
+	// money, booked to refunds due and paid back, never the case's.
+	Excess int64 `json:"excess"`
+	// ExcessRefundReference and ExcessRefundedAt record the transfer that
+	// paid the excess back; null until finance records it.
+	ExcessRefundReference *string    `json:"excess_refund_reference"`
+	ExcessRefundedAt      *time.Time `json:"excess_refunded_at"`
 }
 
 // RecordBalancePayment records a balance payment; when the applied deposit
 // plus the balance received reach the hammer price the auction is settled.
-// Returns not_found, invalid_field, auction_not_sold or overpayment.
+// A payment above what is outstanding is recorded whole, because the money
+// did reach the court's account: the part that was owed goes to the case's
+// proceeds and the rest is its excess, owed back to the buyer. Payments of
+// one auction are serialised by its row lock, so only the payment that
+// settles it can carry an excess; once settled it takes no more.
+// Returns not_found, invalid_field or auction_not_sold.
 func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, amount int64, reference string) (*BalancePayment, []auction.Event, error) {
 	switch {
 	case amount <= 0:
@@ -43,40 +55,50 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 		if a.Status != auction.StatusSold {
 			return auction.Errorf(auction.EAuctionNotSold, "balance payments are taken only for a sold auction awaiting payment (status %s)", a.Status)
 		}
+		// received is what earlier payments brought toward the hammer
+		// price, their excess left out.
 		var applied, received int64
 		if err := tx.QueryRow(ctx, `SELECT
 				coalesce((SELECT sum(amount) FROM deposits WHERE auction_id = $1 AND status = 'applied'), 0)::bigint,
-				coalesce((SELECT sum(amount) FROM balance_payments WHERE auction_id = $1), 0)::bigint`, a.ID).Scan(&applied, &received); err != nil {
+				coalesce((SELECT sum(amount - excess) FROM balance_payments WHERE auction_id = $1), 0)::bigint`, a.ID).Scan(&applied, &received); err != nil {
 			return err
 		}
-		outstanding := *a.HammerPrice - applied - received
-		if amount > outstanding {
-			return auction.Errorf(auction.EOverpayment, "only %d is outstanding", outstanding)
-		}
+		owed := max(*a.HammerPrice-applied-received, 0)
+		toward := min(amount, owed)
 		now := s.clock.Now()
-		out = &BalancePayment{AuctionID: a.ID, Amount: amount, Reference: reference, ReceivedAt: now, Outstanding: outstanding - amount, Status: a.Status}
-		if err := tx.QueryRow(ctx, `INSERT INTO balance_payments (auction_id, amount, reference, recorded_by, received_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			a.ID, amount, reference, nullable(by), now).Scan(&out.ID); err != nil {
+		out = &BalancePayment{AuctionID: a.ID, Amount: amount, Reference: reference, ReceivedAt: now, Outstanding: owed - toward,
+			Status: a.Status, Excess: amount - toward}
+		if err := tx.QueryRow(ctx, `INSERT INTO balance_payments (auction_id, amount, excess, reference, recorded_by, received_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			a.ID, amount, out.Excess, reference, nullable(by), now).Scan(&out.ID); err != nil {
 			return err
 		}
+		// One transaction: the whole transfer enters escrow, the case is
+		// owed what went toward the price, the buyer is owed the excess.
 		if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxBalanceReceived, AuctionID: a.ID, CaseID: a.CaseID, Reference: reference,
-			Entries: payments.Move(payments.AccountEscrow, payments.AccountCaseProceeds, amount)}); err != nil {
+			Entries: []payments.Entry{
+				{Account: payments.AccountEscrow, Amount: amount},
+				{Account: payments.AccountCaseProceeds, Amount: -toward},
+				{Account: payments.AccountRefundsDue, Amount: -out.Excess},
+			}}); err != nil {
 			return err
 		}
 		// Balance payments are bank transfers finance saw arrive: the
-		// provider's side of the same movement, for reconciliation.
+		// provider's side of the same movement, for reconciliation, is the
+		// whole transfer, excess included.
 		if err := s.recordProvider(ctx, tx, providerRecord{Provider: payments.ProviderBank, Kind: payments.RecordBalanceReceived,
 			AuctionID: a.ID, CaseID: a.CaseID, Amount: amount, Ref: reference}); err != nil {
 			return err
 		}
 		if out.Outstanding == 0 {
 			a.Status, out.Status = auction.StatusSettled, auction.StatusSettled
-			e, err := appendEvent(ctx, tx, a, auction.EventSettled, now, map[string]any{"hammer_price": *a.HammerPrice, "deposit_applied": applied, "balance_received": received + amount})
+			data := map[string]any{"hammer_price": *a.HammerPrice, "deposit_applied": applied, "balance_received": received + toward}
+			e, err := appendEvent(ctx, tx, a, auction.EventSettled, now, data)
 			if err != nil {
 				return err
 			}
 			events = append(events, e)
-			if err := s.notifyCase(ctx, tx, a, "auction.settled", map[string]any{"hammer_price": *a.HammerPrice, "deposit_applied": applied, "balance_received": received + amount}); err != nil {
+			if err := s.notifyCase(ctx, tx, a, "auction.settled", data); err != nil {
 				return err
 			}
 		}
@@ -88,7 +110,89 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 	return out, events, nil
 }
 
-// ProceedsItem is what one auction round of a case brought in.
+// balancePaymentColumns read a payment with its excess, for
+// scanExcessPayment.
+const balancePaymentColumns = `b.id, b.auction_id, b.amount, b.reference, b.received_at, b.excess, b.excess_refund_reference, b.excess_refunded_at`
+
+// scanExcessPayment reads a payment that carries an excess, then the extra
+// columns into more. Such a payment is the one that settled its auction,
+// so what it left outstanding is nothing and the status it brought is
+// settled.
+func scanExcessPayment(r pgx.Row, more ...any) (BalancePayment, error) {
+	p := BalancePayment{Status: auction.StatusSettled}
+	err := r.Scan(append([]any{&p.ID, &p.AuctionID, &p.Amount, &p.Reference, &p.ReceivedAt, &p.Excess, &p.ExcessRefundReference, &p.ExcessRefundedAt}, more...)...)
+	p.ReceivedAt = p.ReceivedAt.UTC()
+	if p.ExcessRefundedAt != nil {
+		at := p.ExcessRefundedAt.UTC()
+		p.ExcessRefundedAt = &at
+	}
+	return p, err
+}
+
+// ExcessesDue lists the balance payments whose excess has not been paid
+// back yet, oldest first.
+func (s *Store) ExcessesDue(ctx context.Context) ([]BalancePayment, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+balancePaymentColumns+` FROM balance_payments b
+		WHERE b.excess > 0 AND b.excess_refunded_at IS NULL ORDER BY b.received_at, b.id`)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (BalancePayment, error) { return scanExcessPayment(r) })
+	if out == nil {
+		out = []BalancePayment{}
+	}
+	return out, err
+}
+
+// MarkExcessRefunded records that finance paid the excess of a balance
+// payment back to the buyer (reference: that transfer's): refunds due ->
+// court escrow, as a deposit refund is, with the bank's record of the
+// transfer for reconciliation. Returns not_found, invalid_field, or
+// invalid_state when the payment has no excess or it was already paid back.
+func (s *Store) MarkExcessRefunded(ctx context.Context, paymentID, reference string) (*BalancePayment, error) {
+	reference = strings.TrimSpace(reference)
+	if reference == "" {
+		return nil, auction.FieldError("reference", "is required (the refund transfer's reference)")
+	}
+	var p BalancePayment
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// The row lock serialises two marks of one payment: the second sees
+		// the first's and is refused, so the excess is paid out once.
+		var caseID string
+		var err error
+		p, err = scanExcessPayment(tx.QueryRow(ctx, `SELECT `+balancePaymentColumns+`, a.case_id FROM balance_payments b
+			JOIN auctions a ON a.id = b.auction_id WHERE b.id = $1 FOR UPDATE OF b`, paymentID), &caseID)
+		if err != nil {
+			return translate(err, "balance payment")
+		}
+		switch {
+		case p.Excess == 0:
+			return auction.Errorf(auction.EInvalidState, "this payment brought no more than was owed: there is no excess to pay back")
+		case p.ExcessRefundedAt != nil:
+			return auction.Errorf(auction.EInvalidState, "the excess was already paid back (reference %s)", *p.ExcessRefundReference)
+		}
+		now := s.clock.Now()
+		if _, err := tx.Exec(ctx, `UPDATE balance_payments SET excess_refund_reference = $2, excess_refunded_at = $3 WHERE id = $1`,
+			p.ID, reference, now); err != nil {
+			return err
+		}
+		p.ExcessRefundReference, p.ExcessRefundedAt = &reference, &now
+		if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxExcessRefunded, AuctionID: p.AuctionID, CaseID: caseID, Reference: reference,
+			Entries: payments.Move(payments.AccountRefundsDue, payments.AccountEscrow, p.Excess)}); err != nil {
+			return err
+		}
+		return s.recordProvider(ctx, tx, providerRecord{Provider: payments.ProviderBank, Kind: payments.RecordExcessReturned,
+			AuctionID: p.AuctionID, CaseID: caseID, Amount: p.Excess, Ref: reference})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// ProceedsItem is what one auction round of a case brought in. Balance
+// received counts what went toward the hammer price: a payment's excess is
+// the buyer's money, not the case's.
 type ProceedsItem struct {
 	AuctionID        string `json:"auction_id"`
 	LotID            string `json:"lot_id"`
@@ -120,7 +224,7 @@ func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT a.id, a.lot_id, a.round, a.status, a.hammer_price,
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'applied'), 0)::bigint,
-			coalesce((SELECT sum(amount) FROM balance_payments b WHERE b.auction_id = a.id), 0)::bigint,
+			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id), 0)::bigint,
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'forfeited'), 0)::bigint
 		FROM auctions a WHERE a.case_id = $1 AND a.status <> 'draft' ORDER BY a.created_at, a.id`, caseID)
 	if err != nil {
@@ -170,12 +274,14 @@ func (s *Store) Confirmation(ctx context.Context, auctionID string) (*Confirmati
 
 // FinanceWork lists every auction finance has to act on, however many
 // auctions there are: a deposit to confirm or to pay back, a sold auction
-// whose balance is due, a default. Earliest end first.
+// whose balance is due, a default, a balance payment's excess to pay back.
+// Earliest end first.
 func (s *Store) FinanceWork(ctx context.Context) ([]Listing, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+listingColumns+`
 		FROM auctions a JOIN lots l ON l.id = a.lot_id JOIN cases c ON c.id = a.case_id
 		WHERE a.status IN ('sold', 'defaulted')
 		   OR EXISTS (SELECT 1 FROM deposits d WHERE d.auction_id = a.id AND d.status IN ('pending', 'refund_pending'))
+		   OR EXISTS (SELECT 1 FROM balance_payments b WHERE b.auction_id = a.id AND b.excess > 0 AND b.excess_refunded_at IS NULL)
 		ORDER BY a.ends_at, a.id`)
 	return s.collectListings(rows, err)
 }

@@ -68,7 +68,6 @@ func TestBalancePaymentsSettle(t *testing.T) {
 		{0, "x", auction.EInvalidField},
 		{-1, "x", auction.EInvalidField},
 		{100, " ", auction.EInvalidField},
-		{owed + 1, "x", auction.EOverpayment},
 	} {
 		_, _, err := b.store.RecordBalancePayment(b.ctx, b.clerk.ID, a.ID, tc.amount, tc.ref)
 		wantCode(t, err, tc.code)

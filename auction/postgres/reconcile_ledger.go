@@ -123,10 +123,12 @@ type AuctionMoney struct {
 	ClosedAt     *time.Time `json:"closed_at"`
 	BalanceDueAt *time.Time `json:"balance_due_at"`
 	// Deposits by status (pending, held, applied, refund_pending, refunded, forfeited).
-	Deposits         map[string]DepositTally `json:"deposits"`
-	DepositApplied   int64                   `json:"deposit_applied"`
-	BalanceReceived  int64                   `json:"balance_received"`
-	ForfeitedDeposit int64                   `json:"forfeited_deposit"`
+	Deposits       map[string]DepositTally `json:"deposits"`
+	DepositApplied int64                   `json:"deposit_applied"`
+	// BalanceReceived is what balance payments brought toward the price;
+	// an overpayment's excess is owed back and not counted.
+	BalanceReceived  int64 `json:"balance_received"`
+	ForfeitedDeposit int64 `json:"forfeited_deposit"`
 	// Outstanding is what the buyer still owes (sold auctions only).
 	Outstanding int64 `json:"outstanding"`
 	// Accounts are this auction's ledger balances (debit positive).
@@ -164,7 +166,7 @@ func (s *Store) AuctionMoney(ctx context.Context, auctionID string) (*AuctionMon
 	}
 	m.DepositApplied = m.Deposits[auction.DepositApplied].Amount
 	m.ForfeitedDeposit = m.Deposits[auction.DepositForfeited].Amount
-	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount), 0)::bigint FROM balance_payments WHERE auction_id = $1`, a.ID).Scan(&m.BalanceReceived); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount - excess), 0)::bigint FROM balance_payments WHERE auction_id = $1`, a.ID).Scan(&m.BalanceReceived); err != nil {
 		return nil, err
 	}
 	if a.Status == auction.StatusSold && a.HammerPrice != nil {
