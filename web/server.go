@@ -291,6 +291,16 @@ func bind(c echo.Context, v any, optional ...bool) error {
 	if i := bytes.IndexFunc(data, notJSONSpace); i >= 0 && data[i] != '{' {
 		return auction.Errorf(auction.EInvalidRequest, "malformed JSON: the body must be a JSON object")
 	}
+	// Malformed JSON is refused as such before any field is judged: a body
+	// that is not exactly one JSON value (trailing data, a syntax error after
+	// a wrongly typed field) is 400 invalid_request, never a field's 422.
+	if len(bytes.TrimFunc(data, func(r rune) bool { return !notJSONSpace(r) })) > 0 && !json.Valid(data) {
+		var probe any
+		if err := json.NewDecoder(bytes.NewReader(data)).Decode(&probe); err != nil {
+			return auction.Errorf(auction.EInvalidRequest, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+		}
+		return auction.Errorf(auction.EInvalidRequest, "malformed JSON: data after the object")
+	}
 	keys := checkKeys(data, shapeOf(reflect.TypeOf(v)))
 	if keys.unknown {
 		msg := fmt.Sprintf("unknown field %q", keys.key)
