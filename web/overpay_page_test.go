@@ -3,10 +3,6 @@ package web
 import (
 	"strings"
 	"testing"
-	"time"
-
-	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // TestFinanceExcessToPayBack: the finance page lists a balance payment's
@@ -15,28 +11,7 @@ import (
 func TestFinanceExcessToPayBack(t *testing.T) {
 	t.Parallel()
 	w := pageSetup(t, "住宅")
-	var regs []*auction.Registration
-	for _, u := range []*auction.User{w.bidder, w.user(t, auction.RoleBidder, "")} {
-		reg, err := w.store.Register(w.ctx, u, w.a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.store.ConfirmDeposit(w.ctx, reg.Deposit.ID, "BANK-"+reg.ID[:6]); err != nil {
-			t.Fatal(err)
-		}
-		regs = append(regs, reg)
-	}
-	w.clock.Set(w.a.StartsAt)
-	if _, err := w.store.Tick(w.ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.store.PlaceBid(w.ctx, postgres.PlaceBid{AuctionID: w.a.ID, User: w.bidder, Amount: 70_000_000, Key: "k1"}); err != nil {
-		t.Fatal(err)
-	}
-	w.clock.Set(w.a.EndsAt.Add(time.Second))
-	if _, err := w.store.Tick(w.ctx); err != nil {
-		t.Fatal(err)
-	}
+	regs := w.sold(t)
 	finance, _ := w.signedIn(t, w.finance)
 	checkPage(t, "/finance", finance.get("/finance"), "没有待退还的多付款")
 

@@ -237,17 +237,25 @@ func (s *Server) pageRole(roles ...string) echo.MiddlewareFunc {
 	}
 }
 
+// pageErrorStatus is the code of an error shown as a page (Echo's own errors
+// included) and its status in the one table; known is false for an error
+// the table does not name.
+func pageErrorStatus(err error) (code string, st int, known bool) {
+	code = auction.ErrorCode(err)
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code = echoCodes[he.Code]
+	}
+	st, known = status[code]
+	return code, st, known
+}
+
 // pageError renders an error as a page with the status of the one table.
 func (s *Server) pageError(c echo.Context, err error) error {
 	if c.Response().Committed {
 		return nil
 	}
-	code := auction.ErrorCode(err)
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		code = echoCodes[he.Code]
-	}
-	st, known := status[code]
+	code, st, known := pageErrorStatus(err)
 	switch {
 	case code == auction.EUnauthenticated && c.Request().Method == http.MethodGet:
 		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))

@@ -683,11 +683,12 @@ func TestPageTimezone(t *testing.T) {
 	}
 }
 
-// TestFinanceRefundDeadline: a released deposit is listed with its deadline,
-// 24 h after the close, marked overdue once past it.
-func TestFinanceRefundDeadline(t *testing.T) {
-	t.Parallel()
-	w := pageSetup(t, "住宅")
+// sold registers w.bidder and another bidder on w.a with their deposits held,
+// has w.bidder bid the start price and closes the auction one second after
+// its end: sold to w.bidder, the other deposit released. It returns the two
+// registrations, the buyer's first.
+func (w *pageWorld) sold(t *testing.T) []*auction.Registration {
+	t.Helper()
 	var regs []*auction.Registration
 	for _, u := range []*auction.User{w.bidder, w.user(t, auction.RoleBidder, "")} {
 		reg, err := w.store.Register(w.ctx, u, w.a.ID)
@@ -710,6 +711,15 @@ func TestFinanceRefundDeadline(t *testing.T) {
 	if _, err := w.store.Tick(w.ctx); err != nil {
 		t.Fatal(err)
 	}
+	return regs
+}
+
+// TestFinanceRefundDeadline: a released deposit is listed with its deadline,
+// 24 h after the close, marked overdue once past it.
+func TestFinanceRefundDeadline(t *testing.T) {
+	t.Parallel()
+	w := pageSetup(t, "住宅")
+	regs := w.sold(t)
 	finance, _ := w.signedIn(t, w.finance)
 	deadline := Locale{Zone: defaultZone}.Time(w.a.EndsAt.Add(24 * time.Hour))
 	r := finance.get("/finance")

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
-	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -105,12 +104,7 @@ func (s *Server) printError(c echo.Context, doc string, err error) error {
 	if c.Response().Committed {
 		return nil
 	}
-	code := auction.ErrorCode(err)
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		code = echoCodes[he.Code]
-	}
-	st, known := status[code]
+	code, st, known := pageErrorStatus(err)
 	switch {
 	case code == auction.EUnauthenticated:
 		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
