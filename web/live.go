@@ -439,6 +439,13 @@ func (l *liveConn) errorFrame(key string, err error) []byte {
 	switch {
 	case errors.As(err, &de):
 		f.Error.Code, f.Error.Message, f.Auction = de.Code, de.Message, de.Auction
+		if f.Auction == nil {
+			// Refused before the bid core saw it (the frame, the sign-in):
+			// the reply still carries the auction's state, as over HTTP.
+			if a, err := l.s.store.Auction(l.ctx, l.auctionID); err == nil {
+				f.Auction = a.State()
+			}
+		}
 	case unavailable(err):
 		f.Error.Code, f.Error.Message = auction.EUnavailable, "the database is unavailable; try again shortly"
 	default:
