@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -392,7 +393,9 @@ func (l *liveConn) command(data []byte) []byte {
 	var cmd bidCommand
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cmd); err != nil || dec.More() {
+	// Keys match exactly, as in HTTP bodies (bind): encoding/json alone
+	// would take "Amount" for "amount".
+	if err := dec.Decode(&cmd); err != nil || dec.More() || checkKeys(data, shapeOf(reflect.TypeOf(cmd))).unknown {
 		return l.errorFrame("", auction.Errorf(auction.EInvalidRequest, "send a JSON object like {\"type\":\"bid\",\"amount\":N,\"idempotency_key\":\"...\"}"))
 	}
 	if cmd.Type != "bid" {

@@ -344,6 +344,7 @@ func TestLiveBidsOverTheSocket(t *testing.T) {
 		{"unknown type", c, `{"type":"sell","amount":1,"idempotency_key":"k5"}`, auction.EInvalidRequest},
 		{"unknown field", c, `{"type":"bid","amount":1,"idempotency_key":"k6","max":2}`, auction.EInvalidRequest},
 		{"not JSON", c, `bid 100`, auction.EInvalidRequest},
+		{"key in another case", c, fmt.Sprintf(`{"type":"bid","Amount":%d,"idempotency_key":"k8"}`, a.StartPrice+3*a.Increment), auction.EInvalidRequest},
 		{"anonymous", anon, fmt.Sprintf(`{"type":"bid","amount":%d,"idempotency_key":"a1"}`, a.StartPrice+3*a.Increment), auction.EUnauthenticated},
 	} {
 		tc.client.send(tc.frame)
