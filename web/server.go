@@ -288,13 +288,21 @@ func bind(c echo.Context, v any, optional ...bool) error {
 		}
 		return auction.Errorf(auction.EInvalidRequest, "the request body could not be read")
 	}
-	if i := bytes.IndexFunc(data, notJSONSpace); i >= 0 && data[i] != '{' {
+	i := bytes.IndexFunc(data, notJSONSpace)
+	if i < 0 {
+		if len(optional) > 0 && optional[0] {
+			return nil
+		}
+		return auction.Errorf(auction.EInvalidRequest, "the request body is empty; send a JSON object")
+	}
+	if data[i] != '{' {
 		return auction.Errorf(auction.EInvalidRequest, "malformed JSON: the body must be a JSON object")
 	}
 	// Malformed JSON is refused as such before any field is judged: a body
 	// that is not exactly one JSON value (trailing data, a syntax error after
 	// a wrongly typed field) is 400 invalid_request, never a field's 422.
-	if len(bytes.TrimFunc(data, func(r rune) bool { return !notJSONSpace(r) })) > 0 && !json.Valid(data) {
+	// Past this check the decoder meets no syntax error and no trailing data.
+	if !json.Valid(data) {
 		var probe any
 		if err := json.NewDecoder(bytes.NewReader(data)).Decode(&probe); err != nil {
 			return auction.Errorf(auction.EInvalidRequest, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
@@ -314,32 +322,17 @@ func bind(c echo.Context, v any, optional ...bool) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	err = dec.Decode(v)
-	if errors.Is(err, io.EOF) && len(optional) > 0 && optional[0] {
-		return nil
-	}
-	if err != nil {
+	if err := dec.Decode(v); err != nil {
 		var typeErr *json.UnmarshalTypeError
-		var syntaxErr *json.SyntaxError
 		switch {
-		case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
-			// Malformed JSON, whatever the walk over the keys found before.
 		case keys.badTime != "":
 			// The decoder stops at a time it cannot parse without naming its
 			// field; the walk over the keys found it.
 			return auction.FieldError(keys.badTime, "must be an RFC 3339 time such as 2026-03-01T02:00:00Z")
 		case errors.As(err, &typeErr):
 			return auction.FieldError(typeErr.Field, "must be a JSON %s", typeErr.Type.Kind())
-		case errors.Is(err, io.EOF):
-			return auction.Errorf(auction.EInvalidRequest, "the request body is empty; send a JSON object")
 		}
 		return auction.Errorf(auction.EInvalidRequest, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	if dec.More() {
-		return auction.Errorf(auction.EInvalidRequest, "malformed JSON: data after the object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return auction.Errorf(auction.EInvalidRequest, "malformed JSON: data after the object")
 	}
 	if field := nulField(reflect.ValueOf(v), ""); field != "" {
 		return auction.FieldError(field, "must not contain a NUL character")
