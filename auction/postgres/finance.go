@@ -74,15 +74,16 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 			return err
 		}
 		// One transaction: the whole transfer enters escrow, the case is
-		// owed what went toward the price, the buyer is owed the excess.
-		if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxBalanceReceived, AuctionID: a.ID, CaseID: a.CaseID, Reference: reference,
+		// owed what went toward the price, the buyer is owed the excess. It
+		// and the notification of a settlement are written together at the
+		// payment's time (writes).
+		var w writes
+		w.record(ledgerTx{Kind: payments.TxBalanceReceived, AuctionID: a.ID, CaseID: a.CaseID, Reference: reference,
 			Entries: []payments.Entry{
 				{Account: payments.AccountEscrow, Amount: amount},
 				{Account: payments.AccountCaseProceeds, Amount: -toward},
 				{Account: payments.AccountRefundsDue, Amount: -out.Excess},
-			}}); err != nil {
-			return err
-		}
+			}}, now)
 		// Balance payments are bank transfers finance saw arrive: the
 		// provider's side of the same movement, for reconciliation, is the
 		// whole transfer, excess included.
@@ -98,9 +99,10 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 				return err
 			}
 			events = append(events, e)
-			if err := s.notifyCase(ctx, tx, a, "auction.settled", data); err != nil {
-				return err
-			}
+			w.notify(a, "auction.settled", data, now)
+		}
+		if err := s.flush(ctx, tx, &w); err != nil {
+			return err
 		}
 		return saveAuction(ctx, tx, a)
 	})
@@ -177,8 +179,10 @@ func (s *Store) MarkExcessRefunded(ctx context.Context, paymentID, reference str
 			return err
 		}
 		p.ExcessRefundReference, p.ExcessRefundedAt = &reference, &now
-		if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxExcessRefunded, AuctionID: p.AuctionID, CaseID: caseID, Reference: reference,
-			Entries: payments.Move(payments.AccountRefundsDue, payments.AccountEscrow, p.Excess)}); err != nil {
+		var w writes
+		w.record(ledgerTx{Kind: payments.TxExcessRefunded, AuctionID: p.AuctionID, CaseID: caseID, Reference: reference,
+			Entries: payments.Move(payments.AccountRefundsDue, payments.AccountEscrow, p.Excess)}, now)
+		if err := s.flush(ctx, tx, &w); err != nil {
 			return err
 		}
 		return s.recordProvider(ctx, tx, providerRecord{Provider: payments.ProviderBank, Kind: payments.RecordExcessReturned,

@@ -119,18 +119,10 @@ func (s *Store) CaseNotifications(ctx context.Context, caseID string) ([]CaseNot
 const notificationSQL = `INSERT INTO case_notifications (id, type, case_id, auction_id, body, created_at)
 	SELECT $1, $2, c.id, $4, $5::jsonb || jsonb_build_object('case_number', c.case_number), $6 FROM cases c WHERE c.id = $3`
 
-// notifyCase records an outbound case-system notification about a, at the
-// clock's time, in the same transaction as the state change; delivery is a
-// durable job (Hooks.Notify).
-func (s *Store) notifyCase(ctx context.Context, tx pgx.Tx, a *row, typ string, data map[string]any) error {
-	var w writes
-	w.notify(a, typ, data, s.clock.Now())
-	return s.flush(ctx, tx, &w)
-}
-
-// notify queues a notification about a, with the body of API.md's
-// case-system webhook, created at now: the time of the state change it
-// reports. Its Hooks.Notify runs when the writes are flushed.
+// notify queues an outbound case-system notification about a, with the body
+// of API.md's case-system webhook, created at now: the time of the state
+// change it reports, in whose transaction it is written. Its delivery is a
+// durable job (Hooks.Notify), which runs when the writes are flushed.
 func (w *writes) notify(a *row, typ string, data map[string]any, now time.Time) {
 	id := newUUID()
 	payload := map[string]any{}
