@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -65,14 +66,20 @@ func (s *Server) handleBid(c echo.Context) error {
 // bid again without another request). An auction that does not exist has
 // none to give.
 func (s *Server) withState(c echo.Context, err error) error {
-	var ae *auction.Error
-	if !errors.As(err, &ae) || ae.Auction != nil {
-		return err
-	}
-	if a, aerr := s.store.Auction(c.Request().Context(), c.Param("id")); aerr == nil {
-		ae.Auction = a.State()
+	if ae := (*auction.Error)(nil); errors.As(err, &ae) && ae.Auction == nil {
+		ae.Auction = s.auctionState(c.Request().Context(), c.Param("id"))
 	}
 	return err
+}
+
+// auctionState is the bidder-facing state of an auction, for a refusal of a
+// bid the bid core did not decide; nil when the auction cannot be read.
+func (s *Server) auctionState(ctx context.Context, auctionID string) *auction.State {
+	a, err := s.store.Auction(ctx, auctionID)
+	if err != nil {
+		return nil
+	}
+	return a.State()
 }
 
 // handleMyRegistrations is GET /api/v1/me/registrations.

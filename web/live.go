@@ -444,10 +444,9 @@ func (l *liveConn) errorFrame(key string, err error) []byte {
 		f.Error.Code, f.Error.Message, f.Auction = de.Code, de.Message, de.Auction
 		if f.Auction == nil {
 			// Refused before the bid core saw it (the frame, the sign-in):
-			// the reply still carries the auction's state, as over HTTP.
-			if a, err := l.s.store.Auction(l.ctx, l.auctionID); err == nil {
-				f.Auction = a.State()
-			}
+			// the reply still carries the auction's state, as over HTTP. The
+			// error itself is left as it is: l.authErr answers every frame.
+			f.Auction = l.s.auctionState(l.ctx, l.auctionID)
 		}
 	case unavailable(err):
 		f.Error.Code, f.Error.Message = auction.EUnavailable, "the database is unavailable; try again shortly"
