@@ -156,12 +156,14 @@ type monitorData struct {
 	Running []postgres.Listing
 	// More is set when more auctions run than the monitor lists.
 	More bool
+	// Limit is monitorLimit, for the page's script to ask the same of the API.
+	Limit int
 }
 
 // pageClerkMonitor is GET /clerk/monitor: every running auction, refreshed live.
 func (s *Server) pageClerkMonitor(c echo.Context) error {
 	ctx := c.Request().Context()
-	d := &monitorData{}
+	d := &monitorData{Limit: monitorLimit}
 	for _, st := range []string{auction.StatusBidding, auction.StatusSuspended} {
 		l, more, err := s.store.Listings(ctx, postgres.AuctionFilter{Status: st, Limit: monitorLimit})
 		if err != nil {

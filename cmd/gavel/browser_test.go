@@ -534,6 +534,8 @@ func TestBrowserAuction(t *testing.T) {
 	}
 	monitor.open("/clerk/monitor")
 	monitor.waitText("¥730,000.00")
+	// The page's refresh asks the API for as many auctions as the page lists.
+	monitor.waitJS(`document.getElementById('monitor').dataset.limit === '500'`, time.Now().Add(5*time.Second))
 	monitor.shot("13-clerk-monitor")
 
 	// Refused bids say why, in words.

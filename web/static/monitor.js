@@ -47,7 +47,8 @@
   async function refresh() {
     const sent = Date.now();
     const [bidding, suspended] = await Promise.all([
-      api('GET', '/api/v1/auctions?status=bidding&limit=500'), api('GET', '/api/v1/auctions?status=suspended&limit=500')]);
+      api('GET', '/api/v1/auctions?status=bidding&limit=' + body.dataset.limit),
+      api('GET', '/api/v1/auctions?status=suspended&limit=' + body.dataset.limit)]);
     if (!bidding.ok || !suspended.ok) return;
     const list = bidding.data.auctions.concat(suspended.data.auctions);
     if (list.length) offset = Date.parse(list[0].server_time) - (sent + Date.now()) / 2;
