@@ -218,7 +218,8 @@ func TestPagesReconciliation(t *testing.T) {
 	path := "/finance/reconciliation?" + w.period
 
 	r := finance.get(path)
-	checkPage(t, path, r, "对账", "存在差异", "账簿无记录", "STRAY-1", "待退保证金", `data-deposit="`+w.loser.Deposit.ID+`"`)
+	checkPage(t, path, r, "对账", "存在差异", "账簿无记录", "STRAY-1", "待退保证金", `data-deposit="`+w.loser.Deposit.ID+`"`,
+		`name="from" type="date" value="2026-03-01"`, `name="to" type="date" value="2026-04-30"`)
 	var rec payments.Reconciliation
 	apiJSON(t, finance, "/api/v1/reconciliation?"+w.api.Encode(), &rec)
 	checkAccounts(t, path, r.body, &rec)
