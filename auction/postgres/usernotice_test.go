@@ -399,7 +399,7 @@ func TestNoticeReminders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := b.store.Pool().Exec(b.ctx, `UPDATE auctions SET status = 'cancelled' WHERE id = $1`, cancelled.ID); err != nil {
+	if _, _, err := b.store.CancelAuction(b.ctx, postgres.CourtAction{AuctionID: cancelled.ID, Actor: b.clerk, Reason: "撤回"}); err != nil {
 		t.Fatal(err)
 	}
 	remind := func() {
@@ -465,8 +465,9 @@ func TestNoticeRemindersOnce(t *testing.T) {
 	}
 }
 
-// Court actions come as auction events; whoever appends them, registered
-// bidders and watchers are told.
+// Court actions come as auction events; whoever appends them (a clerk, or
+// the outage guard), registered bidders and watchers are told, with nobody
+// calling the notices.
 func TestNoticeCourtEvents(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -487,39 +488,47 @@ func TestNoticeCourtEvents(t *testing.T) {
 	b.mustQualify(t, bidder, a.ID)
 	b.open(t, a)
 	b.clock.Set(a.EndsAt)
-	if _, err := guarded.Tick(b.ctx); err != nil {
+	if _, err := guarded.Tick(b.ctx); err != nil { // the outage guard suspends
+		t.Fatal(err)
+	}
+	act := postgres.CourtAction{AuctionID: a.ID, Actor: b.clerk, Reason: "审查"}
+	if _, _, err := b.store.ResumeAuction(b.ctx, act, b.clock.Now().Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.store.SuspendAuction(b.ctx, act); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.store.CancelAuction(b.ctx, act); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []*auction.User{watcher, bidder} {
-		if got := ofType(t, ns, u, notice.Suspended); len(got) != 1 {
-			t.Fatalf("suspended: %+v", got)
+		if got := ofType(t, ns, u, notice.Suspended); len(got) != 2 {
+			t.Fatalf("suspended (guard, then clerk): %+v", got)
 		}
-	}
-	if _, _, err := b.store.ResumeAuction(b.ctx, a.ID, b.clock.Now().Add(24*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range []*auction.User{watcher, bidder} {
 		if got := ofType(t, ns, u, notice.Resumed); len(got) != 1 || got[0].Data["ends_at"] == nil {
 			t.Fatalf("resumed: %+v", got)
 		}
-	}
-	// An event type appended by another part of Gavel (here written as it
-	// would be) produces its notice with nobody calling the notices.
-	cur, err := b.store.Auction(b.ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.store.Pool().Exec(b.ctx, `INSERT INTO auction_events (auction_id, seq, type, at, data, prev_hash, hash)
-		VALUES ($1, $2, 'cancelled', $3, '{"reason":"withdrawn"}', '\x', '\x')`, a.ID, cur.Seq+1, b.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range []*auction.User{watcher, bidder} {
 		if got := ofType(t, ns, u, notice.Cancelled); len(got) != 1 {
 			t.Fatalf("cancelled: %+v", got)
 		}
 	}
 	if got := mustNotices(t, ns, stranger); len(got) != 0 {
 		t.Fatalf("someone neither watching nor registered was told: %+v", got)
+	}
+	// Annulled after a sale: the buyer and the watchers hear of it.
+	sold := b.mustAuction(t, lotParams{})
+	b.mustQualify(t, bidder, sold.ID)
+	b.open(t, sold)
+	if _, err := b.bid(bidder, sold.ID, sold.StartPrice); err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Set(sold.EndsAt)
+	b.tick(t)
+	if _, _, err := b.store.AnnulAuction(b.ctx, postgres.CourtAction{AuctionID: sold.ID, Actor: b.clerk, Reason: "撤销"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ofType(t, ns, bidder, notice.Annulled); len(got) != 1 || got[0].AuctionID != sold.ID {
+		t.Fatalf("annulled: %+v", got)
 	}
 }
 
