@@ -75,3 +75,39 @@ func TestResultsBoardPrivacy(t *testing.T) {
 		}
 	}
 }
+
+// TestCaseListOverHTTP: the clerks' case list pages through every case and
+// refuses a bad page.
+func TestCaseListOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := liveSetup(t, web.HubConfig{})
+	for range 3 {
+		e.draft(t)
+	}
+	token := e.token(t, e.clerk, "api")
+	get := func(q string) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/api/v1/cases?"+q, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&m)
+		return res.StatusCode, m
+	}
+	st, m := get("limit=2&court=第一中级")
+	if st != 200 || len(m["cases"].([]any)) != 2 || m["more"] != true {
+		t.Fatalf("first page: %d %v", st, m)
+	}
+	st, m = get("limit=2&offset=2&court=第一中级")
+	if st != 200 || len(m["cases"].([]any)) != 1 || m["more"] != false {
+		t.Fatalf("second page: %d %v", st, m)
+	}
+	for _, q := range []string{"limit=0", "limit=501", "offset=-1", "limit=x"} {
+		if st, _ := get(q); st != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: %d", q, st)
+		}
+	}
+}

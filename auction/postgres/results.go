@@ -61,7 +61,7 @@ func (s *Store) Results(ctx context.Context, f ResultFilter) ([]Result, bool, er
 		WHERE a.closed_at IS NOT NULL AND a.status IN ('sold', 'failed', 'settled', 'defaulted', 'annulled')
 		  AND ($1 = '' OR c.court_name ILIKE '%' || $1 || '%')
 		  AND ($2::timestamptz IS NULL OR a.closed_at >= $2) AND ($3::timestamptz IS NULL OR a.closed_at < $3)
-		ORDER BY a.closed_at DESC, a.id LIMIT $4 OFFSET $5`, f.Court, from, to, f.Limit+1, max(f.Offset, 0))
+		ORDER BY a.closed_at DESC, a.id LIMIT $4 OFFSET $5`, likeText(f.Court), from, to, f.Limit+1, max(f.Offset, 0))
 	if err != nil {
 		return nil, false, err
 	}
