@@ -71,6 +71,16 @@ var authzMatrix = map[string]routeAccess{
 	"GET /api/v1/me":               {Roles: signedIn},
 	"GET /api/v1/me/registrations": {Roles: signedIn},
 
+	// Watch list and notices (notices.go): every role has its own.
+	"PUT /api/v1/me/watchlist/:id":         {Roles: signedIn},
+	"DELETE /api/v1/me/watchlist/:id":      {Roles: signedIn},
+	"GET /api/v1/me/watchlist":             {Roles: signedIn},
+	"GET /api/v1/me/notifications":         {Roles: signedIn},
+	"POST /api/v1/me/notifications/read":   {Roles: signedIn},
+	"GET /api/v1/me/notification-settings": {Roles: signedIn},
+	"PUT /api/v1/me/notification-settings": {Roles: signedIn},
+	"POST /api/v1/notices/unsubscribe":     {Public: true},
+
 	"GET /api/v1/cases":                      {Roles: staffOnly},
 	"POST /api/v1/cases":                     {Roles: clerkAdmin},
 	"GET /api/v1/cases/:id":                  {Roles: staffOnly},
