@@ -102,6 +102,7 @@ var authzMatrix = map[string]routeAccess{
 	"POST /api/v1/auctions/:id/annul":            {Roles: clerkAdmin},
 	"GET /api/v1/balance-returns":                {Roles: financeRead},
 	"POST /api/v1/balance-payments/:id/returned": {Roles: financeOnly},
+	"GET /api/v1/results":                        {Public: true},
 
 	"GET /api/v1/auctions":                  {Public: true},
 	"GET /api/v1/auctions/:id":              {Public: true},
