@@ -64,8 +64,11 @@ func sendCSV(c echo.Context, name string, write func(*bytes.Buffer) error) error
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
 }
 
-// queryTime reads an RFC 3339 time or a date (midnight UTC) from the query.
-func queryTime(c echo.Context, name string) (time.Time, error) {
+// queryTime reads an RFC 3339 time or a date from the query. A date is the
+// court's calendar day, as on the pages: from= starts at its midnight in the
+// court's zone, and to= (which is exclusive as a time) includes the whole
+// day, ending at the next midnight.
+func (s *Server) queryTime(c echo.Context, name string) (time.Time, error) {
 	v := c.QueryParam(name)
 	if v == "" {
 		return time.Time{}, nil
@@ -73,8 +76,11 @@ func queryTime(c echo.Context, name string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t.UTC(), nil
 	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
-		return t, nil
+	if t, err := time.ParseInLocation(time.DateOnly, v, s.zone()); err == nil {
+		if name == "to" {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t.UTC(), nil
 	}
 	return time.Time{}, auction.FieldError(name, "is not an RFC 3339 time or a YYYY-MM-DD date")
 }
@@ -86,10 +92,10 @@ func (s *Server) handleLedger(c echo.Context) error {
 	f := postgres.LedgerFilter{AuctionID: c.QueryParam("auction_id"), CaseID: c.QueryParam("case_id"),
 		DepositID: c.QueryParam("deposit_id"), Account: c.QueryParam("account"), Kind: c.QueryParam("kind")}
 	var err error
-	if f.From, err = queryTime(c, "from"); err != nil {
+	if f.From, err = s.queryTime(c, "from"); err != nil {
 		return err
 	}
-	if f.To, err = queryTime(c, "to"); err != nil {
+	if f.To, err = s.queryTime(c, "to"); err != nil {
 		return err
 	}
 	if f.After, err = queryInt(c, "after", 0); err != nil {
@@ -129,7 +135,7 @@ func (s *Server) handleRefundsDue(c echo.Context) error {
 		return err
 	}
 	if wantsCSV(c) {
-		name := "refunds-due-" + s.store.Clock().Now().Format("2006-01-02") + ".csv"
+		name := "refunds-due-" + s.store.Clock().Now().In(s.zone()).Format("2006-01-02") + ".csv"
 		return sendCSV(c, name, func(b *bytes.Buffer) error { return payments.WriteRefundsCSV(b, due) })
 	}
 	return c.JSON(http.StatusOK, map[string]any{"refunds_due": due, "total": payments.TotalRefunds(due)})
@@ -140,11 +146,11 @@ func (s *Server) handleRefundsDue(c echo.Context) error {
 // (Accept: text/csv) it is one table chosen by part: lines (default),
 // accounts, escrow or refunds.
 func (s *Server) handleReconciliation(c echo.Context) error {
-	from, err := queryTime(c, "from")
+	from, err := s.queryTime(c, "from")
 	if err != nil {
 		return err
 	}
-	to, err := queryTime(c, "to")
+	to, err := s.queryTime(c, "to")
 	if err != nil {
 		return err
 	}
@@ -153,10 +159,13 @@ func (s *Server) handleReconciliation(c echo.Context) error {
 		to = now.Add(time.Second)
 	}
 	if from.IsZero() {
-		from = time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, time.UTC)
+		// The court's calendar month.
+		local := to.In(s.zone())
+		from = time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, s.zone())
 		if !from.Before(to) {
 			from = from.AddDate(0, -1, 0)
 		}
+		from = from.UTC()
 	}
 	r, err := s.store.Reconcile(c.Request().Context(), from, to)
 	if err != nil {
@@ -179,7 +188,8 @@ func (s *Server) handleReconciliation(c echo.Context) error {
 	if part == "" {
 		part = "lines"
 	}
-	name := "reconciliation-" + part + "-" + from.Format("2006-01-02") + "-" + to.Format("2006-01-02") + ".csv"
+	// Named by the court's first and last day of the period (to is exclusive).
+	name := "reconciliation-" + part + "-" + from.In(s.zone()).Format("2006-01-02") + "-" + to.Add(-time.Nanosecond).In(s.zone()).Format("2006-01-02") + ".csv"
 	return sendCSV(c, name, write)
 }
 

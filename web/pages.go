@@ -272,12 +272,18 @@ func (s *Server) pageError(c echo.Context, err error) error {
 	return s.render(c, st, "error.html", p)
 }
 
+// zone is the court's time zone: pages show times in it, and a date in the
+// API means one of its calendar days.
+func (s *Server) zone() *time.Location {
+	if s.cfg.Timezone == nil {
+		return defaultZone
+	}
+	return s.cfg.Timezone
+}
+
 // locale is the request's language (cookie, default Chinese) and the court's zone.
 func (s *Server) locale(c echo.Context) Locale {
-	l := Locale{Lang: LangZH, Zone: s.cfg.Timezone}
-	if l.Zone == nil {
-		l.Zone = defaultZone
-	}
+	l := Locale{Lang: LangZH, Zone: s.zone()}
 	if ck, err := c.Cookie(langCookie); err == nil && ck.Value == LangEN {
 		l.Lang = LangEN
 	}

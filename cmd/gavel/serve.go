@@ -40,7 +40,8 @@ type Config struct {
 	StripeAPIBase     string
 	// TickInterval is how often due auctions are opened and closed.
 	TickInterval time.Duration
-	// Timezone is where the pages show times (the courts' zone).
+	// Timezone is the court's zone: pages show times in it and the
+	// rulebook's day-count deadlines are its calendar days.
 	Timezone string
 	// DemoBidders makes the demo accounts bid by themselves (make run).
 	DemoBidders bool
@@ -88,6 +89,12 @@ func (m *Main) Run(ctx context.Context) error {
 	rulebook, err := auction.LookupRulebook(m.Config.Rulebook)
 	if err != nil {
 		return err
+	}
+	// The court's zone: pages show times in it and the rulebook counts its
+	// days in its calendar.
+	zone, err := time.LoadLocation(m.Config.Timezone)
+	if err != nil {
+		return fmt.Errorf("--timezone: %w", err)
 	}
 	if err := migrations.Up(ctx, m.Config.DatabaseURL, m.Log); err != nil {
 		return err
@@ -152,7 +159,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	hooks := m.jobs.Hooks()
 	hooks.Guard = m.heartbeat.Guard
-	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Wall: dbClock, Rulebook: rulebook, Payments: provider, Hooks: hooks, Arrivals: arrivals})
+	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Wall: dbClock, Rulebook: rulebook, Payments: provider, Hooks: hooks, Arrivals: arrivals, Zone: zone})
 	m.jobs.Bind(m.store)
 	m.notices = noticepg.New(m.pool, clock)
 	if err := m.jobs.Start(context.WithoutCancel(ctx)); err != nil {
@@ -161,10 +168,6 @@ func (m *Main) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.hub = web.NewHub(web.HubConfig{Store: m.store, Log: m.Log})
-	zone, err := time.LoadLocation(m.Config.Timezone)
-	if err != nil {
-		return fmt.Errorf("--timezone: %w", err)
-	}
 	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Feed: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
 		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock})
 
@@ -307,7 +310,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&m.Config.CaseWebhookSecret, "case-webhook-secret", "", "secret that signs case webhooks (Gavel-Signature)")
 	fs.BoolVar(&m.Config.NoLimits, "no-limits", false, "turn off rate and connection limits (load tests on loopback)")
 	fs.DurationVar(&m.Config.TickInterval, "tick", time.Second, "how often due auctions are opened, closed and defaulted")
-	fs.StringVar(&m.Config.Timezone, "timezone", web.DefaultTimezone, "IANA time zone the web pages show times in")
+	fs.StringVar(&m.Config.Timezone, "timezone", web.DefaultTimezone, "the court's IANA time zone: pages show times in it and day-count deadlines are its calendar days")
 	fs.BoolVar(&m.Config.DemoBidders, "demo-bidders", false, "let the demo bidder accounts bid by themselves every few seconds (demo only)")
 	pprofAddr := fs.String("pprof", "", "serve runtime profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
 	fs.Usage = func() {
