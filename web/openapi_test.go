@@ -364,11 +364,13 @@ func TestOpenAPI(t *testing.T) {
 			"AccountTotal": payments.AccountTotal{}, "ReconciliationLine": payments.Line{}, "LineTotal": payments.LineTotal{},
 			"EscrowTotal": payments.EscrowTotal{}, "Reconciliation": payments.Reconciliation{}, "Remittance": postgres.Remittance{},
 			"DeliveryAttempt": postgres.DeliveryAttempt{}, "CaseNotification": postgres.CaseNotification{},
+			"BalanceReturn": postgres.BalanceReturn{},
 		}
 		requests := map[string]any{
 			"SignupRequest": api.SignupRequest{}, "NewCase": postgres.NewCase{}, "NewLot": postgres.NewLot{},
 			"ScheduleRequest": auction.ScheduleParams{}, "BlacklistEntry": postgres.BlacklistEntry{},
 			"ReferenceRequest": api.ReferenceRequest{}, "LiveBidCommand": live.BidCommand{},
+			"CourtActionRequest": api.CourtRequest{},
 		}
 		check := func(name string, v any, response bool) {
 			schema, err := doc.resolve("#/components/schemas/" + name)

@@ -74,7 +74,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: v1 + "/me", Access: signedIn, Handler: a.Me},
 		{Method: "GET", Path: v1 + "/me/registrations", Access: signedIn, Handler: a.MyRegistrations},
 
-		// Cases, lots and rounds (api/clerk.go, api/resume.go).
+		// Cases, lots and rounds (api/clerk.go).
 		{Method: "GET", Path: v1 + "/cases", Access: staff, Handler: a.CaseList},
 		{Method: "POST", Path: v1 + "/cases", Access: clerk, Handler: a.CaseCreate},
 		{Method: "GET", Path: v1 + "/cases/:id", Access: staff, Handler: a.CaseView},
@@ -90,6 +90,13 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: v1 + "/auctions/:id/resume", Access: clerk, Handler: a.AuctionResume},
 		{Method: "POST", Path: v1 + "/blacklist", Access: clerk, Handler: a.BlacklistImport},
 		{Method: "POST", Path: v1 + "/blacklist/remove", Access: clerk, Handler: a.BlacklistRemove},
+
+		// Court actions on an auction (api/court.go) and what an annulment owes back.
+		{Method: "POST", Path: v1 + "/auctions/:id/suspend", Access: clerk, Handler: a.AuctionSuspend},
+		{Method: "POST", Path: v1 + "/auctions/:id/cancel", Access: clerk, Handler: a.AuctionCancel},
+		{Method: "POST", Path: v1 + "/auctions/:id/annul", Access: clerk, Handler: a.AuctionAnnul},
+		{Method: "GET", Path: v1 + "/balance-returns", Access: financeRead, Handler: a.BalanceReturns},
+		{Method: "POST", Path: v1 + "/balance-payments/:id/returned", Access: finance, Handler: a.BalanceReturned},
 
 		// The public catalogue and record (api/public.go, live/socket.go).
 		{Method: "GET", Path: v1 + "/auctions", Access: anyone, Handler: a.AuctionList},
