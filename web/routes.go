@@ -74,6 +74,16 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: v1 + "/me", Access: signedIn, Handler: a.Me},
 		{Method: "GET", Path: v1 + "/me/registrations", Access: signedIn, Handler: a.MyRegistrations},
 
+		// Watch list and notices (api/notices.go): every role has its own.
+		{Method: "PUT", Path: v1 + "/me/watchlist/:id", Access: signedIn, Handler: a.Watch},
+		{Method: "DELETE", Path: v1 + "/me/watchlist/:id", Access: signedIn, Handler: a.Unwatch},
+		{Method: "GET", Path: v1 + "/me/watchlist", Access: signedIn, Handler: a.Watchlist},
+		{Method: "GET", Path: v1 + "/me/notifications", Access: signedIn, Handler: a.Notices},
+		{Method: "POST", Path: v1 + "/me/notifications/read", Access: signedIn, Handler: a.NoticesRead},
+		{Method: "GET", Path: v1 + "/me/notification-settings", Access: signedIn, Handler: a.NoticeSettings},
+		{Method: "PUT", Path: v1 + "/me/notification-settings", Access: signedIn, Handler: a.NoticeSettingsSet},
+		{Method: "POST", Path: v1 + "/notices/unsubscribe", Access: anyone, Handler: a.Unsubscribe},
+
 		// Cases, lots and rounds (api/clerk.go).
 		{Method: "GET", Path: v1 + "/cases", Access: staff, Handler: a.CaseList},
 		{Method: "POST", Path: v1 + "/cases", Access: clerk, Handler: a.CaseCreate},

@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
+	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/postgres"
 	"gavel/web/api"
 	"gavel/web/limit"
@@ -52,6 +53,9 @@ type Config struct {
 	// Jobs re-sends case notifications and takes in Stripe webhooks; nil
 	// without a job runner.
 	Jobs api.Jobs
+	// Notices keeps watch lists and user notices; nil makes one on the
+	// store's database.
+	Notices *noticepg.Store
 }
 
 // Server is the HTTP server.
@@ -79,8 +83,12 @@ func New(cfg Config) *Server {
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.requestLog, bodyLimit(request.MaxBody, uploadRoute), s.authenticate)
 	s.installSecurity()
+	notices := cfg.Notices
+	if notices == nil && cfg.Store != nil {
+		notices = noticepg.New(cfg.Store.Pool(), cfg.Store.Clock())
+	}
 	apiHandler := api.New(api.Config{Store: cfg.Store, Log: cfg.Log, Feed: hub, Sessions: hub, TestClock: cfg.TestClock,
-		Ticker: cfg.Ticker, Jobs: cfg.Jobs})
+		Ticker: cfg.Ticker, Jobs: cfg.Jobs, Notices: notices})
 	pageHandler := page.New(page.Config{Store: cfg.Store, Log: cfg.Log, Limits: s.limits, Sessions: hub, Timezone: cfg.Timezone})
 	s.routes = s.routeTable(apiHandler, pageHandler, live.NewSocket(hub, s.limits))
 	for _, r := range s.routes {

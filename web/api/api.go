@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"gavel/auction"
+	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/postgres"
 	"gavel/web/request"
 )
@@ -40,6 +41,8 @@ type Config struct {
 	// Jobs re-sends case notifications and takes in Stripe webhooks
 	// (money.go, webhook.go); nil without a job runner.
 	Jobs Jobs
+	// Notices keeps watch lists and user notices (notices.go).
+	Notices *noticepg.Store
 }
 
 // Handler holds the API's handlers; each method serves one route.
@@ -48,10 +51,11 @@ type Handler struct {
 	log      *slog.Logger
 	feed     auction.Publisher
 	sessions request.Sessions
+	notices  *noticepg.Store
 	cfg      Config
 }
 
 // New returns the API's handlers.
 func New(cfg Config) *Handler {
-	return &Handler{store: cfg.Store, log: cfg.Log, feed: cfg.Feed, sessions: cfg.Sessions, cfg: cfg}
+	return &Handler{store: cfg.Store, log: cfg.Log, feed: cfg.Feed, sessions: cfg.Sessions, notices: cfg.Notices, cfg: cfg}
 }
