@@ -107,6 +107,8 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: v1 + "/auctions/:id/annul", Access: clerk, Handler: a.AuctionAnnul},
 		{Method: "GET", Path: v1 + "/balance-returns", Access: financeRead, Handler: a.BalanceReturns},
 		{Method: "POST", Path: v1 + "/balance-payments/:id/returned", Access: finance, Handler: a.BalanceReturned},
+		// The results board is public (api/results.go).
+		{Method: "GET", Path: v1 + "/results", Access: anyone, Handler: a.Results},
 
 		// The public catalogue and record (api/public.go, live/socket.go).
 		{Method: "GET", Path: v1 + "/auctions", Access: anyone, Handler: a.AuctionList},

@@ -87,9 +87,13 @@ func New(cfg Config) *Server {
 	if notices == nil && cfg.Store != nil {
 		notices = noticepg.New(cfg.Store.Pool(), cfg.Store.Clock())
 	}
+	zone := cfg.Timezone
+	if zone == nil {
+		zone = page.DefaultZone()
+	}
 	apiHandler := api.New(api.Config{Store: cfg.Store, Log: cfg.Log, Feed: hub, Sessions: hub, TestClock: cfg.TestClock,
-		Ticker: cfg.Ticker, Jobs: cfg.Jobs, Notices: notices})
-	pageHandler := page.New(page.Config{Store: cfg.Store, Log: cfg.Log, Limits: s.limits, Sessions: hub, Timezone: cfg.Timezone})
+		Ticker: cfg.Ticker, Jobs: cfg.Jobs, Notices: notices, Timezone: zone})
+	pageHandler := page.New(page.Config{Store: cfg.Store, Log: cfg.Log, Limits: s.limits, Sessions: hub, Timezone: zone})
 	s.routes = s.routeTable(apiHandler, pageHandler, live.NewSocket(hub, s.limits))
 	for _, r := range s.routes {
 		s.register(r, pageHandler)

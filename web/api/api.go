@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"gavel/auction"
 	noticepg "gavel/auction/notice/postgres"
@@ -41,6 +42,9 @@ type Config struct {
 	// Jobs re-sends case notifications and takes in Stripe webhooks
 	// (money.go, webhook.go); nil without a job runner.
 	Jobs Jobs
+	// Timezone is the courts' zone, in which a day given as a query
+	// parameter begins and ends.
+	Timezone *time.Location
 	// Notices keeps watch lists and user notices (notices.go).
 	Notices *noticepg.Store
 }

@@ -14,13 +14,20 @@ import (
 	"gavel/web/request"
 )
 
-// CaseList is GET /api/v1/cases.
+// CaseList is GET /api/v1/cases?case_number=&court=&party=&limit=&offset=:
+// the clerks' case list, searched and paged (more says whether another page
+// follows).
 func (h *Handler) CaseList(c echo.Context) error {
-	cases, err := h.store.Cases(c.Request().Context())
+	f := postgres.CaseFilter{CaseNumber: c.QueryParam("case_number"), Court: c.QueryParam("court"), Party: c.QueryParam("party")}
+	var err error
+	if f.Limit, f.Offset, err = request.QueryPage(c); err != nil {
+		return err
+	}
+	cases, more, err := h.store.Cases(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"cases": cases})
+	return c.JSON(http.StatusOK, map[string]any{"cases": cases, "more": more})
 }
 
 // CaseCreate is POST /api/v1/cases.

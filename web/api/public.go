@@ -21,18 +21,9 @@ func (h *Handler) AuctionList(c echo.Context) error {
 	if f.MaxPrice, err = request.QueryInt(c, "max_price", 0); err != nil {
 		return err
 	}
-	limit, err := request.QueryInt(c, "limit", 100)
-	if err != nil {
+	if f.Limit, f.Offset, err = request.QueryPage(c); err != nil {
 		return err
 	}
-	if limit < 1 || limit > 500 {
-		return auction.FieldError("limit", "must be between 1 and 500")
-	}
-	offset, err := request.QueryInt(c, "offset", 0)
-	if err != nil {
-		return err
-	}
-	f.Limit, f.Offset = int(limit), int(min(offset, postgres.MaxOffset))
 	list, more, err := h.store.Listings(c.Request().Context(), f)
 	if err != nil {
 		return err

@@ -2,8 +2,6 @@ package page
 
 // What the external tests need of the package's insides.
 var (
-	// DefaultZone is the zone pages show times in without --timezone.
-	DefaultZone = defaultZone
 	// Asset is a static file's versioned URL.
 	Asset = asset
 )

@@ -44,6 +44,10 @@ var defaultZone = func() *time.Location {
 	return z
 }()
 
+// DefaultZone is DefaultTimezone as a location, for the server to share
+// with the API when no --timezone is given.
+func DefaultZone() *time.Location { return defaultZone }
+
 // CSP is the content security policy of pages: they load only from their
 // own origin, run no inline script and may not be framed (clickjacking a bid
 // button). A page that needs more sets its own, which replaces this one.

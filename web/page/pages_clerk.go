@@ -13,7 +13,7 @@ import (
 
 // ClerkCases is GET /clerk: the clerk's cases and the form to open one.
 func (h *Handler) ClerkCases(c echo.Context) error {
-	cases, err := h.store.Cases(c.Request().Context())
+	cases, _, err := h.store.Cases(c.Request().Context(), postgres.CaseFilter{Limit: 500})
 	if err != nil {
 		return err
 	}

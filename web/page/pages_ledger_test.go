@@ -246,7 +246,7 @@ func TestPagesReconciliation(t *testing.T) {
 	}
 	due := rec.RefundsDue[0]
 	cells := rowCells(t, r.body, "data-deposit", due.DepositID)
-	if cells[3] != page.Money(due.Amount) || !strings.HasPrefix(cells[5], page.Locale{Zone: page.DefaultZone}.Time(due.DueBy)) ||
+	if cells[3] != page.Money(due.Amount) || !strings.HasPrefix(cells[5], page.Locale{Zone: page.DefaultZone()}.Time(due.DueBy)) ||
 		!due.DueBy.Equal(w.a.EndsAt.Add(24*time.Hour)) {
 		t.Errorf("refund row %q, API %+v", cells, due)
 	}

@@ -98,3 +98,21 @@ func QueryInt(c echo.Context, name string, def int64) (int64, error) {
 	}
 	return n, nil
 }
+
+// QueryPage reads a list's page from the query: limit (1 to 500, default
+// 100) and offset (one deeper than anything is answered as the deepest,
+// never with an error). Returns invalid_field naming the parameter.
+func QueryPage(c echo.Context) (limit, offset int, err error) {
+	l, err := QueryInt(c, "limit", 100)
+	if err != nil {
+		return 0, 0, err
+	}
+	if l < 1 || l > 500 {
+		return 0, 0, auction.FieldError("limit", "must be between 1 and 500")
+	}
+	o, err := QueryInt(c, "offset", 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	return int(l), int(min(o, postgres.MaxOffset)), nil
+}
