@@ -63,7 +63,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 	pageHeaders := []echo.MiddlewareFunc{p.Headers}
 	rs := []Route{
 		{Method: "GET", Path: "/healthz", Access: anyone, Handler: s.handleHealthz},
-		{Method: "GET", Path: "/metrics", Access: anyone, Handler: s.hub.ServeMetrics},
+		{Method: "GET", Path: "/metrics", Access: anyone, Handler: s.handleMetrics},
 		{Method: "GET", Path: "/readyz", Access: anyone, Handler: s.handleReadyz},
 		{Method: "GET", Path: v1 + "/openapi.yaml", Access: anyone, Handler: serveOpenAPI},
 

@@ -35,6 +35,10 @@ func (h *Handler) Register(c echo.Context) error {
 
 // Bid is POST /api/v1/auctions/{id}/bids.
 func (h *Handler) Bid(c echo.Context) error {
+	// The bid's time is now, when the server has it (Art. 20), however long
+	// it then waits for its auction's queue.
+	arrival := h.store.Arrive()
+	defer arrival.Release()
 	// The store checks the key (idempotency_key_required) so that the
 	// refusal carries the auction state like every other bid refusal.
 	key := c.Request().Header.Get("Idempotency-Key")
@@ -52,7 +56,7 @@ func (h *Handler) Bid(c echo.Context) error {
 	if req.Amount == nil {
 		return h.withState(c, auction.FieldError("amount", "is required (fen)"))
 	}
-	res, err := h.store.PlaceBid(c.Request().Context(), postgres.PlaceBid{AuctionID: c.Param("id"), User: request.User(c), Amount: *req.Amount, Key: key})
+	res, err := h.store.PlaceBid(c.Request().Context(), postgres.PlaceBid{AuctionID: c.Param("id"), User: request.User(c), Amount: *req.Amount, Key: key, Arrival: arrival})
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package live
 
 import (
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -70,24 +69,25 @@ func (h *histogram) write(b *strings.Builder, name, help string) {
 	fmt.Fprintf(b, "%s_count %d\n", name, h.count.Load())
 }
 
-// ServeMetrics is GET /metrics.
-func (h *Hub) ServeMetrics(c echo.Context) error {
+// WriteMetric appends one gauge or counter in the text format.
+func WriteMetric(b *strings.Builder, name, kind, help string, v any) {
+	fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s %s\n%s %v\n", name, help, name, kind, name, v)
+}
+
+// WriteMetrics appends the live feed's and the bid path's counters in the
+// text format; GET /metrics serves them.
+func (h *Hub) WriteMetrics(b *strings.Builder) {
 	m := h.metrics
-	var b strings.Builder
-	one := func(name, kind, help string, v any) {
-		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n%s %v\n", name, help, name, kind, name, v)
-	}
-	one("gavel_live_connections", "gauge", "Open live WebSocket connections.", m.connections.Load())
-	one("gavel_live_connections_total", "counter", "Live WebSocket connections accepted.", m.connectionsTotal.Load())
-	one("gavel_live_auctions_watched", "gauge", "Auctions with live watchers on this process.", len(h.watched()))
-	one("gavel_live_events_fanned_out_total", "counter", "Event frames queued to live subscribers.", m.fannedOut.Load())
-	one("gavel_live_queue_drops_total", "counter", "Subscribers dropped because their send queue was full.", m.drops.Load())
-	one("gavel_live_catch_ups_total", "counter", "Reads of the events table to catch a watched auction up.", m.catchUps.Load())
-	one("gavel_live_notifies_sent_total", "counter", "NOTIFY payloads sent to other processes.", m.notifiesSent.Load())
-	one("gavel_live_notifications_heard_total", "counter", "Notifications received on the LISTEN connection.", m.notificationsHeard.Load())
-	one("gavel_live_listen_reconnects_total", "counter", "Times the LISTEN connection was lost and reopened.", m.listenReconnects.Load())
-	m.bids.write(&b, "gavel_bid_duration_seconds", "Time to answer a bid (HTTP or WebSocket), refusals included.")
-	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
+	WriteMetric(b, "gavel_live_connections", "gauge", "Open live WebSocket connections.", m.connections.Load())
+	WriteMetric(b, "gavel_live_connections_total", "counter", "Live WebSocket connections accepted.", m.connectionsTotal.Load())
+	WriteMetric(b, "gavel_live_auctions_watched", "gauge", "Auctions with live watchers on this process.", len(h.watched()))
+	WriteMetric(b, "gavel_live_events_fanned_out_total", "counter", "Event frames queued to live subscribers.", m.fannedOut.Load())
+	WriteMetric(b, "gavel_live_queue_drops_total", "counter", "Subscribers dropped because their send queue was full.", m.drops.Load())
+	WriteMetric(b, "gavel_live_catch_ups_total", "counter", "Reads of the events table to catch a watched auction up.", m.catchUps.Load())
+	WriteMetric(b, "gavel_live_notifies_sent_total", "counter", "NOTIFY payloads sent to other processes.", m.notifiesSent.Load())
+	WriteMetric(b, "gavel_live_notifications_heard_total", "counter", "Notifications received on the LISTEN connection.", m.notificationsHeard.Load())
+	WriteMetric(b, "gavel_live_listen_reconnects_total", "counter", "Times the LISTEN connection was lost and reopened.", m.listenReconnects.Load())
+	m.bids.write(b, "gavel_bid_duration_seconds", "Time to answer a bid (HTTP or WebSocket), refusals included.")
 }
 
 // ObserveBid times the bid route for the latency histogram.
