@@ -205,6 +205,8 @@ var status = map[string]int{
 	auction.EDepositNotPending: http.StatusConflict,
 	auction.EAuctionNotSold:    http.StatusConflict,
 	auction.EOverpayment:       http.StatusUnprocessableEntity,
+
+	auction.EDuplicateReference: http.StatusConflict,
 }
 
 // echoCodes names Echo's own errors in the same vocabulary.
