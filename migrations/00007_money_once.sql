@@ -52,31 +52,5 @@ WITH entries AS (
 INSERT INTO reference_repeats (kind, reference, entry_id, booked_at)
 SELECT kind, reference, entry_id, booked_at FROM ranked WHERE n > 1;
 
--- After a default (or an annulment) the balance payments the buyer made are
--- no longer the case's: only the forfeited deposit is (Art. 24). owed_back is
--- the part of the payment that had gone toward the price (its excess is
--- owed back already), moved from the case's proceeds to refunds due at
--- owed_back_at. refund_reference and refunded_at record the transfer that
--- paid back everything the payment had due (its excess and what is owed
--- back); excess_refund_* stay for an excess paid back while the sale stood.
-ALTER TABLE balance_payments
-    ADD COLUMN owed_back bigint NOT NULL DEFAULT 0 CHECK (owed_back >= 0),
-    ADD COLUMN owed_back_at timestamptz,
-    ADD COLUMN refund_reference text,
-    ADD COLUMN refunded_at timestamptz,
-    ADD CONSTRAINT balance_payments_owed_back CHECK (
-        owed_back + excess <= amount
-        AND (owed_back_at IS NULL) = (owed_back = 0)
-        AND (refunded_at IS NULL) = (refund_reference IS NULL)
-        AND (refunded_at IS NULL OR owed_back > 0));
-CREATE INDEX balance_payments_owed_back_due ON balance_payments (owed_back_at, id)
-    WHERE owed_back > 0 AND refunded_at IS NULL;
-
--- The bank's side of a balance payment paid back after a default or an
--- annulment, matched against the ledger like a returned deposit.
-ALTER TABLE provider_records DROP CONSTRAINT provider_records_kind_check;
-ALTER TABLE provider_records ADD CONSTRAINT provider_records_kind_check
-    CHECK (kind IN ('deposit_received','deposit_returned','balance_received','proceeds_remitted','excess_returned','balance_returned'));
-
 -- +goose Down
 SELECT 'down migrations are not supported: auction records are kept for ten years';

@@ -16,9 +16,7 @@ const (
 	RecordBalanceReceived  = "balance_received"
 	RecordProceedsRemitted = "proceeds_remitted"
 	RecordExcessReturned   = "excess_returned"
-	// RecordBalanceReturned is a balance payment paid back to its payer
-	// after a default or an annulment.
-	RecordBalanceReturned = "balance_returned"
+	RecordBalanceReturned  = "balance_returned"
 )
 
 // RecordKindOf is the provider record kind that must match a ledger
@@ -36,7 +34,7 @@ func RecordKindOf(txKind string) string {
 		return RecordProceedsRemitted
 	case TxExcessRefunded:
 		return RecordExcessReturned
-	case TxBalanceRefunded:
+	case TxBalanceReturned:
 		return RecordBalanceReturned
 	}
 	return ""

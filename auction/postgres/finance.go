@@ -32,10 +32,10 @@ type BalancePayment struct {
 	// annulled), at OwedBackAt; 0 while the sale stands.
 	OwedBack   int64      `json:"owed_back"`
 	OwedBackAt *time.Time `json:"owed_back_at"`
-	// RefundReference and RefundedAt record the transfer that paid back
+	// ReturnReference and ReturnedAt record the transfer that paid back
 	// what was owed back.
-	RefundReference *string    `json:"refund_reference"`
-	RefundedAt      *time.Time `json:"refunded_at"`
+	ReturnReference *string    `json:"return_reference"`
+	ReturnedAt      *time.Time `json:"returned_at"`
 	// RefundDue is what is still to be paid back to the payer.
 	RefundDue int64 `json:"refund_due"`
 }
@@ -80,7 +80,7 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 		var applied, received int64
 		if err := tx.QueryRow(ctx, `SELECT
 				coalesce((SELECT sum(amount) FROM deposits WHERE auction_id = $1 AND status = 'applied'), 0)::bigint,
-				coalesce((SELECT sum(amount - excess - owed_back) FROM balance_payments WHERE auction_id = $1), 0)::bigint`, a.ID).Scan(&applied, &received); err != nil {
+				coalesce((SELECT sum(amount - excess) FROM balance_payments WHERE auction_id = $1 AND owed_back_at IS NULL), 0)::bigint`, a.ID).Scan(&applied, &received); err != nil {
 			return err
 		}
 		owed := max(*a.HammerPrice-applied-received, 0)
@@ -138,7 +138,7 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 // balancePaymentColumns read a payment with what it has due back, for
 // scanRefundablePayment.
 const balancePaymentColumns = `b.id, b.auction_id, b.amount, b.reference, b.received_at, b.excess, b.excess_refund_reference, b.excess_refunded_at,
-	b.owed_back, b.owed_back_at, b.refund_reference, b.refunded_at`
+	CASE WHEN b.owed_back_at IS NULL THEN 0 ELSE b.amount - b.excess END, b.owed_back_at, b.return_reference, b.returned_at`
 
 // scanRefundablePayment reads a payment that has money due back to its
 // payer (an excess, or the whole payment after a default), then the extra
@@ -147,9 +147,9 @@ const balancePaymentColumns = `b.id, b.auction_id, b.amount, b.reference, b.rece
 func scanRefundablePayment(r pgx.Row, more ...any) (BalancePayment, error) {
 	p := BalancePayment{}
 	err := r.Scan(append([]any{&p.ID, &p.AuctionID, &p.Amount, &p.Reference, &p.ReceivedAt, &p.Excess, &p.ExcessRefundReference, &p.ExcessRefundedAt,
-		&p.OwedBack, &p.OwedBackAt, &p.RefundReference, &p.RefundedAt}, more...)...)
+		&p.OwedBack, &p.OwedBackAt, &p.ReturnReference, &p.ReturnedAt}, more...)...)
 	p.ReceivedAt = p.ReceivedAt.UTC()
-	for _, t := range []**time.Time{&p.ExcessRefundedAt, &p.OwedBackAt, &p.RefundedAt} {
+	for _, t := range []**time.Time{&p.ExcessRefundedAt, &p.OwedBackAt, &p.ReturnedAt} {
 		if *t != nil {
 			at := (*t).UTC()
 			*t = &at
@@ -168,7 +168,7 @@ func (p *BalancePayment) due() int64 {
 	if p.ExcessRefundedAt == nil {
 		due += p.Excess
 	}
-	if p.RefundedAt == nil {
+	if p.ReturnedAt == nil {
 		due += p.OwedBack
 	}
 	return due
@@ -179,7 +179,7 @@ func (p *BalancePayment) due() int64 {
 // default or an annulment, the payment itself.
 func (s *Store) BalanceRefundsDue(ctx context.Context) ([]BalancePayment, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+balancePaymentColumns+` FROM balance_payments b
-		WHERE (b.excess > 0 AND b.excess_refunded_at IS NULL) OR (b.owed_back > 0 AND b.refunded_at IS NULL)
+		WHERE (b.excess > 0 AND b.excess_refunded_at IS NULL) OR (b.owed_back_at IS NOT NULL AND b.returned_at IS NULL AND b.amount > b.excess)
 		ORDER BY b.received_at, b.id`)
 	if err != nil {
 		return nil, err
@@ -226,14 +226,14 @@ func (s *Store) MarkBalanceRefunded(ctx context.Context, paymentID, reference st
 		if p.Excess > 0 && p.ExcessRefundedAt == nil {
 			p.ExcessRefundReference, p.ExcessRefundedAt = &reference, &now
 		}
-		if p.OwedBack > 0 && p.RefundedAt == nil {
-			p.RefundReference, p.RefundedAt = &reference, &now
-			kind, record = payments.TxBalanceRefunded, payments.RecordBalanceReturned
+		if p.OwedBack > 0 && p.ReturnedAt == nil {
+			p.ReturnReference, p.ReturnedAt = &reference, &now
+			kind, record = payments.TxBalanceReturned, payments.RecordBalanceReturned
 		}
 		p.RefundDue = 0
 		if _, err := tx.Exec(ctx, `UPDATE balance_payments SET excess_refund_reference = $2, excess_refunded_at = $3,
-				refund_reference = $4, refunded_at = $5 WHERE id = $1`,
-			p.ID, p.ExcessRefundReference, p.ExcessRefundedAt, p.RefundReference, p.RefundedAt); err != nil {
+				return_reference = $4, returned_at = $5 WHERE id = $1`,
+			p.ID, p.ExcessRefundReference, p.ExcessRefundedAt, p.ReturnReference, p.ReturnedAt); err != nil {
 			return err
 		}
 		var w writes
@@ -249,46 +249,6 @@ func (s *Store) MarkBalanceRefunded(ctx context.Context, paymentID, reference st
 		return nil, err
 	}
 	return &p, nil
-}
-
-// OwedBack is what oweBackBalancePayments moved out of a case's proceeds.
-type OwedBack struct {
-	// Payments counts the balance payments now owed back.
-	Payments int `json:"payments"`
-	// Amount is their total, what left the case's proceeds.
-	Amount int64 `json:"amount"`
-}
-
-// oweBackBalancePayments is the one way an auction's balance payments stop
-// being the case's money: after a default (only the deposit is forfeited,
-// Art. 24) and after an annulment (what was paid is owed back). The caller
-// holds the auction's row lock in tx. Every payment's part that went toward
-// the price (its excess is owed back already) moves from the case's
-// proceeds to refunds due, one ledger transaction per payment at now, and
-// the payment is listed for finance to pay back (BalanceRefundsDue,
-// MarkBalanceRefunded). Payments owed back already are left as they are, so
-// calling it twice moves nothing twice.
-func (s *Store) oweBackBalancePayments(ctx context.Context, tx pgx.Tx, auctionID, caseID string, now time.Time) (OwedBack, error) {
-	rows, err := tx.Query(ctx, `UPDATE balance_payments SET owed_back = amount - excess, owed_back_at = $2
-		WHERE auction_id = $1 AND owed_back = 0 AND amount > excess RETURNING id, reference, owed_back`, auctionID, now)
-	if err != nil {
-		return OwedBack{}, err
-	}
-	var out OwedBack
-	var w writes
-	var id, reference string
-	var amount int64
-	_, err = pgx.ForEachRow(rows, []any{&id, &reference, &amount}, func() error {
-		out.Payments++
-		out.Amount += amount
-		w.record(ledgerTx{Kind: payments.TxBalanceOwedBack, AuctionID: auctionID, CaseID: caseID, Reference: reference,
-			Entries: payments.Move(payments.AccountCaseProceeds, payments.AccountRefundsDue, amount)}, now)
-		return nil
-	})
-	if err != nil {
-		return OwedBack{}, err
-	}
-	return out, s.flush(ctx, tx, &w)
 }
 
 // ProceedsItem is what one auction round of a case brought in. Balance
@@ -329,9 +289,9 @@ func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT a.id, a.lot_id, a.round, a.status, a.hammer_price,
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'applied'), 0)::bigint,
-			coalesce((SELECT sum(amount - excess - owed_back) FROM balance_payments b WHERE b.auction_id = a.id), 0)::bigint,
+			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NULL), 0)::bigint,
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'forfeited'), 0)::bigint,
-			coalesce((SELECT sum(owed_back) FROM balance_payments b WHERE b.auction_id = a.id), 0)::bigint
+			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NOT NULL), 0)::bigint
 		FROM auctions a WHERE a.case_id = $1 AND a.status <> 'draft' ORDER BY a.created_at, a.id`, caseID)
 	if err != nil {
 		return nil, err
@@ -380,15 +340,16 @@ func (s *Store) Confirmation(ctx context.Context, auctionID string) (*Confirmati
 
 // FinanceWork lists every auction finance has to act on, however many
 // auctions there are: a deposit to confirm or to pay back, a sold auction
-// whose balance is due, a default, a balance payment's excess to pay back.
+// whose balance is due, a default, a balance payment's excess or a whole
+// owed-back balance payment to pay back.
 // Earliest end first.
 func (s *Store) FinanceWork(ctx context.Context) ([]Listing, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+listingColumns+`
 		FROM auctions a JOIN lots l ON l.id = a.lot_id JOIN cases c ON c.id = a.case_id
 		WHERE a.status IN ('sold', 'defaulted')
 		   OR EXISTS (SELECT 1 FROM deposits d WHERE d.auction_id = a.id AND d.status IN ('pending', 'refund_pending'))
-		   OR EXISTS (SELECT 1 FROM balance_payments b WHERE b.auction_id = a.id
-		              AND ((b.excess > 0 AND b.excess_refunded_at IS NULL) OR (b.owed_back > 0 AND b.refunded_at IS NULL)))
+		   OR EXISTS (SELECT 1 FROM balance_payments b WHERE b.auction_id = a.id AND b.excess > 0 AND b.excess_refunded_at IS NULL)
+		   OR EXISTS (SELECT 1 FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NOT NULL AND b.returned_at IS NULL)
 		ORDER BY a.ends_at, a.id`)
 	return s.collectListings(rows, err)
 }

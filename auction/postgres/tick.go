@@ -274,11 +274,11 @@ func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.
 	}
 	// Only the deposit is forfeited: what the buyer paid toward the
 	// balance is theirs again, owed back and listed for finance.
-	back, err := s.oweBackBalancePayments(ctx, tx, a.ID, a.CaseID, now)
+	var w writes
+	back, err := s.oweBackBalancePayments(ctx, tx, &w, a, now)
 	if err != nil {
 		return nil, err
 	}
-	var w writes
 	if depositID != "" {
 		w.Queue(`UPDATE deposits SET status = 'forfeited', updated_at = $2 WHERE id = $1`, depositID, now)
 		w.record(ledgerTx{Kind: payments.TxDepositForfeited, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
@@ -288,10 +288,10 @@ func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.
 	}
 	data := map[string]any{"winner_code": a.WinnerCode, "forfeited_deposit": amount,
 		"allocation":        map[string]any{"auction_costs": 0, "resale_shortfall": 0, "case_debt": amount},
-		"balance_owed_back": back.Amount}
+		"balance_owed_back": back}
 	e := w.event(a, auction.EventDefaulted, *a.BalanceDueAt, data)
 	w.notify(a, "auction.defaulted", map[string]any{"winner_code": a.WinnerCode, "hammer_price": a.HammerPrice,
-		"balance_owed_back": map[string]any{"payments": back.Payments, "amount": back.Amount}}, now)
+		"balance_owed_back": back}, now)
 	w.notify(a, "deposit.forfeited", map[string]any{"amount": amount, "deposit_id": depositID,
 		"allocation": data["allocation"]}, now)
 	if err := s.flush(ctx, tx, &w); err != nil {
