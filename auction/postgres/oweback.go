@@ -35,11 +35,11 @@ func (s *Store) oweBackBalancePayments(ctx context.Context, tx pgx.Tx, w *writes
 
 // BalanceReturn is a balance payment owed back to its payer.
 type BalanceReturn struct {
-	PaymentID string    `json:"payment_id"`
-	AuctionID string    `json:"auction_id"`
-	CaseID    string    `json:"case_id"`
-	Reference string    `json:"reference"`
-	Amount    int64     `json:"amount"`
+	PaymentID string `json:"payment_id"`
+	AuctionID string `json:"auction_id"`
+	CaseID    string `json:"case_id"`
+	Reference string `json:"reference"`
+	Amount    int64  `json:"amount"`
 	// OwedSince is when it became owed back (nil: the case keeps it).
 	OwedSince *time.Time `json:"owed_since"`
 	// ReturnReference and ReturnedAt record the transfer that paid it back.
