@@ -27,5 +27,11 @@ ALTER TABLE provider_records DROP CONSTRAINT provider_records_kind_check;
 ALTER TABLE provider_records ADD CONSTRAINT provider_records_kind_check
     CHECK (kind IN ('deposit_received','deposit_returned','balance_received','proceeds_remitted','excess_returned','balance_returned'));
 
+-- The results board (成交公示): closed auctions, the latest first.
+CREATE INDEX auctions_closed ON auctions (closed_at DESC, id) WHERE closed_at IS NOT NULL;
+
+-- The clerks' case list, newest first, a page at a time.
+CREATE INDEX cases_created ON cases (created_at DESC, id);
+
 -- +goose Down
 SELECT 'down migrations are not supported: auction records are kept for ten years';

@@ -71,6 +71,16 @@ var authzMatrix = map[string]routeAccess{
 	"GET /api/v1/me":               {Roles: signedIn},
 	"GET /api/v1/me/registrations": {Roles: signedIn},
 
+	// Watch list and notices (notices.go): every role has its own.
+	"PUT /api/v1/me/watchlist/:id":         {Roles: signedIn},
+	"DELETE /api/v1/me/watchlist/:id":      {Roles: signedIn},
+	"GET /api/v1/me/watchlist":             {Roles: signedIn},
+	"GET /api/v1/me/notifications":         {Roles: signedIn},
+	"POST /api/v1/me/notifications/read":   {Roles: signedIn},
+	"GET /api/v1/me/notification-settings": {Roles: signedIn},
+	"PUT /api/v1/me/notification-settings": {Roles: signedIn},
+	"POST /api/v1/notices/unsubscribe":     {Public: true},
+
 	"GET /api/v1/cases":                      {Roles: staffOnly},
 	"POST /api/v1/cases":                     {Roles: clerkAdmin},
 	"GET /api/v1/cases/:id":                  {Roles: staffOnly},
@@ -92,6 +102,7 @@ var authzMatrix = map[string]routeAccess{
 	"POST /api/v1/auctions/:id/annul":            {Roles: clerkAdmin},
 	"GET /api/v1/balance-returns":                {Roles: financeRead},
 	"POST /api/v1/balance-payments/:id/returned": {Roles: financeOnly},
+	"GET /api/v1/results":                        {Public: true},
 
 	"GET /api/v1/auctions":                  {Public: true},
 	"GET /api/v1/auctions/:id":              {Public: true},

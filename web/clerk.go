@@ -13,13 +13,28 @@ import (
 	"gavel/auction/postgres"
 )
 
-// handleCaseList is GET /api/v1/cases.
+// handleCaseList is GET /api/v1/cases?case_number=&court=&party=&limit=&offset=:
+// the clerks' case list, searched and paged (more says whether another page
+// follows).
 func (s *Server) handleCaseList(c echo.Context) error {
-	cases, err := s.store.Cases(c.Request().Context())
+	f := postgres.CaseFilter{CaseNumber: c.QueryParam("case_number"), Court: c.QueryParam("court"), Party: c.QueryParam("party")}
+	limit, err := queryInt(c, "limit", 100)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"cases": cases})
+	if limit < 1 || limit > 500 {
+		return auction.FieldError("limit", "must be between 1 and 500")
+	}
+	offset, err := queryInt(c, "offset", 0)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.Offset = int(limit), int(min(offset, maxOffset))
+	cases, more, err := s.store.Cases(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"cases": cases, "more": more})
 }
 
 // handleCaseCreate is POST /api/v1/cases.

@@ -12,13 +12,16 @@ import (
 )
 
 // courtRoutes adds the court's actions on an auction (API.md v1.2 "Court
-// actions on an auction"): clerks and admins only; and finance's side of
-// an annulment, the balance payments it owes back.
+// actions on an auction"): clerks and admins only; finance's side of an
+// annulment, the balance payments it owes back; and the public results
+// board (results.go).
 func (s *Server) courtRoutes(api *echo.Group) {
 	clerk := requireRole(auction.RoleClerk, auction.RoleAdmin)
 	api.POST("/auctions/:id/suspend", s.handleAuctionSuspend, clerk)
 	api.POST("/auctions/:id/cancel", s.handleAuctionCancel, clerk)
 	api.POST("/auctions/:id/annul", s.handleAuctionAnnul, clerk)
+	// The results board is public.
+	api.GET("/results", s.handleResults)
 	// What an annulment owes back, for finance.
 	api.GET("/balance-returns", s.handleBalanceReturns, requireRole(auction.RoleFinance, auction.RoleAuditor, auction.RoleAdmin))
 	api.POST("/balance-payments/:id/returned", s.handleBalanceReturned, requireRole(auction.RoleFinance, auction.RoleAdmin))

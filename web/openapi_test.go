@@ -361,7 +361,7 @@ func TestOpenAPI(t *testing.T) {
 			"AccountTotal": payments.AccountTotal{}, "ReconciliationLine": payments.Line{}, "LineTotal": payments.LineTotal{},
 			"EscrowTotal": payments.EscrowTotal{}, "Reconciliation": payments.Reconciliation{}, "Remittance": postgres.Remittance{},
 			"DeliveryAttempt": postgres.DeliveryAttempt{}, "CaseNotification": postgres.CaseNotification{},
-			"BalanceReturn": postgres.BalanceReturn{},
+			"BalanceReturn": postgres.BalanceReturn{}, "Result": postgres.Result{},
 		}
 		requests := map[string]any{
 			"SignupRequest": signupRequest{}, "NewCase": postgres.NewCase{}, "NewLot": postgres.NewLot{},

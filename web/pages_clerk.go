@@ -13,7 +13,7 @@ import (
 
 // pageClerkCases is GET /clerk: the clerk's cases and the form to open one.
 func (s *Server) pageClerkCases(c echo.Context) error {
-	cases, err := s.store.Cases(c.Request().Context())
+	cases, _, err := s.store.Cases(c.Request().Context(), postgres.CaseFilter{Limit: 500})
 	if err != nil {
 		return err
 	}

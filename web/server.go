@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
+	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/postgres"
 )
 
@@ -52,6 +53,9 @@ type Config struct {
 	// Jobs re-sends case notifications and takes in Stripe webhooks
 	// (money.go, webhook.go); nil without a job runner.
 	Jobs Jobs
+	// Notices keeps watch lists and user notices (notices.go); nil makes
+	// one on the store's database.
+	Notices *noticepg.Store
 }
 
 // Server is the HTTP server.
@@ -64,6 +68,8 @@ type Server struct {
 	cfg   Config
 	// limits are the abuse limits (security.go, ratelimit.go).
 	limits *Limits
+	// notices keeps watch lists and user notices (notices.go).
+	notices *noticepg.Store
 }
 
 // maxBody is the request body limit of API.md.
@@ -80,7 +86,10 @@ func New(cfg Config) *Server {
 	if cfg.Feed == nil {
 		cfg.Feed = hub
 	}
-	s := &Server{echo: echo.New(), store: cfg.Store, log: cfg.Log, feed: cfg.Feed, hub: hub, cfg: cfg}
+	s := &Server{echo: echo.New(), store: cfg.Store, log: cfg.Log, feed: cfg.Feed, hub: hub, cfg: cfg, notices: cfg.Notices}
+	if s.notices == nil && cfg.Store != nil {
+		s.notices = noticepg.New(cfg.Store.Pool(), cfg.Store.Clock())
+	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -90,6 +99,7 @@ func New(cfg Config) *Server {
 	s.securityRoutes()
 	s.pageRoutes()
 	s.printRoutes()
+	s.noticeRoutes()
 	return s
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/jobs"
+	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/postgres"
 	"gavel/migrations"
 	"gavel/payments"
@@ -57,6 +58,7 @@ type Main struct {
 	jobs      *jobs.Jobs
 	hub       *web.Hub
 	web       *web.Server
+	notices   *noticepg.Store
 	http      *http.Server
 	listener  net.Listener
 	cancel    context.CancelFunc
@@ -140,6 +142,7 @@ func (m *Main) Run(ctx context.Context) error {
 	hooks.Guard = m.heartbeat.Guard
 	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Rulebook: rulebook, Payments: provider, Hooks: hooks})
 	m.jobs.Bind(m.store)
+	m.notices = noticepg.New(m.pool, clock)
 	if err := m.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
@@ -151,7 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("--timezone: %w", err)
 	}
 	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Feed: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
-		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs})
+		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices})
 
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return err
@@ -207,6 +210,12 @@ func (m *Main) tick(ctx context.Context) error {
 	// Tick returns what committed even when a later batch failed.
 	changes, err := m.store.Tick(ctx)
 	m.hub.Publish(ctx, changes...)
+	if err != nil {
+		return err
+	}
+	// Reminders after the transitions: an auction that just opened is no
+	// longer "opening soon".
+	_, err = m.notices.Remind(ctx)
 	return err
 }
 
