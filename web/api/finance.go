@@ -82,7 +82,7 @@ func (h *Handler) ExcessRefunded(c echo.Context) error {
 	if err := request.Bind(c, &req); err != nil {
 		return err
 	}
-	p, err := h.store.MarkExcessRefunded(c.Request().Context(), c.Param("id"), req.Reference)
+	p, err := h.store.MarkBalanceRefunded(c.Request().Context(), c.Param("id"), req.Reference)
 	if err != nil {
 		return err
 	}

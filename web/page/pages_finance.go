@@ -55,7 +55,7 @@ func (h *Handler) Finance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	excesses, err := h.store.ExcessesDue(ctx)
+	excesses, err := h.store.BalanceRefundsDue(ctx)
 	if err != nil {
 		return err
 	}

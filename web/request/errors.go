@@ -54,6 +54,8 @@ var Status = map[string]int{
 	auction.EDepositNotPending: http.StatusConflict,
 	auction.EAuctionNotSold:    http.StatusConflict,
 	auction.EOverpayment:       http.StatusUnprocessableEntity,
+
+	auction.EDuplicateReference: http.StatusConflict,
 }
 
 // EchoCodes names Echo's own errors (by status) in the same vocabulary.
