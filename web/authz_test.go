@@ -103,6 +103,12 @@ var authzMatrix = map[string]routeAccess{
 	"GET /api/v1/balance-returns":                {Roles: financeRead},
 	"POST /api/v1/balance-payments/:id/returned": {Roles: financeOnly},
 	"GET /api/v1/results":                        {Public: true},
+	"PATCH /api/v1/lots/:id":                     {Roles: clerkAdmin},
+	"DELETE /api/v1/lots/:id":                    {Roles: clerkAdmin},
+	"PUT /api/v1/auctions/:id":                   {Roles: clerkAdmin},
+	"DELETE /api/v1/auctions/:id":                {Roles: clerkAdmin},
+	"POST /api/v1/lots/:id/corrections":          {Roles: clerkAdmin},
+	"GET /api/v1/lots/:id/corrections":           {Public: true},
 
 	"GET /api/v1/auctions":                  {Public: true},
 	"GET /api/v1/auctions/:id":              {Public: true},

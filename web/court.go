@@ -114,3 +114,100 @@ func (s *Server) handleBalanceReturned(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, p)
 }
+
+// correctionRoutes add the editing of unpublished lots and drafts and the
+// corrections of published ones.
+func (s *Server) correctionRoutes(api *echo.Group) {
+	clerk := requireRole(auction.RoleClerk, auction.RoleAdmin)
+	api.PATCH("/lots/:id", s.handleLotUpdate, clerk)
+	api.DELETE("/lots/:id", s.handleLotDelete, clerk)
+	api.PUT("/auctions/:id", s.handleDraftUpdate, clerk)
+	api.DELETE("/auctions/:id", s.handleDraftDelete, clerk)
+	api.POST("/lots/:id/corrections", s.handleLotCorrect, clerk)
+	api.GET("/lots/:id/corrections", s.handleLotCorrections)
+}
+
+// handleLotUpdate is PATCH /api/v1/lots/{id}: edit a lot until it is published.
+func (s *Server) handleLotUpdate(c echo.Context) error {
+	var req postgres.LotEdit
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	lot, err := s.store.UpdateLot(c.Request().Context(), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, lot)
+}
+
+// handleLotDelete is DELETE /api/v1/lots/{id}: delete a lot that was never published.
+func (s *Server) handleLotDelete(c echo.Context) error {
+	if err := s.store.DeleteLot(c.Request().Context(), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// handleDraftUpdate is PUT /api/v1/auctions/{id}: replace a draft round's
+// terms (the body of POST /lots/{id}/auctions).
+func (s *Server) handleDraftUpdate(c echo.Context) error {
+	var req auction.ScheduleParams
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	a, err := s.store.UpdateDraft(c.Request().Context(), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+// handleDraftDelete is DELETE /api/v1/auctions/{id}: delete a draft round.
+func (s *Server) handleDraftDelete(c echo.Context) error {
+	if err := s.store.DeleteDraft(c.Request().Context(), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// correctionRequest is a correction's body: the reason and the texts that
+// change. Price, deposit, times, category and appraisal are not among them.
+type correctionRequest struct {
+	Reason          string  `json:"reason"`
+	Title           *string `json:"title"`
+	Description     *string `json:"description"`
+	Location        *string `json:"location"`
+	AppraisalReport *string `json:"appraisal_report"`
+	Encumbrances    *string `json:"encumbrances"`
+	Occupancy       *string `json:"occupancy"`
+	TaxTerms        *string `json:"tax_terms"`
+	Viewing         *string `json:"viewing"`
+}
+
+// handleLotCorrect is POST /api/v1/lots/{id}/corrections: publish a
+// correction (更正公告) of a published lot's text.
+func (s *Server) handleLotCorrect(c echo.Context) error {
+	var req correctionRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	corr, changes, err := s.store.CorrectLot(ctx, user(c), c.Param("id"), req.Reason, postgres.LotEdit{
+		Title: req.Title, Description: req.Description, Location: req.Location, AppraisalReport: req.AppraisalReport,
+		Encumbrances: req.Encumbrances, Occupancy: req.Occupancy, TaxTerms: req.TaxTerms, Viewing: req.Viewing})
+	if err != nil {
+		return err
+	}
+	s.feed.Publish(ctx, changes...)
+	return c.JSON(http.StatusCreated, corr)
+}
+
+// handleLotCorrections is GET /api/v1/lots/{id}/corrections: a lot's
+// corrections, public like the lot, old text included.
+func (s *Server) handleLotCorrections(c echo.Context) error {
+	list, err := s.store.Corrections(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"corrections": list})
+}

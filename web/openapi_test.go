@@ -362,12 +362,13 @@ func TestOpenAPI(t *testing.T) {
 			"EscrowTotal": payments.EscrowTotal{}, "Reconciliation": payments.Reconciliation{}, "Remittance": postgres.Remittance{},
 			"DeliveryAttempt": postgres.DeliveryAttempt{}, "CaseNotification": postgres.CaseNotification{},
 			"BalanceReturn": postgres.BalanceReturn{}, "Result": postgres.Result{},
+			"Correction": postgres.Correction{}, "FieldChange": postgres.FieldChange{},
 		}
 		requests := map[string]any{
 			"SignupRequest": signupRequest{}, "NewCase": postgres.NewCase{}, "NewLot": postgres.NewLot{},
 			"ScheduleRequest": auction.ScheduleParams{}, "BlacklistEntry": postgres.BlacklistEntry{},
 			"ReferenceRequest": referenceRequest{}, "LiveBidCommand": bidCommand{},
-			"CourtActionRequest": courtRequest{},
+			"CourtActionRequest": courtRequest{}, "LotEdit": postgres.LotEdit{}, "CorrectionRequest": correctionRequest{},
 		}
 		check := func(name string, v any, response bool) {
 			schema, err := doc.resolve("#/components/schemas/" + name)
