@@ -34,6 +34,10 @@ func (s *Server) handleRegister(c echo.Context) error {
 
 // handleBid is POST /api/v1/auctions/{id}/bids.
 func (s *Server) handleBid(c echo.Context) error {
+	// The bid's time is now, when the server has it (Art. 20), however long
+	// it then waits for its auction's queue.
+	arrival := s.store.Arrive()
+	defer arrival.Release()
 	// The store checks the key (idempotency_key_required) so that the
 	// refusal carries the auction state like every other bid refusal.
 	key := c.Request().Header.Get("Idempotency-Key")
@@ -51,7 +55,7 @@ func (s *Server) handleBid(c echo.Context) error {
 	if req.Amount == nil {
 		return s.withState(c, auction.FieldError("amount", "is required (fen)"))
 	}
-	res, err := s.store.PlaceBid(c.Request().Context(), postgres.PlaceBid{AuctionID: c.Param("id"), User: user(c), Amount: *req.Amount, Key: key})
+	res, err := s.store.PlaceBid(c.Request().Context(), postgres.PlaceBid{AuctionID: c.Param("id"), User: user(c), Amount: *req.Amount, Key: key, Arrival: arrival})
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func (s *Server) handleExcessRefunded(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	p, err := s.store.MarkExcessRefunded(c.Request().Context(), c.Param("id"), req.Reference)
+	p, err := s.store.MarkBalanceRefunded(c.Request().Context(), c.Param("id"), req.Reference)
 	if err != nil {
 		return err
 	}

@@ -290,6 +290,7 @@ var catalogue = map[string]text{
 	"err.deposit_not_pending":           {"该保证金不在待确认状态", "This deposit is not awaiting confirmation"},
 	"err.auction_not_sold":              {"该拍卖不在待付尾款状态", "This auction is not awaiting the balance"},
 	"err.overpayment":                   {"金额超过应付余款", "The amount exceeds what is outstanding"},
+	"err.duplicate_reference":           {"该流水号已入账，未重复记账", "This reference is already booked; nothing was booked again"},
 	"err.csrf":                          {"页面已过期，请刷新后重试", "The page has expired; reload it and try again"},
 	"err.money":                         {"请输入以元为单位的金额，最多两位小数", "Enter an amount in yuan with at most two decimals"},
 	"err.email":                         {"请输入有效的邮箱地址", "Enter a valid email address"},

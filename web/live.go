@@ -371,7 +371,10 @@ func (l *liveConn) read() {
 			return
 		}
 		_ = l.ws.SetReadDeadline(time.Now().Add(pongWait))
-		reply := l.command(data)
+		// A bid's time is the moment its frame was read (Art. 20).
+		arrival := l.s.store.Arrive()
+		reply := l.command(data, arrival)
+		arrival.Release()
 		select {
 		case l.replies <- reply:
 		case <-l.writerDone:
@@ -389,7 +392,7 @@ type bidCommand struct {
 
 // command places a bid sent over the socket through the same store call as
 // POST /auctions/{id}/bids, with the same codes, and returns the reply frame.
-func (l *liveConn) command(data []byte) []byte {
+func (l *liveConn) command(data []byte, arrival *postgres.Arrival) []byte {
 	var cmd bidCommand
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -421,7 +424,7 @@ func (l *liveConn) command(data []byte) []byte {
 	if cmd.Amount == nil {
 		return l.errorFrame(cmd.Key, auction.FieldError("amount", "is required (fen)"))
 	}
-	res, err := l.s.store.PlaceBid(ctx, postgres.PlaceBid{AuctionID: l.auctionID, User: sess.User, Amount: *cmd.Amount, Key: cmd.Key})
+	res, err := l.s.store.PlaceBid(ctx, postgres.PlaceBid{AuctionID: l.auctionID, User: sess.User, Amount: *cmd.Amount, Key: cmd.Key, Arrival: arrival})
 	if err != nil {
 		return l.errorFrame(cmd.Key, err)
 	}

@@ -87,6 +87,15 @@ func (s *Server) handleMetrics(c echo.Context) error {
 	one("gavel_live_notifications_heard_total", "counter", "Notifications received on the LISTEN connection.", m.notificationsHeard.Load())
 	one("gavel_live_listen_reconnects_total", "counter", "Times the LISTEN connection was lost and reopened.", m.listenReconnects.Load())
 	m.bids.write(&b, "gavel_bid_duration_seconds", "Time to answer a bid (HTTP or WebSocket), refusals included.")
+	if c := s.cfg.Clock; c != nil {
+		ready := 1
+		if c.Ready() != nil {
+			ready = 0
+		}
+		one("gavel_clock_offset_seconds", "gauge", "The database's clock minus this machine's, at the last measurement.", c.Offset().Seconds())
+		one("gavel_clock_error_seconds", "gauge", "Bound of the error of the last measurement of the database's clock.", c.Error().Seconds())
+		one("gavel_clock_ready", "gauge", "1 while the clock is in step with the database's, else 0 (and /readyz fails).", ready)
+	}
 	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
 }
 

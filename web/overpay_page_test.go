@@ -31,7 +31,7 @@ func TestFinanceExcessToPayBack(t *testing.T) {
 	en.get("/lang/en")
 	checkPage(t, "/finance (en)", en.get("/finance"), "Overpaid balances to pay back", "Excess")
 
-	if _, err := w.store.MarkExcessRefunded(w.ctx, p.ID, "BACK-1"); err != nil {
+	if _, err := w.store.MarkBalanceRefunded(w.ctx, p.ID, "BACK-1"); err != nil {
 		t.Fatal(err)
 	}
 	r = finance.get("/finance")

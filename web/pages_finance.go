@@ -55,7 +55,7 @@ func (s *Server) pageFinance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	excesses, err := s.store.ExcessesDue(ctx)
+	excesses, err := s.store.BalanceRefundsDue(ctx)
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,20 @@ type Config struct {
 	// Notices keeps watch lists and user notices (notices.go); nil makes
 	// one on the store's database.
 	Notices *noticepg.Store
+	// Clock is the clock measured against the database's (postgres.DBClock):
+	// /readyz fails while it cannot be trusted and /metrics shows how far
+	// this machine's clock is off. Nil leaves both out.
+	Clock SyncedClock
+}
+
+// SyncedClock is a clock kept in step with the database's.
+type SyncedClock interface {
+	// Ready returns an error while the clock cannot be trusted.
+	Ready() error
+	// Offset is the database's time minus this machine's.
+	Offset() time.Duration
+	// Error bounds the last measurement's error.
+	Error() time.Duration
 }
 
 // Server is the HTTP server.
@@ -217,6 +231,8 @@ var status = map[string]int{
 	auction.EDepositNotPending: http.StatusConflict,
 	auction.EAuctionNotSold:    http.StatusConflict,
 	auction.EOverpayment:       http.StatusUnprocessableEntity,
+
+	auction.EDuplicateReference: http.StatusConflict,
 }
 
 // echoCodes names Echo's own errors in the same vocabulary.
@@ -408,12 +424,18 @@ func (s *Server) handleHealthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// handleReadyz reports whether the database answers.
+// handleReadyz reports whether the database answers and the clock is in
+// step with it.
 func (s *Server) handleReadyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Pool().Ping(ctx); err != nil {
 		return auction.Errorf(auction.EUnavailable, "the database is unavailable")
+	}
+	if s.cfg.Clock != nil {
+		if err := s.cfg.Clock.Ready(); err != nil {
+			return auction.Errorf(auction.EUnavailable, "the clock is not in step with the database's: %v", err)
+		}
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -53,6 +53,7 @@ type Main struct {
 
 	pool      *pgxpool.Pool
 	testClock *postgres.TestClock
+	dbClock   *postgres.DBClock
 	heartbeat *postgres.Heartbeat
 	store     *postgres.Store
 	jobs      *jobs.Jobs
@@ -102,7 +103,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
 		return err
 	}
-	var clock auction.Clock = auction.SystemClock{}
+	// Decisions about time are made by the database's clock, whichever
+	// instance makes them (postgres.DBClock); a process that cannot measure
+	// it does not start.
+	dbClock, err := postgres.NewDBClock(ctx, postgres.DBClockConfig{Pool: m.pool, Log: m.Log})
+	if err != nil {
+		return err
+	}
+	m.dbClock = dbClock
+	var clock auction.Clock = dbClock
 	var testClock *postgres.TestClock
 	if m.Config.TestClock {
 		if testClock, err = postgres.NewTestClock(ctx, m.pool); err != nil {
@@ -114,7 +123,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// On record as serving before the first request or close: the outage
 	// guard reads these heartbeats (of every process) before closing.
-	m.heartbeat = postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: m.pool, Clock: clock, Log: m.Log})
+	// Bids are stamped on arrival; each beat publishes how far they have all
+	// been decided, which closes wait for (postgres.Arrivals).
+	arrivals := postgres.NewArrivals(clock)
+	m.heartbeat = postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: m.pool, Clock: clock, Log: m.Log, Arrivals: arrivals})
 	if err := m.heartbeat.Start(ctx); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
@@ -140,7 +152,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	hooks := m.jobs.Hooks()
 	hooks.Guard = m.heartbeat.Guard
-	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Rulebook: rulebook, Payments: provider, Hooks: hooks})
+	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Wall: dbClock, Rulebook: rulebook, Payments: provider, Hooks: hooks, Arrivals: arrivals})
 	m.jobs.Bind(m.store)
 	m.notices = noticepg.New(m.pool, clock)
 	if err := m.jobs.Start(context.WithoutCancel(ctx)); err != nil {
@@ -154,17 +166,21 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("--timezone: %w", err)
 	}
 	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Feed: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
-		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices})
+		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock})
 
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return err
 	}
 	m.http = &http.Server{Handler: requestBudget(m.web.Handler(), requestTimeout), ReadHeaderTimeout: 10 * time.Second}
 	m.hub.Start()
-	m.wg.Add(3)
+	m.wg.Add(4)
 	go func() {
 		defer m.wg.Done()
 		m.heartbeat.Run(runCtx)
+	}()
+	go func() {
+		defer m.wg.Done()
+		m.dbClock.Run(runCtx)
 	}()
 	go func() {
 		defer m.wg.Done()
