@@ -266,6 +266,8 @@ const (
 	EventResumed   = "resumed"
 	EventCancelled = "cancelled"
 	EventAnnulled  = "annulled"
+	// EventCorrected: the court published a correction (更正公告) of the lot's text.
+	EventCorrected = "corrected"
 )
 
 // Event is one state change of an auction; seq counts 1, 2, 3 ... per auction.

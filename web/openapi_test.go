@@ -365,12 +365,13 @@ func TestOpenAPI(t *testing.T) {
 			"EscrowTotal": payments.EscrowTotal{}, "Reconciliation": payments.Reconciliation{}, "Remittance": postgres.Remittance{},
 			"DeliveryAttempt": postgres.DeliveryAttempt{}, "CaseNotification": postgres.CaseNotification{},
 			"BalanceReturn": postgres.BalanceReturn{}, "Result": postgres.Result{},
+			"Correction": postgres.Correction{}, "FieldChange": postgres.FieldChange{},
 		}
 		requests := map[string]any{
 			"SignupRequest": api.SignupRequest{}, "NewCase": postgres.NewCase{}, "NewLot": postgres.NewLot{},
 			"ScheduleRequest": auction.ScheduleParams{}, "BlacklistEntry": postgres.BlacklistEntry{},
 			"ReferenceRequest": api.ReferenceRequest{}, "LiveBidCommand": live.BidCommand{},
-			"CourtActionRequest": api.CourtRequest{},
+			"CourtActionRequest": api.CourtRequest{}, "LotEdit": postgres.LotEdit{}, "CorrectionRequest": api.CorrectionRequest{},
 		}
 		check := func(name string, v any, response bool) {
 			schema, err := doc.resolve("#/components/schemas/" + name)

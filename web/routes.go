@@ -98,6 +98,13 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: v1 + "/lots/:id/auctions", Access: clerk, Handler: a.AuctionCreate},
 		{Method: "POST", Path: v1 + "/auctions/:id/publish", Access: clerk, Handler: a.AuctionPublish},
 		{Method: "POST", Path: v1 + "/auctions/:id/resume", Access: clerk, Handler: a.AuctionResume},
+		// Editing unpublished lots and drafts, correcting published lots (api/corrections.go).
+		{Method: "PATCH", Path: v1 + "/lots/:id", Access: clerk, Handler: a.LotUpdate},
+		{Method: "DELETE", Path: v1 + "/lots/:id", Access: clerk, Handler: a.LotDelete},
+		{Method: "PUT", Path: v1 + "/auctions/:id", Access: clerk, Handler: a.DraftUpdate},
+		{Method: "DELETE", Path: v1 + "/auctions/:id", Access: clerk, Handler: a.DraftDelete},
+		{Method: "POST", Path: v1 + "/lots/:id/corrections", Access: clerk, Handler: a.LotCorrect},
+		{Method: "GET", Path: v1 + "/lots/:id/corrections", Access: anyone, Handler: a.LotCorrections},
 		{Method: "POST", Path: v1 + "/blacklist", Access: clerk, Handler: a.BlacklistImport},
 		{Method: "POST", Path: v1 + "/blacklist/remove", Access: clerk, Handler: a.BlacklistRemove},
 

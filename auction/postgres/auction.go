@@ -171,7 +171,11 @@ func lotRounds(ctx context.Context, tx pgx.Tx, lotID, except string) ([]auction.
 }
 
 // lockAuctionSQL locks an auction row and reads it with its lot's category.
-const lockAuctionSQL = `SELECT ` + auctionColumns + `, l.category FROM auctions a JOIN lots l ON l.id = a.lot_id WHERE a.id = $1 FOR UPDATE OF a`
+const lockAuctionSQL = lockAuctionSQLBase + ` WHERE a.id = $1 FOR UPDATE OF a`
+
+// lockAuctionSQLBase reads auctions with their lot's category; callers add
+// the condition and the lock.
+const lockAuctionSQLBase = `SELECT ` + auctionColumns + `, l.category FROM auctions a JOIN lots l ON l.id = a.lot_id`
 
 func lockAuctionWithCategory(ctx context.Context, tx pgx.Tx, id string) (*row, string, error) {
 	var category string

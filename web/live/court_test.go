@@ -16,7 +16,13 @@ import (
 // error code (empty on success) and the decoded body.
 func (e *liveEnv) courtPost(t *testing.T, token, path, body string) (int, string, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/"+path, strings.NewReader(body))
+	return e.courtCall(t, http.MethodPost, token, path, body)
+}
+
+// courtCall sends any method; a 204 answers an empty map.
+func (e *liveEnv) courtCall(t *testing.T, method, token, path, body string) (int, string, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.srv.URL+"/api/v1/"+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
@@ -24,9 +30,11 @@ func (e *liveEnv) courtPost(t *testing.T, token, path, body string) (int, string
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var m map[string]any
-	if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
-		t.Fatal(err)
+	m := map[string]any{}
+	if res.StatusCode != http.StatusNoContent {
+		if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
+			t.Fatal(err)
+		}
 	}
 	code := ""
 	if e, ok := m["error"].(map[string]any); ok {
@@ -118,4 +126,71 @@ func frameData(t *testing.T, f liveFrame) map[string]any {
 		t.Fatal(err)
 	}
 	return v.Data
+}
+
+// TestCorrectionsOverHTTP: drafts and unpublished lots are edited and
+// deleted; a published lot is corrected in public, watchers see it, and
+// its price cannot be corrected.
+func TestCorrectionsOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := liveSetup(t, live.HubConfig{})
+	clerk := e.token(t, e.clerk, postgres.TokenAPI)
+	bidder := e.token(t, e.user(t, auction.RoleBidder), postgres.TokenAPI)
+	draft := e.draft(t)
+	body := `{"round":"first","start_price":80000000,"increment":100000,"deposit":8000000,"starts_at":"` +
+		draft.StartsAt.Format(time.RFC3339) + `","ends_at":"` + draft.EndsAt.Format(time.RFC3339) + `"}`
+	if st, code, m := e.courtCall(t, http.MethodPut, bidder, "auctions/"+draft.ID, body); st != 403 {
+		t.Fatalf("a bidder edits a draft: %d %s %v", st, code, m)
+	}
+	if st, code, m := e.courtCall(t, http.MethodPut, clerk, "auctions/"+draft.ID, body); st != 200 || m["start_price"] != float64(80000000) {
+		t.Fatalf("edit a draft: %d %s %v", st, code, m)
+	}
+	if st, code, m := e.courtCall(t, http.MethodPatch, clerk, "lots/"+draft.LotID, `{"title":"住宅（更正前）"}`); st != 200 || m["title"] != "住宅（更正前）" {
+		t.Fatalf("edit a lot: %d %s %v", st, code, m)
+	}
+	if st, code, _ := e.courtPost(t, clerk, "lots/"+draft.LotID+"/corrections", `{"reason":"x","title":"y"}`); st != 409 || code != "invalid_state" {
+		t.Fatalf("correct an unpublished lot: %d %s", st, code)
+	}
+	if _, err := e.store.PublishAuction(e.ctx, draft.ID); err != nil {
+		t.Fatal(err)
+	}
+	watcher := liveDial(t, e.srv.URL, draft.ID, 0, nil)
+	for _, tc := range []struct{ method, path, body, code string }{
+		{http.MethodPut, "auctions/" + draft.ID, body, "invalid_state"},
+		{http.MethodDelete, "auctions/" + draft.ID, "", "invalid_state"},
+		{http.MethodPatch, "lots/" + draft.LotID, `{"title":"z"}`, "invalid_state"},
+		{http.MethodDelete, "lots/" + draft.LotID, "", "invalid_state"},
+		{http.MethodPost, "lots/" + draft.LotID + "/corrections", `{"reason":"price","start_price":1}`, "invalid_request"},
+		{http.MethodPost, "lots/" + draft.LotID + "/corrections", `{"title":"no reason"}`, "invalid_field"},
+	} {
+		if _, code, _ := e.courtCall(t, tc.method, clerk, tc.path, tc.body); code != tc.code {
+			t.Fatalf("%s %s after publication: %s, want %s", tc.method, tc.path, code, tc.code)
+		}
+	}
+	st, code, m := e.courtPost(t, clerk, "lots/"+draft.LotID+"/corrections", `{"reason":"标题笔误","title":"住宅"}`)
+	if st != 201 || m["version"] != float64(1) {
+		t.Fatalf("correct: %d %s %v", st, code, m)
+	}
+	if f := watcher.next(5 * time.Second); f.Type != auction.EventCorrected || frameData(t, f)["reason"] != "标题笔误" {
+		t.Fatalf("the watcher got %+v", f)
+	}
+	res, err := http.Get(e.srv.URL + "/api/v1/lots/" + draft.LotID + "/corrections")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var list struct {
+		Corrections []postgres.Correction `json:"corrections"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&list); err != nil || len(list.Corrections) != 1 || list.Corrections[0].Changes[0].Old != "住宅（更正前）" {
+		t.Fatalf("public corrections: %+v %v", list, err)
+	}
+	// A lot never published is deleted with its draft.
+	other := e.draft(t)
+	if st, code, _ := e.courtCall(t, http.MethodDelete, clerk, "lots/"+other.LotID, ""); st != 204 {
+		t.Fatalf("delete a lot: %d %s", st, code)
+	}
+	if st, code, _ := e.courtCall(t, http.MethodDelete, clerk, "auctions/"+other.ID, ""); st != 404 {
+		t.Fatalf("delete a deleted draft: %d %s", st, code)
+	}
 }
