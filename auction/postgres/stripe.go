@@ -89,10 +89,13 @@ func (s *Store) DepositByProviderRef(ctx context.Context, provider, ref string) 
 // the money is released at once (released is true) and the registration
 // stays pending: it arrived too late to bid with.
 func (s *Store) confirmLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit, reference string) (released bool, err error) {
+	now := s.clock.Now()
+	if _, err := bookReference(ctx, tx, payments.BookDepositConfirmation, reference, d.ID, now); err != nil {
+		return false, err
+	}
 	if d.Status != auction.DepositPending {
 		return false, auction.Errorf(auction.EDepositNotPending, "the deposit is %s, not pending", d.Status)
 	}
-	now := s.clock.Now()
 	if _, err := tx.Exec(ctx, `UPDATE deposits SET status = 'held', confirm_reference = $2, held_at = $3, updated_at = $3 WHERE id = $1`,
 		d.ID, reference, now); err != nil {
 		return false, err
@@ -126,10 +129,13 @@ func (s *Store) confirmLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit
 // refundLocked records that a released deposit went back to the bidder: a
 // bank transfer finance made, or a Stripe cancellation or refund.
 func (s *Store) refundLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit, reference string) error {
+	now := s.clock.Now()
+	if _, err := bookReference(ctx, tx, payments.BookDepositRefund, reference, d.ID, now); err != nil {
+		return err
+	}
 	if d.Status != auction.DepositRefundPending {
 		return auction.Errorf(auction.EInvalidState, "the deposit is %s, not refund_pending", d.Status)
 	}
-	now := s.clock.Now()
 	if _, err := tx.Exec(ctx, `UPDATE deposits SET status = 'refunded', refund_reference = $2, updated_at = $3 WHERE id = $1`, d.ID, reference, now); err != nil {
 		return err
 	}

@@ -277,6 +277,8 @@ func (w *writes) releaseDeposit(depositID, auctionID, caseID string, amount int6
 // the deposit is forfeited and allocated in the legal order (auction costs,
 // then this case's debt; a re-sale shortfall is settled from the case's share
 // when the re-sale closes), and the buyer is barred from the lot's later rounds.
+// Balance payments the buyer made are owed back to them
+// (oweBackBalancePayments): they leave the case's proceeds.
 func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.Time) ([]auction.Event, error) {
 	a.Status = auction.StatusDefaulted
 	var depositID string
@@ -286,7 +288,13 @@ func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.
 	if err != nil && err != pgx.ErrNoRows {
 		return nil, err
 	}
+	// Only the deposit is forfeited: what the buyer paid toward the
+	// balance is theirs again, owed back and listed for finance.
 	var w writes
+	back, err := s.oweBackBalancePayments(ctx, tx, &w, a, now)
+	if err != nil {
+		return nil, err
+	}
 	if depositID != "" {
 		w.Queue(`UPDATE deposits SET status = 'forfeited', updated_at = $2 WHERE id = $1`, depositID, now)
 		w.record(ledgerTx{Kind: payments.TxDepositForfeited, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
@@ -295,9 +303,11 @@ func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.
 			Entries: payments.Move(payments.AccountForfeited, payments.AccountCaseProceeds, amount)}, now)
 	}
 	data := map[string]any{"winner_code": a.WinnerCode, "forfeited_deposit": amount,
-		"allocation": map[string]any{"auction_costs": 0, "resale_shortfall": 0, "case_debt": amount}}
+		"allocation":        map[string]any{"auction_costs": 0, "resale_shortfall": 0, "case_debt": amount},
+		"balance_owed_back": back}
 	e := w.event(a, auction.EventDefaulted, *a.BalanceDueAt, data)
-	w.notify(a, "auction.defaulted", map[string]any{"winner_code": a.WinnerCode, "hammer_price": a.HammerPrice}, now)
+	w.notify(a, "auction.defaulted", map[string]any{"winner_code": a.WinnerCode, "hammer_price": a.HammerPrice,
+		"balance_owed_back": back}, now)
 	w.notify(a, "deposit.forfeited", map[string]any{"amount": amount, "deposit_id": depositID,
 		"allocation": data["allocation"]}, now)
 	if err := s.flush(ctx, tx, &w); err != nil {

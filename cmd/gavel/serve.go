@@ -24,6 +24,8 @@ import (
 	"gavel/payments"
 	"gavel/payments/stripe"
 	"gavel/web"
+	"gavel/web/live"
+	"gavel/web/page"
 )
 
 // Config is everything `gavel serve` can be told.
@@ -58,7 +60,7 @@ type Main struct {
 	heartbeat *postgres.Heartbeat
 	store     *postgres.Store
 	jobs      *jobs.Jobs
-	hub       *web.Hub
+	hub       *live.Hub
 	web       *web.Server
 	notices   *noticepg.Store
 	http      *http.Server
@@ -70,7 +72,7 @@ type Main struct {
 // NewMain returns a Main with defaults.
 func NewMain() *Main {
 	return &Main{
-		Config: Config{Addr: ":8080", DatabaseURL: databaseURL(), Rulebook: "spc2016", TickInterval: time.Second, Timezone: web.DefaultTimezone},
+		Config: Config{Addr: ":8080", DatabaseURL: databaseURL(), Rulebook: "spc2016", TickInterval: time.Second, Timezone: page.DefaultTimezone},
 		Log:    slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()})),
 	}
 }
@@ -167,8 +169,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.hub = web.NewHub(web.HubConfig{Store: m.store, Log: m.Log})
-	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Feed: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
+	m.hub = live.NewHub(live.HubConfig{Store: m.store, Log: m.Log})
+	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Hub: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
 		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock})
 
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
@@ -310,7 +312,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&m.Config.CaseWebhookSecret, "case-webhook-secret", "", "secret that signs case webhooks (Gavel-Signature)")
 	fs.BoolVar(&m.Config.NoLimits, "no-limits", false, "turn off rate and connection limits (load tests on loopback)")
 	fs.DurationVar(&m.Config.TickInterval, "tick", time.Second, "how often due auctions are opened, closed and defaulted")
-	fs.StringVar(&m.Config.Timezone, "timezone", web.DefaultTimezone, "the court's IANA time zone: pages show times in it and day-count deadlines are its calendar days")
+	fs.StringVar(&m.Config.Timezone, "timezone", page.DefaultTimezone, "the court's IANA time zone: pages show times in it and day-count deadlines are its calendar days")
 	fs.BoolVar(&m.Config.DemoBidders, "demo-bidders", false, "let the demo bidder accounts bid by themselves every few seconds (demo only)")
 	pprofAddr := fs.String("pprof", "", "serve runtime profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
 	fs.Usage = func() {
