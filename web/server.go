@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
+	"gavel/auction/notice/mail/mailbox"
 	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/postgres"
 )
@@ -56,6 +57,9 @@ type Config struct {
 	// Notices keeps watch lists and user notices (notices.go); nil makes
 	// one on the store's database.
 	Notices *noticepg.Store
+	// DevMailbox is the development mailbox shown at /dev/mailbox
+	// (devmailbox.go); nil serves no such page.
+	DevMailbox *mailbox.Mailbox
 }
 
 // Server is the HTTP server.
@@ -100,6 +104,7 @@ func New(cfg Config) *Server {
 	s.pageRoutes()
 	s.printRoutes()
 	s.noticeRoutes()
+	s.devMailboxRoutes()
 	return s
 }
 
