@@ -46,6 +46,10 @@ const (
 	EDepositNotPending = "deposit_not_pending"
 	EAuctionNotSold    = "auction_not_sold"
 	EOverpayment       = "overpayment"
+
+	// EDuplicateReference: the entry's outside reference is already booked
+	// for an entry of the same kind; nothing was booked.
+	EDuplicateReference = "duplicate_reference"
 )
 
 // Error is Gavel's one domain error: a stable code for programs, a message for

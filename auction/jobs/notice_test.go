@@ -2,13 +2,13 @@ package jobs_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"context"
 	"io"
 	"log/slog"
 	"math/big"

@@ -18,13 +18,15 @@ type bundle struct {
 	clock *auctiontest.Clock
 	ctx   context.Context
 	clerk *auction.User
+	// url is the test database's, for a second instance on it (twin).
+	url string
 }
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	pool, _ := dbtest.Pool(t)
+	pool, url := dbtest.Pool(t)
 	clock := auctiontest.NewClock(auctiontest.Start)
-	b := &bundle{store: postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016}), clock: clock, ctx: context.Background()}
+	b := &bundle{store: postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016}), clock: clock, ctx: context.Background(), url: url}
 	b.clerk = b.mustUser(t, auction.RoleClerk, "", "")
 	return b
 }

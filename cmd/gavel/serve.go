@@ -27,6 +27,8 @@ import (
 	"gavel/payments"
 	"gavel/payments/stripe"
 	"gavel/web"
+	"gavel/web/live"
+	"gavel/web/page"
 )
 
 // Config is everything `gavel serve` can be told.
@@ -70,10 +72,11 @@ type Main struct {
 
 	pool      *pgxpool.Pool
 	testClock *postgres.TestClock
+	dbClock   *postgres.DBClock
 	heartbeat *postgres.Heartbeat
 	store     *postgres.Store
 	jobs      *jobs.Jobs
-	hub       *web.Hub
+	hub       *live.Hub
 	web       *web.Server
 	notices   *noticepg.Store
 	mailbox   *mailbox.Mailbox
@@ -87,7 +90,7 @@ type Main struct {
 // NewMain returns a Main with defaults.
 func NewMain() *Main {
 	return &Main{
-		Config: Config{Addr: ":8080", DatabaseURL: databaseURL(), Rulebook: "spc2016", TickInterval: time.Second, Timezone: web.DefaultTimezone},
+		Config: Config{Addr: ":8080", DatabaseURL: databaseURL(), Rulebook: "spc2016", TickInterval: time.Second, Timezone: page.DefaultTimezone},
 		Log:    slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()})),
 	}
 }
@@ -121,7 +124,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
 		return err
 	}
-	var clock auction.Clock = auction.SystemClock{}
+	// Decisions about time are made by the database's clock, whichever
+	// instance makes them (postgres.DBClock); a process that cannot measure
+	// it does not start.
+	dbClock, err := postgres.NewDBClock(ctx, postgres.DBClockConfig{Pool: m.pool, Log: m.Log})
+	if err != nil {
+		return err
+	}
+	m.dbClock = dbClock
+	var clock auction.Clock = dbClock
 	var testClock *postgres.TestClock
 	if m.Config.TestClock {
 		if testClock, err = postgres.NewTestClock(ctx, m.pool); err != nil {
@@ -133,7 +144,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// On record as serving before the first request or close: the outage
 	// guard reads these heartbeats (of every process) before closing.
-	m.heartbeat = postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: m.pool, Clock: clock, Log: m.Log})
+	// Bids are stamped on arrival; each beat publishes how far they have all
+	// been decided, which closes wait for (postgres.Arrivals).
+	arrivals := postgres.NewArrivals(clock)
+	m.heartbeat = postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: m.pool, Clock: clock, Log: m.Log, Arrivals: arrivals})
 	if err := m.heartbeat.Start(ctx); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
@@ -169,26 +183,30 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	hooks := m.jobs.Hooks()
 	hooks.Guard = m.heartbeat.Guard
-	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Rulebook: rulebook, Payments: provider, Hooks: hooks})
+	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Wall: dbClock, Rulebook: rulebook, Payments: provider, Hooks: hooks, Arrivals: arrivals})
 	m.jobs.Bind(m.store)
 	if err := m.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.hub = web.NewHub(web.HubConfig{Store: m.store, Log: m.Log})
-	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Feed: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
-		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, DevMailbox: m.mailbox})
+	m.hub = live.NewHub(live.HubConfig{Store: m.store, Log: m.Log})
+	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Hub: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
+		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock, DevMailbox: m.mailbox})
 
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return err
 	}
 	m.http = &http.Server{Handler: requestBudget(m.web.Handler(), requestTimeout), ReadHeaderTimeout: 10 * time.Second}
 	m.hub.Start()
-	m.wg.Add(3)
+	m.wg.Add(4)
 	go func() {
 		defer m.wg.Done()
 		m.heartbeat.Run(runCtx)
+	}()
+	go func() {
+		defer m.wg.Done()
+		m.dbClock.Run(runCtx)
 	}()
 	go func() {
 		defer m.wg.Done()
@@ -358,7 +376,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&m.Config.CaseWebhookSecret, "case-webhook-secret", "", "secret that signs case webhooks (Gavel-Signature)")
 	fs.BoolVar(&m.Config.NoLimits, "no-limits", false, "turn off rate and connection limits (load tests on loopback)")
 	fs.DurationVar(&m.Config.TickInterval, "tick", time.Second, "how often due auctions are opened, closed and defaulted")
-	fs.StringVar(&m.Config.Timezone, "timezone", web.DefaultTimezone, "IANA time zone the web pages show times in")
+	fs.StringVar(&m.Config.Timezone, "timezone", page.DefaultTimezone, "IANA time zone the web pages show times in")
 	fs.BoolVar(&m.Config.DemoBidders, "demo-bidders", false, "let the demo bidder accounts bid by themselves every few seconds (demo only)")
 	fs.BoolVar(&m.Config.DevMailbox, "dev-mailbox", false, "keep notice e-mails in a mail server inside the process and show them at /dev/mailbox (demo only)")
 	pprofAddr := fs.String("pprof", "", "serve runtime profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")

@@ -142,7 +142,7 @@ func BenchmarkSend(b *testing.B) {
 	defer s.Close()
 	m := mail.Message{To: "bidder@example.test", Subject: "您的出价已被超越：上海市浦东新区某路某号房产",
 		Body: "您在「上海市浦东新区某路某号房产」的领先出价已被超越，当前价 ¥7,100,000.00。\n\n查看拍卖：https://x.example/auctions/1\n",
-		ID: "notice-1-1@court.example", Language: "zh-CN", Unsubscribe: "https://x.example/u?key=k", Date: time.Now()}
+		ID:   "notice-1-1@court.example", Language: "zh-CN", Unsubscribe: "https://x.example/u?key=k", Date: time.Now()}
 	ctx := context.Background()
 	b.Run("sequential", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
