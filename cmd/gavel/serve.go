@@ -174,10 +174,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.CaseWebhookURL != "" && m.Config.CaseWebhookSecret == "" {
 		m.Log.Warn("--case-webhook-secret is empty: the case system cannot tell Gavel's webhooks from forgeries")
 	}
-	zone, err := time.LoadLocation(m.Config.Timezone)
-	if err != nil {
-		return fmt.Errorf("--timezone: %w", err)
-	}
 	m.notices = noticepg.New(m.pool, clock)
 	smsGateway, err := m.noticeChannels()
 	if err != nil {
