@@ -3,7 +3,10 @@
 // and the interfaces; storage lives in auction/postgres and HTTP in web.
 package auction
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Roles. Bidders sign themselves up; every other role is staff, created by the CLI.
 const (
@@ -294,4 +297,11 @@ type BidResult struct {
 type Change struct {
 	AuctionID string
 	Events    []Event
+}
+
+// Publisher is told about every change after its transaction commits, so
+// watchers see it (locally at once, on other instances through the
+// database). It never waits for a watcher.
+type Publisher interface {
+	Publish(ctx context.Context, changes ...Change)
 }

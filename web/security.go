@@ -3,15 +3,15 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net/http"
-	"reflect"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction/postgres"
+	"gavel/web/page"
+	"gavel/web/request"
 )
 
 // Content security policies. API answers are data, never documents, so they
@@ -20,8 +20,7 @@ import (
 // Stripe.js) sets its own Content-Security-Policy, which replaces the default.
 const (
 	APICSP  = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-	PageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-		"object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+	PageCSP = page.CSP
 	// hsts is sent only over HTTPS: over plain HTTP a browser ignores it, and
 	// sending it from a loopback development server would be a lie.
 	hsts = "max-age=63072000; includeSubDomains"
@@ -42,7 +41,6 @@ func (s *Server) installSecurity() {
 	// loopback or private networks are trusted to have written it, so a client
 	// on the internet cannot choose its own address (and so its rate limits).
 	e.IPExtractor = echo.ExtractIPFromXFFHeader()
-	s.limits = newLimits(s.cfg.NoLimits)
 	e.Pre(securityHeaders)
 	e.Use(s.origin, s.rateLimit, s.auditTrail)
 }
@@ -66,7 +64,7 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			h.Set(echo.HeaderContentSecurityPolicy, APICSP)
 			// Answers to signed-in requests may carry personal data: no cache
 			// on the way may keep them.
-			if r.Header.Get(echo.HeaderAuthorization) != "" || hasCookie(r, SessionCookie) {
+			if r.Header.Get(echo.HeaderAuthorization) != "" || hasCookie(r, request.SessionCookie) {
 				h.Set(echo.HeaderCacheControl, "no-store")
 			}
 		} else {
@@ -134,69 +132,4 @@ func validDeviceID(v string) bool {
 	}
 	_, err := hex.DecodeString(v)
 	return err == nil
-}
-
-// nulField names the first string in v (a decoded request) that holds a NUL
-// character, which JSON may carry (\u0000) but PostgreSQL text cannot: such a
-// request is refused as invalid_field instead of failing in the database.
-func nulField(v reflect.Value, path string) string {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			return nulField(v.Elem(), path)
-		}
-	case reflect.String:
-		if strings.ContainsRune(v.String(), 0) {
-			return path
-		}
-	case reflect.Struct:
-		t := v.Type()
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" {
-				continue
-			}
-			if f.Anonymous && name == "" {
-				if p := nulField(v.Field(i), path); p != "" {
-					return p
-				}
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			if p := nulField(v.Field(i), joinField(path, name)); p != "" {
-				return p
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			if p := nulField(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); p != "" {
-				return p
-			}
-		}
-	case reflect.Map:
-		iter := v.MapRange()
-		for iter.Next() {
-			k := fmt.Sprint(iter.Key().Interface())
-			if strings.ContainsRune(k, 0) {
-				return path
-			}
-			if p := nulField(iter.Value(), joinField(path, k)); p != "" {
-				return p
-			}
-		}
-	}
-	return ""
-}
-
-func joinField(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
 }

@@ -309,6 +309,10 @@ type AuctionFilter struct {
 	Offset int
 }
 
+// MaxOffset bounds how deep a catalogue page may start: a bigger offset is
+// answered as this one (nothing is that deep), never with an error.
+const MaxOffset = 1_000_000
+
 // Listing is an auction as shown in the public catalogue.
 type Listing struct {
 	auction.Auction

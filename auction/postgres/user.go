@@ -23,6 +23,23 @@ type NewUser struct {
 	Phone    string
 }
 
+// SignUp creates the account of a bidder who registers themselves: beyond
+// what every account needs, a bidder gives a real name, an identity number
+// and a phone. Returns invalid_field, email_taken or weak_password.
+func (s *Store) SignUp(ctx context.Context, u NewUser) (*auction.User, error) {
+	u.RealName, u.IDNumber, u.Phone = strings.TrimSpace(u.RealName), strings.TrimSpace(u.IDNumber), strings.TrimSpace(u.Phone)
+	switch {
+	case u.RealName == "":
+		return nil, auction.FieldError("real_name", "is required")
+	case u.IDNumber == "":
+		return nil, auction.FieldError("id_number", "is required")
+	case u.Phone == "":
+		return nil, auction.FieldError("phone", "is required")
+	}
+	u.Role = auction.RoleBidder
+	return s.CreateUser(ctx, u)
+}
+
 // CreateUser stores a new account. Returns email_taken, weak_password or invalid_field.
 func (s *Store) CreateUser(ctx context.Context, u NewUser) (*auction.User, error) {
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))

@@ -24,6 +24,8 @@ import (
 	"gavel/payments"
 	"gavel/payments/stripe"
 	"gavel/web"
+	"gavel/web/live"
+	"gavel/web/page"
 )
 
 // Config is everything `gavel serve` can be told.
@@ -57,7 +59,7 @@ type Main struct {
 	heartbeat *postgres.Heartbeat
 	store     *postgres.Store
 	jobs      *jobs.Jobs
-	hub       *web.Hub
+	hub       *live.Hub
 	web       *web.Server
 	notices   *noticepg.Store
 	http      *http.Server
@@ -69,7 +71,7 @@ type Main struct {
 // NewMain returns a Main with defaults.
 func NewMain() *Main {
 	return &Main{
-		Config: Config{Addr: ":8080", DatabaseURL: databaseURL(), Rulebook: "spc2016", TickInterval: time.Second, Timezone: web.DefaultTimezone},
+		Config: Config{Addr: ":8080", DatabaseURL: databaseURL(), Rulebook: "spc2016", TickInterval: time.Second, Timezone: page.DefaultTimezone},
 		Log:    slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()})),
 	}
 }
@@ -160,12 +162,12 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.hub = web.NewHub(web.HubConfig{Store: m.store, Log: m.Log})
+	m.hub = live.NewHub(live.HubConfig{Store: m.store, Log: m.Log})
 	zone, err := time.LoadLocation(m.Config.Timezone)
 	if err != nil {
 		return fmt.Errorf("--timezone: %w", err)
 	}
-	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Feed: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
+	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Hub: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
 		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock})
 
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
@@ -307,7 +309,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&m.Config.CaseWebhookSecret, "case-webhook-secret", "", "secret that signs case webhooks (Gavel-Signature)")
 	fs.BoolVar(&m.Config.NoLimits, "no-limits", false, "turn off rate and connection limits (load tests on loopback)")
 	fs.DurationVar(&m.Config.TickInterval, "tick", time.Second, "how often due auctions are opened, closed and defaulted")
-	fs.StringVar(&m.Config.Timezone, "timezone", web.DefaultTimezone, "IANA time zone the web pages show times in")
+	fs.StringVar(&m.Config.Timezone, "timezone", page.DefaultTimezone, "IANA time zone the web pages show times in")
 	fs.BoolVar(&m.Config.DemoBidders, "demo-bidders", false, "let the demo bidder accounts bid by themselves every few seconds (demo only)")
 	pprofAddr := fs.String("pprof", "", "serve runtime profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
 	fs.Usage = func() {
