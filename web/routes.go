@@ -116,6 +116,10 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: v1 + "/balance-payments/:id/returned", Access: finance, Handler: a.BalanceReturned},
 		// The results board is public (api/results.go).
 		{Method: "GET", Path: v1 + "/results", Access: anyone, Handler: a.Results},
+		// A round's documents (api/documents.go): public; edited by clerks before publication.
+		{Method: "GET", Path: v1 + "/auctions/:id/documents", Access: anyone, Handler: a.AuctionDocuments},
+		{Method: "PUT", Path: v1 + "/auctions/:id/documents/:kind", Access: clerk, Handler: a.AuctionDocumentEdit},
+		{Method: "GET", Path: v1 + "/auctions/:id/documents/:kind/versions", Access: staff, Handler: a.AuctionDocumentVersions},
 
 		// The public catalogue and record (api/public.go, live/socket.go).
 		{Method: "GET", Path: v1 + "/auctions", Access: anyone, Handler: a.AuctionList},

@@ -20,8 +20,21 @@ import (
 	"text/template"
 	"time"
 
+	// The zone database is embedded so that the courts' zone resolves on
+	// machines without system zoneinfo.
+	_ "time/tzdata"
+
 	"gavel/auction"
 )
+
+// DefaultZone is the courts' time zone unless configured otherwise.
+var DefaultZone = func() *time.Location {
+	z, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return z
+}()
 
 // Document kinds.
 const (
