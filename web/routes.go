@@ -193,6 +193,9 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocStatement, "no-store")}},
 		{Method: "GET", Path: "/auctions/:id/confirmation/print", Access: anyone, Page: true, Handler: p.ConfirmationPrint,
 			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocConfirmation, "no-cache")}},
+		// A round's announcement and bidders' notice (page/document.go): public like the round.
+		{Method: "GET", Path: "/auctions/:id/documents/:kind/print", Access: anyone, Page: true, Handler: p.DocumentPrint,
+			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocCourt, "no-cache")}},
 	}
 	// The test clock exists only with --test-clock; otherwise its routes are
 	// unknown (404 not_found) like any other.
