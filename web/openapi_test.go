@@ -366,7 +366,7 @@ func TestOpenAPI(t *testing.T) {
 			"DeliveryAttempt": postgres.DeliveryAttempt{}, "CaseNotification": postgres.CaseNotification{},
 			"BalanceReturn": postgres.BalanceReturn{}, "Result": postgres.Result{},
 			"Correction": postgres.Correction{}, "FieldChange": postgres.FieldChange{},
-			"AuctionDocument": postgres.AuctionDocument{},
+			"AuctionDocument": postgres.AuctionDocument{}, "RowProblem": api.RowProblem{},
 		}
 		requests := map[string]any{
 			"SignupRequest": api.SignupRequest{}, "NewCase": postgres.NewCase{}, "NewLot": postgres.NewLot{},

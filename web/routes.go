@@ -89,6 +89,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: v1 + "/cases", Access: clerk, Handler: a.CaseCreate},
 		{Method: "GET", Path: v1 + "/cases/:id", Access: staff, Handler: a.CaseView},
 		{Method: "POST", Path: v1 + "/cases/:id/lots", Access: clerk, Handler: a.LotCreate},
+		{Method: "POST", Path: v1 + "/cases/:id/lots/import", Access: clerk, Handler: a.LotImport},
 		{Method: "GET", Path: v1 + "/cases/:id/proceeds", Access: staff, Handler: a.CaseProceeds},
 		{Method: "GET", Path: v1 + "/lots/:id", Access: staff, Handler: a.LotView},
 		{Method: "POST", Path: v1 + "/lots/:id/priority-holders", Access: clerk, Handler: a.PriorityHolderCreate},
