@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/courtdoc"
 	"gavel/payments"
 )
 
@@ -76,8 +77,9 @@ type Config struct {
 	// Arrivals stamps bids with their time of receipt; the heartbeat
 	// publishes its horizon. Nil makes one on Clock.
 	Arrivals *Arrivals
-	// Zone is the court's time zone: rulebook days are its calendar days
-	// (nil: auction.DefaultZone).
+	// Zone is the court's time zone: rulebook days are its calendar days,
+	// and published documents write their dates and times in it; nil is
+	// courtdoc.DefaultZone.
 	Zone *time.Location
 }
 
@@ -95,9 +97,11 @@ func New(c Config) *Store {
 	if c.Arrivals == nil {
 		c.Arrivals = NewArrivals(c.Clock)
 	}
-	rb := c.Rulebook.In(c.Zone)
-	return &Store{pool: c.Pool, clock: c.Clock, wall: c.Wall, rulebook: rb, provider: c.Provider, payments: c.Payments, hooks: c.Hooks,
-		arrivals: c.Arrivals, zone: rb.Zone()}
+	if c.Zone == nil {
+		c.Zone = courtdoc.DefaultZone
+	}
+	return &Store{pool: c.Pool, clock: c.Clock, wall: c.Wall, rulebook: c.Rulebook.In(c.Zone), provider: c.Provider, payments: c.Payments, hooks: c.Hooks,
+		arrivals: c.Arrivals, zone: c.Zone}
 }
 
 // rulebookOf is the named rulebook, counting days in the court's zone.
