@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gavel/auction/notice/mail/mailbox"
+	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/postgres"
 	"gavel/web/limit"
 	"gavel/web/request"
@@ -29,6 +30,8 @@ type Config struct {
 	// DevMailbox is the development mailbox shown at /dev/mailbox
 	// (devmailbox.go); nil serves no such page.
 	DevMailbox *mailbox.Mailbox
+	// Notices keeps watch lists and user notices (notices.go).
+	Notices *noticepg.Store
 }
 
 // Handler holds the pages' handlers; each method serves one route.
@@ -39,9 +42,11 @@ type Handler struct {
 	sessions request.Sessions
 	zone     *time.Location
 	mailbox  *mailbox.Mailbox
+	notices  *noticepg.Store
 }
 
 // New returns the pages' handlers.
 func New(cfg Config) *Handler {
-	return &Handler{store: cfg.Store, log: cfg.Log, limits: cfg.Limits, sessions: cfg.Sessions, zone: cfg.Timezone, mailbox: cfg.DevMailbox}
+	return &Handler{store: cfg.Store, log: cfg.Log, limits: cfg.Limits, sessions: cfg.Sessions, zone: cfg.Timezone, mailbox: cfg.DevMailbox,
+		notices: cfg.Notices}
 }
