@@ -9,14 +9,6 @@ import (
 	"gavel/auction"
 )
 
-// NewCase is a clerk's request to open an enforcement case.
-type NewCase struct {
-	CaseNumber string          `json:"case_number"`
-	CourtName  string          `json:"court_name"`
-	Applicants []auction.Party `json:"applicants"`
-	Debtors    []auction.Party `json:"debtors"`
-}
-
 func validateParties(field string, ps []auction.Party, claims bool) error {
 	for i, p := range ps {
 		switch {
@@ -110,30 +102,10 @@ func (s *Store) Case(ctx context.Context, id string) (*auction.Case, error) {
 	return c, nil
 }
 
-// CaseSummary is a line of the clerks' case list.
-type CaseSummary struct {
-	ID         string `json:"id"`
-	CaseNumber string `json:"case_number"`
-	CourtName  string `json:"court_name"`
-	Lots       int    `json:"lots"`
-}
-
 // likeText makes a search text match itself inside ILIKE '%' || $n || '%':
 // trimmed, with LIKE's wildcards and escape character taken literally.
 func likeText(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(s))
-}
-
-// CaseFilter narrows the clerks' case list. Each text matches a part,
-// ignoring case.
-type CaseFilter struct {
-	CaseNumber string
-	Court      string
-	// Party matches the name of an applicant or a debtor.
-	Party string
-	// Limit is 1..500 (100 when 0); Offset skips that many, for the next page.
-	Limit  int
-	Offset int
 }
 
 // Cases lists the cases that match, newest first, a page at a time, and
@@ -167,16 +139,6 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseSummary, bool, e
 		return list[:f.Limit], true, nil
 	}
 	return list, false, nil
-}
-
-// NewLot is a clerk's request to list a seized asset.
-type NewLot struct {
-	Title          string `json:"title"`
-	Description    string `json:"description"`
-	Category       string `json:"category"`
-	AppraisalValue int64  `json:"appraisal_value"`
-	Location       string `json:"location"`
-	auction.Disclosures
 }
 
 // CreateLot lists a lot under a case. Returns not_found or invalid_field.
@@ -270,13 +232,6 @@ func (s *Store) Lot(ctx context.Context, id string) (*auction.Lot, error) {
 	return &lots[0], nil
 }
 
-// NewPriorityHolder is a court-confirmed priority purchase right.
-type NewPriorityHolder struct {
-	Name     string `json:"name"`
-	IDNumber string `json:"id_number"`
-	Rank     int    `json:"rank"`
-}
-
 // AddPriorityHolder records a priority holder on a lot. Returns not_found,
 // invalid_field, or invalid_state when the id number is already a holder.
 func (s *Store) AddPriorityHolder(ctx context.Context, lotID string, h NewPriorityHolder) (*auction.PriorityHolder, error) {
@@ -299,9 +254,6 @@ func (s *Store) AddPriorityHolder(ctx context.Context, lotID string, h NewPriori
 	}
 	return out, nil
 }
-
-// MaxDocumentSize bounds an uploaded photo or document.
-const MaxDocumentSize = 10 << 20
 
 // AddDocument stores a photo or document of a lot in the database, so a backup
 // of the database is a backup of everything published with the sale.

@@ -71,7 +71,7 @@ func (s *Store) Register(ctx context.Context, u *auction.User, auctionID string)
 		if owed == 0 {
 			status, depStatus = auction.RegistrationQualified, auction.DepositHeld
 		}
-		o := OriginFrom(ctx)
+		o := auction.OriginFrom(ctx)
 		err = tx.QueryRow(ctx, `INSERT INTO registrations (auction_id, user_id, status, priority_rank, declared_at, created_at, ip, device)
 			VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id`, a.ID, u.ID, status, rank, now, o.IP, o.Device).Scan(&regID)
 		if isUniqueViolation(err, "") {

@@ -9,14 +9,24 @@ import (
 	"log/slog"
 	"time"
 
-	"gavel/auction/postgres"
+	"gavel/auction"
+	"gavel/auction/casereport"
+	"gavel/payments"
 	"gavel/web/limit"
 	"gavel/web/request"
 )
 
+// Store is every service the pages read and write through, as the domain
+// declares them.
+type Store interface {
+	auction.Services
+	payments.Books
+	casereport.Log
+}
+
 // Config is what the pages need.
 type Config struct {
-	Store *postgres.Store
+	Store Store
 	Log   *slog.Logger
 	// Limits are the server's: the sign-in and sign-up forms count against
 	// the same limits as the API.
@@ -29,7 +39,7 @@ type Config struct {
 
 // Handler holds the pages' handlers; each method serves one route.
 type Handler struct {
-	store    *postgres.Store
+	store    Store
 	log      *slog.Logger
 	limits   *limit.Limits
 	sessions request.Sessions

@@ -8,12 +8,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
+	"gavel/payments"
 )
 
 // ClerkCases is GET /clerk: the clerk's cases and the form to open one.
 func (h *Handler) ClerkCases(c echo.Context) error {
-	cases, _, err := h.store.Cases(c.Request().Context(), postgres.CaseFilter{Limit: 500})
+	cases, _, err := h.store.Cases(c.Request().Context(), auction.CaseFilter{Limit: 500})
 	if err != nil {
 		return err
 	}
@@ -24,7 +24,7 @@ func (h *Handler) ClerkCases(c echo.Context) error {
 
 type clerkCaseData struct {
 	Case       *auction.Case
-	Proceeds   *postgres.Proceeds
+	Proceeds   *payments.Proceeds
 	Categories []string
 }
 
@@ -153,7 +153,7 @@ func niceStep(fen int64) int64 {
 const monitorLimit = 500
 
 type monitorData struct {
-	Running []postgres.Listing
+	Running []auction.Listing
 	// More is set when more auctions run than the monitor lists.
 	More bool
 	// Limit is monitorLimit, for the page's script to ask the same of the API.
@@ -165,7 +165,7 @@ func (h *Handler) ClerkMonitor(c echo.Context) error {
 	ctx := c.Request().Context()
 	d := &monitorData{Limit: monitorLimit}
 	for _, st := range []string{auction.StatusBidding, auction.StatusSuspended} {
-		l, more, err := h.store.Listings(ctx, postgres.AuctionFilter{Status: st, Limit: monitorLimit})
+		l, more, err := h.store.Listings(ctx, auction.AuctionFilter{Status: st, Limit: monitorLimit})
 		if err != nil {
 			return err
 		}
