@@ -20,6 +20,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/notice"
+	"gavel/auction/notice/mail/mailbox"
 	"gavel/web/api"
 	"gavel/web/limit"
 	"gavel/web/live"
@@ -55,6 +56,9 @@ type Config struct {
 	Jobs api.Jobs
 	// Notices keeps watch lists and user notices.
 	Notices notice.Service
+	// DevMailbox is the development mailbox shown at /dev/mailbox (serve
+	// --dev-mailbox); nil serves no such page.
+	DevMailbox *mailbox.Mailbox
 	// Clock is the clock measured against the database's:
 	// /readyz fails while it cannot be trusted and /metrics shows how far
 	// this machine's clock is off. Nil leaves both out.
@@ -102,7 +106,8 @@ func New(cfg Config) *Server {
 	}
 	apiHandler := api.New(api.Config{Store: cfg.Store, Log: cfg.Log, Feed: hub, Sessions: hub, TestClock: cfg.TestClock,
 		Ticker: cfg.Ticker, Jobs: cfg.Jobs, Notices: cfg.Notices, Timezone: zone})
-	pageHandler := page.New(page.Config{Store: cfg.Store, Log: cfg.Log, Limits: s.limits, Sessions: hub, Timezone: zone})
+	pageHandler := page.New(page.Config{Store: cfg.Store, Log: cfg.Log, Limits: s.limits, Sessions: hub, Timezone: zone,
+		DevMailbox: cfg.DevMailbox})
 	s.routes = s.routeTable(apiHandler, pageHandler, live.NewSocket(hub, s.limits))
 	for _, r := range s.routes {
 		s.register(r, pageHandler)

@@ -53,8 +53,16 @@ func scanProviderDeposit(r pgx.Row) (*ProviderDeposit, error) {
 }
 
 // lockDeposit reads a deposit and its auction's state, locking the deposit
-// row for a state change.
+// row for a state change. The auction's row is share-locked first (always
+// auction before deposit, the close's order): a close claims its auctions
+// FOR UPDATE SKIP LOCKED, so it cannot run while a deposit of the auction
+// changes, and the change sees the auction as the close left it. Without it
+// a confirmation that read the auction as open could commit a held deposit
+// after the close had released the others, and it would stay held.
 func lockDeposit(ctx context.Context, tx pgx.Tx, id string) (*ProviderDeposit, error) {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM auctions WHERE id = (SELECT auction_id FROM deposits WHERE id = $1) FOR SHARE`, id); err != nil {
+		return nil, translate(err, "deposit")
+	}
 	d, err := scanProviderDeposit(tx.QueryRow(ctx, `SELECT `+providerDepositColumns+`
 		FROM deposits d JOIN auctions a ON a.id = d.auction_id WHERE d.id = $1 FOR UPDATE OF d`, id))
 	if err != nil {
