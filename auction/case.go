@@ -1,6 +1,10 @@
 package auction
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // NewCase is a clerk's request to open an enforcement case.
 type NewCase struct {
@@ -95,4 +99,32 @@ func (e *LotEdit) Texts() []LotText {
 	return []LotText{{"title", e.Title}, {"description", e.Description}, {"location", e.Location},
 		{"appraisal_report", e.AppraisalReport}, {"encumbrances", e.Encumbrances}, {"occupancy", e.Occupancy},
 		{"tax_terms", e.TaxTerms}, {"viewing", e.Viewing}}
+}
+
+// FieldProblem is one field of a request that fails its check.
+type FieldProblem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Problems lists every check the lot fails, field by field, in the order
+// of its fields: a CSV import reports them all at once.
+func (l NewLot) Problems() []FieldProblem {
+	var out []FieldProblem
+	for _, f := range []struct{ name, value string }{{"title", l.Title}, {"description", l.Description}, {"location", l.Location},
+		{"appraisal_report", l.AppraisalReport}, {"encumbrances", l.Encumbrances}, {"occupancy", l.Occupancy},
+		{"tax_terms", l.TaxTerms}, {"viewing", l.Viewing}} {
+		if !utf8.ValidString(f.value) || strings.ContainsRune(f.value, 0) {
+			out = append(out, FieldProblem{f.name, "must be UTF-8 text without NUL characters"})
+		} else if f.name == "title" && strings.TrimSpace(f.value) == "" {
+			out = append(out, FieldProblem{f.name, "is required"})
+		}
+	}
+	if !ValidCategory(l.Category) {
+		out = append(out, FieldProblem{"category", "must be one of real_estate, vehicle, equity, movable, other"})
+	}
+	if l.AppraisalValue <= 0 {
+		out = append(out, FieldProblem{"appraisal_value", "must be a positive amount in fen"})
+	}
+	return out
 }

@@ -102,6 +102,11 @@ type Cases interface {
 
 	// Corrections lists a lot's corrections, the first first. Returns not_found.
 	Corrections(ctx context.Context, lotID string) ([]Correction, error)
+
+	// CreateLots lists lots under a case in one transaction: all of them or,
+	// when one fails its checks, none. Returns not_found or invalid_field (the
+	// first problem; NewLot.Problems lists them all beforehand).
+	CreateLots(ctx context.Context, caseID string, lots []NewLot) ([]Lot, error)
 }
 
 // Rounds are the auctions a court schedules on a lot and what it does to
@@ -176,6 +181,20 @@ type Rounds interface {
 	// so the live feed can be told after commit.
 	// Returns no error code of its own: a failure is the storage's.
 	Tick(ctx context.Context) ([]Change, error)
+
+	// AuctionDocuments returns a round's documents: for each kind the latest
+	// stored version (the published one once the round is published), or for
+	// a draft never edited the text written from it now. Returns not_found.
+	AuctionDocuments(ctx context.Context, auctionID string) ([]AuctionDocument, error)
+
+	// DocumentVersions lists every stored version of a round's document,
+	// oldest first. Returns not_found or invalid_field (kind).
+	DocumentVersions(ctx context.Context, auctionID, kind string) ([]AuctionDocument, error)
+
+	// EditAuctionDocument stores a clerk's text of a draft round's document as
+	// its next version. Returns not_found, invalid_field (kind, body) or
+	// invalid_state once the round is published.
+	EditAuctionDocument(ctx context.Context, actor *User, auctionID, kind, body string) (*AuctionDocument, error)
 }
 
 // Catalogue is what anyone may read about auctions: the public list, an
@@ -248,6 +267,12 @@ type Bidding interface {
 	// auction_not_open, already_leading, bid_too_low, bid_not_on_increment, and
 	// service_unavailable for a bid that waited longer than MaxBidWait.
 	PlaceBid(ctx context.Context, p PlaceBid) (*BidResult, error)
+
+	// RegisterAgreeing is Register by a bidder who was shown the bidders'
+	// notice of version notice (nil: not said): a version other than the one in
+	// force is refused with invalid_field (notice_version), so nobody agrees to
+	// a text they did not read.
+	RegisterAgreeing(ctx context.Context, u *User, auctionID string, notice *int) (*Registration, error)
 }
 
 // Oversight is what the court and auditors watch: the audit log, the

@@ -368,12 +368,14 @@ func TestOpenAPI(t *testing.T) {
 			"DeliveryAttempt": casereport.DeliveryAttempt{}, "CaseNotification": casereport.CaseNotification{},
 			"BalanceReturn": payments.BalanceReturn{}, "Result": auction.Result{},
 			"Correction": auction.Correction{}, "FieldChange": auction.FieldChange{},
+			"AuctionDocument": postgres.AuctionDocument{}, "RowProblem": api.RowProblem{},
 		}
 		requests := map[string]any{
 			"SignupRequest": api.SignupRequest{}, "NewCase": auction.NewCase{}, "NewLot": auction.NewLot{},
 			"ScheduleRequest": auction.ScheduleParams{}, "BlacklistEntry": auction.BlacklistEntry{},
 			"ReferenceRequest": api.ReferenceRequest{}, "LiveBidCommand": live.BidCommand{},
 			"CourtActionRequest": api.CourtRequest{}, "LotEdit": auction.LotEdit{}, "CorrectionRequest": api.CorrectionRequest{},
+			"DocumentEdit": api.DocumentEdit{},
 		}
 		check := func(name string, v any, response bool) {
 			schema, err := doc.resolve("#/components/schemas/" + name)

@@ -10,6 +10,7 @@ import (
 // store's methods take and return them, and the services they implement are
 // declared beside them (auction, payments, casereport).
 type (
+	AuctionDocument    = auction.AuctionDocument
 	AuctionFilter      = auction.AuctionFilter
 	AuditEntry         = auction.AuditEntry
 	AuditPage          = auction.AuditPage
@@ -22,6 +23,7 @@ type (
 	DepositPayer       = auction.DepositPayer
 	Evidence           = auction.Evidence
 	FieldChange        = auction.FieldChange
+	FieldProblem       = auction.FieldProblem
 	Interception       = auction.Interception
 	InterceptionFilter = auction.InterceptionFilter
 	Listing            = auction.Listing

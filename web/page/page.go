@@ -11,8 +11,8 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/casereport"
-	"gavel/payments"
 	"gavel/auction/notice/mail/mailbox"
+	"gavel/payments"
 	"gavel/web/limit"
 	"gavel/web/request"
 )
