@@ -132,7 +132,7 @@ func (s *Store) publish(ctx context.Context, id string, backdate bool) (*auction
 		if err != nil {
 			return err
 		}
-		rb, err := auction.LookupRulebook(a.Rulebook)
+		rb, err := s.rulebookOf(a.Rulebook)
 		if err != nil {
 			return err
 		}

@@ -532,9 +532,10 @@ func TestConfirmationPrint(t *testing.T) {
 		"closed_at":       "2026年4月2日 10:00:00（北京时间）",
 		"deposit_applied": page.Money(deposit),
 		"balance":         page.Money(367_640_000 - deposit),
-		"balance_due_at":  "2026年4月12日 10:00:00（北京时间）前",
-		"seq":             fmt.Sprint(last.Seq),
-		"record_hash":     last.Hash,
+		// Due by the end of the tenth day after the close's day.
+		"balance_due_at": "2026年4月13日 00:00:00（北京时间）前",
+		"seq":            fmt.Sprint(last.Seq),
+		"record_hash":    last.Hash,
 	} {
 		if fields[name] != want {
 			t.Errorf("%s: printed %q, want %q", name, fields[name], want)
@@ -574,7 +575,9 @@ func TestConfirmationPrint(t *testing.T) {
 	if r := w.get(t, "/auctions/"+a2.ID+"/confirmation/print", ""); r.status != http.StatusOK {
 		t.Fatalf("sold: %d", r.status)
 	}
-	w.tickAt(t, a2.EndsAt.Add(25*time.Hour))
+	// Closed at 10:00 in Shanghai with one day to pay: due at the end of
+	// the next day, 38 h later.
+	w.tickAt(t, a2.EndsAt.Add(38*time.Hour))
 	if r := w.get(t, "/auctions/"+a2.ID+"/confirmation/print", ""); r.status != http.StatusNotFound || strings.Contains(r.body, buyer.RealName) {
 		t.Errorf("after the default: %d", r.status)
 	}
