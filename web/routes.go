@@ -176,6 +176,8 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: "/logout", Access: anyone, Page: true, Handler: p.Logout, Before: pageHeaders},
 		{Method: "GET", Path: "/lang/:lang", Access: anyone, Page: true, Handler: p.Lang, Before: pageHeaders},
 		{Method: "GET", Path: "/me", Access: signedIn, Page: true, Handler: p.Me, Before: pageHeaders},
+		{Method: "GET", Path: "/me/notifications", Access: signedIn, Page: true, Handler: p.Notices, Before: pageHeaders},
+		{Method: "GET", Path: "/me/watchlist", Access: signedIn, Page: true, Handler: p.Watchlist, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk", Access: clerk, Page: true, Handler: p.ClerkCases, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk/cases/:id", Access: clerk, Page: true, Handler: p.ClerkCase, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk/lots/:id", Access: clerk, Page: true, Handler: p.ClerkLot, Before: pageHeaders},

@@ -107,7 +107,7 @@ func New(cfg Config) *Server {
 	apiHandler := api.New(api.Config{Store: cfg.Store, Log: cfg.Log, Feed: hub, Sessions: hub, TestClock: cfg.TestClock,
 		Ticker: cfg.Ticker, Jobs: cfg.Jobs, Notices: cfg.Notices, Timezone: zone})
 	pageHandler := page.New(page.Config{Store: cfg.Store, Log: cfg.Log, Limits: s.limits, Sessions: hub, Timezone: zone,
-		DevMailbox: cfg.DevMailbox})
+		DevMailbox: cfg.DevMailbox, Notices: cfg.Notices})
 	s.routes = s.routeTable(apiHandler, pageHandler, live.NewSocket(hub, s.limits))
 	for _, r := range s.routes {
 		s.register(r, pageHandler)

@@ -20,6 +20,8 @@ type Service interface {
 	// Unwatch takes an auction off the watch list (absent: no change).
 	// Returns not_found for an auction that does not exist.
 	Unwatch(ctx context.Context, userID, auctionID string) error
+	// Watching reports whether the user watches the auction.
+	Watching(ctx context.Context, userID, auctionID string) (bool, error)
 	// Watchlist is the ids of the auctions the user watches.
 	Watchlist(ctx context.Context, userID string) ([]string, error)
 	// List returns the user's notices after since. Returns invalid_field

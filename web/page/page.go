@@ -11,6 +11,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/casereport"
+	"gavel/auction/notice"
 	"gavel/auction/notice/mail/mailbox"
 	"gavel/payments"
 	"gavel/web/limit"
@@ -39,6 +40,8 @@ type Config struct {
 	// DevMailbox is the development mailbox shown at /dev/mailbox
 	// (devmailbox.go); nil serves no such page.
 	DevMailbox *mailbox.Mailbox
+	// Notices keeps watch lists and user notices (notices.go).
+	Notices notice.Service
 }
 
 // Handler holds the pages' handlers; each method serves one route.
@@ -49,9 +52,11 @@ type Handler struct {
 	sessions request.Sessions
 	zone     *time.Location
 	mailbox  *mailbox.Mailbox
+	notices  notice.Service
 }
 
 // New returns the pages' handlers.
 func New(cfg Config) *Handler {
-	return &Handler{store: cfg.Store, log: cfg.Log, limits: cfg.Limits, sessions: cfg.Sessions, zone: cfg.Timezone, mailbox: cfg.DevMailbox}
+	return &Handler{store: cfg.Store, log: cfg.Log, limits: cfg.Limits, sessions: cfg.Sessions, zone: cfg.Timezone, mailbox: cfg.DevMailbox,
+		notices: cfg.Notices}
 }

@@ -152,6 +152,8 @@ type page struct {
 	Nav     string
 	Scripts []string
 	Data    any
+	// Notices is the notification settings form, on pages that show it.
+	Notices any
 	// JS is handed to the page scripts as JSON (never as inline script).
 	JS map[string]any
 }

@@ -117,6 +117,8 @@ type auctionData struct {
 	Finished bool
 	// MyCode is the signed-in bidder's code in this auction, if any.
 	MyCode string
+	// Watching says the signed-in user watches the auction.
+	Watching bool
 }
 
 // shownBids bounds the bid history rendered into the page; the full list is
@@ -167,6 +169,9 @@ func (h *Handler) Auction(c echo.Context) error {
 		d.Bids = append(d.Bids, numberedBid{Bid: bids[i], N: i + 1})
 	}
 	if p.User != nil {
+		if d.Watching, err = h.notices.Watching(ctx, p.User.ID, a.ID); err != nil {
+			return err
+		}
 		regs, err := h.store.UserRegistrations(ctx, p.User.ID)
 		if err != nil {
 			return err
@@ -255,6 +260,9 @@ func (h *Handler) Me(c echo.Context) error {
 		}
 	}
 	p.JS["pending_registrations"] = pending
+	if p.Notices, err = h.settingsForm(c, p.User.ID); err != nil {
+		return err
+	}
 	return h.render(c, http.StatusOK, "me.html", p)
 }
 
