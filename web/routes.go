@@ -150,6 +150,8 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: v1 + "/auctions/:id/money", Access: financeRead, Handler: a.AuctionMoney},
 		{Method: "GET", Path: v1 + "/refunds-due", Access: financeRead, Handler: a.RefundsDue},
 		{Method: "GET", Path: v1 + "/reconciliation", Access: financeRead, Handler: a.Reconciliation},
+		// Deadlines of the law, for the court and finance (api/deadlines.go).
+		{Method: "GET", Path: v1 + "/deadlines", Access: staff, Handler: a.Deadlines},
 		{Method: "GET", Path: v1 + "/cases/:id/remittances", Access: staff, Handler: a.Remittances},
 		{Method: "POST", Path: v1 + "/cases/:id/remittances", Access: finance, Handler: a.Remit},
 		{Method: "GET", Path: v1 + "/cases/:id/notifications", Access: staff, Handler: a.CaseNotifications},
