@@ -195,6 +195,13 @@ type Rounds interface {
 	// its next version. Returns not_found, invalid_field (kind, body) or
 	// invalid_state once the round is published.
 	EditAuctionDocument(ctx context.Context, actor *User, auctionID, kind, body string) (*AuctionDocument, error)
+
+	// Deadlines lists the deadlines of the law still running (Deadline
+	// kinds), the soonest first, each with its rule, its due time under the
+	// auction's rulebook in the court's calendar, and whether it has passed.
+	// A balance is listed from the day before its last day.
+	// Returns no error code of its own: a failure is the storage's.
+	Deadlines(ctx context.Context) ([]Deadline, error)
 }
 
 // Catalogue is what anyone may read about auctions: the public list, an
