@@ -179,3 +179,38 @@ func (s *Store) ResumeAuction(ctx context.Context, p CourtAction, endsAt time.Ti
 		return events, nil
 	})
 }
+
+// ActionImpact is what a court action on an auction would touch, for the
+// clerk's confirmation: the bidders registered, the deposits held (released
+// by a cancellation), and what the buyer paid (owed back by an annulment).
+type ActionImpact struct {
+	Registered    int   `json:"registered"`
+	DepositsHeld  int   `json:"deposits_held"`
+	HeldAmount    int64 `json:"held_amount"`
+	BuyerDeposit  int64 `json:"buyer_deposit"`
+	BalancePaid   int64 `json:"balance_paid"`
+	ExtendedTimes int   `json:"extended_times"`
+}
+
+// ActionImpacts returns the impact of a court action on each auction, by id.
+func (s *Store) ActionImpacts(ctx context.Context, auctionIDs []string) (map[string]ActionImpact, error) {
+	rows, err := s.pool.Query(ctx, `SELECT a.id::text,
+			(SELECT count(*) FROM registrations r WHERE r.auction_id = a.id),
+			(SELECT count(*) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'held'),
+			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'held'), 0)::bigint,
+			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status IN ('applied', 'forfeited')), 0)::bigint,
+			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NULL), 0)::bigint,
+			(SELECT count(*) FROM auction_events e WHERE e.auction_id = a.id AND e.type = 'extended')
+		FROM auctions a WHERE a.id = ANY($1::uuid[])`, auctionIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]ActionImpact{}
+	var id string
+	var i ActionImpact
+	_, err = pgx.ForEachRow(rows, []any{&id, &i.Registered, &i.DepositsHeld, &i.HeldAmount, &i.BuyerDeposit, &i.BalancePaid, &i.ExtendedTimes}, func() error {
+		out[id] = i
+		return nil
+	})
+	return out, err
+}

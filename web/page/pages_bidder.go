@@ -188,13 +188,13 @@ func (h *Handler) Auction(c echo.Context) error {
 			return err
 		}
 		d.Finished = true
-	case auction.StatusFailed, auction.StatusDefaulted, auction.StatusCancelled:
+	case auction.StatusFailed, auction.StatusDefaulted, auction.StatusCancelled, auction.StatusAnnulled:
 		d.Finished = true
 	}
 	myCode := ""
 	js := map[string]any{"id": a.ID, "seq": a.Seq, "status": a.Status, "round": a.Round, "start_price": a.StartPrice,
 		"increment": a.Increment, "current_price": a.CurrentPrice, "leader_code": a.LeaderCode, "bid_count": a.BidCount,
-		"starts_at": a.StartsAt, "ends_at": a.EndsAt, "server_time": a.ServerTime}
+		"starts_at": a.StartsAt, "ends_at": a.EndsAt, "server_time": a.ServerTime, "suspended_reason": a.Suspended}
 	if d.Reg != nil {
 		if d.Reg.BidderCode != nil {
 			myCode = *d.Reg.BidderCode
