@@ -202,6 +202,11 @@ type Rounds interface {
 	// A balance is listed from the day before its last day.
 	// Returns no error code of its own: a failure is the storage's.
 	Deadlines(ctx context.Context) ([]Deadline, error)
+
+	// ActionImpacts returns the impact of a court action on each auction, by
+	// id: who and what money it touches.
+	// Returns no error code of its own: a failure is the storage's.
+	ActionImpacts(ctx context.Context, auctionIDs []string) (map[string]ActionImpact, error)
 }
 
 // Catalogue is what anyone may read about auctions: the public list, an

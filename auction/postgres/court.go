@@ -180,18 +180,6 @@ func (s *Store) ResumeAuction(ctx context.Context, p CourtAction, endsAt time.Ti
 	})
 }
 
-// ActionImpact is what a court action on an auction would touch, for the
-// clerk's confirmation: the bidders registered, the deposits held (released
-// by a cancellation), and what the buyer paid (owed back by an annulment).
-type ActionImpact struct {
-	Registered    int   `json:"registered"`
-	DepositsHeld  int   `json:"deposits_held"`
-	HeldAmount    int64 `json:"held_amount"`
-	BuyerDeposit  int64 `json:"buyer_deposit"`
-	BalancePaid   int64 `json:"balance_paid"`
-	ExtendedTimes int   `json:"extended_times"`
-}
-
 // ActionImpacts returns the impact of a court action on each auction, by id.
 func (s *Store) ActionImpacts(ctx context.Context, auctionIDs []string) (map[string]ActionImpact, error) {
 	rows, err := s.pool.Query(ctx, `SELECT a.id::text,

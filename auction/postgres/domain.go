@@ -10,6 +10,7 @@ import (
 // store's methods take and return them, and the services they implement are
 // declared beside them (auction, payments, casereport).
 type (
+	ActionImpact       = auction.ActionImpact
 	AuctionDocument    = auction.AuctionDocument
 	AuctionFilter      = auction.AuctionFilter
 	AuditEntry         = auction.AuditEntry

@@ -75,7 +75,7 @@ type clerkLotData struct {
 // roundActions are the court actions open on one round.
 type roundActions struct {
 	A       auction.Auction
-	Impact  postgres.ActionImpact
+	Impact  auction.ActionImpact
 	Actions []courtAction
 }
 
@@ -92,7 +92,7 @@ type courtAction struct {
 }
 
 // courtActions lists the actions a round allows, in the clerk's words.
-func courtActions(l Locale, a auction.Auction, i postgres.ActionImpact, now time.Time, rb auction.Rulebook) []courtAction {
+func courtActions(l Locale, a auction.Auction, i auction.ActionImpact, now time.Time, rb auction.Rulebook) []courtAction {
 	var out []courtAction
 	base := "/api/v1/auctions/" + a.ID
 	if auction.CourtActionAllowed(auction.ActionSuspend, a.Status) == nil {
