@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
+	"gavel/payments"
 )
 
 // casesPageSize is how many cases a page of the clerk's list shows.
@@ -17,7 +17,7 @@ const casesPageSize = 100
 
 type clerkCasesData struct {
 	CaseNumber, Court, Party string
-	Cases                    []postgres.CaseSummary
+	Cases                    []auction.CaseSummary
 	PrevURL, NextURL         string
 }
 
@@ -28,9 +28,9 @@ func (h *Handler) ClerkCases(c echo.Context) error {
 	d := &clerkCasesData{CaseNumber: c.QueryParam("case_number"), Court: c.QueryParam("court"), Party: c.QueryParam("party")}
 	n := 1
 	if v, err := strconv.Atoi(c.QueryParam("page")); err == nil && v > 1 {
-		n = min(v, postgres.MaxOffset/casesPageSize)
+		n = min(v, auction.MaxOffset/casesPageSize)
 	}
-	cases, more, err := h.store.Cases(c.Request().Context(), postgres.CaseFilter{CaseNumber: d.CaseNumber, Court: d.Court, Party: d.Party,
+	cases, more, err := h.store.Cases(c.Request().Context(), auction.CaseFilter{CaseNumber: d.CaseNumber, Court: d.Court, Party: d.Party,
 		Limit: casesPageSize, Offset: (n - 1) * casesPageSize})
 	if err != nil {
 		return err
@@ -44,7 +44,7 @@ func (h *Handler) ClerkCases(c echo.Context) error {
 
 type clerkCaseData struct {
 	Case       *auction.Case
-	Proceeds   *postgres.Proceeds
+	Proceeds   *payments.Proceeds
 	Categories []string
 }
 
@@ -95,7 +95,7 @@ type clerkLotData struct {
 // roundActions are the court actions open on one round.
 type roundActions struct {
 	A       auction.Auction
-	Impact  postgres.ActionImpact
+	Impact  auction.ActionImpact
 	Actions []courtAction
 }
 
@@ -112,7 +112,7 @@ type courtAction struct {
 }
 
 // courtActions lists the actions a round allows, in the clerk's words.
-func courtActions(l Locale, a auction.Auction, i postgres.ActionImpact, now time.Time, rb auction.Rulebook) []courtAction {
+func courtActions(l Locale, a auction.Auction, i auction.ActionImpact, now time.Time, rb auction.Rulebook) []courtAction {
 	var out []courtAction
 	base := "/api/v1/auctions/" + a.ID
 	if auction.CourtActionAllowed(auction.ActionSuspend, a.Status) == nil {
@@ -239,23 +239,30 @@ func niceStep(fen int64) int64 {
 const monitorLimit = 500
 
 type monitorData struct {
-	Running []postgres.Listing
+	Running []auction.Listing
 	// More is set when more auctions run than the monitor lists.
 	More bool
 	// Limit is monitorLimit, for the page's script to ask the same of the API.
 	Limit int
+	// Deadlines are the court's legal deadlines running (partial "deadlines").
+	Deadlines []auction.Deadline
 }
 
-// ClerkMonitor is GET /clerk/monitor: every running auction, refreshed live.
+// ClerkMonitor is GET /clerk/monitor: every running auction, refreshed live,
+// and the court's legal deadlines.
 func (h *Handler) ClerkMonitor(c echo.Context) error {
 	ctx := c.Request().Context()
 	d := &monitorData{Limit: monitorLimit}
 	for _, st := range []string{auction.StatusBidding, auction.StatusSuspended} {
-		l, more, err := h.store.Listings(ctx, postgres.AuctionFilter{Status: st, Limit: monitorLimit})
+		l, more, err := h.store.Listings(ctx, auction.AuctionFilter{Status: st, Limit: monitorLimit})
 		if err != nil {
 			return err
 		}
 		d.Running, d.More = append(d.Running, l...), d.More || more
+	}
+	var err error
+	if d.Deadlines, err = h.deadlines(ctx, auction.DeadlineReauction, auction.DeadlineResume, auction.DeadlineBalance); err != nil {
+		return err
 	}
 	p := h.newPage(c, "monitor.title")
 	p.Nav, p.Data, p.Scripts = "monitor", d, []string{"monitor.js"}

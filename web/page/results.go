@@ -9,7 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"gavel/auction/postgres"
+	"gavel/auction"
 )
 
 // resultsPageSize is how many results a page of the board shows.
@@ -18,7 +18,7 @@ const resultsPageSize = 50
 type resultsData struct {
 	Court, From, To string
 	Errors          map[string]string
-	Results         []postgres.Result
+	Results         []auction.Result
 	Page            int
 	PrevURL         string
 	NextURL         string
@@ -30,7 +30,7 @@ func (h *Handler) Results(c echo.Context) error {
 	p := h.newPage(c, "results.title")
 	p.Nav = "results"
 	d := &resultsData{Court: c.QueryParam("court"), From: c.QueryParam("from"), To: c.QueryParam("to"), Errors: map[string]string{}, Page: 1}
-	f := postgres.ResultFilter{Court: d.Court, Limit: resultsPageSize}
+	f := auction.ResultFilter{Court: d.Court, Limit: resultsPageSize}
 	for _, b := range []struct {
 		name, in string
 		out      *time.Time
@@ -50,7 +50,7 @@ func (h *Handler) Results(c echo.Context) error {
 		*b.out = day
 	}
 	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
-		d.Page = min(n, postgres.MaxOffset/resultsPageSize)
+		d.Page = min(n, auction.MaxOffset/resultsPageSize)
 	}
 	f.Offset = (d.Page - 1) * resultsPageSize
 	list, more, err := h.store.Results(c.Request().Context(), f)
