@@ -585,6 +585,8 @@ var catalogue = map[string]text{
 	"clerk.rule_notice":    {"公告期：%s（自发布起至竞价开始）", "Notice: %s from publication to opening"},
 	"clerk.details":        {"标的信息", "Lot details"},
 	"monitor.title":        {"实时监控", "Live monitor"},
+	"js.monitor_extended":  {"已延时 %s 次", "extended %s times"},
+	"js.monitor_actions":   {"中止 / 撤回…", "Suspend / cancel…"},
 	"monitor.none":         {"当前没有进行中的拍卖", "No auctions are running"},
 	"monitor.refreshed":    {"每 2 秒自动刷新", "Refreshes every 2 seconds"},
 	"monitor.more":         {"进行中的拍卖超过 500 场，只列出最早结束的 500 场", "More than 500 auctions are running; the 500 ending soonest are listed"},
