@@ -4,7 +4,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/api"
 	"gavel/web/live"
 	"gavel/web/page"
@@ -94,7 +93,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: v1 + "/lots/:id", Access: staff, Handler: a.LotView},
 		{Method: "POST", Path: v1 + "/lots/:id/priority-holders", Access: clerk, Handler: a.PriorityHolderCreate},
 		{Method: "POST", Path: uploadRoute, Access: clerk, Handler: a.DocumentUpload,
-			After: []echo.MiddlewareFunc{bodyLimit(postgres.MaxDocumentSize + 64<<10)}},
+			After: []echo.MiddlewareFunc{bodyLimit(auction.MaxDocumentSize + 64<<10)}},
 		{Method: "GET", Path: v1 + "/documents/:id", Access: anyone, Handler: a.Document},
 		{Method: "POST", Path: v1 + "/lots/:id/auctions", Access: clerk, Handler: a.AuctionCreate},
 		{Method: "POST", Path: v1 + "/auctions/:id/publish", Access: clerk, Handler: a.AuctionPublish},
@@ -151,6 +150,8 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: v1 + "/auctions/:id/money", Access: financeRead, Handler: a.AuctionMoney},
 		{Method: "GET", Path: v1 + "/refunds-due", Access: financeRead, Handler: a.RefundsDue},
 		{Method: "GET", Path: v1 + "/reconciliation", Access: financeRead, Handler: a.Reconciliation},
+		// Deadlines of the law, for the court and finance (api/deadlines.go).
+		{Method: "GET", Path: v1 + "/deadlines", Access: staff, Handler: a.Deadlines},
 		{Method: "GET", Path: v1 + "/cases/:id/remittances", Access: staff, Handler: a.Remittances},
 		{Method: "POST", Path: v1 + "/cases/:id/remittances", Access: finance, Handler: a.Remit},
 		{Method: "GET", Path: v1 + "/cases/:id/notifications", Access: staff, Handler: a.CaseNotifications},

@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/request"
 )
 
@@ -23,7 +22,7 @@ var categories = []string{auction.CategoryRealEstate, auction.CategoryVehicle, a
 type browseData struct {
 	Q, Status, Category, Court, Min, Max string
 	Errors                               map[string]string
-	Listings                             []postgres.Listing
+	Listings                             []auction.Listing
 	Statuses, Categories                 []string
 	// Page is the page shown (1 is the first); PrevURL and NextURL lead to
 	// the neighbouring pages with the same filters, empty when there is none.
@@ -41,7 +40,7 @@ func (h *Handler) Browse(c echo.Context) error {
 	d := &browseData{Q: c.QueryParam("q"), Status: c.QueryParam("status"), Category: c.QueryParam("category"),
 		Court: c.QueryParam("court"), Min: c.QueryParam("min"), Max: c.QueryParam("max"),
 		Errors: map[string]string{}, Statuses: publicStatuses, Categories: categories}
-	f := postgres.AuctionFilter{Query: strings.TrimSpace(d.Q), Court: strings.TrimSpace(d.Court)}
+	f := auction.AuctionFilter{Query: strings.TrimSpace(d.Q), Court: strings.TrimSpace(d.Court)}
 	if slices.Contains(publicStatuses, d.Status) {
 		f.Status = d.Status
 	}
@@ -65,7 +64,7 @@ func (h *Handler) Browse(c echo.Context) error {
 	}
 	d.Page = 1
 	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
-		d.Page = min(n, postgres.MaxOffset/browsePageSize)
+		d.Page = min(n, auction.MaxOffset/browsePageSize)
 	}
 	f.Limit, f.Offset = browsePageSize, (d.Page-1)*browsePageSize
 	list, more, err := h.store.Listings(c.Request().Context(), f)
@@ -109,7 +108,7 @@ type auctionData struct {
 	// Bids are the latest bids, newest first, numbered from the first bid.
 	Bids  []numberedBid
 	Reg   *auction.Registration
-	Conf  *postgres.Confirmation
+	Conf  *auction.Confirmation
 	Rules auction.Rulebook
 	// Ranks lists the priority holders' ranks (names are never public).
 	Ranks string
@@ -210,7 +209,7 @@ func (h *Handler) Auction(c echo.Context) error {
 	myCode := ""
 	js := map[string]any{"id": a.ID, "seq": a.Seq, "status": a.Status, "round": a.Round, "start_price": a.StartPrice,
 		"increment": a.Increment, "current_price": a.CurrentPrice, "leader_code": a.LeaderCode, "bid_count": a.BidCount,
-		"starts_at": a.StartsAt, "ends_at": a.EndsAt, "server_time": a.ServerTime}
+		"starts_at": a.StartsAt, "ends_at": a.EndsAt, "server_time": a.ServerTime, "suspended_reason": a.Suspended}
 	if d.Reg != nil {
 		if d.Reg.BidderCode != nil {
 			myCode = *d.Reg.BidderCode

@@ -8,12 +8,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
+	"gavel/payments"
 )
 
 // depositRow is a deposit with the auction it secures.
 type depositRow struct {
-	Listing postgres.Listing
+	Listing auction.Listing
 	Deposit auction.Deposit
 	// Deadline is when a released deposit must be paid back (24 h after the
 	// close, Art. 23); Overdue and Soon colour the row.
@@ -24,7 +24,7 @@ type depositRow struct {
 
 // balanceRow is a sold auction and what its buyer still owes.
 type balanceRow struct {
-	Listing     postgres.Listing
+	Listing     auction.Listing
 	Applied     int64
 	Received    int64
 	Outstanding int64
@@ -34,8 +34,8 @@ type balanceRow struct {
 // excessRow is a balance payment whose excess is still to be paid back to
 // the buyer.
 type excessRow struct {
-	Listing postgres.Listing
-	Payment postgres.BalancePayment
+	Listing auction.Listing
+	Payment payments.BalancePayment
 }
 
 type financeData struct {
@@ -69,7 +69,7 @@ func (h *Handler) Finance(c echo.Context) error {
 	}
 	now := h.store.Clock().Now()
 	d := &financeData{}
-	proceeds := map[string]map[string]postgres.ProceedsItem{}
+	proceeds := map[string]map[string]payments.ProceedsItem{}
 	for _, l := range listings {
 		for _, dep := range deposits[l.ID] {
 			switch dep.Status {
@@ -88,7 +88,7 @@ func (h *Handler) Finance(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			items = map[string]postgres.ProceedsItem{}
+			items = map[string]payments.ProceedsItem{}
 			for _, it := range p.Items {
 				items[it.AuctionID] = it
 			}
@@ -105,7 +105,7 @@ func (h *Handler) Finance(c echo.Context) error {
 			d.Defaults = append(d.Defaults, row)
 		}
 	}
-	byID := make(map[string]postgres.Listing, len(listings))
+	byID := make(map[string]auction.Listing, len(listings))
 	for _, l := range listings {
 		byID[l.ID] = l
 	}
@@ -124,7 +124,7 @@ func (h *Handler) Finance(c echo.Context) error {
 
 // refundRow dates a released deposit's refund deadline: one rulebook day
 // after the close (24 h under spc2016).
-func refundRow(l postgres.Listing, dep auction.Deposit, now time.Time) depositRow {
+func refundRow(l auction.Listing, dep auction.Deposit, now time.Time) depositRow {
 	row := depositRow{Listing: l, Deposit: dep}
 	closed := l.EndsAt
 	if l.ClosedAt != nil {
@@ -156,7 +156,7 @@ func (h *Handler) FinanceAuction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l := postgres.Listing{Auction: *a}
+	l := auction.Listing{Auction: *a}
 	d := &financeAuctionData{A: a}
 	for _, dep := range deps {
 		row := depositRow{Listing: l, Deposit: dep}

@@ -211,9 +211,19 @@ function bindForm(form) {
       showFieldError(e.el, e.message);
       return;
     }
+    // A form with data-confirm first shows its consequences and asks
+    // again; the second press sends it.
+    const confirm = form.hasAttribute('data-confirm') && form.querySelector('.confirm');
+    if (confirm && confirm.hidden) {
+      confirm.hidden = false;
+      const b = form.querySelector('button[type="submit"]');
+      b.textContent = b.dataset.confirmLabel;
+      b.focus();
+      return;
+    }
     const buttons = form.querySelectorAll('button');
     buttons.forEach(b => { b.disabled = true; });
-    const r = await api('POST', form.dataset.api, body);
+    const r = await api(form.dataset.method || 'POST', form.dataset.api, body);
     buttons.forEach(b => { b.disabled = false; });
     if (!r.ok) {
       showApiError(form, r.error);

@@ -10,7 +10,7 @@
   const $ = id => document.getElementById(id);
   const S = {
     seq: A.seq, status: A.status, price: A.current_price, leader: A.leader_code, bids: A.bid_count,
-    startsAt: Date.parse(A.starts_at), endsAt: Date.parse(A.ends_at),
+    startsAt: Date.parse(A.starts_at), endsAt: Date.parse(A.ends_at), reason: A.suspended_reason || '',
   };
   // offset is the server's clock minus the browser's.
   let offset = Date.parse(A.server_time) - Date.now();
@@ -22,7 +22,7 @@
 
   const mine = code => Boolean(A.my_code) && code === A.my_code;
   const nextAmount = () => (S.price === null ? A.start_price : S.price + A.increment);
-  const finished = () => ['settled', 'failed', 'defaulted', 'cancelled'].includes(S.status);
+  const finished = () => ['settled', 'failed', 'defaulted', 'cancelled', 'annulled'].includes(S.status);
 
   function render() {
     $('price').textContent = money(S.price === null ? A.start_price : S.price);
@@ -34,10 +34,16 @@
     $('status-badge').textContent = t('status.' + S.status);
     $('status-badge').className = 'badge status-' + S.status;
     if (!$('bid-panel')) return;
-    $('bid-panel').hidden = S.status !== 'bidding';
+    // A suspended auction keeps its panel, every control disabled, with
+    // the court's reason: the bidder sees why they cannot bid.
+    const open = S.status === 'bidding';
+    $('bid-panel').hidden = !open && S.status !== 'suspended';
     $('bid-wait').hidden = S.status !== 'announced';
+    $('suspended-note').hidden = S.status !== 'suspended';
+    $('suspended-note').textContent = t('js.suspended') + (S.reason ? ': ' + S.reason : '');
+    $('bid-amount').disabled = !open;
     const next = $('bid-next');
-    next.disabled = mine(S.leader);
+    next.disabled = mine(S.leader) || !open;
     next.classList.toggle('leading', mine(S.leader));
     next.textContent = mine(S.leader) ? t('js.you_lead') : t('js.bid_at', money(nextAmount()));
     // The outbid banner stays until the bidder leads again or bidding ends.
@@ -179,13 +185,28 @@
         break;
       case 'suspended':
         S.status = 'suspended';
-        announce(t('js.suspended'));
+        S.reason = d.reason || '';
+        announce(t('js.suspended') + (S.reason ? ': ' + S.reason : ''));
         break;
       case 'resumed':
-        S.status = 'bidding';
+        // Back to bidding, or to waiting when it was suspended before its
+        // start (an `opened` event follows when the start has passed).
+        S.status = Date.now() + offset < S.startsAt ? 'announced' : 'bidding';
+        S.reason = '';
         if (d.ends_at) S.endsAt = Date.parse(d.ends_at);
         announce(t('js.resumed'));
         sync();
+        break;
+      case 'cancelled':
+        S.status = 'cancelled';
+        announce(t('js.cancelled') + (d.reason ? ': ' + d.reason : ''));
+        break;
+      case 'annulled':
+        S.status = 'annulled';
+        announce(t('js.annulled') + (d.reason ? ': ' + d.reason : ''));
+        break;
+      case 'corrected':
+        announce(t('js.corrected', d.version) + (d.reason ? ': ' + d.reason : ''));
         break;
     }
     render();
