@@ -341,8 +341,8 @@
     $('bid-form').querySelector('button[type="submit"]').disabled = false;
     $('bid-next').addEventListener('click', () => bid(nextAmount()));
     $('bid-match').addEventListener('click', () => bid(S.price));
-    // A typed amount far above the next step (a slip of a zero) must be
-    // sent twice: the first submit only says how far above it is.
+    // A typed amount ten steps or more above the next one (a slip of a
+    // zero) must be sent twice: the first submit only says how far above.
     let confirming = null;
     $('bid-form').addEventListener('submit', ev => {
       ev.preventDefault();
@@ -353,7 +353,7 @@
         return;
       }
       const next = nextAmount();
-      if (fen > next + 10 * A.increment && fen > next * 1.2 && confirming !== fen) {
+      if (fen >= next + 10 * A.increment && confirming !== fen) {
         confirming = fen;
         $('bid-msg').textContent = t('js.confirm_high', money(fen), money(next));
         $('bid-msg').className = 'msg error';
