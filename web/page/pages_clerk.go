@@ -224,9 +224,12 @@ type monitorData struct {
 	More bool
 	// Limit is monitorLimit, for the page's script to ask the same of the API.
 	Limit int
+	// Deadlines are the court's legal deadlines running (partial "deadlines").
+	Deadlines []auction.Deadline
 }
 
-// ClerkMonitor is GET /clerk/monitor: every running auction, refreshed live.
+// ClerkMonitor is GET /clerk/monitor: every running auction, refreshed live,
+// and the court's legal deadlines.
 func (h *Handler) ClerkMonitor(c echo.Context) error {
 	ctx := c.Request().Context()
 	d := &monitorData{Limit: monitorLimit}
@@ -236,6 +239,10 @@ func (h *Handler) ClerkMonitor(c echo.Context) error {
 			return err
 		}
 		d.Running, d.More = append(d.Running, l...), d.More || more
+	}
+	var err error
+	if d.Deadlines, err = h.deadlines(ctx, auction.DeadlineReauction, auction.DeadlineResume, auction.DeadlineBalance); err != nil {
+		return err
 	}
 	p := h.newPage(c, "monitor.title")
 	p.Nav, p.Data, p.Scripts = "monitor", d, []string{"monitor.js"}
