@@ -72,23 +72,7 @@ func (h *Handler) Browse(c echo.Context) error {
 		return err
 	}
 	d.Listings = list
-	pageURL := func(n int) string {
-		q := c.QueryParams()
-		q.Del("page")
-		if n > 1 {
-			q.Set("page", strconv.Itoa(n))
-		}
-		if len(q) == 0 {
-			return "/"
-		}
-		return "/?" + q.Encode()
-	}
-	if d.Page > 1 {
-		d.PrevURL = pageURL(d.Page - 1)
-	}
-	if more {
-		d.NextURL = pageURL(d.Page + 1)
-	}
+	d.PrevURL, d.NextURL = pagerURLs("/", c.QueryParams(), d.Page, more)
 	p.Data = d
 	return h.render(c, http.StatusOK, "browse.html", p)
 }

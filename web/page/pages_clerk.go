@@ -3,6 +3,7 @@ package page
 import (
 	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -11,14 +12,33 @@ import (
 	"gavel/payments"
 )
 
-// ClerkCases is GET /clerk: the clerk's cases and the form to open one.
+// casesPageSize is how many cases a page of the clerk's list shows.
+const casesPageSize = 100
+
+type clerkCasesData struct {
+	CaseNumber, Court, Party string
+	Cases                    []auction.CaseSummary
+	PrevURL, NextURL         string
+}
+
+// ClerkCases is GET /clerk: the clerk's cases, searched by case number,
+// court and party name and paged through all of them, and the form to open
+// one.
 func (h *Handler) ClerkCases(c echo.Context) error {
-	cases, _, err := h.store.Cases(c.Request().Context(), auction.CaseFilter{Limit: 500})
+	d := &clerkCasesData{CaseNumber: c.QueryParam("case_number"), Court: c.QueryParam("court"), Party: c.QueryParam("party")}
+	n := 1
+	if v, err := strconv.Atoi(c.QueryParam("page")); err == nil && v > 1 {
+		n = min(v, auction.MaxOffset/casesPageSize)
+	}
+	cases, more, err := h.store.Cases(c.Request().Context(), auction.CaseFilter{CaseNumber: d.CaseNumber, Court: d.Court, Party: d.Party,
+		Limit: casesPageSize, Offset: (n - 1) * casesPageSize})
 	if err != nil {
 		return err
 	}
+	d.Cases = cases
+	d.PrevURL, d.NextURL = pagerURLs("/clerk", c.QueryParams(), n, more)
 	p := h.newPage(c, "clerk.cases")
-	p.Nav, p.Data = "clerk", cases
+	p.Nav, p.Data = "clerk", d
 	return h.render(c, http.StatusOK, "clerk_cases.html", p)
 }
 
