@@ -775,4 +775,12 @@ var catalogue = map[string]text{
 	"deadline.rule_resume":    {"暂缓拍卖应在 5 日内恢复（第二十九条）", "A suspended auction resumed within 5 days (Art. 29)"},
 	"deadline.rule_refund":    {"未成交竞买人的保证金在竞价结束后 24 小时内退还（第二十三条）", "A non-winner's deposit returned within 24 hours of the close (Art. 23)"},
 	"deadline.rule_balance":   {"买受人在期限最后一日结束前付清余款，否则保证金不予退还（第二十四条）", "The buyer pays the balance by the end of the last day, or forfeits the deposit (Art. 24)"},
+	"js.outbid_now":           {"您的出价已被超过，当前价 %s", "You have been outbid: the price is now %s"},
+	"js.won_owe":              {"您以 %s 竞得，应缴余款 %s，请于 %s 前缴清（保证金已抵作价款）。", "You won at %s. Pay the balance of %s by %s (your deposit counts toward the price)."},
+	"js.lost_refund":          {"成交价 %s，您未竞得。保证金 %s 将于 %s 前退还。", "Sold at %s to another bidder. Your deposit of %s comes back by %s."},
+	"js.confirm_high":         {"出价 %s 远高于下一口价 %s，请核对；确认无误请再次提交。", "%s is far above the next step (%s). Check it; submit again to bid it."},
+	"auction.lost_refunded":   {"成交价 %s，您未竞得。保证金 %s 已退还。", "Sold at %s to another bidder. Your deposit of %s has been paid back."},
+	"auction.won_settled":     {"您以 %s 竞得，价款已付清。", "You won at %s; the price is paid in full."},
+	"auction.won_defaulted":   {"余款未按期缴清，保证金 %s 不予退还。", "The balance was not paid in time; the deposit of %s is forfeited."},
+	"browse.more":             {"更多筛选", "More filters"},
 }

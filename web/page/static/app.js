@@ -306,5 +306,19 @@ if (G.pending_registrations && G.pending_registrations.length) {
   }, 3000);
 }
 
+// On a phone the catalogue's filters fold away behind one button unless one
+// is in use (CSS hides them only when folded, so without this script they
+// all show).
+document.querySelectorAll('.filters').forEach(form => {
+  const toggle = form.querySelector('.filters-toggle');
+  if (!toggle) return;
+  const fold = folded => {
+    form.classList.toggle('folded', folded);
+    toggle.setAttribute('aria-expanded', String(!folded));
+  };
+  fold(form.hasAttribute('data-fold'));
+  toggle.addEventListener('click', () => fold(!form.classList.contains('folded')));
+});
+
 // Tests and tools can tell when the page's scripts are in place.
 window.addEventListener('load', () => { document.body.dataset.ready = '1'; });
