@@ -4,7 +4,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/api"
 	"gavel/web/live"
 	"gavel/web/page"
@@ -94,7 +93,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: v1 + "/lots/:id", Access: staff, Handler: a.LotView},
 		{Method: "POST", Path: v1 + "/lots/:id/priority-holders", Access: clerk, Handler: a.PriorityHolderCreate},
 		{Method: "POST", Path: uploadRoute, Access: clerk, Handler: a.DocumentUpload,
-			After: []echo.MiddlewareFunc{bodyLimit(postgres.MaxDocumentSize + 64<<10)}},
+			After: []echo.MiddlewareFunc{bodyLimit(auction.MaxDocumentSize + 64<<10)}},
 		{Method: "GET", Path: v1 + "/documents/:id", Access: anyone, Handler: a.Document},
 		{Method: "POST", Path: v1 + "/lots/:id/auctions", Access: clerk, Handler: a.AuctionCreate},
 		{Method: "POST", Path: v1 + "/auctions/:id/publish", Access: clerk, Handler: a.AuctionPublish},
@@ -172,6 +171,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "HEAD", Path: "/static/*", Access: anyone, Handler: p.Static},
 		{Method: "GET", Path: "/", Access: anyone, Page: true, Handler: p.Browse, Before: pageHeaders},
 		{Method: "GET", Path: "/auctions/:id", Access: anyone, Page: true, Handler: p.Auction, Before: pageHeaders},
+		{Method: "GET", Path: "/results", Access: anyone, Page: true, Handler: p.Results, Before: pageHeaders},
 		{Method: "GET", Path: "/login", Access: anyone, Page: true, Handler: p.Login, Before: pageHeaders},
 		{Method: "POST", Path: "/login", Access: anyone, Page: true, Handler: p.LoginSubmit, Before: pageHeaders},
 		{Method: "GET", Path: "/signup", Access: anyone, Page: true, Handler: p.Signup, Before: pageHeaders},

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/casereport"
 	"gavel/auction/courtdoc"
 	"gavel/payments"
 )
@@ -95,7 +96,7 @@ func New(c Config) *Store {
 		c.Wall = auction.SystemClock{}
 	}
 	if c.Arrivals == nil {
-		c.Arrivals = NewArrivals(c.Clock)
+		c.Arrivals = auction.NewArrivals(c.Clock)
 	}
 	if c.Zone == nil {
 		c.Zone = courtdoc.DefaultZone
@@ -171,3 +172,17 @@ func randomCode(prefix string, n int) string {
 	}
 	return prefix + string(b)
 }
+
+// The store is the domain's services.
+var (
+	_ auction.Services = (*Store)(nil)
+	_ payments.Books   = (*Store)(nil)
+	_ casereport.Log   = (*Store)(nil)
+)
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// Unavailable is the package's Unavailable, for callers that hold the store
+// as the domain's services.
+func (s *Store) Unavailable(err error) bool { return Unavailable(err) }

@@ -152,8 +152,8 @@ func (m *Main) Run(ctx context.Context) error {
 	// On record as serving before the first request or close: the outage
 	// guard reads these heartbeats (of every process) before closing.
 	// Bids are stamped on arrival; each beat publishes how far they have all
-	// been decided, which closes wait for (postgres.Arrivals).
-	arrivals := postgres.NewArrivals(clock)
+	// been decided, which closes wait for (auction.Arrivals).
+	arrivals := auction.NewArrivals(clock)
 	m.heartbeat = postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: m.pool, Clock: clock, Log: m.Log, Arrivals: arrivals})
 	if err := m.heartbeat.Start(ctx); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
@@ -179,7 +179,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if m.jobs, err = jobs.New(jobs.Config{Pool: m.pool, Log: m.Log, Providers: []payments.Provider{provider}, Events: events,
+	if m.jobs, err = jobs.New(jobs.Config{Pool: m.pool, Log: m.Log, Wall: dbClock, Providers: []payments.Provider{provider}, Events: events,
 		CaseWebhookURL: m.Config.CaseWebhookURL, CaseWebhookSecret: m.Config.CaseWebhookSecret,
 		Notices: m.notices, Mail: m.mail, SMS: smsGateway, PublicURL: m.Config.PublicURL, Zone: zone}); err != nil {
 		return err
@@ -193,7 +193,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.hub = live.NewHub(live.HubConfig{Store: m.store, Log: m.Log})
+	m.hub = live.NewHub(live.HubConfig{Store: m.store, Bus: postgres.NewBus(m.pool), Log: m.Log})
 	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Hub: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
 		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock, DevMailbox: m.mailbox})
 

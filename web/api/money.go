@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/payments"
 	"gavel/web/request"
 )
@@ -34,7 +33,7 @@ func sendCSV(c echo.Context, name string, write func(*bytes.Buffer) error) error
 // entries, filtered by auction_id, case_id, deposit_id, account, kind, from
 // and to, a page at a time (limit, after = the last id of the page before).
 func (h *Handler) Ledger(c echo.Context) error {
-	f := postgres.LedgerFilter{AuctionID: c.QueryParam("auction_id"), CaseID: c.QueryParam("case_id"),
+	f := payments.LedgerFilter{AuctionID: c.QueryParam("auction_id"), CaseID: c.QueryParam("case_id"),
 		DepositID: c.QueryParam("deposit_id"), Account: c.QueryParam("account"), Kind: c.QueryParam("kind")}
 	var err error
 	// Days are the court's calendar days, as on the pages; to includes its day.

@@ -15,14 +15,8 @@ import (
 // exist.
 const MaxList = 200
 
-// List is a page of a user's notices.
-type List struct {
-	Notices []notice.Notice `json:"notifications"`
-	// More is true when notices after the last one exist.
-	More bool `json:"more"`
-	// Unread counts all the user's unread notices (the header's badge).
-	Unread int `json:"unread"`
-}
+// List is a page of a user's notices (notice.List).
+type List = notice.List
 
 // List returns the user's notices with seq > since in increasing seq, after
 // numbering those committed since the last call (sequence).
