@@ -27,6 +27,8 @@ import (
 	"gavel/payments"
 	"gavel/payments/stripe"
 	"gavel/web"
+	"gavel/web/limit"
+	"gavel/web/limit/pglimit"
 	"gavel/web/live"
 	"gavel/web/page"
 )
@@ -194,7 +196,12 @@ func (m *Main) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.hub = live.NewHub(live.HubConfig{Store: m.store, Bus: postgres.NewBus(m.pool), Log: m.Log})
+	// Live connections are capped below the open-file limit, raised first
+	// as far as the system lets this process.
+	openFiles := limit.RaiseOpenFiles()
+	m.Log.Info("open files", "limit", openFiles, "live_connections", limit.LiveConnections(openFiles))
 	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Hub: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
+		LimitStore: pglimit.New(m.pool), OpenFiles: openFiles,
 		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock, DevMailbox: m.mailbox})
 
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
