@@ -90,6 +90,10 @@ type clerkLotData struct {
 	// Actions are the court actions each round allows, with what each
 	// would touch, for the confirmation step.
 	Actions []roundActions
+	// Unpublishable says, by draft, why it cannot be published now (the
+	// lot sold, another round running, the notice too short): such a draft
+	// is not offered for publication.
+	Unpublishable map[string]string
 }
 
 // roundActions are the court actions open on one round.
@@ -165,10 +169,23 @@ func (h *Handler) ClerkLot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	d.Unpublishable = map[string]string{}
+	now := h.store.Clock().Now()
 	for _, a := range lot.Auctions {
 		arb, err := auction.LookupRulebook(a.Rulebook)
 		if err != nil {
 			return err
+		}
+		if a.Status == auction.StatusDraft {
+			var others []auction.RoundHistory
+			for _, o := range lot.Auctions {
+				if o.ID != a.ID {
+					others = append(others, auction.RoundHistory{Round: o.Round, Status: o.Status, StartPrice: o.StartPrice})
+				}
+			}
+			if err := arb.ValidatePublish(&a, lot, others, now); err != nil {
+				d.Unpublishable[a.ID] = p.L.T("err." + auction.ErrorCode(err))
+			}
 		}
 		if acts := courtActions(p.L, a, impacts[a.ID], h.store.Clock().Now(), arb); len(acts) > 0 {
 			d.Actions = append(d.Actions, roundActions{A: a, Impact: impacts[a.ID], Actions: acts})
