@@ -79,6 +79,18 @@ func TestBrowserCourtActions(t *testing.T) {
 		t.Fatalf("after resuming: %+v", got)
 	}
 
+	// The monitor lists it with its case number and a way to its actions,
+	// on a desk and on a phone.
+	cs, err := s.store.Case(s.ctx, live.CaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clerk.open("/clerk/monitor")
+	clerk.waitText(cs.CaseNumber)
+	clerk.do(visible(`#monitor tr[data-id="` + live.ID + `"] a[href="/clerk/lots/` + live.LotID + `#court-actions"]`))
+	clerk.shot("26-clerk-monitor")
+	clerk.phoneShot("27-clerk-monitor-phone")
+
 	// Cancel the other auction: its deposit is released.
 	clerk.open("/clerk/lots/" + other.LotID)
 	const cancel = `details[data-action="cancel"]`
@@ -93,7 +105,8 @@ func TestBrowserCourtActions(t *testing.T) {
 	if got := s.view(t, other.ID).Status; got != auction.StatusCancelled {
 		t.Fatalf("after cancelling: %s", got)
 	}
-	deposits, err := s.store.Deposits(s.ctx, other.ID)
+	var deposits []auction.Deposit
+	deposits, err = s.store.Deposits(s.ctx, other.ID)
 	if err != nil || len(deposits) != 1 || deposits[0].Status != auction.DepositRefundPending {
 		t.Fatalf("deposits after cancelling: %+v %v", deposits, err)
 	}

@@ -91,3 +91,25 @@ func TestResultsAndCaseSearchPages(t *testing.T) {
 		t.Fatalf("case search: %d", r.status)
 	}
 }
+
+// TestAuctionPageDocumentsAndCorrections: the auction page links the
+// round's documents, shows the lot's corrections with the old text, and a
+// bidder's registration form carries the version of the notice in force.
+func TestAuctionPageDocumentsAndCorrections(t *testing.T) {
+	t.Parallel()
+	w := newPrintWorld(t)
+	c := w.newCase(t)
+	lot := w.lot(t, c.ID, "徐汇区某路 3 号", 100_000_000)
+	a := w.round(t, lot.ID, auction.RoundFirst, 70_000_000, 10)
+	desc := "查封财产，建筑面积 66 平方米"
+	if _, _, err := w.store.CorrectLot(w.ctx, w.users[auction.RoleClerk], lot.ID, "面积笔误", postgres.LotEdit{Description: &desc}); err != nil {
+		t.Fatal(err)
+	}
+	r := w.get(t, "/auctions/"+a.ID, "cookie:"+auction.RoleBidder)
+	for _, want := range []string{`name="notice_version" data-type="int" value="1"`, "/documents/bidder_notice/print", "/documents/announcement/print",
+		`id="corrections"`, "面积笔误", "<del>查封财产</del>", "<ins>" + desc + "</ins>"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the auction page lacks %q", want)
+		}
+	}
+}

@@ -246,6 +246,8 @@ type monitorData struct {
 	Limit int
 	// Deadlines are the court's legal deadlines running (partial "deadlines").
 	Deadlines []auction.Deadline
+	// Extended counts each auction's extensions so far, by id.
+	Extended map[string]int
 }
 
 // ClerkMonitor is GET /clerk/monitor: every running auction, refreshed live,
@@ -260,7 +262,18 @@ func (h *Handler) ClerkMonitor(c echo.Context) error {
 		}
 		d.Running, d.More = append(d.Running, l...), d.More || more
 	}
-	var err error
+	ids := make([]string, len(d.Running))
+	for i, a := range d.Running {
+		ids[i] = a.ID
+	}
+	impacts, err := h.store.ActionImpacts(ctx, ids)
+	if err != nil {
+		return err
+	}
+	d.Extended = map[string]int{}
+	for id, i := range impacts {
+		d.Extended[id] = i.ExtendedTimes
+	}
 	if d.Deadlines, err = h.deadlines(ctx, auction.DeadlineReauction, auction.DeadlineResume, auction.DeadlineBalance); err != nil {
 		return err
 	}
