@@ -92,6 +92,10 @@ func TestResultsAndCaseSearchPages(t *testing.T) {
 	if r.status != http.StatusOK || strings.Count(r.body, `<a href="/clerk/cases/`) != 1 || !strings.Contains(r.body, c.CaseNumber) {
 		t.Fatalf("case search: %d", r.status)
 	}
+	// The new case form starts with the court of the clerk's last case.
+	if !strings.Contains(r.body, `name="court_name" required value="上海市第一中级人民法院"`) {
+		t.Error("the court name is not remembered")
+	}
 }
 
 // TestAuctionPageDocumentsAndCorrections: the auction page links the
@@ -139,5 +143,10 @@ func TestOldDraftNotOffered(t *testing.T) {
 	r := w.get(t, "/clerk/lots/"+lot.ID, "cookie:"+auction.RoleClerk)
 	if r.status != http.StatusOK || strings.Contains(r.body, `class="publish"`) || !strings.Contains(r.body, "现在不能安排该轮次") {
 		t.Fatalf("the old draft is offered: %d", r.status)
+	}
+	// The draft's documents can be edited there; the published round's not.
+	if !strings.Contains(r.body, `data-api="/api/v1/auctions/`+drafts[1].ID+`/documents/announcement" data-method="PUT"`) ||
+		strings.Contains(r.body, `data-api="/api/v1/auctions/`+drafts[0].ID+`/documents/announcement" data-method="PUT"`) {
+		t.Fatal("document editing offered wrongly")
 	}
 }

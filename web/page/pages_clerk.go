@@ -10,12 +10,15 @@ import (
 
 	"gavel/auction"
 	"gavel/payments"
+	"gavel/web/request"
 )
 
 // casesPageSize is how many cases a page of the clerk's list shows.
 const casesPageSize = 100
 
 type clerkCasesData struct {
+	// LastCourt starts the new case form: the court of the clerk's last case.
+	LastCourt                string
 	CaseNumber, Court, Party string
 	Cases                    []auction.CaseSummary
 	PrevURL, NextURL         string
@@ -37,6 +40,11 @@ func (h *Handler) ClerkCases(c echo.Context) error {
 	}
 	d.Cases = cases
 	d.PrevURL, d.NextURL = pagerURLs("/clerk", c.QueryParams(), n, more)
+	if u := request.User(c); u != nil {
+		if d.LastCourt, err = h.store.LastCourt(c.Request().Context(), u.ID); err != nil {
+			return err
+		}
+	}
 	p := h.newPage(c, "clerk.cases")
 	p.Nav, p.Data = "clerk", d
 	return h.render(c, http.StatusOK, "clerk_cases.html", p)
@@ -94,6 +102,9 @@ type clerkLotData struct {
 	// lot sold, another round running, the notice too short): such a draft
 	// is not offered for publication.
 	Unpublishable map[string]string
+	// Documents are each round's announcement and bidders' notice, by
+	// round: a draft's may be edited before publication.
+	Documents map[string][]auction.AuctionDocument
 }
 
 // roundActions are the court actions open on one round.
@@ -169,13 +180,18 @@ func (h *Handler) ClerkLot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.Unpublishable = map[string]string{}
+	d.Unpublishable, d.Documents = map[string]string{}, map[string][]auction.AuctionDocument{}
 	now := h.store.Clock().Now()
 	for _, a := range lot.Auctions {
 		arb, err := auction.LookupRulebook(a.Rulebook)
 		if err != nil {
 			return err
 		}
+		docs, err := h.store.AuctionDocuments(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		d.Documents[a.ID] = docs
 		if a.Status == auction.StatusDraft {
 			var others []auction.RoundHistory
 			for _, o := range lot.Auctions {
