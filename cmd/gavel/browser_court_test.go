@@ -111,5 +111,19 @@ func TestBrowserCourtActions(t *testing.T) {
 		t.Fatalf("deposits after cancelling: %+v %v", deposits, err)
 	}
 	clerk.shot("24-clerk-cancelled")
+
+	// A new round of the same kind may be scheduled. The form shows every
+	// error at once, in Chinese, the early start naming the earliest legal
+	// one, before anything is sent.
+	tomorrow := s.now().Add(24 * time.Hour).In(shanghai.Zone).Format("2006-01-02T15:04")
+	clerk.do(setValue("#starts_at", tomorrow), setValue("#increment", "abc"), click(`#schedule-form button[type="submit"]`),
+		visible("#err-starts_at"), visible("#err-increment"))
+	if msg := clerk.text("#err-starts_at"); !strings.Contains(msg, "公告期不足：本轮最早可于") {
+		t.Errorf("early start: %q", msg)
+	}
+	if msg := clerk.text("#err-increment"); msg != "请输入以元为单位的金额，最多两位小数" {
+		t.Errorf("increment: %q", msg)
+	}
+	clerk.shot("28-clerk-schedule-errors")
 	clerk.phoneShot("25-clerk-lot-phone")
 }

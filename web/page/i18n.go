@@ -334,6 +334,7 @@ var catalogue = map[string]text{
 	"clerk.search":      {"查找案件", "Find cases"},
 	"clerk.file_csv":    {"CSV 文件（UTF-8）", "CSV file (UTF-8)"},
 	"js.row_problem":    {"第 %s 行 %s：%s", "Row %s %s: %s"},
+	"js.earliest_start": {"公告期不足：本轮最早可于 %s 开始竞价", "The notice period is too short: this round may open at %s at the earliest"},
 	"js.problems":       {"文件有 %s 处错误，未导入任何标的：", "The file has %s problems; nothing was imported:"},
 	"clerk.party":       {"当事人名称", "Party name"},
 	"clerk.import":      {"批量导入标的（CSV）", "Import lots (CSV)"},

@@ -86,6 +86,9 @@ type roundDraft struct {
 	BalanceDueDays int
 	// MinStart is the lowest legal first-round start price.
 	MinStart int64
+	// Earliest is the earliest legal start of a round published now, by
+	// round: the form refuses an earlier one before it is sent.
+	Earliest map[string]time.Time
 }
 
 type clerkLotData struct {
@@ -216,7 +219,10 @@ func (h *Handler) ClerkLot(c echo.Context) error {
 // defaulted first, a sale after a failed second; opening one day after the
 // shortest legal notice and bidding for the shortest legal period.
 func suggestRound(rb auction.Rulebook, lot *auction.Lot, now time.Time) roundDraft {
-	d := roundDraft{Round: auction.RoundFirst, BalanceDueDays: 10}
+	d := roundDraft{Round: auction.RoundFirst, BalanceDueDays: 10, Earliest: map[string]time.Time{}}
+	for _, r := range []string{auction.RoundFirst, auction.RoundSecond, auction.RoundSale} {
+		d.Earliest[r] = rb.NoticeEnds(now, rb.Notice(r, lot.Category))
+	}
 	d.MinStart = roundUpYuan(ceilPercent(lot.AppraisalValue, rb.MinStartPercent))
 	d.StartPrice = d.MinStart
 	for i := len(lot.Auctions) - 1; i >= 0; i-- {
