@@ -171,6 +171,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "HEAD", Path: "/static/*", Access: anyone, Handler: p.Static},
 		{Method: "GET", Path: "/", Access: anyone, Page: true, Handler: p.Browse, Before: pageHeaders},
 		{Method: "GET", Path: "/auctions/:id", Access: anyone, Page: true, Handler: p.Auction, Before: pageHeaders},
+		{Method: "GET", Path: "/results", Access: anyone, Page: true, Handler: p.Results, Before: pageHeaders},
 		{Method: "GET", Path: "/login", Access: anyone, Page: true, Handler: p.Login, Before: pageHeaders},
 		{Method: "POST", Path: "/login", Access: anyone, Page: true, Handler: p.LoginSubmit, Before: pageHeaders},
 		{Method: "GET", Path: "/signup", Access: anyone, Page: true, Handler: p.Signup, Before: pageHeaders},

@@ -306,7 +306,7 @@ func (s *Store) Bids(ctx context.Context, auctionID string) ([]auction.Bid, erro
 
 // listingColumns are a Listing's columns, from auctions a joined with its
 // lot l and case c.
-const listingColumns = auctionColumns + `, l.title, l.category, c.court_name, l.location`
+const listingColumns = auctionColumns + `, l.title, l.category, c.court_name, l.location, c.case_number`
 
 // Listings is the public catalogue: published auctions, filtered, bidding
 // ones first, then by end; and whether more match after this page.
@@ -342,7 +342,7 @@ func (s *Store) collectListings(rows pgx.Rows, err error) ([]Listing, error) {
 	now := s.clock.Now()
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Listing, error) {
 		var l Listing
-		a, err := scanAuction(r, &l.Title, &l.Category, &l.CourtName, &l.Location)
+		a, err := scanAuction(r, &l.Title, &l.Category, &l.CourtName, &l.Location, &l.CaseNumber)
 		a.ServerTime = now
 		l.Auction = a.Auction
 		return l, err

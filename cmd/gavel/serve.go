@@ -179,7 +179,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if m.jobs, err = jobs.New(jobs.Config{Pool: m.pool, Log: m.Log, Providers: []payments.Provider{provider}, Events: events,
+	if m.jobs, err = jobs.New(jobs.Config{Pool: m.pool, Log: m.Log, Wall: dbClock, Providers: []payments.Provider{provider}, Events: events,
 		CaseWebhookURL: m.Config.CaseWebhookURL, CaseWebhookSecret: m.Config.CaseWebhookSecret,
 		Notices: m.notices, Mail: m.mail, SMS: smsGateway, PublicURL: m.Config.PublicURL, Zone: zone}); err != nil {
 		return err

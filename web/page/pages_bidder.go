@@ -5,10 +5,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
+	"gavel/auction/courtdoc"
 	"gavel/web/request"
 )
 
@@ -71,23 +73,7 @@ func (h *Handler) Browse(c echo.Context) error {
 		return err
 	}
 	d.Listings = list
-	pageURL := func(n int) string {
-		q := c.QueryParams()
-		q.Del("page")
-		if n > 1 {
-			q.Set("page", strconv.Itoa(n))
-		}
-		if len(q) == 0 {
-			return "/"
-		}
-		return "/?" + q.Encode()
-	}
-	if d.Page > 1 {
-		d.PrevURL = pageURL(d.Page - 1)
-	}
-	if more {
-		d.NextURL = pageURL(d.Page + 1)
-	}
+	d.PrevURL, d.NextURL = pagerURLs("/", c.QueryParams(), d.Page, more)
 	p.Data = d
 	return h.render(c, http.StatusOK, "browse.html", p)
 }
@@ -119,6 +105,25 @@ type auctionData struct {
 	MyCode string
 	// Watching says the signed-in user watches the auction.
 	Watching bool
+	// Summary is what the close means for the signed-in bidder (sold
+	// auctions they were qualified for); nil otherwise.
+	Summary *closeSummary
+	// NoticeVersion is the version of the bidders' notice (竞买须知) in
+	// force, 0 when none is published; registering agrees to it.
+	NoticeVersion int
+	// Corrections are the corrections (更正公告) of the lot, oldest first.
+	Corrections []auction.Correction
+}
+
+// closeSummary is the after-close summary of a qualified bidder: the final
+// price and either what they owe and by when, or when their deposit comes
+// back.
+type closeSummary struct {
+	Won             bool
+	Hammer          int64
+	Deposit, Owed   int64
+	DueAt, RefundBy time.Time
+	Refunded        bool
 }
 
 // shownBids bounds the bid history rendered into the page; the full list is
@@ -182,6 +187,18 @@ func (h *Handler) Auction(c echo.Context) error {
 			}
 		}
 	}
+	docs, err := h.store.AuctionDocuments(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	for _, doc := range docs {
+		if doc.Kind == courtdoc.KindBidderNotice && doc.PublishedAt != nil {
+			d.NoticeVersion = doc.Version
+		}
+	}
+	if d.Corrections, err = h.store.Corrections(ctx, lot.ID); err != nil {
+		return err
+	}
 	switch a.Status {
 	case auction.StatusSold, auction.StatusSettled:
 		if d.Conf, err = h.store.Confirmation(ctx, a.ID); err != nil {
@@ -206,9 +223,52 @@ func (h *Handler) Auction(c echo.Context) error {
 	}
 	d.MyCode = myCode
 	d.Won = myCode != "" && a.WinnerCode != nil && *a.WinnerCode == myCode
+	if d.Reg != nil {
+		js["my_deposit"] = d.Reg.Deposit.Amount
+		d.Summary = summarize(a, d.Reg, d.Won)
+	}
 	p.JS["auction"] = js
 	p.Data = d
 	return h.render(c, http.StatusOK, "auction.html", p)
+}
+
+// summarize is the after-close summary for a bidder registered as reg, or
+// nil before a sale.
+func summarize(a *auction.Auction, reg *auction.Registration, won bool) *closeSummary {
+	if reg.BidderCode == nil || reg.Deposit == nil || a.HammerPrice == nil || a.ClosedAt == nil {
+		return nil
+	}
+	s := &closeSummary{Won: won, Hammer: *a.HammerPrice, Deposit: reg.Deposit.Amount,
+		RefundBy: a.ClosedAt.Add(depositRefundWithin), Refunded: reg.Deposit.Status == auction.DepositRefunded}
+	if won && a.BalanceDueAt != nil {
+		s.Owed, s.DueAt = max(0, *a.HammerPrice-reg.Deposit.Amount), *a.BalanceDueAt
+	}
+	return s
+}
+
+// depositRefundWithin is how soon after the close a losing bidder's
+// deposit is paid back (the legal 24 hours).
+const depositRefundWithin = 24 * time.Hour
+
+// outcomeKey is what an auction came to for the bidder registered as reg,
+// as a message key: won or not won once sold (only for a qualified bidder),
+// else the auction's own state (announced, bidding, suspended, failed,
+// cancelled, annulled), so /me never says "running" of an auction that is
+// not.
+func outcomeKey(a *auction.Auction, reg *auction.Registration) string {
+	switch a.Status {
+	case auction.StatusSold, auction.StatusSettled, auction.StatusDefaulted:
+		if reg.BidderCode == nil {
+			return "status." + a.Status
+		}
+		if a.WinnerCode != nil && *a.WinnerCode == *reg.BidderCode {
+			return "me.won"
+		}
+		return "me.lost"
+	case auction.StatusBidding:
+		return "me.running"
+	}
+	return "status." + a.Status
 }
 
 type myRow struct {
@@ -216,7 +276,8 @@ type myRow struct {
 	Auction *auction.Auction
 	Title   string
 	Won     bool
-	Lost    bool
+	// Outcome is the message key of what the auction came to for the bidder.
+	Outcome string
 }
 
 // Me is GET /me: the signed-in bidder's registrations, deposits and outcomes.
@@ -243,13 +304,8 @@ func (h *Handler) Me(c echo.Context) error {
 			titles[a.LotID] = lot.Title
 		}
 		row := myRow{Reg: r, Auction: a, Title: titles[a.LotID]}
-		switch a.Status {
-		case auction.StatusSold, auction.StatusSettled, auction.StatusDefaulted:
-			row.Won = r.BidderCode != nil && a.WinnerCode != nil && *a.WinnerCode == *r.BidderCode
-			row.Lost = !row.Won
-		case auction.StatusFailed, auction.StatusCancelled:
-			row.Lost = true
-		}
+		row.Outcome = outcomeKey(a, &r)
+		row.Won = row.Outcome == "me.won"
 		rows = append(rows, row)
 	}
 	p.Data = rows
