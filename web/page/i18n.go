@@ -450,6 +450,7 @@ var catalogue = map[string]text{
 	"auction.declare":            {"本人承诺：不是人民法院或拍卖平台工作人员，也不是其近亲属", "I declare that I am neither staff of the court or the platform nor a close relative of such staff"},
 	"auction.agree_notice":       {"报名即表示您已阅读并同意本场拍卖的", "Registering means you have read and agree to this auction's"},
 	"doc.announcement":           {"拍卖公告", "Auction announcement (拍卖公告)"},
+	"draft.edit":                 {"修改本轮草稿（发布前）", "Edit this draft (before publishing)"},
 	"correct.title":              {"更正公告", "Publish a correction"},
 	"correct.help":               {"标的已公告：文字只能以更正公告的方式公开更正，原文保留；起拍价、保证金和时间不能更正，须撤回后重新公告。", "The lot is published: its text is corrected in public, the old text kept; price, deposit and times cannot be corrected (cancel and announce again)."},
 	"correct.effect":             {"更正将公开发布并编号，原文保留在更正记录中，正在进行的拍卖的竞买人会立即看到。", "The correction is published with a number, the old text kept in the record; bidders of running rounds see it at once."},
