@@ -213,7 +213,7 @@ function bindForm(form) {
     }
     const buttons = form.querySelectorAll('button');
     buttons.forEach(b => { b.disabled = true; });
-    const r = await api('POST', form.dataset.api, body);
+    const r = await api(form.dataset.method || 'POST', form.dataset.api, body);
     buttons.forEach(b => { b.disabled = false; });
     if (!r.ok) {
       showApiError(form, r.error);
