@@ -205,6 +205,10 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 			Route{Method: "GET", Path: v1 + "/test/clock", Access: staff, Handler: a.ClockView},
 			Route{Method: "POST", Path: v1 + "/test/clock", Access: staff, Handler: a.ClockSet})
 	}
+	// The development mailbox exists only with --dev-mailbox (the demo).
+	if p.HasDevMailbox() {
+		rs = append(rs, Route{Method: "GET", Path: "/dev/mailbox", Access: anyone, Page: true, Handler: p.DevMailbox, Before: pageHeaders})
+	}
 	return rs
 }
 

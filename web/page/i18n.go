@@ -654,6 +654,14 @@ var catalogue = map[string]text{
 	"common.actions": {"操作", "Actions"},
 	"common.amount":  {"金额", "Amount"},
 
+	// Watch list and notices (notices.go, devmailbox.go).
+	"mailbox.title": {"开发邮箱", "Development mailbox"},
+	"mailbox.about": {"演示中发出的通知邮件都在这里（仅 --dev-mailbox 时提供，切勿用于生产）。", "Every notice e-mail the demo sent (served only with --dev-mailbox; never in production)."},
+	"mailbox.to":    {"收件人", "To"},
+	"mailbox.raw":   {"原始邮件", "Raw message"},
+	"mailbox.none":  {"还没有邮件", "No e-mail yet"},
+
+	// Pay-in instructions (slip.go).
 	"pay.account_name": {"收款人户名", "Account name"},
 	"pay.bank":         {"开户行", "Bank"},
 	"pay.account":      {"账号", "Account number"},
