@@ -90,6 +90,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: v1 + "/cases", Access: clerk, Handler: a.CaseCreate},
 		{Method: "GET", Path: v1 + "/cases/:id", Access: staff, Handler: a.CaseView},
 		{Method: "POST", Path: v1 + "/cases/:id/lots", Access: clerk, Handler: a.LotCreate},
+		{Method: "POST", Path: v1 + "/cases/:id/lots/import", Access: clerk, Handler: a.LotImport},
 		{Method: "GET", Path: v1 + "/cases/:id/proceeds", Access: staff, Handler: a.CaseProceeds},
 		{Method: "GET", Path: v1 + "/lots/:id", Access: staff, Handler: a.LotView},
 		{Method: "POST", Path: v1 + "/lots/:id/priority-holders", Access: clerk, Handler: a.PriorityHolderCreate},
@@ -117,6 +118,10 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: v1 + "/balance-payments/:id/returned", Access: finance, Handler: a.BalanceReturned},
 		// The results board is public (api/results.go).
 		{Method: "GET", Path: v1 + "/results", Access: anyone, Handler: a.Results},
+		// A round's documents (api/documents.go): public; edited by clerks before publication.
+		{Method: "GET", Path: v1 + "/auctions/:id/documents", Access: anyone, Handler: a.AuctionDocuments},
+		{Method: "PUT", Path: v1 + "/auctions/:id/documents/:kind", Access: clerk, Handler: a.AuctionDocumentEdit},
+		{Method: "GET", Path: v1 + "/auctions/:id/documents/:kind/versions", Access: staff, Handler: a.AuctionDocumentVersions},
 
 		// The public catalogue and record (api/public.go, live/socket.go).
 		{Method: "GET", Path: v1 + "/auctions", Access: anyone, Handler: a.AuctionList},
@@ -194,6 +199,9 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocStatement, "no-store")}},
 		{Method: "GET", Path: "/auctions/:id/confirmation/print", Access: anyone, Page: true, Handler: p.ConfirmationPrint,
 			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocConfirmation, "no-cache")}},
+		// A round's announcement and bidders' notice (page/document.go): public like the round.
+		{Method: "GET", Path: "/auctions/:id/documents/:kind/print", Access: anyone, Page: true, Handler: p.DocumentPrint,
+			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocCourt, "no-cache")}},
 		// The bidder's own payment slip: the court's account and the note code.
 		{Method: "GET", Path: "/registrations/:id/slip", Access: signedIn, Page: true, Handler: p.PaymentSlip,
 			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocSlip, "no-store")}},

@@ -21,7 +21,7 @@ func (s *Store) SetCourtAccount(ctx context.Context, by string, p auction.PayTo)
 		v    *string
 		max  int
 	}{{"court_name", &p.CourtName, 200}, {"account_name", &p.AccountName, 200}, {"bank", &p.Bank, 200}, {"account_number", &p.AccountNumber, 40}} {
-		if *f.v, err = cleanText(f.name, *f.v, f.max); err != nil {
+		if *f.v, err = cleanLine(f.name, *f.v, f.max); err != nil {
 			return nil, err
 		}
 	}
@@ -64,9 +64,9 @@ func (s *Store) CourtAccounts(ctx context.Context) ([]auction.PayTo, error) {
 	return out, err
 }
 
-// cleanText trims a typed field and refuses an empty one, one longer than
+// cleanLine trims a typed one-line field and refuses an empty one, one longer than
 // max characters, invalid UTF-8 and control characters.
-func cleanText(field, v string, max int) (string, error) {
+func cleanLine(field, v string, max int) (string, error) {
 	v = strings.TrimSpace(v)
 	switch {
 	case v == "":

@@ -35,5 +35,5 @@ func cleanReference(reference, what string) (string, error) {
 	if strings.TrimSpace(reference) == "" {
 		return "", auction.FieldError("reference", "is required (%s)", what)
 	}
-	return cleanText("reference", reference, 140)
+	return cleanLine("reference", reference, 140)
 }

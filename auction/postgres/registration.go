@@ -13,8 +13,17 @@ import (
 // Register enters a bidder into an auction. Returns not_found, staff_cannot_bid,
 // registration_closed, already_registered, bidder_barred or bidder_restricted.
 // An applicant of the case owes max(0, deposit - claim); owing nothing
-// qualifies at once.
+// qualifies at once. Registering is agreeing to the bidders' notice (竞买须知)
+// in force, whose version is recorded with the registration.
 func (s *Store) Register(ctx context.Context, u *auction.User, auctionID string) (*auction.Registration, error) {
+	return s.RegisterAgreeing(ctx, u, auctionID, nil)
+}
+
+// RegisterAgreeing is Register by a bidder who was shown the bidders'
+// notice of version notice (nil: not said): a version other than the one in
+// force is refused with invalid_field (notice_version), so nobody agrees to
+// a text they did not read.
+func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID string, notice *int) (*auction.Registration, error) {
 	if auction.IsStaffRole(u.Role) {
 		return nil, auction.Errorf(auction.EStaffCannotBid, "court and platform staff may not bid")
 	}
@@ -32,6 +41,20 @@ func (s *Store) Register(ctx context.Context, u *auction.User, auctionID string)
 		now := s.clock.Now()
 		if (a.Status != auction.StatusAnnounced && a.Status != auction.StatusBidding) || !now.Before(a.EndsAt) {
 			return auction.Errorf(auction.ERegistrationClosed, "registration is closed for this auction")
+		}
+		inForce, err := noticeInForce(ctx, tx, a.ID)
+		if err != nil {
+			return err
+		}
+		if notice != nil && (inForce == nil || *inForce != *notice) {
+			if inForce == nil {
+				return auction.FieldError("notice_version", "this round was published without a bidders' notice")
+			}
+			return auction.FieldError("notice_version", "the bidders' notice in force is version %d: read it and agree to it", *inForce)
+		}
+		var agreedAt *time.Time
+		if inForce != nil {
+			agreedAt = &now
 		}
 		var exists bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM registrations WHERE auction_id = $1 AND user_id = $2)`, a.ID, u.ID).Scan(&exists); err != nil {
@@ -72,8 +95,9 @@ func (s *Store) Register(ctx context.Context, u *auction.User, auctionID string)
 			status, depStatus = auction.RegistrationQualified, auction.DepositHeld
 		}
 		o := OriginFrom(ctx)
-		err = tx.QueryRow(ctx, `INSERT INTO registrations (auction_id, user_id, status, priority_rank, declared_at, created_at, ip, device)
-			VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id`, a.ID, u.ID, status, rank, now, o.IP, o.Device).Scan(&regID)
+		err = tx.QueryRow(ctx, `INSERT INTO registrations (auction_id, user_id, status, priority_rank, declared_at, created_at, ip, device,
+				notice_version, notice_agreed_at)
+			VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING id`, a.ID, u.ID, status, rank, now, o.IP, o.Device, inForce, agreedAt).Scan(&regID)
 		if isUniqueViolation(err, "") {
 			return auction.Errorf(auction.EAlreadyRegistered, "you are already registered for this auction")
 		}
@@ -131,7 +155,7 @@ func assignBidderCode(ctx context.Context, tx pgx.Tx, regID string) error {
 	}
 }
 
-const registrationColumns = `r.id, r.auction_id, r.user_id, r.status, r.bidder_code, r.priority_rank,
+const registrationColumns = `r.id, r.auction_id, r.user_id, r.status, r.bidder_code, r.priority_rank, r.notice_version,
 	d.id, d.amount, d.status, d.provider, d.pay_reference, d.client_secret,
 	ca.court_name, ca.account_name, ca.bank, ca.account_number`
 
@@ -145,7 +169,7 @@ func scanRegistration(row pgx.Row) (*auction.Registration, error) {
 	r := &auction.Registration{Deposit: &auction.Deposit{}}
 	d := r.Deposit
 	var court, name, bank, number *string
-	err := row.Scan(&r.ID, &r.AuctionID, &r.UserID, &r.Status, &r.BidderCode, &r.PriorityRank,
+	err := row.Scan(&r.ID, &r.AuctionID, &r.UserID, &r.Status, &r.BidderCode, &r.PriorityRank, &r.NoticeVersion,
 		&d.ID, &d.Amount, &d.Status, &d.Provider, &d.PayReference, &d.ClientSecret, &court, &name, &bank, &number)
 	d.RegistrationID, d.AuctionID, d.BidderCode = r.ID, r.AuctionID, r.BidderCode
 	// A bank deposit tells its bidder where to pay and what to quote.
