@@ -10,13 +10,6 @@ import (
 	"gavel/auction"
 )
 
-// BlacklistEntry is a person on the restriction list (失信被执行人 / 限制高消费).
-type BlacklistEntry struct {
-	Name       string `json:"name"`
-	IDNumber   string `json:"id_number"`
-	CaseNumber string `json:"case_number"`
-}
-
 // ImportBlacklist upserts entries from a source (e.g. "api", "csv", "cli").
 // A re-listed person who had been removed is listed again. Returns invalid_field.
 func (s *Store) ImportBlacklist(ctx context.Context, source string, entries []BlacklistEntry) (int, error) {

@@ -199,7 +199,7 @@ func TestRequestErrors(t *testing.T) {
 	if r.status != 405 {
 		t.Fatalf("DELETE on a POST route: %s", r)
 	}
-	r = s.do(t, "PUT", "/api/v1/auctions/00000000-0000-0000-0000-000000000000", nil, "{}")
+	r = s.do(t, "PUT", "/api/v1/auctions/00000000-0000-0000-0000-000000000000/events", nil, "{}")
 	if r.status != 405 {
 		t.Fatalf("PUT on a GET route: %s", r)
 	}

@@ -12,13 +12,15 @@ import (
 	"github.com/gorilla/websocket"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // HubConfig is what a Hub needs. Zero values choose the defaults.
 type HubConfig struct {
-	Store *postgres.Store
-	Log   *slog.Logger
+	Store Store
+	// Bus connects the hub to the other processes on the database (Start);
+	// a hub that is never started needs none.
+	Bus Bus
+	Log *slog.Logger
 	// QueueSize is how many frames a subscriber may fall behind, beyond its
 	// socket buffer, before it is dropped and told to resume with since
 	// (default 128: six seconds of a hot lot at 20 bids a second, for 1 KiB
@@ -33,6 +35,17 @@ type HubConfig struct {
 	SocketBuffer int
 }
 
+// Store is what the live feed reads and writes through: the catalogue (an
+// auction and its events), bidding, and the sign-ins bids are authenticated
+// by.
+type Store interface {
+	auction.Catalogue
+	auction.Bidding
+	auction.Accounts
+	Clock() auction.Clock
+	Unavailable(err error) bool
+}
+
 // Hub is the live feed of one process. It fans committed auction events out
 // to the WebSocket subscribers connected here, and, once started, tells the
 // other processes on the database about local changes (NOTIFY after commit)
@@ -44,7 +57,7 @@ type HubConfig struct {
 // order publish, a notification, a poll, a reconnect) it reads the events
 // table, which is the truth.
 type Hub struct {
-	store   *postgres.Store
+	store   Store
 	log     *slog.Logger
 	cfg     HubConfig
 	metrics *metrics

@@ -22,7 +22,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/live"
 )
 
@@ -83,7 +82,7 @@ func benchDelivery(b *testing.B, watchers int) {
 		if who.code == leader {
 			who = bs[1]
 		}
-		res, err := e.store.PlaceBid(e.ctx, postgres.PlaceBid{AuctionID: a.ID, User: who.user, Amount: amount, Key: fmt.Sprintf("bench-%d", i)})
+		res, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: a.ID, User: who.user, Amount: amount, Key: fmt.Sprintf("bench-%d", i)})
 		if err != nil {
 			b.Fatal(err)
 		}

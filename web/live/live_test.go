@@ -19,7 +19,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/limit"
 	"gavel/web/live"
 	"gavel/web/request"
@@ -129,7 +128,7 @@ func TestLiveReconnectWithSince(t *testing.T) {
 	c.events(last, next, 5*time.Second)
 
 	// A change published without its events is read from the table.
-	res, err := e.store.PlaceBid(e.ctx, postgres.PlaceBid{AuctionID: a.ID, User: bs[0].user, Amount: a.StartPrice + 8*a.Increment, Key: "no-events"})
+	res, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: a.ID, User: bs[0].user, Amount: a.StartPrice + 8*a.Increment, Key: "no-events"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +322,7 @@ func TestLiveBidsOverTheSocket(t *testing.T) {
 	c.quiet(50 * time.Millisecond)
 
 	// A session cookie authenticates a browser's socket too.
-	cookie := e.token(t, b2.user, postgres.TokenSession)
+	cookie := e.token(t, b2.user, auction.TokenSession)
 	c2 := liveDial(t, e.srv.URL, a.ID, opened+1, http.Header{"Cookie": {request.SessionCookie + "=" + cookie}})
 	c2.send(fmt.Sprintf(`{"type":"bid","amount":%d,"idempotency_key":"c1"}`, a.StartPrice+a.Increment))
 	if r := c2.reply(); r["type"] != "bid_result" {

@@ -19,7 +19,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/limit"
 	"gavel/web/request"
 )
@@ -72,7 +71,7 @@ const allWebSockets = ""
 // the server's limits, subscribes them to the hub and takes bids sent on them.
 type Socket struct {
 	hub    *Hub
-	store  *postgres.Store
+	store  Store
 	log    *slog.Logger
 	limits *limit.Limits
 }
@@ -136,7 +135,7 @@ func (s *Socket) Serve(c echo.Context) error {
 	l := &liveConn{s: s, ws: ws, conn: conn, sub: sub, auctionID: a.ID, token: request.Token(c), authErr: request.AuthFailure(c),
 		// Bids over the socket are recorded with the client's address and
 		// device, like bids over HTTP.
-		ctx:     postgres.WithOrigin(context.Background(), postgres.OriginFrom(r.Context())),
+		ctx:     auction.WithOrigin(context.Background(), auction.OriginFrom(r.Context())),
 		replies: make(chan []byte, 4), writerDone: make(chan struct{}), readerDone: make(chan struct{})}
 	// The connection lives on in goroutines of its own. Returning lets
 	// net/http drop the request's buffers and this goroutine's deep stack,
@@ -408,7 +407,7 @@ type BidCommand struct {
 
 // command places a bid sent over the socket through the same store call as
 // POST /auctions/{id}/bids, with the same codes, and returns the reply frame.
-func (l *liveConn) command(data []byte, arrival *postgres.Arrival) []byte {
+func (l *liveConn) command(data []byte, arrival *auction.Arrival) []byte {
 	var cmd BidCommand
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -440,7 +439,7 @@ func (l *liveConn) command(data []byte, arrival *postgres.Arrival) []byte {
 	if cmd.Amount == nil {
 		return l.errorFrame(cmd.Key, auction.FieldError("amount", "is required (fen)"))
 	}
-	res, err := l.s.store.PlaceBid(ctx, postgres.PlaceBid{AuctionID: l.auctionID, User: sess.User, Amount: *cmd.Amount, Key: cmd.Key, Arrival: arrival})
+	res, err := l.s.store.PlaceBid(ctx, auction.PlaceBid{AuctionID: l.auctionID, User: sess.User, Amount: *cmd.Amount, Key: cmd.Key, Arrival: arrival})
 	if err != nil {
 		return l.errorFrame(cmd.Key, err)
 	}
@@ -456,7 +455,7 @@ func (l *liveConn) command(data []byte, arrival *postgres.Arrival) []byte {
 
 // errorFrame is a refusal as the HTTP API would write it, with a type.
 func (l *liveConn) errorFrame(key string, err error) []byte {
-	_, body, fault := request.Describe(err)
+	_, body, fault := request.Describe(err, l.s.store.Unavailable)
 	f := ErrorFrame{Type: "error", Key: key, ErrorBody: body}
 	switch {
 	case fault == request.Refusal && f.Auction == nil:

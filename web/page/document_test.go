@@ -54,3 +54,40 @@ func TestCourtDocumentPrint(t *testing.T) {
 		}
 	}
 }
+
+// TestResultsAndCaseSearchPages: the public results board shows closed
+// auctions by bidder code, never the buyer's name, and filters by court;
+// the clerks' case list finds a case by a party's name.
+func TestResultsAndCaseSearchPages(t *testing.T) {
+	t.Parallel()
+	w := newPrintWorld(t)
+	c := w.newCase(t)
+	a := w.round(t, w.lot(t, c.ID, "静安区某路 8 号", 100_000_000).ID, auction.RoundFirst, 70_000_000, 10)
+	buyer, _ := w.user(t, auction.RoleBidder, "买受人真名")
+	reg := w.qualify(t, buyer, a.ID)
+	w.tickAt(t, a.StartsAt)
+	w.bid(t, buyer, a.ID, a.StartPrice)
+	w.tickAt(t, a.EndsAt)
+	reg, _ = w.store.Registration(w.ctx, reg.ID)
+	r := w.get(t, "/results?court=第一中级&from=2026-01-01", "")
+	if r.status != http.StatusOK || !strings.Contains(r.body, *reg.BidderCode) || !strings.Contains(r.body, "静安区某路 8 号") ||
+		!strings.Contains(r.body, "¥700,000.00") {
+		t.Fatalf("results: %d", r.status)
+	}
+	for _, secret := range []string{"买受人真名", buyer.Email, buyer.IDNumber, buyer.ID} {
+		if strings.Contains(r.body, secret) {
+			t.Fatalf("the results page shows %q", secret)
+		}
+	}
+	if r := w.get(t, "/results?court=北京", ""); !strings.Contains(r.body, "没有符合条件的拍卖结果") {
+		t.Fatal("the court filter kept another court's result")
+	}
+	if r := w.get(t, "/results?from=yesterday", ""); r.status != http.StatusOK || !strings.Contains(r.body, `id="err-from"`) {
+		t.Fatalf("a bad day: %d", r.status)
+	}
+	w.newCase(t)
+	r = w.get(t, "/clerk?party=申请执行人银行&case_number="+strings.TrimPrefix(c.CaseNumber, "(2026)"), "cookie:"+auction.RoleClerk)
+	if r.status != http.StatusOK || strings.Count(r.body, `<a href="/clerk/cases/`) != 1 || !strings.Contains(r.body, c.CaseNumber) {
+		t.Fatalf("case search: %d", r.status)
+	}
+}

@@ -31,11 +31,23 @@ type slipDoc struct {
 // registration is not found.
 func (h *Handler) PaymentSlip(c echo.Context) error {
 	ctx := c.Request().Context()
-	reg, err := h.store.Registration(ctx, c.Param("id"))
+	u := request.User(c)
+	if u == nil {
+		return auction.Errorf(auction.ENotFound, "registration not found")
+	}
+	// Only the bidder's own registrations are looked in: another person's
+	// is not found.
+	regs, err := h.store.UserRegistrations(ctx, u.ID)
 	if err != nil {
 		return err
 	}
-	if u := request.User(c); u == nil || reg.UserID != u.ID {
+	var reg *auction.Registration
+	for i := range regs {
+		if regs[i].ID == c.Param("id") {
+			reg = &regs[i]
+		}
+	}
+	if reg == nil {
 		return auction.Errorf(auction.ENotFound, "registration not found")
 	}
 	if reg.Deposit.Provider != payments.ProviderBank || reg.Deposit.Amount == 0 {

@@ -1,10 +1,8 @@
-package postgres
+package auction
 
 import (
 	"sync"
 	"time"
-
-	"gavel/auction"
 )
 
 // A bid's time is the moment the server received it (Art. 20), not the moment
@@ -26,14 +24,14 @@ import (
 // MaxBidWait bounds how long a bid may wait between its arrival and its
 // decision: a bid decided later than this is refused with 503
 // service_unavailable (the client may retry, which is a new arrival), so that
-// no arrival older than this can change an auction. It equals the request
+// no arrival older than this can change an  It equals the request
 // budget: the bidder has been answered with a timeout by then anyway.
 const MaxBidWait = 10 * time.Second
 
 // Arrivals keeps the bids this process received and has not yet decided, so
 // that its horizon never passes one of them.
 type Arrivals struct {
-	clock auction.Clock
+	clock Clock
 	// mu makes reading the clock and registering an arrival one step, so
 	// that a horizon computed meanwhile cannot pass an arrival not yet
 	// registered. It is held for a clock read and a map write.
@@ -45,7 +43,7 @@ type Arrivals struct {
 }
 
 // NewArrivals returns a tracker stamping arrivals with clock.
-func NewArrivals(clock auction.Clock) *Arrivals {
+func NewArrivals(clock Clock) *Arrivals {
 	return &Arrivals{clock: clock, pending: map[*Arrival]struct{}{}}
 }
 
@@ -80,9 +78,9 @@ func (a *Arrivals) Arrive() *Arrival {
 	return r
 }
 
-// hold adds a holder: the queue holds a bid until its batch has ended, also
+// Hold adds a holder: the queue holds a bid until its batch has ended, also
 // when the request that brought it gave up waiting.
-func (r *Arrival) hold() {
+func (r *Arrival) Hold() {
 	r.of.mu.Lock()
 	r.refs++
 	r.of.mu.Unlock()
