@@ -148,8 +148,9 @@ func (r Rulebook) ValidatePublish(a *Auction, lot *Lot, others []RoundHistory, n
 		return err
 	}
 	notice := r.Notice(a.Round, lot.Category)
-	if a.StartsAt.Before(r.NoticeEnds(now, notice)) {
-		return Errorf(EAnnouncementPeriodTooShort, "bidding may open no sooner than %s after publication", notice)
+	if earliest := r.NoticeEnds(now, notice); a.StartsAt.Before(earliest) {
+		return Errorf(EAnnouncementPeriodTooShort, "bidding may open no sooner than %s after publication: the earliest legal start is %s",
+			notice, earliest.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -54,6 +54,10 @@ type Cases interface {
 	// Returns no error code of its own: a failure is the storage's.
 	Cases(ctx context.Context, f CaseFilter) ([]CaseSummary, bool, error)
 
+	// LastCourt is the court of the case the user opened last ("" when
+	// none): a clerk's new case form starts with it.
+	LastCourt(ctx context.Context, userID string) (string, error)
+
 	// Case returns a case with its parties and lots.
 	// Returns not_found.
 	Case(ctx context.Context, id string) (*Case, error)

@@ -108,6 +108,16 @@ func likeText(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(s))
 }
 
+// LastCourt is the court of the case userID opened last, "" when none.
+func (s *Store) LastCourt(ctx context.Context, userID string) (string, error) {
+	var court string
+	err := s.pool.QueryRow(ctx, `SELECT court_name FROM cases WHERE created_by::text = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, userID).Scan(&court)
+	if err == pgx.ErrNoRows {
+		return "", nil
+	}
+	return court, err
+}
+
 // Cases lists the cases that match, newest first, a page at a time, and
 // whether more match after this page: every case can be reached.
 func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseSummary, bool, error) {
