@@ -816,4 +816,17 @@ var catalogue = map[string]text{
 	"auction.won_settled":     {"您以 %s 竞得，价款已付清。", "You won at %s; the price is paid in full."},
 	"auction.won_defaulted":   {"余款未按期缴清，保证金 %s 不予退还。", "The balance was not paid in time; the deposit of %s is forfeited."},
 	"browse.more":             {"更多筛选", "More filters"},
+
+	// Pay-in instructions (slip.go).
+	"pay.account_name": {"收款人户名", "Account name"},
+	"pay.bank":         {"开户行", "Bank"},
+	"pay.account":      {"账号", "Account number"},
+	"pay.no_account":   {"法院尚未公布收款账户，请先向执行法院确认后再转账。", "The court has not published its account yet: ask the court before you transfer."},
+	"pay.slip":         {"打印缴款单", "Print the payment slip"},
+	"pay.accounts":     {"法院收款账户", "Courts' receiving accounts"},
+	"pay.no_accounts":  {"尚未设置任何法院收款账户", "No court has a receiving account yet"},
+	"pay.set_account":  {"设置收款账户", "Set an account"},
+	"pay.save":         {"保存", "Save"},
+	"nav.accounts":     {"收款账户", "Accounts"},
+	"pay.late":         {"本场拍卖已开始竞价。银行转账到账可能需要时间，可能无法在竞价结束前确认，届时将无法出价，保证金将原路退还。", "Bidding has already begun. A bank transfer may not clear before the close; you could then not bid, and the deposit is paid back."},
 }
