@@ -198,6 +198,14 @@ func (s *Store) DeleteDraft(ctx context.Context, auctionID string) error {
 // not_found, invalid_field (reason, a blank title, nothing changed), or
 // invalid_state when the lot is not published (edit it instead).
 func (s *Store) CorrectLot(ctx context.Context, actor *auction.User, lotID, reason string, e LotEdit) (*Correction, []auction.Change, error) {
+	c, changes, err := s.correctLot(ctx, actor, lotID, reason, e)
+	if err == nil {
+		s.announce(ctx, changes...)
+	}
+	return c, changes, err
+}
+
+func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reason string, e LotEdit) (*Correction, []auction.Change, error) {
 	reason, err := auction.CleanReason("reason", reason)
 	if err != nil {
 		return nil, nil, err
