@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/casereport"
 	"gavel/payments"
 )
 
@@ -106,7 +107,7 @@ func (s *Store) reallocateShortfall(ctx context.Context, tx pgx.Tx, sold []*row,
 		var amount int64
 		var al payments.ForfeitAllocation
 		_, err = pgx.ForEachRow(rows, []any{&defaulted, &depositID, &amount, &al.AuctionCosts, &al.ResaleShortfall, &al.CaseDebt}, func() error {
-			w.notify(a, payments.NotifyForfeitureReallocated, map[string]any{"defaulted_auction_id": defaulted, "deposit_id": depositID,
+			w.notify(a, casereport.NotifyForfeitureReallocated, map[string]any{"defaulted_auction_id": defaulted, "deposit_id": depositID,
 				"amount": amount, "resale_hammer_price": *a.HammerPrice, "allocation": allocationData(al)}, now)
 			return nil
 		})
