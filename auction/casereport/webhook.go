@@ -1,4 +1,4 @@
-package payments
+package casereport
 
 import (
 	"crypto/hmac"
@@ -42,9 +42,9 @@ func mac(secret, ts string, body []byte) []byte {
 
 // Signature verification failures, for receivers of case webhooks.
 var (
-	ErrSignatureMalformed = errors.New("payments: Gavel-Signature is malformed")
-	ErrSignatureMismatch  = errors.New("payments: Gavel-Signature does not match the body (wrong secret or altered body)")
-	ErrSignatureExpired   = errors.New("payments: Gavel-Signature timestamp is outside the tolerance")
+	ErrSignatureMalformed = errors.New("casereport: Gavel-Signature is malformed")
+	ErrSignatureMismatch  = errors.New("casereport: Gavel-Signature does not match the body (wrong secret or altered body)")
+	ErrSignatureExpired   = errors.New("casereport: Gavel-Signature timestamp is outside the tolerance")
 )
 
 // VerifySignature checks a Gavel-Signature header the way a case system
