@@ -19,6 +19,10 @@ const (
 	NotifyAuctionDefaulted = "auction.defaulted"
 	NotifyDepositForfeited = "deposit.forfeited"
 	NotifyProceedsRemitted = "proceeds.remitted"
+	// NotifyForfeitureReallocated tells the case system that a re-sale fixed
+	// a defaulted round's shortfall, with the forfeited deposit's new
+	// allocation.
+	NotifyForfeitureReallocated = "forfeiture.reallocated"
 )
 
 // SignatureHeader carries a case webhook's signature.
