@@ -27,6 +27,9 @@ type Listing struct {
 	Category  string `json:"category"`
 	CourtName string `json:"court_name"`
 	Location  string `json:"location"`
+	// CaseNumber is the enforcement case's number (案号), public as it is
+	// in the announcement.
+	CaseNumber string `json:"case_number"`
 }
 
 // ResultFilter narrows the results board.

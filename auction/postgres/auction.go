@@ -102,7 +102,12 @@ func (s *Store) ScheduleAuction(ctx context.Context, p auction.ScheduleParams) (
 // suspended, or the lot's rounds have moved on since the draft was made) or
 // announcement_period_too_short.
 func (s *Store) PublishAuction(ctx context.Context, id string) (*auction.Auction, error) {
-	return s.publish(ctx, id, false)
+	a, err := s.publish(ctx, id, false)
+	if err == nil {
+		// No events: watchers read what changed from the table.
+		s.announce(ctx, auction.Change{AuctionID: a.ID})
+	}
+	return a, err
 }
 
 // PublishAuctionBackdated announces a draft as if it had been published a
@@ -301,7 +306,7 @@ func (s *Store) Bids(ctx context.Context, auctionID string) ([]auction.Bid, erro
 
 // listingColumns are a Listing's columns, from auctions a joined with its
 // lot l and case c.
-const listingColumns = auctionColumns + `, l.title, l.category, c.court_name, l.location`
+const listingColumns = auctionColumns + `, l.title, l.category, c.court_name, l.location, c.case_number`
 
 // Listings is the public catalogue: published auctions, filtered, bidding
 // ones first, then by end; and whether more match after this page.
@@ -337,7 +342,7 @@ func (s *Store) collectListings(rows pgx.Rows, err error) ([]Listing, error) {
 	now := s.clock.Now()
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Listing, error) {
 		var l Listing
-		a, err := scanAuction(r, &l.Title, &l.Category, &l.CourtName, &l.Location)
+		a, err := scanAuction(r, &l.Title, &l.Category, &l.CourtName, &l.Location, &l.CaseNumber)
 		a.ServerTime = now
 		l.Auction = a.Auction
 		return l, err

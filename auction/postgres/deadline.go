@@ -16,7 +16,9 @@ import (
 //     close, or its default at balance_due_at) while no later round of the
 //     lot has been published (a cancelled one does not count);
 //   - resume: a suspended auction, since its last suspension;
-//   - refund: a released deposit not yet paid back, since its release;
+//   - refund: a released deposit not yet paid back, since the close (or its
+//     release without one, or its confirmation after the close), as
+//     GET /refunds-due counts it;
 //   - balance: a sold auction whose balance is due by the end of tomorrow
 //     ($1) in the court's zone.
 const deadlinesSQL = `
@@ -32,7 +34,7 @@ SELECT 'resume', (SELECT max(e.at) FROM auction_events e WHERE e.auction_id = a.
 FROM auctions a JOIN lots l ON l.id = a.lot_id JOIN cases c ON c.id = a.case_id
 WHERE a.status = 'suspended'
 UNION ALL
-SELECT 'refund', d.released_at,
+SELECT 'refund', greatest(coalesce(a.closed_at, d.released_at), coalesce(d.held_at, d.released_at)),
        a.id, a.lot_id, l.title, a.case_id, c.case_number, a.round, a.status, a.rulebook, d.id, d.amount, NULL::timestamptz
 FROM deposits d JOIN auctions a ON a.id = d.auction_id JOIN lots l ON l.id = a.lot_id JOIN cases c ON c.id = a.case_id
 WHERE d.status = 'refund_pending'

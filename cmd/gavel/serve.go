@@ -194,6 +194,9 @@ func (m *Main) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.hub = live.NewHub(live.HubConfig{Store: m.store, Bus: postgres.NewBus(m.pool), Log: m.Log})
+	// Every change the store commits goes to the live feed from the store
+	// itself, whoever made it.
+	m.store.PublishTo(m.hub)
 	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Hub: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
 		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock, DevMailbox: m.mailbox})
 
@@ -252,12 +255,11 @@ func (m *Main) tick(ctx context.Context) error {
 	if err := m.heartbeat.Beat(ctx); err != nil {
 		m.Log.Warn("heartbeat before tick failed", "err", err)
 	}
-	// Tick returns what committed even when a later batch failed.
-	changes, err := m.store.Tick(ctx)
-	m.hub.Publish(ctx, changes...)
-	if err != nil {
+	// The store publishes what committed, even when a later batch failed.
+	if _, err := m.store.Tick(ctx); err != nil {
 		return err
 	}
+	var err error
 	// Reminders after the transitions: an auction that just opened is no
 	// longer "opening soon". Then the notices due go to their delivery jobs.
 	if _, err = m.notices.Remind(ctx); err != nil {

@@ -25,3 +25,14 @@ func TokenCached(h *Hub, token string) bool {
 	_, ok := tc.entries[auction.TokenHash(token)]
 	return ok
 }
+
+// HoldDelivery stops the hub's writers before their next round of delivery,
+// as if fan-out had taken every CPU it may use, until release is called.
+func HoldDelivery(h *Hub) (release func()) {
+	ch := make(chan struct{})
+	h.held.Store(&ch)
+	return func() {
+		h.held.Store(nil)
+		close(ch)
+	}
+}

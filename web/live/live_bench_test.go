@@ -130,13 +130,13 @@ func benchIdleMemory(b *testing.B, watchers int) {
 	for range b.N {
 		heap0, stack0 := inUse()
 		w := startWatchers(b, "idle", e.srv.URL, a.ID, watchers, 0, 0)
-		liveEventually(b, time.Minute, "every watcher subscribed", func() bool { return e.hub.Watchers(a.ID) == watchers })
+		liveEventually(b, time.Minute, "every watcher subscribed", func() bool { return e.hub.Connections(a.ID) == watchers })
 		heap1, stack1 := inUse()
 		perConn := func(d uint64) float64 { return float64(d) / float64(watchers) / 1024 }
 		b.ReportMetric(perConn(heap1+stack1-heap0-stack0), "KiB/conn")
 		b.ReportMetric(perConn(stack1-stack0), "stack-KiB/conn")
 		w.stdin.Close()
-		liveEventually(b, time.Minute, "every watcher gone", func() bool { return e.hub.Watchers(a.ID) == 0 })
+		liveEventually(b, time.Minute, "every watcher gone", func() bool { return e.hub.Connections(a.ID) == 0 })
 	}
 }
 

@@ -31,8 +31,8 @@ func TestDeadlinesOnPages(t *testing.T) {
 	checkPage(t, "/clerk/monitor", clerk.get("/clerk/monitor"), `data-kind="reauction" data-auction="`+w.a.ID+`" class="overdue"`, "已超期")
 
 	w2 := pageSetup(t, "住宅")
-	w2.sold(t) // closed a second after its end: the loser's deposit released then
+	w2.sold(t) // the loser's deposit is due back 24 h after the close
 	finance, _ := w2.signedIn(t, w2.finance)
 	checkPage(t, "/finance", finance.get("/finance"), "法定期限", `data-kind="refund" data-auction="`+w2.a.ID+`"`, "24 小时内退还",
-		page.Locale{Zone: page.DefaultZone()}.Time(w2.a.EndsAt.Add(time.Second+24*time.Hour)))
+		page.Locale{Zone: page.DefaultZone()}.Time(w2.a.EndsAt.Add(24*time.Hour)))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
+	"gavel/auction/courtdoc"
 	"gavel/web/request"
 )
 
@@ -107,6 +108,11 @@ type auctionData struct {
 	// Summary is what the close means for the signed-in bidder (sold
 	// auctions they were qualified for); nil otherwise.
 	Summary *closeSummary
+	// NoticeVersion is the version of the bidders' notice (竞买须知) in
+	// force, 0 when none is published; registering agrees to it.
+	NoticeVersion int
+	// Corrections are the corrections (更正公告) of the lot, oldest first.
+	Corrections []auction.Correction
 }
 
 // closeSummary is the after-close summary of a qualified bidder: the final
@@ -180,6 +186,18 @@ func (h *Handler) Auction(c echo.Context) error {
 				d.Reg = &regs[i]
 			}
 		}
+	}
+	docs, err := h.store.AuctionDocuments(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	for _, doc := range docs {
+		if doc.Kind == courtdoc.KindBidderNotice && doc.PublishedAt != nil {
+			d.NoticeVersion = doc.Version
+		}
+	}
+	if d.Corrections, err = h.store.Corrections(ctx, lot.ID); err != nil {
+		return err
 	}
 	switch a.Status {
 	case auction.StatusSold, auction.StatusSettled:

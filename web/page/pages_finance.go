@@ -129,21 +129,21 @@ func (h *Handler) Finance(c echo.Context) error {
 	return h.render(c, http.StatusOK, "finance.html", p)
 }
 
-// refundRow dates a released deposit's refund deadline: one rulebook day
-// after the close (24 h under spc2016).
+// refundRow dates a released deposit's refund deadline: the rulebook's
+// refund window after the close (24 h under spc2016, Art. 23).
 func refundRow(l auction.Listing, dep auction.Deposit, now time.Time) depositRow {
 	row := depositRow{Listing: l, Deposit: dep}
 	closed := l.EndsAt
 	if l.ClosedAt != nil {
 		closed = *l.ClosedAt
 	}
-	day := 24 * time.Hour
+	window := auction.SPC2016.RefundWithin
 	if rb, err := auction.LookupRulebook(l.Rulebook); err == nil {
-		day = rb.Day
+		window = rb.RefundWithin
 	}
-	row.Deadline = closed.Add(day)
+	row.Deadline = closed.Add(window)
 	row.Overdue = !now.Before(row.Deadline)
-	row.Soon = !row.Overdue && row.Deadline.Sub(now) < day/4
+	row.Soon = !row.Overdue && row.Deadline.Sub(now) < window/4
 	return row
 }
 

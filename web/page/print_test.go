@@ -254,6 +254,19 @@ func section(t *testing.T, body, marker string) map[string]string {
 	return cellMap(body[i : i+end])
 }
 
+// noDeveloperText checks that a printed document speaks to people, not
+// programs: its text (markup aside) has no API paths, command lines, ledger
+// account or JSON field names.
+func noDeveloperText(t *testing.T, body string) {
+	t.Helper()
+	text := regexp.MustCompile(`(?s)<style>.*?</style>|<[^>]*>`).ReplaceAllString(body, " ")
+	for _, bad := range []string{"/api/", "GET ", "POST ", "gavel ", ".json", "_received", "_balance", "_proceeds", "_id", "SELECT "} {
+		if strings.Contains(text, bad) {
+			t.Errorf("the document shows developer text %q", bad)
+		}
+	}
+}
+
 // checkDocument asserts what both documents promise: zh-CN HTML with print
 // CSS for A4, no script, a strict policy that admits exactly its own style.
 func checkDocument(t *testing.T, r printResponse) {
@@ -394,6 +407,7 @@ func TestCaseStatementTiesOutWithProceedsAndLedger(t *testing.T) {
 			t.Fatalf("statement as %s: %d %s", as, r.status, r.body)
 		}
 		checkDocument(t, r)
+		noDeveloperText(t, r.body)
 		if r.header.Get("Cache-Control") != "no-store" {
 			t.Errorf("statement Cache-Control %q", r.header.Get("Cache-Control"))
 		}
@@ -541,12 +555,13 @@ func TestConfirmationPrint(t *testing.T) {
 			t.Errorf("%s: printed %q, want %q", name, fields[name], want)
 		}
 	}
-	for _, want := range []string{c.CourtName, c.CaseNumber, lot.Title, "第一次拍卖", "gavel verify record.json",
-		"/api/v1/auctions/" + a.ID + "/record", page.AmountInWords(367_640_000 - deposit)} {
+	for _, want := range []string{c.CourtName, c.CaseNumber, lot.Title, "第一次拍卖", "下载完整竞价记录", a.ID,
+		page.AmountInWords(367_640_000 - deposit)} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("the confirmation lacks %q", want)
 		}
 	}
+	noDeveloperText(t, r.body)
 	// Only the buyer's name is published: never the id number, phone or email,
 	// and nothing of the other bidder.
 	for _, secret := range []string{buyer.IDNumber, buyer.Phone, buyer.Email, buyer.ID, other.RealName} {
