@@ -24,7 +24,7 @@ import (
 // MaxBidWait bounds how long a bid may wait between its arrival and its
 // decision: a bid decided later than this is refused with 503
 // service_unavailable (the client may retry, which is a new arrival), so that
-// no arrival older than this can change an  It equals the request
+// no arrival older than this can change an auction. It equals the request
 // budget: the bidder has been answered with a timeout by then anyway.
 const MaxBidWait = 10 * time.Second
 

@@ -148,8 +148,9 @@ func (r Rulebook) ValidatePublish(a *Auction, lot *Lot, others []RoundHistory, n
 		return err
 	}
 	notice := r.Notice(a.Round, lot.Category)
-	if a.StartsAt.Before(r.NoticeEnds(now, notice)) {
-		return Errorf(EAnnouncementPeriodTooShort, "bidding may open no sooner than %s after publication", notice)
+	if earliest := r.NoticeEnds(now, notice); a.StartsAt.Before(earliest) {
+		return Errorf(EAnnouncementPeriodTooShort, "bidding may open no sooner than %s after publication: the earliest legal start is %s",
+			notice, earliest.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
@@ -175,6 +176,14 @@ func (r Rulebook) CheckBid(a *Auction, b Bidder, amount int64, now time.Time) (B
 	if err := CheckOpen(a, now); err != nil {
 		return BidOutcome{}, err
 	}
+	return r.CheckAmount(a, b, amount, now)
+}
+
+// CheckAmount is CheckBid on an auction already found open (CheckOpen):
+// the bid core checks that before who is bidding, so that a closed auction
+// answers auction_not_open to anyone, and checks it once. Returns
+// already_leading, bid_not_on_increment or bid_too_low.
+func (r Rulebook) CheckAmount(a *Auction, b Bidder, amount int64, now time.Time) (BidOutcome, error) {
 	if a.LeaderRegistration != nil && *a.LeaderRegistration == b.RegistrationID {
 		return BidOutcome{}, Errorf(EAlreadyLeading, "you already lead at %d", *a.CurrentPrice)
 	}

@@ -103,9 +103,22 @@ func (s *Store) Case(ctx context.Context, id string) (*auction.Case, error) {
 }
 
 // likeText makes a search text match itself inside ILIKE '%' || $n || '%':
-// trimmed, with LIKE's wildcards and escape character taken literally.
+// trimmed, with LIKE's wildcards and escape character taken literally. A
+// NUL or bytes that are not UTF-8, which PostgreSQL refuses in text, are
+// dropped or replaced: such a search matches what it can, never fails.
 func likeText(s string) string {
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(s))
+}
+
+// LastCourt is the court of the case userID opened last, "" when none.
+func (s *Store) LastCourt(ctx context.Context, userID string) (string, error) {
+	var court string
+	err := s.pool.QueryRow(ctx, `SELECT court_name FROM cases WHERE created_by::text = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, userID).Scan(&court)
+	if err == pgx.ErrNoRows {
+		return "", nil
+	}
+	return court, err
 }
 
 // Cases lists the cases that match, newest first, a page at a time, and

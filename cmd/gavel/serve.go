@@ -196,6 +196,9 @@ func (m *Main) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.hub = live.NewHub(live.HubConfig{Store: m.store, Bus: postgres.NewBus(m.pool), Log: m.Log})
+	// Every change the store commits goes to the live feed from the store
+	// itself, whoever made it.
+	m.store.PublishTo(m.hub)
 	// Live connections are capped below the open-file limit, raised first
 	// as far as the system lets this process.
 	openFiles := limit.RaiseOpenFiles()
@@ -259,12 +262,11 @@ func (m *Main) tick(ctx context.Context) error {
 	if err := m.heartbeat.Beat(ctx); err != nil {
 		m.Log.Warn("heartbeat before tick failed", "err", err)
 	}
-	// Tick returns what committed even when a later batch failed.
-	changes, err := m.store.Tick(ctx)
-	m.hub.Publish(ctx, changes...)
-	if err != nil {
+	// The store publishes what committed, even when a later batch failed.
+	if _, err := m.store.Tick(ctx); err != nil {
 		return err
 	}
+	var err error
 	// Reminders after the transitions: an auction that just opened is no
 	// longer "opening soon". Then the notices due go to their delivery jobs.
 	if _, err = m.notices.Remind(ctx); err != nil {

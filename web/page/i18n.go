@@ -2,7 +2,7 @@ package page
 
 import (
 	"fmt"
-	"strconv"
+	"gavel/web/page/yuan"
 	"strings"
 	"time"
 
@@ -54,14 +54,14 @@ func (l Locale) T(key string, args ...any) string {
 func (l Locale) Money(fen any) string {
 	switch v := fen.(type) {
 	case int64:
-		return Money(v)
+		return yuan.Format(v)
 	case *int64:
 		if v == nil {
 			return "—"
 		}
-		return Money(*v)
+		return yuan.Format(*v)
 	case int:
-		return Money(int64(v))
+		return yuan.Format(int64(v))
 	}
 	return "—"
 }
@@ -135,54 +135,6 @@ func (l Locale) Messages() map[string]string {
 }
 
 var scriptPrefixes = []string{"js.", "err.", "status.", "dep.", "reg.", "round.", "outcome."}
-
-// Money formats fen as yuan with thousands separators: ¥1,234,567.89.
-func Money(fen int64) string {
-	sign := ""
-	u := uint64(fen)
-	if fen < 0 {
-		sign, u = "-", uint64(-fen)
-	}
-	yuan := strconv.FormatUint(u/100, 10)
-	var b strings.Builder
-	for i, r := range yuan {
-		if i > 0 && (len(yuan)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return fmt.Sprintf("%s¥%s.%02d", sign, b.String(), u%100)
-}
-
-// Yuan is an amount in fen as a plain number of yuan for a form field, e.g.
-// 700000 or 700000.5; the page script turns it back into fen.
-func Yuan(fen int64) string {
-	s := strconv.FormatInt(fen/100, 10)
-	if c := fen % 100; c != 0 {
-		s += strings.TrimRight(fmt.Sprintf(".%02d", c), "0")
-	}
-	return s
-}
-
-// ParseYuan reads an amount typed in yuan ("1,234.5", "¥ 700000") into fen.
-// It refuses negative numbers and more than two decimals.
-func ParseYuan(s string) (int64, bool) {
-	s = strings.NewReplacer(",", "", "，", "", " ", "", "¥", "", "￥", "").Replace(strings.TrimSpace(s))
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 2 || len(whole) > 13 {
-		return 0, false
-	}
-	for _, part := range []string{whole, frac} {
-		for _, r := range part {
-			if r < '0' || r > '9' {
-				return 0, false
-			}
-		}
-	}
-	n, _ := strconv.ParseInt(whole, 10, 64)
-	f, _ := strconv.ParseInt((frac + "00")[:2], 10, 64)
-	return n*100 + f, true
-}
 
 type text struct{ zh, en string }
 
@@ -334,6 +286,7 @@ var catalogue = map[string]text{
 	"clerk.search":      {"查找案件", "Find cases"},
 	"clerk.file_csv":    {"CSV 文件（UTF-8）", "CSV file (UTF-8)"},
 	"js.row_problem":    {"第 %s 行 %s：%s", "Row %s %s: %s"},
+	"js.earliest_start": {"公告期不足：本轮最早可于 %s 开始竞价", "The notice period is too short: this round may open at %s at the earliest"},
 	"js.problems":       {"文件有 %s 处错误，未导入任何标的：", "The file has %s problems; nothing was imported:"},
 	"clerk.party":       {"当事人名称", "Party name"},
 	"clerk.import":      {"批量导入标的（CSV）", "Import lots (CSV)"},
@@ -449,6 +402,23 @@ var catalogue = map[string]text{
 	"auction.declare":            {"本人承诺：不是人民法院或拍卖平台工作人员，也不是其近亲属", "I declare that I am neither staff of the court or the platform nor a close relative of such staff"},
 	"auction.agree_notice":       {"报名即表示您已阅读并同意本场拍卖的", "Registering means you have read and agree to this auction's"},
 	"doc.announcement":           {"拍卖公告", "Auction announcement (拍卖公告)"},
+	"draft.edit":                 {"修改本轮草稿（发布前）", "Edit this draft (before publishing)"},
+	"correct.title":              {"更正公告", "Publish a correction"},
+	"correct.help":               {"标的已公告：文字只能以更正公告的方式公开更正，原文保留；起拍价、保证金和时间不能更正，须撤回后重新公告。", "The lot is published: its text is corrected in public, the old text kept; price, deposit and times cannot be corrected (cancel and announce again)."},
+	"correct.effect":             {"更正将公开发布并编号，原文保留在更正记录中，正在进行的拍卖的竞买人会立即看到。", "The correction is published with a number, the old text kept in the record; bidders of running rounds see it at once."},
+	"correct.confirm":            {"确认发布更正", "Confirm: publish the correction"},
+	"correct.submit":             {"发布更正公告", "Publish the correction"},
+	"lotedit.title":              {"编辑标的（尚未公告）", "Edit the lot (not published yet)"},
+	"lotedit.save":               {"保存修改", "Save changes"},
+	"lotedit.delete":             {"删除标的", "Delete the lot"},
+	"lotedit.delete_effect":      {"标的尚未公告，将连同其草稿、照片和优先购买权人一并删除，不可恢复。", "The lot was never published; it is deleted with its drafts, photos and priority holders, for good."},
+	"doc.title":                  {"公告与须知", "Announcement and notice"},
+	"doc.version":                {"第 %d 版", "version %d"},
+	"doc.generated":              {"按本轮自动生成，未保存", "written from the round, not saved yet"},
+	"doc.published":              {"已随拍卖发布", "published with the round"},
+	"doc.edit":                   {"修改文本（保存为新版本）", "Edit the text (saved as a new version)"},
+	"doc.text":                   {"全文", "Full text"},
+	"doc.save":                   {"保存新版本", "Save as a new version"},
 	"doc.bidder_notice":          {"竞买须知", "Bidders' notice (竞买须知)"},
 	"doc.corrections":            {"更正公告", "Corrections"},
 	"doc.correction_no":          {"第 %d 号更正", "Correction no. %d"},
@@ -798,4 +768,17 @@ var catalogue = map[string]text{
 	"auction.won_settled":     {"您以 %s 竞得，价款已付清。", "You won at %s; the price is paid in full."},
 	"auction.won_defaulted":   {"余款未按期缴清，保证金 %s 不予退还。", "The balance was not paid in time; the deposit of %s is forfeited."},
 	"browse.more":             {"更多筛选", "More filters"},
+
+	// Pay-in instructions (slip.go).
+	"pay.account_name": {"收款人户名", "Account name"},
+	"pay.bank":         {"开户行", "Bank"},
+	"pay.account":      {"账号", "Account number"},
+	"pay.no_account":   {"法院尚未公布收款账户，请先向执行法院确认后再转账。", "The court has not published its account yet: ask the court before you transfer."},
+	"pay.slip":         {"打印缴款单", "Print the payment slip"},
+	"pay.accounts":     {"法院收款账户", "Courts' receiving accounts"},
+	"pay.no_accounts":  {"尚未设置任何法院收款账户", "No court has a receiving account yet"},
+	"pay.set_account":  {"设置收款账户", "Set an account"},
+	"pay.save":         {"保存", "Save"},
+	"nav.accounts":     {"收款账户", "Accounts"},
+	"pay.late":         {"本场拍卖已开始竞价。银行转账到账可能需要时间，可能无法在竞价结束前确认，届时将无法出价，保证金将原路退还。", "Bidding has already begun. A bank transfer may not clear before the close; you could then not bid, and the deposit is paid back."},
 }

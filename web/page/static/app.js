@@ -154,6 +154,16 @@ function collect(form) {
       errors.push(e);
     }
   }
+  // A start before the earliest legal one for the chosen round (its
+  // notice period from now) is refused here, naming that moment.
+  const start = form.querySelector('[data-earliest-first]');
+  const round = form.querySelector('[name="round"]');
+  if (start && round && body.starts_at) {
+    const earliest = start.dataset['earliest' + round.value[0].toUpperCase() + round.value.slice(1)];
+    if (earliest && Date.parse(body.starts_at) < Date.parse(earliest)) {
+      errors.push(new FieldError(start, t('js.earliest_start', fmtTime(earliest))));
+    }
+  }
   if (errors.length) throw new FieldErrors(errors);
   return body;
 }
