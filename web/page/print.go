@@ -375,7 +375,6 @@ func allocateForfeit(r *statementRound) {
 	}
 }
 
-
 // confirmationDoc is the sale confirmation (成交确认书), published after the
 // close with the buyer's name (Art. 22).
 type confirmationDoc struct {
