@@ -46,6 +46,9 @@ const (
 	EDepositNotPending = "deposit_not_pending"
 	EAuctionNotSold    = "auction_not_sold"
 	EOverpayment       = "overpayment"
+
+	EIDNumberTaken = "id_number_taken"
+	EBidTooHigh    = "bid_too_high"
 )
 
 // Error is Gavel's one domain error: a stable code for programs, a message for

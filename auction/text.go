@@ -1,8 +1,11 @@
 package auction
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // validText reports whether s is valid UTF-8 without control characters
@@ -43,4 +46,36 @@ func CheckText(field, s string, max int, multiline bool) error {
 		return FieldError(field, "is longer than %d characters", max)
 	}
 	return nil
+}
+
+// MaxEmailLength is the longest address SMTP carries (RFC 5321).
+const MaxEmailLength = 254
+
+// NormalizeEmail is the one form an e-mail address is stored and compared
+// in: compatibility forms folded (NFKC: a full-width Ａ is A), surrounding
+// white space removed, lower-cased. Returns invalid_field naming email for
+// anything that is not a plain address, and for look-alike addresses: only
+// ASCII letters, digits and the punctuation of addresses, and Chinese
+// characters (addresses in Han script), may appear, so that a Cyrillic а or
+// a Greek ο cannot pass for a Latin one and an invisible character cannot
+// make a second account of the same-looking address.
+func NormalizeEmail(s string) (string, error) {
+	if len(s) > 4*MaxEmailLength || !utf8.ValidString(s) {
+		return "", FieldError("email", "must be an email address")
+	}
+	s = strings.ToLower(strings.TrimSpace(norm.NFKC.String(s)))
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || !strings.Contains(domain, ".") || strings.ContainsRune(domain, '@') ||
+		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || utf8.RuneCountInString(s) > MaxEmailLength {
+		return "", FieldError("email", "must be an email address")
+	}
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf && (r > ' ' && r < 0x7f) && !strings.ContainsRune(`"(),:;<>[\]`, r):
+		case unicode.Is(unicode.Han, r):
+		default:
+			return "", FieldError("email", "may hold only ASCII letters, digits and . _ + - (or Chinese characters): look-alike and invisible characters are refused")
+		}
+	}
+	return s, nil
 }

@@ -167,7 +167,10 @@ type signupRequest struct {
 	Password string `json:"password"`
 	RealName string `json:"real_name"`
 	IDNumber string `json:"id_number"`
-	Phone    string `json:"phone"`
+	// IDType is optional: resident_id unless the bidder is a company or
+	// holds a passport or a residents' travel permit.
+	IDType string `json:"id_type"`
+	Phone  string `json:"phone"`
 }
 
 type authResponse struct {
@@ -195,13 +198,13 @@ func (s *Server) signup(ctx context.Context, req signupRequest) (*auction.User, 
 	switch {
 	case strings.TrimSpace(req.RealName) == "":
 		return nil, auction.FieldError("real_name", "is required")
-	case strings.TrimSpace(req.IDNumber) == "":
-		return nil, auction.FieldError("id_number", "is required")
 	case strings.TrimSpace(req.Phone) == "":
 		return nil, auction.FieldError("phone", "is required")
 	}
+	// The identity number is normalised and validated by the store's one
+	// rule (auction.ParseIdentity).
 	return s.store.CreateUser(ctx, postgres.NewUser{Email: req.Email, Password: req.Password, Role: auction.RoleBidder,
-		RealName: strings.TrimSpace(req.RealName), IDNumber: strings.TrimSpace(req.IDNumber), Phone: strings.TrimSpace(req.Phone)})
+		RealName: strings.TrimSpace(req.RealName), IDType: req.IDType, IDNumber: req.IDNumber, Phone: strings.TrimSpace(req.Phone)})
 }
 
 func (s *Server) issue(c echo.Context, code int, u *auction.User) error {

@@ -205,6 +205,9 @@ var status = map[string]int{
 	auction.EDepositNotPending: http.StatusConflict,
 	auction.EAuctionNotSold:    http.StatusConflict,
 	auction.EOverpayment:       http.StatusUnprocessableEntity,
+
+	auction.EIDNumberTaken: http.StatusConflict,
+	auction.EBidTooHigh:    http.StatusUnprocessableEntity,
 }
 
 // echoCodes names Echo's own errors in the same vocabulary.
