@@ -158,6 +158,9 @@ const (
 	StatusDefaulted = "defaulted"
 	StatusSuspended = "suspended"
 	StatusCancelled = "cancelled"
+	// StatusAnnulled is a sale the court set aside after it was made (撤销):
+	// what the buyer paid is owed back and the lot may be sold again.
+	StatusAnnulled = "annulled"
 )
 
 // Auction is one round of bidding on a lot.
@@ -271,6 +274,8 @@ const (
 	EventDefaulted = "defaulted"
 	EventSuspended = "suspended"
 	EventResumed   = "resumed"
+	EventCancelled = "cancelled"
+	EventAnnulled  = "annulled"
 )
 
 // Event is one state change of an auction; seq counts 1, 2, 3 ... per auction.

@@ -8,7 +8,12 @@ import (
 func TestValidateResume(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	suspended := &Auction{Status: StatusSuspended}
+	opened := now.Add(-time.Hour)
+	suspended := &Auction{Status: StatusSuspended, OpenedAt: &opened}
+	// Suspended while announced, bidding due to open in two hours.
+	early := &Auction{Status: StatusSuspended, StartsAt: now.Add(2 * time.Hour)}
+	// Suspended while announced; the start passed during the suspension.
+	late := &Auction{Status: StatusSuspended, StartsAt: now.Add(-2 * time.Hour)}
 	for _, tc := range []struct {
 		name   string
 		a      *Auction
@@ -23,6 +28,10 @@ func TestValidateResume(t *testing.T) {
 		{"in the past", suspended, now.Add(-time.Second), EInvalidField},
 		{"now", suspended, now, EInvalidField},
 		{"under one window", suspended, now.Add(5*time.Minute - time.Second), EInvalidField},
+		{"never opened: a full period from the start", early, now.Add(26 * time.Hour), ""},
+		{"never opened: short of a period from the start", early, now.Add(26*time.Hour - time.Second), EBiddingPeriodTooShort},
+		{"start passed: a full period from now", late, now.Add(24 * time.Hour), ""},
+		{"start passed: short of a period from now", late, now.Add(24*time.Hour - time.Second), EBiddingPeriodTooShort},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := SPC2016.ValidateResume(tc.a, tc.endsAt, now)

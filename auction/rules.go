@@ -240,7 +240,9 @@ func DepositOwed(deposit int64, claim *int64) int64 {
 // ValidateResume checks a clerk's resumption of a suspended auction with a
 // new end: only a suspended auction resumes (invalid_state), and the new end
 // must leave at least a full outage guard window of bidding from now, so that
-// bidders get back the final stretch the outage took from them (invalid_field).
+// bidders get back the final stretch the outage took from them (invalid_field);
+// one suspended before bidding opened gets a whole bidding period
+// (bidding_period_too_short).
 func (r Rulebook) ValidateResume(a *Auction, endsAt, now time.Time) error {
 	if a.Status != StatusSuspended {
 		return Errorf(EInvalidState, "only a suspended auction can be resumed (status %s)", a.Status)
@@ -252,6 +254,17 @@ func (r Rulebook) ValidateResume(a *Auction, endsAt, now time.Time) error {
 		return FieldError("ends_at", "must be in the future")
 	case endsAt.Sub(now) < r.OutageGuardWindow:
 		return FieldError("ends_at", "must be at least %s from now", r.OutageGuardWindow)
+	}
+	if a.OpenedAt == nil {
+		// Suspended before bidding opened: bidders are owed a whole bidding
+		// period (Art. 20), from the start or from now if that is later.
+		from := a.StartsAt
+		if now.After(from) {
+			from = now
+		}
+		if endsAt.Sub(from) < r.MinBidding {
+			return Errorf(EBiddingPeriodTooShort, "bidding has not opened yet: it must last at least %s from %s", r.MinBidding, from.UTC().Format(time.RFC3339))
+		}
 	}
 	return nil
 }

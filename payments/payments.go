@@ -10,7 +10,8 @@ const (
 	// AccountBidderDeposits is what the court owes bidders for deposits held.
 	AccountBidderDeposits = "bidder_deposits"
 	// AccountRefundsDue is money waiting to be paid back: deposits released,
-	// and the excess of balance payments above what the buyer owed.
+	// the excess of balance payments above what the buyer owed, and balance
+	// payments owed back (an annulled sale).
 	AccountRefundsDue = "refunds_due"
 	// AccountCaseProceeds is what the court owes the enforcement case.
 	AccountCaseProceeds = "case_proceeds"
@@ -32,6 +33,15 @@ const (
 	TxProceedsRemitted = "proceeds_remitted"
 	// TxExcessRefunded pays back the excess of a balance payment.
 	TxExcessRefunded = "excess_refunded"
+	// TxSaleAnnulled moves what a buyer paid toward an annulled sale (the
+	// applied or forfeited deposit, the balance payments) out of the case's
+	// proceeds into refunds due.
+	TxSaleAnnulled = "sale_annulled"
+	// TxBalanceOwedBack moves a balance payment out of the case's proceeds
+	// into refunds due once it is owed back to its payer.
+	TxBalanceOwedBack = "balance_owed_back"
+	// TxBalanceReturned pays an owed-back balance payment back.
+	TxBalanceReturned = "balance_returned"
 )
 
 // Entry is one line of a ledger transaction.

@@ -16,6 +16,7 @@ const (
 	RecordBalanceReceived  = "balance_received"
 	RecordProceedsRemitted = "proceeds_remitted"
 	RecordExcessReturned   = "excess_returned"
+	RecordBalanceReturned  = "balance_returned"
 )
 
 // RecordKindOf is the provider record kind that must match a ledger
@@ -33,6 +34,8 @@ func RecordKindOf(txKind string) string {
 		return RecordProceedsRemitted
 	case TxExcessRefunded:
 		return RecordExcessReturned
+	case TxBalanceReturned:
+		return RecordBalanceReturned
 	}
 	return ""
 }

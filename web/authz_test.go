@@ -86,6 +86,13 @@ var authzMatrix = map[string]routeAccess{
 	"POST /api/v1/blacklist":                 {Roles: clerkAdmin},
 	"POST /api/v1/blacklist/remove":          {Roles: clerkAdmin},
 
+	// Court actions on an auction (court.go) and what an annulment owes back.
+	"POST /api/v1/auctions/:id/suspend":          {Roles: clerkAdmin},
+	"POST /api/v1/auctions/:id/cancel":           {Roles: clerkAdmin},
+	"POST /api/v1/auctions/:id/annul":            {Roles: clerkAdmin},
+	"GET /api/v1/balance-returns":                {Roles: financeRead},
+	"POST /api/v1/balance-payments/:id/returned": {Roles: financeOnly},
+
 	"GET /api/v1/auctions":                  {Public: true},
 	"GET /api/v1/auctions/:id":              {Public: true},
 	"GET /api/v1/auctions/:id/live":         {Public: true},

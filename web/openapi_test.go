@@ -361,11 +361,13 @@ func TestOpenAPI(t *testing.T) {
 			"AccountTotal": payments.AccountTotal{}, "ReconciliationLine": payments.Line{}, "LineTotal": payments.LineTotal{},
 			"EscrowTotal": payments.EscrowTotal{}, "Reconciliation": payments.Reconciliation{}, "Remittance": postgres.Remittance{},
 			"DeliveryAttempt": postgres.DeliveryAttempt{}, "CaseNotification": postgres.CaseNotification{},
+			"BalanceReturn": postgres.BalanceReturn{},
 		}
 		requests := map[string]any{
 			"SignupRequest": signupRequest{}, "NewCase": postgres.NewCase{}, "NewLot": postgres.NewLot{},
 			"ScheduleRequest": auction.ScheduleParams{}, "BlacklistEntry": postgres.BlacklistEntry{},
 			"ReferenceRequest": referenceRequest{}, "LiveBidCommand": bidCommand{},
+			"CourtActionRequest": courtRequest{},
 		}
 		check := func(name string, v any, response bool) {
 			schema, err := doc.resolve("#/components/schemas/" + name)

@@ -154,6 +154,7 @@ func (s *Server) routes() {
 	api.POST("/deposits/:id/refunded", s.handleDepositRefunded, finance)
 	api.POST("/auctions/:id/balance-payments", s.handleBalancePayment, finance)
 	s.moneyRoutes(api)
+	s.courtRoutes(api)
 
 	// The test clock exists only with --test-clock; otherwise its routes are
 	// unknown (404 not_found) like any other.

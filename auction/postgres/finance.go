@@ -60,7 +60,7 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 		var applied, received int64
 		if err := tx.QueryRow(ctx, `SELECT
 				coalesce((SELECT sum(amount) FROM deposits WHERE auction_id = $1 AND status = 'applied'), 0)::bigint,
-				coalesce((SELECT sum(amount - excess) FROM balance_payments WHERE auction_id = $1), 0)::bigint`, a.ID).Scan(&applied, &received); err != nil {
+				coalesce((SELECT sum(amount - excess) FROM balance_payments WHERE auction_id = $1 AND owed_back_at IS NULL), 0)::bigint`, a.ID).Scan(&applied, &received); err != nil {
 			return err
 		}
 		owed := max(*a.HammerPrice-applied-received, 0)
@@ -228,7 +228,7 @@ func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT a.id, a.lot_id, a.round, a.status, a.hammer_price,
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'applied'), 0)::bigint,
-			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id), 0)::bigint,
+			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NULL), 0)::bigint,
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'forfeited'), 0)::bigint
 		FROM auctions a WHERE a.case_id = $1 AND a.status <> 'draft' ORDER BY a.created_at, a.id`, caseID)
 	if err != nil {
@@ -278,7 +278,8 @@ func (s *Store) Confirmation(ctx context.Context, auctionID string) (*Confirmati
 
 // FinanceWork lists every auction finance has to act on, however many
 // auctions there are: a deposit to confirm or to pay back, a sold auction
-// whose balance is due, a default, a balance payment's excess to pay back.
+// whose balance is due, a default, a balance payment's excess or a whole
+// owed-back balance payment to pay back.
 // Earliest end first.
 func (s *Store) FinanceWork(ctx context.Context) ([]Listing, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+listingColumns+`
@@ -286,6 +287,7 @@ func (s *Store) FinanceWork(ctx context.Context) ([]Listing, error) {
 		WHERE a.status IN ('sold', 'defaulted')
 		   OR EXISTS (SELECT 1 FROM deposits d WHERE d.auction_id = a.id AND d.status IN ('pending', 'refund_pending'))
 		   OR EXISTS (SELECT 1 FROM balance_payments b WHERE b.auction_id = a.id AND b.excess > 0 AND b.excess_refunded_at IS NULL)
+		   OR EXISTS (SELECT 1 FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NOT NULL AND b.returned_at IS NULL)
 		ORDER BY a.ends_at, a.id`)
 	return s.collectListings(rows, err)
 }

@@ -41,7 +41,9 @@ type Store struct {
 // state change that needs them.
 type Hooks struct {
 	// AfterClose runs in the close transaction of a batch of auctions, once
-	// they are closed (not those suspended instead).
+	// they are closed (not those suspended instead), and in the transaction
+	// of a court's cancellation or annulment of one: their deposits paid
+	// through a provider are released, refunded or captured there.
 	AfterClose func(ctx context.Context, tx pgx.Tx, closed []*auction.Auction) error
 	// Notify runs in the transaction that records a case notification.
 	Notify func(ctx context.Context, tx pgx.Tx, notificationID string) error

@@ -98,7 +98,7 @@ func (s *Store) Reconcile(ctx context.Context, from, to time.Time) (*payments.Re
 	}
 	rows, err = tx.Query(ctx, `SELECT id, kind, provider, coalesce(deposit_id::text, ''), coalesce(auction_id::text, ''),
 			coalesce(case_id::text, ''), external_ref, occurred_at,
-			CASE WHEN kind IN ('deposit_returned', 'proceeds_remitted', 'excess_returned') THEN -amount ELSE amount END
+			CASE WHEN kind IN ('deposit_returned', 'proceeds_remitted', 'excess_returned', 'balance_returned') THEN -amount ELSE amount END
 		FROM provider_records WHERE occurred_at >= $1 AND occurred_at < $2 ORDER BY occurred_at, id`, from, to)
 	if err != nil {
 		return nil, err

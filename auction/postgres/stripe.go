@@ -105,7 +105,10 @@ func (s *Store) confirmLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit
 		AuctionID: d.AuctionID, CaseID: d.CaseID, Amount: d.Amount, Ref: reference}); err != nil {
 		return false, err
 	}
-	open := (d.AuctionStatus == auction.StatusAnnounced || d.AuctionStatus == auction.StatusBidding) && now.Before(d.EndsAt)
+	// A suspended auction may be resumed: money arriving meanwhile is held
+	// for it, and released with the others if the court cancels instead.
+	open := (d.AuctionStatus == auction.StatusAnnounced || d.AuctionStatus == auction.StatusBidding) && now.Before(d.EndsAt) ||
+		d.AuctionStatus == auction.StatusSuspended
 	if !open {
 		d.Status = auction.DepositRefundPending
 		if d.Amount == 0 {

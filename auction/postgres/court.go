@@ -1,0 +1,200 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"gavel/auction"
+	"gavel/payments"
+)
+
+// CourtAction is a clerk's (or an admin's) action on one auction, with the
+// court's reason. The reason goes into the auction's record, its live feed
+// and the audit log.
+type CourtAction struct {
+	AuctionID string
+	Actor     *auction.User
+	Reason    string
+}
+
+// courtStep is what one court action does to a locked auction at now; the
+// caller has checked that the action applies. It returns the events it
+// appended (through w or directly).
+type courtStep func(ctx context.Context, tx pgx.Tx, w *writes, a *row, now time.Time) ([]auction.Event, error)
+
+// courtAction runs one court action in a transaction: the auction's row
+// lock orders it with every bid, close and payment of the auction, so a bid
+// is decided either wholly before the action's event or after it, against
+// the new status. The action and the court's reason are appended to the
+// audit log in the same transaction. A reason is required unless optional
+// (resume). Returns not_found, invalid_field (reason) or invalid_state.
+func (s *Store) courtAction(ctx context.Context, action string, p CourtAction, optional bool, step courtStep) (*auction.Auction, []auction.Event, error) {
+	reason := p.Reason
+	if !optional || reason != "" {
+		var err error
+		if reason, err = auction.CleanReason("reason", reason); err != nil {
+			return nil, nil, err
+		}
+	}
+	var events []auction.Event
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		a, _, err := lockAuctionWithCategory(ctx, tx, p.AuctionID)
+		if err != nil {
+			return err
+		}
+		if err := auction.CourtActionAllowed(action, a.Status); err != nil {
+			return err
+		}
+		from, now := a.Status, s.clock.Now()
+		var w writes
+		if events, err = step(ctx, tx, &w, a, now); err != nil {
+			return err
+		}
+		w.Queue(saveAuctionSQL, saveAuctionArgs(a)...)
+		if err := s.flush(ctx, tx, &w); err != nil {
+			return err
+		}
+		if s.hooks.AfterClose != nil && (action == auction.ActionCancel || action == auction.ActionAnnul) {
+			// Deposits paid through a provider are released (or refunded)
+			// there by jobs, as after a close.
+			if err := s.hooks.AfterClose(ctx, tx, []*auction.Auction{&a.Auction}); err != nil {
+				return err
+			}
+		}
+		var actorID, role string
+		if p.Actor != nil {
+			actorID, role = p.Actor.ID, p.Actor.Role
+		}
+		_, err = s.audit(ctx, tx, NewAuditEntry{ActorID: actorID, ActorRole: role, Action: "court " + action, Target: a.ID,
+			Detail: map[string]any{"reason": reason, "from": from, "to": a.Status, "seq": a.Seq}})
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := s.Auction(ctx, p.AuctionID)
+	return a, events, err
+}
+
+// SuspendAuction stops an announced or bidding auction for the court
+// (暂缓/中止, Art. 29): no registration and no bid is accepted until it is
+// resumed; price, leader, bids and deposits stay as they are. Returns
+// not_found, invalid_field (reason) or invalid_state.
+func (s *Store) SuspendAuction(ctx context.Context, p CourtAction) (*auction.Auction, []auction.Event, error) {
+	return s.courtAction(ctx, auction.ActionSuspend, p, false, func(ctx context.Context, tx pgx.Tx, w *writes, a *row, now time.Time) ([]auction.Event, error) {
+		a.Status, a.Suspended = auction.StatusSuspended, p.reason()
+		return []auction.Event{w.event(a, auction.EventSuspended, now, map[string]any{
+			"reason": a.Suspended, "ends_at": stamp(a.EndsAt), "by": "court"})}, nil
+	})
+}
+
+// reason is the cleaned reason (courtAction has checked it).
+func (p CourtAction) reason() string {
+	r, _ := auction.CleanReason("reason", p.Reason)
+	return r
+}
+
+// CancelAuction withdraws a round before it closes (撤回): every deposit of
+// it that is held is released for refund within the legal 24 hours, the case
+// system is told (auction.cancelled), and the lot may have a new round of
+// the same kind. Returns not_found, invalid_field (reason) or invalid_state.
+func (s *Store) CancelAuction(ctx context.Context, p CourtAction) (*auction.Auction, []auction.Event, error) {
+	return s.courtAction(ctx, auction.ActionCancel, p, false, func(ctx context.Context, tx pgx.Tx, w *writes, a *row, now time.Time) ([]auction.Event, error) {
+		held, err := heldDeposits(ctx, tx, []*row{a})
+		if err != nil {
+			return nil, err
+		}
+		var released int64
+		for _, d := range held[a.ID] {
+			w.releaseDeposit(d.id, a.ID, a.CaseID, d.amount, now)
+			released += d.amount
+		}
+		a.Status, a.Suspended = auction.StatusCancelled, ""
+		data := map[string]any{"reason": p.reason(), "deposits_released": len(held[a.ID])}
+		e := w.event(a, auction.EventCancelled, now, data)
+		w.notify(a, "auction.cancelled", map[string]any{"reason": p.reason(), "deposits_released": len(held[a.ID]),
+			"deposits_released_amount": released}, now)
+		return []auction.Event{e}, nil
+	})
+}
+
+// AnnulAuction sets a completed sale aside (撤销, Art. 31): the buyer's
+// deposit (applied, or forfeited after a default) and every balance payment
+// toward the price leave the case's proceeds and are owed back, listed for
+// finance; the confirmation is withdrawn; the case system is told
+// (auction.annulled); the lot may have a new round of the same kind.
+// Returns not_found, invalid_field (reason) or invalid_state.
+func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Auction, []auction.Event, error) {
+	return s.courtAction(ctx, auction.ActionAnnul, p, false, func(ctx context.Context, tx pgx.Tx, w *writes, a *row, now time.Time) ([]auction.Event, error) {
+		var depositID string
+		var deposit int64
+		err := tx.QueryRow(ctx, `SELECT d.id, d.amount FROM deposits d JOIN auctions a ON a.winner_registration_id = d.registration_id
+			WHERE a.id = $1 AND d.status IN ('applied', 'forfeited') FOR UPDATE OF d`, a.ID).Scan(&depositID, &deposit)
+		if err != nil && err != pgx.ErrNoRows {
+			return nil, err
+		}
+		if depositID != "" {
+			status := auction.DepositRefundPending
+			if deposit == 0 {
+				status = auction.DepositRefunded
+			}
+			w.Queue(`UPDATE deposits SET status = $2, released_at = $3, updated_at = $3 WHERE id = $1`, depositID, status, now)
+			w.record(ledgerTx{Kind: payments.TxSaleAnnulled, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
+				Entries: payments.Move(payments.AccountCaseProceeds, payments.AccountRefundsDue, deposit)}, now)
+		}
+		balance, err := s.oweBackBalancePayments(ctx, tx, w, a, now)
+		if err != nil {
+			return nil, err
+		}
+		a.Status = auction.StatusAnnulled
+		data := map[string]any{"reason": p.reason(), "hammer_price": a.HammerPrice, "winner_code": a.WinnerCode,
+			"deposit_owed_back": deposit, "balance_owed_back": balance}
+		e := w.event(a, auction.EventAnnulled, now, data)
+		w.notify(a, "auction.annulled", data, now)
+		return []auction.Event{e}, nil
+	})
+}
+
+// ResumeAuction reopens a suspended auction until endsAt, whoever suspended
+// it (the court, or the outage guard after a fault): one that had opened
+// goes back to bidding, one suspended before its start goes back to
+// announced (or to bidding, with its `opened` event, when its start has
+// passed). Price, leader, bids and deposits are as they were. The reason is
+// optional here (API.md's body is {ends_at}); when given it is kept like the
+// others'. Returns the auction and the events for the live feed. Errors:
+// not_found, invalid_state (not suspended), invalid_field (ends_at, reason),
+// bidding_period_too_short (a start that has not opened yet needs a full
+// bidding period).
+func (s *Store) ResumeAuction(ctx context.Context, p CourtAction, endsAt time.Time) (*auction.Auction, []auction.Event, error) {
+	return s.courtAction(ctx, auction.ActionResume, p, true, func(ctx context.Context, tx pgx.Tx, w *writes, a *row, now time.Time) ([]auction.Event, error) {
+		rb, err := auction.LookupRulebook(a.Rulebook)
+		if err != nil {
+			return nil, err
+		}
+		endsAt = endsAt.UTC().Truncate(time.Microsecond)
+		if err := rb.ValidateResume(&a.Auction, endsAt, now); err != nil {
+			return nil, err
+		}
+		suspended := a.Suspended
+		a.EndsAt, a.Suspended = endsAt, ""
+		data := map[string]any{"ends_at": stamp(endsAt), "suspended_reason": suspended}
+		if r := p.reason(); r != "" {
+			data["reason"] = r
+		}
+		if a.OpenedAt != nil || !now.Before(a.StartsAt) {
+			a.Status = auction.StatusBidding
+		} else {
+			a.Status = auction.StatusAnnounced
+		}
+		events := []auction.Event{w.event(a, auction.EventResumed, now, data)}
+		if a.Status == auction.StatusBidding && a.OpenedAt == nil {
+			// Suspended before it opened and resumed after its start: it
+			// opens now, not at the start it missed.
+			a.OpenedAt = &now
+			events = append(events, w.event(a, auction.EventOpened, now, map[string]any{"ends_at": stamp(endsAt)}))
+		}
+		return events, nil
+	})
+}
