@@ -1,6 +1,7 @@
 package auction
 
 import (
+	"context"
 	"strings"
 	"time"
 	"unicode"
@@ -213,3 +214,14 @@ func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 func isAlnum(b byte) bool { return isDigit(b) || (b >= 'A' && b <= 'Z') }
 
 func allDigits(s string) bool { return checkPattern(s, 0, len(s), "x", isDigit) == "" }
+
+// IdentityProvider is a real-name verification service (实名认证) a court
+// may contract: it confirms that a real name and an identity number belong
+// to one person, so that a bidder is verified without coming to the desk.
+type IdentityProvider interface {
+	// Verify returns the provider's reference for a confirmation, or
+	// invalid_field naming id_number when the provider says name and
+	// number do not belong together. Any other error means the provider
+	// could not answer.
+	Verify(ctx context.Context, realName string, id Identity) (reference string, err error)
+}

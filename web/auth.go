@@ -242,5 +242,6 @@ func (s *Server) handleLogout(c echo.Context) error {
 
 // handleMe is GET /api/v1/me: the signed-in account.
 func (s *Server) handleMe(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"user": user(c)})
+	// verified is also at the top level, where API.md v1.2 names it.
+	return c.JSON(http.StatusOK, map[string]any{"user": user(c), "verified": user(c).Verified})
 }

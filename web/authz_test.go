@@ -124,6 +124,12 @@ var authzMatrix = map[string]routeAccess{
 	"POST /api/v1/case-notifications/:id/resend": {Roles: []string{roleClerk, roleFinance, roleAdmin}},
 	"POST /api/v1/webhooks/stripe":               {Public: true},
 
+	// Verified identity (identity.go).
+	"GET /api/v1/users":                 {Roles: clerkAdmin},
+	"POST /api/v1/users/:id/verify":     {Roles: clerkAdmin},
+	"POST /api/v1/me/verify":            {Roles: []string{roleBidder}},
+	"GET /api/v1/admin/identity-issues": {Roles: []string{roleAdmin}},
+
 	"GET /api/v1/audit":                {Roles: auditRead},
 	"GET /api/v1/interceptions":        {Roles: courtRead},
 	"GET /api/v1/deposits/:id/payer":   {Roles: financeOnly},
@@ -227,6 +233,9 @@ var secHash = sync.OnceValue(func() string {
 func (w *secWorld) mustUser(t testing.TB, role, name, idNumber, phone string) *auction.User {
 	t.Helper()
 	n := secNext()
+	if idNumber != "" {
+		idNumber = idn(idNumber)
+	}
 	u := &auction.User{Email: fmt.Sprintf("%s-%d@sec.example", strings.ToLower(strings.Fields(name)[0]), n), Role: role,
 		RealName: name, IDNumber: idNumber, Phone: phone}
 	err := w.store.Pool().QueryRow(w.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at)
@@ -272,7 +281,7 @@ func newSecWorld(t testing.TB, withLimits bool) *secWorld {
 
 	clerkID := w.users[roleClerk].ID
 	c, err := w.store.CreateCase(w.ctx, clerkID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执%d号", secNext()), CourtName: "上海市第一中级人民法院",
-		Applicants: []auction.Party{{Name: "Applicant Bank", IDNumber: "APPL-1", Claim: secPtr(int64(1))}}, Debtors: []auction.Party{{Name: "Debtor Co", IDNumber: "DEBT-1"}}})
+		Applicants: []auction.Party{{Name: "Applicant Bank", IDNumber: idn("APPL-1"), Claim: secPtr(int64(1))}}, Debtors: []auction.Party{{Name: "Debtor Co", IDNumber: idn("DEBT-1")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +289,7 @@ func newSecWorld(t testing.TB, withLimits bool) *secWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, postgres.NewPriorityHolder{Name: "Tenant Holder", IDNumber: "HOLDER-1", Rank: 1}); err != nil {
+	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, postgres.NewPriorityHolder{Name: "Tenant Holder", IDNumber: idn("HOLDER-1"), Rank: 1}); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := w.store.AddDocument(w.ctx, lot.ID, "photo", "front.png", "image/png", secPNG)

@@ -295,6 +295,8 @@ var catalogue = map[string]text{
 	"err.email":                         {"请输入有效的邮箱地址", "Enter a valid email address"},
 	"err.required":                      {"此项必填", "This field is required"},
 	"err.title":                         {"出错了", "Something went wrong"},
+	"err.id_number_taken":               {"该证件号码已有竞买账户；一人只能有一个账户。如该号码属于您本人，请持证件到法院窗口核验身份", "A bidder account already claims this identity number; one person has one account. If the number is yours, a court clerk can verify you at the desk"},
+	"err.bid_too_high":                  {"出价超过本标的允许的单次最高出价，请核对金额", "Above the highest single bid the rules allow on this lot; check the amount"},
 
 	// Script messages.
 	"js.new_bid":       {"新出价 %s，出价人 %s", "New bid %s by %s"},

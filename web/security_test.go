@@ -85,7 +85,7 @@ func TestRateLimitsHTTP(t *testing.T) {
 	for i := 0; i < 60; i++ {
 		body := `{}`
 		if i < 5 {
-			body = fmt.Sprintf(`{"email":"office%d@sec.example","password":"correct horse battery","real_name":"Office Person","id_number":"OFF-%d","phone":"1360000%04d"}`, i, i, i)
+			body = fmt.Sprintf(`{"email":"office%d@sec.example","password":"correct horse battery","real_name":"Office Person","id_number":"%s","phone":"1360000%04d"}`, i, idn(fmt.Sprint("OFF-", i)), i)
 		}
 		if r := w.doFrom(office, http.MethodPost, "/api/v1/auth/signup", "", body); r.status == http.StatusTooManyRequests || r.status >= 500 {
 			t.Fatalf("sign-up %d from one address: %d %s", i, r.status, r.code)
@@ -192,9 +192,9 @@ func TestNoLimitsHTTP(t *testing.T) {
 func TestInterceptionsHTTP(t *testing.T) {
 	t.Parallel()
 	w := newSecWorld(t, false)
-	listed := w.mustUser(t, roleBidder, "Listed Debtor", "LISTED-110-1", "13600000009")
+	listed := w.mustUser(t, roleBidder, "Listed Debtor", "110105198001010091", "13600000009")
 	tok := w.token(t, listed)
-	csv := "name,id_number,case_number\nListed Debtor,LISTED-110-1,(2025)京01执9号\n"
+	csv := "name,id_number,case_number\nListed Debtor,110105198001010091,(2025)京01执9号\n"
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/blacklist", strings.NewReader(csv))
 	req.Header.Set("Content-Type", "text/csv")
 	req.Header.Set("Authorization", "Bearer "+w.tokens[roleClerk])
@@ -228,7 +228,7 @@ func TestInterceptionsHTTP(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.body), &got); err != nil || r.status != http.StatusOK || len(got.Interceptions) != 2 {
 		t.Fatalf("interceptions: %d %s", r.status, r.body)
 	}
-	if i := got.Interceptions[0]; i.Stage != "registration" || i.IDNumber != "LISTED-110-1" || i.IP != "203.0.113.5" {
+	if i := got.Interceptions[0]; i.Stage != "registration" || i.IDNumber != "110105198001010091" || i.IP != "203.0.113.5" {
 		t.Errorf("first interception: %+v", i)
 	}
 	if i := got.Interceptions[1]; i.IP != "198.51.100.33" {
@@ -242,7 +242,7 @@ func TestInterceptionsHTTP(t *testing.T) {
 	}
 
 	// Taken off the list, the person registers.
-	if r := w.do(http.MethodPost, "/api/v1/blacklist/remove", w.tokens[roleClerk], `{"id_numbers":["LISTED-110-1"]}`); r.status != http.StatusOK {
+	if r := w.do(http.MethodPost, "/api/v1/blacklist/remove", w.tokens[roleClerk], `{"id_numbers":["110105198001010091"]}`); r.status != http.StatusOK {
 		t.Fatalf("remove: %d %s", r.status, r.body)
 	}
 	if r := w.do(http.MethodPost, "/api/v1/auctions/"+w.a.ID+"/registrations", tok, `{}`); r.status != http.StatusCreated {

@@ -52,6 +52,9 @@ type Config struct {
 	// Jobs re-sends case notifications and takes in Stripe webhooks
 	// (money.go, webhook.go); nil without a job runner.
 	Jobs Jobs
+	// Identity is the real-name verification provider bidders may verify
+	// themselves with (identity.go); nil when the court has none.
+	Identity auction.IdentityProvider
 }
 
 // Server is the HTTP server.
@@ -155,6 +158,7 @@ func (s *Server) routes() {
 	api.POST("/auctions/:id/balance-payments", s.handleBalancePayment, finance)
 	s.moneyRoutes(api)
 	s.courtRoutes(api)
+	s.identityRoutes(api)
 
 	// The test clock exists only with --test-clock; otherwise its routes are
 	// unknown (404 not_found) like any other.
