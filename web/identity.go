@@ -74,7 +74,7 @@ func (s *Server) handleMeVerify(c echo.Context) error {
 		return auction.FieldError("id_number", "this account holds no identity number; a court clerk can verify you at the desk")
 	}
 	ref, err := s.cfg.Identity.Verify(ctx, u.RealName, auction.Identity{Type: u.IDType, Number: u.IDNumber})
-	if auction.ErrorCode(err) == auction.EInternal {
+	if err != nil && auction.ErrorCode(err) == auction.EInternal {
 		s.log.Warn("real-name provider failed", "request_id", requestID(c), "err", err)
 		return auction.Errorf(auction.EUnavailable, "the verification provider did not answer; try again shortly or verify at the court's desk")
 	}

@@ -41,7 +41,7 @@ func TestSignupAndLogin(t *testing.T) {
 	// Duplicate email, in any letter case.
 	signup["email"] = strings.ToUpper(p.email)
 	wantError(t, s.do(t, "POST", "/api/v1/auth/signup", nil, signup), 409, "email_taken")
-	weak := map[string]any{"email": "weak@example.test", "password": "123456789", "real_name": "x", "id_number": "x", "phone": "x"}
+	weak := map[string]any{"email": "weak@example.test", "password": "123456789", "real_name": "x", "id_number": idn("weak"), "phone": "x"}
 	wantError(t, s.do(t, "POST", "/api/v1/auth/signup", nil, weak), 422, "weak_password")
 	for _, field := range []string{"real_name", "id_number", "phone", "email"} {
 		body := map[string]any{"email": "f@example.test", "password": "correct horse battery", "real_name": "x", "id_number": "x", "phone": "x"}

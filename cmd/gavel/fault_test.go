@@ -123,7 +123,7 @@ func (e *faultEnv) auction(t *testing.T, starts, ends time.Time) *auction.Auctio
 	t.Helper()
 	n := faultSeq.Add(1)
 	c, err := e.store.CreateCase(e.ctx, e.clerk.user.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执F%d号", n),
-		CourtName: "上海市第一中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: fmt.Sprintf("FD%08d", n)}}})
+		CourtName: "上海市第一中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("FD%08d", n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"gavel/auction"
 	"gavel/auction/jobs"
 	"gavel/auction/postgres"
+	"gavel/auction/realname"
 	"gavel/migrations"
 	"gavel/payments"
 	"gavel/payments/stripe"
@@ -37,6 +38,11 @@ type Config struct {
 	StripeSecretKey   string
 	StripeWebhookKey  string
 	StripeAPIBase     string
+	// RealNameURL and RealNameKey name the court's real-name verification
+	// provider (GAVEL_REALNAME_URL, GAVEL_REALNAME_KEY); without a URL,
+	// identities are verified at the desk only.
+	RealNameURL string
+	RealNameKey string
 	// TickInterval is how often due auctions are opened and closed.
 	TickInterval time.Duration
 	// Timezone is where the pages show times (the courts' zone).
@@ -150,8 +156,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("--timezone: %w", err)
 	}
+	var identity auction.IdentityProvider
+	if m.Config.RealNameURL != "" {
+		identity = realname.New(realname.Config{BaseURL: m.Config.RealNameURL, Key: m.Config.RealNameKey})
+	}
 	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Feed: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
-		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs})
+		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Identity: identity})
 
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return err
@@ -286,7 +296,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&m.Config.DemoBidders, "demo-bidders", false, "let the demo bidder accounts bid by themselves every few seconds (demo only)")
 	pprofAddr := fs.String("pprof", "", "serve runtime profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: gavel serve [flags]\n\nServes the marketplace; applies pending migrations on start.\nEnvironment: DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: gavel serve [flags]\n\nServes the marketplace; applies pending migrations on start.\nEnvironment: DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE,\nGAVEL_REALNAME_URL, GAVEL_REALNAME_KEY.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -295,6 +305,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	m.Config.StripeSecretKey = os.Getenv("STRIPE_SECRET_KEY")
 	m.Config.StripeWebhookKey = os.Getenv("STRIPE_WEBHOOK_SECRET")
 	m.Config.StripeAPIBase = os.Getenv("STRIPE_API_BASE")
+	m.Config.RealNameURL = os.Getenv("GAVEL_REALNAME_URL")
+	m.Config.RealNameKey = os.Getenv("GAVEL_REALNAME_KEY")
 	if *pprofAddr != "" {
 		stop, err := servePprof(*pprofAddr, m.Log)
 		if err != nil {
