@@ -196,6 +196,9 @@ type Auction struct {
 	LeaderRank *int `json:"-"`
 	// LeaderRegistration is internal: the registration that currently leads.
 	LeaderRegistration *string `json:"-"`
+	// AppraisalValue is the lot's (internal; loaded where bids are decided),
+	// which the rulebook's cap on a single bid is a multiple of.
+	AppraisalValue int64 `json:"-"`
 }
 
 // State is the part of an auction a bidder needs to bid again: sent with every

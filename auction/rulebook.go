@@ -28,6 +28,11 @@ type Rulebook struct {
 	SaleWindow        time.Duration `json:"sale_window"`         // 变卖: 60 days
 	SaleBidding       time.Duration `json:"sale_bidding"`        // 变卖: 24 h window after the first full-price bid
 	OutageGuardWindow time.Duration `json:"outage_guard_window"` // final stretch that must be fully served
+	// MaxBidAppraisalMultiple caps a single bid at this many times the lot's
+	// appraisal value (bid_too_high): a bid beyond it is a typing mistake or
+	// an attempt to block the lot at no cost, never a price a court would
+	// see paid. Zero means no cap.
+	MaxBidAppraisalMultiple int64 `json:"max_bid_appraisal_multiple"`
 }
 
 const day = 24 * time.Hour
@@ -50,28 +55,32 @@ var SPC2016 = Rulebook{
 	SaleWindow:        60 * day,
 	SaleBidding:       24 * time.Hour,
 	OutageGuardWindow: 5 * time.Minute,
+	// Judicial sales fetch a fraction of the appraisal to a few times it;
+	// ten times leaves room for every real contest.
+	MaxBidAppraisalMultiple: 10,
 }
 
 // Demo is SPC2016 with a day shrunk to a minute, so that `make run` shows
 // auctions opening, extending and closing while you watch. Percentages are
 // unchanged; every period is scaled by 1/1440.
 var Demo = Rulebook{
-	Name:              "demo",
-	MinStartPercent:   70,
-	MaxCutPercent:     20,
-	DepositMinPercent: 5,
-	DepositMaxPercent: 20,
-	NoticeLong:        30 * time.Minute,
-	NoticeShort:       15 * time.Minute,
-	RenoticeLong:      15 * time.Minute,
-	RenoticeShort:     7 * time.Minute,
-	MinBidding:        time.Minute,
-	ExtensionWindow:   15 * time.Second,
-	Extension:         15 * time.Second,
-	Day:               time.Minute,
-	SaleWindow:        60 * time.Minute,
-	SaleBidding:       time.Minute,
-	OutageGuardWindow: 15 * time.Second,
+	Name:                    "demo",
+	MinStartPercent:         70,
+	MaxCutPercent:           20,
+	DepositMinPercent:       5,
+	DepositMaxPercent:       20,
+	NoticeLong:              30 * time.Minute,
+	NoticeShort:             15 * time.Minute,
+	RenoticeLong:            15 * time.Minute,
+	RenoticeShort:           7 * time.Minute,
+	MinBidding:              time.Minute,
+	ExtensionWindow:         15 * time.Second,
+	Extension:               15 * time.Second,
+	Day:                     time.Minute,
+	SaleWindow:              60 * time.Minute,
+	SaleBidding:             time.Minute,
+	OutageGuardWindow:       15 * time.Second,
+	MaxBidAppraisalMultiple: 10,
 }
 
 // LookupRulebook returns the rulebook with the given name.

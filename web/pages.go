@@ -69,6 +69,8 @@ var assetVersion = func() map[string]string {
 func asset(name string) string { return "/static/" + name + "?v=" + assetVersion[name] }
 
 var templateFuncs = template.FuncMap{
+	// idTypes are the identity documents forms offer.
+	"idTypes": func() []string { return auction.IDTypes },
 	"asset": asset,
 	"mask":  maskID,
 	"deref": func(p any) any {

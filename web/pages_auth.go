@@ -13,6 +13,7 @@ import (
 // authForm is the sign-in or sign-up form as typed, with its errors by field.
 type authForm struct {
 	Email, RealName, IDNumber, Phone string
+	IDType                           string
 	Next                             string
 	Errors                           map[string]string
 	// Error is a message that belongs to no single field.
@@ -80,7 +81,7 @@ func (s *Server) pageSignup(c echo.Context) error {
 // pageSignupSubmit is POST /signup (form): creates a bidder and signs them in.
 func (s *Server) pageSignupSubmit(c echo.Context) error {
 	f := &authForm{Email: c.FormValue("email"), RealName: c.FormValue("real_name"), IDNumber: c.FormValue("id_number"),
-		Phone: c.FormValue("phone"), Next: safeNext(c.FormValue("next"), ""), Errors: map[string]string{}}
+		IDType: c.FormValue("id_type"), Phone: c.FormValue("phone"), Next: safeNext(c.FormValue("next"), ""), Errors: map[string]string{}}
 	if !formCSRF(c) {
 		return s.authFormError(c, "signup.html", f, http.StatusBadRequest, "csrf", "")
 	}
@@ -88,7 +89,7 @@ func (s *Server) pageSignupSubmit(c echo.Context) error {
 		return s.authFormError(c, "signup.html", f, http.StatusTooManyRequests, auction.ERateLimited, RateLimited(c, retry, "sign-ups").Error())
 	}
 	u, err := s.signup(c.Request().Context(), signupRequest{Email: f.Email, Password: c.FormValue("password"),
-		RealName: f.RealName, IDNumber: f.IDNumber, Phone: f.Phone})
+		RealName: f.RealName, IDType: f.IDType, IDNumber: f.IDNumber, Phone: f.Phone})
 	if err != nil {
 		return s.authFormError(c, "signup.html", f, 0, auction.ErrorCode(err), errMessage(err))
 	}

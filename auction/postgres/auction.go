@@ -171,14 +171,16 @@ func lotRounds(ctx context.Context, tx pgx.Tx, lotID, except string) ([]auction.
 }
 
 // lockAuctionSQL locks an auction row and reads it with its lot's category.
-const lockAuctionSQL = `SELECT ` + auctionColumns + `, l.category FROM auctions a JOIN lots l ON l.id = a.lot_id WHERE a.id = $1 FOR UPDATE OF a`
+const lockAuctionSQL = `SELECT ` + auctionColumns + `, l.category, l.appraisal_value FROM auctions a JOIN lots l ON l.id = a.lot_id WHERE a.id = $1 FOR UPDATE OF a`
 
 func lockAuctionWithCategory(ctx context.Context, tx pgx.Tx, id string) (*row, string, error) {
 	var category string
-	a, err := scanAuction(tx.QueryRow(ctx, lockAuctionSQL, id), &category)
+	var appraisal int64
+	a, err := scanAuction(tx.QueryRow(ctx, lockAuctionSQL, id), &category, &appraisal)
 	if err != nil {
 		return nil, "", translate(err, "auction")
 	}
+	a.AppraisalValue = appraisal
 	return a, category, nil
 }
 

@@ -44,7 +44,8 @@ func (p PlaceBid) fingerprint() []byte {
 // updates the auction and remembers the answer under the idempotency key.
 // Nothing here calls another system. Refusals (with the auction state):
 // not_found, idempotency_key_reused, not_qualified, bidder_restricted,
-// auction_not_open, already_leading, bid_too_low, bid_not_on_increment.
+// auction_not_open, already_leading, bid_too_high, bid_too_low,
+// bid_not_on_increment.
 func (s *Store) PlaceBid(ctx context.Context, p PlaceBid) (*auction.BidResult, error) {
 	if !ValidIdempotencyKey(p.Key) {
 		err := IdempotencyKeyRequired()
