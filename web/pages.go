@@ -71,8 +71,8 @@ func asset(name string) string { return "/static/" + name + "?v=" + assetVersion
 var templateFuncs = template.FuncMap{
 	// idTypes are the identity documents forms offer.
 	"idTypes": func() []string { return auction.IDTypes },
-	"asset": asset,
-	"mask":  maskID,
+	"asset":   asset,
+	"mask":    maskID,
 	"deref": func(p any) any {
 		switch v := p.(type) {
 		case *string:

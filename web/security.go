@@ -8,9 +8,11 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
+	"gavel/auction"
 	"gavel/auction/postgres"
 )
 
@@ -136,19 +138,44 @@ func validDeviceID(v string) bool {
 	return err == nil
 }
 
-// nulField names the first string in v (a decoded request) that holds a NUL
-// character, which JSON may carry (\u0000) but PostgreSQL text cannot: such a
-// request is refused as invalid_field instead of failing in the database.
-func nulField(v reflect.Value, path string) string {
+// Text fields of a request are judged in one place, here, for every route:
+// valid UTF-8, no NUL or other control characters (line breaks and tabs only
+// in the multi-line fields), and at most so many characters. A refusal is
+// 422 invalid_field naming the field, never a failure in the database (a
+// NUL, which JSON may carry as \u0000, or a key too long for an index).
+// Comparisons that need one form (identity numbers, e-mail addresses) are
+// normalised (NFKC) by the domain's own rules after this.
+
+// maxText bounds a single-line text field; every indexed text column holds it.
+const maxText = 500
+
+// maxLongText bounds the multi-line fields.
+const maxLongText = 20000
+
+// multilineFields are the request fields (by JSON name) that are prose.
+var multilineFields = map[string]bool{
+	"description": true, "reason": true, "appraisal_report": true, "encumbrances": true,
+	"occupancy": true, "tax_terms": true, "viewing": true, "note": true,
+}
+
+// textLimits are fields (by JSON name) bounded below maxText.
+var textLimits = map[string]int{
+	"case_number": 100, "court_name": 200, "name": 200, "real_name": 100, "phone": 40,
+	"reference": 200, "id_type": 40, "method": 40, "category": 40, "round": 40,
+}
+
+// textField returns invalid_field for the first string in v (a decoded
+// request) that breaks the text rule. rawValid tells whether the body was
+// valid UTF-8: the decoder turns invalid bytes into U+FFFD, which is then
+// refused as not UTF-8.
+func textField(v reflect.Value, path string, rawValid bool) error {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			return nulField(v.Elem(), path)
+			return textField(v.Elem(), path, rawValid)
 		}
 	case reflect.String:
-		if strings.ContainsRune(v.String(), 0) {
-			return path
-		}
+		return checkText(path, v.String(), rawValid)
 	case reflect.Struct:
 		t := v.Type()
 		for i := range t.NumField() {
@@ -161,37 +188,56 @@ func nulField(v reflect.Value, path string) string {
 				continue
 			}
 			if f.Anonymous && name == "" {
-				if p := nulField(v.Field(i), path); p != "" {
-					return p
+				if err := textField(v.Field(i), path, rawValid); err != nil {
+					return err
 				}
 				continue
 			}
 			if name == "" {
 				name = f.Name
 			}
-			if p := nulField(v.Field(i), joinField(path, name)); p != "" {
-				return p
+			if err := textField(v.Field(i), joinField(path, name), rawValid); err != nil {
+				return err
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			if p := nulField(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); p != "" {
-				return p
+			if err := textField(v.Index(i), fmt.Sprintf("%s[%d]", path, i), rawValid); err != nil {
+				return err
 			}
 		}
 	case reflect.Map:
 		iter := v.MapRange()
 		for iter.Next() {
 			k := fmt.Sprint(iter.Key().Interface())
-			if strings.ContainsRune(k, 0) {
-				return path
+			if err := checkText(path, k, rawValid); err != nil {
+				return err
 			}
-			if p := nulField(iter.Value(), joinField(path, k)); p != "" {
-				return p
+			if err := textField(iter.Value(), joinField(path, k), rawValid); err != nil {
+				return err
 			}
 		}
 	}
-	return ""
+	return nil
+}
+
+// checkText applies the text rule to one field, named by its path; its
+// bounds come from the field's own name (the last part of the path).
+func checkText(path, s string, rawValid bool) error {
+	leaf := path
+	if i := strings.LastIndexAny(leaf, ".]"); i >= 0 {
+		leaf = leaf[i+1:]
+	}
+	max, multiline := maxText, multilineFields[leaf]
+	if multiline {
+		max = maxLongText
+	} else if n, ok := textLimits[leaf]; ok {
+		max = n
+	}
+	if !rawValid && strings.ContainsRune(s, utf8.RuneError) {
+		return auction.FieldError(path, "must be UTF-8 text")
+	}
+	return auction.CheckText(path, s, max, multiline)
 }
 
 func joinField(path, name string) string {

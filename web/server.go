@@ -16,6 +16,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -285,7 +286,9 @@ func unavailable(err error) bool { return postgres.Unavailable(err) }
 
 // bind decodes a JSON body strictly: unknown fields (keys are matched
 // exactly, case included) and trailing data are invalid_request, a wrong type
-// for a field, a time among them, is invalid_field naming it. An empty body
+// for a field, a time among them, is invalid_field naming it, and so is text
+// that breaks the one text rule (textField: UTF-8, no control characters,
+// bounded length). An empty body
 // decodes as {} when optional is true.
 func bind(c echo.Context, v any, optional ...bool) error {
 	data, err := io.ReadAll(c.Request().Body)
@@ -342,10 +345,7 @@ func bind(c echo.Context, v any, optional ...bool) error {
 		}
 		return auction.Errorf(auction.EInvalidRequest, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
-	if field := nulField(reflect.ValueOf(v), ""); field != "" {
-		return auction.FieldError(field, "must not contain a NUL character")
-	}
-	return nil
+	return textField(reflect.ValueOf(v), "", utf8.Valid(data))
 }
 
 // notJSONSpace reports whether r is not JSON white space.

@@ -300,8 +300,18 @@
     msg.className = 'msg error';
   }
 
+  // A typed bid far above the price (half as much again, and ten steps past
+  // the next valid bid) is asked twice: a slipped key, an extra zero, must
+  // not become a sale the bidder cannot pay for.
+  const farAbove = fen => {
+    const base = S.price === null ? A.start_price : S.price;
+    return fen > base * 1.5 && fen - nextAmount() >= 10 * A.increment;
+  };
+  let confirmHigh = null;
+
   if ($('bid-panel')) {
     $('bid-form').querySelector('button[type="submit"]').disabled = false;
+    $('bid-amount').addEventListener('input', () => { confirmHigh = null; });
     $('bid-next').addEventListener('click', () => bid(nextAmount()));
     $('bid-match').addEventListener('click', () => bid(S.price));
     $('bid-form').addEventListener('submit', ev => {
@@ -312,6 +322,14 @@
         $('bid-msg').className = 'msg error';
         return;
       }
+      if (farAbove(fen) && confirmHigh !== fen) {
+        confirmHigh = fen;
+        const base = S.price === null ? A.start_price : S.price;
+        $('bid-msg').textContent = t('js.bid_confirm_high', money(fen), money(fen - base));
+        $('bid-msg').className = 'msg warn';
+        return;
+      }
+      confirmHigh = null;
       bid(fen);
     });
   }
