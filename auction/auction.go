@@ -3,7 +3,10 @@
 // and the interfaces; storage lives in auction/postgres and HTTP in web.
 package auction
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Roles. Bidders sign themselves up; every other role is staff, created by the CLI.
 const (
@@ -279,6 +282,8 @@ const (
 	EventResumed   = "resumed"
 	EventCancelled = "cancelled"
 	EventAnnulled  = "annulled"
+	// EventCorrected: the court published a correction (更正公告) of the lot's text.
+	EventCorrected = "corrected"
 )
 
 // Event is one state change of an auction; seq counts 1, 2, 3 ... per auction.
@@ -308,4 +313,11 @@ type BidResult struct {
 type Change struct {
 	AuctionID string
 	Events    []Event
+}
+
+// Publisher is told about every change after its transaction commits, so
+// watchers see it (locally at once, on other instances through the
+// database). It never waits for a watcher.
+type Publisher interface {
+	Publish(ctx context.Context, changes ...Change)
 }

@@ -47,6 +47,10 @@ const (
 	EAuctionNotSold    = "auction_not_sold"
 	EOverpayment       = "overpayment"
 
+	// EDuplicateReference: the entry's outside reference is already booked
+	// for an entry of the same kind; nothing was booked.
+	EDuplicateReference = "duplicate_reference"
+
 	EIDNumberTaken = "id_number_taken"
 	EBidTooHigh    = "bid_too_high"
 )

@@ -27,5 +27,39 @@ ALTER TABLE provider_records DROP CONSTRAINT provider_records_kind_check;
 ALTER TABLE provider_records ADD CONSTRAINT provider_records_kind_check
     CHECK (kind IN ('deposit_received','deposit_returned','balance_received','proceeds_remitted','excess_returned','balance_returned'));
 
+-- The results board (成交公示): closed auctions, the latest first.
+CREATE INDEX auctions_closed ON auctions (closed_at DESC, id) WHERE closed_at IS NOT NULL;
+
+-- The clerks' case list, newest first, a page at a time.
+CREATE INDEX cases_created ON cases (created_at DESC, id);
+
+-- Corrections (更正公告) of a published lot's text: numbered per lot, with
+-- the court's reason and every field changed, the old text kept.
+CREATE TABLE lot_corrections (
+    lot_id     uuid NOT NULL REFERENCES lots (id),
+    version    int NOT NULL CHECK (version >= 1),
+    reason     text NOT NULL,
+    changes    jsonb NOT NULL,
+    created_by uuid REFERENCES users (id),
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (lot_id, version)
+);
+
+-- A draft that was never announced and has no record (seq 0) is the
+-- clerk's to delete: nothing of it was ever public. Every other auction is
+-- still never deleted (Art. 35).
+-- +goose StatementBegin
+CREATE FUNCTION forbid_record_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.status = 'draft' AND OLD.announced_at IS NULL AND OLD.seq = 0 THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION '% is append-only: only a draft never announced may be deleted', TG_TABLE_NAME;
+END $$;
+-- +goose StatementEnd
+DROP TRIGGER auctions_never_deleted ON auctions;
+CREATE TRIGGER auctions_never_deleted BEFORE DELETE ON auctions
+    FOR EACH ROW EXECUTE FUNCTION forbid_record_delete();
+
 -- +goose Down
 SELECT 'down migrations are not supported: auction records are kept for ten years';

@@ -60,3 +60,33 @@ const (
 	ProviderBank   = "bank"
 	ProviderStripe = "stripe"
 )
+
+// Kinds of booked entries. Within one kind an outside reference (the bank's
+// transaction reference, the provider's payment id) is booked at most once.
+const (
+	BookDepositConfirmation = "deposit_confirmation"
+	BookDepositRefund       = "deposit_refund"
+	BookBalancePayment      = "balance_payment"
+	BookBalanceRefund       = "balance_refund"
+	BookRemittance          = "remittance"
+)
+
+// MaxAmount bounds any single amount finance types (a balance payment, a
+// remittance): 10 trillion yuan in fen, beyond any court sale, and small
+// enough that sums of many entries stay far inside int64.
+const MaxAmount = 1_000_000_000_000_000
+
+// overpaymentMargin is how far above the hammer price a balance payment
+// may go: 1,000 yuan, for a bank fee or rounding.
+const overpaymentMargin = 100_000
+
+// BalancePaymentFits reports whether a balance payment of amount is
+// bookable for a sale at hammer: at most the hammer price plus 1,000 yuan.
+// Above what is still owed is allowed (the usual mistake is a transfer of
+// the whole price that forgot the deposit or an earlier part payment; that
+// money did arrive and is paid back), but no real transfer for this sale
+// exceeds the whole price: more is a typing error, refused before it could
+// settle an auction on money that never existed.
+func BalancePaymentFits(amount, hammer int64) bool {
+	return amount-overpaymentMargin <= hammer
+}

@@ -24,7 +24,7 @@ import (
 	"gavel/web"
 )
 
-// Roles as the matrix names them.
+// Roles, short.
 const (
 	roleBidder  = auction.RoleBidder
 	roleClerk   = auction.RoleClerk
@@ -33,137 +33,11 @@ const (
 	roleAdmin   = auction.RoleAdmin
 )
 
-var (
-	signedIn    = []string{roleBidder, roleClerk, roleFinance, roleAuditor, roleAdmin}
-	staffOnly   = []string{roleClerk, roleFinance, roleAuditor, roleAdmin}
-	clerkAdmin  = []string{roleClerk, roleAdmin}
-	financeOnly = []string{roleFinance, roleAdmin}
-	financeRead = []string{roleFinance, roleAuditor, roleAdmin}
-	courtRead   = []string{roleClerk, roleAuditor, roleAdmin}
-	auditRead   = []string{roleAuditor, roleAdmin}
-)
-
-// routeAccess is what a route admits.
-type routeAccess struct {
-	// Public routes need no sign-in; everyone is admitted.
-	Public bool
-	// Roles are admitted when the route is not public.
-	Roles []string
-	// Page marks an HTML page: it refuses the signed-out with a redirect to
-	// the sign-in page rather than 401.
-	Page bool
-	// EndsSession marks routes that revoke the caller's token: each call
-	// gets a token of its own.
-	EndsSession bool
-}
-
-// authzMatrix is every route of the server and who may use it. A route
-// missing here fails TestAuthorizationMatrix: deciding who may call a new
-// route is part of adding it.
-var authzMatrix = map[string]routeAccess{
-	"GET /healthz":                 {Public: true},
-	"GET /readyz":                  {Public: true},
-	"GET /metrics":                 {Public: true},
-	"GET /api/v1/openapi.yaml":     {Public: true},
-	"POST /api/v1/auth/signup":     {Public: true},
-	"POST /api/v1/auth/login":      {Public: true},
-	"POST /api/v1/auth/logout":     {Roles: signedIn, EndsSession: true},
-	"GET /api/v1/me":               {Roles: signedIn},
-	"GET /api/v1/me/registrations": {Roles: signedIn},
-
-	"GET /api/v1/cases":                      {Roles: staffOnly},
-	"POST /api/v1/cases":                     {Roles: clerkAdmin},
-	"GET /api/v1/cases/:id":                  {Roles: staffOnly},
-	"POST /api/v1/cases/:id/lots":            {Roles: clerkAdmin},
-	"GET /api/v1/cases/:id/proceeds":         {Roles: staffOnly},
-	"GET /api/v1/lots/:id":                   {Roles: staffOnly},
-	"POST /api/v1/lots/:id/priority-holders": {Roles: clerkAdmin},
-	"POST /api/v1/lots/:id/documents":        {Roles: clerkAdmin},
-	"GET /api/v1/documents/:id":              {Public: true},
-	"POST /api/v1/lots/:id/auctions":         {Roles: clerkAdmin},
-	"POST /api/v1/auctions/:id/publish":      {Roles: clerkAdmin},
-	"POST /api/v1/auctions/:id/resume":       {Roles: clerkAdmin},
-	"POST /api/v1/blacklist":                 {Roles: clerkAdmin},
-	"POST /api/v1/blacklist/remove":          {Roles: clerkAdmin},
-
-	// Court actions on an auction (court.go) and what an annulment owes back.
-	"POST /api/v1/auctions/:id/suspend":          {Roles: clerkAdmin},
-	"POST /api/v1/auctions/:id/cancel":           {Roles: clerkAdmin},
-	"POST /api/v1/auctions/:id/annul":            {Roles: clerkAdmin},
-	"GET /api/v1/balance-returns":                {Roles: financeRead},
-	"POST /api/v1/balance-payments/:id/returned": {Roles: financeOnly},
-
-	"GET /api/v1/auctions":                  {Public: true},
-	"GET /api/v1/auctions/:id":              {Public: true},
-	"GET /api/v1/auctions/:id/live":         {Public: true},
-	"GET /api/v1/auctions/:id/bids":         {Public: true},
-	"GET /api/v1/auctions/:id/events":       {Public: true},
-	"GET /api/v1/auctions/:id/record":       {Public: true},
-	"GET /api/v1/auctions/:id/confirmation": {Public: true},
-	"GET /api/v1/public/lots/:id":           {Public: true},
-
-	// Staff are admitted by the guard and refused by the rule (staff_cannot_bid).
-	"POST /api/v1/auctions/:id/registrations": {Roles: signedIn},
-	"POST /api/v1/auctions/:id/bids":          {Roles: signedIn},
-
-	"GET /api/v1/auctions/:id/deposits":          {Roles: financeRead},
-	"POST /api/v1/deposits/:id/confirm":          {Roles: financeOnly},
-	"POST /api/v1/deposits/:id/refunded":         {Roles: financeOnly},
-	"POST /api/v1/auctions/:id/balance-payments": {Roles: financeOnly},
-
-	// Money and case reporting (money.go, webhook.go).
-	"GET /api/v1/ledger":                         {Roles: financeRead},
-	"GET /api/v1/auctions/:id/money":             {Roles: financeRead},
-	"GET /api/v1/refunds-due":                    {Roles: financeRead},
-	"GET /api/v1/reconciliation":                 {Roles: financeRead},
-	"GET /api/v1/cases/:id/remittances":          {Roles: staffOnly},
-	"POST /api/v1/cases/:id/remittances":         {Roles: financeOnly},
-	"POST /api/v1/balance-payments/:id/refunded": {Roles: financeOnly},
-	"GET /api/v1/cases/:id/notifications":        {Roles: staffOnly},
-	"GET /api/v1/case-notifications/:id":         {Roles: staffOnly},
-	"POST /api/v1/case-notifications/:id/resend": {Roles: []string{roleClerk, roleFinance, roleAdmin}},
-	"POST /api/v1/webhooks/stripe":               {Public: true},
-
-	// Verified identity (identity.go).
-	"GET /api/v1/users":                 {Roles: clerkAdmin},
-	"POST /api/v1/users/:id/verify":     {Roles: clerkAdmin},
-	"POST /api/v1/me/verify":            {Roles: []string{roleBidder}},
-	"GET /api/v1/admin/identity-issues": {Roles: []string{roleAdmin}},
-
-	"GET /api/v1/audit":                {Roles: auditRead},
-	"GET /api/v1/interceptions":        {Roles: courtRead},
-	"GET /api/v1/deposits/:id/payer":   {Roles: financeOnly},
-	"POST /api/v1/deposits/:id/payer":  {Roles: financeOnly},
-	"GET /api/v1/auctions/:id/signals": {Roles: courtRead},
-	"GET /api/v1/test/clock":           {Roles: staffOnly},
-	"POST /api/v1/test/clock":          {Roles: staffOnly},
-
-	"GET /static/*":             {Public: true},
-	"HEAD /static/*":            {Public: true},
-	"GET /":                     {Public: true},
-	"GET /auctions/:id":         {Public: true},
-	"GET /login":                {Public: true},
-	"POST /login":               {Public: true},
-	"GET /signup":               {Public: true},
-	"POST /signup":              {Public: true},
-	"POST /logout":              {Public: true, EndsSession: true},
-	"GET /lang/:lang":           {Public: true},
-	"GET /me":                   {Roles: signedIn, Page: true},
-	"GET /clerk":                {Roles: clerkAdmin, Page: true},
-	"GET /clerk/cases/:id":      {Roles: clerkAdmin, Page: true},
-	"GET /clerk/lots/:id":       {Roles: clerkAdmin, Page: true},
-	"GET /clerk/monitor":        {Roles: clerkAdmin, Page: true},
-	"GET /finance":              {Roles: financeRead, Page: true},
-	"GET /finance/auctions/:id": {Roles: financeRead, Page: true},
-
-	// The books (pages_ledger.go).
-	"GET /finance/ledger":         {Roles: financeRead, Page: true},
-	"GET /finance/reconciliation": {Roles: financeRead, Page: true},
-	"GET /finance/cases/:id":      {Roles: financeRead, Page: true},
-
-	// The printable documents (print.go).
-	"GET /cases/:id/statement":             {Roles: staffOnly, Page: true},
-	"GET /auctions/:id/confirmation/print": {Public: true},
+// endsSession are the routes that revoke the caller's token: each call
+// gets a token of its own.
+var endsSession = map[string]bool{
+	"POST /api/v1/auth/logout": true,
+	"POST /logout":             true,
 }
 
 // confidentialityExempt are the answers that may name a bidder before the
@@ -453,51 +327,64 @@ func secRouteKeys(e *echo.Echo) []string {
 // secIdentities are the callers: signed out, then one account per role.
 var secIdentities = []string{"", roleBidder, roleClerk, roleFinance, roleAuditor, roleAdmin}
 
+// routeTable is the server's route table by "METHOD /path".
+func routeTable(srv *web.Server) map[string]web.Route {
+	table := map[string]web.Route{}
+	for _, r := range srv.Routes() {
+		table[r.Method+" "+r.Path] = r
+	}
+	return table
+}
+
+// admitted reports whether the route table lets who (a role, "" when signed
+// out) call a route.
+func admitted(acc web.Access, who string) bool {
+	return acc.Public || (who != "" && (len(acc.Roles) == 0 || secContains(acc.Roles, who)))
+}
+
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
 	w := newSecWorld(t, false)
 	keys := secRouteKeys(w.srv.Echo())
+	table := routeTable(w.srv)
 
-	// Every route must have an entry, and every entry a route.
+	// Every route on the router must come from the table, where who may
+	// call it is decided, and every entry must be on the router.
 	registered := map[string]bool{}
 	var missing []string
 	for _, k := range keys {
 		registered[k] = true
-		if _, ok := authzMatrix[k]; !ok {
+		if _, ok := table[k]; !ok {
 			missing = append(missing, k)
 		}
 	}
 	if len(missing) > 0 {
-		var b strings.Builder
-		for _, k := range missing {
-			fmt.Fprintf(&b, "\t%q: {Roles: clerkAdmin}, // or {Public: true}; add Page: true for an HTML page\n", k)
-		}
-		t.Errorf("routes without an entry in authzMatrix (web/authz_test.go). Decide who may call each and add:\n%s"+
-			"Roles lists the roles the route admits (signedIn, staffOnly, clerkAdmin, financeOnly, financeRead, courtRead, auditRead "+
-			"or your own list); the test then checks that everyone else is refused.", b.String())
+		t.Errorf("routes on the router that the route table (web/routes.go) does not list; add each there with its Access:\n\t%s",
+			strings.Join(missing, "\n\t"))
 	}
 	var stale []string
-	for k := range authzMatrix {
+	for k := range table {
 		if !registered[k] {
 			stale = append(stale, k)
 		}
 	}
 	sort.Strings(stale)
 	if len(stale) > 0 {
-		t.Errorf("authzMatrix entries for routes that no longer exist (remove them from web/authz_test.go):\n\t%s", strings.Join(stale, "\n\t"))
+		t.Errorf("route table entries that are not on the router:\n\t%s", strings.Join(stale, "\n\t"))
 	}
 
 	secrets := w.secretStrings()
 	for _, k := range keys {
-		acc, ok := authzMatrix[k]
+		entry, ok := table[k]
 		if !ok {
 			continue
 		}
+		acc := entry.Access
 		method, route, _ := strings.Cut(k, " ")
 		path := w.path(route)
 		for _, who := range secIdentities {
 			token := w.tokens[who]
-			if who != "" && acc.EndsSession {
+			if who != "" && endsSession[k] {
 				token = w.token(t, w.users[who])
 			}
 			r := w.do(method, path, token, "{}", "Idempotency-Key", "authz-"+who)
@@ -505,7 +392,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if name == "" {
 				name = "signed out"
 			}
-			admitted := acc.Public || (who != "" && secContains(acc.Roles, who))
+			admitted := admitted(acc, who)
 			switch {
 			case r.status >= 500:
 				t.Errorf("%s as %s: %d %s (a route must never fail on a well-formed request)", k, name, r.status, r.code)
@@ -513,7 +400,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				(r.status == http.StatusForbidden && (r.code == auction.EForbidden || r.code == "")) ||
 				secLoginRedirect(r)):
 				t.Errorf("%s as %s: refused with %d %s, but the matrix admits %s", k, name, r.status, r.code, name)
-			case !admitted && who == "" && !(r.status == http.StatusUnauthorized && r.code == auction.EUnauthenticated) && !(acc.Page && secLoginRedirect(r)):
+			case !admitted && who == "" && !(r.status == http.StatusUnauthorized && r.code == auction.EUnauthenticated) && !(entry.Page && secLoginRedirect(r)):
 				t.Errorf("%s signed out: %d %s, want 401 unauthenticated", k, r.status, r.code)
 			case !admitted && who != "" && r.status != http.StatusForbidden:
 				t.Errorf("%s as %s: %d %s, want 403 forbidden", k, name, r.status, r.code)
@@ -538,7 +425,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	for k := range confidentialityExempt {
 		route := strings.SplitN(k, " ", 2)[1]
-		for _, role := range authzMatrix[k].Roles {
+		for _, role := range table[k].Access.Roles {
 			found := false
 			for _, e := range page.Entries {
 				found = found || (e.ActorID == w.users[role].ID && strings.HasSuffix(e.Action, route) && e.Target == w.ids["deposit"])

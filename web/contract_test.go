@@ -76,11 +76,13 @@ func TestStaleTokenIsSignedOut(t *testing.T) {
 	// Every route: with a stale token, public routes never answer 401
 	// unauthenticated, API routes that need a user answer it with the reason,
 	// and pages send the visitor to sign in.
+	table := routeTable(w.srv)
 	for _, k := range secRouteKeys(w.srv.Echo()) {
-		acc, ok := authzMatrix[k]
+		entry, ok := table[k]
 		if !ok {
 			continue
 		}
+		acc := entry.Access
 		method, route, _ := strings.Cut(k, " ")
 		r := w.do(method, w.path(route), "expired-token", "{}", "Idempotency-Key", "stale")
 		switch {
@@ -88,9 +90,9 @@ func TestStaleTokenIsSignedOut(t *testing.T) {
 			t.Errorf("%s with a stale token: %d %s", k, r.status, r.body)
 		case acc.Public && r.status == http.StatusUnauthorized && r.code == auction.EUnauthenticated:
 			t.Errorf("public %s with a stale token: %d %s", k, r.status, r.body)
-		case !acc.Public && acc.Page && !secLoginRedirect(r):
+		case !acc.Public && entry.Page && !secLoginRedirect(r):
 			t.Errorf("page %s with a stale token: %d, want a redirect to sign in", k, r.status)
-		case !acc.Public && !acc.Page && (r.status != http.StatusUnauthorized || r.code != auction.EUnauthenticated || errorMessage(t, r) != why):
+		case !acc.Public && !entry.Page && (r.status != http.StatusUnauthorized || r.code != auction.EUnauthenticated || errorMessage(t, r) != why):
 			t.Errorf("%s with a stale token: %d %s, want 401 unauthenticated: %s", k, r.status, r.body, why)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"gavel/web/api"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -16,7 +17,6 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/postgres"
-	"gavel/web"
 )
 
 // The fuzz targets run their seeds in every `go test`, a few seconds of
@@ -201,7 +201,7 @@ func FuzzBlacklistCSV(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		entries, err := web.ParseBlacklistCSV(bytes.NewReader(data))
+		entries, err := api.ParseBlacklistCSV(bytes.NewReader(data))
 		if err != nil {
 			var de *auction.Error
 			if !errors.As(err, &de) || de.Code != auction.EInvalidRequest {
@@ -220,7 +220,7 @@ func FuzzBlacklistCSV(f *testing.F) {
 			_ = cw.Write([]string{e.Name, e.IDNumber, e.CaseNumber})
 		}
 		cw.Flush()
-		again, err := web.ParseBlacklistCSV(&buf)
+		again, err := api.ParseBlacklistCSV(&buf)
 		if err != nil {
 			t.Fatalf("re-encoded list does not parse: %v", err)
 		}

@@ -1,15 +1,6 @@
 package web_test
 
-import (
-	"gavel/auction"
-	"gavel/auction/auctiontest"
-)
+import "gavel/auction/auctiontest"
 
-// idn is the valid identity number tests know a person key by; a key that
-// is already a valid number is itself.
-func idn(key string) string {
-	if id, err := auction.ParseIdentity("id_number", "", key, auctiontest.Start); err == nil {
-		return id.Number
-	}
-	return auctiontest.ResidentID(key)
-}
+// idn is the valid identity number tests know a person key by.
+var idn = auctiontest.IDNumber

@@ -22,6 +22,9 @@ import (
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 	"gavel/payments"
+	"gavel/web/api"
+	"gavel/web/live"
+	"gavel/web/request"
 )
 
 // The OpenAPI document is the machine-readable form of the API contract; these
@@ -293,10 +296,10 @@ func TestOpenAPI(t *testing.T) {
 
 	t.Run("error codes match the status table", func(t *testing.T) {
 		statusOf := func(code string) (int, bool) {
-			if st, ok := status[code]; ok {
+			if st, ok := request.Status[code]; ok {
 				return st, true
 			}
-			for st, c := range echoCodes {
+			for st, c := range request.EchoCodes {
 				if c == code {
 					return st, true
 				}
@@ -332,7 +335,7 @@ func TestOpenAPI(t *testing.T) {
 			}
 		}
 		// A code the server can answer must be named somewhere in the document.
-		for code := range status {
+		for code := range request.Status {
 			if !strings.Contains(string(doc.raw), "`"+code+"`") && !strings.Contains(string(doc.raw), "code: "+code+"\n") {
 				t.Errorf("error code %s is not documented", code)
 			}
@@ -345,29 +348,30 @@ func TestOpenAPI(t *testing.T) {
 		// always sends; requests must list exactly the fields it decodes
 		// (bind refuses any other).
 		responses := map[string]any{
-			"Error": errorBody{}, "User": auction.User{}, "AuthResponse": authResponse{},
+			"Error": request.ErrorBody{}, "User": auction.User{}, "AuthResponse": api.AuthResponse{},
 			"Party": auction.Party{}, "Case": auction.Case{}, "CaseSummary": postgres.CaseSummary{},
 			"Disclosures": auction.Disclosures{}, "Lot": auction.Lot{}, "PriorityHolder": auction.PriorityHolder{},
 			"Document": auction.Document{}, "Auction": auction.Auction{}, "Listing": postgres.Listing{},
 			"AuctionState": auction.State{}, "Bid": auction.Bid{}, "BidResult": auction.BidResult{},
 			"Event": auction.Event{}, "Confirmation": postgres.Confirmation{}, "Registration": auction.Registration{},
 			"Deposit": auction.Deposit{}, "BalancePayment": postgres.BalancePayment{}, "Proceeds": postgres.Proceeds{},
-			"ProceedsItem": postgres.ProceedsItem{}, "AuctionSnapshot": auctionSnapshot{},
+			"ProceedsItem": postgres.ProceedsItem{}, "AuctionSnapshot": live.Snapshot{},
 			"AuditPage": postgres.AuditPage{}, "AuditEntry": postgres.AuditEntry{}, "Interception": postgres.Interception{},
 			"DepositPayer": postgres.DepositPayer{}, "Signal": postgres.Signal{},
-			"LiveHello": helloFrame{}, "LiveBidResult": bidReply{}, "LiveError": errorFrame{},
+			"LiveHello": live.HelloFrame{}, "LiveBidResult": live.BidReply{}, "LiveError": live.ErrorFrame{},
 			"LedgerEntry": payments.Entry{}, "LedgerTransaction": postgres.LedgerTransaction{}, "DepositTally": postgres.DepositTally{},
 			"AuctionMoney": postgres.AuctionMoney{}, "RefundDue": payments.RefundDue{}, "RefundTotal": payments.RefundTotal{},
 			"AccountTotal": payments.AccountTotal{}, "ReconciliationLine": payments.Line{}, "LineTotal": payments.LineTotal{},
 			"EscrowTotal": payments.EscrowTotal{}, "Reconciliation": payments.Reconciliation{}, "Remittance": postgres.Remittance{},
 			"DeliveryAttempt": postgres.DeliveryAttempt{}, "CaseNotification": postgres.CaseNotification{},
-			"BalanceReturn": postgres.BalanceReturn{},
+			"BalanceReturn": postgres.BalanceReturn{}, "Result": postgres.Result{},
+			"Correction": postgres.Correction{}, "FieldChange": postgres.FieldChange{},
 		}
 		requests := map[string]any{
-			"SignupRequest": signupRequest{}, "NewCase": postgres.NewCase{}, "NewLot": postgres.NewLot{},
+			"SignupRequest": api.SignupRequest{}, "NewCase": postgres.NewCase{}, "NewLot": postgres.NewLot{},
 			"ScheduleRequest": auction.ScheduleParams{}, "BlacklistEntry": postgres.BlacklistEntry{},
-			"ReferenceRequest": referenceRequest{}, "LiveBidCommand": bidCommand{},
-			"CourtActionRequest": courtRequest{},
+			"ReferenceRequest": api.ReferenceRequest{}, "LiveBidCommand": live.BidCommand{},
+			"CourtActionRequest": api.CourtRequest{}, "LotEdit": postgres.LotEdit{}, "CorrectionRequest": api.CorrectionRequest{},
 		}
 		check := func(name string, v any, response bool) {
 			schema, err := doc.resolve("#/components/schemas/" + name)

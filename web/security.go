@@ -3,17 +3,15 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net/http"
-	"reflect"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
-	"gavel/auction"
 	"gavel/auction/postgres"
+	"gavel/web/page"
+	"gavel/web/request"
 )
 
 // Content security policies. API answers are data, never documents, so they
@@ -22,8 +20,7 @@ import (
 // Stripe.js) sets its own Content-Security-Policy, which replaces the default.
 const (
 	APICSP  = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-	PageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-		"object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+	PageCSP = page.CSP
 	// hsts is sent only over HTTPS: over plain HTTP a browser ignores it, and
 	// sending it from a loopback development server would be a lie.
 	hsts = "max-age=63072000; includeSubDomains"
@@ -44,7 +41,6 @@ func (s *Server) installSecurity() {
 	// loopback or private networks are trusted to have written it, so a client
 	// on the internet cannot choose its own address (and so its rate limits).
 	e.IPExtractor = echo.ExtractIPFromXFFHeader()
-	s.limits = newLimits(s.cfg.NoLimits)
 	e.Pre(securityHeaders)
 	e.Use(s.origin, s.rateLimit, s.auditTrail)
 }
@@ -68,7 +64,7 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			h.Set(echo.HeaderContentSecurityPolicy, APICSP)
 			// Answers to signed-in requests may carry personal data: no cache
 			// on the way may keep them.
-			if r.Header.Get(echo.HeaderAuthorization) != "" || hasCookie(r, SessionCookie) {
+			if r.Header.Get(echo.HeaderAuthorization) != "" || hasCookie(r, request.SessionCookie) {
 				h.Set(echo.HeaderCacheControl, "no-store")
 			}
 		} else {
@@ -136,113 +132,4 @@ func validDeviceID(v string) bool {
 	}
 	_, err := hex.DecodeString(v)
 	return err == nil
-}
-
-// Text fields of a request are judged in one place, here, for every route:
-// valid UTF-8, no NUL or other control characters (line breaks and tabs only
-// in the multi-line fields), and at most so many characters. A refusal is
-// 422 invalid_field naming the field, never a failure in the database (a
-// NUL, which JSON may carry as \u0000, or a key too long for an index).
-// Comparisons that need one form (identity numbers, e-mail addresses) are
-// normalised (NFKC) by the domain's own rules after this.
-
-// maxText bounds a single-line text field; every indexed text column holds it.
-const maxText = 500
-
-// maxLongText bounds the multi-line fields.
-const maxLongText = 20000
-
-// multilineFields are the request fields (by JSON name) that are prose.
-var multilineFields = map[string]bool{
-	"description": true, "reason": true, "appraisal_report": true, "encumbrances": true,
-	"occupancy": true, "tax_terms": true, "viewing": true, "note": true,
-}
-
-// textLimits are fields (by JSON name) bounded below maxText.
-var textLimits = map[string]int{
-	"case_number": 100, "court_name": 200, "name": 200, "real_name": 100, "phone": 40,
-	"reference": 200, "id_type": 40, "method": 40, "category": 40, "round": 40,
-}
-
-// textField returns invalid_field for the first string in v (a decoded
-// request) that breaks the text rule. rawValid tells whether the body was
-// valid UTF-8: the decoder turns invalid bytes into U+FFFD, which is then
-// refused as not UTF-8.
-func textField(v reflect.Value, path string, rawValid bool) error {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			return textField(v.Elem(), path, rawValid)
-		}
-	case reflect.String:
-		return checkText(path, v.String(), rawValid)
-	case reflect.Struct:
-		t := v.Type()
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" {
-				continue
-			}
-			if f.Anonymous && name == "" {
-				if err := textField(v.Field(i), path, rawValid); err != nil {
-					return err
-				}
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			if err := textField(v.Field(i), joinField(path, name), rawValid); err != nil {
-				return err
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			if err := textField(v.Index(i), fmt.Sprintf("%s[%d]", path, i), rawValid); err != nil {
-				return err
-			}
-		}
-	case reflect.Map:
-		iter := v.MapRange()
-		for iter.Next() {
-			k := fmt.Sprint(iter.Key().Interface())
-			if err := checkText(path, k, rawValid); err != nil {
-				return err
-			}
-			if err := textField(iter.Value(), joinField(path, k), rawValid); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// checkText applies the text rule to one field, named by its path; its
-// bounds come from the field's own name (the last part of the path).
-func checkText(path, s string, rawValid bool) error {
-	leaf := path
-	if i := strings.LastIndexAny(leaf, ".]"); i >= 0 {
-		leaf = leaf[i+1:]
-	}
-	max, multiline := maxText, multilineFields[leaf]
-	if multiline {
-		max = maxLongText
-	} else if n, ok := textLimits[leaf]; ok {
-		max = n
-	}
-	if !rawValid && strings.ContainsRune(s, utf8.RuneError) {
-		return auction.FieldError(path, "must be UTF-8 text")
-	}
-	return auction.CheckText(path, s, max, multiline)
-}
-
-func joinField(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"gavel/web/limit"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -117,7 +118,7 @@ func TestRateLimitsHTTP(t *testing.T) {
 	// Repeated failures slow down sign-in to that account only, whatever the
 	// address, and the right password does not jump the queue.
 	victim := `{"email":"office1@sec.example","password":"%s"}`
-	for i := 0; i <= web.LoginFreeFailures; i++ {
+	for i := 0; i <= limit.LoginFreeFailures; i++ {
 		peer := fmt.Sprintf("192.0.2.%d:1", 10+i)
 		if r := w.doFrom(peer, http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "guess"+fmt.Sprint(i))); r.code != auction.EInvalidCredentials {
 			t.Fatalf("failure %d: %d %s", i, r.status, r.code)
@@ -125,7 +126,7 @@ func TestRateLimitsHTTP(t *testing.T) {
 	}
 	r = w.doFrom("192.0.2.99:1", http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "correct horse battery"))
 	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" {
-		t.Fatalf("after %d failures: %d %s Retry-After %q", web.LoginFreeFailures+1, r.status, r.code, r.header.Get("Retry-After"))
+		t.Fatalf("after %d failures: %d %s Retry-After %q", limit.LoginFreeFailures+1, r.status, r.code, r.header.Get("Retry-After"))
 	}
 	if r := w.doFrom("192.0.2.99:1", http.MethodPost, "/api/v1/auth/login", "", `{"email":"office2@sec.example","password":"correct horse battery"}`); r.status != http.StatusOK {
 		t.Fatalf("another account: %d %s", r.status, r.code)

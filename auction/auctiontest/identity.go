@@ -37,3 +37,13 @@ func CompanyID(key string) string {
 	first17 := fmt.Sprintf("91110000%09d", h.Sum64()%1000000000)
 	return first17 + string(auction.CreditCheckChar(first17))
 }
+
+// IDNumber is the valid identity number tests know a person key by: key
+// itself when it is already a valid resident number (in normal form), else
+// ResidentID(key). The same key is the same person wherever a test uses it.
+func IDNumber(key string) string {
+	if id, err := auction.ParseIdentity("id_number", "", key, Start); err == nil {
+		return id.Number
+	}
+	return ResidentID(key)
+}

@@ -171,7 +171,11 @@ func lotRounds(ctx context.Context, tx pgx.Tx, lotID, except string) ([]auction.
 }
 
 // lockAuctionSQL locks an auction row and reads it with its lot's category.
-const lockAuctionSQL = `SELECT ` + auctionColumns + `, l.category, l.appraisal_value FROM auctions a JOIN lots l ON l.id = a.lot_id WHERE a.id = $1 FOR UPDATE OF a`
+const lockAuctionSQL = lockAuctionSQLBase + ` WHERE a.id = $1 FOR UPDATE OF a`
+
+// lockAuctionSQLBase reads auctions with their lot's category; callers add
+// the condition and the lock.
+const lockAuctionSQLBase = `SELECT ` + auctionColumns + `, l.category, l.appraisal_value FROM auctions a JOIN lots l ON l.id = a.lot_id`
 
 func lockAuctionWithCategory(ctx context.Context, tx pgx.Tx, id string) (*row, string, error) {
 	var category string
@@ -306,6 +310,10 @@ type AuctionFilter struct {
 	Limit  int
 	Offset int
 }
+
+// MaxOffset bounds how deep a catalogue page may start: a bigger offset is
+// answered as this one (nothing is that deep), never with an error.
+const MaxOffset = 1_000_000
 
 // Listing is an auction as shown in the public catalogue.
 type Listing struct {

@@ -19,6 +19,9 @@ type PlaceBid struct {
 	// Key is the bidder's idempotency key: a retry with the same key and body
 	// gets the first answer back and places nothing new.
 	Key string
+	// Arrival is when the server received the bid (Store.Arrive), which is
+	// the bid's time; nil means now. PlaceBid does not release it.
+	Arrival *Arrival
 }
 
 // ValidIdempotencyKey reports whether key is 1 to 100 characters long.
@@ -45,8 +48,13 @@ func (p PlaceBid) fingerprint() []byte {
 // Nothing here calls another system. Refusals (with the auction state):
 // not_found, idempotency_key_reused, not_qualified, bidder_restricted,
 // auction_not_open, already_leading, bid_too_high, bid_too_low,
-// bid_not_on_increment.
+// bid_not_on_increment, and service_unavailable for a bid that waited longer
+// than MaxBidWait.
 func (s *Store) PlaceBid(ctx context.Context, p PlaceBid) (*auction.BidResult, error) {
+	if p.Arrival == nil {
+		p.Arrival = s.Arrive()
+		defer p.Arrival.Release()
+	}
 	if !ValidIdempotencyKey(p.Key) {
 		err := IdempotencyKeyRequired()
 		// Like every bid refusal it carries the auction state, so the client
@@ -74,7 +82,12 @@ func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.Bi
 	if prior, err := t.priorAnswer(p); prior != nil || err != nil {
 		return prior, t.refuse(err)
 	}
-	now := t.now
+	// The bid is decided as of its arrival, however late its batch runs,
+	// unless it waited so long that the close no longer waits for it.
+	now := p.Arrival.At
+	if t.now.Sub(now) > MaxBidWait {
+		return nil, t.refuse(auction.Errorf(auction.EUnavailable, "the bid could not be decided within %s of its arrival; send it again", MaxBidWait))
+	}
 	if err := auction.CheckOpen(&a.Auction, now); err != nil {
 		return nil, t.refuse(err)
 	}
@@ -94,7 +107,7 @@ func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.Bi
 	})
 	events := append(t.takeOpened(), bidEvent)
 	o := OriginFrom(ctx)
-	bid := bidRow{seq: bidEvent.Seq, registration: b.RegistrationID, code: b.Code, amount: p.Amount, priority: out.Priority, ip: o.IP, device: o.Device}
+	bid := bidRow{seq: bidEvent.Seq, registration: b.RegistrationID, code: b.Code, amount: p.Amount, priority: out.Priority, placedAt: now, ip: o.IP, device: o.Device}
 	if out.Extended {
 		events = append(events, t.appendEvent(auction.EventExtended, now, map[string]any{"ends_at": stamp(out.EndsAt)}))
 	}

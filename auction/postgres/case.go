@@ -127,18 +127,55 @@ type CaseSummary struct {
 	Lots       int    `json:"lots"`
 }
 
-// Cases lists cases, newest first.
-func (s *Store) Cases(ctx context.Context) ([]CaseSummary, error) {
+// likeText makes a search text match itself inside ILIKE '%' || $n || '%':
+// trimmed, with LIKE's wildcards and escape character taken literally.
+func likeText(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(s))
+}
+
+// CaseFilter narrows the clerks' case list. Each text matches a part,
+// ignoring case.
+type CaseFilter struct {
+	CaseNumber string
+	Court      string
+	// Party matches the name of an applicant or a debtor.
+	Party string
+	// Limit is 1..500 (100 when 0); Offset skips that many, for the next page.
+	Limit  int
+	Offset int
+}
+
+// Cases lists the cases that match, newest first, a page at a time, and
+// whether more match after this page: every case can be reached.
+func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseSummary, bool, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT c.id, c.case_number, c.court_name, (SELECT count(*) FROM lots l WHERE l.case_id = c.id)
-		FROM cases c ORDER BY c.created_at DESC LIMIT 500`)
+		FROM cases c
+		WHERE ($1 = '' OR c.case_number ILIKE '%' || $1 || '%')
+		  AND ($2 = '' OR c.court_name ILIKE '%' || $2 || '%')
+		  AND ($3 = '' OR EXISTS (SELECT 1 FROM case_parties p WHERE p.case_id = c.id AND p.name ILIKE '%' || $3 || '%'))
+		ORDER BY c.created_at DESC, c.id LIMIT $4 OFFSET $5`,
+		likeText(f.CaseNumber), likeText(f.Court), likeText(f.Party), f.Limit+1, max(f.Offset, 0))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (CaseSummary, error) {
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CaseSummary, error) {
 		var c CaseSummary
 		return c, r.Scan(&c.ID, &c.CaseNumber, &c.CourtName, &c.Lots)
 	})
+	if err != nil {
+		return nil, false, err
+	}
+	if list == nil {
+		list = []CaseSummary{}
+	}
+	if len(list) > f.Limit {
+		return list[:f.Limit], true, nil
+	}
+	return list, false, nil
 }
 
 // NewLot is a clerk's request to list a seized asset.

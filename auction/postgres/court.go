@@ -63,11 +63,7 @@ func (s *Store) courtAction(ctx context.Context, action string, p CourtAction, o
 				return err
 			}
 		}
-		var actorID, role string
-		if p.Actor != nil {
-			actorID, role = p.Actor.ID, p.Actor.Role
-		}
-		_, err = s.audit(ctx, tx, NewAuditEntry{ActorID: actorID, ActorRole: role, Action: "court " + action, Target: a.ID,
+		_, err = s.audit(ctx, tx, NewAuditEntry{ActorID: actorID(p.Actor), ActorRole: actorRole(p.Actor), Action: "court " + action, Target: a.ID,
 			Detail: map[string]any{"reason": reason, "from": from, "to": a.Status, "seq": a.Seq}})
 		return err
 	})

@@ -42,6 +42,13 @@ func (b *bundle) lastEvent(t *testing.T, id string) auction.Event {
 // reason, by the bundle's clerk, on the auction.
 func (b *bundle) wantAudited(t *testing.T, action, id, reason string) {
 	t.Helper()
+	b.wantAuditedOn(t, "court "+action, id, reason)
+}
+
+// wantAuditedOn checks that the audit log holds action on target with the
+// reason, by the bundle's clerk.
+func (b *bundle) wantAuditedOn(t *testing.T, action, id, reason string) {
+	t.Helper()
 	page, err := b.store.AuditLog(b.ctx, 0, 10000)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +57,7 @@ func (b *bundle) wantAudited(t *testing.T, action, id, reason string) {
 		t.Fatalf("audit chain broken: %s", page.Problem)
 	}
 	for _, e := range page.Entries {
-		if e.Action == "court "+action && e.Target == id && e.Detail["reason"] == reason && e.ActorID == b.clerk.ID {
+		if e.Action == action && e.Target == id && e.Detail["reason"] == reason && e.ActorID == b.clerk.ID {
 			return
 		}
 	}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,27 +27,48 @@ type BalancePayment struct {
 	// paid the excess back; null until finance records it.
 	ExcessRefundReference *string    `json:"excess_refund_reference"`
 	ExcessRefundedAt      *time.Time `json:"excess_refunded_at"`
+	// OwedBack is the part of the payment that had gone toward the price
+	// and is owed back to the payer since the auction defaulted (or was
+	// annulled), at OwedBackAt; 0 while the sale stands.
+	OwedBack   int64      `json:"owed_back"`
+	OwedBackAt *time.Time `json:"owed_back_at"`
+	// ReturnReference and ReturnedAt record the transfer that paid back
+	// what was owed back.
+	ReturnReference *string    `json:"return_reference"`
+	ReturnedAt      *time.Time `json:"returned_at"`
+	// RefundDue is what is still to be paid back to the payer.
+	RefundDue int64 `json:"refund_due"`
 }
 
 // RecordBalancePayment records a balance payment; when the applied deposit
 // plus the balance received reach the hammer price the auction is settled.
 // A payment above what is outstanding is recorded whole, because the money
 // did reach the court's account: the part that was owed goes to the case's
-// proceeds and the rest is its excess, owed back to the buyer. Payments of
-// one auction are serialised by its row lock, so only the payment that
-// settles it can carry an excess; once settled it takes no more.
-// Returns not_found, invalid_field or auction_not_sold.
+// proceeds and the rest is its excess, owed back to the buyer. A payment
+// above the whole hammer price plus a margin (payments.BalancePaymentFits)
+// is a typing error, refused with overpayment.
+// Payments of one auction are serialised by its row lock, so only the
+// payment that settles it can carry an excess; once settled it takes no
+// more. The reference is booked once (duplicate_reference).
+// Returns not_found, invalid_field, duplicate_reference, auction_not_sold
+// or overpayment.
 func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, amount int64, reference string) (*BalancePayment, []auction.Event, error) {
-	switch {
-	case amount <= 0:
-		return nil, nil, auction.FieldError("amount", "must be a positive amount in fen")
-	case strings.TrimSpace(reference) == "":
-		return nil, nil, auction.FieldError("reference", "is required (the transfer's reference)")
+	if amount <= 0 || amount > payments.MaxAmount {
+		return nil, nil, auction.FieldError("amount", "must be a positive amount in fen, at most %d", int64(payments.MaxAmount))
+	}
+	reference, err := cleanReference(reference, "the transfer's reference")
+	if err != nil {
+		return nil, nil, err
 	}
 	var out *BalancePayment
 	var events []auction.Event
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		a, _, err := lockAuctionWithCategory(ctx, tx, auctionID)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		id, err := bookReference(ctx, tx, payments.BookBalancePayment, reference, "", now)
 		if err != nil {
 			return err
 		}
@@ -65,12 +85,15 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 		}
 		owed := max(*a.HammerPrice-applied-received, 0)
 		toward := min(amount, owed)
-		now := s.clock.Now()
-		out = &BalancePayment{AuctionID: a.ID, Amount: amount, Reference: reference, ReceivedAt: now, Outstanding: owed - toward,
+		if !payments.BalancePaymentFits(amount, *a.HammerPrice) {
+			return auction.Errorf(auction.EOverpayment, "amount: %d is more than the whole hammer price %d plus 1,000 yuan (%d is still owed); check the figure",
+				amount, *a.HammerPrice, owed)
+		}
+		out = &BalancePayment{ID: id, AuctionID: a.ID, Amount: amount, Reference: reference, ReceivedAt: now, Outstanding: owed - toward,
 			Status: a.Status, Excess: amount - toward}
-		if err := tx.QueryRow(ctx, `INSERT INTO balance_payments (auction_id, amount, excess, reference, recorded_by, received_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			a.ID, amount, out.Excess, reference, nullable(by), now).Scan(&out.ID); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO balance_payments (id, auction_id, amount, excess, reference, recorded_by, received_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			id, a.ID, amount, out.Excess, reference, nullable(by), now); err != nil {
 			return err
 		}
 		// One transaction: the whole transfer enters escrow, the case is
@@ -112,81 +135,115 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 	return out, events, nil
 }
 
-// balancePaymentColumns read a payment with its excess, for
-// scanExcessPayment.
-const balancePaymentColumns = `b.id, b.auction_id, b.amount, b.reference, b.received_at, b.excess, b.excess_refund_reference, b.excess_refunded_at`
+// balancePaymentColumns read a payment with what it has due back, for
+// scanRefundablePayment.
+const balancePaymentColumns = `b.id, b.auction_id, b.amount, b.reference, b.received_at, b.excess, b.excess_refund_reference, b.excess_refunded_at,
+	CASE WHEN b.owed_back_at IS NULL THEN 0 ELSE b.amount - b.excess END, b.owed_back_at, b.return_reference, b.returned_at`
 
-// scanExcessPayment reads a payment that carries an excess, then the extra
-// columns into more. Such a payment is the one that settled its auction,
-// so what it left outstanding is nothing and the status it brought is
-// settled.
-func scanExcessPayment(r pgx.Row, more ...any) (BalancePayment, error) {
-	p := BalancePayment{Status: auction.StatusSettled}
-	err := r.Scan(append([]any{&p.ID, &p.AuctionID, &p.Amount, &p.Reference, &p.ReceivedAt, &p.Excess, &p.ExcessRefundReference, &p.ExcessRefundedAt}, more...)...)
+// scanRefundablePayment reads a payment that has money due back to its
+// payer (an excess, or the whole payment after a default), then the extra
+// columns into more. Outstanding and Status are what the payment brought:
+// an excess only comes with the payment that settled its auction.
+func scanRefundablePayment(r pgx.Row, more ...any) (BalancePayment, error) {
+	p := BalancePayment{}
+	err := r.Scan(append([]any{&p.ID, &p.AuctionID, &p.Amount, &p.Reference, &p.ReceivedAt, &p.Excess, &p.ExcessRefundReference, &p.ExcessRefundedAt,
+		&p.OwedBack, &p.OwedBackAt, &p.ReturnReference, &p.ReturnedAt}, more...)...)
 	p.ReceivedAt = p.ReceivedAt.UTC()
-	if p.ExcessRefundedAt != nil {
-		at := p.ExcessRefundedAt.UTC()
-		p.ExcessRefundedAt = &at
+	for _, t := range []**time.Time{&p.ExcessRefundedAt, &p.OwedBackAt, &p.ReturnedAt} {
+		if *t != nil {
+			at := (*t).UTC()
+			*t = &at
+		}
 	}
+	if p.Excess > 0 {
+		p.Status = auction.StatusSettled
+	}
+	p.RefundDue = p.due()
 	return p, err
 }
 
-// ExcessesDue lists the balance payments whose excess has not been paid
-// back yet, oldest first.
-func (s *Store) ExcessesDue(ctx context.Context) ([]BalancePayment, error) {
+// due is what the payment still has to be paid back to its payer.
+func (p *BalancePayment) due() int64 {
+	var due int64
+	if p.ExcessRefundedAt == nil {
+		due += p.Excess
+	}
+	if p.ReturnedAt == nil {
+		due += p.OwedBack
+	}
+	return due
+}
+
+// BalanceRefundsDue lists the balance payments with money to pay back to
+// their payer, oldest first: an excess above what was owed, or, after a
+// default or an annulment, the payment itself.
+func (s *Store) BalanceRefundsDue(ctx context.Context) ([]BalancePayment, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+balancePaymentColumns+` FROM balance_payments b
-		WHERE b.excess > 0 AND b.excess_refunded_at IS NULL ORDER BY b.received_at, b.id`)
+		WHERE (b.excess > 0 AND b.excess_refunded_at IS NULL) OR (b.owed_back_at IS NOT NULL AND b.returned_at IS NULL AND b.amount > b.excess)
+		ORDER BY b.received_at, b.id`)
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (BalancePayment, error) { return scanExcessPayment(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (BalancePayment, error) { return scanRefundablePayment(r) })
 	if out == nil {
 		out = []BalancePayment{}
 	}
 	return out, err
 }
 
-// MarkExcessRefunded records that finance paid the excess of a balance
-// payment back to the buyer (reference: that transfer's): refunds due ->
-// court escrow, as a deposit refund is, with the bank's record of the
-// transfer for reconciliation. Returns not_found, invalid_field, or
-// invalid_state when the payment has no excess or it was already paid back.
-func (s *Store) MarkExcessRefunded(ctx context.Context, paymentID, reference string) (*BalancePayment, error) {
-	reference = strings.TrimSpace(reference)
-	if reference == "" {
-		return nil, auction.FieldError("reference", "is required (the refund transfer's reference)")
+// MarkBalanceRefunded records that finance paid back to its payer what a
+// balance payment had due (reference: that transfer's): its excess, and
+// after a default or an annulment the payment itself, in one transfer:
+// refunds due -> court escrow, as a deposit refund is, with the bank's
+// record of the transfer for reconciliation. Returns not_found,
+// invalid_field, duplicate_reference (the transfer is already booked as a
+// balance refund), or invalid_state when nothing is due back.
+func (s *Store) MarkBalanceRefunded(ctx context.Context, paymentID, reference string) (*BalancePayment, error) {
+	reference, err := cleanReference(reference, "the refund transfer's reference")
+	if err != nil {
+		return nil, err
 	}
 	var p BalancePayment
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		// The row lock serialises two marks of one payment: the second sees
-		// the first's and is refused, so the excess is paid out once.
+		// the first's and is refused, so the money is paid out once.
 		var caseID string
 		var err error
-		p, err = scanExcessPayment(tx.QueryRow(ctx, `SELECT `+balancePaymentColumns+`, a.case_id FROM balance_payments b
+		p, err = scanRefundablePayment(tx.QueryRow(ctx, `SELECT `+balancePaymentColumns+`, a.case_id FROM balance_payments b
 			JOIN auctions a ON a.id = b.auction_id WHERE b.id = $1 FOR UPDATE OF b`, paymentID), &caseID)
 		if err != nil {
 			return translate(err, "balance payment")
 		}
-		switch {
-		case p.Excess == 0:
-			return auction.Errorf(auction.EInvalidState, "this payment brought no more than was owed: there is no excess to pay back")
-		case p.ExcessRefundedAt != nil:
-			return auction.Errorf(auction.EInvalidState, "the excess was already paid back (reference %s)", *p.ExcessRefundReference)
-		}
 		now := s.clock.Now()
-		if _, err := tx.Exec(ctx, `UPDATE balance_payments SET excess_refund_reference = $2, excess_refunded_at = $3 WHERE id = $1`,
-			p.ID, reference, now); err != nil {
+		if _, err := bookReference(ctx, tx, payments.BookBalanceRefund, reference, p.ID, now); err != nil {
 			return err
 		}
-		p.ExcessRefundReference, p.ExcessRefundedAt = &reference, &now
+		due := p.due()
+		if due == 0 {
+			return auction.Errorf(auction.EInvalidState, "nothing of this payment is due back to its payer (no excess, or it was paid back)")
+		}
+		kind, record := payments.TxExcessRefunded, payments.RecordExcessReturned
+		if p.Excess > 0 && p.ExcessRefundedAt == nil {
+			p.ExcessRefundReference, p.ExcessRefundedAt = &reference, &now
+		}
+		if p.OwedBack > 0 && p.ReturnedAt == nil {
+			p.ReturnReference, p.ReturnedAt = &reference, &now
+			kind, record = payments.TxBalanceReturned, payments.RecordBalanceReturned
+		}
+		p.RefundDue = 0
+		if _, err := tx.Exec(ctx, `UPDATE balance_payments SET excess_refund_reference = $2, excess_refunded_at = $3,
+				return_reference = $4, returned_at = $5 WHERE id = $1`,
+			p.ID, p.ExcessRefundReference, p.ExcessRefundedAt, p.ReturnReference, p.ReturnedAt); err != nil {
+			return err
+		}
 		var w writes
-		w.record(ledgerTx{Kind: payments.TxExcessRefunded, AuctionID: p.AuctionID, CaseID: caseID, Reference: reference,
-			Entries: payments.Move(payments.AccountRefundsDue, payments.AccountEscrow, p.Excess)}, now)
+		w.record(ledgerTx{Kind: kind, AuctionID: p.AuctionID, CaseID: caseID, Reference: reference,
+			Entries: payments.Move(payments.AccountRefundsDue, payments.AccountEscrow, due)}, now)
 		if err := s.flush(ctx, tx, &w); err != nil {
 			return err
 		}
-		return s.recordProvider(ctx, tx, providerRecord{Provider: payments.ProviderBank, Kind: payments.RecordExcessReturned,
-			AuctionID: p.AuctionID, CaseID: caseID, Amount: p.Excess, Ref: reference})
+		return s.recordProvider(ctx, tx, providerRecord{Provider: payments.ProviderBank, Kind: record,
+			AuctionID: p.AuctionID, CaseID: caseID, Amount: due, Ref: reference})
 	})
 	if err != nil {
 		return nil, err
@@ -206,6 +263,10 @@ type ProceedsItem struct {
 	DepositApplied   int64  `json:"deposit_applied"`
 	BalanceReceived  int64  `json:"balance_received"`
 	ForfeitedDeposit int64  `json:"forfeited_deposit"`
+	// BalanceOwedBack is what the buyer paid toward the balance before the
+	// round defaulted (or was annulled): owed back to them, not counted in
+	// BalanceReceived nor in the total.
+	BalanceOwedBack int64 `json:"balance_owed_back"`
 }
 
 // Proceeds is a case's money at a glance.
@@ -229,14 +290,15 @@ func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, err
 	rows, err := s.pool.Query(ctx, `SELECT a.id, a.lot_id, a.round, a.status, a.hammer_price,
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'applied'), 0)::bigint,
 			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NULL), 0)::bigint,
-			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'forfeited'), 0)::bigint
+			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'forfeited'), 0)::bigint,
+			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NOT NULL), 0)::bigint
 		FROM auctions a WHERE a.case_id = $1 AND a.status <> 'draft' ORDER BY a.created_at, a.id`, caseID)
 	if err != nil {
 		return nil, err
 	}
 	p.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ProceedsItem, error) {
 		var i ProceedsItem
-		return i, r.Scan(&i.AuctionID, &i.LotID, &i.Round, &i.Status, &i.HammerPrice, &i.DepositApplied, &i.BalanceReceived, &i.ForfeitedDeposit)
+		return i, r.Scan(&i.AuctionID, &i.LotID, &i.Round, &i.Status, &i.HammerPrice, &i.DepositApplied, &i.BalanceReceived, &i.ForfeitedDeposit, &i.BalanceOwedBack)
 	})
 	if err != nil {
 		return nil, err

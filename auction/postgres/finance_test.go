@@ -28,6 +28,8 @@ func TestDepositConfirmAndRefund(t *testing.T) {
 		t.Fatalf("registration after confirm: %+v", r)
 	}
 	_, err = b.store.ConfirmDeposit(b.ctx, reg.Deposit.ID, "BANK-1")
+	wantCode(t, err, auction.EDuplicateReference) // the same transfer typed again
+	_, err = b.store.ConfirmDeposit(b.ctx, reg.Deposit.ID, "BANK-2")
 	wantCode(t, err, auction.EDepositNotPending)
 	_, err = b.store.ConfirmDeposit(b.ctx, "00000000-0000-0000-0000-000000000000", "BANK-1")
 	wantCode(t, err, auction.ENotFound)
@@ -40,6 +42,8 @@ func TestDepositConfirmAndRefund(t *testing.T) {
 		t.Fatalf("refunded: %+v %v", d, err)
 	}
 	_, err = b.store.MarkRefunded(b.ctx, reg.Deposit.ID, "REFUND-1")
+	wantCode(t, err, auction.EDuplicateReference)
+	_, err = b.store.MarkRefunded(b.ctx, reg.Deposit.ID, "REFUND-2")
 	wantCode(t, err, auction.EInvalidState)
 	b.wantLedgerBalanced(t)
 }

@@ -35,6 +35,10 @@ type HeartbeatConfig struct {
 	// cut off from the database, but whose session PostgreSQL has not yet
 	// noticed, is still believed.
 	Stale time.Duration
+	// Arrivals are the bids this process received; each beat publishes
+	// their horizon, which the close of an auction waits for (arrival.go).
+	// Nil for a process that takes no bids.
+	Arrivals *Arrivals
 }
 
 // Heartbeat records, durably, when this process was able to serve: every few
@@ -49,6 +53,7 @@ type Heartbeat struct {
 	instance string
 	every    time.Duration
 	stale    time.Duration
+	arrivals *Arrivals
 
 	// beat serialises beats and owns conn and run.
 	beat    sync.Mutex
@@ -87,7 +92,7 @@ func NewHeartbeat(c HeartbeatConfig) *Heartbeat {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Heartbeat{pool: c.Pool, clock: c.Clock, log: c.Log, instance: c.Instance, every: c.Every, stale: c.Stale,
-		pending: map[failureKey]*failure{}}
+		arrivals: c.Arrivals, pending: map[failureKey]*failure{}}
 }
 
 // Start begins a run with a first beat, so that the process is on record
@@ -159,6 +164,13 @@ func (h *Heartbeat) drop() {
 }
 
 func (h *Heartbeat) beatLocked(ctx context.Context) error {
+	// The horizon is taken before anything else: bids decided while the
+	// beat is written only make it more cautious.
+	var horizon *time.Time
+	if h.arrivals != nil {
+		t := h.arrivals.Horizon()
+		horizon = &t
+	}
 	now := h.clock.Now()
 	if h.conn == nil || h.conn.IsClosed() {
 		cfg := h.pool.Config().ConnConfig.Copy()
@@ -172,8 +184,8 @@ func (h *Heartbeat) beatLocked(ctx context.Context) error {
 	run := h.run
 	err := pgx.BeginFunc(ctx, h.conn, func(tx pgx.Tx) error {
 		if run != "" {
-			tag, err := tx.Exec(ctx, `UPDATE service_runs SET beat_at = greatest(beat_at, $2), beat_wall = clock_timestamp()
-				WHERE id = $1 AND stopped_at IS NULL AND clock_timestamp() - beat_wall <= $3`, run, now, h.stale)
+			tag, err := tx.Exec(ctx, `UPDATE service_runs SET beat_at = greatest(beat_at, $2), beat_wall = clock_timestamp(), received_through = $4
+				WHERE id = $1 AND stopped_at IS NULL AND clock_timestamp() - beat_wall <= $3`, run, now, h.stale, horizon)
 			if err != nil {
 				return err
 			}
@@ -185,8 +197,8 @@ func (h *Heartbeat) beatLocked(ctx context.Context) error {
 		}
 		if run == "" {
 			run = newUUID()
-			if _, err := tx.Exec(ctx, `INSERT INTO service_runs (id, instance, started_at, beat_at, beat_wall) VALUES ($1, $2, $3, $3, clock_timestamp())`,
-				run, h.instance, now); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO service_runs (id, instance, started_at, beat_at, beat_wall, received_through) VALUES ($1, $2, $3, $3, clock_timestamp(), $4)`,
+				run, h.instance, now, horizon); err != nil {
 				return err
 			}
 			// Session-level, and undone if this transaction rolls back.

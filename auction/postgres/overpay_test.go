@@ -132,7 +132,7 @@ func TestOverpaymentSettlesAndIsPaidBack(t *testing.T) {
 	}
 
 	// Finance sees it to pay back.
-	due, err := b.store.ExcessesDue(b.ctx)
+	due, err := b.store.BalanceRefundsDue(b.ctx)
 	if err != nil || len(due) != 1 || due[0].ID != over.ID || due[0].Excess != 4000 || due[0].Amount != 5000 || due[0].Reference != "OVER" {
 		t.Fatalf("excesses due %+v %v", due, err)
 	}
@@ -150,22 +150,22 @@ func TestOverpaymentSettlesAndIsPaidBack(t *testing.T) {
 		{"not-a-uuid", "BACK", auction.ENotFound},
 		{part.ID, "BACK", auction.EInvalidState}, // no excess
 	} {
-		_, err := b.store.MarkExcessRefunded(b.ctx, tc.id, tc.ref)
+		_, err := b.store.MarkBalanceRefunded(b.ctx, tc.id, tc.ref)
 		wantCode(t, err, tc.code)
 	}
-	back, err := b.store.MarkExcessRefunded(b.ctx, over.ID, "BACK-1")
+	back, err := b.store.MarkBalanceRefunded(b.ctx, over.ID, "BACK-1")
 	if err != nil || back.ID != over.ID || back.Excess != 4000 || back.ExcessRefundReference == nil || *back.ExcessRefundReference != "BACK-1" ||
 		back.ExcessRefundedAt == nil || !back.ExcessRefundedAt.Equal(b.clock.Now()) || back.Status != auction.StatusSettled || back.Outstanding != 0 {
 		t.Fatalf("paid back: %+v %v", back, err)
 	}
-	_, err = b.store.MarkExcessRefunded(b.ctx, over.ID, "BACK-2")
+	_, err = b.store.MarkBalanceRefunded(b.ctx, over.ID, "BACK-2")
 	wantCode(t, err, auction.EInvalidState) // already paid back
 
 	acc = b.accounts(t, a.ID)
 	if acc[payments.AccountRefundsDue] != 0 || acc[payments.AccountEscrow] != hammer || acc[payments.AccountCaseProceeds] != -hammer {
 		t.Fatalf("accounts after paying back: %v", acc)
 	}
-	if due, _ := b.store.ExcessesDue(b.ctx); len(due) != 0 {
+	if due, _ := b.store.BalanceRefundsDue(b.ctx); len(due) != 0 {
 		t.Fatalf("excesses due after paying back: %+v", due)
 	}
 	if b.financeWorkHas(t, a.ID) {
@@ -308,14 +308,14 @@ func TestConcurrentBalancePayments(t *testing.T) {
 
 	// Two marks of the same pay-back at once: one records it, the other
 	// finds it done; the excess leaves refunds due once.
-	due, err := b.store.ExcessesDue(b.ctx)
+	due, err := b.store.BalanceRefundsDue(b.ctx)
 	if err != nil || len(due) != 1 || due[0].Excess != excess {
 		t.Fatalf("excesses due %+v %v", due, err)
 	}
 	errs := make(chan error, 2)
 	for i := range 2 {
 		go func() {
-			_, err := b.store.MarkExcessRefunded(context.Background(), due[0].ID, fmt.Sprintf("BACK-%d", i))
+			_, err := b.store.MarkBalanceRefunded(context.Background(), due[0].ID, fmt.Sprintf("BACK-%d", i))
 			errs <- err
 		}()
 	}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,11 +35,11 @@ func (s *Store) oweBackBalancePayments(ctx context.Context, tx pgx.Tx, w *writes
 
 // BalanceReturn is a balance payment owed back to its payer.
 type BalanceReturn struct {
-	PaymentID string    `json:"payment_id"`
-	AuctionID string    `json:"auction_id"`
-	CaseID    string    `json:"case_id"`
-	Reference string    `json:"reference"`
-	Amount    int64     `json:"amount"`
+	PaymentID string `json:"payment_id"`
+	AuctionID string `json:"auction_id"`
+	CaseID    string `json:"case_id"`
+	Reference string `json:"reference"`
+	Amount    int64  `json:"amount"`
 	// OwedSince is when it became owed back (nil: the case keeps it).
 	OwedSince *time.Time `json:"owed_since"`
 	// ReturnReference and ReturnedAt record the transfer that paid it back.
@@ -80,15 +79,16 @@ func (s *Store) BalanceReturnsDue(ctx context.Context) ([]BalanceReturn, error) 
 // MarkBalanceReturned records that finance paid an owed-back balance
 // payment back (reference: that transfer's): refunds due -> court escrow,
 // with the bank's record of the transfer for reconciliation. Returns
-// not_found, invalid_field, or invalid_state when the payment is not owed
-// back or was already paid back.
+// not_found, invalid_field, duplicate_reference (the transfer is already
+// booked as a balance refund), or invalid_state when the payment is not
+// owed back or was already paid back.
 func (s *Store) MarkBalanceReturned(ctx context.Context, paymentID, reference string) (*BalanceReturn, error) {
-	reference = strings.TrimSpace(reference)
-	if reference == "" {
-		return nil, auction.FieldError("reference", "is required (the transfer's reference)")
+	reference, err := cleanReference(reference, "the transfer's reference")
+	if err != nil {
+		return nil, err
 	}
 	var p BalanceReturn
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		// The row lock serialises two marks of one payment: the money goes
 		// back once.
 		var err error
@@ -97,13 +97,18 @@ func (s *Store) MarkBalanceReturned(ctx context.Context, paymentID, reference st
 		if err != nil {
 			return translate(err, "balance payment")
 		}
+		now := s.clock.Now()
+		// The same kind as MarkBalanceRefunded's: a transfer back to a
+		// payer is booked once, whichever way finance records it.
+		if _, err := bookReference(ctx, tx, payments.BookBalanceRefund, reference, p.PaymentID, now); err != nil {
+			return err
+		}
 		switch {
 		case p.ReturnedAt != nil:
 			return auction.Errorf(auction.EInvalidState, "this payment was already paid back (reference %s)", *p.ReturnReference)
 		case p.OwedSince == nil:
 			return auction.Errorf(auction.EInvalidState, "this payment is not owed back: the case keeps it")
 		}
-		now := s.clock.Now()
 		if _, err := tx.Exec(ctx, `UPDATE balance_payments SET return_reference = $2, returned_at = $3 WHERE id = $1`, p.PaymentID, reference, now); err != nil {
 			return err
 		}

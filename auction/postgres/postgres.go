@@ -34,6 +34,11 @@ type Store struct {
 	hooks    Hooks
 	// bids queues the bids of each auction for one worker (queue.go).
 	bids bidQueue
+	// arrivals stamps each bid with the moment it was received (arrival.go).
+	arrivals *Arrivals
+	// beforeBatch, set only by tests, runs before a bid batch locks its
+	// auction: it holds a batch back to decide it late.
+	beforeBatch func(auctionID string)
 }
 
 // Hooks let other parts of Gavel act inside the store's transactions without
@@ -65,6 +70,9 @@ type Config struct {
 	// is the Provider when Provider is empty. Nil means the bank.
 	Payments payments.Provider
 	Hooks    Hooks
+	// Arrivals stamps bids with their time of receipt; the heartbeat
+	// publishes its horizon. Nil makes one on Clock.
+	Arrivals *Arrivals
 }
 
 // New returns a Store.
@@ -78,8 +86,17 @@ func New(c Config) *Store {
 	if c.Wall == nil {
 		c.Wall = auction.SystemClock{}
 	}
-	return &Store{pool: c.Pool, clock: c.Clock, wall: c.Wall, rulebook: c.Rulebook, provider: c.Provider, payments: c.Payments, hooks: c.Hooks}
+	if c.Arrivals == nil {
+		c.Arrivals = NewArrivals(c.Clock)
+	}
+	return &Store{pool: c.Pool, clock: c.Clock, wall: c.Wall, rulebook: c.Rulebook, provider: c.Provider, payments: c.Payments, hooks: c.Hooks,
+		arrivals: c.Arrivals}
 }
+
+// Arrive stamps a bid received now (see Arrivals): the HTTP handler and the
+// socket call it as soon as they have read the bid, hand it to PlaceBid and
+// release it when answered.
+func (s *Store) Arrive() *Arrival { return s.arrivals.Arrive() }
 
 // Pool exposes the pool for the live feed's LISTEN connection and readiness checks.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }

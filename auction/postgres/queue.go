@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -61,6 +62,9 @@ type bidAnswer struct {
 // waits for the answer.
 func (s *Store) queueBid(ctx context.Context, p PlaceBid) (*auction.BidResult, error) {
 	r := &bidRequest{ctx: ctx, p: p, done: make(chan bidAnswer, 1)}
+	// The queue holds the arrival until the batch has ended, even if the
+	// bidder stops waiting: until then the bid may still be accepted.
+	p.Arrival.hold()
 	q := &s.bids
 	q.mu.Lock()
 	if q.pending == nil {
@@ -102,6 +106,9 @@ func (s *Store) drainBids(auctionID string) {
 		}
 		q.mu.Unlock()
 		s.placeBatch(batch)
+		for _, r := range batch {
+			r.p.Arrival.Release()
+		}
 	}
 }
 
@@ -118,6 +125,9 @@ func (s *Store) placeBatch(reqs []*bidRequest) {
 	if len(live) == 0 {
 		return
 	}
+	// In order of arrival, as far as this batch knows it: of two bids at one
+	// price the earlier one wins.
+	slices.SortStableFunc(live, func(a, b *bidRequest) int { return a.p.Arrival.At.Compare(b.p.Arrival.At) })
 	answers, err := s.decideBatch(live)
 	if err == nil {
 		for i, r := range live {
@@ -160,6 +170,9 @@ var errKeyRaced = errors.New("postgres: idempotency key raced")
 // decideBatch runs the batch transaction, again without the requests whose
 // key raced (they are refused) until it commits.
 func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
+	if s.beforeBatch != nil {
+		s.beforeBatch(reqs[0].p.AuctionID)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), bidBatchTimeout)
 	defer cancel()
 	raced := map[*bidRequest]bool{}
@@ -215,7 +228,8 @@ type bidTx struct {
 	a        *row
 	category string
 	rb       auction.Rulebook
-	// now is the batch's bid time, read once the row is locked.
+	// now is the time of the batch's decision, read once the row is locked:
+	// the opening is judged by it. Each bid is judged at its own arrival.
 	now time.Time
 	// stored is the state a refusal reports: the auction as it will be
 	// stored, which includes an opening only once a bid has been accepted.
@@ -252,6 +266,7 @@ type bidRow struct {
 	code         string
 	amount       int64
 	priority     bool
+	placedAt     time.Time
 	ip, device   string
 }
 
@@ -422,9 +437,9 @@ func (t *bidTx) flush(ctx context.Context, tx pgx.Tx) ([]*bidRequest, error) {
 		seqs[i], types[i], ats[i], data[i] = e.Seq, e.Type, e.At, string(raw)
 	}
 	m := len(t.bids)
-	bseqs, regs, codes, amounts, prio, ips, devices := make([]int64, m), make([]string, m), make([]string, m), make([]int64, m), make([]bool, m), make([]string, m), make([]string, m)
+	bseqs, regs, codes, amounts, prio, placed, ips, devices := make([]int64, m), make([]string, m), make([]string, m), make([]int64, m), make([]bool, m), make([]time.Time, m), make([]string, m), make([]string, m)
 	for i, b := range t.bids {
-		bseqs[i], regs[i], codes[i], amounts[i], prio[i], ips[i], devices[i] = b.seq, b.registration, b.code, b.amount, b.priority, b.ip, b.device
+		bseqs[i], regs[i], codes[i], amounts[i], prio[i], placed[i], ips[i], devices[i] = b.seq, b.registration, b.code, b.amount, b.priority, b.placedAt, b.ip, b.device
 	}
 	k := len(t.answers)
 	users, keys, fps, responses := make([]string, k), make([]string, k), make([][]byte, k), make([]string, k)
@@ -438,10 +453,10 @@ func (t *bidTx) flush(ctx context.Context, tx pgx.Tx) ([]*bidRequest, error) {
 		FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::bytea[], $7::bytea[]) AS e(seq, type, at, data, prev_hash, hash)`,
 		a.ID, seqs, types, ats, data, t.prevs, t.hashes)
 	b.Queue(`INSERT INTO bids (auction_id, seq, registration_id, bidder_code, amount, priority, placed_at, ip, device)
-		SELECT $1, b.seq, b.registration_id::uuid, b.bidder_code, b.amount, b.priority, $2, b.ip, b.device
-		FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::boolean[], $8::text[], $9::text[])
-			AS b(seq, registration_id, bidder_code, amount, priority, ip, device)`,
-		a.ID, t.now, bseqs, regs, codes, amounts, prio, ips, devices)
+		SELECT $1, b.seq, b.registration_id::uuid, b.bidder_code, b.amount, b.priority, b.placed_at, b.ip, b.device
+		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::boolean[], $7::timestamptz[], $8::text[], $9::text[])
+			AS b(seq, registration_id, bidder_code, amount, priority, placed_at, ip, device)`,
+		a.ID, bseqs, regs, codes, amounts, prio, placed, ips, devices)
 	b.Queue(`INSERT INTO bid_requests (user_id, key, fingerprint, auction_id, response, created_at)
 		SELECT r.user_id::uuid, r.key, r.fingerprint, $1, r.response::jsonb, $2
 		FROM unnest($3::text[], $4::text[], $5::bytea[], $6::text[]) AS r(user_id, key, fingerprint, response)

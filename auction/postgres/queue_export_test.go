@@ -11,6 +11,10 @@ import (
 func (s *Store) PlaceBatch(ctx context.Context, ps []PlaceBid) ([]*auction.BidResult, []error) {
 	reqs := make([]*bidRequest, len(ps))
 	for i, p := range ps {
+		if p.Arrival == nil {
+			p.Arrival = s.Arrive()
+			defer p.Arrival.Release()
+		}
 		reqs[i] = &bidRequest{ctx: ctx, p: p, done: make(chan bidAnswer, 1)}
 	}
 	s.placeBatch(reqs)
@@ -35,3 +39,6 @@ func (s *Store) Waiting(auctionID string) int {
 	defer s.bids.mu.Unlock()
 	return len(s.bids.pending[auctionID])
 }
+
+// HoldBatches makes every bid batch call hold before it locks its auction.
+func (s *Store) HoldBatches(hold func(auctionID string)) { s.beforeBatch = hold }

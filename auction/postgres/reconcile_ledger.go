@@ -166,7 +166,7 @@ func (s *Store) AuctionMoney(ctx context.Context, auctionID string) (*AuctionMon
 	}
 	m.DepositApplied = m.Deposits[auction.DepositApplied].Amount
 	m.ForfeitedDeposit = m.Deposits[auction.DepositForfeited].Amount
-	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount - excess), 0)::bigint FROM balance_payments WHERE auction_id = $1`, a.ID).Scan(&m.BalanceReceived); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount - excess), 0)::bigint FROM balance_payments WHERE auction_id = $1 AND owed_back_at IS NULL`, a.ID).Scan(&m.BalanceReceived); err != nil {
 		return nil, err
 	}
 	if a.Status == auction.StatusSold && a.HammerPrice != nil {

@@ -194,13 +194,15 @@ func (s *Store) Deposits(ctx context.Context, auctionID string) ([]auction.Depos
 
 // ConfirmDeposit records that a bank transfer arrived: the deposit is held and
 // the registration qualified with a bidder code. If the auction has already
-// ended the money is released for refund at once. Returns not_found or
-// deposit_not_pending.
+// ended the money is released for refund at once. Returns not_found,
+// invalid_field, duplicate_reference (the transfer is already booked for a
+// deposit) or deposit_not_pending.
 func (s *Store) ConfirmDeposit(ctx context.Context, depositID, reference string) (*auction.Deposit, error) {
-	if reference == "" {
-		return nil, auction.FieldError("reference", "is required (the bank transfer's reference)")
+	reference, err := cleanReference(reference, "the bank transfer's reference")
+	if err != nil {
+		return nil, err
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		d, err := lockDeposit(ctx, tx, depositID)
 		if err != nil {
 			return err
@@ -226,12 +228,14 @@ func (s *Store) releaseDeposit(ctx context.Context, tx pgx.Tx, depositID, auctio
 }
 
 // MarkRefunded records that finance paid a released deposit back. Returns
-// not_found or invalid_state.
+// not_found, invalid_field, duplicate_reference (the transfer is already
+// booked as a deposit refund) or invalid_state.
 func (s *Store) MarkRefunded(ctx context.Context, depositID, reference string) (*auction.Deposit, error) {
-	if reference == "" {
-		return nil, auction.FieldError("reference", "is required (the refund transfer's reference)")
+	reference, err := cleanReference(reference, "the refund transfer's reference")
+	if err != nil {
+		return nil, err
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		d, err := lockDeposit(ctx, tx, depositID)
 		if err != nil {
 			return err

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,23 +26,29 @@ type Remittance struct {
 // Remit records that finance paid amount of a case's proceeds to the case
 // (reference: the transfer's), as one ledger transaction case_proceeds ->
 // court_escrow, a provider record of the transfer, and a proceeds.remitted
-// notification to the case system. Returns not_found, invalid_field or
+// notification to the case system. Returns not_found, invalid_field,
+// duplicate_reference (the transfer is already booked as a remittance) or
 // overpayment (more than the case has in escrow).
 func (s *Store) Remit(ctx context.Context, by, caseID string, amount int64, reference string) (*Remittance, error) {
-	reference = strings.TrimSpace(reference)
-	switch {
-	case amount <= 0:
+	if amount <= 0 {
 		return nil, auction.FieldError("amount", "must be a positive amount in fen")
-	case reference == "":
-		return nil, auction.FieldError("reference", "is required (the transfer's reference)")
+	}
+	reference, err := cleanReference(reference, "the transfer's reference")
+	if err != nil {
+		return nil, err
 	}
 	out := &Remittance{CaseID: caseID, Amount: amount, Reference: reference}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		// The case row lock serialises remittances of one case, so two
 		// cannot both spend the same balance.
 		var caseNumber string
 		if err := tx.QueryRow(ctx, `SELECT case_number FROM cases WHERE id = $1 FOR UPDATE`, caseID).Scan(&caseNumber); err != nil {
 			return translate(err, "case")
+		}
+		now := s.clock.Now()
+		var err error
+		if out.ID, err = bookReference(ctx, tx, payments.BookRemittance, reference, "", now); err != nil {
+			return err
 		}
 		var balance, remitted int64
 		if err := tx.QueryRow(ctx, `SELECT
@@ -56,11 +61,7 @@ func (s *Store) Remit(ctx context.Context, by, caseID string, amount int64, refe
 		if amount > balance {
 			return auction.Errorf(auction.EOverpayment, "only %d of this case's proceeds is in escrow", balance)
 		}
-		now := s.clock.Now()
 		out.CreatedAt, out.Balance = now, balance-amount
-		if err := tx.QueryRow(ctx, `SELECT gen_random_uuid()::text`).Scan(&out.ID); err != nil {
-			return err
-		}
 		if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxProceedsRemitted, CaseID: caseID, Reference: reference,
 			Entries: payments.Move(payments.AccountCaseProceeds, payments.AccountEscrow, amount)}); err != nil {
 			return err

@@ -18,13 +18,15 @@ type bundle struct {
 	clock *auctiontest.Clock
 	ctx   context.Context
 	clerk *auction.User
+	// url is the test database's, for a second instance on it (twin).
+	url string
 }
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	pool, _ := dbtest.Pool(t)
+	pool, url := dbtest.Pool(t)
 	clock := auctiontest.NewClock(auctiontest.Start)
-	b := &bundle{store: postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016}), clock: clock, ctx: context.Background()}
+	b := &bundle{store: postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016}), clock: clock, ctx: context.Background(), url: url}
 	b.clerk = b.mustUser(t, auction.RoleClerk, "", "")
 	return b
 }
@@ -39,15 +41,9 @@ type tb interface {
 	Fatalf(format string, args ...any)
 }
 
-// idn is the valid identity number tests know the person key by: the same
-// key is the same person wherever it is used (account, applicant, holder,
-// restriction list). A key that is already a valid number is itself.
-func idn(key string) string {
-	if id, err := auction.ParseIdentity("id_number", "", key, auctiontest.Start); err == nil {
-		return id.Number
-	}
-	return auctiontest.ResidentID(key)
-}
+// idn is the valid identity number tests know a person key by: the same key
+// is the same person wherever it is used (account, applicant, holder, list).
+var idn = auctiontest.IDNumber
 
 // mustUser creates an account; a bidder is the person idNumber names (idn;
 // a fresh person when empty) and is verified at the desk, as bidders who use

@@ -53,8 +53,16 @@ func scanProviderDeposit(r pgx.Row) (*ProviderDeposit, error) {
 }
 
 // lockDeposit reads a deposit and its auction's state, locking the deposit
-// row for a state change.
+// row for a state change. The auction's row is share-locked first (always
+// auction before deposit, the close's order): a close claims its auctions
+// FOR UPDATE SKIP LOCKED, so it cannot run while a deposit of the auction
+// changes, and the change sees the auction as the close left it. Without it
+// a confirmation that read the auction as open could commit a held deposit
+// after the close had released the others, and it would stay held.
 func lockDeposit(ctx context.Context, tx pgx.Tx, id string) (*ProviderDeposit, error) {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM auctions WHERE id = (SELECT auction_id FROM deposits WHERE id = $1) FOR SHARE`, id); err != nil {
+		return nil, translate(err, "deposit")
+	}
 	d, err := scanProviderDeposit(tx.QueryRow(ctx, `SELECT `+providerDepositColumns+`
 		FROM deposits d JOIN auctions a ON a.id = d.auction_id WHERE d.id = $1 FOR UPDATE OF d`, id))
 	if err != nil {
@@ -89,10 +97,13 @@ func (s *Store) DepositByProviderRef(ctx context.Context, provider, ref string) 
 // the money is released at once (released is true) and the registration
 // stays pending: it arrived too late to bid with.
 func (s *Store) confirmLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit, reference string) (released bool, err error) {
+	now := s.clock.Now()
+	if _, err := bookReference(ctx, tx, payments.BookDepositConfirmation, reference, d.ID, now); err != nil {
+		return false, err
+	}
 	if d.Status != auction.DepositPending {
 		return false, auction.Errorf(auction.EDepositNotPending, "the deposit is %s, not pending", d.Status)
 	}
-	now := s.clock.Now()
 	if _, err := tx.Exec(ctx, `UPDATE deposits SET status = 'held', confirm_reference = $2, held_at = $3, updated_at = $3 WHERE id = $1`,
 		d.ID, reference, now); err != nil {
 		return false, err
@@ -126,10 +137,13 @@ func (s *Store) confirmLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit
 // refundLocked records that a released deposit went back to the bidder: a
 // bank transfer finance made, or a Stripe cancellation or refund.
 func (s *Store) refundLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit, reference string) error {
+	now := s.clock.Now()
+	if _, err := bookReference(ctx, tx, payments.BookDepositRefund, reference, d.ID, now); err != nil {
+		return err
+	}
 	if d.Status != auction.DepositRefundPending {
 		return auction.Errorf(auction.EInvalidState, "the deposit is %s, not refund_pending", d.Status)
 	}
-	now := s.clock.Now()
 	if _, err := tx.Exec(ctx, `UPDATE deposits SET status = 'refunded', refund_reference = $2, updated_at = $3 WHERE id = $1`, d.ID, reference, now); err != nil {
 		return err
 	}

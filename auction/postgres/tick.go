@@ -25,10 +25,22 @@ var dueConditions = []string{
 	`a.status = 'sold' AND a.balance_due_at <= $1`,
 }
 
+// receivedCondition holds the close of an auction back until every bid
+// received before its end has been decided (arrival.go): every process that
+// is running (not stopped, beat within MaxBidWait) has published a horizon at
+// or past ends_at. Once MaxBidWait has passed since ends_at nothing can still
+// be accepted, so the close waits no longer: a process that stopped beating
+// holds no auction open. $2 is MaxBidWait. The horizons are read once per
+// statement, not per auction.
+const receivedCondition = `a.ends_at <= greatest($1 - $2::interval, coalesce((
+	SELECT min(r.received_through) FROM service_runs r
+	WHERE r.stopped_at IS NULL AND r.beat_wall >= clock_timestamp() - $2::interval), 'infinity'))`
+
 // Due counts the auctions with a transition due at the clock's time. Right
 // after a Tick it is zero unless another ticker (another instance, or this
-// one's scheduler) still holds some of them: Tick skips rows locked by
-// others. The test clock waits for zero so that, when it answers, every
+// one's scheduler) still holds some of them (Tick skips rows locked by
+// others), or a close still waits for bids received before the end
+// (receivedCondition). The test clock waits for zero so that, when it answers, every
 // transition due by the new time has been applied.
 func (s *Store) Due(ctx context.Context) (int, error) {
 	var n int
@@ -46,17 +58,18 @@ func (s *Store) Tick(ctx context.Context) ([]auction.Change, error) {
 	var changes []auction.Change
 	for _, step := range []struct {
 		query string
+		args  []any
 		apply func(context.Context, pgx.Tx, []*row, time.Time) ([]auction.Change, error)
 	}{
-		{dueConditions[0], eachAuction(openIfDue)},
-		{dueConditions[1], s.closeAuctions},
-		{dueConditions[2], eachAuction(s.defaultAuction)},
+		{dueConditions[0], []any{now}, eachAuction(openIfDue)},
+		{dueConditions[1] + ` AND ` + receivedCondition, []any{now, MaxBidWait}, s.closeAuctions},
+		{dueConditions[2], []any{now}, eachAuction(s.defaultAuction)},
 	} {
 		for {
 			var batch []auction.Change
 			err := s.inTx(ctx, func(tx pgx.Tx) error {
 				rows, err := tx.Query(ctx, `SELECT `+auctionColumns+` FROM auctions a WHERE `+step.query+`
-					ORDER BY a.id LIMIT `+strconv.Itoa(tickBatch)+` FOR UPDATE SKIP LOCKED`, now)
+					ORDER BY a.id LIMIT `+strconv.Itoa(tickBatch)+` FOR UPDATE SKIP LOCKED`, step.args...)
 				if err != nil {
 					return err
 				}
@@ -261,6 +274,8 @@ func (w *writes) releaseDeposit(depositID, auctionID, caseID string, amount int6
 // the deposit is forfeited and allocated in the legal order (auction costs,
 // then this case's debt; a re-sale shortfall is settled from the case's share
 // when the re-sale closes), and the buyer is barred from the lot's later rounds.
+// Balance payments the buyer made are owed back to them
+// (oweBackBalancePayments): they leave the case's proceeds.
 func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.Time) ([]auction.Event, error) {
 	a.Status = auction.StatusDefaulted
 	var depositID string
@@ -270,7 +285,13 @@ func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.
 	if err != nil && err != pgx.ErrNoRows {
 		return nil, err
 	}
+	// Only the deposit is forfeited: what the buyer paid toward the
+	// balance is theirs again, owed back and listed for finance.
 	var w writes
+	back, err := s.oweBackBalancePayments(ctx, tx, &w, a, now)
+	if err != nil {
+		return nil, err
+	}
 	if depositID != "" {
 		w.Queue(`UPDATE deposits SET status = 'forfeited', updated_at = $2 WHERE id = $1`, depositID, now)
 		w.record(ledgerTx{Kind: payments.TxDepositForfeited, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
@@ -279,9 +300,11 @@ func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.
 			Entries: payments.Move(payments.AccountForfeited, payments.AccountCaseProceeds, amount)}, now)
 	}
 	data := map[string]any{"winner_code": a.WinnerCode, "forfeited_deposit": amount,
-		"allocation": map[string]any{"auction_costs": 0, "resale_shortfall": 0, "case_debt": amount}}
+		"allocation":        map[string]any{"auction_costs": 0, "resale_shortfall": 0, "case_debt": amount},
+		"balance_owed_back": back}
 	e := w.event(a, auction.EventDefaulted, *a.BalanceDueAt, data)
-	w.notify(a, "auction.defaulted", map[string]any{"winner_code": a.WinnerCode, "hammer_price": a.HammerPrice}, now)
+	w.notify(a, "auction.defaulted", map[string]any{"winner_code": a.WinnerCode, "hammer_price": a.HammerPrice,
+		"balance_owed_back": back}, now)
 	w.notify(a, "deposit.forfeited", map[string]any{"amount": amount, "deposit_id": depositID,
 		"allocation": data["allocation"]}, now)
 	if err := s.flush(ctx, tx, &w); err != nil {

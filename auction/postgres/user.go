@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,6 +23,29 @@ type NewUser struct {
 	IDType   string
 	IDNumber string
 	Phone    string
+}
+
+// SignUp creates the account of a bidder who registers themselves: beyond
+// what every account needs, a bidder gives a real name, an identity number
+// (normalised and validated by CreateUser) and a phone. Returns
+// invalid_field, email_taken, id_number_taken or weak_password.
+func (s *Store) SignUp(ctx context.Context, u NewUser) (*auction.User, error) {
+	u.RealName, u.Phone = strings.TrimSpace(u.RealName), strings.TrimSpace(u.Phone)
+	switch {
+	case u.RealName == "":
+		return nil, auction.FieldError("real_name", "is required")
+	case u.Phone == "":
+		return nil, auction.FieldError("phone", "is required")
+	}
+	// Forms reach here without the request binding's text rule.
+	if err := auction.CheckText("real_name", u.RealName, 100, false); err != nil {
+		return nil, err
+	}
+	if err := auction.CheckText("phone", u.Phone, 40, false); err != nil {
+		return nil, err
+	}
+	u.Role = auction.RoleBidder
+	return s.CreateUser(ctx, u)
 }
 
 // CreateUser stores a new account. Returns email_taken, id_number_taken,

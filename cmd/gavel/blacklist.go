@@ -14,7 +14,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/postgres"
-	"gavel/web"
+	"gavel/web/api"
 )
 
 const blacklistUsage = `Usage:
@@ -124,7 +124,7 @@ func readBlacklistFile(name string, stdin io.Reader) ([]postgres.BlacklistEntry,
 	isJSON := strings.EqualFold(filepath.Ext(name), ".json") ||
 		(!strings.EqualFold(filepath.Ext(name), ".csv") && len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '['))
 	if !isJSON {
-		return web.ParseBlacklistCSV(bytes.NewReader(b))
+		return api.ParseBlacklistCSV(bytes.NewReader(b))
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()

@@ -19,7 +19,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/postgres"
-	"gavel/web"
+	webpage "gavel/web/page"
 )
 
 // The browser tests drive Debian's Chromium, headless, against a real
@@ -376,12 +376,12 @@ func browserStaff(t *testing.T, s *server, role, password string) *auction.User 
 	return u
 }
 
-var shanghai = func() web.Locale {
-	z, err := time.LoadLocation(web.DefaultTimezone)
+var shanghai = func() webpage.Locale {
+	z, err := time.LoadLocation(webpage.DefaultTimezone)
 	if err != nil {
 		panic(err)
 	}
-	return web.Locale{Lang: web.LangZH, Zone: z}
+	return webpage.Locale{Lang: webpage.LangZH, Zone: z}
 }()
 
 // TestBrowserAuction is the whole sale in a real browser: a clerk lists a lot
@@ -661,7 +661,7 @@ func TestBrowserPollingFallback(t *testing.T) {
 		amount := a.StartPrice + int64(i)*a.Increment
 		code := map[*account]string{alice: codeA, bob: codeB}[who]
 		watcher.arm("bid", fmt.Sprintf(`document.getElementById('price').textContent === %q && document.getElementById('leader').textContent === %q`,
-			web.Money(amount), code))
+			webpage.Money(amount), code))
 		start := time.Now()
 		wantStatus(t, s.bid(t, who, a.ID, amount), 201)
 		latency := watcher.mark("bid").Sub(start)

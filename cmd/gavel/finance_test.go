@@ -91,7 +91,8 @@ func TestFinanceAPI(t *testing.T) {
 			if r.object(t)["status"] != "refunded" {
 				t.Fatalf("refunded: %s", r)
 			}
-			wantError(t, s.do(t, "POST", "/api/v1/deposits/"+d.ID+"/refunded", s.finance, map[string]any{"reference": "REFUND-1"}), 409, "invalid_state")
+			wantError(t, s.do(t, "POST", "/api/v1/deposits/"+d.ID+"/refunded", s.finance, map[string]any{"reference": "REFUND-1"}), 409, "duplicate_reference")
+			wantError(t, s.do(t, "POST", "/api/v1/deposits/"+d.ID+"/refunded", s.finance, map[string]any{"reference": "REFUND-2"}), 409, "invalid_state")
 		}
 	}
 

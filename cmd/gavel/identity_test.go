@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -200,8 +199,6 @@ func TestVerifyThroughProvider(t *testing.T) {
 	r.decode(t, &out)
 	wantError(t, plain.do(t, "POST", "/api/v1/me/verify", &account{token: out.Token}, nil), 409, "invalid_state")
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func jsonDecode(r *http.Request, v any) error {
 	d := json.NewDecoder(r.Body)

@@ -503,11 +503,6 @@ func wantGapless(t testing.TB, events []auction.Event) {
 	}
 }
 
-// idn is the valid identity number tests know a person key by; a key that
-// is already a valid number is itself.
-func idn(key string) string {
-	if id, err := auction.ParseIdentity("id_number", "", key, auctiontest.Start); err == nil {
-		return id.Number
-	}
-	return auctiontest.ResidentID(key)
-}
+// idn is the valid identity number tests know a person key by: the same key
+// is the same person wherever it is used (account, applicant, holder, list).
+var idn = auctiontest.IDNumber

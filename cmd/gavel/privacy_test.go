@@ -73,7 +73,7 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 		r := s.do(t, "POST", "/api/v1/auctions/"+auctionID+"/registrations", who, map[string]any{})
 		wantStatus(t, r, 201)
 		depositID := r.object(t)["deposit"].(map[string]any)["id"].(string)
-		wantStatus(t, s.do(t, "POST", "/api/v1/deposits/"+depositID+"/confirm", s.finance, map[string]any{"reference": "BANK-REF"}), 200)
+		wantStatus(t, s.do(t, "POST", "/api/v1/deposits/"+depositID+"/confirm", s.finance, map[string]any{"reference": "BANK-REF-" + depositID[:8]}), 200)
 		wantStatus(t, s.do(t, "GET", "/api/v1/me/registrations", who, nil), 200)
 	}
 	s.setClock(t, starts)

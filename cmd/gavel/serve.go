@@ -18,12 +18,15 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/jobs"
+	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/postgres"
 	"gavel/auction/realname"
 	"gavel/migrations"
 	"gavel/payments"
 	"gavel/payments/stripe"
 	"gavel/web"
+	"gavel/web/live"
+	"gavel/web/page"
 )
 
 // Config is everything `gavel serve` can be told.
@@ -58,11 +61,13 @@ type Main struct {
 
 	pool      *pgxpool.Pool
 	testClock *postgres.TestClock
+	dbClock   *postgres.DBClock
 	heartbeat *postgres.Heartbeat
 	store     *postgres.Store
 	jobs      *jobs.Jobs
-	hub       *web.Hub
+	hub       *live.Hub
 	web       *web.Server
+	notices   *noticepg.Store
 	http      *http.Server
 	listener  net.Listener
 	cancel    context.CancelFunc
@@ -72,7 +77,7 @@ type Main struct {
 // NewMain returns a Main with defaults.
 func NewMain() *Main {
 	return &Main{
-		Config: Config{Addr: ":8080", DatabaseURL: databaseURL(), Rulebook: "spc2016", TickInterval: time.Second, Timezone: web.DefaultTimezone},
+		Config: Config{Addr: ":8080", DatabaseURL: databaseURL(), Rulebook: "spc2016", TickInterval: time.Second, Timezone: page.DefaultTimezone},
 		Log:    slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()})),
 	}
 }
@@ -106,7 +111,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
 		return err
 	}
-	var clock auction.Clock = auction.SystemClock{}
+	// Decisions about time are made by the database's clock, whichever
+	// instance makes them (postgres.DBClock); a process that cannot measure
+	// it does not start.
+	dbClock, err := postgres.NewDBClock(ctx, postgres.DBClockConfig{Pool: m.pool, Log: m.Log})
+	if err != nil {
+		return err
+	}
+	m.dbClock = dbClock
+	var clock auction.Clock = dbClock
 	var testClock *postgres.TestClock
 	if m.Config.TestClock {
 		if testClock, err = postgres.NewTestClock(ctx, m.pool); err != nil {
@@ -118,7 +131,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// On record as serving before the first request or close: the outage
 	// guard reads these heartbeats (of every process) before closing.
-	m.heartbeat = postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: m.pool, Clock: clock, Log: m.Log})
+	// Bids are stamped on arrival; each beat publishes how far they have all
+	// been decided, which closes wait for (postgres.Arrivals).
+	arrivals := postgres.NewArrivals(clock)
+	m.heartbeat = postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: m.pool, Clock: clock, Log: m.Log, Arrivals: arrivals})
 	if err := m.heartbeat.Start(ctx); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
@@ -144,14 +160,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	hooks := m.jobs.Hooks()
 	hooks.Guard = m.heartbeat.Guard
-	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Rulebook: rulebook, Payments: provider, Hooks: hooks})
+	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Wall: dbClock, Rulebook: rulebook, Payments: provider, Hooks: hooks, Arrivals: arrivals})
 	m.jobs.Bind(m.store)
+	m.notices = noticepg.New(m.pool, clock)
 	if err := m.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.hub = web.NewHub(web.HubConfig{Store: m.store, Log: m.Log})
+	m.hub = live.NewHub(live.HubConfig{Store: m.store, Log: m.Log})
 	zone, err := time.LoadLocation(m.Config.Timezone)
 	if err != nil {
 		return fmt.Errorf("--timezone: %w", err)
@@ -160,18 +177,22 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.RealNameURL != "" {
 		identity = realname.New(realname.Config{BaseURL: m.Config.RealNameURL, Key: m.Config.RealNameKey})
 	}
-	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Feed: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
-		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Identity: identity})
+	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Hub: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
+		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock, Identity: identity})
 
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return err
 	}
 	m.http = &http.Server{Handler: requestBudget(m.web.Handler(), requestTimeout), ReadHeaderTimeout: 10 * time.Second}
 	m.hub.Start()
-	m.wg.Add(3)
+	m.wg.Add(4)
 	go func() {
 		defer m.wg.Done()
 		m.heartbeat.Run(runCtx)
+	}()
+	go func() {
+		defer m.wg.Done()
+		m.dbClock.Run(runCtx)
 	}()
 	go func() {
 		defer m.wg.Done()
@@ -217,6 +238,12 @@ func (m *Main) tick(ctx context.Context) error {
 	// Tick returns what committed even when a later batch failed.
 	changes, err := m.store.Tick(ctx)
 	m.hub.Publish(ctx, changes...)
+	if err != nil {
+		return err
+	}
+	// Reminders after the transitions: an auction that just opened is no
+	// longer "opening soon".
+	_, err = m.notices.Remind(ctx)
 	return err
 }
 
@@ -292,7 +319,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&m.Config.CaseWebhookSecret, "case-webhook-secret", "", "secret that signs case webhooks (Gavel-Signature)")
 	fs.BoolVar(&m.Config.NoLimits, "no-limits", false, "turn off rate and connection limits (load tests on loopback)")
 	fs.DurationVar(&m.Config.TickInterval, "tick", time.Second, "how often due auctions are opened, closed and defaulted")
-	fs.StringVar(&m.Config.Timezone, "timezone", web.DefaultTimezone, "IANA time zone the web pages show times in")
+	fs.StringVar(&m.Config.Timezone, "timezone", page.DefaultTimezone, "IANA time zone the web pages show times in")
 	fs.BoolVar(&m.Config.DemoBidders, "demo-bidders", false, "let the demo bidder accounts bid by themselves every few seconds (demo only)")
 	pprofAddr := fs.String("pprof", "", "serve runtime profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
 	fs.Usage = func() {

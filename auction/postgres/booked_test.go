@@ -1,0 +1,276 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+	"gavel/payments"
+)
+
+// twin is a second instance on the test's database: its own pool (its own
+// connections) and store, the same clock, as a second `gavel serve` is.
+func (b *bundle) twin(t *testing.T) *postgres.Store {
+	t.Helper()
+	pool, err := pgxpool.New(b.ctx, b.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return postgres.New(postgres.Config{Pool: pool, Clock: b.clock, Rulebook: auction.SPC2016})
+}
+
+// ledgerCount counts the ledger transactions of a kind with a reference.
+func (b *bundle) ledgerCount(t *testing.T, kind, reference string) int {
+	t.Helper()
+	var n int
+	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM ledger_transactions WHERE kind = $1 AND reference = $2`, kind, reference).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// providerCount counts the provider records of a kind with a reference.
+func (b *bundle) providerCount(t *testing.T, kind, reference string) int {
+	t.Helper()
+	var n int
+	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM provider_records WHERE kind = $1 AND external_ref = $2`, kind, reference).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// race runs book(i) for i in 0..7 at once, alternating between the two
+// stores, and wants exactly one booked and seven refused with
+// duplicate_reference.
+func race(t *testing.T, stores [2]*postgres.Store, book func(s *postgres.Store, i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = book(stores[i%2], i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var ok, dup int
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case auction.ErrorCode(err) == auction.EDuplicateReference:
+			dup++
+		default:
+			t.Fatalf("unexpected refusal: %v", err)
+		}
+	}
+	if ok != 1 || dup != 7 {
+		t.Fatalf("%d booked and %d refused as duplicates, want 1 and 7", ok, dup)
+	}
+}
+
+// pendingDeposits registers n bidders to a and returns their pending deposits.
+func (b *bundle) pendingDeposits(t *testing.T, a *auction.Auction, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		reg, err := b.store.Register(b.ctx, b.mustUser(t, auction.RoleBidder, "", ""), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = reg.Deposit.ID
+	}
+	return ids
+}
+
+// A deposit confirmation's bank reference is booked once: typed again for
+// the same deposit or for another, sequentially or by eight requests at
+// once on two instances, it is refused with duplicate_reference and books
+// nothing.
+func TestDepositConfirmationBookedOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	stores := [2]*postgres.Store{b.store, b.twin(t)}
+	a := b.mustAuction(t, lotParams{})
+	deps := b.pendingDeposits(t, a, 10)
+
+	if _, err := b.store.ConfirmDeposit(b.ctx, deps[0], " TRF-1 "); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.store.ConfirmDeposit(b.ctx, deps[0], "TRF-1") // the same request again
+	wantCode(t, err, auction.EDuplicateReference)
+	_, err = stores[1].ConfirmDeposit(b.ctx, deps[1], "TRF-1") // another deposit, the same transfer
+	wantCode(t, err, auction.EDuplicateReference)
+	if d, _ := b.store.Deposit(b.ctx, deps[1]); d.Status != auction.DepositPending {
+		t.Fatalf("a refused confirmation left the deposit %s", d.Status)
+	}
+	if n := b.ledgerCount(t, payments.TxDepositHeld, "TRF-1"); n != 1 {
+		t.Fatalf("%d deposit_held transactions for TRF-1", n)
+	}
+
+	race(t, stores, func(s *postgres.Store, i int) error {
+		_, err := s.ConfirmDeposit(context.Background(), deps[2+i], "TRF-RACE")
+		return err
+	})
+	var held int
+	for _, id := range deps[2:] {
+		if d, _ := b.store.Deposit(b.ctx, id); d.Status == auction.DepositHeld {
+			held++
+		}
+	}
+	if held != 1 || b.ledgerCount(t, payments.TxDepositHeld, "TRF-RACE") != 1 || b.providerCount(t, payments.RecordDepositReceived, "TRF-RACE") != 1 {
+		t.Fatalf("after the race: %d held, %d ledger, %d provider", held, b.ledgerCount(t, payments.TxDepositHeld, "TRF-RACE"),
+			b.providerCount(t, payments.RecordDepositReceived, "TRF-RACE"))
+	}
+	// The same reference is free in another kind: a refund may quote it.
+	b.wantLedgerBalanced(t)
+}
+
+// A deposit refund's reference is booked once.
+func TestDepositRefundBookedOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	stores := [2]*postgres.Store{b.store, b.twin(t)}
+	a := b.mustAuction(t, lotParams{})
+	deps := b.pendingDeposits(t, a, 10)
+	for i, id := range deps {
+		if _, err := b.store.ConfirmDeposit(b.ctx, id, fmt.Sprintf("IN-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.open(t, a)
+	b.closeAt(t, a) // no bids: every deposit is released
+	if _, err := b.store.MarkRefunded(b.ctx, deps[0], "IN-0"); err != nil {
+		t.Fatal(err) // a confirmation's reference is another kind's
+	}
+	_, err := b.store.MarkRefunded(b.ctx, deps[0], "IN-0")
+	wantCode(t, err, auction.EDuplicateReference)
+	_, err = stores[1].MarkRefunded(b.ctx, deps[1], "IN-0")
+	wantCode(t, err, auction.EDuplicateReference)
+	race(t, stores, func(s *postgres.Store, i int) error {
+		_, err := s.MarkRefunded(context.Background(), deps[2+i], "OUT-RACE")
+		return err
+	})
+	if n := b.ledgerCount(t, payments.TxDepositRefunded, "OUT-RACE"); n != 1 {
+		t.Fatalf("%d refunds booked for OUT-RACE", n)
+	}
+	if n := b.providerCount(t, payments.RecordDepositReturned, "OUT-RACE"); n != 1 {
+		t.Fatalf("%d provider records for OUT-RACE", n)
+	}
+	b.wantLedgerBalanced(t)
+}
+
+// A balance payment's reference is booked once: the transfer typed twice no
+// longer settles an auction with half its balance unpaid.
+func TestBalancePaymentBookedOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	stores := [2]*postgres.Store{b.store, b.twin(t)}
+	a := b.mustAuction(t, lotParams{})
+	_, owed := b.soldAt(t, a)
+	half := owed / 2
+	if _, _, err := b.store.RecordBalancePayment(b.ctx, b.clerk.ID, a.ID, half, "BAL-1"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := stores[1].RecordBalancePayment(b.ctx, b.clerk.ID, a.ID, half, "BAL-1")
+	wantCode(t, err, auction.EDuplicateReference)
+	if got, _ := b.store.Auction(b.ctx, a.ID); got.Status != auction.StatusSold {
+		t.Fatalf("the duplicate left the auction %s", got.Status)
+	}
+	race(t, stores, func(s *postgres.Store, i int) error {
+		_, _, err := s.RecordBalancePayment(context.Background(), b.clerk.ID, a.ID, 1000, "BAL-RACE")
+		return err
+	})
+	m, err := b.store.AuctionMoney(b.ctx, a.ID)
+	if err != nil || m.BalanceReceived != half+1000 || m.Outstanding != owed-half-1000 {
+		t.Fatalf("money after the race: %+v %v", m, err)
+	}
+	if b.ledgerCount(t, payments.TxBalanceReceived, "BAL-RACE") != 1 || b.providerCount(t, payments.RecordBalanceReceived, "BAL-RACE") != 1 {
+		t.Fatal("BAL-RACE booked more than once")
+	}
+	b.wantLedgerBalanced(t)
+}
+
+// A balance refund's reference is booked once.
+func TestBalanceRefundBookedOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	stores := [2]*postgres.Store{b.store, b.twin(t)}
+	var over []string
+	for range 2 {
+		a := b.mustAuction(t, lotParams{})
+		_, owed := b.soldAt(t, a)
+		p, _, err := b.store.RecordBalancePayment(b.ctx, b.clerk.ID, a.ID, owed+5000, "OVER-"+a.ID)
+		if err != nil || p.Excess != 5000 {
+			t.Fatalf("overpayment %+v %v", p, err)
+		}
+		over = append(over, p.ID)
+	}
+	race(t, stores, func(s *postgres.Store, i int) error {
+		_, err := s.MarkBalanceRefunded(context.Background(), over[i%2], "BACK-RACE")
+		return err
+	})
+	due, err := b.store.BalanceRefundsDue(b.ctx)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("refunds due after the race: %+v %v", due, err)
+	}
+	// The payment still due may not quote the booked transfer either.
+	_, err = b.store.MarkBalanceRefunded(b.ctx, due[0].ID, "BACK-RACE")
+	wantCode(t, err, auction.EDuplicateReference)
+	if b.ledgerCount(t, payments.TxExcessRefunded, "BACK-RACE") != 1 || b.providerCount(t, payments.RecordExcessReturned, "BACK-RACE") != 1 {
+		t.Fatal("BACK-RACE booked more than once")
+	}
+	b.wantLedgerBalanced(t)
+}
+
+// A remittance's reference is booked once.
+func TestRemittanceBookedOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	stores := [2]*postgres.Store{b.store, b.twin(t)}
+	a := b.mustAuction(t, lotParams{})
+	b.soldAndSettled(t, a, true)
+	if _, err := b.store.Remit(b.ctx, b.clerk.ID, a.CaseID, 100, "REMIT-1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := stores[1].Remit(b.ctx, b.clerk.ID, a.CaseID, 100, "REMIT-1")
+	wantCode(t, err, auction.EDuplicateReference)
+	race(t, stores, func(s *postgres.Store, i int) error {
+		_, err := s.Remit(context.Background(), b.clerk.ID, a.CaseID, 100, "REMIT-RACE")
+		return err
+	})
+	rs, err := b.store.Remittances(b.ctx, a.CaseID)
+	if err != nil || len(rs) != 2 {
+		t.Fatalf("remittances %+v %v", rs, err)
+	}
+	if b.ledgerCount(t, payments.TxProceedsRemitted, "REMIT-RACE") != 1 {
+		t.Fatal("REMIT-RACE booked more than once")
+	}
+	var notes int
+	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM case_notifications WHERE type = 'proceeds.remitted'`).Scan(&notes); err != nil || notes != 2 {
+		t.Fatalf("%d proceeds.remitted notifications (%v)", notes, err)
+	}
+	b.wantLedgerBalanced(t)
+}
+
+// References are trimmed and must be text a bank would issue.
+func TestReferenceRefusals(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	deps := b.pendingDeposits(t, a, 1)
+	for _, ref := range []string{"", "   ", "A\x00B", "\xff\xfe", string(make([]byte, 12000)), fmt.Sprintf("%0141d", 0)} {
+		_, err := b.store.ConfirmDeposit(b.ctx, deps[0], ref)
+		wantCode(t, err, auction.EInvalidField)
+	}
+}

@@ -1,0 +1,78 @@
+package postgres_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// TestCaseSearch: the clerks' case list finds cases by case number, court
+// and party name, and pages through all of them, however many.
+func TestCaseSearch(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const n = 23
+	for i := 0; i < n; i++ {
+		court := "北京市朝阳区人民法院"
+		if i%2 == 1 {
+			court = "上海市浦东新区人民法院"
+		}
+		debtor := fmt.Sprintf("被执行人%02d", i)
+		if i == 7 {
+			debtor = "李四有限公司"
+		}
+		if _, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)搜执%03d号", i), CourtName: court,
+			Applicants: []auction.Party{{Name: fmt.Sprintf("申请人%02d", i), IDNumber: idn(fmt.Sprint("A", i)), Claim: ptr(int64(1))}},
+			Debtors:    []auction.Party{{Name: debtor, IDNumber: idn(fmt.Sprint("D", i))}}}); err != nil {
+			t.Fatal(err)
+		}
+		b.clock.Advance(time.Second)
+	}
+	// Every case, three to a page, newest first, none twice.
+	seen := map[string]bool{}
+	var order []string
+	for off := 0; ; off += 3 {
+		page, more, err := b.store.Cases(b.ctx, postgres.CaseFilter{CaseNumber: "搜执", Limit: 3, Offset: off})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page {
+			if seen[c.ID] {
+				t.Fatalf("case %s twice", c.CaseNumber)
+			}
+			seen[c.ID] = true
+			order = append(order, c.CaseNumber)
+		}
+		if !more {
+			break
+		}
+	}
+	if len(seen) != n || order[0] != "(2026)搜执022号" || order[n-1] != "(2026)搜执000号" {
+		t.Fatalf("%d cases, order %v", len(seen), order)
+	}
+	for _, tc := range []struct {
+		name string
+		f    postgres.CaseFilter
+		want int
+	}{
+		{"case number", postgres.CaseFilter{CaseNumber: "搜执007"}, 1},
+		{"court", postgres.CaseFilter{CaseNumber: "搜执", Court: "浦东"}, 11},
+		{"debtor's name", postgres.CaseFilter{Party: "李四"}, 1},
+		{"applicant's name", postgres.CaseFilter{Party: "申请人1"}, 10},
+		{"all three", postgres.CaseFilter{CaseNumber: "搜执", Court: "浦东", Party: "李四"}, 1},
+		{"nothing", postgres.CaseFilter{Party: "王五"}, 0},
+		{"% is text", postgres.CaseFilter{CaseNumber: "%"}, 0},
+		{"_ is text", postgres.CaseFilter{CaseNumber: "搜执_0"}, 0},
+		{"a backslash is text", postgres.CaseFilter{Court: `\`}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, more, err := b.store.Cases(b.ctx, tc.f)
+			if err != nil || more || len(got) != tc.want {
+				t.Fatalf("got %d (more %v, %v), want %d", len(got), more, err, tc.want)
+			}
+		})
+	}
+}

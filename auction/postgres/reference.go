@@ -1,0 +1,49 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"gavel/auction"
+)
+
+// bookReference claims an outside reference for one entry of a kind inside
+// tx, before anything of the entry is written, and returns the entry's id
+// (entryID, or a new one when it is empty). The claim is the primary key of
+// booked_references: a reference already booked for the kind, or being
+// booked by a transaction that then commits, fails here with
+// duplicate_reference, and the caller's transaction books nothing. The
+// claim is made first so that a repeated request is told it is a duplicate
+// rather than, say, that the deposit is no longer pending.
+func bookReference(ctx context.Context, tx pgx.Tx, kind, reference, entryID string, at any) (string, error) {
+	err := tx.QueryRow(ctx, `INSERT INTO booked_references (kind, reference, entry_id, booked_at)
+		VALUES ($1, $2, coalesce($3::uuid, gen_random_uuid()), $4) RETURNING entry_id::text`,
+		kind, reference, nullable(entryID), at).Scan(&entryID)
+	if isUniqueViolation(err, "booked_references_pkey") {
+		return "", auction.Errorf(auction.EDuplicateReference,
+			"reference: %s is already booked as a %s; nothing was booked", reference, strings.ReplaceAll(kind, "_", " "))
+	}
+	return entryID, translate(err, "entry")
+}
+
+// cleanReference trims a typed reference and refuses an empty one or one
+// no bank or provider would issue (too long, control characters, invalid
+// UTF-8). what says whose reference it is, for the message.
+func cleanReference(reference, what string) (string, error) {
+	reference = strings.TrimSpace(reference)
+	switch {
+	case reference == "":
+		return "", auction.FieldError("reference", "is required (%s)", what)
+	case !utf8.ValidString(reference):
+		return "", auction.FieldError("reference", "must be valid UTF-8 text")
+	case utf8.RuneCountInString(reference) > 140:
+		return "", auction.FieldError("reference", "is at most 140 characters")
+	case strings.IndexFunc(reference, unicode.IsControl) >= 0:
+		return "", auction.FieldError("reference", "must not contain control characters")
+	}
+	return reference, nil
+}

@@ -1,0 +1,101 @@
+package postgres_test
+
+import (
+	"testing"
+	"time"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// TestResultsBoard: closed auctions are listed, the latest close first,
+// filtered by court and close time and paged; open and cancelled rounds
+// are not.
+func TestResultsBoard(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	sold := b.mustAuction(t, lotParams{})
+	failed := b.mustAuction(t, lotParams{})
+	cancelled := b.mustAuction(t, lotParams{})
+	if _, _, err := b.store.CancelAuction(b.ctx, b.act(cancelled.ID, "withdrawn")); err != nil {
+		t.Fatal(err)
+	}
+	b.soldAt(t, sold) // closes sold and failed together
+	if got, _ := b.store.Auction(b.ctx, failed.ID); got.Status != auction.StatusFailed {
+		t.Fatalf("failed is %s", got.Status)
+	}
+	// Another court's round closes a day later.
+	lot := b.mustLot(t, 100_000_000)
+	other := b.mustDraft(t, lot.ID, auction.RoundFirst, 70_000_000, month)
+	if _, err := b.store.PublishAuction(b.ctx, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.closeAt(t, other)
+	b.mustAuction(t, lotParams{}) // still announced: not a result
+
+	all, more, err := b.store.Results(b.ctx, postgres.ResultFilter{})
+	if err != nil || more {
+		t.Fatal(err, more)
+	}
+	ids := map[string]postgres.Result{}
+	for _, r := range all {
+		ids[r.AuctionID] = r
+	}
+	if len(all) != 3 || all[0].AuctionID != other.ID {
+		t.Fatalf("results %+v", all)
+	}
+	// The other court's close came a month later: the buyer's balance was
+	// due meanwhile, so the sale shows as defaulted, its outcome still sold.
+	if r := ids[sold.ID]; r.Outcome != "sold" || r.Status != auction.StatusDefaulted || r.HammerPrice == nil || *r.HammerPrice != sold.StartPrice ||
+		r.WinnerCode == nil || r.CourtName != "上海市第一中级人民法院" || r.BidCount != 1 || !r.ClosedAt.Equal(sold.EndsAt) {
+		t.Fatalf("sold result %+v", r)
+	}
+	if r := ids[failed.ID]; r.Outcome != "failed" || r.HammerPrice != nil || r.WinnerCode != nil {
+		t.Fatalf("failed result %+v", r)
+	}
+	for _, tc := range []struct {
+		name string
+		f    postgres.ResultFilter
+		want []string
+	}{
+		{"by court", postgres.ResultFilter{Court: "第二中级"}, []string{other.ID}},
+		{"closed before", postgres.ResultFilter{To: sold.EndsAt.Add(time.Second)}, []string{failed.ID, sold.ID}},
+		{"closed from", postgres.ResultFilter{From: sold.EndsAt.Add(time.Second)}, []string{other.ID}},
+		{"nothing in the range", postgres.ResultFilter{From: sold.EndsAt.Add(-2 * time.Hour), To: sold.EndsAt.Add(-time.Hour)}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _, err := b.store.Results(b.ctx, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d results, want %d", len(got), len(tc.want))
+			}
+			want := map[string]bool{}
+			for _, id := range tc.want {
+				want[id] = true
+			}
+			for _, r := range got {
+				if !want[r.AuctionID] {
+					t.Fatalf("unexpected %s", r.AuctionID)
+				}
+			}
+		})
+	}
+	// Pages: two then one, no result twice.
+	first, more, _ := b.store.Results(b.ctx, postgres.ResultFilter{Limit: 2})
+	second, more2, _ := b.store.Results(b.ctx, postgres.ResultFilter{Limit: 2, Offset: 2})
+	if len(first) != 2 || !more || len(second) != 1 || more2 || second[0].AuctionID == first[0].AuctionID || second[0].AuctionID == first[1].AuctionID {
+		t.Fatalf("pages %d %v %d %v", len(first), more, len(second), more2)
+	}
+	// An annulled sale stays on the board with its new status.
+	if _, _, err := b.store.AnnulAuction(b.ctx, b.act(sold.ID, "撤销")); err != nil {
+		t.Fatal(err)
+	}
+	got, _, _ := b.store.Results(b.ctx, postgres.ResultFilter{})
+	for _, r := range got {
+		if r.AuctionID == sold.ID && r.Status != auction.StatusAnnulled {
+			t.Fatalf("annulled result %+v", r)
+		}
+	}
+}

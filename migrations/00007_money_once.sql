@@ -1,0 +1,56 @@
+-- +goose Up
+-- Money is booked once. Every entry finance types or a provider reports
+-- carries the outside world's reference (the bank's transaction reference,
+-- the provider's payment id). Within one kind of entry a reference is booked
+-- at most once: the primary key below is the guard, so two identical
+-- requests arriving at the same moment on two instances cannot both book:
+-- the second waits for the first to commit and then fails on the key.
+CREATE TABLE booked_references (
+    kind      text NOT NULL CHECK (kind IN ('deposit_confirmation','deposit_refund','balance_payment','balance_refund','remittance')),
+    reference text NOT NULL CHECK (reference <> ''),
+    -- The deposit, balance payment or remittance the reference was booked for.
+    entry_id  uuid NOT NULL,
+    booked_at timestamptz NOT NULL,
+    PRIMARY KEY (kind, reference)
+);
+CREATE TRIGGER booked_references_append_only BEFORE UPDATE OR DELETE ON booked_references
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+
+-- Entries booked before this migration whose reference repeats an earlier
+-- one of the same kind. Nothing is deleted or changed: the ledger and the
+-- provider records are append-only and the money may really have moved
+-- twice (two transfers quoting one reference) or been typed twice. The
+-- earliest entry owns the reference; each later one is listed here for
+-- finance to review against the bank statement, and stays booked until a
+-- correcting entry says otherwise.
+CREATE TABLE reference_repeats (
+    kind      text NOT NULL,
+    reference text NOT NULL,
+    entry_id  uuid NOT NULL,
+    booked_at timestamptz NOT NULL,
+    PRIMARY KEY (kind, entry_id)
+);
+
+WITH entries AS (
+    SELECT 'deposit_confirmation' AS kind, btrim(confirm_reference) AS reference, id AS entry_id, coalesce(held_at, updated_at) AS booked_at
+        FROM deposits WHERE btrim(confirm_reference) <> ''
+    UNION ALL
+    SELECT 'deposit_refund', btrim(refund_reference), id, updated_at FROM deposits WHERE btrim(refund_reference) <> ''
+    UNION ALL
+    SELECT 'balance_payment', btrim(reference), id, received_at FROM balance_payments WHERE btrim(reference) <> ''
+    UNION ALL
+    SELECT 'balance_refund', btrim(excess_refund_reference), id, excess_refunded_at FROM balance_payments
+        WHERE btrim(coalesce(excess_refund_reference, '')) <> ''
+    UNION ALL
+    SELECT 'remittance', btrim(reference), id, created_at FROM remittances WHERE btrim(reference) <> ''
+), ranked AS (
+    SELECT e.*, row_number() OVER (PARTITION BY kind, reference ORDER BY booked_at, entry_id) AS n FROM entries e
+), owners AS (
+    INSERT INTO booked_references (kind, reference, entry_id, booked_at)
+    SELECT kind, reference, entry_id, booked_at FROM ranked WHERE n = 1
+)
+INSERT INTO reference_repeats (kind, reference, entry_id, booked_at)
+SELECT kind, reference, entry_id, booked_at FROM ranked WHERE n > 1;
+
+-- +goose Down
+SELECT 'down migrations are not supported: auction records are kept for ten years';

@@ -1,0 +1,99 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"gavel/auction"
+	"gavel/web/request"
+)
+
+// DepositList is GET /api/v1/auctions/{id}/deposits.
+func (h *Handler) DepositList(c echo.Context) error {
+	deps, err := h.store.Deposits(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if deps == nil {
+		deps = []auction.Deposit{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"deposits": deps})
+}
+
+// ReferenceRequest is the body of a finance confirmation: the bank or
+// provider reference of the money movement.
+type ReferenceRequest struct {
+	Reference string `json:"reference"`
+}
+
+// DepositConfirm is POST /api/v1/deposits/{id}/confirm.
+func (h *Handler) DepositConfirm(c echo.Context) error {
+	var req ReferenceRequest
+	if err := request.Bind(c, &req); err != nil {
+		return err
+	}
+	d, err := h.store.ConfirmDeposit(c.Request().Context(), c.Param("id"), req.Reference)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
+// DepositRefunded is POST /api/v1/deposits/{id}/refunded.
+func (h *Handler) DepositRefunded(c echo.Context) error {
+	var req ReferenceRequest
+	if err := request.Bind(c, &req); err != nil {
+		return err
+	}
+	d, err := h.store.MarkRefunded(c.Request().Context(), c.Param("id"), req.Reference)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
+// BalancePayment is POST /api/v1/auctions/{id}/balance-payments.
+func (h *Handler) BalancePayment(c echo.Context) error {
+	var req struct {
+		Amount    *int64 `json:"amount"`
+		Reference string `json:"reference"`
+	}
+	if err := request.Bind(c, &req); err != nil {
+		return err
+	}
+	if req.Amount == nil {
+		return auction.FieldError("amount", "is required (fen)")
+	}
+	p, events, err := h.store.RecordBalancePayment(c.Request().Context(), request.User(c).ID, c.Param("id"), *req.Amount, req.Reference)
+	if err != nil {
+		return err
+	}
+	if len(events) > 0 {
+		h.feed.Publish(c.Request().Context(), auction.Change{AuctionID: p.AuctionID, Events: events})
+	}
+	return c.JSON(http.StatusCreated, p)
+}
+
+// ExcessRefunded is POST /api/v1/balance-payments/{id}/refunded:
+// finance paid a balance payment's excess back to the buyer.
+func (h *Handler) ExcessRefunded(c echo.Context) error {
+	var req ReferenceRequest
+	if err := request.Bind(c, &req); err != nil {
+		return err
+	}
+	p, err := h.store.MarkBalanceRefunded(c.Request().Context(), c.Param("id"), req.Reference)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+// CaseProceeds is GET /api/v1/cases/{id}/proceeds.
+func (h *Handler) CaseProceeds(c echo.Context) error {
+	p, err := h.store.CaseProceeds(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}

@@ -1,0 +1,531 @@
+package live
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+	"gavel/web/limit"
+	"gavel/web/request"
+)
+
+const (
+	// writeWait bounds every write: a client that cannot take a frame in this
+	// time is gone.
+	writeWait = 10 * time.Second
+	// pingEvery keeps the connection alive through proxies that close idle
+	// connections after a minute, and proves the client is still there.
+	pingEvery = 25 * time.Second
+	// pongWait is how long the client may stay silent (no pong, no frame).
+	pongWait = 60 * time.Second
+	// closeWait is how long a polite close waits for the client's close frame.
+	closeWait = time.Second
+	// maxClientFrame bounds what a client may send: bid commands are tiny.
+	maxClientFrame = 4 << 10
+	// bidTimeout bounds a bid placed over the socket.
+	bidTimeout = 10 * time.Second
+	// replayPage is how many events one replay read takes from the table.
+	replayPage = 1000
+)
+
+// upgrader keeps idle connections small: a 512-byte read buffer and write
+// buffers lent from a pool only while writing (live frames need none). The
+// origin is checked before upgrading (see handleLive) so that a refusal can
+// answer in JSON.
+var upgrader = websocket.Upgrader{
+	ReadBufferSize:  512,
+	WriteBufferSize: 4096,
+	WriteBufferPool: &sync.Pool{},
+	CheckOrigin:     func(*http.Request) bool { return true },
+	Error: func(w http.ResponseWriter, _ *http.Request, status int, reason error) {
+		var body request.ErrorBody
+		body.Error.Code = request.EchoCodes[status]
+		if body.Error.Code == "" {
+			body.Error.Code = auction.EInvalidRequest
+		}
+		body.Error.Message = reason.Error()
+		w.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(body)
+	},
+}
+
+// allWebSockets is the one key of the live connection limit: the process.
+const allWebSockets = ""
+
+// Socket is the live feed's WebSocket endpoint: it admits connections within
+// the server's limits, subscribes them to the hub and takes bids sent on them.
+type Socket struct {
+	hub    *Hub
+	store  *postgres.Store
+	log    *slog.Logger
+	limits *limit.Limits
+}
+
+// NewSocket serves hub's feed within limits (WebSockets per process, bids
+// per account).
+func NewSocket(hub *Hub, limits *limit.Limits) *Socket {
+	return &Socket{hub: hub, store: hub.store, log: hub.log, limits: limits}
+}
+
+// Serve is GET /api/v1/auctions/{id}/live?since=N: every event after N
+// from the table, then each new event as it commits, one text frame each,
+// none skipped or repeated. Frames that are not events (the greeting, bid
+// replies, errors) carry "type" and never "seq".
+func (s *Socket) Serve(c echo.Context) error {
+	r := c.Request()
+	if !websocket.IsWebSocketUpgrade(r) {
+		return auction.Errorf(auction.EInvalidRequest, "this is a WebSocket endpoint: open it with a WebSocket client")
+	}
+	// Browsers always send Origin on a WebSocket handshake, so this check is
+	// also what keeps another site from bidding with a visitor's session cookie.
+	if !sameOrigin(r) {
+		return auction.Errorf(auction.EForbidden, "only this site's pages may open the live feed")
+	}
+	since, err := request.QueryInt(c, "since", 0)
+	if err != nil {
+		return err
+	}
+	a, err := s.store.Auction(r.Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	release, ok := s.limits.WebSockets.Acquire(allWebSockets)
+	if !ok {
+		c.Response().Header().Set("Retry-After", "1")
+		return auction.Errorf(auction.EUnavailable, "this server holds as many live connections as it can; reconnect in a moment")
+	}
+	done, err := s.hub.admit()
+	if err != nil {
+		release()
+		return err
+	}
+	// Subscribe before replaying: whatever commits during the replay waits in
+	// the queue, and the writer skips what the replay already sent.
+	sub := s.hub.subscribe(a.ID, a.Seq)
+	end := func() {
+		s.hub.unsubscribe(sub)
+		done()
+		release()
+	}
+	conn := &lockedConn{}
+	ws, err := upgrader.Upgrade(hijacker{ResponseWriter: c.Response(), conn: conn}, r, nil)
+	if err != nil {
+		end()
+		return nil // the upgrader has answered
+	}
+	c.Response().Status = http.StatusSwitchingProtocols
+	if tc, ok := conn.Conn.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(s.hub.cfg.SocketBuffer)
+	}
+	l := &liveConn{s: s, ws: ws, conn: conn, sub: sub, auctionID: a.ID, token: request.Token(c), authErr: request.AuthFailure(c),
+		// Bids over the socket are recorded with the client's address and
+		// device, like bids over HTTP.
+		ctx:     postgres.WithOrigin(context.Background(), postgres.OriginFrom(r.Context())),
+		replies: make(chan []byte, 4), writerDone: make(chan struct{}), readerDone: make(chan struct{})}
+	// The connection lives on in goroutines of its own. Returning lets
+	// net/http drop the request's buffers and this goroutine's deep stack,
+	// which would otherwise be most of an idle connection's memory.
+	go func() {
+		defer end()
+		l.serve(a, since)
+	}()
+	return nil
+}
+
+// sameOrigin admits pages of this site (Origin's host is the Host the request
+// was sent to) and non-browser clients, which send no Origin.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
+
+// liveConn is one WebSocket: a reader goroutine for the client's frames and
+// a writer goroutine, the only one that writes.
+type liveConn struct {
+	s  *Socket
+	ws *websocket.Conn
+	// conn is the socket under ws, for writing live frames directly.
+	conn      *lockedConn
+	sub       *subscriber
+	auctionID string
+	// token is re-checked on every bid, so a logout ends bidding on open sockets too.
+	token string
+	// authErr is why the credentials the socket was opened with were
+	// refused (a stale token), the answer to a bid sent on it.
+	authErr error
+	// ctx carries the client's origin to the store; it outlives the request.
+	ctx        context.Context
+	replies    chan []byte
+	writerDone chan struct{}
+	readerDone chan struct{}
+}
+
+func (l *liveConn) serve(a *auction.Auction, since int64) {
+	go l.read()
+	code, reason := l.write(a, since)
+	close(l.writerDone)
+	if code != 0 {
+		msg := websocket.FormatCloseMessage(code, reason)
+		if l.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWait)) == nil {
+			select {
+			case <-l.readerDone:
+			case <-time.After(closeWait):
+			}
+		}
+	}
+	_ = l.ws.Close()
+	<-l.readerDone
+}
+
+// errWrite marks a failed write: the connection is gone and owed no close frame.
+var errWrite = errors.New("write failed")
+
+func (l *liveConn) send(b []byte) error {
+	_ = l.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	if err := l.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		return errWrite
+	}
+	return nil
+}
+
+// write sends the greeting, the replay and then live frames until the
+// connection ends. It returns the close code and reason to send, or 0 when
+// the connection is already gone.
+func (l *liveConn) write(a *auction.Auction, since int64) (int, string) {
+	last := since
+	resume := func(why string) string { return fmt.Sprintf("%s; reconnect with since=%d", why, last) }
+	a.ServerTime = l.s.store.Clock().Now()
+	watchers := l.s.hub.Watchers(a.ID)
+	hello, err := json.Marshal(HelloFrame{Type: "hello", ServerTime: a.ServerTime, Watchers: watchers,
+		Auction: Snapshot{Auction: a, Watchers: watchers}})
+	if err != nil || l.send(hello) != nil {
+		return 0, ""
+	}
+	if err := l.replay(&last); err != nil {
+		if errors.Is(err, errWrite) {
+			return 0, ""
+		}
+		return websocket.CloseTryAgainLater, resume("the record cannot be read now")
+	}
+	ping := time.NewTicker(pingEvery)
+	defer ping.Stop()
+	for {
+		select {
+		case f := <-l.sub.queue:
+			if err := l.live(f, &last); err != nil {
+				if errors.Is(err, errWrite) {
+					return 0, ""
+				}
+				return websocket.CloseTryAgainLater, resume("the record cannot be read now")
+			}
+		case b := <-l.replies:
+			if l.send(b) != nil {
+				return 0, ""
+			}
+		case <-ping.C:
+			if l.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {
+				return 0, ""
+			}
+		case <-l.sub.stop:
+			if l.sub.why == websocket.CloseGoingAway {
+				return websocket.CloseGoingAway, resume("server restarting")
+			}
+			return websocket.CloseTryAgainLater, resume("too slow")
+		case <-l.readerDone:
+			return 0, ""
+		}
+	}
+}
+
+// maxBatch bounds how many queued frames one write system call carries.
+const maxBatch = 64
+
+// batches lends the frame lists of live, so that idle connections hold none.
+var batches = sync.Pool{New: func() any { return new(net.Buffers) }}
+
+// live writes f and the frames queued behind it, skipping those the replay
+// already sent. A writer that fell behind writes everything waiting in one
+// system call, so a busy server catches up instead of falling further behind.
+func (l *liveConn) live(f *frame, last *int64) error {
+	bufs := batches.Get().(*net.Buffers)
+	defer func() {
+		clear((*bufs)[:cap(*bufs)]) // pooled lists must not keep frames alive
+		*bufs = (*bufs)[:0]
+		batches.Put(bufs)
+	}()
+	for {
+		if f.seq > *last+1 {
+			// Only possible for frames fanned out before the replay's last
+			// read: the table fills the hole.
+			if err := l.conn.writeFrames(bufs); err != nil {
+				return err
+			}
+			if err := l.replay(last); err != nil {
+				return err
+			}
+		}
+		if f.seq == *last+1 {
+			*bufs = append(*bufs, f.wire)
+			*last = f.seq
+		}
+		if len(*bufs) == maxBatch {
+			break
+		}
+		select {
+		case f = <-l.sub.queue:
+			continue
+		default:
+		}
+		break
+	}
+	return l.conn.writeFrames(bufs)
+}
+
+// lockedConn is the socket of a WebSocket, shared by the library (the
+// greeting, replay, replies and control frames) and the writer's live frames,
+// which are prepared once for all connections and written here directly so
+// that several can go in one system call. The lock keeps every frame whole.
+type lockedConn struct {
+	net.Conn
+	mu sync.Mutex
+}
+
+func (c *lockedConn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Conn.Write(b)
+}
+
+// writeFrames writes whole frames in one system call (writev on TCP) and
+// empties bufs.
+func (c *lockedConn) writeFrames(bufs *net.Buffers) error {
+	if len(*bufs) == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(writeWait))
+	b := *bufs // WriteTo consumes its receiver
+	if _, err := b.WriteTo(c.Conn); err != nil {
+		return errWrite
+	}
+	*bufs = (*bufs)[:0]
+	return nil
+}
+
+// hijacker hands the upgrader the socket wrapped in a lockedConn.
+type hijacker struct {
+	http.ResponseWriter
+	conn *lockedConn
+}
+
+func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	h.conn.Conn = c
+	return h.conn, brw, nil
+}
+
+// replay sends every event after *last from the table and advances *last.
+func (l *liveConn) replay(last *int64) error {
+	for {
+		ctx, cancel := context.WithTimeout(l.s.hub.ctx, 10*time.Second)
+		events, more, err := l.s.store.Events(ctx, l.auctionID, *last, replayPage)
+		cancel()
+		if err != nil {
+			l.s.log.Warn("live feed: replay failed", "auction_id", l.auctionID, "err", err)
+			return err
+		}
+		for _, e := range events {
+			b, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			if err := l.send(b); err != nil {
+				return err
+			}
+			*last = e.Seq
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// read handles the client's frames: pongs (by the library), close, and bid
+// commands, whose replies go to the writer.
+func (l *liveConn) read() {
+	defer close(l.readerDone)
+	l.ws.SetReadLimit(maxClientFrame)
+	_ = l.ws.SetReadDeadline(time.Now().Add(pongWait))
+	l.ws.SetPongHandler(func(string) error { return l.ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	for {
+		_, data, err := l.ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		_ = l.ws.SetReadDeadline(time.Now().Add(pongWait))
+		// A bid's time is the moment its frame was read (Art. 20).
+		arrival := l.s.store.Arrive()
+		reply := l.command(data, arrival)
+		arrival.Release()
+		select {
+		case l.replies <- reply:
+		case <-l.writerDone:
+			return
+		}
+	}
+}
+
+// BidCommand is a client frame {"type":"bid","amount":N,"idempotency_key":"..."}.
+type BidCommand struct {
+	Type   string `json:"type"`
+	Amount *int64 `json:"amount"`
+	Key    string `json:"idempotency_key"`
+}
+
+// command places a bid sent over the socket through the same store call as
+// POST /auctions/{id}/bids, with the same codes, and returns the reply frame.
+func (l *liveConn) command(data []byte, arrival *postgres.Arrival) []byte {
+	var cmd BidCommand
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	// Keys match exactly, as in HTTP bodies (request.Bind): encoding/json alone
+	// would take "Amount" for "amount".
+	if err := dec.Decode(&cmd); err != nil || dec.More() || request.UnknownKey(data, cmd) {
+		return l.errorFrame("", auction.Errorf(auction.EInvalidRequest, "send a JSON object like {\"type\":\"bid\",\"amount\":N,\"idempotency_key\":\"...\"}"))
+	}
+	if cmd.Type != "bid" {
+		return l.errorFrame(cmd.Key, auction.Errorf(auction.EInvalidRequest, "unknown command type %q; the only one is \"bid\"", cmd.Type))
+	}
+	start := time.Now()
+	defer func() { l.s.hub.metrics.bids.observe(time.Since(start)) }()
+	ctx, cancel := context.WithTimeout(l.ctx, bidTimeout)
+	defer cancel()
+	if l.token == "" {
+		if l.authErr != nil {
+			return l.errorFrame(cmd.Key, l.authErr)
+		}
+		return l.errorFrame(cmd.Key, auction.Errorf(auction.EUnauthenticated, "sign in first: open the socket with Authorization: Bearer <token> or a session cookie"))
+	}
+	sess, err := l.s.hub.Session(ctx, l.token)
+	if err != nil {
+		return l.errorFrame(cmd.Key, err)
+	}
+	if ok, retry := l.s.limits.Bids.Allow(sess.User.ID); !ok {
+		return l.errorFrame(cmd.Key, auction.Errorf(auction.ERateLimited, "too many bids; try again in %.1f s", retry.Seconds()))
+	}
+	if cmd.Amount == nil {
+		return l.errorFrame(cmd.Key, auction.FieldError("amount", "is required (fen)"))
+	}
+	res, err := l.s.store.PlaceBid(ctx, postgres.PlaceBid{AuctionID: l.auctionID, User: sess.User, Amount: *cmd.Amount, Key: cmd.Key, Arrival: arrival})
+	if err != nil {
+		return l.errorFrame(cmd.Key, err)
+	}
+	if len(res.Events) > 0 {
+		l.s.hub.Publish(ctx, auction.Change{AuctionID: l.auctionID, Events: res.Events})
+	}
+	b, err := json.Marshal(BidReply{Type: "bid_result", Key: cmd.Key, BidResult: res})
+	if err != nil {
+		return l.errorFrame(cmd.Key, err)
+	}
+	return b
+}
+
+// errorFrame is a refusal as the HTTP API would write it, with a type.
+func (l *liveConn) errorFrame(key string, err error) []byte {
+	_, body, fault := request.Describe(err)
+	f := ErrorFrame{Type: "error", Key: key, ErrorBody: body}
+	switch {
+	case fault == request.Refusal && f.Auction == nil:
+		// Refused before the bid core saw it (the frame, the sign-in):
+		// the reply still carries the auction's state, as over HTTP. The
+		// error itself is left as it is: l.authErr answers every frame.
+		f.Auction = l.s.auctionState(l.ctx, l.auctionID)
+	case fault == request.Internal:
+		l.s.log.Error("live feed: bid failed", "auction_id", l.auctionID, "err", err)
+	}
+	b, _ := json.Marshal(f)
+	return b
+}
+
+// auctionState is the bidder-facing state of an auction, for a refusal of a
+// bid the bid core did not decide; nil when the auction cannot be read.
+func (s *Socket) auctionState(ctx context.Context, auctionID string) *auction.State {
+	a, err := s.store.Auction(ctx, auctionID)
+	if err != nil {
+		return nil
+	}
+	return a.State()
+}
+
+// HelloFrame greets a new connection: the auction now and the server's time,
+// from which pages count down.
+type HelloFrame struct {
+	Type       string    `json:"type"`
+	ServerTime time.Time `json:"server_time"`
+	Watchers   int       `json:"watchers"`
+	Auction    Snapshot  `json:"auction"`
+}
+
+// BidReply answers a bid sent over the socket like POST /bids answers 201.
+type BidReply struct {
+	Type string `json:"type"`
+	Key  string `json:"idempotency_key"`
+	*auction.BidResult
+}
+
+// ErrorFrame answers a refused command like the HTTP API's error body.
+type ErrorFrame struct {
+	Type string `json:"type"`
+	Key  string `json:"idempotency_key,omitempty"`
+	request.ErrorBody
+}
+
+// Snapshot is the public auction with how many watch it live on this
+// process (approximate across processes, which is all a page needs).
+type Snapshot struct {
+	*auction.Auction
+	Watchers int `json:"watchers"`
+}
+
+// WithWatchers adds the live watcher count to GET /api/v1/auctions/{id}
+// by wrapping the handler's context: the handler stays the one source of the
+// snapshot.
+func (h *Hub) WithWatchers(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error { return next(watchersContext{Context: c, hub: h}) }
+}
+
+type watchersContext struct {
+	echo.Context
+	hub *Hub
+}
+
+func (c watchersContext) JSON(code int, i any) error {
+	if a, ok := i.(*auction.Auction); ok {
+		i = Snapshot{Auction: a, Watchers: c.hub.Watchers(a.ID)}
+	}
+	return c.Context.JSON(code, i)
+}

@@ -1,0 +1,171 @@
+package page
+
+import (
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// depositRow is a deposit with the auction it secures.
+type depositRow struct {
+	Listing postgres.Listing
+	Deposit auction.Deposit
+	// Deadline is when a released deposit must be paid back (24 h after the
+	// close, Art. 23); Overdue and Soon colour the row.
+	Deadline time.Time
+	Overdue  bool
+	Soon     bool
+}
+
+// balanceRow is a sold auction and what its buyer still owes.
+type balanceRow struct {
+	Listing     postgres.Listing
+	Applied     int64
+	Received    int64
+	Outstanding int64
+	Forfeited   int64
+}
+
+// excessRow is a balance payment whose excess is still to be paid back to
+// the buyer.
+type excessRow struct {
+	Listing postgres.Listing
+	Payment postgres.BalancePayment
+}
+
+type financeData struct {
+	Pending  []depositRow
+	Refunds  []depositRow
+	Excesses []excessRow
+	Balances []balanceRow
+	Defaults []balanceRow
+}
+
+// Finance is GET /finance: deposits to confirm, refunds due with their
+// legal deadline, overpaid balances to pay back, balances outstanding and
+// defaults.
+func (h *Handler) Finance(c echo.Context) error {
+	ctx := c.Request().Context()
+	listings, err := h.store.FinanceWork(ctx)
+	if err != nil {
+		return err
+	}
+	excesses, err := h.store.BalanceRefundsDue(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(listings))
+	for i, l := range listings {
+		ids[i] = l.ID
+	}
+	deposits, err := h.store.DepositsOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	now := h.store.Clock().Now()
+	d := &financeData{}
+	proceeds := map[string]map[string]postgres.ProceedsItem{}
+	for _, l := range listings {
+		for _, dep := range deposits[l.ID] {
+			switch dep.Status {
+			case auction.DepositPending:
+				d.Pending = append(d.Pending, depositRow{Listing: l, Deposit: dep})
+			case auction.DepositRefundPending:
+				d.Refunds = append(d.Refunds, refundRow(l, dep, now))
+			}
+		}
+		if l.Status != auction.StatusSold && l.Status != auction.StatusDefaulted {
+			continue
+		}
+		items, ok := proceeds[l.CaseID]
+		if !ok {
+			p, err := h.store.CaseProceeds(ctx, l.CaseID)
+			if err != nil {
+				return err
+			}
+			items = map[string]postgres.ProceedsItem{}
+			for _, it := range p.Items {
+				items[it.AuctionID] = it
+			}
+			proceeds[l.CaseID] = items
+		}
+		it := items[l.ID]
+		row := balanceRow{Listing: l, Applied: it.DepositApplied, Received: it.BalanceReceived, Forfeited: it.ForfeitedDeposit}
+		if l.HammerPrice != nil {
+			row.Outstanding = *l.HammerPrice - it.DepositApplied - it.BalanceReceived
+		}
+		if l.Status == auction.StatusSold {
+			d.Balances = append(d.Balances, row)
+		} else {
+			d.Defaults = append(d.Defaults, row)
+		}
+	}
+	byID := make(map[string]postgres.Listing, len(listings))
+	for _, l := range listings {
+		byID[l.ID] = l
+	}
+	for _, p := range excesses {
+		// FinanceWork lists every auction with an excess due; one that
+		// settled between the two reads shows on the next load.
+		if l, ok := byID[p.AuctionID]; ok {
+			d.Excesses = append(d.Excesses, excessRow{Listing: l, Payment: p})
+		}
+	}
+	sort.SliceStable(d.Refunds, func(i, j int) bool { return d.Refunds[i].Deadline.Before(d.Refunds[j].Deadline) })
+	p := h.newPage(c, "finance.title")
+	p.Nav, p.Data = "finance", d
+	return h.render(c, http.StatusOK, "finance.html", p)
+}
+
+// refundRow dates a released deposit's refund deadline: one rulebook day
+// after the close (24 h under spc2016).
+func refundRow(l postgres.Listing, dep auction.Deposit, now time.Time) depositRow {
+	row := depositRow{Listing: l, Deposit: dep}
+	closed := l.EndsAt
+	if l.ClosedAt != nil {
+		closed = *l.ClosedAt
+	}
+	day := 24 * time.Hour
+	if rb, err := auction.LookupRulebook(l.Rulebook); err == nil {
+		day = rb.Day
+	}
+	row.Deadline = closed.Add(day)
+	row.Overdue = !now.Before(row.Deadline)
+	row.Soon = !row.Overdue && row.Deadline.Sub(now) < day/4
+	return row
+}
+
+type financeAuctionData struct {
+	A        *auction.Auction
+	Deposits []depositRow
+}
+
+// FinanceAuction is GET /finance/auctions/{id}: every deposit of one auction.
+func (h *Handler) FinanceAuction(c echo.Context) error {
+	ctx := c.Request().Context()
+	a, err := h.store.Auction(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	deps, err := h.store.Deposits(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	l := postgres.Listing{Auction: *a}
+	d := &financeAuctionData{A: a}
+	for _, dep := range deps {
+		row := depositRow{Listing: l, Deposit: dep}
+		if dep.Status == auction.DepositRefundPending {
+			row = refundRow(l, dep, a.ServerTime)
+		}
+		d.Deposits = append(d.Deposits, row)
+	}
+	p := h.newPage(c, "finance.deposits")
+	p.Nav, p.Data = "finance", d
+	return h.render(c, http.StatusOK, "finance_auction.html", p)
+}
