@@ -99,7 +99,7 @@ func New(cfg Config) *Server {
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestLog, bodyLimit(request.MaxBody, uploadRoute), s.authenticate)
+	e.Use(s.requestLog, bodyLimit(request.MaxBody, uploadRoute), request.CheckParams, s.authenticate)
 	s.installSecurity()
 	notices := cfg.Notices
 	if notices == nil && cfg.Store != nil {

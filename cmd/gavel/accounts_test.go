@@ -187,9 +187,14 @@ func TestRequestErrors(t *testing.T) {
 	wantError(t, s.do(t, "POST", login, nil, big), 413, "body_too_large")
 	wantError(t, s.do(t, "POST", "/api/v1/auth/signup", nil, io.MultiReader(strings.NewReader(big))), 413, "body_too_large")
 	wantError(t, s.do(t, "POST", "/api/v1/cases", s.clerk, io.MultiReader(strings.NewReader(`{"case_number":"`+strings.Repeat("x", 1<<20+10)+`"}`))), 413, "body_too_large")
-	// Just under the limit is decoded (and refused for its content, not its size).
+	// Just under the limit is decoded (and refused for its content, not its
+	// size: no text field is that long).
 	under := `{"email":"` + strings.Repeat("a", 1<<20-64) + `","password":"0123456789"}`
-	wantError(t, s.do(t, "POST", login, nil, under), 401, "invalid_credentials")
+	r = s.do(t, "POST", login, nil, under)
+	wantError(t, r, 422, "invalid_field")
+	if !strings.Contains(string(r.body), "email: ") {
+		t.Errorf("the long field is not named: %s", r.body)
+	}
 
 	wantError(t, s.do(t, "GET", "/api/v1/no/such/route", nil, nil), 404, "not_found")
 	wantError(t, s.do(t, "GET", "/nothing-here", nil, nil), 404, "not_found")
@@ -199,7 +204,7 @@ func TestRequestErrors(t *testing.T) {
 	if r.status != 405 {
 		t.Fatalf("DELETE on a POST route: %s", r)
 	}
-	r = s.do(t, "PUT", "/api/v1/auctions/00000000-0000-0000-0000-000000000000", nil, "{}")
+	r = s.do(t, "PUT", "/api/v1/auctions/00000000-0000-0000-0000-000000000000/events", nil, "{}")
 	if r.status != 405 {
 		t.Fatalf("PUT on a GET route: %s", r)
 	}

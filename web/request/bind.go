@@ -80,7 +80,7 @@ func Bind(c echo.Context, v any, optional ...bool) error {
 		}
 		return auction.Errorf(auction.EInvalidRequest, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
-	return textField(reflect.ValueOf(v), "", utf8.Valid(data))
+	return textField(reflect.ValueOf(v), "")
 }
 
 // UnknownKey reports whether the JSON object in data has a key that v's type
@@ -120,17 +120,15 @@ var textLimits = map[string]int{
 }
 
 // textField returns invalid_field for the first string in v (a decoded
-// request) that breaks the text rule. rawValid tells whether the body was
-// valid UTF-8: the decoder turns invalid bytes into U+FFFD, which is then
-// refused as not UTF-8.
-func textField(v reflect.Value, path string, rawValid bool) error {
+// request) that breaks the text rule.
+func textField(v reflect.Value, path string) error {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			return textField(v.Elem(), path, rawValid)
+			return textField(v.Elem(), path)
 		}
 	case reflect.String:
-		return checkText(path, v.String(), rawValid)
+		return checkText(path, v.String())
 	case reflect.Struct:
 		t := v.Type()
 		for i := range t.NumField() {
@@ -143,7 +141,7 @@ func textField(v reflect.Value, path string, rawValid bool) error {
 				continue
 			}
 			if f.Anonymous && name == "" {
-				if err := textField(v.Field(i), path, rawValid); err != nil {
+				if err := textField(v.Field(i), path); err != nil {
 					return err
 				}
 				continue
@@ -151,13 +149,13 @@ func textField(v reflect.Value, path string, rawValid bool) error {
 			if name == "" {
 				name = f.Name
 			}
-			if err := textField(v.Field(i), joinField(path, name), rawValid); err != nil {
+			if err := textField(v.Field(i), joinField(path, name)); err != nil {
 				return err
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			if err := textField(v.Index(i), fmt.Sprintf("%s[%d]", path, i), rawValid); err != nil {
+			if err := textField(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
 				return err
 			}
 		}
@@ -165,10 +163,10 @@ func textField(v reflect.Value, path string, rawValid bool) error {
 		iter := v.MapRange()
 		for iter.Next() {
 			k := fmt.Sprint(iter.Key().Interface())
-			if err := checkText(path, k, rawValid); err != nil {
+			if err := checkText(path, k); err != nil {
 				return err
 			}
-			if err := textField(iter.Value(), joinField(path, k), rawValid); err != nil {
+			if err := textField(iter.Value(), joinField(path, k)); err != nil {
 				return err
 			}
 		}
@@ -178,7 +176,7 @@ func textField(v reflect.Value, path string, rawValid bool) error {
 
 // checkText applies the text rule to one field, named by its path; its
 // bounds come from the field's own name (the last part of the path).
-func checkText(path, s string, rawValid bool) error {
+func checkText(path, s string) error {
 	leaf := path
 	if i := strings.LastIndexAny(leaf, ".]"); i >= 0 {
 		leaf = leaf[i+1:]
@@ -189,7 +187,9 @@ func checkText(path, s string, rawValid bool) error {
 	} else if n, ok := textLimits[leaf]; ok {
 		max = n
 	}
-	if !rawValid && strings.ContainsRune(s, utf8.RuneError) {
+	if strings.ContainsRune(s, utf8.RuneError) {
+		// The decoder turns invalid UTF-8 and lone surrogates (\ud800)
+		// into U+FFFD; text never needs the replacement character itself.
 		return auction.FieldError(path, "must be UTF-8 text")
 	}
 	return auction.CheckText(path, s, max, multiline)
@@ -200,4 +200,34 @@ func joinField(path, name string) string {
 		return name
 	}
 	return path + "." + name
+}
+
+// CheckParams applies the text rule to every query parameter (its name and
+// values) and path parameter of a request before its handler runs, so that
+// no handler meets a NUL, invalid UTF-8 or an unbounded string from the URL:
+// 422 invalid_field naming the parameter.
+func CheckParams(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for name, values := range c.QueryParams() {
+			if err := checkText(name, name); err != nil {
+				return auction.FieldError("query", "a parameter name must be UTF-8 text without control characters, at most %d characters", maxText)
+			}
+			for _, v := range values {
+				if err := checkText(name, v); err != nil {
+					return err
+				}
+			}
+		}
+		for i, name := range c.ParamNames() {
+			if name == "*" {
+				continue // static files: the file server judges the path
+			}
+			if v := c.ParamValues()[i]; !utf8.ValidString(v) {
+				return auction.FieldError(name, "must be UTF-8 text")
+			} else if err := checkText(name, v); err != nil {
+				return err
+			}
+		}
+		return next(c)
+	}
 }
