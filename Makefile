@@ -22,7 +22,7 @@ run: build ## get PostgreSQL, migrate, seed the demo and serve on http://localho
 	( psql "$$server/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = 'gavel'" | grep -q 1 || \
 	  psql "$$server/postgres" -qc "CREATE DATABASE gavel" ) && \
 	$(BIN)/gavel migrate && $(BIN)/gavel demo && \
-	exec $(BIN)/gavel serve --rulebook demo --demo-bidders --addr $(ADDR)
+	exec $(BIN)/gavel serve --rulebook demo --demo-bidders --dev-mailbox --addr $(ADDR)
 
 .PHONY: test
 test: chromium stripe-mock ## run every test against a real PostgreSQL (installs what tests need), then fuzz each target briefly

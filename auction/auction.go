@@ -234,7 +234,10 @@ type Registration struct {
 	BidderCode   *string  `json:"bidder_code"`
 	PriorityRank *int     `json:"priority_rank"`
 	Deposit      *Deposit `json:"deposit"`
-	UserID       string   `json:"-"`
+	// NoticeVersion is the version of the bidders' notice (竞买须知) the
+	// bidder agreed to by registering; null for a round published without one.
+	NoticeVersion *int   `json:"notice_version"`
+	UserID        string `json:"-"`
 }
 
 // Deposit statuses.

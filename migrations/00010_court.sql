@@ -61,5 +61,26 @@ DROP TRIGGER auctions_never_deleted ON auctions;
 CREATE TRIGGER auctions_never_deleted BEFORE DELETE ON auctions
     FOR EACH ROW EXECUTE FUNCTION forbid_record_delete();
 
+-- A round's documents (拍卖公告 announcement, 竞买须知 bidder_notice): every
+-- text kept as a numbered version; the one published with the round has
+-- published_at.
+CREATE TABLE auction_documents (
+    auction_id   uuid NOT NULL REFERENCES auctions (id),
+    kind         text NOT NULL CHECK (kind IN ('announcement','bidder_notice')),
+    version      int NOT NULL CHECK (version >= 1),
+    body         text NOT NULL,
+    edited       boolean NOT NULL,
+    created_by   uuid REFERENCES users (id),
+    created_at   timestamptz NOT NULL,
+    published_at timestamptz,
+    PRIMARY KEY (auction_id, kind, version)
+);
+
+-- A bidder registers agreeing to the bidders' notice in force: its version
+-- and when.
+ALTER TABLE registrations
+    ADD COLUMN notice_version int,
+    ADD COLUMN notice_agreed_at timestamptz;
+
 -- +goose Down
 SELECT 'down migrations are not supported: auction records are kept for ten years';

@@ -1,7 +1,6 @@
 package payments
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
 	"time"
@@ -277,15 +276,15 @@ func idCSV(id *int64) string {
 // WriteLinesCSV writes the reconciliation lines, then a TOTAL row whose
 // difference column is the sum of the differences.
 func WriteLinesCSV(w io.Writer, r *Reconciliation) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"kind", "provider", "deposit_id", "auction_id", "case_id", "reference", "at",
+	cw := newCSV(w)
+	cw.row([]string{"kind", "provider", "deposit_id", "auction_id", "case_id", "reference", "at",
 		"ledger_transaction_id", "provider_record_id", "ledger_amount", "provider_amount", "difference", "status"})
 	for _, l := range r.Lines {
-		_ = cw.Write([]string{l.Kind, l.Provider, l.DepositID, l.AuctionID, l.CaseID, l.Reference, stampCSV(l.At),
+		cw.row([]string{l.Kind, l.Provider, l.DepositID, l.AuctionID, l.CaseID, l.Reference, stampCSV(l.At),
 			idCSV(l.LedgerTransactionID), idCSV(l.ProviderRecordID), itoa(l.LedgerAmount), itoa(l.ProviderAmount), itoa(l.Difference), l.Status})
 	}
 	t := r.LinesTotal
-	_ = cw.Write([]string{"TOTAL", "", "", "", "", "", "", "", "", itoa(t.Ledger), itoa(t.Provider), itoa(t.Difference),
+	cw.row([]string{"TOTAL", "", "", "", "", "", "", "", "", itoa(t.Ledger), itoa(t.Provider), itoa(t.Difference),
 		strconv.Itoa(t.Differences) + " differences"})
 	cw.Flush()
 	return cw.Error()
@@ -293,10 +292,10 @@ func WriteLinesCSV(w io.Writer, r *Reconciliation) error {
 
 // WriteAccountsCSV writes the ledger totals per account and a TOTAL row.
 func WriteAccountsCSV(w io.Writer, r *Reconciliation) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"account", "opening", "debits", "credits", "net", "closing"})
+	cw := newCSV(w)
+	cw.row([]string{"account", "opening", "debits", "credits", "net", "closing"})
 	for _, a := range append(append([]AccountTotal{}, r.Accounts...), r.AccountsTotal) {
-		_ = cw.Write([]string{a.Account, itoa(a.Opening), itoa(a.Debits), itoa(a.Credits), itoa(a.Net), itoa(a.Closing)})
+		cw.row([]string{a.Account, itoa(a.Opening), itoa(a.Debits), itoa(a.Credits), itoa(a.Net), itoa(a.Closing)})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -304,10 +303,10 @@ func WriteAccountsCSV(w io.Writer, r *Reconciliation) error {
 
 // WriteEscrowCSV writes deposits in escrow per provider and a TOTAL row.
 func WriteEscrowCSV(w io.Writer, r *Reconciliation) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"provider", "ledger", "provider_records", "difference"})
+	cw := newCSV(w)
+	cw.row([]string{"provider", "ledger", "provider_records", "difference"})
 	for _, e := range append(append([]EscrowTotal{}, r.Escrow...), r.EscrowTotal) {
-		_ = cw.Write([]string{e.Provider, itoa(e.Ledger), itoa(e.Records), itoa(e.Difference)})
+		cw.row([]string{e.Provider, itoa(e.Ledger), itoa(e.Records), itoa(e.Difference)})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -317,15 +316,15 @@ func WriteEscrowCSV(w io.Writer, r *Reconciliation) error {
 // then a TOTAL row: the amount column sums them and the overdue column counts
 // the overdue ones.
 func WriteRefundsCSV(w io.Writer, rs []RefundDue) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"deposit_id", "auction_id", "bidder_code", "provider", "amount", "pay_reference", "confirm_reference",
+	cw := newCSV(w)
+	cw.row([]string{"deposit_id", "auction_id", "bidder_code", "provider", "amount", "pay_reference", "confirm_reference",
 		"released_at", "due_by", "overdue"})
 	for _, r := range rs {
-		_ = cw.Write([]string{r.DepositID, r.AuctionID, r.BidderCode, r.Provider, itoa(r.Amount), r.PayReference, r.ConfirmReference,
+		cw.row([]string{r.DepositID, r.AuctionID, r.BidderCode, r.Provider, itoa(r.Amount), r.PayReference, r.ConfirmReference,
 			stampCSV(r.ReleasedAt), stampCSV(r.DueBy), strconv.FormatBool(r.Overdue)})
 	}
 	t := TotalRefunds(rs)
-	_ = cw.Write([]string{"TOTAL", "", "", "", itoa(t.Amount), "", "", "", "", strconv.Itoa(t.OverdueCount)})
+	cw.row([]string{"TOTAL", "", "", "", itoa(t.Amount), "", "", "", "", strconv.Itoa(t.OverdueCount)})
 	cw.Flush()
 	return cw.Error()
 }

@@ -366,12 +366,14 @@ func TestOpenAPI(t *testing.T) {
 			"DeliveryAttempt": postgres.DeliveryAttempt{}, "CaseNotification": postgres.CaseNotification{},
 			"BalanceReturn": postgres.BalanceReturn{}, "Result": postgres.Result{},
 			"Correction": postgres.Correction{}, "FieldChange": postgres.FieldChange{},
+			"AuctionDocument": postgres.AuctionDocument{}, "RowProblem": api.RowProblem{},
 		}
 		requests := map[string]any{
 			"SignupRequest": api.SignupRequest{}, "NewCase": postgres.NewCase{}, "NewLot": postgres.NewLot{},
 			"ScheduleRequest": auction.ScheduleParams{}, "BlacklistEntry": postgres.BlacklistEntry{},
 			"ReferenceRequest": api.ReferenceRequest{}, "LiveBidCommand": live.BidCommand{},
 			"CourtActionRequest": api.CourtRequest{}, "LotEdit": postgres.LotEdit{}, "CorrectionRequest": api.CorrectionRequest{},
+			"DocumentEdit": api.DocumentEdit{},
 		}
 		check := func(name string, v any, response bool) {
 			schema, err := doc.resolve("#/components/schemas/" + name)

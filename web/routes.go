@@ -94,6 +94,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: v1 + "/cases", Access: clerk, Handler: a.CaseCreate},
 		{Method: "GET", Path: v1 + "/cases/:id", Access: staff, Handler: a.CaseView},
 		{Method: "POST", Path: v1 + "/cases/:id/lots", Access: clerk, Handler: a.LotCreate},
+		{Method: "POST", Path: v1 + "/cases/:id/lots/import", Access: clerk, Handler: a.LotImport},
 		{Method: "GET", Path: v1 + "/cases/:id/proceeds", Access: staff, Handler: a.CaseProceeds},
 		{Method: "GET", Path: v1 + "/lots/:id", Access: staff, Handler: a.LotView},
 		{Method: "POST", Path: v1 + "/lots/:id/priority-holders", Access: clerk, Handler: a.PriorityHolderCreate},
@@ -121,6 +122,10 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: v1 + "/balance-payments/:id/returned", Access: finance, Handler: a.BalanceReturned},
 		// The results board is public (api/results.go).
 		{Method: "GET", Path: v1 + "/results", Access: anyone, Handler: a.Results},
+		// A round's documents (api/documents.go): public; edited by clerks before publication.
+		{Method: "GET", Path: v1 + "/auctions/:id/documents", Access: anyone, Handler: a.AuctionDocuments},
+		{Method: "PUT", Path: v1 + "/auctions/:id/documents/:kind", Access: clerk, Handler: a.AuctionDocumentEdit},
+		{Method: "GET", Path: v1 + "/auctions/:id/documents/:kind/versions", Access: staff, Handler: a.AuctionDocumentVersions},
 
 		// The public catalogue and record (api/public.go, live/socket.go).
 		{Method: "GET", Path: v1 + "/auctions", Access: anyone, Handler: a.AuctionList},
@@ -194,6 +199,9 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocStatement, "no-store")}},
 		{Method: "GET", Path: "/auctions/:id/confirmation/print", Access: anyone, Page: true, Handler: p.ConfirmationPrint,
 			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocConfirmation, "no-cache")}},
+		// A round's announcement and bidders' notice (page/document.go): public like the round.
+		{Method: "GET", Path: "/auctions/:id/documents/:kind/print", Access: anyone, Page: true, Handler: p.DocumentPrint,
+			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocCourt, "no-cache")}},
 	}
 	// The test clock exists only with --test-clock; otherwise its routes are
 	// unknown (404 not_found) like any other.
@@ -201,6 +209,10 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		rs = append(rs,
 			Route{Method: "GET", Path: v1 + "/test/clock", Access: staff, Handler: a.ClockView},
 			Route{Method: "POST", Path: v1 + "/test/clock", Access: staff, Handler: a.ClockSet})
+	}
+	// The development mailbox exists only with --dev-mailbox (the demo).
+	if p.HasDevMailbox() {
+		rs = append(rs, Route{Method: "GET", Path: "/dev/mailbox", Access: anyone, Page: true, Handler: p.DevMailbox, Before: pageHeaders})
 	}
 	return rs
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
+	"gavel/auction/notice/mail/mailbox"
 	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/postgres"
 	"gavel/web/api"
@@ -60,6 +61,9 @@ type Config struct {
 	// Identity is the real-name verification provider bidders may verify
 	// themselves with (api/identity.go); nil when the court has none.
 	Identity auction.IdentityProvider
+	// DevMailbox is the development mailbox shown at /dev/mailbox (serve
+	// --dev-mailbox); nil serves no such page.
+	DevMailbox *mailbox.Mailbox
 	// Clock is the clock measured against the database's (postgres.DBClock):
 	// /readyz fails while it cannot be trusted and /metrics shows how far
 	// this machine's clock is off. Nil leaves both out.
@@ -111,7 +115,8 @@ func New(cfg Config) *Server {
 	}
 	apiHandler := api.New(api.Config{Store: cfg.Store, Log: cfg.Log, Feed: hub, Sessions: hub, TestClock: cfg.TestClock,
 		Ticker: cfg.Ticker, Jobs: cfg.Jobs, Notices: notices, Timezone: zone, Identity: cfg.Identity})
-	pageHandler := page.New(page.Config{Store: cfg.Store, Log: cfg.Log, Limits: s.limits, Sessions: hub, Timezone: zone})
+	pageHandler := page.New(page.Config{Store: cfg.Store, Log: cfg.Log, Limits: s.limits, Sessions: hub, Timezone: zone,
+		DevMailbox: cfg.DevMailbox})
 	s.routes = s.routeTable(apiHandler, pageHandler, live.NewSocket(hub, s.limits))
 	for _, r := range s.routes {
 		s.register(r, pageHandler)

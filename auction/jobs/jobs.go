@@ -1,7 +1,7 @@
 // Package jobs runs Gavel's durable jobs on River, on the same PostgreSQL as
 // everything else: provider calls for deposits (capture, release, creating
 // payments that failed at registration, applying Stripe webhooks) and the
-// deliveries of case-system webhooks.
+// deliveries of case-system webhooks and of user notices (e-mail, SMS).
 //
 // Jobs are inserted with InsertTx in the transaction of the state change that
 // calls for them (through postgres.Hooks and the store's follow-ups), so a
@@ -34,6 +34,9 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"gavel/auction"
+	"gavel/auction/notice/mail"
+	noticepg "gavel/auction/notice/postgres"
+	"gavel/auction/notice/sms"
 	"gavel/auction/postgres"
 	"gavel/payments"
 )
@@ -87,6 +90,21 @@ type Config struct {
 	FetchPollInterval time.Duration
 	// TestOnly makes River start and stop fast in tests.
 	TestOnly bool
+
+	// Notices keeps the user notices delivered by e-mail and SMS (notice.go);
+	// nil delivers none.
+	Notices *noticepg.Store
+	// Mail sends e-mail (GAVEL_SMTP_URL); nil sends none.
+	Mail *mail.Sender
+	// SMS sends text messages; nil sends none.
+	SMS sms.Provider
+	// PublicURL is where users reach Gavel, for the links in messages.
+	PublicURL string
+	// Zone is where messages show times (the court's).
+	Zone *time.Location
+	// NoticeBackoff is the retry schedule of deliveries (5 s doubling up to
+	// 10 minutes).
+	NoticeBackoff payments.Backoff
 }
 
 // Jobs is the running job system.
@@ -124,6 +142,12 @@ func New(cfg Config) (*Jobs, error) {
 	if cfg.FetchPollInterval == 0 {
 		cfg.FetchPollInterval = time.Second
 	}
+	if cfg.NoticeBackoff == (payments.Backoff{}) {
+		cfg.NoticeBackoff = payments.Backoff{First: 5 * time.Second, Max: 10 * time.Minute}
+	}
+	if cfg.Zone == nil {
+		cfg.Zone = time.UTC
+	}
 	j := &Jobs{cfg: cfg, log: cfg.Log, providers: map[string]payments.Provider{payments.ProviderBank: payments.Bank{}}, http: cfg.HTTPClient}
 	if j.http == nil {
 		j.http = &http.Client{}
@@ -137,12 +161,14 @@ func New(cfg Config) (*Jobs, error) {
 	river.AddWorker(workers, &releaseWorker{j: j})
 	river.AddWorker(workers, &stripeEventWorker{j: j})
 	river.AddWorker(workers, &intentSweepWorker{j: j})
+	river.AddWorker(workers, &noticeWorker{j: j})
 	cooldown := min(100*time.Millisecond, cfg.FetchPollInterval)
 	client, err := river.NewClient(riverpgxv5.New(cfg.Pool), &river.Config{
 		Logger: cfg.Log,
 		Queues: map[string]river.QueueConfig{
 			QueueMoney:        {MaxWorkers: 4},
 			QueueCaseWebhooks: {MaxWorkers: 8},
+			QueueNotices:      {MaxWorkers: 8},
 		},
 		Workers:           workers,
 		MaxAttempts:       unlimitedAttempts,

@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +13,9 @@ import (
 	"gavel/auction"
 	"gavel/auction/auctiontest"
 	"gavel/auction/jobs"
+	"gavel/auction/notice/mail"
+	noticepg "gavel/auction/notice/postgres"
+	"gavel/auction/notice/sms"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 	"gavel/payments"
@@ -29,6 +33,11 @@ type envOpts struct {
 	caseTimeout         time.Duration
 	// manual leaves the River client stopped: the test works jobs itself.
 	manual bool
+	// mail and sms deliver user notices (notice_test.go).
+	mail *mail.Sender
+	sms  sms.Provider
+	// log receives the job runner's log.
+	log *slog.Logger
 }
 
 // env is one test's world: a fresh database, a store, a fake provider and
@@ -42,6 +51,7 @@ type env struct {
 	jobs    *jobs.Jobs
 	clerk   *auction.User
 	finance *auction.User
+	notices *noticepg.Store
 }
 
 var seq atomic.Int64
@@ -54,12 +64,22 @@ type tb interface {
 	Fatalf(format string, args ...any)
 }
 
-func newEnv(t *testing.T, o envOpts) *env {
+func newEnv(t *testing.T, o envOpts) *env { return newEnvTB(t, o) }
+
+// newEnvTB is newEnv for tests and benchmarks alike.
+func newEnvTB(t testing.TB, o envOpts) *env {
 	t.Helper()
 	pool, _ := dbtest.Pool(t)
 	e := &env{ctx: context.Background(), pool: pool, clock: auctiontest.NewClock(auctiontest.Start),
 		fake: paymentstest.New(payments.ProviderStripe)}
+	e.notices = noticepg.New(pool, e.clock)
 	j, err := jobs.New(jobs.Config{
+		Log:                o.log,
+		Notices:            e.notices,
+		Mail:               o.mail,
+		SMS:                o.sms,
+		PublicURL:          "https://auction.court.example",
+		NoticeBackoff:      payments.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond},
 		Pool:               pool,
 		Providers:          []payments.Provider{e.fake},
 		Events:             stripe.New(stripe.Config{WebhookSecret: webhookSecret}),

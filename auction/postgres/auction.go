@@ -148,6 +148,10 @@ func (s *Store) publish(ctx context.Context, id string, backdate bool) (*auction
 		// published auction's seq is 0 until then.
 		a.Status = auction.StatusAnnounced
 		a.AnnouncedAt = &now
+		// The documents are published with the round, dated as published.
+		if err := s.publishDocuments(ctx, tx, &a.Auction, now); err != nil {
+			return err
+		}
 		return saveAuction(ctx, tx, a)
 	})
 	if err != nil {

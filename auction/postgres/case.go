@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -188,28 +189,85 @@ type NewLot struct {
 	auction.Disclosures
 }
 
+// FieldProblem is one field of a request that fails its check.
+type FieldProblem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Problems lists every check the lot fails, field by field, in the order
+// of its fields: a CSV import reports them all at once.
+func (l NewLot) Problems() []FieldProblem {
+	var out []FieldProblem
+	for _, f := range []struct{ name, value string }{{"title", l.Title}, {"description", l.Description}, {"location", l.Location},
+		{"appraisal_report", l.AppraisalReport}, {"encumbrances", l.Encumbrances}, {"occupancy", l.Occupancy},
+		{"tax_terms", l.TaxTerms}, {"viewing", l.Viewing}} {
+		if !utf8.ValidString(f.value) || strings.ContainsRune(f.value, 0) {
+			out = append(out, FieldProblem{f.name, "must be UTF-8 text without NUL characters"})
+		} else if f.name == "title" && strings.TrimSpace(f.value) == "" {
+			out = append(out, FieldProblem{f.name, "is required"})
+		}
+	}
+	if !auction.ValidCategory(l.Category) {
+		out = append(out, FieldProblem{"category", "must be one of real_estate, vehicle, equity, movable, other"})
+	}
+	if l.AppraisalValue <= 0 {
+		out = append(out, FieldProblem{"appraisal_value", "must be a positive amount in fen"})
+	}
+	return out
+}
+
 // CreateLot lists a lot under a case. Returns not_found or invalid_field.
 func (s *Store) CreateLot(ctx context.Context, caseID string, l NewLot) (*auction.Lot, error) {
-	switch {
-	case strings.TrimSpace(l.Title) == "":
-		return nil, auction.FieldError("title", "is required")
-	case !auction.ValidCategory(l.Category):
-		return nil, auction.FieldError("category", "must be one of real_estate, vehicle, equity, movable, other")
-	case l.AppraisalValue <= 0:
-		return nil, auction.FieldError("appraisal_value", "must be a positive amount in fen")
-	}
-	var id string
-	err := s.pool.QueryRow(ctx, `
-		INSERT INTO lots (case_id, title, description, category, appraisal_value, location,
-			appraisal_report, encumbrances, occupancy, tax_terms, viewing, created_at)
-		SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM cases WHERE id = $1
-		RETURNING id`,
-		caseID, l.Title, l.Description, l.Category, l.AppraisalValue, l.Location,
-		l.AppraisalReport, l.Encumbrances, l.Occupancy, l.TaxTerms, l.Viewing, s.clock.Now()).Scan(&id)
+	lots, err := s.CreateLots(ctx, caseID, []NewLot{l})
 	if err != nil {
-		return nil, translate(err, "case")
+		return nil, err
 	}
-	return s.Lot(ctx, id)
+	return &lots[0], nil
+}
+
+// CreateLots lists lots under a case in one transaction: all of them or,
+// when one fails its checks, none. Returns not_found or invalid_field (the
+// first problem; NewLot.Problems lists them all beforehand).
+func (s *Store) CreateLots(ctx context.Context, caseID string, lots []NewLot) ([]auction.Lot, error) {
+	for _, l := range lots {
+		if p := l.Problems(); len(p) > 0 {
+			return nil, auction.FieldError(p[0].Field, "%s", p[0].Message)
+		}
+	}
+	ids := make([]string, len(lots))
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		now := s.clock.Now()
+		for i, l := range lots {
+			err := tx.QueryRow(ctx, `
+				INSERT INTO lots (case_id, title, description, category, appraisal_value, location,
+					appraisal_report, encumbrances, occupancy, tax_terms, viewing, created_at)
+				SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM cases WHERE id = $1
+				RETURNING id`,
+				caseID, l.Title, l.Description, l.Category, l.AppraisalValue, l.Location,
+				l.AppraisalReport, l.Encumbrances, l.Occupancy, l.TaxTerms, l.Viewing, now).Scan(&ids[i])
+			if err != nil {
+				return translate(err, "case")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.lots(ctx, `l.id = ANY($1::uuid[])`, ids)
+	if err != nil {
+		return nil, err
+	}
+	// In the order given: they share one created_at.
+	byID := map[string]auction.Lot{}
+	for _, l := range out {
+		byID[l.ID] = l
+	}
+	for i, id := range ids {
+		out[i] = byID[id]
+	}
+	return out, nil
 }
 
 const lotColumns = `l.id, l.case_id, l.title, l.description, l.category, l.appraisal_value, l.location,

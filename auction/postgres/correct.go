@@ -130,12 +130,13 @@ func (s *Store) DeleteLot(ctx context.Context, lotID string) error {
 }
 
 // deleteDraftRows deletes a draft round and what refers to it (a watch
-// list entry; a draft has no events, registrations, bids or money). The
+// list entry, its unpublished documents; a draft has no events, registrations, bids or money). The
 // database refuses to delete any other auction (forbid_record_delete).
 func deleteDraftRows(ctx context.Context, tx pgx.Tx, auctionID string) error {
 	b := &pgx.Batch{}
 	b.Queue(`DELETE FROM user_notices WHERE auction_id = $1`, auctionID)
 	b.Queue(`DELETE FROM watchlist WHERE auction_id = $1`, auctionID)
+	b.Queue(`DELETE FROM auction_documents WHERE auction_id = $1`, auctionID)
 	b.Queue(`DELETE FROM auctions WHERE id = $1 AND status = 'draft'`, auctionID)
 	return tx.SendBatch(ctx, b).Close()
 }

@@ -10,12 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/courtdoc"
 	"gavel/payments"
 )
 
@@ -36,6 +38,8 @@ type Store struct {
 	bids bidQueue
 	// arrivals stamps each bid with the moment it was received (arrival.go).
 	arrivals *Arrivals
+	// zone is the courts' time zone, for published documents.
+	zone *time.Location
 	// beforeBatch, set only by tests, runs before a bid batch locks its
 	// auction: it holds a batch back to decide it late.
 	beforeBatch func(auctionID string)
@@ -73,6 +77,9 @@ type Config struct {
 	// Arrivals stamps bids with their time of receipt; the heartbeat
 	// publishes its horizon. Nil makes one on Clock.
 	Arrivals *Arrivals
+	// Zone is the courts' time zone, in which published documents write
+	// their dates and times; nil is courtdoc.DefaultZone.
+	Zone *time.Location
 }
 
 // New returns a Store.
@@ -89,8 +96,11 @@ func New(c Config) *Store {
 	if c.Arrivals == nil {
 		c.Arrivals = NewArrivals(c.Clock)
 	}
+	if c.Zone == nil {
+		c.Zone = courtdoc.DefaultZone
+	}
 	return &Store{pool: c.Pool, clock: c.Clock, wall: c.Wall, rulebook: c.Rulebook, provider: c.Provider, payments: c.Payments, hooks: c.Hooks,
-		arrivals: c.Arrivals}
+		arrivals: c.Arrivals, zone: c.Zone}
 }
 
 // Arrive stamps a bid received now (see Arrivals): the HTTP handler and the

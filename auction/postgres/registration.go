@@ -16,8 +16,17 @@ import (
 // verified priority holder gets the rank; owing nothing qualifies at once.
 // Bars follow the person, verified or not: a number carried by a staff
 // account, the defaulter of an earlier round under any account, the
-// restriction list.
+// restriction list. Registering is agreeing to the bidders' notice (竞买须知)
+// in force, whose version is recorded with the registration.
 func (s *Store) Register(ctx context.Context, u *auction.User, auctionID string) (*auction.Registration, error) {
+	return s.RegisterAgreeing(ctx, u, auctionID, nil)
+}
+
+// RegisterAgreeing is Register by a bidder who was shown the bidders'
+// notice of version notice (nil: not said): a version other than the one in
+// force is refused with invalid_field (notice_version), so nobody agrees to
+// a text they did not read.
+func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID string, notice *int) (*auction.Registration, error) {
 	if auction.IsStaffRole(u.Role) {
 		return nil, auction.Errorf(auction.EStaffCannotBid, "court and platform staff may not bid")
 	}
@@ -39,6 +48,20 @@ func (s *Store) Register(ctx context.Context, u *auction.User, auctionID string)
 		now := s.clock.Now()
 		if (a.Status != auction.StatusAnnounced && a.Status != auction.StatusBidding) || !now.Before(a.EndsAt) {
 			return auction.Errorf(auction.ERegistrationClosed, "registration is closed for this auction")
+		}
+		inForce, err := noticeInForce(ctx, tx, a.ID)
+		if err != nil {
+			return err
+		}
+		if notice != nil && (inForce == nil || *inForce != *notice) {
+			if inForce == nil {
+				return auction.FieldError("notice_version", "this round was published without a bidders' notice")
+			}
+			return auction.FieldError("notice_version", "the bidders' notice in force is version %d: read it and agree to it", *inForce)
+		}
+		var agreedAt *time.Time
+		if inForce != nil {
+			agreedAt = &now
 		}
 		var exists bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM registrations WHERE auction_id = $1 AND user_id = $2)`, a.ID, u.ID).Scan(&exists); err != nil {
@@ -86,8 +109,9 @@ func (s *Store) Register(ctx context.Context, u *auction.User, auctionID string)
 			status, depStatus = auction.RegistrationQualified, auction.DepositHeld
 		}
 		o := OriginFrom(ctx)
-		err = tx.QueryRow(ctx, `INSERT INTO registrations (auction_id, user_id, status, priority_rank, declared_at, created_at, ip, device)
-			VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id`, a.ID, u.ID, status, rank, now, o.IP, o.Device).Scan(&regID)
+		err = tx.QueryRow(ctx, `INSERT INTO registrations (auction_id, user_id, status, priority_rank, declared_at, created_at, ip, device,
+				notice_version, notice_agreed_at)
+			VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING id`, a.ID, u.ID, status, rank, now, o.IP, o.Device, inForce, agreedAt).Scan(&regID)
 		if isUniqueViolation(err, "") {
 			return auction.Errorf(auction.EAlreadyRegistered, "you are already registered for this auction")
 		}
@@ -145,13 +169,13 @@ func assignBidderCode(ctx context.Context, tx pgx.Tx, regID string) error {
 	}
 }
 
-const registrationColumns = `r.id, r.auction_id, r.user_id, r.status, r.bidder_code, r.priority_rank,
+const registrationColumns = `r.id, r.auction_id, r.user_id, r.status, r.bidder_code, r.priority_rank, r.notice_version,
 	d.id, d.amount, d.status, d.provider, d.pay_reference, d.client_secret`
 
 func scanRegistration(row pgx.Row) (*auction.Registration, error) {
 	r := &auction.Registration{Deposit: &auction.Deposit{}}
 	d := r.Deposit
-	err := row.Scan(&r.ID, &r.AuctionID, &r.UserID, &r.Status, &r.BidderCode, &r.PriorityRank,
+	err := row.Scan(&r.ID, &r.AuctionID, &r.UserID, &r.Status, &r.BidderCode, &r.PriorityRank, &r.NoticeVersion,
 		&d.ID, &d.Amount, &d.Status, &d.Provider, &d.PayReference, &d.ClientSecret)
 	d.RegistrationID, d.AuctionID, d.BidderCode = r.ID, r.AuctionID, r.BidderCode
 	return r, err

@@ -197,3 +197,32 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// make run's development mailbox: a bidder's notice goes out by e-mail
+// through the mail server in the process and shows at /dev/mailbox.
+func TestDevMailbox(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, func(m *Main) { m.Config.DevMailbox = true })
+	a := s.auction(t, lotSpec{})
+	alice, _ := s.bidder(t, "")
+	s.qualify(t, alice, a.ID)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		s.setClock(t, s.now()) // a tick: reminders, then the relay to delivery jobs
+		r := s.do(t, "GET", "/dev/mailbox", nil, nil)
+		wantStatus(t, r, 200)
+		if strings.Contains(string(r.body), "保证金已确认") && strings.Contains(string(r.body), alice.Email) {
+			if !strings.Contains(string(r.body), "List-Unsubscribe-Post: List-Unsubscribe=One-Click") {
+				t.Fatalf("the raw message lacks the one-click header: %s", r.body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no deposit e-mail in the mailbox: %s", r.body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Without the flag there is no such page.
+	plain := newServer(t)
+	wantStatus(t, plain.do(t, "GET", "/dev/mailbox", nil, nil), 404)
+}

@@ -18,7 +18,10 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/jobs"
+	"gavel/auction/notice/mail"
+	"gavel/auction/notice/mail/mailbox"
 	noticepg "gavel/auction/notice/postgres"
+	"gavel/auction/notice/sms"
 	"gavel/auction/postgres"
 	"gavel/auction/realname"
 	"gavel/migrations"
@@ -52,6 +55,20 @@ type Config struct {
 	Timezone string
 	// DemoBidders makes the demo accounts bid by themselves (make run).
 	DemoBidders bool
+	// SMTPURL is the mail server user notices go out through
+	// (GAVEL_SMTP_URL); empty sends no e-mail.
+	SMTPURL string
+	// MailFrom is the sender of notice e-mails (GAVEL_MAIL_FROM).
+	MailFrom string
+	// PublicURL is where users reach Gavel, for links in messages
+	// (GAVEL_PUBLIC_URL; default http://localhost plus the port).
+	PublicURL string
+	// SMS names the SMS gateway (GAVEL_SMS): "log" logs masked messages
+	// (development); empty sends none.
+	SMS string
+	// DevMailbox runs a mail server in the process that keeps every
+	// notice e-mail and shows them at /dev/mailbox (make run's demo).
+	DevMailbox bool
 }
 
 // Main is a running Gavel server: all wiring lives here.
@@ -68,6 +85,8 @@ type Main struct {
 	hub       *live.Hub
 	web       *web.Server
 	notices   *noticepg.Store
+	mailbox   *mailbox.Mailbox
+	mail      *mail.Sender
 	http      *http.Server
 	listener  net.Listener
 	cancel    context.CancelFunc
@@ -154,31 +173,36 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.CaseWebhookURL != "" && m.Config.CaseWebhookSecret == "" {
 		m.Log.Warn("--case-webhook-secret is empty: the case system cannot tell Gavel's webhooks from forgeries")
 	}
+	zone, err := time.LoadLocation(m.Config.Timezone)
+	if err != nil {
+		return fmt.Errorf("--timezone: %w", err)
+	}
+	m.notices = noticepg.New(m.pool, clock)
+	smsGateway, err := m.noticeChannels()
+	if err != nil {
+		return err
+	}
 	if m.jobs, err = jobs.New(jobs.Config{Pool: m.pool, Log: m.Log, Providers: []payments.Provider{provider}, Events: events,
-		CaseWebhookURL: m.Config.CaseWebhookURL, CaseWebhookSecret: m.Config.CaseWebhookSecret}); err != nil {
+		CaseWebhookURL: m.Config.CaseWebhookURL, CaseWebhookSecret: m.Config.CaseWebhookSecret,
+		Notices: m.notices, Mail: m.mail, SMS: smsGateway, PublicURL: m.Config.PublicURL, Zone: zone}); err != nil {
 		return err
 	}
 	hooks := m.jobs.Hooks()
 	hooks.Guard = m.heartbeat.Guard
 	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Wall: dbClock, Rulebook: rulebook, Payments: provider, Hooks: hooks, Arrivals: arrivals})
 	m.jobs.Bind(m.store)
-	m.notices = noticepg.New(m.pool, clock)
 	if err := m.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.hub = live.NewHub(live.HubConfig{Store: m.store, Log: m.Log})
-	zone, err := time.LoadLocation(m.Config.Timezone)
-	if err != nil {
-		return fmt.Errorf("--timezone: %w", err)
-	}
 	var identity auction.IdentityProvider
 	if m.Config.RealNameURL != "" {
 		identity = realname.New(realname.Config{BaseURL: m.Config.RealNameURL, Key: m.Config.RealNameKey})
 	}
 	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Hub: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
-		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock, Identity: identity})
+		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock, DevMailbox: m.mailbox, Identity: identity})
 
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return err
@@ -242,9 +266,46 @@ func (m *Main) tick(ctx context.Context) error {
 		return err
 	}
 	// Reminders after the transitions: an auction that just opened is no
-	// longer "opening soon".
-	_, err = m.notices.Remind(ctx)
+	// longer "opening soon". Then the notices due go to their delivery jobs.
+	if _, err = m.notices.Remind(ctx); err != nil {
+		return err
+	}
+	_, err = m.jobs.RelayNotices(ctx)
 	return err
+}
+
+// noticeChannels sets up how notices leave the app: e-mail through
+// GAVEL_SMTP_URL (or the development mailbox) and SMS through the gateway
+// GAVEL_SMS names.
+func (m *Main) noticeChannels() (sms.Provider, error) {
+	if m.Config.DevMailbox {
+		box, err := mailbox.Start("127.0.0.1:0", mailbox.Config{})
+		if err != nil {
+			return nil, fmt.Errorf("development mailbox: %w", err)
+		}
+		m.mailbox = box
+		m.Config.SMTPURL = "smtp://" + box.Addr()
+		m.Log.Warn("the development mailbox is on: notice e-mails stay in this process and anyone can read them at /dev/mailbox; never use this in production")
+	}
+	if m.Config.SMTPURL != "" {
+		if m.Config.MailFrom == "" {
+			m.Config.MailFrom = "Gavel <no-reply@gavel.localhost>"
+		}
+		var err error
+		if m.mail, err = mail.New(mail.Config{URL: m.Config.SMTPURL, From: m.Config.MailFrom}); err != nil {
+			return nil, fmt.Errorf("GAVEL_SMTP_URL: %w", err)
+		}
+	}
+	if m.Config.PublicURL == "" {
+		m.Config.PublicURL = "http://localhost" + m.Config.Addr[strings.LastIndexByte(m.Config.Addr, ':'):]
+	}
+	switch m.Config.SMS {
+	case "":
+		return nil, nil
+	case "log":
+		return sms.Log{Log: m.Log}, nil
+	}
+	return nil, fmt.Errorf("GAVEL_SMS: unknown SMS gateway %q (want log, or build one in: docs/notices.md)", m.Config.SMS)
 }
 
 // schedule ticks until ctx ends.
@@ -302,6 +363,12 @@ func (m *Main) Close() error {
 	if m.testClock != nil {
 		m.testClock.Close()
 	}
+	if m.mail != nil {
+		m.mail.Close()
+	}
+	if m.mailbox != nil {
+		m.mailbox.Close()
+	}
 	if m.pool != nil {
 		m.pool.Close()
 	}
@@ -321,9 +388,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&m.Config.TickInterval, "tick", time.Second, "how often due auctions are opened, closed and defaulted")
 	fs.StringVar(&m.Config.Timezone, "timezone", page.DefaultTimezone, "IANA time zone the web pages show times in")
 	fs.BoolVar(&m.Config.DemoBidders, "demo-bidders", false, "let the demo bidder accounts bid by themselves every few seconds (demo only)")
+	fs.BoolVar(&m.Config.DevMailbox, "dev-mailbox", false, "keep notice e-mails in a mail server inside the process and show them at /dev/mailbox (demo only)")
 	pprofAddr := fs.String("pprof", "", "serve runtime profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: gavel serve [flags]\n\nServes the marketplace; applies pending migrations on start.\nEnvironment: DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE,\nGAVEL_REALNAME_URL, GAVEL_REALNAME_KEY.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: gavel serve [flags]\n\nServes the marketplace; applies pending migrations on start.\nEnvironment: DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE,\nGAVEL_SMTP_URL, GAVEL_MAIL_FROM, GAVEL_PUBLIC_URL, GAVEL_SMS,\nGAVEL_REALNAME_URL, GAVEL_REALNAME_KEY.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -332,6 +400,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	m.Config.StripeSecretKey = os.Getenv("STRIPE_SECRET_KEY")
 	m.Config.StripeWebhookKey = os.Getenv("STRIPE_WEBHOOK_SECRET")
 	m.Config.StripeAPIBase = os.Getenv("STRIPE_API_BASE")
+	m.Config.SMTPURL = os.Getenv("GAVEL_SMTP_URL")
+	m.Config.MailFrom = os.Getenv("GAVEL_MAIL_FROM")
+	m.Config.PublicURL = os.Getenv("GAVEL_PUBLIC_URL")
+	m.Config.SMS = os.Getenv("GAVEL_SMS")
 	m.Config.RealNameURL = os.Getenv("GAVEL_REALNAME_URL")
 	m.Config.RealNameKey = os.Getenv("GAVEL_REALNAME_KEY")
 	if *pprofAddr != "" {

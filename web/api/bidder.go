@@ -19,6 +19,9 @@ func (h *Handler) Register(c echo.Context) error {
 		// staff of the court or platform nor a close relative of such staff;
 		// it is recorded with its time (registration implies it).
 		DeclaredNotStaff *bool `json:"declared_not_staff"`
+		// NoticeVersion is the version of the bidders' notice (竞买须知) the
+		// bidder was shown; registering agrees to the one in force.
+		NoticeVersion *int `json:"notice_version"`
 	}
 	if err := request.Bind(c, &req, true); err != nil {
 		return err
@@ -26,7 +29,7 @@ func (h *Handler) Register(c echo.Context) error {
 	if req.DeclaredNotStaff != nil && !*req.DeclaredNotStaff {
 		return auction.Errorf(auction.EStaffCannotBid, "staff of the court or platform and their close relatives may not bid")
 	}
-	reg, err := h.store.Register(c.Request().Context(), request.User(c), c.Param("id"))
+	reg, err := h.store.RegisterAgreeing(c.Request().Context(), request.User(c), c.Param("id"), req.NoticeVersion)
 	if err != nil {
 		return err
 	}

@@ -39,14 +39,16 @@ type moneyEnv struct {
 	url    string
 	tokens map[string]string
 	users  map[string]*auction.User
+	// dbURL is the test database's, for a second instance on it.
+	dbURL string
 }
 
 var moneySeq atomic.Int64
 
 func newMoneyEnv(t *testing.T, stripeDeposits bool) *moneyEnv {
 	t.Helper()
-	pool, _ := dbtest.Pool(t)
-	e := &moneyEnv{ctx: context.Background(), clock: auctiontest.NewClock(auctiontest.Start),
+	pool, dbURL := dbtest.Pool(t)
+	e := &moneyEnv{ctx: context.Background(), clock: auctiontest.NewClock(auctiontest.Start), dbURL: dbURL,
 		fake: paymentstest.New(payments.ProviderStripe), tokens: map[string]string{}, users: map[string]*auction.User{}}
 	j, err := jobs.New(jobs.Config{Pool: pool, Providers: []payments.Provider{e.fake},
 		Events:       stripe.New(stripe.Config{WebhookSecret: moneyWebhookSecret}),

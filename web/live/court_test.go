@@ -1,8 +1,10 @@
 package live_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -192,5 +194,52 @@ func TestCorrectionsOverHTTP(t *testing.T) {
 	}
 	if st, code, _ := e.courtCall(t, http.MethodDelete, clerk, "auctions/"+other.ID, ""); st != 404 {
 		t.Fatalf("delete a deleted draft: %d %s", st, code)
+	}
+}
+
+// TestLotImportOverHTTP: a good file imports every lot; a file with
+// problems in several rows imports none and lists them all.
+func TestLotImportOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := liveSetup(t, live.HubConfig{})
+	clerk := e.token(t, e.clerk, postgres.TokenAPI)
+	draft := e.draft(t)
+	post := func(file, contentType string) (int, map[string]any) {
+		body, err := os.ReadFile("../api/testdata/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/cases/"+draft.CaseID+"/lots/import", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+clerk)
+		req.Header.Set("Content-Type", contentType)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		m := map[string]any{}
+		_ = json.NewDecoder(res.Body).Decode(&m)
+		return res.StatusCode, m
+	}
+	lots := func() int {
+		c, err := e.store.Case(e.ctx, draft.CaseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(c.Lots)
+	}
+	if st, m := post("lots_good.csv", "application/json"); st != 400 {
+		t.Fatalf("JSON: %d %v", st, m)
+	}
+	st, m := post("lots_bad.csv", "text/csv; charset=utf-8")
+	if st != 422 || len(m["problems"].([]any)) != 6 || m["error"].(map[string]any)["code"] != "invalid_field" || lots() != 1 {
+		t.Fatalf("bad file: %d %v, %d lots", st, m, lots())
+	}
+	st, m = post("lots_good.csv", "text/csv")
+	if st != 201 || m["imported"] != float64(3) || lots() != 4 {
+		t.Fatalf("good file: %d %v, %d lots", st, m, lots())
+	}
+	if first := m["lots"].([]any)[0].(map[string]any); first["category"] != "real_estate" || first["appraisal_value"] != float64(500_000_000) {
+		t.Fatalf("first lot %v", first)
 	}
 }

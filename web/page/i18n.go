@@ -663,4 +663,11 @@ var catalogue = map[string]text{
 	"common.status":  {"状态", "Status"},
 	"common.actions": {"操作", "Actions"},
 	"common.amount":  {"金额", "Amount"},
+
+	// Watch list and notices (notices.go, devmailbox.go).
+	"mailbox.title": {"开发邮箱", "Development mailbox"},
+	"mailbox.about": {"演示中发出的通知邮件都在这里（仅 --dev-mailbox 时提供，切勿用于生产）。", "Every notice e-mail the demo sent (served only with --dev-mailbox; never in production)."},
+	"mailbox.to":    {"收件人", "To"},
+	"mailbox.raw":   {"原始邮件", "Raw message"},
+	"mailbox.none":  {"还没有邮件", "No e-mail yet"},
 }

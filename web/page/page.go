@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"gavel/auction/notice/mail/mailbox"
 	"gavel/auction/postgres"
 	"gavel/web/limit"
 	"gavel/web/request"
@@ -25,6 +26,9 @@ type Config struct {
 	Sessions request.Sessions
 	// Timezone is where the pages show times (default Asia/Shanghai).
 	Timezone *time.Location
+	// DevMailbox is the development mailbox shown at /dev/mailbox
+	// (devmailbox.go); nil serves no such page.
+	DevMailbox *mailbox.Mailbox
 }
 
 // Handler holds the pages' handlers; each method serves one route.
@@ -34,9 +38,10 @@ type Handler struct {
 	limits   *limit.Limits
 	sessions request.Sessions
 	zone     *time.Location
+	mailbox  *mailbox.Mailbox
 }
 
 // New returns the pages' handlers.
 func New(cfg Config) *Handler {
-	return &Handler{store: cfg.Store, log: cfg.Log, limits: cfg.Limits, sessions: cfg.Sessions, zone: cfg.Timezone}
+	return &Handler{store: cfg.Store, log: cfg.Log, limits: cfg.Limits, sessions: cfg.Sessions, zone: cfg.Timezone, mailbox: cfg.DevMailbox}
 }

@@ -21,7 +21,8 @@ const StaleAfter = 24 * time.Hour
 // once without taking the same one. An outbid notice whose bidder had an
 // outbid delivery on the same auction within notice.OutbidMailGap is put
 // off to the end of the gap instead; stale ones are skipped.
-func (s *Store) ClaimDue(ctx context.Context, tx pgx.Tx, limit int) ([]int64, error) {
+// It also returns how many it looked at, so a caller knows when none are left.
+func (s *Store) ClaimDue(ctx context.Context, tx pgx.Tx, limit int) ([]int64, int, error) {
 	now := s.clock.Now()
 	rows, err := tx.Query(ctx, `WITH due AS (
 			SELECT id, type, user_id, auction_id, updated_at FROM user_notices
@@ -39,18 +40,18 @@ func (s *Store) ClaimDue(ctx context.Context, tx pgx.Tx, limit int) ([]int64, er
 		WHERE n.id = due.id
 		RETURNING n.id, n.delivery`, now, notice.OutbidMailGap, StaleAfter)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var queued []int64
 	var id int64
 	var state string
-	_, err = pgx.ForEachRow(rows, []any{&id, &state}, func() error {
+	tag, err := pgx.ForEachRow(rows, []any{&id, &state}, func() error {
 		if state == "queued" {
 			queued = append(queued, id)
 		}
 		return nil
 	})
-	return queued, err
+	return queued, int(tag.RowsAffected()), err
 }
 
 // Delivery is what delivering one notice needs: the notice, where to send
@@ -116,7 +117,7 @@ func (s *Store) FinishDelivery(ctx context.Context, id int64, version int) error
 	now := s.clock.Now()
 	_, err := s.pool.Exec(ctx, `UPDATE user_notices SET delivered_count = $2, delivered_at = $3,
 			delivery = CASE WHEN count > $2 THEN 'pending' ELSE 'done' END,
-			deliver_due_at = CASE WHEN count > $2 THEN $3 + $4::interval ELSE deliver_due_at END
+			deliver_due_at = CASE WHEN count > $2 THEN $3::timestamptz + $4::interval ELSE deliver_due_at END
 		WHERE id = $1 AND delivery = 'queued'`, id, version, now, notice.OutbidMailGap)
 	return err
 }

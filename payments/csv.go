@@ -1,0 +1,38 @@
+package payments
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// csvOut writes the CSV files finance opens in a spreadsheet program.
+type csvOut struct{ *csv.Writer }
+
+func newCSV(w io.Writer) csvOut { return csvOut{csv.NewWriter(w)} }
+
+// row writes one record with every cell made safe (Neutralise). A write
+// error is kept by the csv.Writer and reported by Error after Flush.
+func (c csvOut) row(cells []string) {
+	for i, v := range cells {
+		cells[i] = Neutralise(v)
+	}
+	_ = c.Write(cells)
+}
+
+// Neutralise keeps a spreadsheet program from running a cell as a formula
+// (CSV injection): a cell that starts with =, +, -, @, a tab or a carriage
+// return is prefixed with an apostrophe, which spreadsheets show as text.
+// Numbers are left alone (a negative amount is not a formula), so the
+// figures still add up in the spreadsheet. References and names come from
+// outside (a bank, a bidder) and may start with anything.
+func Neutralise(v string) string {
+	if v == "" || !strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return v
+	}
+	if _, err := strconv.ParseFloat(v, 64); err == nil && !strings.ContainsAny(v, "eEnNiI") {
+		return v
+	}
+	return "'" + v
+}
