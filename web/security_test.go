@@ -115,21 +115,36 @@ func TestRateLimitsHTTP(t *testing.T) {
 		t.Fatal("another address is limited too")
 	}
 
-	// Repeated failures slow down sign-in to that account only, whatever the
-	// address, and the right password does not jump the queue.
+	// Repeated failures slow down sign-in to that account from the guessing
+	// address only: the owner, elsewhere, signs in with the right password
+	// (a stranger cannot lock a bidder out before the close).
 	victim := `{"email":"office1@sec.example","password":"%s"}`
+	const guesser, owner = "192.0.2.10:1", "198.51.100.20:1"
 	for i := 0; i <= limit.LoginFreeFailures; i++ {
-		peer := fmt.Sprintf("192.0.2.%d:1", 10+i)
-		if r := w.doFrom(peer, http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "guess"+fmt.Sprint(i))); r.code != auction.EInvalidCredentials {
+		if r := w.doFrom(guesser, http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "guess"+fmt.Sprint(i))); r.code != auction.EInvalidCredentials {
 			t.Fatalf("failure %d: %d %s", i, r.status, r.code)
 		}
 	}
-	r = w.doFrom("192.0.2.99:1", http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "correct horse battery"))
+	r = w.doFrom(guesser, http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "correct horse battery"))
 	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" {
-		t.Fatalf("after %d failures: %d %s Retry-After %q", limit.LoginFreeFailures+1, r.status, r.code, r.header.Get("Retry-After"))
+		t.Fatalf("the guessing address after %d failures: %d %s Retry-After %q", limit.LoginFreeFailures+1, r.status, r.code, r.header.Get("Retry-After"))
 	}
-	if r := w.doFrom("192.0.2.99:1", http.MethodPost, "/api/v1/auth/login", "", `{"email":"office2@sec.example","password":"correct horse battery"}`); r.status != http.StatusOK {
-		t.Fatalf("another account: %d %s", r.status, r.code)
+	if r := w.doFrom(owner, http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "correct horse battery")); r.status != http.StatusOK {
+		t.Fatalf("the owner at another address: %d %s", r.status, r.code)
+	}
+	// Guesses spread over many addresses slow down new addresses, not the
+	// owner's known one.
+	for i := 0; i <= limit.LoginAccountFreeFailures; i++ {
+		w.doFrom(fmt.Sprintf("10.%d.%d.1:1", i/200, i%200), http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "spread"))
+	}
+	if r := w.doFrom("10.99.99.1:1", http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "correct horse battery")); r.status != http.StatusTooManyRequests {
+		t.Fatalf("a new address during a spread attack: %d %s", r.status, r.code)
+	}
+	if r := w.doFrom(owner, http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "correct horse battery")); r.status != http.StatusOK {
+		t.Fatalf("the owner's known address during a spread attack: %d %s", r.status, r.code)
+	}
+	if r := w.doFrom(guesser, http.MethodPost, "/api/v1/auth/login", "", `{"email":"office2@sec.example","password":"correct horse battery"}`); r.status != http.StatusOK {
+		t.Fatalf("another account from the guessing address: %d %s", r.status, r.code)
 	}
 
 	// Bids and public reads are never limited per address: four bidders

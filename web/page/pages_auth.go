@@ -41,24 +41,24 @@ func (h *Handler) LoginSubmit(c echo.Context) error {
 		return h.authFormError(c, "login.html", f, http.StatusBadRequest, "csrf", "")
 	}
 	// The same limits as POST /api/v1/auth/login: per address, and a
-	// backoff per email after repeated failures.
+	// backoff per address and email after repeated failures (limit.LoginGuard).
 	if ok, retry := h.limits.Login.Allow(c.RealIP()); !ok {
 		return h.authFormError(c, "login.html", f, http.StatusTooManyRequests, auction.ERateLimited, limit.RateLimited(c, retry, "sign-ins").Error())
 	}
-	key := strings.ToLower(strings.TrimSpace(f.Email))
+	ip, hasEmail := c.RealIP(), strings.TrimSpace(f.Email) != ""
 	backoff := h.limits.LoginFailures
-	if backoff != nil && key != "" {
-		if wait := backoff.Wait(key); wait > 0 {
+	if backoff != nil && hasEmail {
+		if wait := backoff.Wait(ip, f.Email); wait > 0 {
 			return h.authFormError(c, "login.html", f, http.StatusTooManyRequests, auction.ERateLimited, limit.RateLimited(c, wait, "failed sign-ins").Error())
 		}
 	}
 	u, err := h.store.Login(c.Request().Context(), f.Email, c.FormValue("password"))
-	if backoff != nil && key != "" {
+	if backoff != nil && hasEmail {
 		switch {
 		case auction.ErrorCode(err) == auction.EInvalidCredentials:
-			backoff.Fail(key)
+			backoff.Fail(ip, f.Email)
 		case err == nil:
-			backoff.Succeed(key)
+			backoff.Succeed(ip, f.Email)
 		}
 	}
 	if err != nil {
