@@ -205,7 +205,8 @@ func joinField(path, name string) string {
 // CheckParams applies the text rule to every query parameter (its name and
 // values) and path parameter of a request before its handler runs, so that
 // no handler meets a NUL, invalid UTF-8 or an unbounded string from the URL:
-// 422 invalid_field naming the parameter.
+// 422 invalid_field naming a query parameter, 404 not_found for a path (no
+// resource has such an id).
 func CheckParams(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		for name, values := range c.QueryParams() {
@@ -222,10 +223,9 @@ func CheckParams(next echo.HandlerFunc) echo.HandlerFunc {
 			if name == "*" {
 				continue // static files: the file server judges the path
 			}
-			if v := c.ParamValues()[i]; !utf8.ValidString(v) {
-				return auction.FieldError(name, "must be UTF-8 text")
-			} else if err := checkText(name, v); err != nil {
-				return err
+			// A path names a resource: one that cannot exist is not found.
+			if err := checkText(name, c.ParamValues()[i]); err != nil {
+				return auction.Errorf(auction.ENotFound, "no such %s: the path's %s is not an identifier", strings.TrimSuffix(c.Path(), "/:"+name), name)
 			}
 		}
 		return next(c)

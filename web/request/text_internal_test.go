@@ -67,14 +67,18 @@ func TestBindTextRule(t *testing.T) {
 }
 
 // TestCheckParams: query and path parameters meet the same rule before any
-// handler: a NUL in ?q= or a path id is invalid_field naming it.
+// handler: a NUL in ?q= is invalid_field naming it, a path id that cannot
+// be one is not_found.
 func TestCheckParams(t *testing.T) {
 	t.Parallel()
 	e := echo.New()
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		code := http.StatusInternalServerError
-		if auction.ErrorCode(err) == auction.EInvalidField {
+		switch auction.ErrorCode(err) {
+		case auction.EInvalidField:
 			code = http.StatusUnprocessableEntity
+		case auction.ENotFound:
+			code = http.StatusNotFound
 		}
 		_ = c.String(code, err.Error())
 	}
@@ -90,8 +94,9 @@ func TestCheckParams(t *testing.T) {
 		{"/things/abc?q=a%FFb", 422, "q: "},
 		{"/things/abc?q=" + strings.Repeat("x", 501), 422, "q: "},
 		{"/things/abc?a%00=1", 422, "query: "},
-		{"/things/a%00b", 422, "id: "},
-		{"/things/a%FFb", 422, "id: "},
+		{"/things/a%00b", 404, "not_found"},
+		{"/things/a%FFb", 404, "not_found"},
+		{"/things/" + strings.Repeat("x", 501), 404, "not_found"},
 	} {
 		rec := httptest.NewRecorder()
 		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.target, nil))
