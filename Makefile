@@ -68,7 +68,7 @@ screenshots: chromium ## take PNGs of the main pages (a whole sale in Chromium) 
 	@server=$$(.ci/ensure-postgres) && \
 	export GAVEL_TEST_DATABASE_URL=$${GAVEL_TEST_DATABASE_URL:-$$server/postgres?sslmode=disable} && \
 	rm -rf screenshots && \
-	GAVEL_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -count=1 -run '^TestBrowserAuction$$' ./cmd/gavel && \
+	GAVEL_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -count=1 -run '^TestBrowser(Auction|CourtActions)$$' ./cmd/gavel && \
 	{ test -n "$$(ls screenshots 2>/dev/null)" || { echo "!!! no screenshots were taken: is Chromium installed?"; exit 1; }; } && \
 	echo "screenshots in screenshots/:" && ls screenshots
 

@@ -225,3 +225,44 @@ type IdentityProvider interface {
 	// could not answer.
 	Verify(ctx context.Context, realName string, id Identity) (reference string, err error)
 }
+
+// Verification is how a person's identity was checked.
+type Verification struct {
+	// Method is "desk" (a clerk saw the documents) or "provider" (a real-name
+	// verification provider confirmed name and number).
+	Method string `json:"method"`
+	// Reference points at the evidence: the desk's file number, the
+	// provider's transaction id.
+	Reference string `json:"reference"`
+	// IDType and IDNumber, when given, are the number on the documents the
+	// clerk checked; they replace the account's claim.
+	IDType   string `json:"id_type,omitempty"`
+	IDNumber string `json:"id_number,omitempty"`
+}
+
+// Verification methods.
+const (
+	VerifyDesk     = "desk"
+	VerifyProvider = "provider"
+)
+
+// MaxReferenceLength bounds a verification reference.
+const MaxReferenceLength = 200
+
+// UserIdentity is an account as a clerk sees it when checking a person.
+type UserIdentity struct {
+	ID       string `json:"id"`
+	Email    string `json:"email"`
+	Role     string `json:"role"`
+	RealName string `json:"real_name"`
+	IDType   string `json:"id_type"`
+	IDNumber string `json:"id_number"`
+	Verified bool   `json:"verified"`
+	// Issue is what the identity review of migration 00008 found
+	// ("duplicate", "invalid"), until an admin resolves it.
+	Issue *string `json:"id_issue"`
+	// AsTyped is the number as it was stored before normalisation.
+	AsTyped *string `json:"id_number_as_typed,omitempty"`
+	// HolderID, for a duplicate, is the account the person's number is held by.
+	HolderID *string `json:"holder_id,omitempty"`
+}

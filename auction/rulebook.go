@@ -28,6 +28,18 @@ type Rulebook struct {
 	SaleWindow        time.Duration `json:"sale_window"`         // 变卖: 60 days
 	SaleBidding       time.Duration `json:"sale_bidding"`        // 变卖: 24 h window after the first full-price bid
 	OutageGuardWindow time.Duration `json:"outage_guard_window"` // final stretch that must be fully served
+	// CalendarDays: periods of whole Days are counted in calendar days in
+	// the court's time zone (calendar.go); otherwise as plain durations.
+	CalendarDays bool `json:"calendar_days"`
+	// Deadlines the law sets after an outcome, watched for the court and
+	// finance (deadline.go).
+	ReauctionWithin time.Duration `json:"reauction_within"` // Art. 26: next round within 30 days of a failure
+	ResumeWithin    time.Duration `json:"resume_within"`    // Art. 29: a suspension lasts at most 5 days
+	RefundWithin    time.Duration `json:"refund_within"`    // Art. 23: deposits back within 24 h of the close
+
+	// zone is the court's time zone (In); nil is DefaultZone.
+	zone *time.Location
+
 	// MaxBidAppraisalMultiple caps a single bid at this many times the lot's
 	// appraisal value (bid_too_high): a bid beyond it is a typing mistake or
 	// an attempt to block the lot at no cost, never a price a court would
@@ -55,6 +67,11 @@ var SPC2016 = Rulebook{
 	SaleWindow:        60 * day,
 	SaleBidding:       24 * time.Hour,
 	OutageGuardWindow: 5 * time.Minute,
+	CalendarDays:      true,
+	ReauctionWithin:   30 * day,
+	ResumeWithin:      5 * day,
+	RefundWithin:      24 * time.Hour,
+
 	// Judicial sales fetch a fraction of the appraisal to a few times it;
 	// ten times leaves room for every real contest.
 	MaxBidAppraisalMultiple: 10,
@@ -80,6 +97,9 @@ var Demo = Rulebook{
 	SaleWindow:              60 * time.Minute,
 	SaleBidding:             time.Minute,
 	OutageGuardWindow:       15 * time.Second,
+	ReauctionWithin:         30 * time.Minute,
+	ResumeWithin:            5 * time.Minute,
+	RefundWithin:            time.Minute,
 	MaxBidAppraisalMultiple: 10,
 }
 

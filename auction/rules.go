@@ -49,7 +49,7 @@ func (r Rulebook) ValidateSchedule(p ScheduleParams, appraisal int64, earlier []
 	if err := r.checkRounds(p.Round, p.StartPrice, appraisal, earlier); err != nil {
 		return err
 	}
-	if p.Round == RoundSale && p.EndsAt.Sub(p.StartsAt) > r.SaleWindow {
+	if p.Round == RoundSale && p.EndsAt.After(r.DeadlineAfter(p.StartsAt, r.SaleWindow)) {
 		return FieldError("ends_at", "a sale window lasts at most %s", r.SaleWindow)
 	}
 	if lessProduct(p.Deposit, 100, p.StartPrice, r.DepositMinPercent) || lessProduct(p.StartPrice, r.DepositMaxPercent, p.Deposit, 100) {
@@ -148,8 +148,9 @@ func (r Rulebook) ValidatePublish(a *Auction, lot *Lot, others []RoundHistory, n
 		return err
 	}
 	notice := r.Notice(a.Round, lot.Category)
-	if a.StartsAt.Sub(now) < notice {
-		return Errorf(EAnnouncementPeriodTooShort, "bidding may open no sooner than %s after publication", notice)
+	if earliest := r.NoticeEnds(now, notice); a.StartsAt.Before(earliest) {
+		return Errorf(EAnnouncementPeriodTooShort, "bidding may open no sooner than %s after publication: the earliest legal start is %s",
+			notice, earliest.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

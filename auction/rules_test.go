@@ -105,7 +105,10 @@ func TestValidateSchedule(t *testing.T) {
 		{"sale without a failed second round", sale(560_000_00, 60*24*time.Hour), failedFirst, auction.ERoundNotAllowed},
 		{"sale at the second round's start", sale(560_000_00, 60*24*time.Hour), failedSecond, ""},
 		{"sale at another price", sale(560_000_00+100, 60*24*time.Hour), failedSecond, auction.EInvalidField},
-		{"sale window over 60 days", sale(560_000_00, 60*24*time.Hour+time.Second), failedSecond, auction.EInvalidField},
+		// t0 is 10:00 in Shanghai: the 60th day after its day ends 14 h
+		// after t0 + 60×24 h (calendar.go).
+		{"sale window to the end of the 60th day", sale(560_000_00, 60*24*time.Hour+14*time.Hour), failedSecond, ""},
+		{"sale window over 60 days", sale(560_000_00, 60*24*time.Hour+14*time.Hour+time.Second), failedSecond, auction.EInvalidField},
 		{"sale window under 24 h", sale(560_000_00, 23*time.Hour), failedSecond, auction.EBiddingPeriodTooShort},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

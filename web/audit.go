@@ -2,7 +2,6 @@ package web
 
 import (
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/request"
 
 	"github.com/labstack/echo/v4"
@@ -22,7 +21,7 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx := c.Request().Context()
 		u := sess.User
 		action := c.Request().Method + " " + c.Path()
-		attempt, err := s.store.Audit(ctx, postgres.NewAuditEntry{ActorID: u.ID, ActorRole: u.Role, Action: action, Target: c.Param("id"),
+		attempt, err := s.store.Audit(ctx, auction.NewAuditEntry{ActorID: u.ID, ActorRole: u.Role, Action: action, Target: c.Param("id"),
 			Detail: map[string]any{"phase": "attempt", "request_id": request.ID(c)}})
 		if err != nil {
 			return err
@@ -31,10 +30,10 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 		code := c.Response().Status
 		detail := map[string]any{"phase": "outcome", "attempt_seq": attempt.Seq, "request_id": request.ID(c)}
 		if herr != nil {
-			code = request.ErrorStatus(herr)
+			code = request.ErrorStatus(herr, s.store.Unavailable)
 			detail["error"] = request.ErrorCode(herr)
 		}
-		if _, err := s.store.Audit(ctx, postgres.NewAuditEntry{ActorID: u.ID, ActorRole: u.Role, Action: action, Target: c.Param("id"),
+		if _, err := s.store.Audit(ctx, auction.NewAuditEntry{ActorID: u.ID, ActorRole: u.Role, Action: action, Target: c.Param("id"),
 			Status: code, Detail: detail}); err != nil {
 			// The action is done and cannot be undone here; its attempt is
 			// on record, so say loudly that the outcome is not.

@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/request"
 )
 
@@ -40,7 +39,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if ck, err := r.Cookie(request.SessionCookie); err == nil && ck.Value != "" {
 			sess, err := s.store.Authenticate(r.Context(), ck.Value)
-			if err == nil && sess.Kind == postgres.TokenSession {
+			if err == nil && sess.Kind == auction.TokenSession {
 				if unsafeMethod(r.Method) && !validCSRF(c, sess.CSRF) {
 					return auction.Errorf(auction.EForbidden, "missing or wrong CSRF token")
 				}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	noticepg "gavel/auction/notice/postgres"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -122,7 +123,7 @@ func (w *secWorld) mustUser(t testing.TB, role, name, idNumber, phone string) *a
 
 func (w *secWorld) token(t testing.TB, u *auction.User) string {
 	t.Helper()
-	tok, _, err := w.store.CreateToken(w.ctx, u.ID, postgres.TokenAPI, time.Hour)
+	tok, _, err := w.store.CreateToken(w.ctx, u.ID, auction.TokenAPI, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +140,7 @@ func newSecWorld(t testing.TB, withLimits bool) *secWorld {
 		t.Fatal(err)
 	}
 	w.store = postgres.New(postgres.Config{Pool: pool, Clock: w.clock, Rulebook: auction.SPC2016})
-	w.srv = web.New(web.Config{Store: w.store, Log: slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	w.srv = web.New(web.Config{Store: w.store, Notices: noticepg.New(pool, w.store.Clock()), Log: slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		TestClock: w.clock, NoLimits: !withLimits, Ticker: func(ctx context.Context) error { _, err := w.store.Tick(ctx); return err }})
 	for _, role := range []string{roleClerk, roleFinance, roleAuditor, roleAdmin} {
 		w.users[role] = w.mustUser(t, role, "Staff "+role, "", "")
@@ -154,16 +155,16 @@ func newSecWorld(t testing.TB, withLimits bool) *secWorld {
 	}
 
 	clerkID := w.users[roleClerk].ID
-	c, err := w.store.CreateCase(w.ctx, clerkID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执%d号", secNext()), CourtName: "上海市第一中级人民法院",
+	c, err := w.store.CreateCase(w.ctx, clerkID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执%d号", secNext()), CourtName: "上海市第一中级人民法院",
 		Applicants: []auction.Party{{Name: "Applicant Bank", IDNumber: idn("APPL-1"), Claim: secPtr(int64(1))}}, Debtors: []auction.Party{{Name: "Debtor Co", IDNumber: idn("DEBT-1")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lot, err := w.store.CreateLot(w.ctx, c.ID, postgres.NewLot{Title: "住宅", Description: "一套住宅", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
+	lot, err := w.store.CreateLot(w.ctx, c.ID, auction.NewLot{Title: "住宅", Description: "一套住宅", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, postgres.NewPriorityHolder{Name: "Tenant Holder", IDNumber: idn("HOLDER-1"), Rank: 1}); err != nil {
+	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, auction.NewPriorityHolder{Name: "Tenant Holder", IDNumber: idn("HOLDER-1"), Rank: 1}); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := w.store.AddDocument(w.ctx, lot.ID, "photo", "front.png", "image/png", secPNG)
@@ -200,7 +201,7 @@ func newSecWorld(t testing.TB, withLimits bool) *secWorld {
 	}
 	price := int64(70_000_000)
 	for _, u := range w.secrets {
-		if _, err := w.store.PlaceBid(w.ctx, postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: price, Key: fmt.Sprintf("k%d", secNext())}); err != nil {
+		if _, err := w.store.PlaceBid(w.ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: price, Key: fmt.Sprintf("k%d", secNext())}); err != nil {
 			t.Fatal(err)
 		}
 		price += 100_000

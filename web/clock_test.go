@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	noticepg "gavel/auction/notice/postgres"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -36,7 +37,7 @@ func TestReadyzFollowsClock(t *testing.T) {
 			t.Fatal(err)
 		}
 		store := postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016})
-		srv := web.New(web.Config{Store: store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Clock: clock}).Handler()
+		srv := web.New(web.Config{Store: store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Clock: clock, Notices: noticepg.New(pool, clock)}).Handler()
 		get := func(path string) *httptest.ResponseRecorder {
 			rec := httptest.NewRecorder()
 			srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	noticepg "gavel/auction/notice/postgres"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -43,7 +44,7 @@ func TestStaleTokenIsSignedOut(t *testing.T) {
 	if err := w.store.RevokeToken(w.ctx, revoked); err != nil {
 		t.Fatal(err)
 	}
-	expired, _, err := w.store.CreateToken(w.ctx, bidder.ID, postgres.TokenAPI, -time.Minute)
+	expired, _, err := w.store.CreateToken(w.ctx, bidder.ID, auction.TokenAPI, -time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +144,7 @@ func TestTokenLookupFailureFails(t *testing.T) {
 	}
 	t.Cleanup(pool.Close)
 	store := postgres.New(postgres.Config{Pool: pool, Clock: auction.SystemClock{}, Rulebook: auction.SPC2016})
-	srv := web.New(web.Config{Store: store, Log: slog.New(slog.DiscardHandler), NoLimits: true})
+	srv := web.New(web.Config{Store: store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(pool, store.Clock())})
 	get := func(auth string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
 		if auth != "" {
@@ -168,7 +169,7 @@ func TestTokenLookupFailureFails(t *testing.T) {
 func TestDraftIsPublicInTheAPI(t *testing.T) {
 	t.Parallel()
 	w := newSecWorld(t, false)
-	lot, err := w.store.CreateLot(w.ctx, w.ids["case"], postgres.NewLot{Title: "车辆", Description: "一辆车", Category: auction.CategoryVehicle, AppraisalValue: 10_000_000})
+	lot, err := w.store.CreateLot(w.ctx, w.ids["case"], auction.NewLot{Title: "车辆", Description: "一辆车", Category: auction.CategoryVehicle, AppraisalValue: 10_000_000})
 	if err != nil {
 		t.Fatal(err)
 	}

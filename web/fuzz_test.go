@@ -16,7 +16,6 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // The fuzz targets run their seeds in every `go test`, a few seconds of
@@ -234,11 +233,11 @@ func FuzzBlacklistCSV(f *testing.F) {
 }
 
 // normalize maps line endings the way encoding/csv does inside quoted fields.
-func secNormalize(es []postgres.BlacklistEntry) []postgres.BlacklistEntry {
-	out := make([]postgres.BlacklistEntry, len(es))
+func secNormalize(es []auction.BlacklistEntry) []auction.BlacklistEntry {
+	out := make([]auction.BlacklistEntry, len(es))
 	fix := strings.NewReplacer("\r\n", "\n", "\r", "\n")
 	for i, e := range es {
-		out[i] = postgres.BlacklistEntry{Name: fix.Replace(e.Name), IDNumber: fix.Replace(e.IDNumber), CaseNumber: fix.Replace(e.CaseNumber)}
+		out[i] = auction.BlacklistEntry{Name: fix.Replace(e.Name), IDNumber: fix.Replace(e.IDNumber), CaseNumber: fix.Replace(e.CaseNumber)}
 	}
 	return out
 }

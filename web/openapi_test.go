@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	noticepg "gavel/auction/notice/postgres"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"gavel/auction"
+	"gavel/auction/casereport"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 	"gavel/payments"
@@ -136,7 +138,7 @@ func newRouter(t *testing.T) *echo.Echo {
 		t.Fatal(err)
 	}
 	store := postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016})
-	srv := New(Config{Store: store, Log: slog.New(slog.DiscardHandler), TestClock: clock})
+	srv := New(Config{Store: store, Log: slog.New(slog.DiscardHandler), TestClock: clock, Notices: noticepg.New(pool, clock)})
 	return srv.Echo()
 }
 
@@ -349,30 +351,30 @@ func TestOpenAPI(t *testing.T) {
 		// (bind refuses any other).
 		responses := map[string]any{
 			"Error": request.ErrorBody{}, "User": auction.User{}, "AuthResponse": api.AuthResponse{},
-			"Party": auction.Party{}, "Case": auction.Case{}, "CaseSummary": postgres.CaseSummary{},
+			"Party": auction.Party{}, "Case": auction.Case{}, "CaseSummary": auction.CaseSummary{},
 			"Disclosures": auction.Disclosures{}, "Lot": auction.Lot{}, "PriorityHolder": auction.PriorityHolder{},
-			"Document": auction.Document{}, "Auction": auction.Auction{}, "Listing": postgres.Listing{},
+			"Document": auction.Document{}, "Auction": auction.Auction{}, "Listing": auction.Listing{},
 			"AuctionState": auction.State{}, "Bid": auction.Bid{}, "BidResult": auction.BidResult{},
-			"Event": auction.Event{}, "Confirmation": postgres.Confirmation{}, "Registration": auction.Registration{},
-			"Deposit": auction.Deposit{}, "BalancePayment": postgres.BalancePayment{}, "Proceeds": postgres.Proceeds{},
-			"ProceedsItem": postgres.ProceedsItem{}, "AuctionSnapshot": live.Snapshot{},
-			"AuditPage": postgres.AuditPage{}, "AuditEntry": postgres.AuditEntry{}, "Interception": postgres.Interception{},
-			"DepositPayer": postgres.DepositPayer{}, "Signal": postgres.Signal{},
+			"Event": auction.Event{}, "Confirmation": auction.Confirmation{}, "Registration": auction.Registration{},
+			"Deposit": auction.Deposit{}, "BalancePayment": payments.BalancePayment{}, "Proceeds": payments.Proceeds{},
+			"ProceedsItem": payments.ProceedsItem{}, "AuctionSnapshot": live.Snapshot{},
+			"AuditPage": auction.AuditPage{}, "AuditEntry": auction.AuditEntry{}, "Interception": auction.Interception{},
+			"DepositPayer": auction.DepositPayer{}, "Signal": auction.Signal{},
 			"LiveHello": live.HelloFrame{}, "LiveBidResult": live.BidReply{}, "LiveError": live.ErrorFrame{},
-			"LedgerEntry": payments.Entry{}, "LedgerTransaction": postgres.LedgerTransaction{}, "DepositTally": postgres.DepositTally{},
-			"AuctionMoney": postgres.AuctionMoney{}, "RefundDue": payments.RefundDue{}, "RefundTotal": payments.RefundTotal{},
+			"LedgerEntry": payments.Entry{}, "LedgerTransaction": payments.LedgerTransaction{}, "DepositTally": payments.DepositTally{},
+			"AuctionMoney": payments.AuctionMoney{}, "RefundDue": payments.RefundDue{}, "RefundTotal": payments.RefundTotal{},
 			"AccountTotal": payments.AccountTotal{}, "ReconciliationLine": payments.Line{}, "LineTotal": payments.LineTotal{},
-			"EscrowTotal": payments.EscrowTotal{}, "Reconciliation": payments.Reconciliation{}, "Remittance": postgres.Remittance{},
-			"DeliveryAttempt": postgres.DeliveryAttempt{}, "CaseNotification": postgres.CaseNotification{},
-			"BalanceReturn": postgres.BalanceReturn{}, "Result": postgres.Result{},
-			"Correction": postgres.Correction{}, "FieldChange": postgres.FieldChange{},
+			"EscrowTotal": payments.EscrowTotal{}, "Reconciliation": payments.Reconciliation{}, "Remittance": payments.Remittance{},
+			"DeliveryAttempt": casereport.DeliveryAttempt{}, "CaseNotification": casereport.CaseNotification{},
+			"BalanceReturn": payments.BalanceReturn{}, "Result": auction.Result{},
+			"Correction": auction.Correction{}, "FieldChange": auction.FieldChange{},
 			"AuctionDocument": postgres.AuctionDocument{}, "RowProblem": api.RowProblem{},
 		}
 		requests := map[string]any{
-			"SignupRequest": api.SignupRequest{}, "NewCase": postgres.NewCase{}, "NewLot": postgres.NewLot{},
-			"ScheduleRequest": auction.ScheduleParams{}, "BlacklistEntry": postgres.BlacklistEntry{},
+			"SignupRequest": api.SignupRequest{}, "NewCase": auction.NewCase{}, "NewLot": auction.NewLot{},
+			"ScheduleRequest": auction.ScheduleParams{}, "BlacklistEntry": auction.BlacklistEntry{},
 			"ReferenceRequest": api.ReferenceRequest{}, "LiveBidCommand": live.BidCommand{},
-			"CourtActionRequest": api.CourtRequest{}, "LotEdit": postgres.LotEdit{}, "CorrectionRequest": api.CorrectionRequest{},
+			"CourtActionRequest": api.CourtRequest{}, "LotEdit": auction.LotEdit{}, "CorrectionRequest": api.CorrectionRequest{},
 			"DocumentEdit": api.DocumentEdit{},
 		}
 		check := func(name string, v any, response bool) {

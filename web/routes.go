@@ -4,7 +4,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/api"
 	"gavel/web/live"
 	"gavel/web/page"
@@ -99,7 +98,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: v1 + "/lots/:id", Access: staff, Handler: a.LotView},
 		{Method: "POST", Path: v1 + "/lots/:id/priority-holders", Access: clerk, Handler: a.PriorityHolderCreate},
 		{Method: "POST", Path: uploadRoute, Access: clerk, Handler: a.DocumentUpload,
-			After: []echo.MiddlewareFunc{bodyLimit(postgres.MaxDocumentSize + 64<<10)}},
+			After: []echo.MiddlewareFunc{bodyLimit(auction.MaxDocumentSize + 64<<10)}},
 		{Method: "GET", Path: v1 + "/documents/:id", Access: anyone, Handler: a.Document},
 		{Method: "POST", Path: v1 + "/lots/:id/auctions", Access: clerk, Handler: a.AuctionCreate},
 		{Method: "POST", Path: v1 + "/auctions/:id/publish", Access: clerk, Handler: a.AuctionPublish},
@@ -156,6 +155,8 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: v1 + "/auctions/:id/money", Access: financeRead, Handler: a.AuctionMoney},
 		{Method: "GET", Path: v1 + "/refunds-due", Access: financeRead, Handler: a.RefundsDue},
 		{Method: "GET", Path: v1 + "/reconciliation", Access: financeRead, Handler: a.Reconciliation},
+		// Deadlines of the law, for the court and finance (api/deadlines.go).
+		{Method: "GET", Path: v1 + "/deadlines", Access: staff, Handler: a.Deadlines},
 		{Method: "GET", Path: v1 + "/cases/:id/remittances", Access: staff, Handler: a.Remittances},
 		{Method: "POST", Path: v1 + "/cases/:id/remittances", Access: finance, Handler: a.Remit},
 		{Method: "GET", Path: v1 + "/cases/:id/notifications", Access: staff, Handler: a.CaseNotifications},
@@ -175,6 +176,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "HEAD", Path: "/static/*", Access: anyone, Handler: p.Static},
 		{Method: "GET", Path: "/", Access: anyone, Page: true, Handler: p.Browse, Before: pageHeaders},
 		{Method: "GET", Path: "/auctions/:id", Access: anyone, Page: true, Handler: p.Auction, Before: pageHeaders},
+		{Method: "GET", Path: "/results", Access: anyone, Page: true, Handler: p.Results, Before: pageHeaders},
 		{Method: "GET", Path: "/login", Access: anyone, Page: true, Handler: p.Login, Before: pageHeaders},
 		{Method: "POST", Path: "/login", Access: anyone, Page: true, Handler: p.LoginSubmit, Before: pageHeaders},
 		{Method: "GET", Path: "/signup", Access: anyone, Page: true, Handler: p.Signup, Before: pageHeaders},
@@ -182,6 +184,8 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: "/logout", Access: anyone, Page: true, Handler: p.Logout, Before: pageHeaders},
 		{Method: "GET", Path: "/lang/:lang", Access: anyone, Page: true, Handler: p.Lang, Before: pageHeaders},
 		{Method: "GET", Path: "/me", Access: signedIn, Page: true, Handler: p.Me, Before: pageHeaders},
+		{Method: "GET", Path: "/me/notifications", Access: signedIn, Page: true, Handler: p.Notices, Before: pageHeaders},
+		{Method: "GET", Path: "/me/watchlist", Access: signedIn, Page: true, Handler: p.Watchlist, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk", Access: clerk, Page: true, Handler: p.ClerkCases, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk/cases/:id", Access: clerk, Page: true, Handler: p.ClerkCase, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk/lots/:id", Access: clerk, Page: true, Handler: p.ClerkLot, Before: pageHeaders},

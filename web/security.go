@@ -9,7 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"gavel/auction/postgres"
+	"gavel/auction"
 	"gavel/web/page"
 	"gavel/web/request"
 )
@@ -98,8 +98,8 @@ func (s *Server) origin(next echo.HandlerFunc) echo.HandlerFunc {
 			c.SetCookie(&http.Cookie{Name: DeviceCookie, Value: device, Path: "/", MaxAge: int(deviceCookieAge / time.Second),
 				HttpOnly: true, Secure: overTLS(r), SameSite: http.SameSiteLaxMode})
 		}
-		o := postgres.Origin{IP: c.RealIP(), Device: postgres.DeviceHash(device)}
-		c.SetRequest(r.WithContext(postgres.WithOrigin(r.Context(), o)))
+		o := auction.Origin{IP: c.RealIP(), Device: auction.DeviceHash(device)}
+		c.SetRequest(r.WithContext(auction.WithOrigin(r.Context(), o)))
 		return next(c)
 	}
 }

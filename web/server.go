@@ -19,9 +19,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
+	"gavel/auction/notice"
 	"gavel/auction/notice/mail/mailbox"
-	noticepg "gavel/auction/notice/postgres"
-	"gavel/auction/postgres"
 	"gavel/web/api"
 	"gavel/web/limit"
 	"gavel/web/live"
@@ -34,14 +33,14 @@ var openapi embed.FS
 
 // Config is what the web server needs.
 type Config struct {
-	Store *postgres.Store
+	Store api.Store
 	Log   *slog.Logger
 	// Hub is the live feed, told about every change after its transaction
 	// commits (cmd/gavel starts one that spans processes); nil: a hub local
 	// to this server.
 	Hub *live.Hub
 	// TestClock is set with --test-clock; nil otherwise (its routes answer 404).
-	TestClock *postgres.TestClock
+	TestClock api.TestClock
 	// NoLimits turns off rate and connection limits (load tests on loopback).
 	NoLimits bool
 	// Ticker applies due transitions now (opening, closing, defaults) and
@@ -55,16 +54,15 @@ type Config struct {
 	// Jobs re-sends case notifications and takes in Stripe webhooks; nil
 	// without a job runner.
 	Jobs api.Jobs
-	// Notices keeps watch lists and user notices; nil makes one on the
-	// store's database.
-	Notices *noticepg.Store
+	// Notices keeps watch lists and user notices.
+	Notices notice.Service
 	// Identity is the real-name verification provider bidders may verify
 	// themselves with (api/identity.go); nil when the court has none.
 	Identity auction.IdentityProvider
 	// DevMailbox is the development mailbox shown at /dev/mailbox (serve
 	// --dev-mailbox); nil serves no such page.
 	DevMailbox *mailbox.Mailbox
-	// Clock is the clock measured against the database's (postgres.DBClock):
+	// Clock is the clock measured against the database's:
 	// /readyz fails while it cannot be trusted and /metrics shows how far
 	// this machine's clock is off. Nil leaves both out.
 	Clock SyncedClock
@@ -83,7 +81,7 @@ type SyncedClock interface {
 // Server is the HTTP server.
 type Server struct {
 	echo  *echo.Echo
-	store *postgres.Store
+	store api.Store
 	log   *slog.Logger
 	hub   *live.Hub
 	cfg   Config
@@ -105,18 +103,14 @@ func New(cfg Config) *Server {
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.requestLog, bodyLimit(request.MaxBody, uploadRoute), request.CheckParams, s.authenticate)
 	s.installSecurity()
-	notices := cfg.Notices
-	if notices == nil && cfg.Store != nil {
-		notices = noticepg.New(cfg.Store.Pool(), cfg.Store.Clock())
-	}
 	zone := cfg.Timezone
 	if zone == nil {
 		zone = page.DefaultZone()
 	}
 	apiHandler := api.New(api.Config{Store: cfg.Store, Log: cfg.Log, Feed: hub, Sessions: hub, TestClock: cfg.TestClock,
-		Ticker: cfg.Ticker, Jobs: cfg.Jobs, Notices: notices, Timezone: zone, Identity: cfg.Identity})
+		Ticker: cfg.Ticker, Jobs: cfg.Jobs, Notices: cfg.Notices, Timezone: zone, Identity: cfg.Identity})
 	pageHandler := page.New(page.Config{Store: cfg.Store, Log: cfg.Log, Limits: s.limits, Sessions: hub, Timezone: zone,
-		DevMailbox: cfg.DevMailbox})
+		DevMailbox: cfg.DevMailbox, Notices: cfg.Notices})
 	s.routes = s.routeTable(apiHandler, pageHandler, live.NewSocket(hub, s.limits))
 	for _, r := range s.routes {
 		s.register(r, pageHandler)
@@ -148,7 +142,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	code, body, fault := request.Describe(err)
+	code, body, fault := request.Describe(err, s.store.Unavailable)
 	switch fault {
 	case request.Outage:
 		c.Response().Header().Set("Retry-After", "1")
@@ -243,7 +237,7 @@ func (s *Server) handleMetrics(c echo.Context) error {
 func (s *Server) handleReadyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := s.store.Pool().Ping(ctx); err != nil {
+	if err := s.store.Ping(ctx); err != nil {
 		return auction.Errorf(auction.EUnavailable, "the database is unavailable")
 	}
 	if s.cfg.Clock != nil {

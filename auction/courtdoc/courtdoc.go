@@ -99,7 +99,7 @@ func Write(kind string, in Input) (string, error) {
 		Extension, ExtensionWindow, MinBidding, RefundWindow, GuardWindow string
 		Holders                                                           int
 	}{in, Span(in.Rulebook.Extension), Span(in.Rulebook.ExtensionWindow), Span(in.Rulebook.MinBidding),
-		Span(in.Rulebook.Day), Span(in.Rulebook.OutageGuardWindow), len(in.Lot.PriorityHolders)})
+		Span(in.Rulebook.RefundWithin), Span(in.Rulebook.OutageGuardWindow), len(in.Lot.PriorityHolders)})
 	if err != nil {
 		return "", err
 	}

@@ -104,6 +104,12 @@ type Notice struct {
 	ReadAt    *time.Time     `json:"read_at"`
 	Count     int            `json:"count"`
 	Data      map[string]any `json:"data"`
+	// Title is the lot's title (public), so a list can name the auction.
+	Title string `json:"title"`
+	// Subject and Text are the notice in words, in the language asked for
+	// (GET /me/notifications?lang=), filled in by the API.
+	Subject string `json:"subject,omitempty"`
+	Text    string `json:"text,omitempty"`
 }
 
 // Settings are a user's choices about delivery.

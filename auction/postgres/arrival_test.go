@@ -19,7 +19,7 @@ type instance struct {
 
 func (b *bundle) startInstance(t *testing.T, name string, clock auction.Clock) *instance {
 	t.Helper()
-	arrivals := postgres.NewArrivals(clock)
+	arrivals := auction.NewArrivals(clock)
 	in := &instance{
 		store: postgres.New(postgres.Config{Pool: b.store.Pool(), Clock: clock, Rulebook: auction.SPC2016, Arrivals: arrivals}),
 		hb:    postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: b.store.Pool(), Clock: clock, Instance: name, Arrivals: arrivals}),

@@ -132,7 +132,7 @@ func (s *Store) publish(ctx context.Context, id string, backdate bool) (*auction
 		if err != nil {
 			return err
 		}
-		rb, err := auction.LookupRulebook(a.Rulebook)
+		rb, err := s.rulebookOf(a.Rulebook)
 		if err != nil {
 			return err
 		}
@@ -301,36 +301,9 @@ func (s *Store) Bids(ctx context.Context, auctionID string) ([]auction.Bid, erro
 	})
 }
 
-// AuctionFilter narrows the public auction list.
-type AuctionFilter struct {
-	Status   string
-	Category string
-	Court    string
-	Query    string
-	MinPrice int64
-	MaxPrice int64
-	// Limit is at most 500 (100 when 0); Offset skips that many matches, for
-	// the next page.
-	Limit  int
-	Offset int
-}
-
-// MaxOffset bounds how deep a catalogue page may start: a bigger offset is
-// answered as this one (nothing is that deep), never with an error.
-const MaxOffset = 1_000_000
-
-// Listing is an auction as shown in the public catalogue.
-type Listing struct {
-	auction.Auction
-	Title     string `json:"title"`
-	Category  string `json:"category"`
-	CourtName string `json:"court_name"`
-	Location  string `json:"location"`
-}
-
 // listingColumns are a Listing's columns, from auctions a joined with its
 // lot l and case c.
-const listingColumns = auctionColumns + `, l.title, l.category, c.court_name, l.location`
+const listingColumns = auctionColumns + `, l.title, l.category, c.court_name, l.location, c.case_number`
 
 // Listings is the public catalogue: published auctions, filtered, bidding
 // ones first, then by end; and whether more match after this page.
@@ -366,7 +339,7 @@ func (s *Store) collectListings(rows pgx.Rows, err error) ([]Listing, error) {
 	now := s.clock.Now()
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Listing, error) {
 		var l Listing
-		a, err := scanAuction(r, &l.Title, &l.Category, &l.CourtName, &l.Location)
+		a, err := scanAuction(r, &l.Title, &l.Category, &l.CourtName, &l.Location, &l.CaseNumber)
 		a.ServerTime = now
 		l.Auction = a.Auction
 		return l, err

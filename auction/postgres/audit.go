@@ -14,61 +14,6 @@ import (
 	"gavel/auction"
 )
 
-// Origin is where a request came from: the client's IP address and a hash of
-// its device cookie. The web layer puts it in the request context so that the
-// audit log, interceptions and the collusion signals can say "from where"
-// without every store method growing two parameters.
-type Origin struct {
-	IP     string
-	Device string
-}
-
-type originKey struct{}
-
-// WithOrigin returns ctx carrying o.
-func WithOrigin(ctx context.Context, o Origin) context.Context {
-	return context.WithValue(ctx, originKey{}, o)
-}
-
-// OriginFrom returns the origin in ctx (empty when there is none, e.g. the CLI).
-func OriginFrom(ctx context.Context) Origin {
-	o, _ := ctx.Value(originKey{}).(Origin)
-	return o
-}
-
-// AuditEntry is one line of the audit log of staff and finance actions.
-type AuditEntry struct {
-	Seq       int64     `json:"seq"`
-	At        time.Time `json:"at"`
-	ActorID   string    `json:"actor_id"`
-	ActorRole string    `json:"actor_role"`
-	// Action is what was done: the route ("POST /api/v1/cases") or a CLI
-	// command ("cli blacklist import").
-	Action string `json:"action"`
-	// Target names the object acted on (the route's id), when there is one.
-	Target string `json:"target"`
-	// Status is the HTTP status of the answer (0 for the CLI).
-	Status int            `json:"status"`
-	IP     string         `json:"ip"`
-	Detail map[string]any `json:"detail"`
-	// ActorEmail is looked up for readers; it is not part of the hash.
-	ActorEmail string `json:"actor_email,omitempty"`
-	PrevHash   string `json:"prev_hash"`
-	Hash       string `json:"hash"`
-}
-
-// NewAuditEntry is what a caller tells Audit; the store adds seq, time and hashes.
-type NewAuditEntry struct {
-	ActorID   string
-	ActorRole string
-	Action    string
-	Target    string
-	Status    int
-	// IP defaults to the origin in the context.
-	IP     string
-	Detail map[string]any
-}
-
 // AuditHash chains an audit entry to its predecessor the way EventHash chains
 // auction events: SHA-256 over the previous hash and a canonical JSON encoding
 // of the entry's stored fields (keys sorted, time in RFC 3339 UTC with
@@ -136,7 +81,7 @@ func (s *Store) Audit(ctx context.Context, n NewAuditEntry) (*AuditEntry, error)
 // The head row's lock orders concurrent appends into one chain.
 func (s *Store) audit(ctx context.Context, tx pgx.Tx, n NewAuditEntry) (*AuditEntry, error) {
 	if n.IP == "" {
-		n.IP = OriginFrom(ctx).IP
+		n.IP = auction.OriginFrom(ctx).IP
 	}
 	var last int64
 	var prev []byte
@@ -168,19 +113,6 @@ func (s *Store) audit(ctx context.Context, tx pgx.Tx, n NewAuditEntry) (*AuditEn
 		return nil, err
 	}
 	return &e, nil
-}
-
-// AuditPage is a slice of the audit log with what a reader needs to verify it.
-type AuditPage struct {
-	Entries []AuditEntry `json:"entries"`
-	More    bool         `json:"more"`
-	// Valid tells whether the chain holds from the first entry returned back
-	// to the previous one; FirstBrokenSeq names the first broken link.
-	Valid          bool   `json:"valid"`
-	FirstBrokenSeq int64  `json:"first_broken_seq"`
-	Problem        string `json:"problem,omitempty"`
-	// HeadSeq is the number of entries in the whole log.
-	HeadSeq int64 `json:"head_seq"`
 }
 
 // AuditLog returns up to limit entries after seq since, in order, verified
@@ -256,19 +188,6 @@ func (s *Store) AuditLog(ctx context.Context, since int64, limit int) (*AuditPag
 		return nil, err
 	}
 	return page, nil
-}
-
-// DepositPayer is what finance needs to match a bank transfer to a deposit
-// while the auction is running: the only view that links a registration to a
-// person before the close, so reading it is audited.
-type DepositPayer struct {
-	DepositID    string  `json:"deposit_id"`
-	AuctionID    string  `json:"auction_id"`
-	Amount       int64   `json:"amount"`
-	Status       string  `json:"status"`
-	PayReference string  `json:"pay_reference"`
-	BidderCode   *string `json:"bidder_code"`
-	PayerName    string  `json:"payer_name"`
 }
 
 // ViewDepositPayer returns the person behind a deposit and records, in the

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,30 +14,12 @@ const (
 	StageBid          = "bid"
 )
 
-// Interception is one refusal of a person on the restriction list, kept for
-// the court. It never carries the bidder code: it names a listed person, and
-// before the close nothing may tie a code to a person.
-type Interception struct {
-	ID             int64      `json:"id"`
-	At             time.Time  `json:"at"`
-	Stage          string     `json:"stage"`
-	AuctionID      string     `json:"auction_id"`
-	LotCategory    string     `json:"lot_category"`
-	Name           string     `json:"name"`
-	IDNumber       string     `json:"id_number"`
-	ListCaseNumber string     `json:"list_case_number"`
-	ListSource     string     `json:"list_source"`
-	ListedAt       time.Time  `json:"listed_at"`
-	DeclaredAt     *time.Time `json:"declared_at"`
-	IP             string     `json:"ip"`
-}
-
 // noteInterception records that u was refused as restricted at stage. The
 // refused transaction has already rolled back, so this is its own short
 // transaction; the refusal stands whatever happens here, and an error is
 // returned so that a lost record is never silent.
 func (s *Store) noteInterception(ctx context.Context, u *auction.User, auctionID, stage string) error {
-	o := OriginFrom(ctx)
+	o := auction.OriginFrom(ctx)
 	now := s.clock.Now()
 	// At registration the refused attempt carried the declaration, so it was
 	// made now; at a bid it is the one recorded with the registration.
@@ -63,14 +44,6 @@ func (s *Store) interceptedAfter(ctx context.Context, err error, u *auction.User
 		return rerr
 	}
 	return err
-}
-
-// InterceptionFilter narrows Interceptions.
-type InterceptionFilter struct {
-	AuctionID string
-	// Since returns interceptions with id > Since.
-	Since int64
-	Limit int
 }
 
 // Interceptions lists recorded interceptions, oldest first.

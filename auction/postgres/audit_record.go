@@ -13,15 +13,6 @@ import (
 	"gavel/auction"
 )
 
-// RecordCheck is an auction record with the server's verdict on it.
-type RecordCheck struct {
-	*auction.Record
-	// FirstBrokenSeq is the first event whose link is broken (0: all hold);
-	// Problem says why.
-	FirstBrokenSeq int64
-	Problem        string
-}
-
 // VerifiedRecord reads an auction's record and checks it beyond the hash
 // chain, in one snapshot so that a bid committing meanwhile is not a false
 // alarm: the chain must end where the auction row says it ends (a deleted

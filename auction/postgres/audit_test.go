@@ -36,7 +36,7 @@ func TestInterceptionAtRegistration(t *testing.T) {
 	debtor := b.mustUser(t, auction.RoleBidder, "110101198001010011", "Listed Person")
 	b.secListed(t, debtor)
 
-	ctx := postgres.WithOrigin(b.ctx, postgres.Origin{IP: "203.0.113.7", Device: postgres.DeviceHash("d1")})
+	ctx := auction.WithOrigin(b.ctx, postgres.Origin{IP: "203.0.113.7", Device: auction.DeviceHash("d1")})
 	_, err := b.store.Register(ctx, debtor, house.ID)
 	wantCode(t, err, auction.EBidderRestricted)
 
@@ -124,7 +124,7 @@ func TestInterceptionAtBid(t *testing.T) {
 func TestAuditChain(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	ctx := postgres.WithOrigin(b.ctx, postgres.Origin{IP: "198.51.100.9"})
+	ctx := auction.WithOrigin(b.ctx, postgres.Origin{IP: "198.51.100.9"})
 	// Staff act at the same time: the chain must come out whole, one link
 	// per append, never forked.
 	const workers, each = 8, 10

@@ -2,44 +2,10 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
-	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"gavel/auction"
 )
-
-// PlaceBid is a bidder's bid.
-type PlaceBid struct {
-	AuctionID string
-	User      *auction.User
-	Amount    int64
-	// Key is the bidder's idempotency key: a retry with the same key and body
-	// gets the first answer back and places nothing new.
-	Key string
-	// Arrival is when the server received the bid (Store.Arrive), which is
-	// the bid's time; nil means now. PlaceBid does not release it.
-	Arrival *Arrival
-}
-
-// ValidIdempotencyKey reports whether key is 1 to 100 characters long.
-func ValidIdempotencyKey(key string) bool {
-	// Stored as text: bytes that are not UTF-8, or a NUL, would fail there.
-	return key != "" && utf8.ValidString(key) && !strings.ContainsRune(key, 0) && utf8.RuneCountInString(key) <= 100
-}
-
-// IdempotencyKeyRequired is the refusal of a bid without a valid key.
-func IdempotencyKeyRequired() *auction.Error {
-	return auction.Errorf(auction.EIdempotencyRequired, "an Idempotency-Key header of 1 to 100 characters is required")
-}
-
-// fingerprint identifies the request a key was first used for.
-func (p PlaceBid) fingerprint() []byte {
-	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d", p.AuctionID, p.Amount))
-	return h[:]
-}
 
 // PlaceBid decides a bid: it waits in its auction's queue (queue.go) and is
 // decided by placeBid in a short transaction that locks the auction row,
@@ -55,8 +21,8 @@ func (s *Store) PlaceBid(ctx context.Context, p PlaceBid) (*auction.BidResult, e
 		p.Arrival = s.Arrive()
 		defer p.Arrival.Release()
 	}
-	if !ValidIdempotencyKey(p.Key) {
-		err := IdempotencyKeyRequired()
+	if !auction.ValidIdempotencyKey(p.Key) {
+		err := auction.IdempotencyKeyRequired()
 		// Like every bid refusal it carries the auction state, so the client
 		// can bid again without another request.
 		if a, aerr := s.Auction(ctx, p.AuctionID); aerr == nil {
@@ -106,7 +72,7 @@ func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.Bi
 		"bidder_code": b.Code, "amount": p.Amount, "priority": out.Priority, "ends_at": stamp(out.EndsAt),
 	})
 	events := append(t.takeOpened(), bidEvent)
-	o := OriginFrom(ctx)
+	o := auction.OriginFrom(ctx)
 	bid := bidRow{seq: bidEvent.Seq, registration: b.RegistrationID, code: b.Code, amount: p.Amount, priority: out.Priority, placedAt: now, ip: o.IP, device: o.Device}
 	if out.Extended {
 		events = append(events, t.appendEvent(auction.EventExtended, now, map[string]any{"ends_at": stamp(out.EndsAt)}))

@@ -11,16 +11,6 @@ import (
 	"gavel/auction"
 )
 
-// BlacklistEntry is a person on the restriction list (失信被执行人 / 限制高消费).
-type BlacklistEntry struct {
-	Name     string `json:"name"`
-	IDNumber string `json:"id_number"`
-	// IDType is the kind of document IDNumber comes from; empty means
-	// resident_id (companies are listed by their credit code as company).
-	IDType     string `json:"id_type,omitempty"`
-	CaseNumber string `json:"case_number"`
-}
-
 // ImportBlacklist upserts entries from a source (e.g. "api", "csv", "cli").
 // A re-listed person who had been removed is listed again. Numbers are
 // stored in their one normal form, so a listed number typed with a lower-case

@@ -5,20 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
 )
-
-// NewCase is a clerk's request to open an enforcement case.
-type NewCase struct {
-	CaseNumber string          `json:"case_number"`
-	CourtName  string          `json:"court_name"`
-	Applicants []auction.Party `json:"applicants"`
-	Debtors    []auction.Party `json:"debtors"`
-}
 
 // validateParties checks a case's parties and puts their identity numbers
 // in normal form, in place.
@@ -120,30 +111,20 @@ func (s *Store) Case(ctx context.Context, id string) (*auction.Case, error) {
 	return c, nil
 }
 
-// CaseSummary is a line of the clerks' case list.
-type CaseSummary struct {
-	ID         string `json:"id"`
-	CaseNumber string `json:"case_number"`
-	CourtName  string `json:"court_name"`
-	Lots       int    `json:"lots"`
-}
-
 // likeText makes a search text match itself inside ILIKE '%' || $n || '%':
 // trimmed, with LIKE's wildcards and escape character taken literally.
 func likeText(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(s))
 }
 
-// CaseFilter narrows the clerks' case list. Each text matches a part,
-// ignoring case.
-type CaseFilter struct {
-	CaseNumber string
-	Court      string
-	// Party matches the name of an applicant or a debtor.
-	Party string
-	// Limit is 1..500 (100 when 0); Offset skips that many, for the next page.
-	Limit  int
-	Offset int
+// LastCourt is the court of the case userID opened last, "" when none.
+func (s *Store) LastCourt(ctx context.Context, userID string) (string, error) {
+	var court string
+	err := s.pool.QueryRow(ctx, `SELECT court_name FROM cases WHERE created_by::text = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, userID).Scan(&court)
+	if err == pgx.ErrNoRows {
+		return "", nil
+	}
+	return court, err
 }
 
 // Cases lists the cases that match, newest first, a page at a time, and
@@ -177,44 +158,6 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseSummary, bool, e
 		return list[:f.Limit], true, nil
 	}
 	return list, false, nil
-}
-
-// NewLot is a clerk's request to list a seized asset.
-type NewLot struct {
-	Title          string `json:"title"`
-	Description    string `json:"description"`
-	Category       string `json:"category"`
-	AppraisalValue int64  `json:"appraisal_value"`
-	Location       string `json:"location"`
-	auction.Disclosures
-}
-
-// FieldProblem is one field of a request that fails its check.
-type FieldProblem struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-// Problems lists every check the lot fails, field by field, in the order
-// of its fields: a CSV import reports them all at once.
-func (l NewLot) Problems() []FieldProblem {
-	var out []FieldProblem
-	for _, f := range []struct{ name, value string }{{"title", l.Title}, {"description", l.Description}, {"location", l.Location},
-		{"appraisal_report", l.AppraisalReport}, {"encumbrances", l.Encumbrances}, {"occupancy", l.Occupancy},
-		{"tax_terms", l.TaxTerms}, {"viewing", l.Viewing}} {
-		if !utf8.ValidString(f.value) || strings.ContainsRune(f.value, 0) {
-			out = append(out, FieldProblem{f.name, "must be UTF-8 text without NUL characters"})
-		} else if f.name == "title" && strings.TrimSpace(f.value) == "" {
-			out = append(out, FieldProblem{f.name, "is required"})
-		}
-	}
-	if !auction.ValidCategory(l.Category) {
-		out = append(out, FieldProblem{"category", "must be one of real_estate, vehicle, equity, movable, other"})
-	}
-	if l.AppraisalValue <= 0 {
-		out = append(out, FieldProblem{"appraisal_value", "must be a positive amount in fen"})
-	}
-	return out
 }
 
 // CreateLot lists a lot under a case. Returns not_found or invalid_field.
@@ -337,15 +280,6 @@ func (s *Store) Lot(ctx context.Context, id string) (*auction.Lot, error) {
 	return &lots[0], nil
 }
 
-// NewPriorityHolder is a court-confirmed priority purchase right.
-type NewPriorityHolder struct {
-	Name     string `json:"name"`
-	IDNumber string `json:"id_number"`
-	// IDType is the kind of document IDNumber comes from; empty means resident_id.
-	IDType string `json:"id_type"`
-	Rank   int    `json:"rank"`
-}
-
 // AddPriorityHolder records a priority holder on a lot. Returns not_found,
 // invalid_field, or invalid_state when the id number is already a holder.
 func (s *Store) AddPriorityHolder(ctx context.Context, lotID string, h NewPriorityHolder) (*auction.PriorityHolder, error) {
@@ -370,9 +304,6 @@ func (s *Store) AddPriorityHolder(ctx context.Context, lotID string, h NewPriori
 	}
 	return out, nil
 }
-
-// MaxDocumentSize bounds an uploaded photo or document.
-const MaxDocumentSize = 10 << 20
 
 // AddDocument stores a photo or document of a lot in the database, so a backup
 // of the database is a backup of everything published with the sale.

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -24,28 +23,6 @@ const (
 // maxEvidence bounds the evidence listed per signal; the counts stay exact.
 const maxEvidence = 100
 
-// Signal is a possible sign of collusion for the court to look at after the
-// close. It is a flag with its evidence, never a verdict: nothing in Gavel
-// acts on it.
-type Signal struct {
-	Kind string `json:"kind"`
-	// Value is what is shared: the IP address, or a short fingerprint of the
-	// device cookie or of the payer's account.
-	Value       string     `json:"value"`
-	BidderCodes []string   `json:"bidder_codes"`
-	Evidence    []Evidence `json:"evidence"`
-	// EvidenceTotal counts every observation, also those beyond Evidence.
-	EvidenceTotal int `json:"evidence_total"`
-}
-
-// Evidence is one observation behind a signal.
-type Evidence struct {
-	BidderCode string    `json:"bidder_code"`
-	Source     string    `json:"source"` // registration, bid or deposit
-	Seq        *int64    `json:"seq,omitempty"`
-	At         time.Time `json:"at"`
-}
-
 // Fingerprint is the short public form of a device cookie or payer account
 // hash shown as evidence.
 func Fingerprint(hash string) string {
@@ -53,16 +30,6 @@ func Fingerprint(hash string) string {
 		return hash[:12]
 	}
 	return hash
-}
-
-// DeviceHash is what is stored for a device cookie: the cookie itself would
-// let anyone reading the database impersonate the browser's device.
-func DeviceHash(cookie string) string {
-	if cookie == "" {
-		return ""
-	}
-	h := sha256.Sum256([]byte("gavel-device\x00" + cookie))
-	return hex.EncodeToString(h[:])
 }
 
 // PayerHash normalises a payer account (spaces and case ignored) and hashes

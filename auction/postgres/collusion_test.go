@@ -15,7 +15,7 @@ func TestCollusionSignals(t *testing.T) {
 	a := b.mustAuction(t, lotParams{})
 	from := func(ip, device string) *bundle {
 		c := *b
-		c.ctx = postgres.WithOrigin(b.ctx, postgres.Origin{IP: ip, Device: postgres.DeviceHash(device)})
+		c.ctx = auction.WithOrigin(b.ctx, postgres.Origin{IP: ip, Device: auction.DeviceHash(device)})
 		return &c
 	}
 	users := make([]*auction.User, 4)

@@ -18,34 +18,6 @@ import (
 // running. A published round's price, deposit and times never change: the
 // law requires a new announcement (cancel it and schedule a new round).
 
-// LotEdit changes a lot's fields; nil leaves one as it is.
-type LotEdit struct {
-	Title           *string `json:"title"`
-	Description     *string `json:"description"`
-	Category        *string `json:"category"`
-	AppraisalValue  *int64  `json:"appraisal_value"`
-	Location        *string `json:"location"`
-	AppraisalReport *string `json:"appraisal_report"`
-	Encumbrances    *string `json:"encumbrances"`
-	Occupancy       *string `json:"occupancy"`
-	TaxTerms        *string `json:"tax_terms"`
-	Viewing         *string `json:"viewing"`
-}
-
-// texts are the lot's published texts a correction may change, by field
-// name and column, in a fixed order.
-func (e *LotEdit) texts() []struct {
-	field string
-	value *string
-} {
-	return []struct {
-		field string
-		value *string
-	}{{"title", e.Title}, {"description", e.Description}, {"location", e.Location},
-		{"appraisal_report", e.AppraisalReport}, {"encumbrances", e.Encumbrances}, {"occupancy", e.Occupancy},
-		{"tax_terms", e.TaxTerms}, {"viewing", e.Viewing}}
-}
-
 // lockLot locks a lot and tells whether it is published: a round of it was
 // announced (whatever became of it since).
 func lockLot(ctx context.Context, tx pgx.Tx, lotID string) (published bool, err error) {
@@ -203,24 +175,6 @@ func (s *Store) DeleteDraft(ctx context.Context, auctionID string) error {
 	})
 }
 
-// FieldChange is one field of a correction: the text before and after.
-type FieldChange struct {
-	Field string `json:"field"`
-	Old   string `json:"old"`
-	New   string `json:"new"`
-}
-
-// Correction is a published correction (更正公告) of a lot's text: its
-// version (1 for the first correction), the court's reason and every field
-// it changed, old text kept.
-type Correction struct {
-	LotID   string        `json:"lot_id"`
-	Version int           `json:"version"`
-	Reason  string        `json:"reason"`
-	Changes []FieldChange `json:"changes"`
-	At      time.Time     `json:"at"`
-}
-
 // CorrectLot publishes a correction of a published lot's text: the lot
 // reads the new text, the correction keeps the old, and every round of the
 // lot still running (announced, bidding or suspended) gets a `corrected`
@@ -257,12 +211,12 @@ func (s *Store) CorrectLot(ctx context.Context, actor *auction.User, lotID, reas
 		}
 		cur.Title, cur.Description, cur.Location, cur.AppraisalReport = &title, &description, &location, &report
 		cur.Encumbrances, cur.Occupancy, cur.TaxTerms, cur.Viewing = &encumbrances, &occupancy, &tax, &viewing
-		old := cur.texts()
+		old := cur.Texts()
 		var fields []string
-		for i, t := range e.texts() {
-			if t.value != nil && *t.value != *old[i].value {
-				c.Changes = append(c.Changes, FieldChange{Field: t.field, Old: *old[i].value, New: *t.value})
-				fields = append(fields, t.field)
+		for i, t := range e.Texts() {
+			if t.Value != nil && *t.Value != *old[i].Value {
+				c.Changes = append(c.Changes, FieldChange{Field: t.Field, Old: *old[i].Value, New: *t.Value})
+				fields = append(fields, t.Field)
 			}
 		}
 		if len(c.Changes) == 0 {

@@ -10,15 +10,6 @@ import (
 	"gavel/payments"
 )
 
-// CourtAction is a clerk's (or an admin's) action on one auction, with the
-// court's reason. The reason goes into the auction's record, its live feed
-// and the audit log.
-type CourtAction struct {
-	AuctionID string
-	Actor     *auction.User
-	Reason    string
-}
-
 // courtStep is what one court action does to a locked auction at now; the
 // caller has checked that the action applies. It returns the events it
 // appended (through w or directly).
@@ -80,16 +71,10 @@ func (s *Store) courtAction(ctx context.Context, action string, p CourtAction, o
 // not_found, invalid_field (reason) or invalid_state.
 func (s *Store) SuspendAuction(ctx context.Context, p CourtAction) (*auction.Auction, []auction.Event, error) {
 	return s.courtAction(ctx, auction.ActionSuspend, p, false, func(ctx context.Context, tx pgx.Tx, w *writes, a *row, now time.Time) ([]auction.Event, error) {
-		a.Status, a.Suspended = auction.StatusSuspended, p.reason()
+		a.Status, a.Suspended = auction.StatusSuspended, p.CleanReason()
 		return []auction.Event{w.event(a, auction.EventSuspended, now, map[string]any{
 			"reason": a.Suspended, "ends_at": stamp(a.EndsAt), "by": "court"})}, nil
 	})
-}
-
-// reason is the cleaned reason (courtAction has checked it).
-func (p CourtAction) reason() string {
-	r, _ := auction.CleanReason("reason", p.Reason)
-	return r
 }
 
 // CancelAuction withdraws a round before it closes (撤回): every deposit of
@@ -108,9 +93,9 @@ func (s *Store) CancelAuction(ctx context.Context, p CourtAction) (*auction.Auct
 			released += d.amount
 		}
 		a.Status, a.Suspended = auction.StatusCancelled, ""
-		data := map[string]any{"reason": p.reason(), "deposits_released": len(held[a.ID])}
+		data := map[string]any{"reason": p.CleanReason(), "deposits_released": len(held[a.ID])}
 		e := w.event(a, auction.EventCancelled, now, data)
-		w.notify(a, "auction.cancelled", map[string]any{"reason": p.reason(), "deposits_released": len(held[a.ID]),
+		w.notify(a, "auction.cancelled", map[string]any{"reason": p.CleanReason(), "deposits_released": len(held[a.ID]),
 			"deposits_released_amount": released}, now)
 		return []auction.Event{e}, nil
 	})
@@ -145,7 +130,7 @@ func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Aucti
 			return nil, err
 		}
 		a.Status = auction.StatusAnnulled
-		data := map[string]any{"reason": p.reason(), "hammer_price": a.HammerPrice, "winner_code": a.WinnerCode,
+		data := map[string]any{"reason": p.CleanReason(), "hammer_price": a.HammerPrice, "winner_code": a.WinnerCode,
 			"deposit_owed_back": deposit, "balance_owed_back": balance}
 		e := w.event(a, auction.EventAnnulled, now, data)
 		w.notify(a, "auction.annulled", data, now)
@@ -176,7 +161,7 @@ func (s *Store) ResumeAuction(ctx context.Context, p CourtAction, endsAt time.Ti
 		suspended := a.Suspended
 		a.EndsAt, a.Suspended = endsAt, ""
 		data := map[string]any{"ends_at": stamp(endsAt), "suspended_reason": suspended}
-		if r := p.reason(); r != "" {
+		if r := p.CleanReason(); r != "" {
 			data["reason"] = r
 		}
 		if a.OpenedAt != nil || !now.Before(a.StartsAt) {
@@ -193,4 +178,27 @@ func (s *Store) ResumeAuction(ctx context.Context, p CourtAction, endsAt time.Ti
 		}
 		return events, nil
 	})
+}
+
+// ActionImpacts returns the impact of a court action on each auction, by id.
+func (s *Store) ActionImpacts(ctx context.Context, auctionIDs []string) (map[string]ActionImpact, error) {
+	rows, err := s.pool.Query(ctx, `SELECT a.id::text,
+			(SELECT count(*) FROM registrations r WHERE r.auction_id = a.id),
+			(SELECT count(*) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'held'),
+			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'held'), 0)::bigint,
+			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status IN ('applied', 'forfeited')), 0)::bigint,
+			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NULL), 0)::bigint,
+			(SELECT count(*) FROM auction_events e WHERE e.auction_id = a.id AND e.type = 'extended')
+		FROM auctions a WHERE a.id = ANY($1::uuid[])`, auctionIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]ActionImpact{}
+	var id string
+	var i ActionImpact
+	_, err = pgx.ForEachRow(rows, []any{&id, &i.Registered, &i.DepositsHeld, &i.HeldAmount, &i.BuyerDeposit, &i.BalancePaid, &i.ExtendedTimes}, func() error {
+		out[id] = i
+		return nil
+	})
+	return out, err
 }

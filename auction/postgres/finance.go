@@ -10,36 +10,6 @@ import (
 	"gavel/payments"
 )
 
-// BalancePayment is money received from the buyer toward the hammer price.
-type BalancePayment struct {
-	ID         string    `json:"id"`
-	AuctionID  string    `json:"auction_id"`
-	Amount     int64     `json:"amount"`
-	Reference  string    `json:"reference"`
-	ReceivedAt time.Time `json:"received_at"`
-	// Outstanding is what the buyer still owes after this payment.
-	Outstanding int64  `json:"outstanding"`
-	Status      string `json:"status"`
-	// Excess is the part of Amount above what the buyer still owed: their
-	// money, booked to refunds due and paid back, never the case's.
-	Excess int64 `json:"excess"`
-	// ExcessRefundReference and ExcessRefundedAt record the transfer that
-	// paid the excess back; null until finance records it.
-	ExcessRefundReference *string    `json:"excess_refund_reference"`
-	ExcessRefundedAt      *time.Time `json:"excess_refunded_at"`
-	// OwedBack is the part of the payment that had gone toward the price
-	// and is owed back to the payer since the auction defaulted (or was
-	// annulled), at OwedBackAt; 0 while the sale stands.
-	OwedBack   int64      `json:"owed_back"`
-	OwedBackAt *time.Time `json:"owed_back_at"`
-	// ReturnReference and ReturnedAt record the transfer that paid back
-	// what was owed back.
-	ReturnReference *string    `json:"return_reference"`
-	ReturnedAt      *time.Time `json:"returned_at"`
-	// RefundDue is what is still to be paid back to the payer.
-	RefundDue int64 `json:"refund_due"`
-}
-
 // RecordBalancePayment records a balance payment; when the applied deposit
 // plus the balance received reach the hammer price the auction is settled.
 // A payment above what is outstanding is recorded whole, because the money
@@ -158,20 +128,8 @@ func scanRefundablePayment(r pgx.Row, more ...any) (BalancePayment, error) {
 	if p.Excess > 0 {
 		p.Status = auction.StatusSettled
 	}
-	p.RefundDue = p.due()
+	p.RefundDue = p.Due()
 	return p, err
-}
-
-// due is what the payment still has to be paid back to its payer.
-func (p *BalancePayment) due() int64 {
-	var due int64
-	if p.ExcessRefundedAt == nil {
-		due += p.Excess
-	}
-	if p.ReturnedAt == nil {
-		due += p.OwedBack
-	}
-	return due
 }
 
 // BalanceRefundsDue lists the balance payments with money to pay back to
@@ -218,7 +176,7 @@ func (s *Store) MarkBalanceRefunded(ctx context.Context, paymentID, reference st
 		if _, err := bookReference(ctx, tx, payments.BookBalanceRefund, reference, p.ID, now); err != nil {
 			return err
 		}
-		due := p.due()
+		due := p.Due()
 		if due == 0 {
 			return auction.Errorf(auction.EInvalidState, "nothing of this payment is due back to its payer (no excess, or it was paid back)")
 		}
@@ -251,36 +209,6 @@ func (s *Store) MarkBalanceRefunded(ctx context.Context, paymentID, reference st
 	return &p, nil
 }
 
-// ProceedsItem is what one auction round of a case brought in. Balance
-// received counts what went toward the hammer price: a payment's excess is
-// the buyer's money, not the case's.
-type ProceedsItem struct {
-	AuctionID        string `json:"auction_id"`
-	LotID            string `json:"lot_id"`
-	Round            string `json:"round"`
-	Status           string `json:"status"`
-	HammerPrice      *int64 `json:"hammer_price"`
-	DepositApplied   int64  `json:"deposit_applied"`
-	BalanceReceived  int64  `json:"balance_received"`
-	ForfeitedDeposit int64  `json:"forfeited_deposit"`
-	// BalanceOwedBack is what the buyer paid toward the balance before the
-	// round defaulted (or was annulled): owed back to them, not counted in
-	// BalanceReceived nor in the total.
-	BalanceOwedBack int64 `json:"balance_owed_back"`
-}
-
-// Proceeds is a case's money at a glance.
-type Proceeds struct {
-	CaseID        string         `json:"case_id"`
-	CaseNumber    string         `json:"case_number"`
-	Currency      string         `json:"currency"`
-	TotalReceived int64          `json:"total_received"`
-	Items         []ProceedsItem `json:"items"`
-	// LedgerBalance is the case_proceeds ledger account for this case; it
-	// equals TotalReceived minus what has been remitted.
-	LedgerBalance int64 `json:"ledger_balance"`
-}
-
 // CaseProceeds sums what every round of every lot of a case received.
 func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, error) {
 	p := &Proceeds{CaseID: caseID, Currency: "CNY", Items: []ProceedsItem{}}
@@ -309,17 +237,6 @@ func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, err
 	err = s.pool.QueryRow(ctx, `SELECT -coalesce(sum(e.amount), 0)::bigint FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
 		WHERE t.case_id = $1 AND e.account = $2`, caseID, payments.AccountCaseProceeds).Scan(&p.LedgerBalance)
 	return p, err
-}
-
-// Confirmation is the published result of a sale (成交确认书): after the
-// close the buyer's name may be shown (Art. 22).
-type Confirmation struct {
-	AuctionID   string    `json:"auction_id"`
-	BidderCode  string    `json:"bidder_code"`
-	BuyerName   string    `json:"buyer_name"`
-	HammerPrice int64     `json:"hammer_price"`
-	ClosedAt    time.Time `json:"closed_at"`
-	RecordHash  string    `json:"record_hash"`
 }
 
 // Confirmation returns the sale confirmation of a sold (or settled) auction;

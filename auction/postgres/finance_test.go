@@ -122,7 +122,8 @@ func TestDefault(t *testing.T) {
 	}
 	b.clock.Set(a.EndsAt)
 	b.tick(t)
-	b.clock.Set(a.EndsAt.Add(10 * 24 * time.Hour))
+	// Ends at 10:00 in Shanghai: due at the end of the tenth day after.
+	b.clock.Set(a.EndsAt.Add(10*24*time.Hour + 14*time.Hour))
 	changes := b.tick(t)
 	if len(changes) != 1 || len(changes[0].Events) != 1 || changes[0].Events[0].Type != auction.EventDefaulted {
 		t.Fatalf("default changes: %+v", changes)

@@ -8,29 +8,6 @@ import (
 	"gavel/auction"
 )
 
-// Verification is how a person's identity was checked.
-type Verification struct {
-	// Method is "desk" (a clerk saw the documents) or "provider" (a real-name
-	// verification provider confirmed name and number).
-	Method string `json:"method"`
-	// Reference points at the evidence: the desk's file number, the
-	// provider's transaction id.
-	Reference string `json:"reference"`
-	// IDType and IDNumber, when given, are the number on the documents the
-	// clerk checked; they replace the account's claim.
-	IDType   string `json:"id_type,omitempty"`
-	IDNumber string `json:"id_number,omitempty"`
-}
-
-// Verification methods.
-const (
-	VerifyDesk     = "desk"
-	VerifyProvider = "provider"
-)
-
-// MaxReferenceLength bounds a verification reference.
-const MaxReferenceLength = 200
-
 // VerifyUser records that the person behind account userID holds its
 // identity number (or the number v names, which replaces the claim). Any
 // unverified bidder account claiming the same person loses the claim: its
@@ -39,11 +16,11 @@ const MaxReferenceLength = 200
 // one transaction. actor is the clerk or admin, or nil for a provider's
 // confirmation the bidder asked for. Returns not_found, invalid_field, or
 // id_number_taken when another account is already verified as the person.
-func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID string, v Verification) (*auction.User, error) {
-	if v.Method != VerifyDesk && v.Method != VerifyProvider {
+func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID string, v auction.Verification) (*auction.User, error) {
+	if v.Method != auction.VerifyDesk && v.Method != auction.VerifyProvider {
 		return nil, auction.FieldError("method", "must be desk or provider")
 	}
-	if err := auction.CheckText("reference", v.Reference, MaxReferenceLength, false); err != nil {
+	if err := auction.CheckText("reference", v.Reference, auction.MaxReferenceLength, false); err != nil {
 		return nil, err
 	}
 	if v.Reference == "" {
@@ -134,24 +111,6 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 		return nil, err
 	}
 	return s.User(ctx, userID)
-}
-
-// UserIdentity is an account as a clerk sees it when checking a person.
-type UserIdentity struct {
-	ID       string `json:"id"`
-	Email    string `json:"email"`
-	Role     string `json:"role"`
-	RealName string `json:"real_name"`
-	IDType   string `json:"id_type"`
-	IDNumber string `json:"id_number"`
-	Verified bool   `json:"verified"`
-	// Issue is what the identity review of migration 00008 found
-	// ("duplicate", "invalid"), until an admin resolves it.
-	Issue *string `json:"id_issue"`
-	// AsTyped is the number as it was stored before normalisation.
-	AsTyped *string `json:"id_number_as_typed,omitempty"`
-	// HolderID, for a duplicate, is the account the person's number is held by.
-	HolderID *string `json:"holder_id,omitempty"`
 }
 
 const identityColumns = `u.id, u.email, u.role, u.real_name, u.id_type, u.id_number, u.verified_at IS NOT NULL, u.id_issue, u.id_number_as_typed,

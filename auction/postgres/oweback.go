@@ -33,20 +33,6 @@ func (s *Store) oweBackBalancePayments(ctx context.Context, tx pgx.Tx, w *writes
 	return total, nil
 }
 
-// BalanceReturn is a balance payment owed back to its payer.
-type BalanceReturn struct {
-	PaymentID string `json:"payment_id"`
-	AuctionID string `json:"auction_id"`
-	CaseID    string `json:"case_id"`
-	Reference string `json:"reference"`
-	Amount    int64  `json:"amount"`
-	// OwedSince is when it became owed back (nil: the case keeps it).
-	OwedSince *time.Time `json:"owed_since"`
-	// ReturnReference and ReturnedAt record the transfer that paid it back.
-	ReturnReference *string    `json:"return_reference"`
-	ReturnedAt      *time.Time `json:"returned_at"`
-}
-
 const balanceReturnColumns = `b.id, b.auction_id, a.case_id, b.reference, b.amount - b.excess, b.owed_back_at, b.return_reference, b.returned_at`
 
 func scanBalanceReturn(r pgx.Row) (BalanceReturn, error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/casereport"
 	"gavel/auction/courtdoc"
 	"gavel/payments"
 )
@@ -38,7 +39,7 @@ type Store struct {
 	bids bidQueue
 	// arrivals stamps each bid with the moment it was received (arrival.go).
 	arrivals *Arrivals
-	// zone is the courts' time zone, for published documents.
+	// zone is the court's time zone (Config.Zone).
 	zone *time.Location
 	// beforeBatch, set only by tests, runs before a bid batch locks its
 	// auction: it holds a batch back to decide it late.
@@ -77,8 +78,9 @@ type Config struct {
 	// Arrivals stamps bids with their time of receipt; the heartbeat
 	// publishes its horizon. Nil makes one on Clock.
 	Arrivals *Arrivals
-	// Zone is the courts' time zone, in which published documents write
-	// their dates and times; nil is courtdoc.DefaultZone.
+	// Zone is the court's time zone: rulebook days are its calendar days,
+	// and published documents write their dates and times in it; nil is
+	// courtdoc.DefaultZone.
 	Zone *time.Location
 }
 
@@ -94,14 +96,23 @@ func New(c Config) *Store {
 		c.Wall = auction.SystemClock{}
 	}
 	if c.Arrivals == nil {
-		c.Arrivals = NewArrivals(c.Clock)
+		c.Arrivals = auction.NewArrivals(c.Clock)
 	}
 	if c.Zone == nil {
 		c.Zone = courtdoc.DefaultZone
 	}
-	return &Store{pool: c.Pool, clock: c.Clock, wall: c.Wall, rulebook: c.Rulebook, provider: c.Provider, payments: c.Payments, hooks: c.Hooks,
+	return &Store{pool: c.Pool, clock: c.Clock, wall: c.Wall, rulebook: c.Rulebook.In(c.Zone), provider: c.Provider, payments: c.Payments, hooks: c.Hooks,
 		arrivals: c.Arrivals, zone: c.Zone}
 }
+
+// rulebookOf is the named rulebook, counting days in the court's zone.
+func (s *Store) rulebookOf(name string) (auction.Rulebook, error) {
+	rb, err := auction.LookupRulebook(name)
+	return rb.In(s.zone), err
+}
+
+// Zone is the court's time zone, whose calendar days the rulebook counts.
+func (s *Store) Zone() *time.Location { return s.zone }
 
 // Arrive stamps a bid received now (see Arrivals): the HTTP handler and the
 // socket call it as soon as they have read the bid, hand it to PlaceBid and
@@ -161,3 +172,17 @@ func randomCode(prefix string, n int) string {
 	}
 	return prefix + string(b)
 }
+
+// The store is the domain's services.
+var (
+	_ auction.Services = (*Store)(nil)
+	_ payments.Books   = (*Store)(nil)
+	_ casereport.Log   = (*Store)(nil)
+)
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// Unavailable is the package's Unavailable, for callers that hold the store
+// as the domain's services.
+func (s *Store) Unavailable(err error) bool { return Unavailable(err) }

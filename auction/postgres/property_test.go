@@ -38,6 +38,8 @@ func (m *model) open(now time.Time) bool {
 	return (m.status == auction.StatusBidding || m.status == auction.StatusAnnounced) && !now.Before(m.startsAt) && now.Before(m.endsAt)
 }
 
+var shanghai = time.FixedZone("UTC+8", 8*60*60)
+
 // tick applies what the scheduler does at now.
 func (m *model) tick(now time.Time) {
 	if m.status == auction.StatusAnnounced && !now.Before(m.startsAt) {
@@ -49,7 +51,10 @@ func (m *model) tick(now time.Time) {
 			m.status = auction.StatusSold
 		}
 	}
-	if m.status == auction.StatusSold && !now.Before(m.closedAt.Add(10*24*time.Hour)) {
+	// The balance is due by the end of the tenth calendar day after the
+	// close's day in Shanghai (UTC+8 all year).
+	local := m.closedAt.In(shanghai)
+	if due := time.Date(local.Year(), local.Month(), local.Day()+11, 0, 0, 0, 0, shanghai); m.status == auction.StatusSold && !now.Before(due) {
 		m.status, m.seq = auction.StatusDefaulted, m.seq+1
 	}
 }

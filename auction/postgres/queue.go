@@ -64,7 +64,7 @@ func (s *Store) queueBid(ctx context.Context, p PlaceBid) (*auction.BidResult, e
 	r := &bidRequest{ctx: ctx, p: p, done: make(chan bidAnswer, 1)}
 	// The queue holds the arrival until the batch has ended, even if the
 	// bidder stops waiting: until then the bid may still be accepted.
-	p.Arrival.hold()
+	p.Arrival.Hold()
 	q := &s.bids
 	q.mu.Lock()
 	if q.pending == nil {
@@ -375,7 +375,7 @@ func (t *bidTx) priorAnswer(p PlaceBid) (*auction.BidResult, error) {
 	if !ok {
 		return nil, nil
 	}
-	if !bytes.Equal(prior.fingerprint, p.fingerprint()) {
+	if !bytes.Equal(prior.fingerprint, p.Fingerprint()) {
 		return nil, auction.Errorf(auction.EIdempotencyReused, "this Idempotency-Key was already used for a different bid")
 	}
 	var res auction.BidResult
@@ -416,9 +416,9 @@ func (t *bidTx) takeOpened() []auction.Event {
 // bids of the batch see both.
 func (t *bidTx) accept(p PlaceBid, bid bidRow, answer []byte) {
 	k := bidKey{p.User.ID, p.Key}
-	t.priors[k] = priorAnswer{fingerprint: p.fingerprint(), response: answer}
+	t.priors[k] = priorAnswer{fingerprint: p.Fingerprint(), response: answer}
 	t.bids = append(t.bids, bid)
-	t.answers = append(t.answers, answerRow{req: t.current, key: k, fingerprint: p.fingerprint(), response: answer})
+	t.answers = append(t.answers, answerRow{req: t.current, key: k, fingerprint: p.Fingerprint(), response: answer})
 	t.stored = t.a.State()
 }
 

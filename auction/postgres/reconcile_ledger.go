@@ -11,33 +11,6 @@ import (
 	"gavel/payments"
 )
 
-// LedgerTransaction is one balanced ledger transaction with its entries.
-type LedgerTransaction struct {
-	ID        int64            `json:"id"`
-	Kind      string           `json:"kind"`
-	AuctionID *string          `json:"auction_id"`
-	DepositID *string          `json:"deposit_id"`
-	CaseID    *string          `json:"case_id"`
-	Reference string           `json:"reference"`
-	CreatedAt time.Time        `json:"created_at"`
-	Entries   []payments.Entry `json:"entries"`
-}
-
-// LedgerFilter narrows the ledger listing; zero fields do not filter.
-type LedgerFilter struct {
-	AuctionID string
-	CaseID    string
-	DepositID string
-	Account   string
-	Kind      string
-	From      time.Time
-	To        time.Time
-	// After is the id of the last transaction of the previous page.
-	After int64
-	// Limit is 100 by default and at most 1000.
-	Limit int
-}
-
 // Ledger lists transactions in id order (the order they were written), a
 // page at a time; more reports whether later ones match too.
 func (s *Store) Ledger(ctx context.Context, f LedgerFilter) (txs []LedgerTransaction, more bool, err error) {
@@ -105,38 +78,6 @@ func isUUID(s string) bool {
 		}
 	}
 	return true
-}
-
-// DepositTally counts deposits in one status.
-type DepositTally struct {
-	Count  int   `json:"count"`
-	Amount int64 `json:"amount"`
-}
-
-// AuctionMoney is one auction's money at a glance, for finance.
-type AuctionMoney struct {
-	AuctionID    string     `json:"auction_id"`
-	CaseID       string     `json:"case_id"`
-	Status       string     `json:"status"`
-	Currency     string     `json:"currency"`
-	HammerPrice  *int64     `json:"hammer_price"`
-	ClosedAt     *time.Time `json:"closed_at"`
-	BalanceDueAt *time.Time `json:"balance_due_at"`
-	// Deposits by status (pending, held, applied, refund_pending, refunded, forfeited).
-	Deposits       map[string]DepositTally `json:"deposits"`
-	DepositApplied int64                   `json:"deposit_applied"`
-	// BalanceReceived is what balance payments brought toward the price;
-	// an overpayment's excess is owed back and not counted.
-	BalanceReceived  int64 `json:"balance_received"`
-	ForfeitedDeposit int64 `json:"forfeited_deposit"`
-	// Outstanding is what the buyer still owes (sold auctions only).
-	Outstanding int64 `json:"outstanding"`
-	// Accounts are this auction's ledger balances (debit positive).
-	Accounts map[string]int64 `json:"accounts"`
-	// LedgerTransactions counts this auction's ledger transactions.
-	LedgerTransactions int `json:"ledger_transactions"`
-	// RefundsDue are this auction's released deposits not yet paid back.
-	RefundsDue []payments.RefundDue `json:"refunds_due"`
 }
 
 // AuctionMoney summarises the money of one auction. Returns not_found.

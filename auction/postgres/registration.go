@@ -108,7 +108,7 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		if owed == 0 {
 			status, depStatus = auction.RegistrationQualified, auction.DepositHeld
 		}
-		o := OriginFrom(ctx)
+		o := auction.OriginFrom(ctx)
 		err = tx.QueryRow(ctx, `INSERT INTO registrations (auction_id, user_id, status, priority_rank, declared_at, created_at, ip, device,
 				notice_version, notice_agreed_at)
 			VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING id`, a.ID, u.ID, status, rank, now, o.IP, o.Device, inForce, agreedAt).Scan(&regID)

@@ -167,13 +167,17 @@ func TestBidderBarred(t *testing.T) {
 	}
 	b.clock.Set(a.EndsAt)
 	b.tick(t)
-	// One microsecond before balance_due_days (10) have passed: still sold.
-	b.clock.Set(a.EndsAt.Add(10*24*time.Hour - time.Microsecond))
-	b.tick(t)
-	if got, _ := b.store.Auction(b.ctx, a.ID); got.Status != auction.StatusSold {
-		t.Fatalf("defaulted early: %s", got.Status)
+	// The close is at 10:00 in Shanghai: the balance is due by the end of
+	// the tenth calendar day after it, 14 h after ten 24-hour days.
+	due := a.EndsAt.Add(10*24*time.Hour + 14*time.Hour)
+	for _, at := range []time.Time{a.EndsAt.Add(10 * 24 * time.Hour), due.Add(-time.Microsecond)} {
+		b.clock.Set(at)
+		b.tick(t)
+		if got, _ := b.store.Auction(b.ctx, a.ID); got.Status != auction.StatusSold {
+			t.Fatalf("defaulted at %s, before the end of the tenth day: %s", at, got.Status)
+		}
 	}
-	b.clock.Set(a.EndsAt.Add(10 * 24 * time.Hour))
+	b.clock.Set(due)
 	b.tick(t)
 	if got, _ := b.store.Auction(b.ctx, a.ID); got.Status != auction.StatusDefaulted {
 		t.Fatalf("after balance_due_days: %s", got.Status)

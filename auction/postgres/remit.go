@@ -2,26 +2,12 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
 	"gavel/payments"
 )
-
-// Remittance is money paid from the court's escrow to the enforcement case,
-// which is what the sale was for.
-type Remittance struct {
-	ID             string    `json:"id"`
-	CaseID         string    `json:"case_id"`
-	Amount         int64     `json:"amount"`
-	Reference      string    `json:"reference"`
-	CreatedAt      time.Time `json:"created_at"`
-	NotificationID *string   `json:"notification_id"`
-	// Balance is what is left for the case in escrow after this remittance.
-	Balance int64 `json:"balance,omitempty"`
-}
 
 // Remit records that finance paid amount of a case's proceeds to the case
 // (reference: the transfer's), as one ledger transaction case_proceeds ->

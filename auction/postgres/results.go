@@ -7,40 +7,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// ResultFilter narrows the results board.
-type ResultFilter struct {
-	// Court matches part of the court's name.
-	Court string
-	// From and To bound the close, [From, To); zero leaves a side open.
-	From, To time.Time
-	// Limit is 1..500 (100 when 0); Offset skips that many, for the next page.
-	Limit  int
-	Offset int
-}
-
-// Result is a closed auction as the results board (成交公示) publishes it:
-// what was sold, for how much, to which bidder code, when. It carries no
-// personal data: the buyer is known by the auction's bidder code only (the
-// confirmation names them, Art. 22).
-type Result struct {
-	AuctionID  string `json:"auction_id"`
-	LotID      string `json:"lot_id"`
-	Title      string `json:"title"`
-	Category   string `json:"category"`
-	CaseNumber string `json:"case_number"`
-	CourtName  string `json:"court_name"`
-	Round      string `json:"round"`
-	// Status is where the auction is now (sold, settled, defaulted,
-	// annulled or failed); Outcome is how bidding ended: sold or failed.
-	Status      string    `json:"status"`
-	Outcome     string    `json:"outcome"`
-	StartPrice  int64     `json:"start_price"`
-	HammerPrice *int64    `json:"hammer_price"`
-	WinnerCode  *string   `json:"winner_code"`
-	BidCount    int       `json:"bid_count"`
-	ClosedAt    time.Time `json:"closed_at"`
-}
-
 // Results lists closed auctions, the latest close first, and whether more
 // match after this page. A cancelled round never closed and is not a result.
 func (s *Store) Results(ctx context.Context, f ResultFilter) ([]Result, bool, error) {

@@ -160,7 +160,7 @@ func (s *Store) closeAuctions(ctx context.Context, tx pgx.Tx, due []*row, now ti
 		if o := outages[a.ID]; o != nil {
 			e, err = suspendAuction(&w, a, o)
 		} else {
-			e, err = closeAuction(&w, a, held[a.ID], now)
+			e, err = closeAuction(&w, a, held[a.ID], now, s.zone)
 		}
 		if err != nil {
 			return nil, err
@@ -221,12 +221,14 @@ func heldDeposits(ctx context.Context, tx pgx.Tx, auctions []*row) (map[string][
 // closeAuction ends bidding: sold to the leader at the current price, or
 // failed without bids. The winner's deposit is applied to the price; every
 // other held deposit is released for refund. The case system is told. The
-// writes are queued in w, at now.
-func closeAuction(w *writes, a *row, held []heldDeposit, now time.Time) (auction.Event, error) {
+// writes are queued in w, at now. zone is the court's, whose calendar days
+// the balance is due in.
+func closeAuction(w *writes, a *row, held []heldDeposit, now time.Time, zone *time.Location) (auction.Event, error) {
 	rb, err := auction.LookupRulebook(a.Rulebook)
 	if err != nil {
 		return auction.Event{}, err
 	}
+	rb = rb.In(zone)
 	closedAt := a.EndsAt
 	a.ClosedAt = &closedAt
 	data := map[string]any{"outcome": "failed", "hammer_price": nil, "winner_code": nil}
@@ -235,7 +237,8 @@ func closeAuction(w *writes, a *row, held []heldDeposit, now time.Time) (auction
 		a.Status = auction.StatusSold
 		a.HammerPrice = a.CurrentPrice
 		a.WinnerCode = a.LeaderCode
-		due := closedAt.Add(time.Duration(a.BalanceDueDays) * rb.Day)
+		// Due by the end of the balance_due_days-th calendar day (calendar.go).
+		due := rb.BalanceDue(closedAt, a.BalanceDueDays)
 		a.BalanceDueAt = &due
 		data = map[string]any{"outcome": "sold", "hammer_price": *a.HammerPrice, "winner_code": *a.LeaderCode, "balance_due_at": stamp(due)}
 		notification = "auction.sold"

@@ -45,7 +45,8 @@ func TestCloseOutcomes(t *testing.T) {
 
 	got, _ := b.store.Auction(b.ctx, sold.ID)
 	if got.Status != auction.StatusSold || *got.HammerPrice != sold.StartPrice || *got.WinnerCode != *rOnly.BidderCode ||
-		!got.ClosedAt.Equal(sold.EndsAt) || !got.BalanceDueAt.Equal(sold.EndsAt.Add(10*24*time.Hour)) {
+		!got.ClosedAt.Equal(sold.EndsAt) || !got.BalanceDueAt.Equal(time.Date(2026, 4, 12, 16, 0, 0, 0, time.UTC)) {
+		// Closed at 10:00 on 2 April in Shanghai: due by the end of 12 April there.
 		t.Fatalf("one bidder at the start price: %+v", got)
 	}
 	events, _, _ := b.store.Events(b.ctx, sold.ID, 0, 100)

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"strings"
 	"time"
@@ -12,18 +11,6 @@ import (
 
 	"gavel/auction"
 )
-
-// NewUser is an account to create; Password is the plain text, hashed here.
-type NewUser struct {
-	Email    string
-	Password string
-	Role     string
-	RealName string
-	// IDType is the kind of document IDNumber comes from; empty means resident_id.
-	IDType   string
-	IDNumber string
-	Phone    string
-}
 
 // SignUp creates the account of a bidder who registers themselves: beyond
 // what every account needs, a bidder gives a real name, an identity number
@@ -127,36 +114,14 @@ func (s *Store) User(ctx context.Context, id string) (*auction.User, error) {
 	return u, translate(err, "user")
 }
 
-// Token kinds.
-const (
-	TokenAPI     = "api"
-	TokenSession = "session"
-)
-
-// TokenTTL is how long a bearer token or a browser session lasts.
-const TokenTTL = 30 * 24 * time.Hour
-
-// Session is an authenticated token: its user and, for browser sessions, the
-// CSRF token that every state-changing request must echo.
-type Session struct {
-	User      *auction.User
-	Kind      string
-	CSRF      string
-	ExpiresAt time.Time
-}
-
 // TokensChannel is the NOTIFY channel that announces, in the transaction that
 // commits it, every change that ends or alters what Authenticate answers for
 // a token; the payload is the token's hash in hex. Processes that cache
 // sessions drop them on it (web/tokencache.go).
 const TokensChannel = "gavel_tokens"
 
-// TokenHash is what a token is stored and looked up by: the SHA-256 of its
-// secret. Caches key by it too, so that no secret is kept in memory.
-func TokenHash(secret string) [sha256.Size]byte { return sha256.Sum256([]byte(secret)) }
-
 func hashToken(secret string) []byte {
-	h := TokenHash(secret)
+	h := auction.TokenHash(secret)
 	return h[:]
 }
 

@@ -149,7 +149,7 @@ func TestRevokeTokenAnnounces(t *testing.T) {
 	if err := store.RevokeToken(b.ctx, secret); err != nil {
 		t.Fatal(err)
 	}
-	h := postgres.TokenHash(secret)
+	h := auction.TokenHash(secret)
 	if p := heard(); p != hex.EncodeToString(h[:]) {
 		t.Fatalf("announced %q, want the hash %x", p, h)
 	}

@@ -392,11 +392,17 @@ func TestBidderBarredAPI(t *testing.T) {
 	s.setClock(t, a.StartsAt)
 	wantStatus(t, s.bid(t, buyer, a.ID, a.StartPrice), 201)
 	s.setClock(t, a.EndsAt)
-	s.setClock(t, a.EndsAt.Add(10*oneDay-time.Second))
+	// Due at the end of the tenth calendar day after the close's day, which
+	// is after ten 24-hour days (unless the close was at midnight).
+	due := balanceDue(a.EndsAt, 10)
+	if v := s.view(t, a.ID); v.BalanceDueAt == nil || !v.BalanceDueAt.Equal(due) {
+		t.Fatalf("balance_due_at %v, want %s", v.BalanceDueAt, due)
+	}
+	s.setClock(t, due.Add(-time.Second))
 	if v := s.view(t, a.ID); v.Status != "sold" {
 		t.Fatalf("before the balance deadline: %s", v.Status)
 	}
-	s.setClock(t, a.EndsAt.Add(10*oneDay))
+	s.setClock(t, due)
 	if v := s.view(t, a.ID); v.Status != "defaulted" {
 		t.Fatalf("after the balance deadline: %s", v.Status)
 	}

@@ -551,9 +551,9 @@ func TestBrowserAuction(t *testing.T) {
 	// A typed bid far above the price is asked twice; the rulebook's cap (10
 	// times the appraisal of ¥1,000,000.00) refuses one past it.
 	bob.do(setValue("#bid-amount", "7300000"), click(`#bid-form button[type="submit"]`))
-	bob.waitJS(`document.getElementById('bid-msg').textContent.includes('您的出价 ¥7,300,000.00 比当前价高出 ¥6,570,000.00，请核对金额')`, time.Now().Add(5*time.Second))
+	bob.waitJS(`document.getElementById('bid-msg').textContent.includes('出价 ¥7,300,000.00 远高于下一口价 ¥740,000.00')`, time.Now().Add(5*time.Second))
 	bob.do(setValue("#bid-amount", "20000000"), click(`#bid-form button[type="submit"]`))
-	bob.waitJS(`document.getElementById('bid-msg').textContent.includes('请核对金额')`, time.Now().Add(5*time.Second))
+	bob.waitJS(`document.getElementById('bid-msg').textContent.includes('远高于下一口价')`, time.Now().Add(5*time.Second))
 	bob.do(click(`#bid-form button[type="submit"]`))
 	bob.waitJS(`document.getElementById('bid-msg').textContent.includes('出价超过本标的允许的单次最高出价')`, time.Now().Add(5*time.Second))
 	if price := bob.text("#price"); price != "¥730,000.00" {

@@ -10,6 +10,15 @@ import (
 
 const oneDay = 24 * time.Hour
 
+// balanceDue is when the balance of an auction closed at closed is due after
+// days: the end of the days-th calendar day after the close's day in
+// Shanghai (UTC+8 all year), the courts' zone.
+func balanceDue(closed time.Time, days int) time.Time {
+	cst := time.FixedZone("UTC+8", 8*60*60)
+	d := closed.In(cst)
+	return time.Date(d.Year(), d.Month(), d.Day()+days+1, 0, 0, 0, 0, cst).UTC()
+}
+
 // createLot makes a case and a lot through the API and returns their ids.
 func (s *server) createLot(t testing.TB, category string, appraisal int64) (caseID, lotID string) {
 	t.Helper()

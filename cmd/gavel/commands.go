@@ -69,7 +69,13 @@ func openStore(ctx context.Context, stderr io.Writer, rulebook auction.Rulebook)
 	if err != nil {
 		return nil, nil, err
 	}
-	return postgres.New(postgres.Config{Pool: pool, Clock: auction.SystemClock{}, Rulebook: rulebook}), pool.Close, nil
+	// The same clock as `gavel serve`: the database's.
+	clock, err := postgres.NewDBClock(ctx, postgres.DBClockConfig{Pool: pool})
+	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: rulebook}), pool.Close, nil
 }
 
 func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -125,7 +125,7 @@ func TestFinanceAPI(t *testing.T) {
 	wantStatus(t, s.do(t, "GET", "/api/v1/auctions/"+settled.ID+"/confirmation", nil, nil), 200)
 
 	// The other buyer never pays: defaulted after balance_due_days (10).
-	s.setClock(t, defaulted.EndsAt.Add(10*oneDay))
+	s.setClock(t, balanceDue(defaulted.EndsAt, 10))
 	if v := s.view(t, defaulted.ID); v.Status != "defaulted" {
 		t.Fatalf("unpaid after the deadline: %s", v.Status)
 	}

@@ -138,6 +138,13 @@ func TestNotificationsAPI(t *testing.T) {
 			t.Fatalf("notice %d not read: %+v", n.Seq, n)
 		}
 	}
+	// The words, in the language asked for.
+	r := s.do(t, "GET", "/api/v1/me/notifications?since=0&lang=en", alice, nil)
+	wantStatus(t, r, 200)
+	if !strings.Contains(string(r.body), `"subject":"Deposit confirmed: `) || !strings.Contains(string(r.body), `"text":"Your leading bid on`) {
+		t.Fatalf("English words: %s", r)
+	}
+	wantError(t, s.do(t, "GET", "/api/v1/me/notifications?lang=fr", alice, nil), 422, "invalid_field")
 	// Refusals.
 	wantError(t, s.do(t, "GET", "/api/v1/me/notifications", nil, nil), 401, "unauthenticated")
 	wantError(t, s.do(t, "POST", "/api/v1/me/notifications/read", nil, map[string]any{"up_to_seq": 1}), 401, "unauthenticated")

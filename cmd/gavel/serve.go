@@ -51,7 +51,8 @@ type Config struct {
 	RealNameKey string
 	// TickInterval is how often due auctions are opened and closed.
 	TickInterval time.Duration
-	// Timezone is where the pages show times (the courts' zone).
+	// Timezone is the court's zone: pages show times in it and the
+	// rulebook's day-count deadlines are its calendar days.
 	Timezone string
 	// DemoBidders makes the demo accounts bid by themselves (make run).
 	DemoBidders bool
@@ -116,6 +117,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The court's zone: pages show times in it and the rulebook counts its
+	// days in its calendar.
+	zone, err := time.LoadLocation(m.Config.Timezone)
+	if err != nil {
+		return fmt.Errorf("--timezone: %w", err)
+	}
 	if err := migrations.Up(ctx, m.Config.DatabaseURL, m.Log); err != nil {
 		return err
 	}
@@ -151,8 +158,8 @@ func (m *Main) Run(ctx context.Context) error {
 	// On record as serving before the first request or close: the outage
 	// guard reads these heartbeats (of every process) before closing.
 	// Bids are stamped on arrival; each beat publishes how far they have all
-	// been decided, which closes wait for (postgres.Arrivals).
-	arrivals := postgres.NewArrivals(clock)
+	// been decided, which closes wait for (auction.Arrivals).
+	arrivals := auction.NewArrivals(clock)
 	m.heartbeat = postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: m.pool, Clock: clock, Log: m.Log, Arrivals: arrivals})
 	if err := m.heartbeat.Start(ctx); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
@@ -173,30 +180,26 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.CaseWebhookURL != "" && m.Config.CaseWebhookSecret == "" {
 		m.Log.Warn("--case-webhook-secret is empty: the case system cannot tell Gavel's webhooks from forgeries")
 	}
-	zone, err := time.LoadLocation(m.Config.Timezone)
-	if err != nil {
-		return fmt.Errorf("--timezone: %w", err)
-	}
 	m.notices = noticepg.New(m.pool, clock)
 	smsGateway, err := m.noticeChannels()
 	if err != nil {
 		return err
 	}
-	if m.jobs, err = jobs.New(jobs.Config{Pool: m.pool, Log: m.Log, Providers: []payments.Provider{provider}, Events: events,
+	if m.jobs, err = jobs.New(jobs.Config{Pool: m.pool, Log: m.Log, Wall: dbClock, Providers: []payments.Provider{provider}, Events: events,
 		CaseWebhookURL: m.Config.CaseWebhookURL, CaseWebhookSecret: m.Config.CaseWebhookSecret,
 		Notices: m.notices, Mail: m.mail, SMS: smsGateway, PublicURL: m.Config.PublicURL, Zone: zone}); err != nil {
 		return err
 	}
 	hooks := m.jobs.Hooks()
 	hooks.Guard = m.heartbeat.Guard
-	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Wall: dbClock, Rulebook: rulebook, Payments: provider, Hooks: hooks, Arrivals: arrivals})
+	m.store = postgres.New(postgres.Config{Pool: m.pool, Clock: clock, Wall: dbClock, Rulebook: rulebook, Payments: provider, Hooks: hooks, Arrivals: arrivals, Zone: zone})
 	m.jobs.Bind(m.store)
 	if err := m.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.hub = live.NewHub(live.HubConfig{Store: m.store, Log: m.Log})
+	m.hub = live.NewHub(live.HubConfig{Store: m.store, Bus: postgres.NewBus(m.pool), Log: m.Log})
 	var identity auction.IdentityProvider
 	if m.Config.RealNameURL != "" {
 		identity = realname.New(realname.Config{BaseURL: m.Config.RealNameURL, Key: m.Config.RealNameKey})
@@ -386,7 +389,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&m.Config.CaseWebhookSecret, "case-webhook-secret", "", "secret that signs case webhooks (Gavel-Signature)")
 	fs.BoolVar(&m.Config.NoLimits, "no-limits", false, "turn off rate and connection limits (load tests on loopback)")
 	fs.DurationVar(&m.Config.TickInterval, "tick", time.Second, "how often due auctions are opened, closed and defaulted")
-	fs.StringVar(&m.Config.Timezone, "timezone", page.DefaultTimezone, "IANA time zone the web pages show times in")
+	fs.StringVar(&m.Config.Timezone, "timezone", page.DefaultTimezone, "the court's IANA time zone: pages show times in it and day-count deadlines are its calendar days")
 	fs.BoolVar(&m.Config.DemoBidders, "demo-bidders", false, "let the demo bidder accounts bid by themselves every few seconds (demo only)")
 	fs.BoolVar(&m.Config.DevMailbox, "dev-mailbox", false, "keep notice e-mails in a mail server inside the process and show them at /dev/mailbox (demo only)")
 	pprofAddr := fs.String("pprof", "", "serve runtime profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")

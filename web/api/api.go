@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"gavel/auction"
-	noticepg "gavel/auction/notice/postgres"
-	"gavel/auction/postgres"
+	"gavel/auction/casereport"
+	"gavel/auction/notice"
+	"gavel/payments"
 	"gavel/web/request"
 )
 
@@ -25,9 +26,24 @@ type Jobs interface {
 	ReceiveStripeEvent(ctx context.Context, payload []byte, signature string) error
 }
 
+// Store is every service the API calls, as the domain declares them; the
+// PostgreSQL adapter is the one implementation, wired by cmd/gavel.
+type Store interface {
+	auction.Services
+	payments.Books
+	casereport.Log
+}
+
+// TestClock is the shared test clock that POST /api/v1/test/clock moves.
+type TestClock interface {
+	Now() time.Time
+	// Set moves the clock to t (never backwards) and returns its new time.
+	Set(ctx context.Context, t time.Time) (time.Time, error)
+}
+
 // Config is what the API handlers need.
 type Config struct {
-	Store *postgres.Store
+	Store Store
 	Log   *slog.Logger
 	// Feed hears every change the handlers commit.
 	Feed auction.Publisher
@@ -35,7 +51,7 @@ type Config struct {
 	Sessions request.Sessions
 	// TestClock is set with --test-clock; nil otherwise (its routes are not
 	// registered).
-	TestClock *postgres.TestClock
+	TestClock TestClock
 	// Ticker applies due transitions now (opening, closing, defaults) and
 	// publishes them; the test clock calls it before answering.
 	Ticker func(ctx context.Context) error
@@ -46,7 +62,7 @@ type Config struct {
 	// parameter begins and ends.
 	Timezone *time.Location
 	// Notices keeps watch lists and user notices (notices.go).
-	Notices *noticepg.Store
+	Notices notice.Service
 	// Identity is the real-name verification provider bidders may verify
 	// themselves with (identity.go); nil when the court has none.
 	Identity auction.IdentityProvider
@@ -54,11 +70,11 @@ type Config struct {
 
 // Handler holds the API's handlers; each method serves one route.
 type Handler struct {
-	store    *postgres.Store
+	store    Store
 	log      *slog.Logger
 	feed     auction.Publisher
 	sessions request.Sessions
-	notices  *noticepg.Store
+	notices  notice.Service
 	cfg      Config
 }
 

@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/request"
 )
 
@@ -46,13 +45,13 @@ func (h *Handler) Interceptions(c echo.Context) error {
 	if limit < 1 || limit > 10000 {
 		return auction.FieldError("limit", "must be between 1 and 10000")
 	}
-	list, more, err := h.store.Interceptions(c.Request().Context(), postgres.InterceptionFilter{
+	list, more, err := h.store.Interceptions(c.Request().Context(), auction.InterceptionFilter{
 		AuctionID: c.QueryParam("auction_id"), Since: since, Limit: int(limit)})
 	if err != nil {
 		return err
 	}
 	if list == nil {
-		list = []postgres.Interception{}
+		list = []auction.Interception{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"interceptions": list, "more": more})
 }

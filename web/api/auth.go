@@ -2,7 +2,6 @@ package api
 
 import (
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/request"
 	"net/http"
 	"time"
@@ -36,7 +35,7 @@ func (h *Handler) Signup(c echo.Context) error {
 	if err := request.Bind(c, &req); err != nil {
 		return err
 	}
-	u, err := h.store.SignUp(c.Request().Context(), postgres.NewUser{Email: req.Email, Password: req.Password,
+	u, err := h.store.SignUp(c.Request().Context(), auction.NewUser{Email: req.Email, Password: req.Password,
 		RealName: req.RealName, IDType: req.IDType, IDNumber: req.IDNumber, Phone: req.Phone})
 	if err != nil {
 		return err
@@ -46,7 +45,7 @@ func (h *Handler) Signup(c echo.Context) error {
 
 // issue answers a sign-in with a new API token.
 func (h *Handler) issue(c echo.Context, code int, u *auction.User) error {
-	token, sess, err := h.store.CreateToken(c.Request().Context(), u.ID, postgres.TokenAPI, postgres.TokenTTL)
+	token, sess, err := h.store.CreateToken(c.Request().Context(), u.ID, auction.TokenAPI, auction.TokenTTL)
 	if err != nil {
 		return err
 	}

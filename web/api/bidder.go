@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/request"
 )
 
@@ -50,8 +49,8 @@ func (h *Handler) Bid(c echo.Context) error {
 	}
 	// A missing key is refused first, then a body that is not a bid; both,
 	// like every bid refusal, with the auction's state (withState).
-	if !postgres.ValidIdempotencyKey(key) {
-		return h.withState(c, postgres.IdempotencyKeyRequired())
+	if !auction.ValidIdempotencyKey(key) {
+		return h.withState(c, auction.IdempotencyKeyRequired())
 	}
 	if err := request.Bind(c, &req); err != nil {
 		return h.withState(c, err)
@@ -59,7 +58,7 @@ func (h *Handler) Bid(c echo.Context) error {
 	if req.Amount == nil {
 		return h.withState(c, auction.FieldError("amount", "is required (fen)"))
 	}
-	res, err := h.store.PlaceBid(c.Request().Context(), postgres.PlaceBid{AuctionID: c.Param("id"), User: request.User(c), Amount: *req.Amount, Key: key, Arrival: arrival})
+	res, err := h.store.PlaceBid(c.Request().Context(), auction.PlaceBid{AuctionID: c.Param("id"), User: request.User(c), Amount: *req.Amount, Key: key, Arrival: arrival})
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/request"
 )
 
@@ -18,7 +17,7 @@ import (
 // the clerks' case list, searched and paged (more says whether another page
 // follows).
 func (h *Handler) CaseList(c echo.Context) error {
-	f := postgres.CaseFilter{CaseNumber: c.QueryParam("case_number"), Court: c.QueryParam("court"), Party: c.QueryParam("party")}
+	f := auction.CaseFilter{CaseNumber: c.QueryParam("case_number"), Court: c.QueryParam("court"), Party: c.QueryParam("party")}
 	var err error
 	if f.Limit, f.Offset, err = request.QueryPage(c); err != nil {
 		return err
@@ -32,7 +31,7 @@ func (h *Handler) CaseList(c echo.Context) error {
 
 // CaseCreate is POST /api/v1/cases.
 func (h *Handler) CaseCreate(c echo.Context) error {
-	var req postgres.NewCase
+	var req auction.NewCase
 	if err := request.Bind(c, &req); err != nil {
 		return err
 	}
@@ -54,7 +53,7 @@ func (h *Handler) CaseView(c echo.Context) error {
 
 // LotCreate is POST /api/v1/cases/{id}/lots.
 func (h *Handler) LotCreate(c echo.Context) error {
-	var req postgres.NewLot
+	var req auction.NewLot
 	if err := request.Bind(c, &req); err != nil {
 		return err
 	}
@@ -99,7 +98,7 @@ func (h *Handler) PublicLot(c echo.Context) error {
 
 // PriorityHolderCreate is POST /api/v1/lots/{id}/priority-holders.
 func (h *Handler) PriorityHolderCreate(c echo.Context) error {
-	var req postgres.NewPriorityHolder
+	var req auction.NewPriorityHolder
 	if err := request.Bind(c, &req); err != nil {
 		return err
 	}
@@ -131,7 +130,7 @@ func (h *Handler) DocumentUpload(c echo.Context) error {
 		return err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, postgres.MaxDocumentSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, auction.MaxDocumentSize+1))
 	if err != nil {
 		return err
 	}
@@ -195,7 +194,7 @@ func (h *Handler) AuctionPublish(c echo.Context) error {
 // BlacklistImport is POST /api/v1/blacklist: JSON {entries:[...]} or
 // text/csv with the header name,id_number,case_number.
 func (h *Handler) BlacklistImport(c echo.Context) error {
-	var entries []postgres.BlacklistEntry
+	var entries []auction.BlacklistEntry
 	source := "api"
 	if strings.HasPrefix(c.Request().Header.Get("Content-Type"), "text/csv") {
 		var err error
@@ -205,7 +204,7 @@ func (h *Handler) BlacklistImport(c echo.Context) error {
 		source = "csv"
 	} else {
 		var req struct {
-			Entries []postgres.BlacklistEntry `json:"entries"`
+			Entries []auction.BlacklistEntry `json:"entries"`
 		}
 		if err := request.Bind(c, &req); err != nil {
 			return err
@@ -222,7 +221,7 @@ func (h *Handler) BlacklistImport(c echo.Context) error {
 // ParseBlacklistCSV reads a restriction list in CSV with the header
 // name,id_number,case_number (in any order), and optionally id_type.
 // Returns invalid_request.
-func ParseBlacklistCSV(r io.Reader) ([]postgres.BlacklistEntry, error) {
+func ParseBlacklistCSV(r io.Reader) ([]auction.BlacklistEntry, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
@@ -242,7 +241,7 @@ func ParseBlacklistCSV(r io.Reader) ([]postgres.BlacklistEntry, error) {
 			return nil, auction.Errorf(auction.EInvalidRequest, "CSV header lacks the column %s", want)
 		}
 	}
-	var out []postgres.BlacklistEntry
+	var out []auction.BlacklistEntry
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -258,7 +257,7 @@ func ParseBlacklistCSV(r io.Reader) ([]postgres.BlacklistEntry, error) {
 		if len(rec) != len(header) {
 			return nil, auction.Errorf(auction.EInvalidRequest, "CSV line %d has %d fields, the header has %d", line, len(rec), len(header))
 		}
-		e := postgres.BlacklistEntry{Name: rec[col["name"]], IDNumber: rec[col["id_number"]], CaseNumber: rec[col["case_number"]]}
+		e := auction.BlacklistEntry{Name: rec[col["name"]], IDNumber: rec[col["id_number"]], CaseNumber: rec[col["case_number"]]}
 		if i, ok := col["id_type"]; ok {
 			// Optional: companies are listed by credit code as "company".
 			e.IDType = strings.TrimSpace(rec[i])

@@ -2,7 +2,6 @@ package api
 
 import (
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/request"
 	"net/http"
 
@@ -14,7 +13,7 @@ import (
 
 // LotUpdate is PATCH /api/v1/lots/{id}: edit a lot until it is published.
 func (h *Handler) LotUpdate(c echo.Context) error {
-	var req postgres.LotEdit
+	var req auction.LotEdit
 	if err := request.Bind(c, &req); err != nil {
 		return err
 	}
@@ -77,7 +76,7 @@ func (h *Handler) LotCorrect(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	corr, changes, err := h.store.CorrectLot(ctx, request.User(c), c.Param("id"), req.Reason, postgres.LotEdit{
+	corr, changes, err := h.store.CorrectLot(ctx, request.User(c), c.Param("id"), req.Reason, auction.LotEdit{
 		Title: req.Title, Description: req.Description, Location: req.Location, AppraisalReport: req.AppraisalReport,
 		Encumbrances: req.Encumbrances, Occupancy: req.Occupancy, TaxTerms: req.TaxTerms, Viewing: req.Viewing})
 	if err != nil {

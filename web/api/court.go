@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/request"
 )
 
@@ -19,13 +18,13 @@ type CourtRequest struct {
 }
 
 // courtAction binds a court action's body, runs it and publishes its events.
-func (h *Handler) courtAction(c echo.Context, act func(ctx context.Context, p postgres.CourtAction) (*auction.Auction, []auction.Event, error)) error {
+func (h *Handler) courtAction(c echo.Context, act func(ctx context.Context, p auction.CourtAction) (*auction.Auction, []auction.Event, error)) error {
 	var req CourtRequest
 	if err := request.Bind(c, &req, true); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	a, events, err := act(ctx, postgres.CourtAction{AuctionID: c.Param("id"), Actor: request.User(c), Reason: req.Reason})
+	a, events, err := act(ctx, auction.CourtAction{AuctionID: c.Param("id"), Actor: request.User(c), Reason: req.Reason})
 	if err != nil {
 		return err
 	}
@@ -64,7 +63,7 @@ func (h *Handler) AuctionResume(c echo.Context) error {
 		return auction.FieldError("ends_at", "is required (RFC 3339)")
 	}
 	ctx := c.Request().Context()
-	a, events, err := h.store.ResumeAuction(ctx, postgres.CourtAction{AuctionID: c.Param("id"), Actor: request.User(c), Reason: req.Reason}, *req.EndsAt)
+	a, events, err := h.store.ResumeAuction(ctx, auction.CourtAction{AuctionID: c.Param("id"), Actor: request.User(c), Reason: req.Reason}, *req.EndsAt)
 	if err != nil {
 		return err
 	}

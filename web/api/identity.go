@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/request"
 )
 
@@ -25,7 +24,7 @@ func (h *Handler) UsersByIDNumber(c echo.Context) error {
 		return err
 	}
 	u := request.User(c)
-	if _, err := h.store.Audit(ctx, postgres.NewAuditEntry{ActorID: u.ID, ActorRole: u.Role, Action: "GET /api/v1/users",
+	if _, err := h.store.Audit(ctx, auction.NewAuditEntry{ActorID: u.ID, ActorRole: u.Role, Action: "GET /api/v1/users",
 		Status: http.StatusOK, Detail: map[string]any{"matches": len(users), "request_id": request.ID(c)}}); err != nil {
 		return err
 	}
@@ -36,7 +35,7 @@ func (h *Handler) UsersByIDNumber(c echo.Context) error {
 // id_type?, id_number?} (clerk, admin): the person is verified; unverified
 // accounts claiming the same person lose the claim.
 func (h *Handler) UserVerify(c echo.Context) error {
-	var req postgres.Verification
+	var req auction.Verification
 	if err := request.Bind(c, &req); err != nil {
 		return err
 	}
@@ -75,7 +74,7 @@ func (h *Handler) MeVerify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.store.VerifyUser(ctx, nil, u.ID, postgres.Verification{Method: postgres.VerifyProvider, Reference: ref})
+	v, err := h.store.VerifyUser(ctx, nil, u.ID, auction.Verification{Method: auction.VerifyProvider, Reference: ref})
 	if err != nil {
 		return err
 	}

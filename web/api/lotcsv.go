@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // The bulk lot upload: a case's lots as CSV (UTF-8, comma-separated, first
@@ -45,7 +44,7 @@ type RowProblem struct {
 // ParseLotsCSV reads lots from CSV and checks every row, returning the lots
 // and, when any is invalid, every problem found. It returns an error only
 // for a body that is too large.
-func ParseLotsCSV(r io.Reader) ([]postgres.NewLot, []RowProblem, error) {
+func ParseLotsCSV(r io.Reader) ([]auction.NewLot, []RowProblem, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
@@ -77,7 +76,7 @@ func ParseLotsCSV(r io.Reader) ([]postgres.NewLot, []RowProblem, error) {
 	if len(problems) > 0 {
 		return nil, problems, nil
 	}
-	var lots []postgres.NewLot
+	var lots []auction.NewLot
 	for row := 2; ; row++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -121,7 +120,7 @@ func knownLotColumn(h string) bool {
 }
 
 // lotRow reads one row and reports its problems by column.
-func lotRow(rec []string, col map[string]int, row int) (postgres.NewLot, []RowProblem) {
+func lotRow(rec []string, col map[string]int, row int) (auction.NewLot, []RowProblem) {
 	get := func(name string) string {
 		if i, ok := col[name]; ok {
 			return strings.TrimSpace(rec[i])
@@ -129,7 +128,7 @@ func lotRow(rec []string, col map[string]int, row int) (postgres.NewLot, []RowPr
 		return ""
 	}
 	var ps []RowProblem
-	l := postgres.NewLot{Title: get("title"), Description: get("description"), Category: get("category"), Location: get("location")}
+	l := auction.NewLot{Title: get("title"), Description: get("description"), Category: get("category"), Location: get("location")}
 	l.AppraisalReport, l.Encumbrances, l.Occupancy = get("appraisal_report"), get("encumbrances"), get("occupancy")
 	l.TaxTerms, l.Viewing = get("tax_terms"), get("viewing")
 	if c, ok := categoryNames[l.Category]; ok {

@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/payments"
 	"gavel/web/request"
 )
@@ -30,32 +29,18 @@ func sendCSV(c echo.Context, name string, write func(*bytes.Buffer) error) error
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
 }
 
-// queryTime reads an RFC 3339 time or a date (midnight UTC) from the query.
-func queryTime(c echo.Context, name string) (time.Time, error) {
-	v := c.QueryParam(name)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t.UTC(), nil
-	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
-		return t, nil
-	}
-	return time.Time{}, auction.FieldError(name, "is not an RFC 3339 time or a YYYY-MM-DD date")
-}
-
 // Ledger is GET /api/v1/ledger: ledger transactions with their
 // entries, filtered by auction_id, case_id, deposit_id, account, kind, from
 // and to, a page at a time (limit, after = the last id of the page before).
 func (h *Handler) Ledger(c echo.Context) error {
-	f := postgres.LedgerFilter{AuctionID: c.QueryParam("auction_id"), CaseID: c.QueryParam("case_id"),
+	f := payments.LedgerFilter{AuctionID: c.QueryParam("auction_id"), CaseID: c.QueryParam("case_id"),
 		DepositID: c.QueryParam("deposit_id"), Account: c.QueryParam("account"), Kind: c.QueryParam("kind")}
 	var err error
-	if f.From, err = queryTime(c, "from"); err != nil {
+	// Days are the court's calendar days, as on the pages; to includes its day.
+	if f.From, err = queryDay(c, "from", h.cfg.Timezone, false); err != nil {
 		return err
 	}
-	if f.To, err = queryTime(c, "to"); err != nil {
+	if f.To, err = queryDay(c, "to", h.cfg.Timezone, true); err != nil {
 		return err
 	}
 	if f.After, err = request.QueryInt(c, "after", 0); err != nil {
@@ -95,7 +80,7 @@ func (h *Handler) RefundsDue(c echo.Context) error {
 		return err
 	}
 	if wantsCSV(c) {
-		name := "refunds-due-" + h.store.Clock().Now().Format("2006-01-02") + ".csv"
+		name := "refunds-due-" + h.store.Clock().Now().In(h.cfg.Timezone).Format("2006-01-02") + ".csv"
 		return sendCSV(c, name, func(b *bytes.Buffer) error { return payments.WriteRefundsCSV(b, due) })
 	}
 	return c.JSON(http.StatusOK, map[string]any{"refunds_due": due, "total": payments.TotalRefunds(due)})
@@ -106,11 +91,11 @@ func (h *Handler) RefundsDue(c echo.Context) error {
 // (Accept: text/csv) it is one table chosen by part: lines (default),
 // accounts, escrow or refunds.
 func (h *Handler) Reconciliation(c echo.Context) error {
-	from, err := queryTime(c, "from")
+	from, err := queryDay(c, "from", h.cfg.Timezone, false)
 	if err != nil {
 		return err
 	}
-	to, err := queryTime(c, "to")
+	to, err := queryDay(c, "to", h.cfg.Timezone, true)
 	if err != nil {
 		return err
 	}
@@ -119,10 +104,13 @@ func (h *Handler) Reconciliation(c echo.Context) error {
 		to = now.Add(time.Second)
 	}
 	if from.IsZero() {
-		from = time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, time.UTC)
+		// The court's calendar month.
+		local := to.In(h.cfg.Timezone)
+		from = time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, h.cfg.Timezone)
 		if !from.Before(to) {
 			from = from.AddDate(0, -1, 0)
 		}
+		from = from.UTC()
 	}
 	r, err := h.store.Reconcile(c.Request().Context(), from, to)
 	if err != nil {
@@ -145,7 +133,8 @@ func (h *Handler) Reconciliation(c echo.Context) error {
 	if part == "" {
 		part = "lines"
 	}
-	name := "reconciliation-" + part + "-" + from.Format("2006-01-02") + "-" + to.Format("2006-01-02") + ".csv"
+	// Named by the court's first and last day of the period (to is exclusive).
+	name := "reconciliation-" + part + "-" + from.In(h.cfg.Timezone).Format("2006-01-02") + "-" + to.Add(-time.Nanosecond).In(h.cfg.Timezone).Format("2006-01-02") + ".csv"
 	return sendCSV(c, name, write)
 }
 

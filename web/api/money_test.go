@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	noticepg "gavel/auction/notice/postgres"
 	"io"
 	"log/slog"
 	"net/http"
@@ -72,7 +73,7 @@ func newMoneyEnv(t *testing.T, stripeDeposits bool) *moneyEnv {
 		_ = j.Stop(ctx)
 	})
 	e.jobs = j
-	srv := httptest.NewServer(web.New(web.Config{Store: e.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Jobs: j}).Handler())
+	srv := httptest.NewServer(web.New(web.Config{Store: e.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Jobs: j, Notices: noticepg.New(pool, e.store.Clock())}).Handler())
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	for _, role := range []string{auction.RoleClerk, auction.RoleFinance, auction.RoleAuditor, auction.RoleBidder} {
@@ -84,12 +85,12 @@ func newMoneyEnv(t *testing.T, stripeDeposits bool) *moneyEnv {
 func (e *moneyEnv) user(t *testing.T, name, role string) *auction.User {
 	t.Helper()
 	n := moneySeq.Add(1)
-	u, err := e.store.CreateUser(e.ctx, postgres.NewUser{Email: fmt.Sprintf("m%d@example.test", n), Password: "correct horse battery",
+	u, err := e.store.CreateUser(e.ctx, auction.NewUser{Email: fmt.Sprintf("m%d@example.test", n), Password: "correct horse battery",
 		Role: role, RealName: fmt.Sprintf("M %d", n), IDNumber: idn(fmt.Sprintf("MID%d", n)), Phone: fmt.Sprintf("1370000%04d", n)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := e.store.CreateToken(e.ctx, u.ID, postgres.TokenAPI, postgres.TokenTTL)
+	token, _, err := e.store.CreateToken(e.ctx, u.ID, auction.TokenAPI, auction.TokenTTL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,12 +148,12 @@ func (e *moneyEnv) do(t *testing.T, method, path, as, body string, header ...str
 func (e *moneyEnv) auction(t *testing.T) *auction.Auction {
 	t.Helper()
 	n := moneySeq.Add(1)
-	c, err := e.store.CreateCase(e.ctx, e.users[auction.RoleClerk].ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)粤03执%d号", n),
+	c, err := e.store.CreateCase(e.ctx, e.users[auction.RoleClerk].ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)粤03执%d号", n),
 		CourtName: "深圳市中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("MD%d", n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lot, err := e.store.CreateLot(e.ctx, c.ID, postgres.NewLot{Title: "车辆", Description: "一辆车", Category: auction.CategoryMovable, AppraisalValue: 10_000_000})
+	lot, err := e.store.CreateLot(e.ctx, c.ID, auction.NewLot{Title: "车辆", Description: "一辆车", Category: auction.CategoryMovable, AppraisalValue: 10_000_000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +213,7 @@ func TestMoneyEndpoints(t *testing.T) {
 		regs = append(regs, r)
 	}
 	e.tickAt(t, a.StartsAt)
-	if _, err := e.store.PlaceBid(e.ctx, postgres.PlaceBid{AuctionID: a.ID, User: winner, Amount: a.StartPrice, Key: "w1"}); err != nil {
+	if _, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: a.ID, User: winner, Amount: a.StartPrice, Key: "w1"}); err != nil {
 		t.Fatal(err)
 	}
 	e.tickAt(t, a.EndsAt)

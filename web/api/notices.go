@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -49,18 +50,40 @@ func (h *Handler) Watchlist(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"auctions": list})
 }
 
-// Notices is GET /api/v1/me/notifications?since=N.
+// Notices is GET /api/v1/me/notifications?since=N&lang=zh-CN|en. Each
+// notice comes with its words (subject and text) in lang, by default the
+// language the user chose for e-mail.
 func (h *Handler) Notices(c echo.Context) error {
 	since, err := request.QueryInt(c, "since", 0)
 	if err != nil {
 		return err
 	}
-	l, err := h.notices.List(c.Request().Context(), request.User(c).ID, since)
+	ctx := c.Request().Context()
+	u := request.User(c)
+	lang := c.QueryParam("lang")
+	switch lang {
+	case notice.LangZH, notice.LangEN:
+	case "":
+		set, err := h.notices.Settings(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		lang = set.Language
+	default:
+		return auction.FieldError("lang", "must be zh-CN or en")
+	}
+	l, err := h.notices.List(ctx, u.ID, since)
 	if err != nil {
 		return err
 	}
 	if l.Notices == nil {
 		l.Notices = []notice.Notice{}
+	}
+	for i := range l.Notices {
+		n := &l.Notices[i]
+		txt := notice.Render(*n, notice.Context{Title: n.Title, Language: lang, Zone: h.cfg.Timezone})
+		n.Subject = txt.Subject
+		n.Text, _, _ = strings.Cut(txt.Body, "\n")
 	}
 	return c.JSON(http.StatusOK, l)
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/payments"
 )
 
@@ -23,7 +22,7 @@ func (e *moneyEnv) soldOverHTTP(t *testing.T) *auction.Auction {
 		t.Fatalf("confirm: %d %s", r.status, r.body)
 	}
 	e.tickAt(t, a.StartsAt)
-	if _, err := e.store.PlaceBid(e.ctx, postgres.PlaceBid{AuctionID: a.ID, User: buyer, Amount: a.StartPrice, Key: "b1"}); err != nil {
+	if _, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: a.ID, User: buyer, Amount: a.StartPrice, Key: "b1"}); err != nil {
 		t.Fatal(err)
 	}
 	e.tickAt(t, a.EndsAt)

@@ -6,13 +6,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/request"
 )
 
 // AuctionList is GET /api/v1/auctions: the public catalogue.
 func (h *Handler) AuctionList(c echo.Context) error {
-	f := postgres.AuctionFilter{Status: c.QueryParam("status"), Category: c.QueryParam("category"),
+	f := auction.AuctionFilter{Status: c.QueryParam("status"), Category: c.QueryParam("category"),
 		Court: c.QueryParam("court"), Query: c.QueryParam("q")}
 	var err error
 	if f.MinPrice, err = request.QueryInt(c, "min_price", 0); err != nil {

@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/request"
 )
 
@@ -17,7 +16,7 @@ import (
 // Days are the courts' calendar days (the pages' time zone); `to` includes
 // its day.
 func (h *Handler) Results(c echo.Context) error {
-	f := postgres.ResultFilter{Court: c.QueryParam("court")}
+	f := auction.ResultFilter{Court: c.QueryParam("court")}
 	zone := h.cfg.Timezone
 	var err error
 	if f.From, err = queryDay(c, "from", zone, false); err != nil {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	noticepg "gavel/auction/notice/postgres"
 	"log/slog"
 	"net/http/httptest"
 	"testing"
@@ -91,7 +92,7 @@ func TestStripeRegistrationAndWebhook(t *testing.T) {
 func TestStripeWebhookWithoutStripe(t *testing.T) {
 	t.Parallel()
 	e := newMoneyEnv(t, false)
-	srv := httptest.NewServer(web.New(web.Config{Store: e.store, Log: slog.New(slog.DiscardHandler), NoLimits: true}).Handler())
+	srv := httptest.NewServer(web.New(web.Config{Store: e.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(e.store.Pool(), e.store.Clock())}).Handler())
 	defer srv.Close()
 	e.url = srv.URL
 	payload, sig := signedEvent("evt_x", "payment_intent.succeeded", "pi_x", "", moneyWebhookSecret)

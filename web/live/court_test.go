@@ -3,6 +3,7 @@ package live_test
 import (
 	"bytes"
 	"encoding/json"
+	"gavel/auction/postgres"
 	"net/http"
 	"os"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/live"
 )
 
@@ -50,9 +50,9 @@ func (e *liveEnv) courtCall(t *testing.T, method, token, path, body string) (int
 func TestCourtActionsOverHTTP(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
-	clerk := e.token(t, e.clerk, postgres.TokenAPI)
-	admin := e.token(t, e.user(t, auction.RoleAdmin), postgres.TokenAPI)
-	finance := e.token(t, e.user(t, auction.RoleFinance), postgres.TokenAPI)
+	clerk := e.token(t, e.clerk, auction.TokenAPI)
+	admin := e.token(t, e.user(t, auction.RoleAdmin), auction.TokenAPI)
+	finance := e.token(t, e.user(t, auction.RoleFinance), auction.TokenAPI)
 	a := e.bidding(t)
 	b1 := e.bidder(t, a.ID)
 	if st, _ := e.bidHTTP(t, b1, a.ID, a.StartPrice); st != http.StatusCreated {
@@ -136,8 +136,8 @@ func frameData(t *testing.T, f liveFrame) map[string]any {
 func TestCorrectionsOverHTTP(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
-	clerk := e.token(t, e.clerk, postgres.TokenAPI)
-	bidder := e.token(t, e.user(t, auction.RoleBidder), postgres.TokenAPI)
+	clerk := e.token(t, e.clerk, auction.TokenAPI)
+	bidder := e.token(t, e.user(t, auction.RoleBidder), auction.TokenAPI)
 	draft := e.draft(t)
 	body := `{"round":"first","start_price":80000000,"increment":100000,"deposit":8000000,"starts_at":"` +
 		draft.StartsAt.Format(time.RFC3339) + `","ends_at":"` + draft.EndsAt.Format(time.RFC3339) + `"}`
@@ -182,7 +182,7 @@ func TestCorrectionsOverHTTP(t *testing.T) {
 	}
 	defer res.Body.Close()
 	var list struct {
-		Corrections []postgres.Correction `json:"corrections"`
+		Corrections []auction.Correction `json:"corrections"`
 	}
 	if err := json.NewDecoder(res.Body).Decode(&list); err != nil || len(list.Corrections) != 1 || list.Corrections[0].Changes[0].Old != "住宅（更正前）" {
 		t.Fatalf("public corrections: %+v %v", list, err)

@@ -1,8 +1,6 @@
 package live
 
-import (
-	"gavel/auction/postgres"
-)
+import "gavel/auction"
 
 // TokenCacheLive tells the external tests whether the hub's token cache is in
 // use (its LISTEN connection hears revocations).
@@ -24,6 +22,17 @@ func TokenCached(h *Hub, token string) bool {
 	}
 	tc.mu.RLock()
 	defer tc.mu.RUnlock()
-	_, ok := tc.entries[postgres.TokenHash(token)]
+	_, ok := tc.entries[auction.TokenHash(token)]
 	return ok
+}
+
+// HoldDelivery stops the hub's writers before their next round of delivery,
+// as if fan-out had taken every CPU it may use, until release is called.
+func HoldDelivery(h *Hub) (release func()) {
+	ch := make(chan struct{})
+	h.held.Store(&ch)
+	return func() {
+		h.held.Store(nil)
+		close(ch)
+	}
 }

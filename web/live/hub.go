@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,17 +13,19 @@ import (
 	"github.com/gorilla/websocket"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // HubConfig is what a Hub needs. Zero values choose the defaults.
 type HubConfig struct {
-	Store *postgres.Store
-	Log   *slog.Logger
+	Store Store
+	// Bus connects the hub to the other processes on the database (Start);
+	// a hub that is never started needs none.
+	Bus Bus
+	Log *slog.Logger
 	// QueueSize is how many frames a subscriber may fall behind, beyond its
 	// socket buffer, before it is dropped and told to resume with since
-	// (default 128: six seconds of a hot lot at 20 bids a second, for 1 KiB
-	// per connection).
+	// (default 128: six seconds of a hot lot at 20 bids a second). The frames
+	// are kept once per auction, not per connection.
 	QueueSize int
 	// PollEvery is the backstop poll that catches notifications PostgreSQL
 	// dropped (default 1 s).
@@ -31,6 +34,21 @@ type HubConfig struct {
 	// KiB). Bounding it bounds how far a slow client falls behind in kernel
 	// memory before its queue fills and it is told to resume.
 	SocketBuffer int
+	// Writers is how many goroutines write live frames to the connections
+	// (default half the CPUs, at least one). It bounds the CPU share of
+	// fan-out: the other CPUs stay free for bids (deliver.go).
+	Writers int
+}
+
+// Store is what the live feed reads and writes through: the catalogue (an
+// auction and its events), bidding, and the sign-ins bids are authenticated
+// by.
+type Store interface {
+	auction.Catalogue
+	auction.Bidding
+	auction.Accounts
+	Clock() auction.Clock
+	Unavailable(err error) bool
 }
 
 // Hub is the live feed of one process. It fans committed auction events out
@@ -38,13 +56,15 @@ type HubConfig struct {
 // other processes on the database about local changes (NOTIFY after commit)
 // and hears theirs on one LISTEN connection (listen.go).
 //
-// Each auction with local subscribers has a topic that fans out every event
-// exactly once and in seq order; an event's frame is encoded once and shared
-// by all subscribers. Whenever the topic cannot tell what it missed (an out of
-// order publish, a notification, a poll, a reconnect) it reads the events
-// table, which is the truth.
+// Each auction with local subscribers has a topic that keeps its recent
+// events in seq order, each encoded once as a frame shared by all
+// subscribers; a few writer goroutines (deliver.go) bring every connection up
+// to the topic's seq, so publishing never waits for a connection. Whenever
+// the topic cannot tell what it missed (an out of order publish, a
+// notification, a poll, a reconnect) it reads the events table, which is the
+// truth.
 type Hub struct {
-	store   *postgres.Store
+	store   Store
 	log     *slog.Logger
 	cfg     HubConfig
 	metrics *metrics
@@ -66,6 +86,10 @@ type Hub struct {
 	// tokenCache is the token cache (tokencache.go) while the LISTEN loop
 	// runs, nil otherwise.
 	tokenCache atomic.Pointer[tokenCache]
+	// writers deliver frames to the connections (deliver.go); while held
+	// is set (tests) they wait for it to be closed before each round.
+	writers []*writer
+	held    atomic.Pointer[chan struct{}]
 }
 
 var _ auction.Publisher = (*Hub)(nil)
@@ -85,10 +109,15 @@ func NewHub(cfg HubConfig) *Hub {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Writers <= 0 {
+		cfg.Writers = max(1, runtime.GOMAXPROCS(0)/2)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Hub{store: cfg.Store, log: cfg.Log, cfg: cfg, metrics: newMetrics(), ctx: ctx, cancel: cancel,
+	h := &Hub{store: cfg.Store, log: cfg.Log, cfg: cfg, metrics: newMetrics(), ctx: ctx, cancel: cancel,
 		topics: map[string]*topic{},
 		notes:  notes{pending: map[string]int64{}, wake: make(chan struct{}, 1)}}
+	h.startWriters()
+	return h
 }
 
 // topic is one auction's fan-out to the subscribers of this process.
@@ -97,31 +126,73 @@ type topic struct {
 	hub *Hub
 
 	mu sync.Mutex
-	// seq is the last event fanned out: every subscriber's queue holds the
-	// events after it, contiguously, from the moment it subscribed.
-	seq  int64
-	subs map[*subscriber]struct{}
+	// seq is the last event fanned out; ring holds the frames of the events
+	// base..seq (frame n at n % len(ring)), from which every subscriber is
+	// brought up to seq.
+	seq, base int64
+	ring      []*frame
+	subs      map[*subscriber]struct{}
+	// list is subs as the writers read it, rebuilt after a change of subs
+	// (nil until then) and never modified in place.
+	list []*subscriber
+	// viewers counts the connections of each viewer (viewerKey): Watchers
+	// is how many viewers there are, not how many sockets.
+	viewers map[string]int
 	// fetching and again make catch-up reads single-flight per topic.
 	fetching, again bool
 }
 
 // subscriber is one connection's place in a topic.
 type subscriber struct {
-	topic *topic
-	queue chan *frame
+	topic  *topic
+	viewer string
+	// conn is the connection's socket; set before the connection's goroutine
+	// first lets go of wmu.
+	conn *lockedConn
+	// wmu is held by whoever writes live frames to the connection: its own
+	// goroutine (greeting, replay, replies, a slow socket) or a writer, which
+	// only ever tries it and otherwise pokes the goroutine (kick).
+	wmu sync.Mutex
+	// sent is the last seq written to the connection (or queued behind a
+	// partial write, see lockedConn).
+	sent atomic.Int64
+	// live is set once the replay is done: from then on a subscriber that
+	// falls further behind than the ring is dropped.
+	live atomic.Bool
+	kick chan struct{}
 	// stop is closed when the connection must end and tell its client where
-	// to resume; why is the close code: its queue overflowed, or the hub is
-	// closing. Each subscriber has its own, so that thousands of idle writers
-	// do not all wait on one channel.
+	// to resume; why is the close code: it fell too far behind, or the hub is
+	// closing. Each subscriber has its own, so that thousands of idle
+	// connections do not all wait on one channel.
 	stop chan struct{}
 	why  int
 }
 
+// poke asks the connection's goroutine to bring it up to date itself.
+func (s *subscriber) poke() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
 // end stops a subscriber that is in its topic's set (under the topic's lock).
 func (s *subscriber) end(t *topic, why int) {
-	delete(t.subs, s)
+	t.remove(s)
 	s.why = why
 	close(s.stop)
+}
+
+// remove takes s out of the topic's set (under the topic's lock).
+func (t *topic) remove(s *subscriber) {
+	if _, ok := t.subs[s]; !ok {
+		return
+	}
+	delete(t.subs, s)
+	t.list = nil
+	if t.viewers[s.viewer]--; t.viewers[s.viewer] <= 0 {
+		delete(t.viewers, s.viewer)
+	}
 }
 
 // frame is an event encoded once for every subscriber: the whole WebSocket
@@ -205,7 +276,10 @@ func (h *Hub) topic(id string) *topic {
 	return h.topics[id]
 }
 
-// Watchers is how many connections of this process watch an auction live.
+// Watchers is how many viewers watch an auction live on this process:
+// signed-in accounts once each, whatever their connections, and anonymous
+// connections once per network address (viewerKey). It is a count of
+// people, so one client opening many sockets counts once.
 func (h *Hub) Watchers(auctionID string) int {
 	t := h.topic(auctionID)
 	if t == nil {
@@ -213,7 +287,29 @@ func (h *Hub) Watchers(auctionID string) int {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return len(t.viewers)
+}
+
+// Connections is how many connections of this process watch an auction live.
+func (h *Hub) Connections(auctionID string) int {
+	t := h.topic(auctionID)
+	if t == nil {
+		return 0
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	return len(t.subs)
+}
+
+// viewerKey names who a connection is for the watcher count: the account
+// when it is signed in, else its network address (behind the proxy, the
+// client's, from X-Forwarded-For). Anonymous people behind one address count
+// once: the count errs low rather than letting one client inflate it.
+func viewerKey(userID, ip string) string {
+	if userID != "" {
+		return "user:" + userID
+	}
+	return "ip:" + ip
 }
 
 // admit counts a connection so that Close can wait for it; done must be
@@ -233,20 +329,27 @@ func (h *Hub) admit() (done func(), err error) {
 	}, nil
 }
 
-// subscribe joins the auction's topic. seq is the auction's seq as the caller
-// last read it: a topic created now starts there (anything the caller has not
-// seen yet it replays from the table after subscribing).
-func (h *Hub) subscribe(auctionID string, seq int64) *subscriber {
+// subscribe joins the auction's topic for a client that has seen the events
+// up to since. seq is the auction's seq as the caller last read it: a topic
+// created now starts there (anything the caller has not seen yet it replays
+// from the table after subscribing). The subscriber's wmu is held: the
+// connection's goroutine lets go of it once it has replayed.
+func (h *Hub) subscribe(auctionID string, seq, since int64, viewer string) *subscriber {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t := h.topics[auctionID]
 	if t == nil {
-		t = &topic{id: auctionID, hub: h, seq: seq, subs: map[*subscriber]struct{}{}}
+		t = &topic{id: auctionID, hub: h, seq: seq, base: seq + 1, ring: make([]*frame, h.cfg.QueueSize),
+			subs: map[*subscriber]struct{}{}, viewers: map[string]int{}}
 		h.topics[auctionID] = t
 	}
-	s := &subscriber{topic: t, queue: make(chan *frame, h.cfg.QueueSize), stop: make(chan struct{})}
+	s := &subscriber{topic: t, viewer: viewer, kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	s.sent.Store(since)
+	s.wmu.Lock()
 	t.mu.Lock()
 	t.subs[s] = struct{}{}
+	t.list = nil
+	t.viewers[viewer]++
 	if h.closed {
 		s.end(t, websocket.CloseGoingAway)
 	}
@@ -260,7 +363,7 @@ func (h *Hub) unsubscribe(s *subscriber) {
 	defer h.mu.Unlock()
 	t := s.topic
 	t.mu.Lock()
-	delete(t.subs, s)
+	t.remove(s)
 	empty := len(t.subs) == 0
 	t.mu.Unlock()
 	if empty && h.topics[t.id] == t {
@@ -285,18 +388,21 @@ func (t *topic) last() int64 {
 	return t.seq
 }
 
-// deliver fans events out in seq order, skipping those already sent. It
-// reports false on a gap (a later event published before an earlier one):
-// the caller reads the rest from the table, where every earlier event has
-// committed, because seq is assigned under the auction's row lock.
+// deliver adds events to the topic in seq order, skipping those already
+// added, and wakes the writers. It reports false on a gap (a later event
+// published before an earlier one): the caller reads the rest from the table,
+// where every earlier event has committed, because seq is assigned under the
+// auction's row lock. It never waits for a connection.
 func (t *topic) deliver(events []auction.Event) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var fanned, drops uint64
+	added := false
 	defer func() {
-		t.hub.metrics.fannedOut.Add(fanned)
-		t.hub.metrics.drops.Add(drops)
+		if added {
+			t.hub.wakeWriters(t)
+		}
 	}()
+	n := int64(len(t.ring))
 	for _, e := range events {
 		if e.Seq <= t.seq {
 			continue
@@ -310,16 +416,9 @@ func (t *topic) deliver(events []auction.Event) bool {
 			return false
 		}
 		t.seq = e.Seq
-		for s := range t.subs {
-			select {
-			case s.queue <- f:
-				fanned++
-			default:
-				// Never wait for a slow client: drop it; it resumes with since.
-				s.end(t, websocket.CloseTryAgainLater)
-				drops++
-			}
-		}
+		t.ring[e.Seq%n] = f
+		t.base = max(t.base, e.Seq-n+1)
+		added = true
 	}
 	return true
 }

@@ -2,28 +2,30 @@ package live
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-
-	"gavel/auction/postgres"
 )
 
-// This file is the PostgreSQL half of the live feed: how processes sharing a
-// database tell each other that an auction changed. The payload is tiny (the
-// auction id and its last seq); the events themselves are always read from
-// the table, so a lost or coalesced notification costs a little latency and
-// never an event.
+// This file is how processes sharing a database tell each other that an
+// auction changed, through the Bus: the payload is tiny (the auction id and
+// its last seq); the events themselves are always read from the table, so a
+// lost or coalesced notification costs a little latency and never an event.
 
-// channel is the NOTIFY channel every Gavel process listens on.
-const channel = "gavel_live"
-
-// listenerName marks the LISTEN connection in pg_stat_activity.
-const listenerName = "gavel-live"
+// Bus carries the live feed between the processes on one database; the
+// PostgreSQL adapter implements it with LISTEN/NOTIFY (postgres.Bus).
+type Bus interface {
+	// Notify sends payloads to the other processes, all in one commit.
+	Notify(ctx context.Context, payloads []string) error
+	// Listen listens until it fails (its error) or ctx ends (nil): it calls
+	// listening once it hears every channel, then heard for each
+	// notification on the calling goroutine, tokens telling a token's
+	// revocation from an auction's change.
+	Listen(ctx context.Context, listening func(), heard func(tokens bool, payload string)) error
+	// Seqs returns the last seq of each of the auctions.
+	Seqs(ctx context.Context, ids []string) (map[string]int64, error)
+}
 
 const (
 	// notifyEvery spaces NOTIFY batches so that a hot lot's bids share one
@@ -31,9 +33,6 @@ const (
 	notifyEvery = 5 * time.Millisecond
 	// maxPayload stays under PostgreSQL's 8000-byte NOTIFY payload limit.
 	maxPayload = 7900
-	// idleCheck is how long the LISTEN connection may stay silent before we
-	// make sure it is still alive (a dead peer sends no error).
-	idleCheck  = 30 * time.Second
 	minBackoff = 100 * time.Millisecond
 	maxBackoff = 10 * time.Second
 )
@@ -125,9 +124,7 @@ func (h *Hub) sendNotes(ctx context.Context) {
 	if len(payloads) == 0 {
 		return
 	}
-	// One statement, so one commit, for the whole batch.
-	_, err := h.store.Pool().Exec(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, channel, payloads)
-	if err != nil {
+	if err := h.cfg.Bus.Notify(ctx, payloads); err != nil {
 		// Other processes still catch up through their backstop poll.
 		h.log.Warn("live feed: NOTIFY failed", "err", err)
 		return
@@ -158,51 +155,27 @@ func (h *Hub) listen(ctx context.Context, tokens *tokenCache) {
 	}
 }
 
-// listenOnce runs one LISTEN connection until it fails. The connection is
-// dedicated, outside the pool, because it must stay open and idle. The token
-// cache is trusted only while it runs: token revocations are announced on it.
+// listenOnce runs one LISTEN connection until it fails. The token cache is
+// trusted only while it runs: token revocations are announced on it.
 func (h *Hub) listenOnce(ctx context.Context, tokens *tokenCache, connected func()) error {
-	cfg := h.store.Pool().Config().ConnConfig.Copy()
-	cfg.RuntimeParams["application_name"] = listenerName
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
-		return err
-	}
-	if _, err := conn.Exec(ctx, "LISTEN "+postgres.TokensChannel); err != nil {
-		return err
-	}
-	// Revocations are heard from now on and earlier ones are in the table:
-	// the cache starts empty, and goes off again with the connection.
-	tokens.setLive(true)
+	// Revocations are heard from the moment it listens and earlier ones are
+	// in the table: the cache starts empty, and goes off again with the
+	// connection.
 	defer tokens.setLive(false)
-	connected()
-	// Whatever committed while nobody here was listening was never heard:
-	// catch every watched auction up from the table now that we listen.
-	h.catchUpWatched(ctx)
-	for {
-		wait, cancel := context.WithTimeout(ctx, idleCheck)
-		n, err := conn.WaitForNotification(wait)
-		cancel()
-		switch {
-		case ctx.Err() != nil:
-			return nil
-		case errors.Is(err, context.DeadlineExceeded):
-			if err := conn.Ping(ctx); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		case n.Channel == postgres.TokensChannel:
-			tokens.dropHex(n.Payload)
-		default:
-			h.metrics.notificationsHeard.Add(1)
-			h.heard(n.Payload)
+	return h.cfg.Bus.Listen(ctx, func() {
+		tokens.setLive(true)
+		connected()
+		// Whatever committed while nobody here was listening was never
+		// heard: catch every watched auction up from the table now.
+		h.catchUpWatched(ctx)
+	}, func(tokenRevoked bool, payload string) {
+		if tokenRevoked {
+			tokens.dropHex(payload)
+			return
 		}
-	}
+		h.metrics.notificationsHeard.Add(1)
+		h.heard(payload)
+	})
 }
 
 // heard catches up the auctions named in a notification that have local
@@ -248,24 +221,18 @@ func (h *Hub) catchUpWatched(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	rows, err := h.store.Pool().Query(ctx, `SELECT id::text, seq FROM auctions WHERE id = ANY($1::uuid[])`, ids)
+	seqs, err := h.cfg.Bus.Seqs(ctx, ids)
 	if err != nil {
 		if ctx.Err() == nil {
 			h.log.Warn("live feed: backstop poll failed", "err", err)
 		}
 		return
 	}
-	var id string
-	var seq int64
-	_, err = pgx.ForEachRow(rows, []any{&id, &seq}, func() error {
+	for id, seq := range seqs {
 		if seq > watched[id] {
 			if t := h.topic(id); t != nil {
 				t.catchUp()
 			}
 		}
-		return nil
-	})
-	if err != nil && ctx.Err() == nil {
-		h.log.Warn("live feed: backstop poll failed", "err", err)
 	}
 }

@@ -22,7 +22,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/live"
 )
 
@@ -83,7 +82,7 @@ func benchDelivery(b *testing.B, watchers int) {
 		if who.code == leader {
 			who = bs[1]
 		}
-		res, err := e.store.PlaceBid(e.ctx, postgres.PlaceBid{AuctionID: a.ID, User: who.user, Amount: amount, Key: fmt.Sprintf("bench-%d", i)})
+		res, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: a.ID, User: who.user, Amount: amount, Key: fmt.Sprintf("bench-%d", i)})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -131,13 +130,13 @@ func benchIdleMemory(b *testing.B, watchers int) {
 	for range b.N {
 		heap0, stack0 := inUse()
 		w := startWatchers(b, "idle", e.srv.URL, a.ID, watchers, 0, 0)
-		liveEventually(b, time.Minute, "every watcher subscribed", func() bool { return e.hub.Watchers(a.ID) == watchers })
+		liveEventually(b, time.Minute, "every watcher subscribed", func() bool { return e.hub.Connections(a.ID) == watchers })
 		heap1, stack1 := inUse()
 		perConn := func(d uint64) float64 { return float64(d) / float64(watchers) / 1024 }
 		b.ReportMetric(perConn(heap1+stack1-heap0-stack0), "KiB/conn")
 		b.ReportMetric(perConn(stack1-stack0), "stack-KiB/conn")
 		w.stdin.Close()
-		liveEventually(b, time.Minute, "every watcher gone", func() bool { return e.hub.Watchers(a.ID) == 0 })
+		liveEventually(b, time.Minute, "every watcher gone", func() bool { return e.hub.Connections(a.ID) == 0 })
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	noticepg "gavel/auction/notice/postgres"
 	"io"
 	"log/slog"
 	"net/http"
@@ -63,11 +64,11 @@ func liveInstance(t testing.TB, dbURL string, clock *auctiontest.Clock, cfg live
 	t.Cleanup(pool.Close)
 	e := &liveEnv{ctx: ctx, pool: pool, dbURL: dbURL, clock: clock}
 	e.store = postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016})
-	cfg.Store = e.store
+	cfg.Store, cfg.Bus = e.store, postgres.NewBus(pool)
 	cfg.Log = slog.New(slog.DiscardHandler)
 	e.hub = live.NewHub(cfg)
 	e.hub.Start()
-	e.server = web.New(web.Config{Store: e.store, Log: cfg.Log, Hub: e.hub, NoLimits: true})
+	e.server = web.New(web.Config{Store: e.store, Log: cfg.Log, Hub: e.hub, NoLimits: true, Notices: noticepg.New(pool, clock)})
 	e.srv = httptest.NewServer(e.server.Handler())
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -82,7 +83,7 @@ func liveInstance(t testing.TB, dbURL string, clock *auctiontest.Clock, cfg live
 func (e *liveEnv) user(t testing.TB, role string) *auction.User {
 	t.Helper()
 	n := liveSeq.Add(1)
-	u, err := e.store.CreateUser(e.ctx, postgres.NewUser{Email: fmt.Sprintf("live%d@example.test", n), Password: "correct horse battery",
+	u, err := e.store.CreateUser(e.ctx, auction.NewUser{Email: fmt.Sprintf("live%d@example.test", n), Password: "correct horse battery",
 		Role: role, RealName: fmt.Sprintf("Live %d", n), IDNumber: idn(fmt.Sprintf("L%08d", n)), Phone: fmt.Sprintf("139%08d", n)})
 	if err != nil {
 		t.Fatal(err)
@@ -114,12 +115,12 @@ func (e *liveEnv) announced(t testing.TB) *auction.Auction {
 func (e *liveEnv) draft(t testing.TB) *auction.Auction {
 	t.Helper()
 	n := liveSeq.Add(1)
-	c, err := e.store.CreateCase(e.ctx, e.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执L%d号", n), CourtName: "上海市第一中级人民法院",
+	c, err := e.store.CreateCase(e.ctx, e.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执L%d号", n), CourtName: "上海市第一中级人民法院",
 		Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("D%08d", n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lot, err := e.store.CreateLot(e.ctx, c.ID, postgres.NewLot{Title: "住宅", Description: "一套住宅", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
+	lot, err := e.store.CreateLot(e.ctx, c.ID, auction.NewLot{Title: "住宅", Description: "一套住宅", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,7 @@ func (e *liveEnv) bidder(t testing.TB, auctionID string) liveBidder {
 	if reg, err = e.store.Registration(e.ctx, reg.ID); err != nil || reg.BidderCode == nil {
 		t.Fatalf("registration: %v", err)
 	}
-	return liveBidder{user: u, token: e.token(t, u, postgres.TokenAPI), code: *reg.BidderCode}
+	return liveBidder{user: u, token: e.token(t, u, auction.TokenAPI), code: *reg.BidderCode}
 }
 
 // bidHTTP places a bid through POST /bids and returns the status and body.
@@ -204,7 +205,7 @@ func (e *liveEnv) bidHTTP(t testing.TB, b liveBidder, auctionID string, amount i
 // returning the bid's seq.
 func (e *liveEnv) bidStore(t testing.TB, b liveBidder, auctionID string, amount int64) int64 {
 	t.Helper()
-	res, err := e.store.PlaceBid(e.ctx, postgres.PlaceBid{AuctionID: auctionID, User: b.user, Amount: amount, Key: fmt.Sprintf("live-%d", liveSeq.Add(1))})
+	res, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: auctionID, User: b.user, Amount: amount, Key: fmt.Sprintf("live-%d", liveSeq.Add(1))})
 	if err != nil {
 		// Errorf, not Fatalf: bids are also placed from helper goroutines.
 		t.Errorf("bid %d: %v", amount, err)

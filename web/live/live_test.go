@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/limit"
 	"gavel/web/live"
 	"gavel/web/request"
@@ -129,7 +127,7 @@ func TestLiveReconnectWithSince(t *testing.T) {
 	c.events(last, next, 5*time.Second)
 
 	// A change published without its events is read from the table.
-	res, err := e.store.PlaceBid(e.ctx, postgres.PlaceBid{AuctionID: a.ID, User: bs[0].user, Amount: a.StartPrice + 8*a.Increment, Key: "no-events"})
+	res, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: a.ID, User: bs[0].user, Amount: a.StartPrice + 8*a.Increment, Key: "no-events"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,17 +144,7 @@ func TestLiveStalledClientIsDropped(t *testing.T) {
 	bs := [2]liveBidder{e.bidder(t, a.ID), e.bidder(t, a.ID)}
 	start := e.seqOf(t, a.ID)
 
-	// The stalled client takes little in its kernel buffer, so that it stalls
-	// after a few dozen frames rather than after megabytes.
-	small := websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
-		d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-			var serr error
-			err := rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
-			return errors.Join(err, serr)
-		}}
-		return d.Dial(network, addr)
-	}}
-	stalled, _, err := small.Dial(liveURL(e.srv.URL, a.ID, 0), nil)
+	stalled, _, err := smallDialer.Dial(liveURL(e.srv.URL, a.ID, 0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +311,7 @@ func TestLiveBidsOverTheSocket(t *testing.T) {
 	c.quiet(50 * time.Millisecond)
 
 	// A session cookie authenticates a browser's socket too.
-	cookie := e.token(t, b2.user, postgres.TokenSession)
+	cookie := e.token(t, b2.user, auction.TokenSession)
 	c2 := liveDial(t, e.srv.URL, a.ID, opened+1, http.Header{"Cookie": {request.SessionCookie + "=" + cookie}})
 	c2.send(fmt.Sprintf(`{"type":"bid","amount":%d,"idempotency_key":"c1"}`, a.StartPrice+a.Increment))
 	if r := c2.reply(); r["type"] != "bid_result" {
@@ -504,21 +492,46 @@ func TestLiveWatchersAndMetrics(t *testing.T) {
 	if n := watchers(); n != 0 {
 		t.Fatalf("%v watchers before anyone connected", n)
 	}
+	// Two anonymous sockets from one address are one viewer; the greeting
+	// counts its own connection.
 	c1 := liveDial(t, e.srv.URL, a.ID, 0, nil)
 	c2 := liveDial(t, e.srv.URL, a.ID, 0, nil)
-	if c2.hello["watchers"] != 2.0 {
+	if c2.hello["watchers"] != 1.0 {
 		t.Fatalf("greeting: %v", c2.hello)
 	}
-	if n := watchers(); n != 2 {
-		t.Fatalf("%v watchers, want 2", n)
+	// A signed-in viewer counts once however many sockets it opens.
+	signedIn := http.Header{"Authorization": {"Bearer " + b.token}}
+	c3 := liveDial(t, e.srv.URL, a.ID, 0, signedIn)
+	if c3.hello["watchers"] != 2.0 {
+		t.Fatalf("greeting: %v", c3.hello)
+	}
+	c4 := liveDial(t, e.srv.URL, a.ID, 0, signedIn)
+	// One anonymous client opening many sockets does not inflate the count.
+	many := make([]*liveClient, 50)
+	for i := range many {
+		many[i] = liveDial(t, e.srv.URL, a.ID, 0, nil)
+	}
+	// Another address (the proxy's X-Forwarded-For) is another viewer.
+	c5 := liveDial(t, e.srv.URL, a.ID, 0, http.Header{"X-Forwarded-For": {"203.0.113.9"}})
+	if n := watchers(); n != 3 {
+		t.Fatalf("%v watchers, want 3", n)
+	}
+	for _, c := range append(many, c3, c4, c5) {
+		c.ws.Close()
+	}
+	liveEventually(t, 5*time.Second, "the extra sockets gone", func() bool { return liveMetric(t, e.srv.URL, "gavel_live_connections") == 2 })
+	if n := watchers(); n != 1 {
+		t.Fatalf("%v watchers, want 1", n)
 	}
 	if status, _ := e.bidHTTP(t, b, a.ID, a.StartPrice); status != http.StatusCreated {
 		t.Fatalf("bid: %d", status)
 	}
 	c1.events(0, e.seqOf(t, a.ID), 5*time.Second)
 	c1.ws.Close()
-	liveEventually(t, 5*time.Second, "one watcher", func() bool { return watchers() == 1 })
 	liveEventually(t, 5*time.Second, "one connection", func() bool { return liveMetric(t, e.srv.URL, "gavel_live_connections") == 1 })
+	if n := watchers(); n != 1 {
+		t.Fatalf("%v watchers, want 1: the other socket of the address is open", n)
+	}
 
 	res, err := http.Get(e.srv.URL + "/metrics")
 	if err != nil {

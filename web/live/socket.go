@@ -19,7 +19,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/limit"
 	"gavel/web/request"
 )
@@ -72,7 +71,7 @@ const allWebSockets = ""
 // the server's limits, subscribes them to the hub and takes bids sent on them.
 type Socket struct {
 	hub    *Hub
-	store  *postgres.Store
+	store  Store
 	log    *slog.Logger
 	limits *limit.Limits
 }
@@ -115,9 +114,13 @@ func (s *Socket) Serve(c echo.Context) error {
 		release()
 		return err
 	}
+	var userID string
+	if sess := request.Session(c); sess != nil {
+		userID = sess.User.ID
+	}
 	// Subscribe before replaying: whatever commits during the replay waits in
-	// the queue, and the writer skips what the replay already sent.
-	sub := s.hub.subscribe(a.ID, a.Seq)
+	// the topic, and the connection skips what the replay already sent.
+	sub := s.hub.subscribe(a.ID, a.Seq, since, viewerKey(userID, c.RealIP()))
 	end := func() {
 		s.hub.unsubscribe(sub)
 		done()
@@ -133,17 +136,18 @@ func (s *Socket) Serve(c echo.Context) error {
 	if tc, ok := conn.Conn.(*net.TCPConn); ok {
 		_ = tc.SetWriteBuffer(s.hub.cfg.SocketBuffer)
 	}
+	sub.conn = conn
 	l := &liveConn{s: s, ws: ws, conn: conn, sub: sub, auctionID: a.ID, token: request.Token(c), authErr: request.AuthFailure(c),
 		// Bids over the socket are recorded with the client's address and
 		// device, like bids over HTTP.
-		ctx:     postgres.WithOrigin(context.Background(), postgres.OriginFrom(r.Context())),
+		ctx:     auction.WithOrigin(context.Background(), auction.OriginFrom(r.Context())),
 		replies: make(chan []byte, 4), writerDone: make(chan struct{}), readerDone: make(chan struct{})}
 	// The connection lives on in goroutines of its own. Returning lets
 	// net/http drop the request's buffers and this goroutine's deep stack,
 	// which would otherwise be most of an idle connection's memory.
 	go func() {
 		defer end()
-		l.serve(a, since)
+		l.serve(a)
 	}()
 	return nil
 }
@@ -160,7 +164,8 @@ func sameOrigin(r *http.Request) bool {
 }
 
 // liveConn is one WebSocket: a reader goroutine for the client's frames and
-// a writer goroutine, the only one that writes.
+// a goroutine that writes everything but the live frames the hub's writers
+// manage to write without waiting (deliver.go).
 type liveConn struct {
 	s  *Socket
 	ws *websocket.Conn
@@ -180,9 +185,9 @@ type liveConn struct {
 	readerDone chan struct{}
 }
 
-func (l *liveConn) serve(a *auction.Auction, since int64) {
+func (l *liveConn) serve(a *auction.Auction) {
 	go l.read()
-	code, reason := l.write(a, since)
+	code, reason := l.write(a)
 	close(l.writerDone)
 	if code != 0 {
 		msg := websocket.FormatCloseMessage(code, reason)
@@ -208,20 +213,17 @@ func (l *liveConn) send(b []byte) error {
 	return nil
 }
 
-// write sends the greeting, the replay and then live frames until the
-// connection ends. It returns the close code and reason to send, or 0 when
-// the connection is already gone.
-func (l *liveConn) write(a *auction.Auction, since int64) (int, string) {
-	last := since
-	resume := func(why string) string { return fmt.Sprintf("%s; reconnect with since=%d", why, last) }
-	a.ServerTime = l.s.store.Clock().Now()
-	watchers := l.s.hub.Watchers(a.ID)
-	hello, err := json.Marshal(HelloFrame{Type: "hello", ServerTime: a.ServerTime, Watchers: watchers,
-		Auction: Snapshot{Auction: a, Watchers: watchers}})
-	if err != nil || l.send(hello) != nil {
-		return 0, ""
-	}
-	if err := l.replay(&last); err != nil {
+// write sends the greeting, the replay and then whatever the hub's writers
+// leave to it, until the connection ends. It returns the close code and
+// reason to send, or 0 when the connection is already gone.
+func (l *liveConn) write(a *auction.Auction) (int, string) {
+	sub := l.sub
+	resume := func(why string) string { return fmt.Sprintf("%s; reconnect with since=%d", why, sub.sent.Load()) }
+	// wmu is held from subscribe on: nobody else writes live frames until
+	// the replay is done.
+	err := l.start(a)
+	sub.wmu.Unlock()
+	if err != nil {
 		if errors.Is(err, errWrite) {
 			return 0, ""
 		}
@@ -231,23 +233,30 @@ func (l *liveConn) write(a *auction.Auction, since int64) (int, string) {
 	defer ping.Stop()
 	for {
 		select {
-		case f := <-l.sub.queue:
-			if err := l.live(f, &last); err != nil {
+		case <-sub.kick:
+			sub.wmu.Lock()
+			err := l.catchUp()
+			sub.wmu.Unlock()
+			if err != nil {
 				if errors.Is(err, errWrite) {
 					return 0, ""
 				}
 				return websocket.CloseTryAgainLater, resume("the record cannot be read now")
 			}
 		case b := <-l.replies:
-			if l.send(b) != nil {
+			// A reply to a bid goes out at once, not behind the fan-out.
+			sub.wmu.Lock()
+			err := l.send(b)
+			sub.wmu.Unlock()
+			if err != nil {
 				return 0, ""
 			}
 		case <-ping.C:
 			if l.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {
 				return 0, ""
 			}
-		case <-l.sub.stop:
-			if l.sub.why == websocket.CloseGoingAway {
+		case <-sub.stop:
+			if sub.why == websocket.CloseGoingAway {
 				return websocket.CloseGoingAway, resume("server restarting")
 			}
 			return websocket.CloseTryAgainLater, resume("too slow")
@@ -257,80 +266,75 @@ func (l *liveConn) write(a *auction.Auction, since int64) (int, string) {
 	}
 }
 
-// maxBatch bounds how many queued frames one write system call carries.
-const maxBatch = 64
+// start sends the greeting and the replay and brings the connection up to
+// its topic, under sub.wmu.
+func (l *liveConn) start(a *auction.Auction) error {
+	a.ServerTime = l.s.store.Clock().Now()
+	watchers := l.s.hub.Watchers(a.ID)
+	hello, err := json.Marshal(HelloFrame{Type: "hello", ServerTime: a.ServerTime, Watchers: watchers,
+		Auction: Snapshot{Auction: a, Watchers: watchers}})
+	if err != nil {
+		return err
+	}
+	if err := l.send(hello); err != nil {
+		return err
+	}
+	last := l.sub.sent.Load()
+	err = l.replay(&last)
+	l.sub.sent.Store(last)
+	if err != nil {
+		return err
+	}
+	if err := l.catchUp(); err != nil {
+		return err
+	}
+	// From now on the writers serve it; an event they passed over while it
+	// was not live yet is caught up here.
+	l.sub.live.Store(true)
+	return l.catchUp()
+}
 
-// batches lends the frame lists of live, so that idle connections hold none.
-var batches = sync.Pool{New: func() any { return new(net.Buffers) }}
-
-// live writes f and the frames queued behind it, skipping those the replay
-// already sent. A writer that fell behind writes everything waiting in one
-// system call, so a busy server catches up instead of falling further behind.
-func (l *liveConn) live(f *frame, last *int64) error {
-	bufs := batches.Get().(*net.Buffers)
-	defer func() {
-		clear((*bufs)[:cap(*bufs)]) // pooled lists must not keep frames alive
-		*bufs = (*bufs)[:0]
-		batches.Put(bufs)
-	}()
+// catchUp writes every event after sub.sent up to its topic's seq, blocking
+// as long as the socket needs (under sub.wmu): from the topic's frames, or
+// from the table for what they no longer hold while replaying. A live
+// subscriber that fell further behind than that is dropped.
+func (l *liveConn) catchUp() error {
+	sub := l.sub
+	t := sub.topic
 	for {
-		if f.seq > *last+1 {
-			// Only possible for frames fanned out before the replay's last
-			// read: the table fills the hole.
-			if err := l.conn.writeFrames(bufs); err != nil {
-				return err
-			}
-			if err := l.replay(last); err != nil {
-				return err
-			}
-		}
-		if f.seq == *last+1 {
-			*bufs = append(*bufs, f.wire)
-			*last = f.seq
-		}
-		if len(*bufs) == maxBatch {
-			break
-		}
 		select {
-		case f = <-l.sub.queue:
-			continue
+		case <-sub.stop:
+			return nil // write returns with the close code
 		default:
 		}
-		break
+		v, _ := t.view(false)
+		sent := sub.sent.Load()
+		if sent >= v.seq {
+			return l.conn.writeFrames(nil) // what is pending
+		}
+		if sent+1 < v.base {
+			if sub.live.Load() {
+				t.drop(sub)
+				return nil
+			}
+			last := sent
+			err := l.replay(&last)
+			sub.sent.Store(last)
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		frames := make(net.Buffers, 0, v.seq-sent)
+		for seq := sent + 1; seq <= v.seq; seq++ {
+			frames = append(frames, v.frame(seq).wire)
+		}
+		if err := l.conn.writeFrames(frames); err != nil {
+			return err
+		}
+		sub.sent.Store(v.seq)
+		t.hub.metrics.fannedOut.Add(uint64(v.seq - sent))
 	}
-	return l.conn.writeFrames(bufs)
-}
-
-// lockedConn is the socket of a WebSocket, shared by the library (the
-// greeting, replay, replies and control frames) and the writer's live frames,
-// which are prepared once for all connections and written here directly so
-// that several can go in one system call. The lock keeps every frame whole.
-type lockedConn struct {
-	net.Conn
-	mu sync.Mutex
-}
-
-func (c *lockedConn) Write(b []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.Conn.Write(b)
-}
-
-// writeFrames writes whole frames in one system call (writev on TCP) and
-// empties bufs.
-func (c *lockedConn) writeFrames(bufs *net.Buffers) error {
-	if len(*bufs) == 0 {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(writeWait))
-	b := *bufs // WriteTo consumes its receiver
-	if _, err := b.WriteTo(c.Conn); err != nil {
-		return errWrite
-	}
-	*bufs = (*bufs)[:0]
-	return nil
 }
 
 // hijacker hands the upgrader the socket wrapped in a lockedConn.
@@ -344,7 +348,7 @@ func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h.conn.Conn = c
+	h.conn.setConn(c)
 	return h.conn, brw, nil
 }
 
@@ -408,7 +412,7 @@ type BidCommand struct {
 
 // command places a bid sent over the socket through the same store call as
 // POST /auctions/{id}/bids, with the same codes, and returns the reply frame.
-func (l *liveConn) command(data []byte, arrival *postgres.Arrival) []byte {
+func (l *liveConn) command(data []byte, arrival *auction.Arrival) []byte {
 	var cmd BidCommand
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -440,7 +444,7 @@ func (l *liveConn) command(data []byte, arrival *postgres.Arrival) []byte {
 	if cmd.Amount == nil {
 		return l.errorFrame(cmd.Key, auction.FieldError("amount", "is required (fen)"))
 	}
-	res, err := l.s.store.PlaceBid(ctx, postgres.PlaceBid{AuctionID: l.auctionID, User: sess.User, Amount: *cmd.Amount, Key: cmd.Key, Arrival: arrival})
+	res, err := l.s.store.PlaceBid(ctx, auction.PlaceBid{AuctionID: l.auctionID, User: sess.User, Amount: *cmd.Amount, Key: cmd.Key, Arrival: arrival})
 	if err != nil {
 		return l.errorFrame(cmd.Key, err)
 	}
@@ -456,7 +460,7 @@ func (l *liveConn) command(data []byte, arrival *postgres.Arrival) []byte {
 
 // errorFrame is a refusal as the HTTP API would write it, with a type.
 func (l *liveConn) errorFrame(key string, err error) []byte {
-	_, body, fault := request.Describe(err)
+	_, body, fault := request.Describe(err, l.s.store.Unavailable)
 	f := ErrorFrame{Type: "error", Key: key, ErrorBody: body}
 	switch {
 	case fault == request.Refusal && f.Auction == nil:

@@ -4,10 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"gavel/auction"
 	"sync"
 	"time"
-
-	"gavel/auction/postgres"
 )
 
 // The token cache spares the hot path a database round trip per request:
@@ -47,7 +46,7 @@ const (
 type tokenHash = [sha256.Size]byte
 
 type cachedSession struct {
-	sess *postgres.Session
+	sess *auction.Session
 	// until is the backstop: monotonic time after which the database is asked again.
 	until time.Time
 }
@@ -75,7 +74,7 @@ func (h *Hub) tokens() *tokenCache { return h.tokenCache.Load() }
 
 // get returns a copy of the cached session (handlers may change theirs), if
 // the cache is live and holds a fresh one.
-func (c *tokenCache) get(h tokenHash) (*postgres.Session, bool) {
+func (c *tokenCache) get(h tokenHash) (*auction.Session, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[h]
 	live := c.live
@@ -99,7 +98,7 @@ func (c *tokenCache) begin() (gen uint64, ok bool) {
 
 // put caches a session the database returned in a lookup begun at gen,
 // unless anything was dropped or the connection changed since.
-func (c *tokenCache) put(h tokenHash, sess *postgres.Session, gen uint64) {
+func (c *tokenCache) put(h tokenHash, sess *auction.Session, gen uint64) {
 	own := *sess
 	u := *sess.User
 	own.User = &u
@@ -160,18 +159,18 @@ func (c *tokenCache) forgetAll() {
 // Session authenticates a token (a bearer token, or the token a WebSocket
 // was opened with), through the token cache while the hub listens; only API
 // tokens are cached.
-func (h *Hub) Session(ctx context.Context, token string) (*postgres.Session, error) {
+func (h *Hub) Session(ctx context.Context, token string) (*auction.Session, error) {
 	tc := h.tokens()
 	if tc == nil {
 		return h.store.Authenticate(ctx, token)
 	}
-	th := postgres.TokenHash(token)
+	th := auction.TokenHash(token)
 	if sess, ok := tc.get(th); ok && h.store.Unexpired(sess) {
 		return sess, nil
 	}
 	gen, cacheable := tc.begin()
 	sess, err := h.store.Authenticate(ctx, token)
-	if err == nil && cacheable && sess.Kind == postgres.TokenAPI {
+	if err == nil && cacheable && sess.Kind == auction.TokenAPI {
 		tc.put(th, sess, gen)
 	}
 	return sess, err
@@ -185,7 +184,7 @@ func (h *Hub) Revoke(ctx context.Context, token string) error {
 		return err
 	}
 	if tc := h.tokens(); tc != nil {
-		tc.drop(postgres.TokenHash(token))
+		tc.drop(auction.TokenHash(token))
 	}
 	return nil
 }

@@ -6,15 +6,14 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
-func cacheSession(id string) *postgres.Session {
-	return &postgres.Session{User: &auction.User{ID: id, Role: auction.RoleBidder}, Kind: postgres.TokenAPI}
+func cacheSession(id string) *auction.Session {
+	return &auction.Session{User: &auction.User{ID: id, Role: auction.RoleBidder}, Kind: auction.TokenAPI}
 }
 
 // fill caches a session the way a lookup does: begin, then put.
-func fill(c *tokenCache, h tokenHash, sess *postgres.Session) {
+func fill(c *tokenCache, h tokenHash, sess *auction.Session) {
 	gen, ok := c.begin()
 	if ok {
 		c.put(h, sess, gen)
@@ -42,8 +41,8 @@ func TestTokenCacheOnlyWhileLive(t *testing.T) {
 	}
 	// Each request gets its own copy: changing it changes nothing cached.
 	got.User.Role = auction.RoleAdmin
-	got.Kind = postgres.TokenSession
-	if again, _ := c.get(a); again.User.Role != auction.RoleBidder || again.Kind != postgres.TokenAPI {
+	got.Kind = auction.TokenSession
+	if again, _ := c.get(a); again.User.Role != auction.RoleBidder || again.Kind != auction.TokenAPI {
 		t.Fatalf("a request's change reached the cache: %+v", again)
 	}
 

@@ -3,6 +3,7 @@ package live_test
 import (
 	"context"
 	"fmt"
+	noticepg "gavel/auction/notice/postgres"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -44,7 +45,7 @@ func authInstance(t testing.TB, dbURL string, wall *auctiontest.Clock, start boo
 	e := &authEnv{ctx: ctx, pool: pool}
 	e.store = postgres.New(postgres.Config{Pool: pool, Clock: wall, Wall: wall, Rulebook: auction.SPC2016})
 	log := slog.New(slog.DiscardHandler)
-	e.hub = live.NewHub(live.HubConfig{Store: e.store, Log: log})
+	e.hub = live.NewHub(live.HubConfig{Store: e.store, Bus: postgres.NewBus(pool), Log: log})
 	if start {
 		e.hub.Start()
 		t.Cleanup(func() {
@@ -54,7 +55,7 @@ func authInstance(t testing.TB, dbURL string, wall *auctiontest.Clock, start boo
 		})
 		liveEventually(t, 5*time.Second, "the token cache to listen", func() bool { return live.TokenCacheLive(e.hub) })
 	}
-	e.server = web.New(web.Config{Store: e.store, Log: log, Hub: e.hub, NoLimits: true})
+	e.server = web.New(web.Config{Store: e.store, Log: log, Hub: e.hub, NoLimits: true, Notices: noticepg.New(pool, wall)})
 	return e
 }
 
@@ -82,7 +83,7 @@ func (e *authEnv) logout(token string) int {
 func (e *authEnv) bidder(t testing.TB) *auction.User {
 	t.Helper()
 	n := liveSeq.Add(1)
-	u, err := e.store.CreateUser(e.ctx, postgres.NewUser{Email: fmt.Sprintf("auth%d@example.test", n), Password: "correct horse battery",
+	u, err := e.store.CreateUser(e.ctx, auction.NewUser{Email: fmt.Sprintf("auth%d@example.test", n), Password: "correct horse battery",
 		Role: auction.RoleBidder, RealName: fmt.Sprintf("Auth %d", n), IDNumber: idn(fmt.Sprintf("A%08d", n)), Phone: fmt.Sprintf("137%08d", n)})
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +94,7 @@ func (e *authEnv) bidder(t testing.TB) *auction.User {
 // bidderToken creates a bidder and an API token of theirs.
 func (e *authEnv) bidderToken(t testing.TB) string {
 	t.Helper()
-	token, _, err := e.store.CreateToken(e.ctx, e.bidder(t).ID, postgres.TokenAPI, time.Hour)
+	token, _, err := e.store.CreateToken(e.ctx, e.bidder(t).ID, auction.TokenAPI, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func (e *authEnv) cached(t testing.TB, token string) {
 // revokeInSQL ends a token behind the servers' backs: no announcement.
 func (e *authEnv) revokeInSQL(t testing.TB, token string) {
 	t.Helper()
-	h := postgres.TokenHash(token)
+	h := auction.TokenHash(token)
 	if _, err := e.pool.Exec(e.ctx, `UPDATE tokens SET revoked_at = now() WHERE token_hash = $1`, h[:]); err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +231,7 @@ func TestTokenCacheRefusalsAndExpiry(t *testing.T) {
 	if code := e.me(secret); code != http.StatusUnauthorized {
 		t.Fatalf("unknown token: %d", code)
 	}
-	h := postgres.TokenHash(secret)
+	h := auction.TokenHash(secret)
 	if _, err := e.pool.Exec(e.ctx, `INSERT INTO tokens (token_hash, user_id, kind, csrf, created_at, expires_at)
 		VALUES ($1, $2, 'api', '', $3, $4)`, h[:], e.bidder(t).ID, wall.Now(), wall.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)

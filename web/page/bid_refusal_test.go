@@ -2,12 +2,11 @@ package page_test
 
 import (
 	"encoding/json"
+	"gavel/auction"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"gavel/auction/postgres"
 )
 
 // TestBidRefusalsBeforeTheStoreCarryTheState: a bid refused for its key or
@@ -16,7 +15,7 @@ import (
 func TestBidRefusalsBeforeTheStoreCarryTheState(t *testing.T) {
 	t.Parallel()
 	w := pageSetup(t, "住宅")
-	token, _, err := w.store.CreateToken(w.ctx, w.bidder.ID, postgres.TokenAPI, time.Hour)
+	token, _, err := w.store.CreateToken(w.ctx, w.bidder.ID, auction.TokenAPI, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

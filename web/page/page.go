@@ -9,15 +9,26 @@ import (
 	"log/slog"
 	"time"
 
+	"gavel/auction"
+	"gavel/auction/casereport"
+	"gavel/auction/notice"
 	"gavel/auction/notice/mail/mailbox"
-	"gavel/auction/postgres"
+	"gavel/payments"
 	"gavel/web/limit"
 	"gavel/web/request"
 )
 
+// Store is every service the pages read and write through, as the domain
+// declares them.
+type Store interface {
+	auction.Services
+	payments.Books
+	casereport.Log
+}
+
 // Config is what the pages need.
 type Config struct {
-	Store *postgres.Store
+	Store Store
 	Log   *slog.Logger
 	// Limits are the server's: the sign-in and sign-up forms count against
 	// the same limits as the API.
@@ -29,19 +40,23 @@ type Config struct {
 	// DevMailbox is the development mailbox shown at /dev/mailbox
 	// (devmailbox.go); nil serves no such page.
 	DevMailbox *mailbox.Mailbox
+	// Notices keeps watch lists and user notices (notices.go).
+	Notices notice.Service
 }
 
 // Handler holds the pages' handlers; each method serves one route.
 type Handler struct {
-	store    *postgres.Store
+	store    Store
 	log      *slog.Logger
 	limits   *limit.Limits
 	sessions request.Sessions
 	zone     *time.Location
 	mailbox  *mailbox.Mailbox
+	notices  notice.Service
 }
 
 // New returns the pages' handlers.
 func New(cfg Config) *Handler {
-	return &Handler{store: cfg.Store, log: cfg.Log, limits: cfg.Limits, sessions: cfg.Sessions, zone: cfg.Timezone, mailbox: cfg.DevMailbox}
+	return &Handler{store: cfg.Store, log: cfg.Log, limits: cfg.Limits, sessions: cfg.Sessions, zone: cfg.Timezone, mailbox: cfg.DevMailbox,
+		notices: cfg.Notices}
 }

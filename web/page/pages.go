@@ -20,7 +20,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/payments"
 	"gavel/web/request"
 )
@@ -155,6 +154,8 @@ type page struct {
 	Nav     string
 	Scripts []string
 	Data    any
+	// Notices is the notification settings form, on pages that show it.
+	Notices any
 	// JS is handed to the page scripts as JSON (never as inline script).
 	JS map[string]any
 }
@@ -231,7 +232,7 @@ func (h *Handler) pageError(c echo.Context, err error) error {
 	switch {
 	case code == auction.EUnauthenticated && c.Request().Method == http.MethodGet:
 		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
-	case !known && request.Unavailable(err):
+	case !known && h.store.Unavailable(err):
 		code, st = auction.EUnavailable, http.StatusServiceUnavailable
 		h.log.Warn("database unavailable", "request_id", request.ID(c), "err", err)
 	case !known || code == auction.EInternal:
@@ -361,14 +362,14 @@ func (h *Handler) startSession(c echo.Context, u *auction.User) error {
 	ctx := c.Request().Context()
 	// A browser signing in again ends its previous session; a bearer token
 	// that happens to accompany the form is left alone.
-	if sess := request.Session(c); sess != nil && sess.Kind == postgres.TokenSession {
+	if sess := request.Session(c); sess != nil && sess.Kind == auction.TokenSession {
 		if old := request.Token(c); old != "" {
 			if err := h.sessions.Revoke(ctx, old); err != nil {
 				return err
 			}
 		}
 	}
-	token, sess, err := h.store.CreateToken(ctx, u.ID, postgres.TokenSession, sessionTTL)
+	token, sess, err := h.store.CreateToken(ctx, u.ID, auction.TokenSession, sessionTTL)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/web/limit"
 	"gavel/web/request"
 )
@@ -91,7 +90,7 @@ func (h *Handler) SignupSubmit(c echo.Context) error {
 	if ok, retry := h.limits.Signup.Allow(c.RealIP()); !ok {
 		return h.authFormError(c, "signup.html", f, http.StatusTooManyRequests, auction.ERateLimited, limit.RateLimited(c, retry, "sign-ups").Error())
 	}
-	u, err := h.store.SignUp(c.Request().Context(), postgres.NewUser{Email: f.Email, Password: c.FormValue("password"),
+	u, err := h.store.SignUp(c.Request().Context(), auction.NewUser{Email: f.Email, Password: c.FormValue("password"),
 		RealName: f.RealName, IDType: f.IDType, IDNumber: f.IDNumber, Phone: f.Phone})
 	if err != nil {
 		return h.authFormError(c, "signup.html", f, 0, auction.ErrorCode(err), errMessage(err))

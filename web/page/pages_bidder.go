@@ -5,11 +5,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
+	"gavel/auction/courtdoc"
 	"gavel/web/request"
 )
 
@@ -22,7 +23,7 @@ var categories = []string{auction.CategoryRealEstate, auction.CategoryVehicle, a
 type browseData struct {
 	Q, Status, Category, Court, Min, Max string
 	Errors                               map[string]string
-	Listings                             []postgres.Listing
+	Listings                             []auction.Listing
 	Statuses, Categories                 []string
 	// Page is the page shown (1 is the first); PrevURL and NextURL lead to
 	// the neighbouring pages with the same filters, empty when there is none.
@@ -40,7 +41,7 @@ func (h *Handler) Browse(c echo.Context) error {
 	d := &browseData{Q: c.QueryParam("q"), Status: c.QueryParam("status"), Category: c.QueryParam("category"),
 		Court: c.QueryParam("court"), Min: c.QueryParam("min"), Max: c.QueryParam("max"),
 		Errors: map[string]string{}, Statuses: publicStatuses, Categories: categories}
-	f := postgres.AuctionFilter{Query: strings.TrimSpace(d.Q), Court: strings.TrimSpace(d.Court)}
+	f := auction.AuctionFilter{Query: strings.TrimSpace(d.Q), Court: strings.TrimSpace(d.Court)}
 	if slices.Contains(publicStatuses, d.Status) {
 		f.Status = d.Status
 	}
@@ -64,7 +65,7 @@ func (h *Handler) Browse(c echo.Context) error {
 	}
 	d.Page = 1
 	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
-		d.Page = min(n, postgres.MaxOffset/browsePageSize)
+		d.Page = min(n, auction.MaxOffset/browsePageSize)
 	}
 	f.Limit, f.Offset = browsePageSize, (d.Page-1)*browsePageSize
 	list, more, err := h.store.Listings(c.Request().Context(), f)
@@ -72,23 +73,7 @@ func (h *Handler) Browse(c echo.Context) error {
 		return err
 	}
 	d.Listings = list
-	pageURL := func(n int) string {
-		q := c.QueryParams()
-		q.Del("page")
-		if n > 1 {
-			q.Set("page", strconv.Itoa(n))
-		}
-		if len(q) == 0 {
-			return "/"
-		}
-		return "/?" + q.Encode()
-	}
-	if d.Page > 1 {
-		d.PrevURL = pageURL(d.Page - 1)
-	}
-	if more {
-		d.NextURL = pageURL(d.Page + 1)
-	}
+	d.PrevURL, d.NextURL = pagerURLs("/", c.QueryParams(), d.Page, more)
 	p.Data = d
 	return h.render(c, http.StatusOK, "browse.html", p)
 }
@@ -108,7 +93,7 @@ type auctionData struct {
 	// Bids are the latest bids, newest first, numbered from the first bid.
 	Bids  []numberedBid
 	Reg   *auction.Registration
-	Conf  *postgres.Confirmation
+	Conf  *auction.Confirmation
 	Rules auction.Rulebook
 	// Ranks lists the priority holders' ranks (names are never public).
 	Ranks string
@@ -118,6 +103,27 @@ type auctionData struct {
 	Finished bool
 	// MyCode is the signed-in bidder's code in this auction, if any.
 	MyCode string
+	// Watching says the signed-in user watches the auction.
+	Watching bool
+	// Summary is what the close means for the signed-in bidder (sold
+	// auctions they were qualified for); nil otherwise.
+	Summary *closeSummary
+	// NoticeVersion is the version of the bidders' notice (竞买须知) in
+	// force, 0 when none is published; registering agrees to it.
+	NoticeVersion int
+	// Corrections are the corrections (更正公告) of the lot, oldest first.
+	Corrections []auction.Correction
+}
+
+// closeSummary is the after-close summary of a qualified bidder: the final
+// price and either what they owe and by when, or when their deposit comes
+// back.
+type closeSummary struct {
+	Won             bool
+	Hammer          int64
+	Deposit, Owed   int64
+	DueAt, RefundBy time.Time
+	Refunded        bool
 }
 
 // shownBids bounds the bid history rendered into the page; the full list is
@@ -168,6 +174,9 @@ func (h *Handler) Auction(c echo.Context) error {
 		d.Bids = append(d.Bids, numberedBid{Bid: bids[i], N: i + 1})
 	}
 	if p.User != nil {
+		if d.Watching, err = h.notices.Watching(ctx, p.User.ID, a.ID); err != nil {
+			return err
+		}
 		regs, err := h.store.UserRegistrations(ctx, p.User.ID)
 		if err != nil {
 			return err
@@ -178,19 +187,31 @@ func (h *Handler) Auction(c echo.Context) error {
 			}
 		}
 	}
+	docs, err := h.store.AuctionDocuments(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	for _, doc := range docs {
+		if doc.Kind == courtdoc.KindBidderNotice && doc.PublishedAt != nil {
+			d.NoticeVersion = doc.Version
+		}
+	}
+	if d.Corrections, err = h.store.Corrections(ctx, lot.ID); err != nil {
+		return err
+	}
 	switch a.Status {
 	case auction.StatusSold, auction.StatusSettled:
 		if d.Conf, err = h.store.Confirmation(ctx, a.ID); err != nil {
 			return err
 		}
 		d.Finished = true
-	case auction.StatusFailed, auction.StatusDefaulted, auction.StatusCancelled:
+	case auction.StatusFailed, auction.StatusDefaulted, auction.StatusCancelled, auction.StatusAnnulled:
 		d.Finished = true
 	}
 	myCode := ""
 	js := map[string]any{"id": a.ID, "seq": a.Seq, "status": a.Status, "round": a.Round, "start_price": a.StartPrice,
 		"increment": a.Increment, "current_price": a.CurrentPrice, "leader_code": a.LeaderCode, "bid_count": a.BidCount,
-		"starts_at": a.StartsAt, "ends_at": a.EndsAt, "server_time": a.ServerTime}
+		"starts_at": a.StartsAt, "ends_at": a.EndsAt, "server_time": a.ServerTime, "suspended_reason": a.Suspended}
 	if d.Reg != nil {
 		if d.Reg.BidderCode != nil {
 			myCode = *d.Reg.BidderCode
@@ -202,9 +223,52 @@ func (h *Handler) Auction(c echo.Context) error {
 	}
 	d.MyCode = myCode
 	d.Won = myCode != "" && a.WinnerCode != nil && *a.WinnerCode == myCode
+	if d.Reg != nil {
+		js["my_deposit"] = d.Reg.Deposit.Amount
+		d.Summary = summarize(a, d.Reg, d.Won)
+	}
 	p.JS["auction"] = js
 	p.Data = d
 	return h.render(c, http.StatusOK, "auction.html", p)
+}
+
+// summarize is the after-close summary for a bidder registered as reg, or
+// nil before a sale.
+func summarize(a *auction.Auction, reg *auction.Registration, won bool) *closeSummary {
+	if reg.BidderCode == nil || reg.Deposit == nil || a.HammerPrice == nil || a.ClosedAt == nil {
+		return nil
+	}
+	s := &closeSummary{Won: won, Hammer: *a.HammerPrice, Deposit: reg.Deposit.Amount,
+		RefundBy: a.ClosedAt.Add(depositRefundWithin), Refunded: reg.Deposit.Status == auction.DepositRefunded}
+	if won && a.BalanceDueAt != nil {
+		s.Owed, s.DueAt = max(0, *a.HammerPrice-reg.Deposit.Amount), *a.BalanceDueAt
+	}
+	return s
+}
+
+// depositRefundWithin is how soon after the close a losing bidder's
+// deposit is paid back (the legal 24 hours).
+const depositRefundWithin = 24 * time.Hour
+
+// outcomeKey is what an auction came to for the bidder registered as reg,
+// as a message key: won or not won once sold (only for a qualified bidder),
+// else the auction's own state (announced, bidding, suspended, failed,
+// cancelled, annulled), so /me never says "running" of an auction that is
+// not.
+func outcomeKey(a *auction.Auction, reg *auction.Registration) string {
+	switch a.Status {
+	case auction.StatusSold, auction.StatusSettled, auction.StatusDefaulted:
+		if reg.BidderCode == nil {
+			return "status." + a.Status
+		}
+		if a.WinnerCode != nil && *a.WinnerCode == *reg.BidderCode {
+			return "me.won"
+		}
+		return "me.lost"
+	case auction.StatusBidding:
+		return "me.running"
+	}
+	return "status." + a.Status
 }
 
 type myRow struct {
@@ -212,7 +276,8 @@ type myRow struct {
 	Auction *auction.Auction
 	Title   string
 	Won     bool
-	Lost    bool
+	// Outcome is the message key of what the auction came to for the bidder.
+	Outcome string
 }
 
 // Me is GET /me: the signed-in bidder's registrations, deposits and outcomes.
@@ -239,13 +304,8 @@ func (h *Handler) Me(c echo.Context) error {
 			titles[a.LotID] = lot.Title
 		}
 		row := myRow{Reg: r, Auction: a, Title: titles[a.LotID]}
-		switch a.Status {
-		case auction.StatusSold, auction.StatusSettled, auction.StatusDefaulted:
-			row.Won = r.BidderCode != nil && a.WinnerCode != nil && *a.WinnerCode == *r.BidderCode
-			row.Lost = !row.Won
-		case auction.StatusFailed, auction.StatusCancelled:
-			row.Lost = true
-		}
+		row.Outcome = outcomeKey(a, &r)
+		row.Won = row.Outcome == "me.won"
 		rows = append(rows, row)
 	}
 	p.Data = rows
@@ -256,6 +316,9 @@ func (h *Handler) Me(c echo.Context) error {
 		}
 	}
 	p.JS["pending_registrations"] = pending
+	if p.Notices, err = h.settingsForm(c, p.User.ID); err != nil {
+		return err
+	}
 	return h.render(c, http.StatusOK, "me.html", p)
 }
 

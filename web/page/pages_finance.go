@@ -1,19 +1,21 @@
 package page
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
+	"gavel/payments"
 )
 
 // depositRow is a deposit with the auction it secures.
 type depositRow struct {
-	Listing postgres.Listing
+	Listing auction.Listing
 	Deposit auction.Deposit
 	// Deadline is when a released deposit must be paid back (24 h after the
 	// close, Art. 23); Overdue and Soon colour the row.
@@ -24,7 +26,7 @@ type depositRow struct {
 
 // balanceRow is a sold auction and what its buyer still owes.
 type balanceRow struct {
-	Listing     postgres.Listing
+	Listing     auction.Listing
 	Applied     int64
 	Received    int64
 	Outstanding int64
@@ -34,20 +36,22 @@ type balanceRow struct {
 // excessRow is a balance payment whose excess is still to be paid back to
 // the buyer.
 type excessRow struct {
-	Listing postgres.Listing
-	Payment postgres.BalancePayment
+	Listing auction.Listing
+	Payment payments.BalancePayment
 }
 
 type financeData struct {
-	Pending  []depositRow
-	Refunds  []depositRow
-	Excesses []excessRow
-	Balances []balanceRow
-	Defaults []balanceRow
+	// Deadlines are finance's legal deadlines running (partial "deadlines").
+	Deadlines []auction.Deadline
+	Pending   []depositRow
+	Refunds   []depositRow
+	Excesses  []excessRow
+	Balances  []balanceRow
+	Defaults  []balanceRow
 }
 
-// Finance is GET /finance: deposits to confirm, refunds due with their
-// legal deadline, overpaid balances to pay back, balances outstanding and
+// Finance is GET /finance: the legal deadlines running for finance, deposits
+// to confirm, refunds due with their legal deadline, overpaid balances to pay back, balances outstanding and
 // defaults.
 func (h *Handler) Finance(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -69,7 +73,10 @@ func (h *Handler) Finance(c echo.Context) error {
 	}
 	now := h.store.Clock().Now()
 	d := &financeData{}
-	proceeds := map[string]map[string]postgres.ProceedsItem{}
+	if d.Deadlines, err = h.deadlines(ctx, auction.DeadlineRefund, auction.DeadlineBalance); err != nil {
+		return err
+	}
+	proceeds := map[string]map[string]payments.ProceedsItem{}
 	for _, l := range listings {
 		for _, dep := range deposits[l.ID] {
 			switch dep.Status {
@@ -88,7 +95,7 @@ func (h *Handler) Finance(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			items = map[string]postgres.ProceedsItem{}
+			items = map[string]payments.ProceedsItem{}
 			for _, it := range p.Items {
 				items[it.AuctionID] = it
 			}
@@ -105,7 +112,7 @@ func (h *Handler) Finance(c echo.Context) error {
 			d.Defaults = append(d.Defaults, row)
 		}
 	}
-	byID := make(map[string]postgres.Listing, len(listings))
+	byID := make(map[string]auction.Listing, len(listings))
 	for _, l := range listings {
 		byID[l.ID] = l
 	}
@@ -122,21 +129,21 @@ func (h *Handler) Finance(c echo.Context) error {
 	return h.render(c, http.StatusOK, "finance.html", p)
 }
 
-// refundRow dates a released deposit's refund deadline: one rulebook day
-// after the close (24 h under spc2016).
-func refundRow(l postgres.Listing, dep auction.Deposit, now time.Time) depositRow {
+// refundRow dates a released deposit's refund deadline: the rulebook's
+// refund window after the close (24 h under spc2016, Art. 23).
+func refundRow(l auction.Listing, dep auction.Deposit, now time.Time) depositRow {
 	row := depositRow{Listing: l, Deposit: dep}
 	closed := l.EndsAt
 	if l.ClosedAt != nil {
 		closed = *l.ClosedAt
 	}
-	day := 24 * time.Hour
+	window := auction.SPC2016.RefundWithin
 	if rb, err := auction.LookupRulebook(l.Rulebook); err == nil {
-		day = rb.Day
+		window = rb.RefundWithin
 	}
-	row.Deadline = closed.Add(day)
+	row.Deadline = closed.Add(window)
 	row.Overdue = !now.Before(row.Deadline)
-	row.Soon = !row.Overdue && row.Deadline.Sub(now) < day/4
+	row.Soon = !row.Overdue && row.Deadline.Sub(now) < window/4
 	return row
 }
 
@@ -156,7 +163,7 @@ func (h *Handler) FinanceAuction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l := postgres.Listing{Auction: *a}
+	l := auction.Listing{Auction: *a}
 	d := &financeAuctionData{A: a}
 	for _, dep := range deps {
 		row := depositRow{Listing: l, Deposit: dep}
@@ -168,4 +175,20 @@ func (h *Handler) FinanceAuction(c echo.Context) error {
 	p := h.newPage(c, "finance.deposits")
 	p.Nav, p.Data = "finance", d
 	return h.render(c, http.StatusOK, "finance_auction.html", p)
+}
+
+// deadlines are the legal deadlines of the given kinds still running, the
+// soonest first.
+func (h *Handler) deadlines(ctx context.Context, kinds ...string) ([]auction.Deadline, error) {
+	all, err := h.store.Deadlines(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var list []auction.Deadline
+	for _, d := range all {
+		if slices.Contains(kinds, d.Kind) {
+			list = append(list, d)
+		}
+	}
+	return list, nil
 }

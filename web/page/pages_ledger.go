@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/payments"
 )
 
@@ -83,7 +82,7 @@ type entryView struct {
 }
 
 type ledgerRow struct {
-	postgres.LedgerTransaction
+	payments.LedgerTransaction
 	Lines []entryView
 }
 
@@ -125,7 +124,7 @@ func (h *Handler) Ledger(c echo.Context) error {
 		d.Kind = v
 	}
 	after, _ := strconv.ParseInt(c.QueryParam("after"), 10, 64)
-	f := postgres.LedgerFilter{From: d.Period.From, To: d.Period.To, Account: d.Account, Kind: d.Kind,
+	f := payments.LedgerFilter{From: d.Period.From, To: d.Period.To, Account: d.Account, Kind: d.Kind,
 		CaseID: d.CaseID, AuctionID: d.AuctionID, After: max(after, 0), Limit: ledgerPageSize}
 	txs, more, err := h.store.Ledger(ctx, f)
 	if err != nil {
@@ -247,8 +246,8 @@ func (h *Handler) Reconcile(c echo.Context) error {
 }
 
 type financeCaseData struct {
-	Proceeds    *postgres.Proceeds
-	Remittances []postgres.Remittance
+	Proceeds    *payments.Proceeds
+	Remittances []payments.Remittance
 	Remitted    int64
 	// CanRemit: finance and admins pay out; an auditor only reads.
 	CanRemit bool

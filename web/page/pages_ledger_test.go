@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/payments"
 )
 
@@ -55,7 +54,7 @@ func ledgerSetup(t *testing.T) *ledgerWorld {
 	if _, err := w.store.Tick(w.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.PlaceBid(w.ctx, postgres.PlaceBid{AuctionID: w.a.ID, User: w.bidder, Amount: 70_000_000, Key: "k1"}); err != nil {
+	if _, err := w.store.PlaceBid(w.ctx, auction.PlaceBid{AuctionID: w.a.ID, User: w.bidder, Amount: 70_000_000, Key: "k1"}); err != nil {
 		t.Fatal(err)
 	}
 	w.clock.Set(w.a.EndsAt.Add(time.Second))
@@ -148,7 +147,7 @@ func TestPagesLedger(t *testing.T) {
 	checkAccounts(t, path, r.body, &rec)
 
 	var led struct {
-		Transactions []postgres.LedgerTransaction `json:"transactions"`
+		Transactions []payments.LedgerTransaction `json:"transactions"`
 	}
 	apiJSON(t, finance, "/api/v1/ledger?"+w.api.Encode(), &led)
 	if len(led.Transactions) < 5 {
@@ -297,7 +296,7 @@ func TestPagesFinanceCase(t *testing.T) {
 	finance, csrf := w.signedIn(t, w.finance)
 	path := "/finance/cases/" + w.caseID
 
-	var pr postgres.Proceeds
+	var pr payments.Proceeds
 	apiJSON(t, finance, "/api/v1/cases/"+w.caseID+"/proceeds", &pr)
 	r := finance.get(path)
 	checkPage(t, path, r, "案款划付", `id="remit-form"`, `data-api="/api/v1/cases/`+w.caseID+`/remittances"`, "REMIT-1",

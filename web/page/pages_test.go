@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	noticepg "gavel/auction/notice/postgres"
 	"gavel/web"
 	"gavel/web/page"
 	"gavel/web/request"
@@ -49,20 +50,20 @@ func pageSetup(t *testing.T, title string) *pageWorld {
 	pool, _ := dbtest.Pool(t)
 	w := &pageWorld{ctx: context.Background(), clock: auctiontest.NewClock(auctiontest.Start)}
 	w.store = postgres.New(postgres.Config{Pool: pool, Clock: w.clock, Rulebook: auction.SPC2016})
-	srv := web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true})
+	srv := web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(pool, w.store.Clock())})
 	w.srv = httptest.NewServer(srv.Handler())
 	t.Cleanup(w.srv.Close)
 	w.clerk = w.user(t, auction.RoleClerk, "")
 	w.finance = w.user(t, auction.RoleFinance, "")
 	w.bidder = w.user(t, auction.RoleBidder, "P-ID-1")
 	claim := int64(1_000_000)
-	c, err := w.store.CreateCase(w.ctx, w.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", pageSeq.Add(1)), CourtName: "北京市第一中级人民法院",
+	c, err := w.store.CreateCase(w.ctx, w.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", pageSeq.Add(1)), CourtName: "北京市第一中级人民法院",
 		Applicants: []auction.Party{{Name: "某银行", IDType: auction.IDCompany, IDNumber: "91110000100000000R", Claim: &claim}}, Debtors: []auction.Party{{Name: "刘某", IDNumber: idn("110105198001010099")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.caseID = c.ID
-	w.lot, err = w.store.CreateLot(w.ctx, c.ID, postgres.NewLot{Title: title, Description: "两居室", Category: auction.CategoryRealEstate,
+	w.lot, err = w.store.CreateLot(w.ctx, c.ID, auction.NewLot{Title: title, Description: "两居室", Category: auction.CategoryRealEstate,
 		AppraisalValue: 100_000_000, Location: "北京市", Disclosures: auction.Disclosures{Encumbrances: "抵押，随拍卖涤除", Occupancy: "空置"}})
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +86,7 @@ func (w *pageWorld) user(t *testing.T, role, idNumber string) *auction.User {
 	if role == auction.RoleBidder {
 		idNumber = idn(fmt.Sprint("page person ", idNumber, n))
 	}
-	u, err := w.store.CreateUser(w.ctx, postgres.NewUser{Email: fmt.Sprintf("page%d@example.test", n), Password: pagePassword, Role: role,
+	u, err := w.store.CreateUser(w.ctx, auction.NewUser{Email: fmt.Sprintf("page%d@example.test", n), Password: pagePassword, Role: role,
 		RealName: fmt.Sprintf("Page %d", n), IDNumber: idNumber, Phone: "1380000000"})
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +110,7 @@ func (w *pageWorld) browser(t *testing.T) *browser {
 func (w *pageWorld) signedIn(t *testing.T, u *auction.User) (*browser, string) {
 	t.Helper()
 	b := w.browser(t)
-	token, sess, err := w.store.CreateToken(w.ctx, u.ID, postgres.TokenSession, time.Hour)
+	token, sess, err := w.store.CreateToken(w.ctx, u.ID, auction.TokenSession, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -474,7 +475,7 @@ func TestPageTimezone(t *testing.T) {
 	clock := auctiontest.NewClock(auctiontest.Start)
 	store := postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016})
 	ny, _ := time.LoadLocation("America/New_York")
-	srv := httptest.NewServer(web.New(web.Config{Store: store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Timezone: ny}).Handler())
+	srv := httptest.NewServer(web.New(web.Config{Store: store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Timezone: ny, Notices: noticepg.New(pool, store.Clock())}).Handler())
 	defer srv.Close()
 	res, err := http.Get(srv.URL + "/")
 	if err != nil {
@@ -508,7 +509,7 @@ func (w *pageWorld) sold(t *testing.T) []*auction.Registration {
 	if _, err := w.store.Tick(w.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.PlaceBid(w.ctx, postgres.PlaceBid{AuctionID: w.a.ID, User: w.bidder, Amount: 70_000_000, Key: "k1"}); err != nil {
+	if _, err := w.store.PlaceBid(w.ctx, auction.PlaceBid{AuctionID: w.a.ID, User: w.bidder, Amount: 70_000_000, Key: "k1"}); err != nil {
 		t.Fatal(err)
 	}
 	w.clock.Set(w.a.EndsAt.Add(time.Second))
@@ -563,7 +564,7 @@ func TestFinanceWorkBeyondCatalogue(t *testing.T) {
 	w := pageSetup(t, "住宅")
 	starts := w.a.StartsAt.Add(-time.Hour)
 	for i := range 501 {
-		lot, err := w.store.CreateLot(w.ctx, w.caseID, postgres.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
+		lot, err := w.store.CreateLot(w.ctx, w.caseID, auction.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
 			Category: auction.CategoryRealEstate, AppraisalValue: 10_000_000})
 		if err != nil {
 			t.Fatal(err)
@@ -597,7 +598,7 @@ func TestCataloguePages(t *testing.T) {
 	w := pageSetup(t, "住宅")
 	const total = page.BrowsePageSize + 2 // with w.a
 	for i := range total - 1 {
-		lot, err := w.store.CreateLot(w.ctx, w.caseID, postgres.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
+		lot, err := w.store.CreateLot(w.ctx, w.caseID, auction.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
 			Category: auction.CategoryRealEstate, AppraisalValue: 10_000_000})
 		if err != nil {
 			t.Fatal(err)

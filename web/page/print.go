@@ -14,7 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
+	"gavel/payments"
 	"gavel/web/request"
 )
 
@@ -104,7 +104,7 @@ func (h *Handler) printError(c echo.Context, doc string, err error) error {
 	switch {
 	case code == auction.EUnauthenticated:
 		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
-	case !known && request.Unavailable(err):
+	case !known && h.store.Unavailable(err):
 		code, st = auction.EUnavailable, http.StatusServiceUnavailable
 		h.log.Warn("database unavailable", "request_id", request.ID(c), "err", err)
 	case !known || code == auction.EInternal:
@@ -228,7 +228,7 @@ type statementLot struct {
 // statementRound is one auction round: the proceeds item plus what the
 // statement explains about it.
 type statementRound struct {
-	postgres.ProceedsItem
+	payments.ProceedsItem
 	LotTitle    string
 	RoundName   string
 	Outcome     string
@@ -247,7 +247,7 @@ type statementRound struct {
 }
 
 type statementRemittance struct {
-	postgres.Remittance
+	payments.Remittance
 	Cumulative int64
 }
 
@@ -421,7 +421,7 @@ func dataAmount(v any) int64 {
 // close with the buyer's name (Art. 22).
 type confirmationDoc struct {
 	printBase
-	Conf           *postgres.Confirmation
+	Conf           *auction.Confirmation
 	Court          string
 	CaseNumber     string
 	LotTitle       string
@@ -443,7 +443,7 @@ func (h *Handler) ConfirmationPrint(c echo.Context) error {
 	ctx := c.Request().Context()
 	var (
 		a    *auction.Auction
-		conf *postgres.Confirmation
+		conf *auction.Confirmation
 		last auction.Event
 	)
 	// The hash and the event count come from separate reads; a settlement

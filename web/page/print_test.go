@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	noticepg "gavel/auction/notice/postgres"
+	"gavel/payments"
 	"gavel/web/page"
 	"gavel/web/request"
 	"html"
@@ -83,7 +85,7 @@ func newPrintWorld(t *testing.T) *printWorld {
 	w := &printWorld{ctx: context.Background(), clock: auctiontest.NewClock(auctiontest.Start),
 		users: map[string]*auction.User{}, tokens: map[string]string{}}
 	w.store = postgres.New(postgres.Config{Pool: pool, Clock: w.clock, Rulebook: auction.SPC2016})
-	w.srv = web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true}).Handler()
+	w.srv = web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(pool, w.store.Clock())}).Handler()
 	for _, role := range []string{auction.RoleClerk, auction.RoleFinance, auction.RoleAuditor, auction.RoleAdmin, auction.RoleBidder} {
 		w.users[role], w.tokens[role] = w.user(t, role, "Staff "+role)
 	}
@@ -93,12 +95,12 @@ func newPrintWorld(t *testing.T) *printWorld {
 func (w *printWorld) user(t *testing.T, role, name string) (*auction.User, string) {
 	t.Helper()
 	n := printSeq.Add(1)
-	u, err := w.store.CreateUser(w.ctx, postgres.NewUser{Email: fmt.Sprintf("print%d@example.test", n), Password: "correct horse battery",
+	u, err := w.store.CreateUser(w.ctx, auction.NewUser{Email: fmt.Sprintf("print%d@example.test", n), Password: "correct horse battery",
 		Role: role, RealName: name, IDNumber: idn(fmt.Sprintf("PRINT-ID-%d", n)), Phone: fmt.Sprintf("1371111%04d", n)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := w.store.CreateToken(w.ctx, u.ID, postgres.TokenAPI, time.Hour)
+	token, _, err := w.store.CreateToken(w.ctx, u.ID, auction.TokenAPI, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +110,7 @@ func (w *printWorld) user(t *testing.T, role, name string) (*auction.User, strin
 func (w *printWorld) newCase(t *testing.T) *auction.Case {
 	t.Helper()
 	claim := int64(500_000_000)
-	c, err := w.store.CreateCase(w.ctx, w.users[auction.RoleClerk].ID, postgres.NewCase{
+	c, err := w.store.CreateCase(w.ctx, w.users[auction.RoleClerk].ID, auction.NewCase{
 		CaseNumber: fmt.Sprintf("(2026)沪01执%d号", printSeq.Add(1)), CourtName: "上海市第一中级人民法院",
 		Applicants: []auction.Party{{Name: "申请执行人银行", IDNumber: idn("APPL-P"), Claim: &claim}},
 		Debtors:    []auction.Party{{Name: "被执行人公司", IDNumber: idn("DEBT-P")}}})
@@ -120,7 +122,7 @@ func (w *printWorld) newCase(t *testing.T) *auction.Case {
 
 func (w *printWorld) lot(t *testing.T, caseID, title string, appraisal int64) *auction.Lot {
 	t.Helper()
-	l, err := w.store.CreateLot(w.ctx, caseID, postgres.NewLot{Title: title, Description: "查封财产", Category: auction.CategoryRealEstate,
+	l, err := w.store.CreateLot(w.ctx, caseID, auction.NewLot{Title: title, Description: "查封财产", Category: auction.CategoryRealEstate,
 		AppraisalValue: appraisal, Location: "上海市黄浦区"})
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +168,7 @@ func (w *printWorld) tickAt(t *testing.T, at time.Time) {
 
 func (w *printWorld) bid(t *testing.T, u *auction.User, auctionID string, amount int64) {
 	t.Helper()
-	if _, err := w.store.PlaceBid(w.ctx, postgres.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("p%d", printSeq.Add(1))}); err != nil {
+	if _, err := w.store.PlaceBid(w.ctx, auction.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("p%d", printSeq.Add(1))}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -191,7 +193,7 @@ func (w *printWorld) get(t *testing.T, path, as string) printResponse {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	req.Header.Set("Accept", "text/html")
 	if role, ok := strings.CutPrefix(as, "cookie:"); ok {
-		token, _, err := w.store.CreateToken(w.ctx, w.users[role].ID, postgres.TokenSession, time.Hour)
+		token, _, err := w.store.CreateToken(w.ctx, w.users[role].ID, auction.TokenSession, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -250,6 +252,19 @@ func section(t *testing.T, body, marker string) map[string]string {
 	}
 	end := strings.Index(body[i:], "</tr>")
 	return cellMap(body[i : i+end])
+}
+
+// noDeveloperText checks that a printed document speaks to people, not
+// programs: its text (markup aside) has no API paths, command lines, ledger
+// account or JSON field names.
+func noDeveloperText(t *testing.T, body string) {
+	t.Helper()
+	text := regexp.MustCompile(`(?s)<style>.*?</style>|<[^>]*>`).ReplaceAllString(body, " ")
+	for _, bad := range []string{"/api/", "GET ", "POST ", "gavel ", ".json", "_received", "_balance", "_proceeds", "_id", "SELECT "} {
+		if strings.Contains(text, bad) {
+			t.Errorf("the document shows developer text %q", bad)
+		}
+	}
 }
 
 // checkDocument asserts what both documents promise: zh-CN HTML with print
@@ -338,14 +353,14 @@ func TestCaseStatementTiesOutWithProceedsAndLedger(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var proceeds postgres.Proceeds
+	var proceeds payments.Proceeds
 	w.getJSON(t, "/api/v1/cases/"+c.ID+"/proceeds", auction.RoleFinance, &proceeds)
 	var remittances struct {
-		Remittances []postgres.Remittance `json:"remittances"`
+		Remittances []payments.Remittance `json:"remittances"`
 	}
 	w.getJSON(t, "/api/v1/cases/"+c.ID+"/remittances", auction.RoleFinance, &remittances)
 	var ledger struct {
-		Transactions []postgres.LedgerTransaction `json:"transactions"`
+		Transactions []payments.LedgerTransaction `json:"transactions"`
 		More         bool                         `json:"more"`
 	}
 	w.getJSON(t, "/api/v1/ledger?limit=1000&case_id="+c.ID, auction.RoleFinance, &ledger)
@@ -392,6 +407,7 @@ func TestCaseStatementTiesOutWithProceedsAndLedger(t *testing.T) {
 			t.Fatalf("statement as %s: %d %s", as, r.status, r.body)
 		}
 		checkDocument(t, r)
+		noDeveloperText(t, r.body)
 		if r.header.Get("Cache-Control") != "no-store" {
 			t.Errorf("statement Cache-Control %q", r.header.Get("Cache-Control"))
 		}
@@ -507,7 +523,7 @@ func TestConfirmationPrint(t *testing.T) {
 		t.Fatalf("after the sale: %d %s", r.status, r.body)
 	}
 	checkDocument(t, r)
-	var conf postgres.Confirmation
+	var conf auction.Confirmation
 	w.getJSON(t, "/api/v1/auctions/"+a.ID+"/confirmation", "", &conf)
 	var record struct {
 		Events []auction.Event `json:"events"`
@@ -530,20 +546,22 @@ func TestConfirmationPrint(t *testing.T) {
 		"closed_at":       "2026年4月2日 10:00:00（北京时间）",
 		"deposit_applied": page.Money(deposit),
 		"balance":         page.Money(367_640_000 - deposit),
-		"balance_due_at":  "2026年4月12日 10:00:00（北京时间）前",
-		"seq":             fmt.Sprint(last.Seq),
-		"record_hash":     last.Hash,
+		// Due by the end of the tenth day after the close's day.
+		"balance_due_at": "2026年4月13日 00:00:00（北京时间）前",
+		"seq":            fmt.Sprint(last.Seq),
+		"record_hash":    last.Hash,
 	} {
 		if fields[name] != want {
 			t.Errorf("%s: printed %q, want %q", name, fields[name], want)
 		}
 	}
-	for _, want := range []string{c.CourtName, c.CaseNumber, lot.Title, "第一次拍卖", "gavel verify record.json",
-		"/api/v1/auctions/" + a.ID + "/record", page.AmountInWords(367_640_000 - deposit)} {
+	for _, want := range []string{c.CourtName, c.CaseNumber, lot.Title, "第一次拍卖", "下载完整竞价记录", a.ID,
+		page.AmountInWords(367_640_000 - deposit)} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("the confirmation lacks %q", want)
 		}
 	}
+	noDeveloperText(t, r.body)
 	// Only the buyer's name is published: never the id number, phone or email,
 	// and nothing of the other bidder.
 	for _, secret := range []string{buyer.IDNumber, buyer.Phone, buyer.Email, buyer.ID, other.RealName} {
@@ -572,7 +590,9 @@ func TestConfirmationPrint(t *testing.T) {
 	if r := w.get(t, "/auctions/"+a2.ID+"/confirmation/print", ""); r.status != http.StatusOK {
 		t.Fatalf("sold: %d", r.status)
 	}
-	w.tickAt(t, a2.EndsAt.Add(25*time.Hour))
+	// Closed at 10:00 in Shanghai with one day to pay: due at the end of
+	// the next day, 38 h later.
+	w.tickAt(t, a2.EndsAt.Add(38*time.Hour))
 	if r := w.get(t, "/auctions/"+a2.ID+"/confirmation/print", ""); r.status != http.StatusNotFound || strings.Contains(r.body, buyer.RealName) {
 		t.Errorf("after the default: %d", r.status)
 	}

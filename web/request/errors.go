@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // Status maps every domain error code to its HTTP status: the one table.
@@ -83,13 +82,10 @@ type ErrorBody struct {
 	Auction *auction.State `json:"auction,omitempty"`
 }
 
-// Unavailable reports whether err means the database could not be reached or
-// answer in time; the storage layer knows its driver's errors.
-func Unavailable(err error) bool { return postgres.Unavailable(err) }
-
-// ErrorStatus is the status the server answers for err.
-func ErrorStatus(err error) int {
-	st, _, _ := Describe(err)
+// ErrorStatus is the status the server answers for err; unavailable tells
+// an outage of the storage (the store's Unavailable).
+func ErrorStatus(err error, unavailable func(error) bool) int {
+	st, _, _ := Describe(err, unavailable)
 	return st
 }
 
@@ -130,8 +126,10 @@ const (
 )
 
 // Describe is err as a client is told it, over HTTP or the live socket: the
-// status, the body and whether the server must log it.
-func Describe(err error) (int, ErrorBody, Fault) {
+// status, the body and whether the server must log it. unavailable tells an
+// outage of the storage, which only the storage's adapter can recognise
+// (the store's Unavailable).
+func Describe(err error, unavailable func(error) bool) (int, ErrorBody, Fault) {
 	var body ErrorBody
 	var de *auction.Error
 	var he *echo.HTTPError
@@ -152,7 +150,7 @@ func Describe(err error) (int, ErrorBody, Fault) {
 			body.Error.Message = "no such route"
 		}
 		return he.Code, body, Refusal
-	case Unavailable(err):
+	case unavailable(err):
 		body.Error.Code, body.Error.Message = auction.EUnavailable, "the database is unavailable; try again shortly"
 		return http.StatusServiceUnavailable, body, Outage
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // SessionCookie carries a browser session; pages send its CSRF token back in
@@ -33,20 +32,20 @@ const (
 type Sessions interface {
 	// Session is the session of a token. Returns unauthenticated for a
 	// token that is unknown, expired or revoked.
-	Session(ctx context.Context, token string) (*postgres.Session, error)
+	Session(ctx context.Context, token string) (*auction.Session, error)
 	// Revoke ends a token everywhere before it returns.
 	Revoke(ctx context.Context, token string) error
 }
 
 // SetSession records the request's session and the token it came with.
-func SetSession(c echo.Context, sess *postgres.Session, token string) {
+func SetSession(c echo.Context, sess *auction.Session, token string) {
 	c.Set(sessionKey, sess)
 	c.Set(tokenKey, token)
 }
 
 // Session is the request's session, nil when signed out.
-func Session(c echo.Context) *postgres.Session {
-	s, _ := c.Get(sessionKey).(*postgres.Session)
+func Session(c echo.Context) *auction.Session {
+	s, _ := c.Get(sessionKey).(*auction.Session)
 	return s
 }
 
@@ -114,5 +113,5 @@ func QueryPage(c echo.Context) (limit, offset int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	return int(l), int(min(o, postgres.MaxOffset)), nil
+	return int(l), int(min(o, auction.MaxOffset)), nil
 }

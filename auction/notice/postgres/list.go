@@ -15,14 +15,8 @@ import (
 // exist.
 const MaxList = 200
 
-// List is a page of a user's notices.
-type List struct {
-	Notices []notice.Notice `json:"notifications"`
-	// More is true when notices after the last one exist.
-	More bool `json:"more"`
-	// Unread counts all the user's unread notices (the header's badge).
-	Unread int `json:"unread"`
-}
+// List is a page of a user's notices (notice.List).
+type List = notice.List
 
 // List returns the user's notices with seq > since in increasing seq, after
 // numbering those committed since the last call (sequence).
@@ -33,15 +27,16 @@ func (s *Store) List(ctx context.Context, userID string, since int64) (*List, er
 	if err := s.sequence(ctx, userID); err != nil {
 		return nil, translate(err, "user")
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id::text, seq, type, auction_id::text, created_at, updated_at, read_at, count, data
-		FROM user_notices WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT `+strconv.Itoa(MaxList+1), userID, since)
+	rows, err := s.pool.Query(ctx, `SELECT n.id::text, n.seq, n.type, n.auction_id::text, n.created_at, n.updated_at, n.read_at, n.count, n.data, l.title
+		FROM user_notices n JOIN auctions a ON a.id = n.auction_id JOIN lots l ON l.id = a.lot_id
+		WHERE n.user_id = $1 AND n.seq > $2 ORDER BY n.seq LIMIT `+strconv.Itoa(MaxList+1), userID, since)
 	if err != nil {
 		return nil, err
 	}
 	list := &List{}
 	list.Notices, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (notice.Notice, error) {
 		var n notice.Notice
-		err := r.Scan(&n.ID, &n.Seq, &n.Type, &n.AuctionID, &n.CreatedAt, &n.UpdatedAt, &n.ReadAt, &n.Count, &n.Data)
+		err := r.Scan(&n.ID, &n.Seq, &n.Type, &n.AuctionID, &n.CreatedAt, &n.UpdatedAt, &n.ReadAt, &n.Count, &n.Data, &n.Title)
 		return n, err
 	})
 	if err != nil {

@@ -184,3 +184,5 @@ func (s *Store) Unsubscribe(ctx context.Context, key, kind, channel string) erro
 	}
 	return err
 }
+
+var _ notice.Service = (*Store)(nil)

@@ -71,7 +71,7 @@ function localToISO(value) {
 async function api(method, url, body, headers) {
   const opts = {method, credentials: 'same-origin', headers: Object.assign({Accept: 'application/json'}, headers)};
   if (method !== 'GET') opts.headers['X-CSRF-Token'] = G.csrf;
-  if (body instanceof FormData) {
+  if (body instanceof FormData || body instanceof Blob) {
     opts.body = body;
   } else if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
@@ -87,10 +87,18 @@ async function api(method, url, body, headers) {
   }
 }
 
-// errorText is the localized message of an API error.
+// errorText is the message of an API error in the page's language. The
+// API's own messages are English: an English page may add them, a Chinese
+// one says what the field needs in Chinese (err.f.<field>) or names the
+// error only.
 function errorText(err) {
-  if (!G.messages['err.' + err.code]) return err.message || t('err.internal');
-  if (err.code === 'invalid_field' && err.message) return t('err.invalid_field') + ': ' + err.message;
+  const en = G.lang === 'en';
+  if (!G.messages['err.' + err.code]) return en && err.message ? err.message : t('err.title');
+  if (err.code === 'invalid_field') {
+    const field = fieldOf(err);
+    if (field && G.messages['err.f.' + field]) return t('err.f.' + field);
+    return en && err.message ? t('err.invalid_field') + ': ' + err.message : t('err.invalid_field');
+  }
   return t('err.' + err.code);
 }
 
@@ -130,37 +138,64 @@ class FieldError extends Error {
   constructor(el, message) { super(message); this.el = el; }
 }
 
+// FieldErrors are every field error of a form, shown at once.
+class FieldErrors extends Error {
+  constructor(list) { super(list.map(e => e.message).join('; ')); this.list = list; }
+}
+
 function collect(form) {
   const body = {};
+  const errors = [];
   for (const el of form.elements) {
-    if (!el.name || el.disabled || el.name === 'csrf') continue;
-    const row = el.closest('[data-row]');
-    if (row && emptyRow(row)) continue;
-    const raw = el.value.trim();
-    let v = raw;
-    switch (el.dataset.type) {
-      case 'money':
-        if (!raw) continue;
-        v = parseYuan(raw);
-        if (v === null) throw new FieldError(el, t('err.money'));
-        break;
-      case 'int':
-        if (!raw) continue;
-        v = Number(raw);
-        if (!Number.isInteger(v)) throw new FieldError(el, t('err.invalid_field'));
-        break;
-      case 'datetime':
-        if (!raw) continue;
-        v = localToISO(raw);
-        break;
-      case 'bool':
-        v = el.checked;
-        break;
+    try {
+      collectField(body, el);
+    } catch (e) {
+      if (!(e instanceof FieldError)) throw e;
+      errors.push(e);
     }
-    if (el.required && v === '') throw new FieldError(el, t('err.required'));
-    setPath(body, el.name, v, row);
   }
+  // A start before the earliest legal one for the chosen round (its
+  // notice period from now) is refused here, naming that moment.
+  const start = form.querySelector('[data-earliest-first]');
+  const round = form.querySelector('[name="round"]');
+  if (start && round && body.starts_at) {
+    const earliest = start.dataset['earliest' + round.value[0].toUpperCase() + round.value.slice(1)];
+    if (earliest && Date.parse(body.starts_at) < Date.parse(earliest)) {
+      errors.push(new FieldError(start, t('js.earliest_start', fmtTime(earliest))));
+    }
+  }
+  if (errors.length) throw new FieldErrors(errors);
   return body;
+}
+
+// collectField adds one form element's value to body.
+function collectField(body, el) {
+  if (!el.name || el.disabled || el.name === 'csrf') return;
+  const row = el.closest('[data-row]');
+  if (row && emptyRow(row)) return;
+  const raw = el.value.trim();
+  if (el.required && raw === '' && el.dataset.type !== 'bool') throw new FieldError(el, t('err.required'));
+  let v = raw;
+  switch (el.dataset.type) {
+    case 'money':
+      if (!raw) return;
+      v = parseYuan(raw);
+      if (v === null) throw new FieldError(el, t('err.money'));
+      break;
+    case 'int':
+      if (!raw) return;
+      v = Number(raw);
+      if (!Number.isInteger(v)) throw new FieldError(el, t('err.invalid_field'));
+      break;
+    case 'datetime':
+      if (!raw) return;
+      v = localToISO(raw);
+      break;
+    case 'bool':
+      v = el.checked;
+      break;
+  }
+  setPath(body, el.name, v, row);
 }
 
 function clearErrors(form) {
@@ -199,24 +234,57 @@ function showApiError(form, err) {
   else showFormError(form, errorText(err));
 }
 
+// showProblems lists the row problems of a refused CSV upload, all of them.
+function showProblems(form, problems) {
+  const list = form.querySelector('.problems');
+  if (!list || !problems) return;
+  showFormError(form, t('js.problems', problems.length));
+  list.replaceChildren(...problems.map(p => {
+    const li = document.createElement('li');
+    li.textContent = t('js.row_problem', p.row, p.column, p.message);
+    return li;
+  }));
+  list.hidden = false;
+}
+
 function bindForm(form) {
   form.addEventListener('submit', async ev => {
     ev.preventDefault();
     clearErrors(form);
     let body;
     try {
-      body = form.enctype === 'multipart/form-data' ? new FormData(form) : collect(form);
+      if (form.hasAttribute('data-csv')) {
+        // A CSV upload is sent as the file's text, typed text/csv.
+        const file = form.querySelector('input[type="file"]').files[0];
+        if (!file) throw new FieldError(form.querySelector('input[type="file"]'), t('err.required'));
+        body = new Blob([await file.text()], {type: 'text/csv'});
+      } else {
+        body = form.enctype === 'multipart/form-data' ? new FormData(form) : collect(form);
+      }
     } catch (e) {
-      if (!(e instanceof FieldError)) throw e;
-      showFieldError(e.el, e.message);
+      if (e instanceof FieldError) e = new FieldErrors([e]);
+      if (!(e instanceof FieldErrors)) throw e;
+      e.list.forEach(x => showFieldError(x.el, x.message));
+      e.list[0].el.focus();
+      return;
+    }
+    // A form with data-confirm first shows its consequences and asks
+    // again; the second press sends it.
+    const confirm = form.hasAttribute('data-confirm') && form.querySelector('.confirm');
+    if (confirm && confirm.hidden) {
+      confirm.hidden = false;
+      const b = form.querySelector('button[type="submit"]');
+      b.textContent = b.dataset.confirmLabel;
+      b.focus();
       return;
     }
     const buttons = form.querySelectorAll('button');
     buttons.forEach(b => { b.disabled = true; });
-    const r = await api('POST', form.dataset.api, body);
+    const r = await api(form.dataset.method || 'POST', form.dataset.api, body);
     buttons.forEach(b => { b.disabled = false; });
     if (!r.ok) {
       showApiError(form, r.error);
+      showProblems(form, r.data && r.data.problems);
       return;
     }
     if (form.dataset.next) location.assign(form.dataset.next.replace('{id}', encodeURIComponent(r.data.id)));
@@ -247,6 +315,20 @@ if (G.pending_registrations && G.pending_registrations.length) {
     if (r.ok && r.data.registrations.some(x => waiting.has(x.id) && x.status !== 'pending_deposit')) location.reload();
   }, 3000);
 }
+
+// On a phone the catalogue's filters fold away behind one button unless one
+// is in use (CSS hides them only when folded, so without this script they
+// all show).
+document.querySelectorAll('.filters').forEach(form => {
+  const toggle = form.querySelector('.filters-toggle');
+  if (!toggle) return;
+  const fold = folded => {
+    form.classList.toggle('folded', folded);
+    toggle.setAttribute('aria-expanded', String(!folded));
+  };
+  fold(form.hasAttribute('data-fold'));
+  toggle.addEventListener('click', () => fold(!form.classList.contains('folded')));
+});
 
 // Tests and tools can tell when the page's scripts are in place.
 window.addEventListener('load', () => { document.body.dataset.ready = '1'; });

@@ -10,7 +10,7 @@
   const $ = id => document.getElementById(id);
   const S = {
     seq: A.seq, status: A.status, price: A.current_price, leader: A.leader_code, bids: A.bid_count,
-    startsAt: Date.parse(A.starts_at), endsAt: Date.parse(A.ends_at),
+    startsAt: Date.parse(A.starts_at), endsAt: Date.parse(A.ends_at), reason: A.suspended_reason || '',
   };
   // offset is the server's clock minus the browser's.
   let offset = Date.parse(A.server_time) - Date.now();
@@ -22,7 +22,7 @@
 
   const mine = code => Boolean(A.my_code) && code === A.my_code;
   const nextAmount = () => (S.price === null ? A.start_price : S.price + A.increment);
-  const finished = () => ['settled', 'failed', 'defaulted', 'cancelled'].includes(S.status);
+  const finished = () => ['settled', 'failed', 'defaulted', 'cancelled', 'annulled'].includes(S.status);
 
   function render() {
     $('price').textContent = money(S.price === null ? A.start_price : S.price);
@@ -34,11 +34,20 @@
     $('status-badge').textContent = t('status.' + S.status);
     $('status-badge').className = 'badge status-' + S.status;
     if (!$('bid-panel')) return;
-    $('bid-panel').hidden = S.status !== 'bidding';
+    // A suspended auction keeps its panel, every control disabled, with
+    // the court's reason: the bidder sees why they cannot bid.
+    const open = S.status === 'bidding';
+    $('bid-panel').hidden = !open && S.status !== 'suspended';
     $('bid-wait').hidden = S.status !== 'announced';
+    $('suspended-note').hidden = S.status !== 'suspended';
+    $('suspended-note').textContent = t('js.suspended') + (S.reason ? ': ' + S.reason : '');
+    $('bid-amount').disabled = !open;
     const next = $('bid-next');
-    next.disabled = mine(S.leader);
+    next.disabled = mine(S.leader) || !open;
+    next.classList.toggle('leading', mine(S.leader));
     next.textContent = mine(S.leader) ? t('js.you_lead') : t('js.bid_at', money(nextAmount()));
+    // The outbid banner stays until the bidder leads again or bidding ends.
+    if (mine(S.leader) || S.status !== 'bidding') $('outbid').hidden = true;
     const match = $('bid-match');
     match.hidden = A.my_rank === null || A.my_rank === undefined || S.price === null || mine(S.leader);
     match.textContent = t('js.match_at', money(S.price));
@@ -104,7 +113,11 @@
     announce(text);
     if (mine(d.winner_code)) {
       $('won').hidden = false;
-      $('won').textContent = t('outcome.won') + (d.balance_due_at ? ' · ' + t('js.balance_due', fmtTime(d.balance_due_at)) : '');
+      $('won').textContent = t('js.won_owe', money(d.hammer_price), money(Math.max(0, d.hammer_price - (A.my_deposit || 0))),
+        d.balance_due_at ? fmtTime(d.balance_due_at) : '—');
+    } else if (A.my_code && $('lost')) {
+      $('lost').hidden = false;
+      $('lost').textContent = t('js.lost_refund', money(d.hammer_price), money(A.my_deposit || 0), fmtTime(S.endsAt + 24 * 3600 * 1000));
     }
     const r = await api('GET', `/api/v1/auctions/${A.id}/confirmation`);
     if (!r.ok) return;
@@ -141,6 +154,15 @@
         addBid(ev);
         if (!mine(d.bidder_code) && $('bid-msg')) $('bid-msg').textContent = '';
         say(t('js.new_bid', money(d.amount), d.bidder_code) + (wasMine && !mine(d.bidder_code) ? '. ' + t('js.outbid') : ''));
+        if (wasMine && !mine(d.bidder_code) && $('outbid')) {
+          // Seen, not only heard: a banner below the bid button (it never
+          // moves the button), restarted so a second outbid is noticed too.
+          $('outbid').textContent = t('js.outbid_now', money(d.amount));
+          $('outbid').hidden = false;
+          $('outbid').classList.remove('flash');
+          void $('outbid').offsetWidth;
+          $('outbid').classList.add('flash');
+        }
         break;
       }
       case 'extended':
@@ -163,13 +185,28 @@
         break;
       case 'suspended':
         S.status = 'suspended';
-        announce(t('js.suspended'));
+        S.reason = d.reason || '';
+        announce(t('js.suspended') + (S.reason ? ': ' + S.reason : ''));
         break;
       case 'resumed':
-        S.status = 'bidding';
+        // Back to bidding, or to waiting when it was suspended before its
+        // start (an `opened` event follows when the start has passed).
+        S.status = Date.now() + offset < S.startsAt ? 'announced' : 'bidding';
+        S.reason = '';
         if (d.ends_at) S.endsAt = Date.parse(d.ends_at);
         announce(t('js.resumed'));
         sync();
+        break;
+      case 'cancelled':
+        S.status = 'cancelled';
+        announce(t('js.cancelled') + (d.reason ? ': ' + d.reason : ''));
+        break;
+      case 'annulled':
+        S.status = 'annulled';
+        announce(t('js.annulled') + (d.reason ? ': ' + d.reason : ''));
+        break;
+      case 'corrected':
+        announce(t('js.corrected', d.version) + (d.reason ? ': ' + d.reason : ''));
         break;
     }
     render();
@@ -300,20 +337,13 @@
     msg.className = 'msg error';
   }
 
-  // A typed bid far above the price (half as much again, and ten steps past
-  // the next valid bid) is asked twice: a slipped key, an extra zero, must
-  // not become a sale the bidder cannot pay for.
-  const farAbove = fen => {
-    const base = S.price === null ? A.start_price : S.price;
-    return fen > base * 1.5 && fen - nextAmount() >= 10 * A.increment;
-  };
-  let confirmHigh = null;
-
   if ($('bid-panel')) {
     $('bid-form').querySelector('button[type="submit"]').disabled = false;
-    $('bid-amount').addEventListener('input', () => { confirmHigh = null; });
     $('bid-next').addEventListener('click', () => bid(nextAmount()));
     $('bid-match').addEventListener('click', () => bid(S.price));
+    // A typed amount ten steps or more above the next one (a slip of a
+    // zero) must be sent twice: the first submit only says how far above.
+    let confirming = null;
     $('bid-form').addEventListener('submit', ev => {
       ev.preventDefault();
       const fen = parseYuan($('bid-amount').value);
@@ -322,14 +352,14 @@
         $('bid-msg').className = 'msg error';
         return;
       }
-      if (farAbove(fen) && confirmHigh !== fen) {
-        confirmHigh = fen;
-        const base = S.price === null ? A.start_price : S.price;
-        $('bid-msg').textContent = t('js.bid_confirm_high', money(fen), money(fen - base));
-        $('bid-msg').className = 'msg warn';
+      const next = nextAmount();
+      if (fen >= next + 10 * A.increment && confirming !== fen) {
+        confirming = fen;
+        $('bid-msg').textContent = t('js.confirm_high', money(fen), money(next));
+        $('bid-msg').className = 'msg error';
         return;
       }
-      confirmHigh = null;
+      confirming = null;
       bid(fen);
     });
   }

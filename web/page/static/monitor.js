@@ -11,29 +11,56 @@
     return tr.cells[i];
   }
 
+  // labelled gives a cell the column's name, shown beside it on a phone.
+  function labelled(tr, i) {
+    const td = cell(tr, i);
+    td.dataset.label = document.querySelectorAll('#monitor-table thead th')[i].textContent;
+    return td;
+  }
+
   function update(tr, a) {
+    // An end that moved later while bidding is an extension (a court's
+    // resumption moves it too, from suspended).
+    const was = tr.dataset.endAt;
+    if (was && a.status === 'bidding' && tr.dataset.status === 'bidding' && Date.parse(a.ends_at) > Date.parse(was)) {
+      tr.dataset.extended = String(Number(tr.dataset.extended || 0) + 1);
+    }
+    tr.dataset.endAt = a.ends_at;
+    tr.dataset.status = a.status;
+    labelled(tr, 0).textContent = a.case_number;
     const link = document.createElement('a');
     link.href = '/auctions/' + encodeURIComponent(a.id);
     link.textContent = a.title;
     const court = document.createElement('span');
     court.className = 'muted';
     court.textContent = a.court_name;
-    cell(tr, 0).replaceChildren(link, document.createElement('br'), court);
+    labelled(tr, 1).replaceChildren(link, document.createElement('br'), court);
     const badge = document.createElement('span');
     badge.className = 'badge status-' + a.status;
     badge.textContent = t('status.' + a.status);
-    cell(tr, 1).replaceChildren(badge);
-    const price = cell(tr, 2);
+    labelled(tr, 2).replaceChildren(badge);
+    const price = labelled(tr, 3);
     const text = a.current_price === null ? '—' : money(a.current_price);
     if (price.textContent !== text) {
       price.textContent = text;
       price.className = 'price flash';
     }
-    cell(tr, 3).textContent = a.leader_code || '—';
-    cell(tr, 4).textContent = a.bid_count;
-    cell(tr, 5).textContent = fmtTime(a.ends_at);
-    cell(tr, 6).className = 'countdown';
-    cell(tr, 6).dataset.ends = a.ends_at;
+    labelled(tr, 4).textContent = a.leader_code || '—';
+    labelled(tr, 5).textContent = a.bid_count;
+    const end = labelled(tr, 6);
+    end.textContent = fmtTime(a.ends_at);
+    if (Number(tr.dataset.extended) > 0) {
+      const tag = document.createElement('span');
+      tag.className = 'tag';
+      tag.textContent = t('js.monitor_extended', tr.dataset.extended);
+      end.append(document.createElement('br'), tag);
+    }
+    labelled(tr, 7).className = 'countdown';
+    cell(tr, 7).dataset.ends = a.ends_at;
+    const manage = document.createElement('a');
+    manage.href = '/clerk/lots/' + encodeURIComponent(a.lot_id) + '#court-actions';
+    manage.textContent = t('js.monitor_actions');
+    labelled(tr, 8).replaceChildren(manage);
   }
 
   function tick() {

@@ -1,10 +1,8 @@
-package postgres
+package auction
 
 import (
 	"sync"
 	"time"
-
-	"gavel/auction"
 )
 
 // A bid's time is the moment the server received it (Art. 20), not the moment
@@ -33,7 +31,7 @@ const MaxBidWait = 10 * time.Second
 // Arrivals keeps the bids this process received and has not yet decided, so
 // that its horizon never passes one of them.
 type Arrivals struct {
-	clock auction.Clock
+	clock Clock
 	// mu makes reading the clock and registering an arrival one step, so
 	// that a horizon computed meanwhile cannot pass an arrival not yet
 	// registered. It is held for a clock read and a map write.
@@ -45,7 +43,7 @@ type Arrivals struct {
 }
 
 // NewArrivals returns a tracker stamping arrivals with clock.
-func NewArrivals(clock auction.Clock) *Arrivals {
+func NewArrivals(clock Clock) *Arrivals {
 	return &Arrivals{clock: clock, pending: map[*Arrival]struct{}{}}
 }
 
@@ -80,9 +78,9 @@ func (a *Arrivals) Arrive() *Arrival {
 	return r
 }
 
-// hold adds a holder: the queue holds a bid until its batch has ended, also
+// Hold adds a holder: the queue holds a bid until its batch has ended, also
 // when the request that brought it gave up waiting.
-func (r *Arrival) hold() {
+func (r *Arrival) Hold() {
 	r.of.mu.Lock()
 	r.refs++
 	r.of.mu.Unlock()

@@ -1,0 +1,161 @@
+package payments
+
+import "time"
+
+// BalancePayment is money received from the buyer toward the hammer price.
+type BalancePayment struct {
+	ID         string    `json:"id"`
+	AuctionID  string    `json:"auction_id"`
+	Amount     int64     `json:"amount"`
+	Reference  string    `json:"reference"`
+	ReceivedAt time.Time `json:"received_at"`
+	// Outstanding is what the buyer still owes after this payment.
+	Outstanding int64  `json:"outstanding"`
+	Status      string `json:"status"`
+	// Excess is the part of Amount above what the buyer still owed: their
+	// money, booked to refunds due and paid back, never the case's.
+	Excess int64 `json:"excess"`
+	// ExcessRefundReference and ExcessRefundedAt record the transfer that
+	// paid the excess back; null until finance records it.
+	ExcessRefundReference *string    `json:"excess_refund_reference"`
+	ExcessRefundedAt      *time.Time `json:"excess_refunded_at"`
+	// OwedBack is the part of the payment that had gone toward the price
+	// and is owed back to the payer since the auction defaulted (or was
+	// annulled), at OwedBackAt; 0 while the sale stands.
+	OwedBack   int64      `json:"owed_back"`
+	OwedBackAt *time.Time `json:"owed_back_at"`
+	// ReturnReference and ReturnedAt record the transfer that paid back
+	// what was owed back.
+	ReturnReference *string    `json:"return_reference"`
+	ReturnedAt      *time.Time `json:"returned_at"`
+	// RefundDue is what is still to be paid back to the payer.
+	RefundDue int64 `json:"refund_due"`
+}
+
+// ProceedsItem is what one auction round of a case brought in. Balance
+// received counts what went toward the hammer price: a payment's excess is
+// the buyer's money, not the case's.
+type ProceedsItem struct {
+	AuctionID        string `json:"auction_id"`
+	LotID            string `json:"lot_id"`
+	Round            string `json:"round"`
+	Status           string `json:"status"`
+	HammerPrice      *int64 `json:"hammer_price"`
+	DepositApplied   int64  `json:"deposit_applied"`
+	BalanceReceived  int64  `json:"balance_received"`
+	ForfeitedDeposit int64  `json:"forfeited_deposit"`
+	// BalanceOwedBack is what the buyer paid toward the balance before the
+	// round defaulted (or was annulled): owed back to them, not counted in
+	// BalanceReceived nor in the total.
+	BalanceOwedBack int64 `json:"balance_owed_back"`
+}
+
+// Proceeds is a case's money at a glance.
+type Proceeds struct {
+	CaseID        string         `json:"case_id"`
+	CaseNumber    string         `json:"case_number"`
+	Currency      string         `json:"currency"`
+	TotalReceived int64          `json:"total_received"`
+	Items         []ProceedsItem `json:"items"`
+	// LedgerBalance is the case_proceeds ledger account for this case; it
+	// equals TotalReceived minus what has been remitted.
+	LedgerBalance int64 `json:"ledger_balance"`
+}
+
+// BalanceReturn is a balance payment owed back to its payer.
+type BalanceReturn struct {
+	PaymentID string `json:"payment_id"`
+	AuctionID string `json:"auction_id"`
+	CaseID    string `json:"case_id"`
+	Reference string `json:"reference"`
+	Amount    int64  `json:"amount"`
+	// OwedSince is when it became owed back (nil: the case keeps it).
+	OwedSince *time.Time `json:"owed_since"`
+	// ReturnReference and ReturnedAt record the transfer that paid it back.
+	ReturnReference *string    `json:"return_reference"`
+	ReturnedAt      *time.Time `json:"returned_at"`
+}
+
+// LedgerTransaction is one balanced ledger transaction with its entries.
+type LedgerTransaction struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"`
+	AuctionID *string   `json:"auction_id"`
+	DepositID *string   `json:"deposit_id"`
+	CaseID    *string   `json:"case_id"`
+	Reference string    `json:"reference"`
+	CreatedAt time.Time `json:"created_at"`
+	Entries   []Entry   `json:"entries"`
+}
+
+// LedgerFilter narrows the ledger listing; zero fields do not filter.
+type LedgerFilter struct {
+	AuctionID string
+	CaseID    string
+	DepositID string
+	Account   string
+	Kind      string
+	From      time.Time
+	To        time.Time
+	// After is the id of the last transaction of the previous page.
+	After int64
+	// Limit is 100 by default and at most 1000.
+	Limit int
+}
+
+// DepositTally counts deposits in one status.
+type DepositTally struct {
+	Count  int   `json:"count"`
+	Amount int64 `json:"amount"`
+}
+
+// AuctionMoney is one auction's money at a glance, for finance.
+type AuctionMoney struct {
+	AuctionID    string     `json:"auction_id"`
+	CaseID       string     `json:"case_id"`
+	Status       string     `json:"status"`
+	Currency     string     `json:"currency"`
+	HammerPrice  *int64     `json:"hammer_price"`
+	ClosedAt     *time.Time `json:"closed_at"`
+	BalanceDueAt *time.Time `json:"balance_due_at"`
+	// Deposits by status (pending, held, applied, refund_pending, refunded, forfeited).
+	Deposits       map[string]DepositTally `json:"deposits"`
+	DepositApplied int64                   `json:"deposit_applied"`
+	// BalanceReceived is what balance payments brought toward the price;
+	// an overpayment's excess is owed back and not counted.
+	BalanceReceived  int64 `json:"balance_received"`
+	ForfeitedDeposit int64 `json:"forfeited_deposit"`
+	// Outstanding is what the buyer still owes (sold auctions only).
+	Outstanding int64 `json:"outstanding"`
+	// Accounts are this auction's ledger balances (debit positive).
+	Accounts map[string]int64 `json:"accounts"`
+	// LedgerTransactions counts this auction's ledger transactions.
+	LedgerTransactions int `json:"ledger_transactions"`
+	// RefundsDue are this auction's released deposits not yet paid back.
+	RefundsDue []RefundDue `json:"refunds_due"`
+}
+
+// Remittance is money paid from the court's escrow to the enforcement case,
+// which is what the sale was for.
+type Remittance struct {
+	ID             string    `json:"id"`
+	CaseID         string    `json:"case_id"`
+	Amount         int64     `json:"amount"`
+	Reference      string    `json:"reference"`
+	CreatedAt      time.Time `json:"created_at"`
+	NotificationID *string   `json:"notification_id"`
+	// Balance is what is left for the case in escrow after this remittance.
+	Balance int64 `json:"balance,omitempty"`
+}
+
+// Due is what the payment still has to be paid back to its payer.
+func (p *BalancePayment) Due() int64 {
+	var due int64
+	if p.ExcessRefundedAt == nil {
+		due += p.Excess
+	}
+	if p.ReturnedAt == nil {
+		due += p.OwedBack
+	}
+	return due
+}
