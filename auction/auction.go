@@ -262,6 +262,13 @@ type Deposit struct {
 	// PayReference is what the bidder writes on the bank transfer.
 	PayReference string `json:"pay_reference,omitempty"`
 	ClientSecret string `json:"client_secret,omitempty"`
+	// PaymentReference is PayReference again, under the name the
+	// registration answer gives it beside PayTo; both are set for a bank
+	// deposit shown to its bidder.
+	PaymentReference string `json:"payment_reference,omitempty"`
+	// PayTo is the court's account the transfer goes to; nil when the
+	// deposit is not paid by transfer or the court has none configured.
+	PayTo *PayTo `json:"pay_to,omitempty"`
 }
 
 // Bid is an accepted bid as published.

@@ -177,6 +177,14 @@ func (r Rulebook) CheckBid(a *Auction, b Bidder, amount int64, now time.Time) (B
 	if err := CheckOpen(a, now); err != nil {
 		return BidOutcome{}, err
 	}
+	return r.CheckAmount(a, b, amount, now)
+}
+
+// CheckAmount is CheckBid on an auction already found open (CheckOpen):
+// the bid core checks that before who is bidding, so that a closed auction
+// answers auction_not_open to anyone, and checks it once. Returns
+// already_leading, bid_not_on_increment or bid_too_low.
+func (r Rulebook) CheckAmount(a *Auction, b Bidder, amount int64, now time.Time) (BidOutcome, error) {
 	if a.LeaderRegistration != nil && *a.LeaderRegistration == b.RegistrationID {
 		return BidOutcome{}, Errorf(EAlreadyLeading, "you already lead at %d", *a.CurrentPrice)
 	}

@@ -308,6 +308,14 @@ type Bidding interface {
 	// force is refused with invalid_field (notice_version), so nobody agrees to
 	// a text they did not read.
 	RegisterAgreeing(ctx context.Context, u *User, auctionID string, notice *int) (*Registration, error)
+
+	// RefuseBid is a refusal of a bid decided before the bid core saw it (its
+	// key, its request, its sign-in) with the auction's current state added,
+	// as every bid refusal carries it, so the client can bid again without
+	// another request. err itself is left as it is: a domain error comes back
+	// as a copy with the state; an auction that cannot be read adds none.
+	// Returns err's code.
+	RefuseBid(ctx context.Context, auctionID string, err error) error
 }
 
 // Oversight is what the court and auditors watch: the audit log, the

@@ -52,5 +52,17 @@ WITH entries AS (
 INSERT INTO reference_repeats (kind, reference, entry_id, booked_at)
 SELECT kind, reference, entry_id, booked_at FROM ranked WHERE n > 1;
 
+-- Where bidders pay deposits and balances by bank transfer: each court's
+-- receiving account, set by an admin and shown with the deposit's transfer
+-- note code (pay_reference) so the statement line matches by itself.
+CREATE TABLE court_accounts (
+    court_name     text PRIMARY KEY,
+    account_name   text NOT NULL CHECK (account_name <> ''),
+    bank           text NOT NULL CHECK (bank <> ''),
+    account_number text NOT NULL CHECK (account_number <> ''),
+    updated_by     uuid REFERENCES users (id),
+    updated_at     timestamptz NOT NULL
+);
+
 -- +goose Down
 SELECT 'down migrations are not supported: auction records are kept for ten years';

@@ -115,4 +115,13 @@ type Books interface {
 	// Earliest end first.
 	// Returns no error code of its own: a failure is the storage's.
 	FinanceWork(ctx context.Context) ([]auction.Listing, error)
+
+	// SetCourtAccount sets (or replaces) a court's receiving account, the
+	// one bidders of its cases pay deposits and balances into; by is the
+	// admin. Returns invalid_field.
+	SetCourtAccount(ctx context.Context, by string, p auction.PayTo) (*auction.PayTo, error)
+
+	// CourtAccounts lists every court's receiving account by court name.
+	// Returns no error code of its own: a failure is the storage's.
+	CourtAccounts(ctx context.Context) ([]auction.PayTo, error)
 }

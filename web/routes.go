@@ -49,6 +49,7 @@ var (
 	// caseStaff may act on case reporting: an auditor reads everything and
 	// changes nothing, a re-send included.
 	caseStaff = Access{Roles: []string{auction.RoleClerk, auction.RoleFinance, auction.RoleAdmin}}
+	adminOnly = Access{Roles: []string{auction.RoleAdmin}}
 )
 
 // uploadRoute takes photos and documents up to their own, larger limit.
@@ -170,6 +171,9 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: v1 + "/deposits/:id/payer", Access: finance, Handler: a.DepositPayer},
 		{Method: "POST", Path: v1 + "/deposits/:id/payer", Access: finance, Handler: a.DepositPayerRecord},
 		{Method: "GET", Path: v1 + "/auctions/:id/signals", Access: courtRead, Handler: a.Signals},
+		// Pay-in instructions: the courts' receiving accounts (api/payto.go).
+		{Method: "GET", Path: v1 + "/court-accounts", Access: staff, Handler: a.CourtAccounts},
+		{Method: "PUT", Path: v1 + "/court-accounts", Access: adminOnly, Handler: a.CourtAccountSet},
 
 		// Pages (page/) and their static files.
 		{Method: "GET", Path: "/static/*", Access: anyone, Handler: p.Static},
@@ -195,6 +199,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: "/finance/ledger", Access: financeRead, Page: true, Handler: p.Ledger, Before: pageHeaders},
 		{Method: "GET", Path: "/finance/reconciliation", Access: financeRead, Page: true, Handler: p.Reconcile, Before: pageHeaders},
 		{Method: "GET", Path: "/finance/cases/:id", Access: financeRead, Page: true, Handler: p.FinanceCase, Before: pageHeaders},
+		{Method: "GET", Path: "/admin/court-accounts", Access: adminOnly, Page: true, Handler: p.CourtAccounts, Before: pageHeaders},
 
 		// Printable documents (page/print.go). The statement names parties
 		// and amounts owed: no cache may keep it. The confirmation is public
@@ -206,6 +211,9 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		// A round's announcement and bidders' notice (page/document.go): public like the round.
 		{Method: "GET", Path: "/auctions/:id/documents/:kind/print", Access: anyone, Page: true, Handler: p.DocumentPrint,
 			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocCourt, "no-cache")}},
+		// The bidder's own payment slip: the court's account and the note code.
+		{Method: "GET", Path: "/registrations/:id/slip", Access: signedIn, Page: true, Handler: p.PaymentSlip,
+			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocSlip, "no-store")}},
 	}
 	// The test clock exists only with --test-clock; otherwise its routes are
 	// unknown (404 not_found) like any other.

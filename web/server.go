@@ -107,7 +107,7 @@ func New(cfg Config) *Server {
 	if zone == nil {
 		zone = page.DefaultZone()
 	}
-	apiHandler := api.New(api.Config{Store: cfg.Store, Log: cfg.Log, Feed: hub, Sessions: hub, TestClock: cfg.TestClock,
+	apiHandler := api.New(api.Config{Store: cfg.Store, Log: cfg.Log, Sessions: hub, TestClock: cfg.TestClock,
 		Ticker: cfg.Ticker, Jobs: cfg.Jobs, Notices: cfg.Notices, Timezone: zone, Identity: cfg.Identity})
 	pageHandler := page.New(page.Config{Store: cfg.Store, Log: cfg.Log, Limits: s.limits, Sessions: hub, Timezone: zone,
 		DevMailbox: cfg.DevMailbox, Notices: cfg.Notices})

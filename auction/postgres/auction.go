@@ -102,7 +102,12 @@ func (s *Store) ScheduleAuction(ctx context.Context, p auction.ScheduleParams) (
 // suspended, or the lot's rounds have moved on since the draft was made) or
 // announcement_period_too_short.
 func (s *Store) PublishAuction(ctx context.Context, id string) (*auction.Auction, error) {
-	return s.publish(ctx, id, false)
+	a, err := s.publish(ctx, id, false)
+	if err == nil {
+		// No events: watchers read what changed from the table.
+		s.announce(ctx, auction.Change{AuctionID: a.ID})
+	}
+	return a, err
 }
 
 // PublishAuctionBackdated announces a draft as if it had been published a

@@ -112,8 +112,11 @@ func (s *Store) Case(ctx context.Context, id string) (*auction.Case, error) {
 }
 
 // likeText makes a search text match itself inside ILIKE '%' || $n || '%':
-// trimmed, with LIKE's wildcards and escape character taken literally.
+// trimmed, with LIKE's wildcards and escape character taken literally. A
+// NUL or bytes that are not UTF-8, which PostgreSQL refuses in text, are
+// dropped or replaced: such a search matches what it can, never fails.
 func likeText(s string) string {
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(s))
 }
 

@@ -67,6 +67,8 @@ func TestCaseSearch(t *testing.T) {
 		{"% is text", postgres.CaseFilter{CaseNumber: "%"}, 0},
 		{"_ is text", postgres.CaseFilter{CaseNumber: "搜执_0"}, 0},
 		{"a backslash is text", postgres.CaseFilter{Court: `\`}, 0},
+		{"a NUL", postgres.CaseFilter{Party: "李\x00四"}, 1},
+		{"not UTF-8", postgres.CaseFilter{Court: "\xff浦东"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, more, err := b.store.Cases(b.ctx, tc.f)

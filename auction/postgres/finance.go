@@ -23,6 +23,14 @@ import (
 // Returns not_found, invalid_field, duplicate_reference, auction_not_sold
 // or overpayment.
 func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, amount int64, reference string) (*BalancePayment, []auction.Event, error) {
+	p, events, err := s.recordBalancePayment(ctx, by, auctionID, amount, reference)
+	if err == nil && len(events) > 0 {
+		s.announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: events})
+	}
+	return p, events, err
+}
+
+func (s *Store) recordBalancePayment(ctx context.Context, by, auctionID string, amount int64, reference string) (*BalancePayment, []auction.Event, error) {
 	if amount <= 0 || amount > payments.MaxAmount {
 		return nil, nil, auction.FieldError("amount", "must be a positive amount in fen, at most %d", int64(payments.MaxAmount))
 	}

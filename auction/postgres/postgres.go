@@ -41,6 +41,8 @@ type Store struct {
 	arrivals *Arrivals
 	// zone is the court's time zone (Config.Zone).
 	zone *time.Location
+	// publisher hears every change after its transaction commits (PublishTo).
+	publisher auction.Publisher
 	// beforeBatch, set only by tests, runs before a bid batch locks its
 	// auction: it holds a batch back to decide it late.
 	beforeBatch func(auctionID string)
@@ -186,3 +188,16 @@ func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 // Unavailable is the package's Unavailable, for callers that hold the store
 // as the domain's services.
 func (s *Store) Unavailable(err error) bool { return Unavailable(err) }
+
+// PublishTo makes the store hand every change to p once its transaction has
+// committed: the one place changes leave for the live feed, however they
+// were made (a request, a socket, the scheduler). Call it before serving.
+func (s *Store) PublishTo(p auction.Publisher) { s.publisher = p }
+
+// announce hands committed changes to the publisher; it never waits for a
+// watcher.
+func (s *Store) announce(ctx context.Context, changes ...auction.Change) {
+	if s.publisher != nil && len(changes) > 0 {
+		s.publisher.Publish(ctx, changes...)
+	}
+}

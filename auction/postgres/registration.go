@@ -170,26 +170,41 @@ func assignBidderCode(ctx context.Context, tx pgx.Tx, regID string) error {
 }
 
 const registrationColumns = `r.id, r.auction_id, r.user_id, r.status, r.bidder_code, r.priority_rank, r.notice_version,
-	d.id, d.amount, d.status, d.provider, d.pay_reference, d.client_secret`
+	d.id, d.amount, d.status, d.provider, d.pay_reference, d.client_secret,
+	ca.court_name, ca.account_name, ca.bank, ca.account_number`
+
+// registrationFrom joins a registration to its deposit and to the court
+// account its bank transfer goes to (none configured: nulls).
+const registrationFrom = ` FROM registrations r JOIN deposits d ON d.registration_id = r.id
+	JOIN auctions ra ON ra.id = r.auction_id JOIN cases rc ON rc.id = ra.case_id
+	LEFT JOIN court_accounts ca ON ca.court_name = rc.court_name`
 
 func scanRegistration(row pgx.Row) (*auction.Registration, error) {
 	r := &auction.Registration{Deposit: &auction.Deposit{}}
 	d := r.Deposit
+	var court, name, bank, number *string
 	err := row.Scan(&r.ID, &r.AuctionID, &r.UserID, &r.Status, &r.BidderCode, &r.PriorityRank, &r.NoticeVersion,
-		&d.ID, &d.Amount, &d.Status, &d.Provider, &d.PayReference, &d.ClientSecret)
+		&d.ID, &d.Amount, &d.Status, &d.Provider, &d.PayReference, &d.ClientSecret, &court, &name, &bank, &number)
 	d.RegistrationID, d.AuctionID, d.BidderCode = r.ID, r.AuctionID, r.BidderCode
+	// A bank deposit tells its bidder where to pay and what to quote.
+	if d.Provider == payments.ProviderBank && d.Amount > 0 {
+		d.PaymentReference = d.PayReference
+		if court != nil {
+			d.PayTo = &auction.PayTo{CourtName: *court, AccountName: *name, Bank: *bank, AccountNumber: *number}
+		}
+	}
 	return r, err
 }
 
 // Registration returns one registration with its deposit.
 func (s *Store) Registration(ctx context.Context, id string) (*auction.Registration, error) {
-	r, err := scanRegistration(s.pool.QueryRow(ctx, `SELECT `+registrationColumns+` FROM registrations r JOIN deposits d ON d.registration_id = r.id WHERE r.id = $1`, id))
+	r, err := scanRegistration(s.pool.QueryRow(ctx, `SELECT `+registrationColumns+registrationFrom+` WHERE r.id = $1`, id))
 	return r, translate(err, "registration")
 }
 
 // UserRegistrations lists a bidder's registrations, newest first.
 func (s *Store) UserRegistrations(ctx context.Context, userID string) ([]auction.Registration, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+registrationColumns+` FROM registrations r JOIN deposits d ON d.registration_id = r.id
+	rows, err := s.pool.Query(ctx, `SELECT `+registrationColumns+registrationFrom+`
 		WHERE r.user_id = $1 ORDER BY r.created_at DESC, r.id`, userID)
 	if err != nil {
 		return nil, err

@@ -54,6 +54,13 @@ func (s *Store) Due(ctx context.Context) (int, error) {
 // at once and each transition happens exactly once. It returns what changed
 // so the live feed can be told after commit.
 func (s *Store) Tick(ctx context.Context) ([]auction.Change, error) {
+	// What committed is announced even when a later batch failed.
+	changes, err := s.tick(ctx)
+	s.announce(ctx, changes...)
+	return changes, err
+}
+
+func (s *Store) tick(ctx context.Context) ([]auction.Change, error) {
 	now := s.clock.Now()
 	var changes []auction.Change
 	for _, step := range []struct {

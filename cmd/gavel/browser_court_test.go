@@ -79,6 +79,18 @@ func TestBrowserCourtActions(t *testing.T) {
 		t.Fatalf("after resuming: %+v", got)
 	}
 
+	// A correction of the lot's text reaches the bidder at once.
+	clerk.open("/clerk/lots/" + live.LotID)
+	clerk.do(setValue("#c-description", "一套住宅，建筑面积 89.5 平方米"), chromedp.SendKeys(chromedp.ID("c-reason"), "建筑面积笔误"),
+		click(`#correct-form button[type="submit"]`), visible("#correct-form .confirm"))
+	clerk.shot("29-clerk-correction")
+	bidder.arm("corrected", `document.getElementById('announce').textContent.includes('第 1 号')`)
+	clerk.do(click(`#correct-form button[type="submit"]`))
+	bidder.mark("corrected")
+	if list, err := s.store.Corrections(s.ctx, live.LotID); err != nil || len(list) != 1 || list[0].Changes[0].Old != "一套住宅" {
+		t.Fatalf("corrections: %+v %v", list, err)
+	}
+
 	// The monitor lists it with its case number and a way to its actions,
 	// on a desk and on a phone.
 	cs, err := s.store.Case(s.ctx, live.CaseID)

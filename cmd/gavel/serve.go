@@ -200,6 +200,9 @@ func (m *Main) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.hub = live.NewHub(live.HubConfig{Store: m.store, Bus: postgres.NewBus(m.pool), Log: m.Log})
+	// Every change the store commits goes to the live feed from the store
+	// itself, whoever made it.
+	m.store.PublishTo(m.hub)
 	var identity auction.IdentityProvider
 	if m.Config.RealNameURL != "" {
 		identity = realname.New(realname.Config{BaseURL: m.Config.RealNameURL, Key: m.Config.RealNameKey})
@@ -262,12 +265,11 @@ func (m *Main) tick(ctx context.Context) error {
 	if err := m.heartbeat.Beat(ctx); err != nil {
 		m.Log.Warn("heartbeat before tick failed", "err", err)
 	}
-	// Tick returns what committed even when a later batch failed.
-	changes, err := m.store.Tick(ctx)
-	m.hub.Publish(ctx, changes...)
-	if err != nil {
+	// The store publishes what committed, even when a later batch failed.
+	if _, err := m.store.Tick(ctx); err != nil {
 		return err
 	}
+	var err error
 	// Reminders after the transitions: an auction that just opened is no
 	// longer "opening soon". Then the notices due go to their delivery jobs.
 	if _, err = m.notices.Remind(ctx); err != nil {

@@ -45,8 +45,6 @@ type TestClock interface {
 type Config struct {
 	Store Store
 	Log   *slog.Logger
-	// Feed hears every change the handlers commit.
-	Feed auction.Publisher
 	// Sessions ends tokens at sign-out.
 	Sessions request.Sessions
 	// TestClock is set with --test-clock; nil otherwise (its routes are not
@@ -72,7 +70,6 @@ type Config struct {
 type Handler struct {
 	store    Store
 	log      *slog.Logger
-	feed     auction.Publisher
 	sessions request.Sessions
 	notices  notice.Service
 	cfg      Config
@@ -80,5 +77,5 @@ type Handler struct {
 
 // New returns the API's handlers.
 func New(cfg Config) *Handler {
-	return &Handler{store: cfg.Store, log: cfg.Log, feed: cfg.Feed, sessions: cfg.Sessions, notices: cfg.Notices, cfg: cfg}
+	return &Handler{store: cfg.Store, log: cfg.Log, sessions: cfg.Sessions, notices: cfg.Notices, cfg: cfg}
 }

@@ -187,7 +187,6 @@ func (h *Handler) AuctionPublish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.feed.Publish(c.Request().Context(), auction.Change{AuctionID: a.ID})
 	return c.JSON(http.StatusOK, a)
 }
 

@@ -67,6 +67,7 @@ func liveInstance(t testing.TB, dbURL string, clock *auctiontest.Clock, cfg live
 	cfg.Store, cfg.Bus = e.store, postgres.NewBus(pool)
 	cfg.Log = slog.New(slog.DiscardHandler)
 	e.hub = live.NewHub(cfg)
+	e.store.PublishTo(e.hub)
 	e.hub.Start()
 	e.server = web.New(web.Config{Store: e.store, Log: cfg.Log, Hub: e.hub, NoLimits: true, Notices: noticepg.New(pool, clock)})
 	e.srv = httptest.NewServer(e.server.Handler())

@@ -64,6 +64,16 @@ func TestResultsBoardPrivacy(t *testing.T) {
 	if got := strings.Join(keys, " "); got != want {
 		t.Fatalf("fields %s, want %s", got, want)
 	}
+	for _, q := range []string{"court=%00", "court=%FF%FE"} {
+		res, err := http.Get(e.srv.URL + "/api/v1/results?" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", q, res.StatusCode)
+		}
+	}
 	for _, q := range []string{"from=yesterday", "to=2026-13-01", "limit=0", "limit=501", "offset=-1", "from=%00"} {
 		res, err := http.Get(e.srv.URL + "/api/v1/results?" + q)
 		if err != nil {

@@ -149,4 +149,12 @@ func TestOldDraftNotOffered(t *testing.T) {
 		strings.Contains(r.body, `data-api="/api/v1/auctions/`+drafts[0].ID+`/documents/announcement" data-method="PUT"`) {
 		t.Fatal("document editing offered wrongly")
 	}
+	if !strings.Contains(r.body, `data-api="/api/v1/auctions/`+drafts[1].ID+`" data-method="PUT"`) ||
+		strings.Contains(r.body, `data-api="/api/v1/auctions/`+drafts[0].ID+`" data-method="PUT"`) {
+		t.Fatal("draft editing offered wrongly")
+	}
+	// The lot is published: its text is corrected, not edited.
+	if !strings.Contains(r.body, `id="correct-form"`) || strings.Contains(r.body, `id="lot-edit-form"`) {
+		t.Fatal("the published lot is offered for editing")
+	}
 }

@@ -108,6 +108,10 @@ type clerkLotData struct {
 	// Documents are each round's announcement and bidders' notice, by
 	// round: a draft's may be edited before publication.
 	Documents map[string][]auction.AuctionDocument
+	// Published says a round of the lot was announced: the lot's text is
+	// then corrected in public, not edited.
+	Published  bool
+	Categories []string
 }
 
 // roundActions are the court actions open on one round.
@@ -183,7 +187,10 @@ func (h *Handler) ClerkLot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.Unpublishable, d.Documents = map[string]string{}, map[string][]auction.AuctionDocument{}
+	d.Unpublishable, d.Documents, d.Categories = map[string]string{}, map[string][]auction.AuctionDocument{}, categories
+	for _, a := range lot.Auctions {
+		d.Published = d.Published || a.AnnouncedAt != nil
+	}
 	now := h.store.Clock().Now()
 	for _, a := range lot.Auctions {
 		arb, err := auction.LookupRulebook(a.Rulebook)

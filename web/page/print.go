@@ -51,7 +51,7 @@ var (
 			"inc":   func(i int) int { return i + 1 },
 		}
 		out := map[string]*template.Template{}
-		for _, name := range []string{"statement.html", "confirmation.html", "error.html", "document.html"} {
+		for _, name := range []string{"statement.html", "confirmation.html", "error.html", "document.html", "slip.html"} {
 			out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(printFS, "print/base.html", "print/"+name))
 		}
 		return out
@@ -90,6 +90,7 @@ var printMessages = map[string]string{
 	DocStatement + "." + auction.ENotFound:    "未找到该执行案件。",
 	DocConfirmation + "." + auction.ENotFound: "本次拍卖尚未成交，暂无成交确认书。成交确认书在竞价结束、拍卖成交后公布。",
 	DocCourt + "." + auction.ENotFound:        "未找到该拍卖或该文件。",
+	DocSlip + "." + auction.ENotFound:         "未找到您的这笔银行转账保证金。",
 	auction.EForbidden:                        "本文件仅供法院工作人员（书记员、财务、审计）查阅。",
 	auction.EUnavailable:                      "系统暂时无法读取数据，请稍后再试。",
 	auction.ERateLimited:                      "请求过于频繁，请稍后再试。",

@@ -1,0 +1,35 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"gavel/auction"
+	"gavel/web/request"
+)
+
+// CourtAccounts is GET /api/v1/court-accounts: every court's receiving
+// account, which bidders pay deposits and balances into.
+func (h *Handler) CourtAccounts(c echo.Context) error {
+	as, err := h.store.CourtAccounts(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"court_accounts": as})
+}
+
+// CourtAccountSet is PUT /api/v1/court-accounts {court_name, account_name,
+// bank, account_number}: an admin sets a court's receiving account; the
+// registrations of its cases show it from then on.
+func (h *Handler) CourtAccountSet(c echo.Context) error {
+	var req auction.PayTo
+	if err := request.Bind(c, &req); err != nil {
+		return err
+	}
+	p, err := h.store.SetCourtAccount(c.Request().Context(), request.User(c).ID, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
