@@ -64,5 +64,36 @@ CREATE TABLE court_accounts (
     updated_at     timestamptz NOT NULL
 );
 
+-- What an auction cost (notices, valuation, the platform's fees...), recorded
+-- by the court for the round: the first call on a forfeited deposit
+-- (Art. 24).
+CREATE TABLE auction_costs (
+    id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    auction_id  uuid NOT NULL REFERENCES auctions (id),
+    amount      bigint NOT NULL CHECK (amount > 0 AND amount <= 1000000000000000),
+    description text NOT NULL CHECK (description <> ''),
+    recorded_by uuid REFERENCES users (id),
+    created_at  timestamptz NOT NULL
+);
+CREATE INDEX auction_costs_auction ON auction_costs (auction_id, created_at);
+
+-- How a defaulted round's forfeited deposit was allocated, in the legal
+-- order: auction costs at the default, then, when a later round of the lot
+-- is sold, the re-sale shortfall (the defaulted hammer price minus the
+-- re-sale's) taken from what had gone to the case debt. Shortfall and case
+-- debt are both the case's money (case_proceeds); costs leave it.
+CREATE TABLE forfeit_allocations (
+    auction_id        uuid PRIMARY KEY REFERENCES auctions (id),
+    deposit_id        uuid NOT NULL REFERENCES deposits (id),
+    amount            bigint NOT NULL CHECK (amount >= 0),
+    auction_costs     bigint NOT NULL CHECK (auction_costs >= 0),
+    resale_shortfall  bigint NOT NULL DEFAULT 0 CHECK (resale_shortfall >= 0),
+    case_debt         bigint NOT NULL CHECK (case_debt >= 0),
+    resale_auction_id uuid REFERENCES auctions (id),
+    allocated_at      timestamptz NOT NULL,
+    reallocated_at    timestamptz,
+    CHECK (auction_costs + resale_shortfall + case_debt = amount)
+);
+
 -- +goose Down
 SELECT 'down migrations are not supported: auction records are kept for ten years';

@@ -48,6 +48,32 @@ type ProceedsItem struct {
 	// round defaulted (or was annulled): owed back to them, not counted in
 	// BalanceReceived nor in the total.
 	BalanceOwedBack int64 `json:"balance_owed_back"`
+	// ForfeitAllocation is how a defaulted round's forfeited deposit was
+	// allocated; absent for any other round.
+	ForfeitAllocation *ForfeitAllocation `json:"forfeit_allocation,omitempty"`
+}
+
+// ForfeitAllocation is a forfeited deposit allocated in the legal order
+// (Art. 24): the round's recorded auction costs, then the re-sale shortfall
+// (the defaulted hammer price minus the re-sale's, allocated when a later
+// round of the lot is sold), then this case's debt. The three sum to the
+// deposit.
+type ForfeitAllocation struct {
+	AuctionCosts    int64 `json:"auction_costs"`
+	ResaleShortfall int64 `json:"resale_shortfall"`
+	CaseDebt        int64 `json:"case_debt"`
+	// ResaleAuctionID is the later round whose sale fixed the shortfall;
+	// null until one is sold.
+	ResaleAuctionID *string `json:"resale_auction_id"`
+}
+
+// AuctionCost is a cost the court recorded for an auction round.
+type AuctionCost struct {
+	ID          string    `json:"id"`
+	AuctionID   string    `json:"auction_id"`
+	Amount      int64     `json:"amount"`
+	Description string    `json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // Proceeds is a case's money at a glance.
@@ -58,7 +84,8 @@ type Proceeds struct {
 	TotalReceived int64          `json:"total_received"`
 	Items         []ProceedsItem `json:"items"`
 	// LedgerBalance is the case_proceeds ledger account for this case; it
-	// equals TotalReceived minus what has been remitted.
+	// equals TotalReceived minus the forfeited deposits' auction costs and
+	// what has been remitted.
 	LedgerBalance int64 `json:"ledger_balance"`
 }
 

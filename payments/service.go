@@ -121,6 +121,15 @@ type Books interface {
 	// admin. Returns invalid_field.
 	SetCourtAccount(ctx context.Context, by string, p auction.PayTo) (*auction.PayTo, error)
 
+	// RecordAuctionCost records a cost of an auction round (by: the clerk
+	// or finance officer); costs recorded before a default are the first
+	// call on the forfeited deposit. Returns not_found or invalid_field.
+	RecordAuctionCost(ctx context.Context, by, auctionID string, amount int64, description string) (*AuctionCost, error)
+
+	// AuctionCosts lists the costs recorded for an auction round, oldest
+	// first. Returns not_found.
+	AuctionCosts(ctx context.Context, auctionID string) ([]AuctionCost, error)
+
 	// CourtAccounts lists every court's receiving account by court name.
 	// Returns no error code of its own: a failure is the storage's.
 	CourtAccounts(ctx context.Context) ([]auction.PayTo, error)

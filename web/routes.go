@@ -174,6 +174,9 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		// Pay-in instructions: the courts' receiving accounts (api/payto.go).
 		{Method: "GET", Path: v1 + "/court-accounts", Access: staff, Handler: a.CourtAccounts},
 		{Method: "PUT", Path: v1 + "/court-accounts", Access: adminOnly, Handler: a.CourtAccountSet},
+		// Costs of a round, the first call on a forfeited deposit (api/payto.go).
+		{Method: "GET", Path: v1 + "/auctions/:id/costs", Access: staff, Handler: a.AuctionCosts},
+		{Method: "POST", Path: v1 + "/auctions/:id/costs", Access: caseStaff, Handler: a.AuctionCostRecord},
 
 		// Pages (page/) and their static files.
 		{Method: "GET", Path: "/static/*", Access: anyone, Handler: p.Static},

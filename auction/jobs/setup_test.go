@@ -12,6 +12,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/auctiontest"
+	"gavel/auction/casereport"
 	"gavel/auction/jobs"
 	"gavel/auction/notice/mail"
 	noticepg "gavel/auction/notice/postgres"
@@ -79,15 +80,15 @@ func newEnvTB(t testing.TB, o envOpts) *env {
 		Mail:               o.mail,
 		SMS:                o.sms,
 		PublicURL:          "https://auction.court.example",
-		NoticeBackoff:      payments.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+		NoticeBackoff:      casereport.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond},
 		Pool:               pool,
 		Providers:          []payments.Provider{e.fake},
 		Events:             stripe.New(stripe.Config{WebhookSecret: webhookSecret}),
 		CaseWebhookURL:     o.caseURL,
 		CaseWebhookSecret:  o.caseSecret,
 		CaseWebhookTimeout: o.caseTimeout,
-		CaseWebhookBackoff: payments.Backoff{First: 20 * time.Millisecond, Max: 100 * time.Millisecond},
-		MoneyBackoff:       payments.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+		CaseWebhookBackoff: casereport.Backoff{First: 20 * time.Millisecond, Max: 100 * time.Millisecond},
+		MoneyBackoff:       casereport.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond},
 		FetchPollInterval:  20 * time.Millisecond,
 		IntentSweep:        time.Hour,
 		TestOnly:           true,

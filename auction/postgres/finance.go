@@ -227,14 +227,23 @@ func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, err
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'applied'), 0)::bigint,
 			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NULL), 0)::bigint,
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'forfeited'), 0)::bigint,
-			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NOT NULL), 0)::bigint
-		FROM auctions a WHERE a.case_id = $1 AND a.status <> 'draft' ORDER BY a.created_at, a.id`, caseID)
+			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NOT NULL), 0)::bigint,
+			f.auction_costs, f.resale_shortfall, f.case_debt, f.resale_auction_id::text
+		FROM auctions a LEFT JOIN forfeit_allocations f ON f.auction_id = a.id
+		WHERE a.case_id = $1 AND a.status <> 'draft' ORDER BY a.created_at, a.id`, caseID)
 	if err != nil {
 		return nil, err
 	}
 	p.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ProceedsItem, error) {
 		var i ProceedsItem
-		return i, r.Scan(&i.AuctionID, &i.LotID, &i.Round, &i.Status, &i.HammerPrice, &i.DepositApplied, &i.BalanceReceived, &i.ForfeitedDeposit, &i.BalanceOwedBack)
+		var costs, shortfall, debt *int64
+		var resale *string
+		err := r.Scan(&i.AuctionID, &i.LotID, &i.Round, &i.Status, &i.HammerPrice, &i.DepositApplied, &i.BalanceReceived, &i.ForfeitedDeposit,
+			&i.BalanceOwedBack, &costs, &shortfall, &debt, &resale)
+		if costs != nil {
+			i.ForfeitAllocation = &payments.ForfeitAllocation{AuctionCosts: *costs, ResaleShortfall: *shortfall, CaseDebt: *debt, ResaleAuctionID: resale}
+		}
+		return i, err
 	})
 	if err != nil {
 		return nil, err

@@ -32,7 +32,7 @@ type Store struct {
 	rulebook auction.Rulebook
 	// Provider names the deposit provider new registrations use ("bank" or "stripe").
 	provider string
-	// payments starts each new deposit at the provider (stripe.go).
+	// payments starts each new deposit at the provider (provider_deposit.go).
 	payments payments.Provider
 	hooks    Hooks
 	// bids queues the bids of each auction for one worker (queue.go).

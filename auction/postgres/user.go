@@ -117,7 +117,7 @@ func (s *Store) User(ctx context.Context, id string) (*auction.User, error) {
 // TokensChannel is the NOTIFY channel that announces, in the transaction that
 // commits it, every change that ends or alters what Authenticate answers for
 // a token; the payload is the token's hash in hex. Processes that cache
-// sessions drop them on it (web/tokencache.go).
+// sessions drop them on it (web/live/tokencache.go).
 const TokensChannel = "gavel_tokens"
 
 func hashToken(secret string) []byte {

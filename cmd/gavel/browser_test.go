@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"gavel/web/page/yuan"
 	"image"
 	"image/color"
 	"image/png"
@@ -661,7 +662,7 @@ func TestBrowserPollingFallback(t *testing.T) {
 		amount := a.StartPrice + int64(i)*a.Increment
 		code := map[*account]string{alice: codeA, bob: codeB}[who]
 		watcher.arm("bid", fmt.Sprintf(`document.getElementById('price').textContent === %q && document.getElementById('leader').textContent === %q`,
-			webpage.Money(amount), code))
+			yuan.Format(amount), code))
 		start := time.Now()
 		wantStatus(t, s.bid(t, who, a.ID, amount), 201)
 		latency := watcher.mark("bid").Sub(start)

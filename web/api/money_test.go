@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"gavel/auction/casereport"
 	noticepg "gavel/auction/notice/postgres"
 	"io"
 	"log/slog"
@@ -53,7 +54,7 @@ func newMoneyEnv(t *testing.T, stripeDeposits bool) *moneyEnv {
 		fake: paymentstest.New(payments.ProviderStripe), tokens: map[string]string{}, users: map[string]*auction.User{}}
 	j, err := jobs.New(jobs.Config{Pool: pool, Providers: []payments.Provider{e.fake},
 		Events:       stripe.New(stripe.Config{WebhookSecret: moneyWebhookSecret}),
-		MoneyBackoff: payments.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond}, FetchPollInterval: 20 * time.Millisecond,
+		MoneyBackoff: casereport.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond}, FetchPollInterval: 20 * time.Millisecond,
 		IntentSweep: time.Hour, TestOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -296,7 +297,7 @@ func TestMoneyEndpoints(t *testing.T) {
 	ns := e.do(t, "GET", "/api/v1/cases/"+a.CaseID+"/notifications", auction.RoleClerk, "").json(t)["notifications"].([]any)
 	var remitted map[string]any
 	for _, n := range ns {
-		if n.(map[string]any)["type"] == payments.NotifyProceedsRemitted {
+		if n.(map[string]any)["type"] == casereport.NotifyProceedsRemitted {
 			remitted = n.(map[string]any)
 		}
 	}

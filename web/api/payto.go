@@ -33,3 +33,33 @@ func (h *Handler) CourtAccountSet(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, p)
 }
+
+// AuctionCosts is GET /api/v1/auctions/{id}/costs: the costs recorded for
+// a round, the first call on a forfeited deposit.
+func (h *Handler) AuctionCosts(c echo.Context) error {
+	cs, err := h.store.AuctionCosts(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"costs": cs})
+}
+
+// AuctionCostRecord is POST /api/v1/auctions/{id}/costs {amount,
+// description}: the court records what the round cost.
+func (h *Handler) AuctionCostRecord(c echo.Context) error {
+	var req struct {
+		Amount      *int64 `json:"amount"`
+		Description string `json:"description"`
+	}
+	if err := request.Bind(c, &req); err != nil {
+		return err
+	}
+	if req.Amount == nil {
+		return auction.FieldError("amount", "is required (fen)")
+	}
+	cost, err := h.store.RecordAuctionCost(c.Request().Context(), request.User(c).ID, c.Param("id"), *req.Amount, req.Description)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, cost)
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"gavel/web/page/yuan"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -100,7 +101,7 @@ var templateFuncs = template.FuncMap{
 		}
 		return ""
 	},
-	"yuan": Yuan,
+	"yuan": yuan.Field,
 	// args bundles what the confirm-form partial needs: the form posts to
 	// /api/v1/<resource>/<id>/<action>, resource being deposits unless given
 	// (balance-payments for an excess to pay back).
