@@ -73,6 +73,11 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: v1 + "/auth/logout", Access: signedIn, Handler: a.Logout},
 		{Method: "GET", Path: v1 + "/me", Access: signedIn, Handler: a.Me},
 		{Method: "GET", Path: v1 + "/me/registrations", Access: signedIn, Handler: a.MyRegistrations},
+		// Verified identity (api/identity.go).
+		{Method: "GET", Path: v1 + "/users", Access: clerk, Handler: a.UsersByIDNumber},
+		{Method: "POST", Path: v1 + "/users/:id/verify", Access: clerk, Handler: a.UserVerify},
+		{Method: "POST", Path: v1 + "/me/verify", Access: Access{Roles: []string{auction.RoleBidder}}, Handler: a.MeVerify},
+		{Method: "GET", Path: v1 + "/admin/identity-issues", Access: Access{Roles: []string{auction.RoleAdmin}}, Handler: a.IdentityIssues},
 
 		// Watch list and notices (api/notices.go): every role has its own.
 		{Method: "PUT", Path: v1 + "/me/watchlist/:id", Access: signedIn, Handler: a.Watch},
