@@ -1,7 +1,8 @@
 -- +goose Up
 -- Abuse limits shared by every instance on the database (web/limit/pglimit):
 -- a limit kept per instance would give a client behind a load balancer a
--- fresh budget on each instance.
+-- fresh budget on each instance. Unlogged: the state is worth no WAL, and
+-- after a crash or a failover the limits simply start afresh.
 
 -- Token buckets as the generic cell rate algorithm keeps them: one
 -- timestamp per key, the theoretical arrival time of the next event. An
@@ -20,6 +21,14 @@ CREATE UNLOGGED TABLE limit_failures (
     last     timestamptz NOT NULL
 );
 
+-- Keys remembered until a time: the addresses an account was signed into
+-- from lately.
+CREATE UNLOGGED TABLE limit_marks (
+    key   text PRIMARY KEY,
+    until timestamptz NOT NULL
+);
+
 -- +goose Down
+DROP TABLE limit_marks;
 DROP TABLE limit_failures;
 DROP TABLE limit_buckets;

@@ -341,11 +341,7 @@ func (s *Store) beginBids(ctx context.Context, tx pgx.Tx, reqs []*bidRequest) (*
 	t := newBidTx()
 	b := &pgx.Batch{}
 	// The lock comes first: the reads after it run once the row is ours.
-	b.Queue(lockAuctionSQL, auctionID).QueryRow(func(row pgx.Row) error {
-		var err error
-		t.a, err = scanAuction(row, &t.category)
-		return translate(err, "auction")
-	})
+	b.Queue(lockAuctionSQL, auctionID).QueryRow(t.scanAuction)
 	t.queueFacts(b, auctionID, reqs)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
@@ -363,6 +359,17 @@ func (s *Store) beginBids(ctx context.Context, tx pgx.Tx, reqs []*bidRequest) (*
 	}
 	t.openedAny = len(t.opened) > 0
 	return t, nil
+}
+
+// scanAuction reads the auction with its lot's category and appraisal.
+func (t *bidTx) scanAuction(row pgx.Row) error {
+	var err error
+	var appraisal int64
+	t.a, err = scanAuction(row, &t.category, &appraisal)
+	if err == nil {
+		t.a.AppraisalValue = appraisal
+	}
+	return translate(err, "auction")
 }
 
 func newBidTx() *bidTx {

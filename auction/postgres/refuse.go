@@ -189,11 +189,7 @@ func (s *Store) readGroup(ctx context.Context, conn *pgx.Conn, auctionID string,
 	t := newBidTx()
 	t.refuseOnly = true
 	b := &pgx.Batch{}
-	b.Queue(lockAuctionSQLBase+` WHERE a.id = $1`, auctionID).QueryRow(func(row pgx.Row) error {
-		var err error
-		t.a, err = scanAuction(row, &t.category)
-		return translate(err, "auction")
-	})
+	b.Queue(lockAuctionSQLBase+` WHERE a.id = $1`, auctionID).QueryRow(t.scanAuction)
 	t.queueFacts(b, auctionID, group)
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return groupRead{err: err, wins: -1}

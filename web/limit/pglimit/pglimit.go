@@ -94,6 +94,21 @@ func (s *Store) Clear(ctx context.Context, key string) error {
 	return err
 }
 
+// Mark remembers key for ttl.
+func (s *Store) Mark(ctx context.Context, key string, ttl time.Duration) error {
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO limit_marks (key, until) VALUES ($1, clock_timestamp() + make_interval(secs => $2))
+		ON CONFLICT (key) DO UPDATE SET until = excluded.until`, key, ttl.Seconds())
+	return err
+}
+
+// Marked tells whether key is remembered.
+func (s *Store) Marked(ctx context.Context, key string) (bool, error) {
+	var marked bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM limit_marks WHERE key = $1 AND until > clock_timestamp())`, key).Scan(&marked)
+	return marked, err
+}
+
 // sweep deletes, now and then, buckets that are full again and failures
 // whose backoff is long over.
 func (s *Store) sweep(ctx context.Context) {
@@ -101,6 +116,7 @@ func (s *Store) sweep(ctx context.Context) {
 		return
 	}
 	_, _ = s.pool.Exec(ctx, `
-		WITH b AS (DELETE FROM limit_buckets WHERE tat < clock_timestamp() - interval '1 hour')
+		WITH b AS (DELETE FROM limit_buckets WHERE tat < clock_timestamp() - interval '1 hour'),
+			m AS (DELETE FROM limit_marks WHERE until < clock_timestamp())
 		DELETE FROM limit_failures WHERE until < clock_timestamp() AND last < clock_timestamp() - interval '1 hour'`)
 }

@@ -152,3 +152,23 @@ func TestSharedLimitsAcrossInstances(t *testing.T) {
 		}
 	}
 }
+
+// A mark made on one instance is seen on the other until it expires.
+func TestSharedMarksAcrossInstances(t *testing.T) {
+	t.Parallel()
+	stores := twoInstances(t)
+	ctx := context.Background()
+	if err := stores[0].Mark(ctx, "home", 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := stores[1].Marked(ctx, "home"); !ok || err != nil {
+		t.Fatalf("marked elsewhere: %v %v", ok, err)
+	}
+	if ok, _ := stores[1].Marked(ctx, "away"); ok {
+		t.Fatal("an unmarked key is marked")
+	}
+	time.Sleep(350 * time.Millisecond)
+	if ok, err := stores[0].Marked(ctx, "home"); ok || err != nil {
+		t.Fatalf("after its time: %v %v", ok, err)
+	}
+}
