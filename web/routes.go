@@ -174,6 +174,9 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		// Pay-in instructions: the courts' receiving accounts (api/payto.go).
 		{Method: "GET", Path: v1 + "/court-accounts", Access: staff, Handler: a.CourtAccounts},
 		{Method: "PUT", Path: v1 + "/court-accounts", Access: adminOnly, Handler: a.CourtAccountSet},
+		// The court account's bank statement (api/statement.go).
+		{Method: "POST", Path: v1 + "/bank-statements", Access: finance, Handler: a.StatementImport},
+		{Method: "GET", Path: v1 + "/bank-statements/lines", Access: financeRead, Handler: a.StatementLines},
 		// Costs of a round, the first call on a forfeited deposit (api/payto.go).
 		{Method: "GET", Path: v1 + "/auctions/:id/costs", Access: staff, Handler: a.AuctionCosts},
 		{Method: "POST", Path: v1 + "/auctions/:id/costs", Access: caseStaff, Handler: a.AuctionCostRecord},
