@@ -51,10 +51,16 @@ func NewWorld(tb testing.TB) *World {
 	return w
 }
 
-// User creates an account with role (and an identity number, for bidders).
-func (w *World) User(role, idNumber string) *auction.User {
+// User creates an account with role. A bidder gets a valid identity
+// number of their own, derived from key (IDNumber), so that each bidder is
+// a different person.
+func (w *World) User(role, key string) *auction.User {
 	w.TB.Helper()
 	n := Next()
+	idNumber := ""
+	if role == auction.RoleBidder {
+		idNumber = IDNumber(fmt.Sprint("world person ", key, n))
+	}
 	u, err := w.Store.CreateUser(w.Ctx, auction.NewUser{Email: fmt.Sprintf("world%d@example.test", n), Password: Password, Role: role,
 		RealName: fmt.Sprintf("World %d", n), IDNumber: idNumber, Phone: "13800000000"})
 	if err != nil {
@@ -63,9 +69,9 @@ func (w *World) User(role, idNumber string) *auction.User {
 	return u
 }
 
-// Bidder creates a bidder account with an identity number of its own.
+// Bidder creates a bidder account, a person of their own.
 func (w *World) Bidder() *auction.User {
-	return w.User(auction.RoleBidder, fmt.Sprintf("WORLD-ID-%d", Next()))
+	return w.User(auction.RoleBidder, "")
 }
 
 // Case opens an enforcement case with one applicant (claim in fen) and one
@@ -74,8 +80,8 @@ func (w *World) Case(claim int64) *auction.Case {
 	w.TB.Helper()
 	c, err := w.Store.CreateCase(w.Ctx, w.Clerk.ID, auction.NewCase{
 		CaseNumber: fmt.Sprintf("(2026)京01执%d号", Next()), CourtName: "北京市第一中级人民法院",
-		Applicants: []auction.Party{{Name: "某银行", IDNumber: "91110000100000000X", Claim: &claim}},
-		Debtors:    []auction.Party{{Name: "刘某", IDNumber: "110105198001010099"}}})
+		Applicants: []auction.Party{{Name: "某银行", IDType: auction.IDCompany, IDNumber: "91110000100000000R", Claim: &claim}},
+		Debtors:    []auction.Party{{Name: "刘某", IDNumber: IDNumber("110105198001010099")}}})
 	if err != nil {
 		w.TB.Fatal(err)
 	}

@@ -228,7 +228,7 @@ func TestPagesRender(t *testing.T) {
 		{bidder, "/auctions/" + w.a.ID, []string{reg.Deposit.PayReference, "请交纳保证金", "¥70,000.00"}},
 		{bidder, "/me", []string{"朝阳区住宅", reg.Deposit.PayReference, "待交保证金", "退出"}},
 		{clerk, "/clerk", []string{"新建案件", "北京市第一中级人民法院", `data-api="/api/v1/cases"`}},
-		{clerk, "/clerk/cases/" + w.caseID, []string{"朝阳区住宅", "新增标的", "案款情况", "9111**********000X", "/cases/" + w.caseID + "/statement"}},
+		{clerk, "/clerk/cases/" + w.caseID, []string{"朝阳区住宅", "新增标的", "案款情况", "9111**********000R", "/cases/" + w.caseID + "/statement"}},
 		{clerk, "/clerk/lots/" + w.lot.ID, []string{"安排拍卖", "保存为草稿", `id="rule-start"`, "70%（¥700,000.00）", `type="datetime-local"`, "公开页面"}},
 		{clerk, "/clerk/monitor", []string{"实时监控", "当前没有进行中的拍卖"}},
 		{clerk, "/auctions/" + w.a.ID, []string{"工作人员不得参与竞买"}},
@@ -358,7 +358,7 @@ func TestPageSignup(t *testing.T) {
 	b := w.browser(t)
 	m := hiddenCSRF.FindStringSubmatch(b.get("/signup").body)
 	form := url.Values{"csrf": {m[1]}, "email": {w.bidder.Email}, "password": {"long enough password"}, "real_name": {"王一"},
-		"id_number": {"110101199001010011"}, "phone": {"13800000000"}}
+		"id_number": {"110101199001010015"}, "phone": {"13800000000"}}
 	r := b.do(http.MethodPost, "/signup", form)
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `id="err-email"`) || !strings.Contains(r.body, "该邮箱已注册") {
 		t.Errorf("duplicate email: %d", r.status)
