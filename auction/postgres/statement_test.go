@@ -30,7 +30,7 @@ func statementFile(t *testing.T, name string, refs ...string) *statement.Stateme
 	return st
 }
 
-func (b *bundle) ledgerTransactions(t *testing.T) int {
+func (b *bundle) ledgerTransactions(t tb) int {
 	t.Helper()
 	var n int
 	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM ledger_transactions`).Scan(&n); err != nil {
