@@ -56,6 +56,9 @@ type Config struct {
 	Jobs api.Jobs
 	// Notices keeps watch lists and user notices.
 	Notices notice.Service
+	// Identity is the real-name verification provider bidders may verify
+	// themselves with (api/identity.go); nil when the court has none.
+	Identity auction.IdentityProvider
 	// DevMailbox is the development mailbox shown at /dev/mailbox (serve
 	// --dev-mailbox); nil serves no such page.
 	DevMailbox *mailbox.Mailbox
@@ -98,14 +101,14 @@ func New(cfg Config) *Server {
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestLog, bodyLimit(request.MaxBody, uploadRoute), s.authenticate)
+	e.Use(s.requestLog, bodyLimit(request.MaxBody, uploadRoute), request.CheckParams, s.authenticate)
 	s.installSecurity()
 	zone := cfg.Timezone
 	if zone == nil {
 		zone = page.DefaultZone()
 	}
 	apiHandler := api.New(api.Config{Store: cfg.Store, Log: cfg.Log, Sessions: hub, TestClock: cfg.TestClock,
-		Ticker: cfg.Ticker, Jobs: cfg.Jobs, Notices: cfg.Notices, Timezone: zone})
+		Ticker: cfg.Ticker, Jobs: cfg.Jobs, Notices: cfg.Notices, Timezone: zone, Identity: cfg.Identity})
 	pageHandler := page.New(page.Config{Store: cfg.Store, Log: cfg.Log, Limits: s.limits, Sessions: hub, Timezone: zone,
 		DevMailbox: cfg.DevMailbox, Notices: cfg.Notices})
 	s.routes = s.routeTable(apiHandler, pageHandler, live.NewSocket(hub, s.limits))

@@ -184,14 +184,16 @@ const lockAuctionSQL = lockAuctionSQLBase + ` WHERE a.id = $1 FOR UPDATE OF a`
 
 // lockAuctionSQLBase reads auctions with their lot's category; callers add
 // the condition and the lock.
-const lockAuctionSQLBase = `SELECT ` + auctionColumns + `, l.category FROM auctions a JOIN lots l ON l.id = a.lot_id`
+const lockAuctionSQLBase = `SELECT ` + auctionColumns + `, l.category, l.appraisal_value FROM auctions a JOIN lots l ON l.id = a.lot_id`
 
 func lockAuctionWithCategory(ctx context.Context, tx pgx.Tx, id string) (*row, string, error) {
 	var category string
-	a, err := scanAuction(tx.QueryRow(ctx, lockAuctionSQL, id), &category)
+	var appraisal int64
+	a, err := scanAuction(tx.QueryRow(ctx, lockAuctionSQL, id), &category, &appraisal)
 	if err != nil {
 		return nil, "", translate(err, "auction")
 	}
+	a.AppraisalValue = appraisal
 	return a, category, nil
 }
 

@@ -300,7 +300,11 @@ func (s *Store) beginBids(ctx context.Context, tx pgx.Tx, reqs []*bidRequest) (*
 	// The lock comes first: the reads after it run once the row is ours.
 	b.Queue(lockAuctionSQL, auctionID).QueryRow(func(row pgx.Row) error {
 		var err error
-		t.a, err = scanAuction(row, &t.category)
+		var appraisal int64
+		t.a, err = scanAuction(row, &t.category, &appraisal)
+		if err == nil {
+			t.a.AppraisalValue = appraisal
+		}
 		return translate(err, "auction")
 	})
 	b.Queue(`SELECT b.user_id::text, b.key, b.fingerprint, b.response FROM bid_requests b

@@ -6,6 +6,7 @@ package limit
 import (
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,11 +34,19 @@ const (
 	// at once is legitimate; only a runaway loop should meet this.
 	accountPerSecond = 200
 	accountBurst     = 1000
-	// Free login failures per email before the backoff starts, and its cap.
-	// Ten leaves room for a person fumbling a password and for clients
-	// testing their error handling before a real sign-in.
+	// Free login failures per address and email before the backoff starts,
+	// and its cap. Ten leaves room for a person fumbling a password and for
+	// clients testing their error handling before a real sign-in.
 	LoginFreeFailures = 10
 	loginMaxBackoff   = 15 * time.Minute
+	// An account's failures from every address it was not signed into
+	// from lately: a spread-out guessing attack slows them down, briefly
+	// (never more than a minute), and never the owner's known addresses.
+	LoginAccountFreeFailures = 100
+	loginAccountMaxBackoff   = time.Minute
+	// loginKnownFor is how long a successful sign-in makes its address
+	// known to the account.
+	loginKnownFor = 30 * 24 * time.Hour
 	// WebSocketsPerProcess bounds the live connections one process holds
 	// (about 18 KiB each when idle, so under 1 GiB). It is not per address:
 	// API.md forbids limiting public reads per IP address, as many watchers
@@ -53,8 +62,8 @@ type Limits struct {
 	Login   *RateLimiter // per IP
 	Bids    *RateLimiter // per account; also for bids sent over the WebSocket
 	Account *RateLimiter // per account, every other signed-in request
-	// LoginFailures backs off sign-ins to one email after repeated failures.
-	LoginFailures *Backoff
+	// LoginFailures backs off repeated failed sign-ins (LoginGuard).
+	LoginFailures *LoginGuard
 	// WebSockets bounds the live connections of this process (one key).
 	WebSockets *ConnLimiter
 }
@@ -69,7 +78,7 @@ func New(off bool) *Limits {
 		Login:         NewRateLimiter(loginPerIPPerMinute/60.0, loginPerIPPerMinute),
 		Bids:          NewRateLimiter(bidsPerSecond, bidBurst),
 		Account:       NewRateLimiter(accountPerSecond, accountBurst),
-		LoginFailures: NewBackoff(LoginFreeFailures, time.Second, loginMaxBackoff),
+		LoginFailures: NewLoginGuard(),
 		WebSockets:    NewConnLimiter(WebSocketsPerProcess),
 	}
 }
@@ -271,4 +280,88 @@ func (b *Backoff) sweep(now time.Time) {
 			delete(b.keys, k)
 		}
 	}
+}
+
+// LoginGuard slows down guessing at a password without handing a stranger a
+// way to lock the owner out: failures count per address and account, so
+// wrong passwords typed elsewhere never delay the owner's own address; an
+// account's failures from addresses it has not been signed into from lately
+// count together too, so that guesses spread over many addresses are slowed
+// (for at most loginAccountMaxBackoff) but the owner's known addresses are
+// never. The answer is the same whether the account exists or not.
+type LoginGuard struct {
+	pair    *Backoff // key: address + account
+	account *Backoff // key: account; unknown addresses only
+	now     func() time.Time
+
+	mu    sync.Mutex
+	known map[string]time.Time // key: address + account; last success
+}
+
+// NewLoginGuard returns the sign-in guard with Gavel's limits.
+func NewLoginGuard() *LoginGuard {
+	return &LoginGuard{pair: NewBackoff(LoginFreeFailures, time.Second, loginMaxBackoff),
+		account: NewBackoff(LoginAccountFreeFailures, time.Second, loginAccountMaxBackoff), now: time.Now, known: map[string]time.Time{}}
+}
+
+// LoginKey is the one form an e-mail address is counted under.
+func LoginKey(email string) string {
+	if e, err := auction.NormalizeEmail(email); err == nil {
+		return e
+	}
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+func pairKey(ip, email string) string { return ip + "\x00" + LoginKey(email) }
+
+// isKnown reports whether ip signed into email lately.
+func (g *LoginGuard) isKnown(ip, email string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	at, ok := g.known[pairKey(ip, email)]
+	return ok && g.now().Sub(at) < loginKnownFor
+}
+
+// Wait tells how long a sign-in to email from ip must still wait (0: go).
+// A nil guard never waits.
+func (g *LoginGuard) Wait(ip, email string) time.Duration {
+	if g == nil {
+		return 0
+	}
+	w := g.pair.Wait(pairKey(ip, email))
+	if !g.isKnown(ip, email) {
+		w = max(w, g.account.Wait(LoginKey(email)))
+	}
+	return w
+}
+
+// Fail records a failed sign-in to email from ip.
+func (g *LoginGuard) Fail(ip, email string) {
+	if g == nil {
+		return
+	}
+	g.pair.Fail(pairKey(ip, email))
+	if !g.isKnown(ip, email) {
+		g.account.Fail(LoginKey(email))
+	}
+}
+
+// Succeed records a sign-in: the address becomes known to the account and
+// its own failures are forgotten.
+func (g *LoginGuard) Succeed(ip, email string) {
+	if g == nil {
+		return
+	}
+	g.pair.Succeed(pairKey(ip, email))
+	now := g.now()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.known) > 100_000 {
+		for k, at := range g.known {
+			if now.Sub(at) >= loginKnownFor {
+				delete(g.known, k)
+			}
+		}
+	}
+	g.known[pairKey(ip, email)] = now
 }

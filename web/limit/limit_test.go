@@ -1,6 +1,7 @@
 package limit
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -100,7 +101,7 @@ func TestRateLimiterForgetsIdleKeys(t *testing.T) {
 func TestLoginBackoff(t *testing.T) {
 	t.Parallel()
 	clock := &fakeNow{t: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
-	b := New(false).LoginFailures
+	b := NewBackoff(LoginFreeFailures, time.Second, loginMaxBackoff)
 	b.now = clock.now
 	for i := 0; i < LoginFreeFailures; i++ {
 		if w := b.Wait("a@example.test"); w != 0 {
@@ -132,6 +133,61 @@ func TestLoginBackoff(t *testing.T) {
 	b.Succeed("a@example.test")
 	if w := b.Wait("a@example.test"); w != 0 {
 		t.Fatal("a success does not clear the backoff")
+	}
+}
+
+// guardAt returns a sign-in guard on a hand-moved clock.
+func guardAt(clock *fakeNow) *LoginGuard {
+	g := NewLoginGuard()
+	g.now, g.pair.now, g.account.now = clock.now, clock.now, clock.now
+	return g
+}
+
+// TestLoginGuardStrangerCannotLockOut: a stranger's wrong passwords, from
+// one address or spread over many, never delay the owner at an address they
+// signed in from; the stranger's own address is slowed, and so are unknown
+// addresses once guesses spread wide, for at most a minute.
+func TestLoginGuardStrangerCannotLockOut(t *testing.T) {
+	t.Parallel()
+	clock := &fakeNow{t: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	g := guardAt(clock)
+	const owner, stranger = "198.51.100.7", "203.0.113.9"
+	// Before any success: the owner's first address is unknown, and still
+	// not delayed by a stranger at one address.
+	for i := 0; i < 3*LoginFreeFailures; i++ {
+		g.Fail(stranger, "alice@example.test")
+	}
+	if w := g.Wait(stranger, "ALICE@example.test"); w == 0 {
+		t.Fatal("the guessing address is not slowed down")
+	}
+	if w := g.Wait(owner, "alice@example.test"); w != 0 {
+		t.Fatalf("the owner waits %v for a stranger's failures", w)
+	}
+	g.Succeed(owner, "alice@example.test")
+	// A spread-out attack: one guess from each of many addresses.
+	for i := 0; i < 3*LoginAccountFreeFailures; i++ {
+		g.Fail(fmt.Sprintf("192.0.2.%d/%d", i%250, i), "alice@example.test")
+	}
+	if w := g.Wait("192.0.2.251", "alice@example.test"); w == 0 || w > loginAccountMaxBackoff {
+		t.Fatalf("a new address during a spread attack waits %v, want (0, %v]", w, loginAccountMaxBackoff)
+	}
+	if w := g.Wait(owner, "alice@example.test"); w != 0 {
+		t.Fatalf("the owner's known address waits %v", w)
+	}
+	// The owner's own typos slow only the owner's address, as anyone's.
+	for i := 0; i <= LoginFreeFailures; i++ {
+		g.Fail(owner, "alice@example.test")
+	}
+	if w := g.Wait(owner, "alice@example.test"); w == 0 {
+		t.Fatal("the owner's own repeated failures are not slowed")
+	}
+	if w := g.Wait(owner, "bob@example.test"); w != 0 {
+		t.Fatal("another account is slowed at the owner's address")
+	}
+	// A known address stays known for 30 days.
+	clock.advance(loginKnownFor)
+	if g.isKnown(owner, "alice@example.test") {
+		t.Fatal("an address is known forever")
 	}
 }
 
@@ -181,12 +237,12 @@ func TestNoLimitsAdmitsEverything(t *testing.T) {
 		if ok, _ := l.Signup.Allow("x"); !ok {
 			t.Fatal("sign-up refused with --no-limits")
 		}
-		l.LoginFailures.Fail("x")
+		l.LoginFailures.Fail("x", "y")
 		if _, ok := l.WebSockets.Acquire("x"); !ok {
 			t.Fatal("WebSocket refused with --no-limits")
 		}
 	}
-	if l.LoginFailures.Wait("x") != 0 {
+	if l.LoginFailures.Wait("x", "y") != 0 {
 		t.Fatal("login backoff with --no-limits")
 	}
 }

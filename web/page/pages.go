@@ -80,8 +80,10 @@ var assetVersion = func() map[string]string {
 func asset(name string) string { return "/static/" + name + "?v=" + assetVersion[name] }
 
 var templateFuncs = template.FuncMap{
-	"asset": asset,
-	"mask":  maskID,
+	// idTypes are the identity documents forms offer.
+	"idTypes": func() []string { return auction.IDTypes },
+	"asset":   asset,
+	"mask":    maskID,
 	"deref": func(p any) any {
 		switch v := p.(type) {
 		case *string:

@@ -58,7 +58,7 @@ func pageSetup(t *testing.T, title string) *pageWorld {
 	w.bidder = w.user(t, auction.RoleBidder, "P-ID-1")
 	claim := int64(1_000_000)
 	c, err := w.store.CreateCase(w.ctx, w.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", pageSeq.Add(1)), CourtName: "北京市第一中级人民法院",
-		Applicants: []auction.Party{{Name: "某银行", IDNumber: "91110000100000000X", Claim: &claim}}, Debtors: []auction.Party{{Name: "刘某", IDNumber: "110105198001010099"}}})
+		Applicants: []auction.Party{{Name: "某银行", IDType: auction.IDCompany, IDNumber: "91110000100000000R", Claim: &claim}}, Debtors: []auction.Party{{Name: "刘某", IDNumber: idn("110105198001010099")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +83,9 @@ func pageSetup(t *testing.T, title string) *pageWorld {
 func (w *pageWorld) user(t *testing.T, role, idNumber string) *auction.User {
 	t.Helper()
 	n := pageSeq.Add(1)
+	if role == auction.RoleBidder {
+		idNumber = idn(fmt.Sprint("page person ", idNumber, n))
+	}
 	u, err := w.store.CreateUser(w.ctx, auction.NewUser{Email: fmt.Sprintf("page%d@example.test", n), Password: pagePassword, Role: role,
 		RealName: fmt.Sprintf("Page %d", n), IDNumber: idNumber, Phone: "1380000000"})
 	if err != nil {
@@ -257,7 +260,7 @@ func TestPagesRender(t *testing.T) {
 		{bidder, "/auctions/" + w.a.ID, []string{reg.Deposit.PayReference, "请交纳保证金", "¥70,000.00"}},
 		{bidder, "/me", []string{"朝阳区住宅", reg.Deposit.PayReference, "待交保证金", "退出"}},
 		{clerk, "/clerk", []string{"新建案件", "北京市第一中级人民法院", `data-api="/api/v1/cases"`}},
-		{clerk, "/clerk/cases/" + w.caseID, []string{"朝阳区住宅", "新增标的", "案款情况", "9111**********000X", "/cases/" + w.caseID + "/statement"}},
+		{clerk, "/clerk/cases/" + w.caseID, []string{"朝阳区住宅", "新增标的", "案款情况", "9111**********000R", "/cases/" + w.caseID + "/statement"}},
 		{clerk, "/clerk/lots/" + w.lot.ID, []string{"安排拍卖", "保存为草稿", `id="rule-start"`, "70%（¥700,000.00）", `type="datetime-local"`, "公开页面"}},
 		{clerk, "/clerk/monitor", []string{"实时监控", "当前没有进行中的拍卖"}},
 		{clerk, "/auctions/" + w.a.ID, []string{"工作人员不得参与竞买"}},
@@ -387,7 +390,7 @@ func TestPageSignup(t *testing.T) {
 	b := w.browser(t)
 	m := hiddenCSRF.FindStringSubmatch(b.get("/signup").body)
 	form := url.Values{"csrf": {m[1]}, "email": {w.bidder.Email}, "password": {"long enough password"}, "real_name": {"王一"},
-		"id_number": {"110101199001010011"}, "phone": {"13800000000"}}
+		"id_number": {"110101199001010015"}, "phone": {"13800000000"}}
 	r := b.do(http.MethodPost, "/signup", form)
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `id="err-email"`) || !strings.Contains(r.body, "该邮箱已注册") {
 		t.Errorf("duplicate email: %d", r.status)

@@ -56,7 +56,7 @@ func (w *printWorld) user(t *testing.T, role, name string) (*auction.User, strin
 	t.Helper()
 	n := printSeq.Add(1)
 	u, err := w.store.CreateUser(w.ctx, auction.NewUser{Email: fmt.Sprintf("print%d@example.test", n), Password: "correct horse battery",
-		Role: role, RealName: name, IDNumber: fmt.Sprintf("PRINT-ID-%d", n), Phone: fmt.Sprintf("1371111%04d", n)})
+		Role: role, RealName: name, IDNumber: idn(fmt.Sprintf("PRINT-ID-%d", n)), Phone: fmt.Sprintf("1371111%04d", n)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,8 +72,8 @@ func (w *printWorld) newCase(t *testing.T) *auction.Case {
 	claim := int64(500_000_000)
 	c, err := w.store.CreateCase(w.ctx, w.users[auction.RoleClerk].ID, auction.NewCase{
 		CaseNumber: fmt.Sprintf("(2026)沪01执%d号", printSeq.Add(1)), CourtName: "上海市第一中级人民法院",
-		Applicants: []auction.Party{{Name: "申请执行人银行", IDNumber: "APPL-P", Claim: &claim}},
-		Debtors:    []auction.Party{{Name: "被执行人公司", IDNumber: "DEBT-P"}}})
+		Applicants: []auction.Party{{Name: "申请执行人银行", IDNumber: idn("APPL-P"), Claim: &claim}},
+		Debtors:    []auction.Party{{Name: "被执行人公司", IDNumber: idn("DEBT-P")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
