@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"gavel/auction"
 	"gavel/payments"
@@ -29,7 +30,7 @@ func statementFile(t *testing.T, name string, refs ...string) *statement.Stateme
 	return st
 }
 
-func (b *bundle) ledgerTransactions(t *testing.T) int {
+func (b *bundle) ledgerTransactions(t tb) int {
 	t.Helper()
 	var n int
 	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM ledger_transactions`).Scan(&n); err != nil {
@@ -125,6 +126,33 @@ func TestImportStatements(t *testing.T) {
 		t.Fatalf("lines for finance %d %v", len(open), err)
 	}
 	b.wantLedgerBalanced(t)
+
+	// Reconciled against the statement: the typed transfer's amount
+	// differs, the lines nothing booked are named, the confirmed ones
+	// agree.
+	r, err := b.store.Reconcile(b.ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range r.Statement {
+		got[d.Reference] = d.Status
+	}
+	want := map[string]string{
+		"BOC20260602-0002":   payments.StatementAmountDiffers,
+		"ICBC20260601000102": payments.StatementNotBooked, // a part payment
+		"ICBC20260601000103": payments.StatementNotBooked,
+		"ICBC20260601000104": payments.StatementNotBooked,
+		"BOC20260602-0003":   payments.StatementNotBooked,
+	}
+	if len(got) != len(want) || r.OK {
+		t.Fatalf("statement differences %v (ok %v), want %v", got, r.OK, want)
+	}
+	for ref, st := range want {
+		if got[ref] != st {
+			t.Errorf("%s: %q, want %q", ref, got[ref], st)
+		}
+	}
 }
 
 // A buyer's transfer quoting their code with exactly the outstanding
