@@ -200,6 +200,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: "/clerk/cases/:id", Access: clerk, Page: true, Handler: p.ClerkCase, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk/lots/:id", Access: clerk, Page: true, Handler: p.ClerkLot, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk/monitor", Access: clerk, Page: true, Handler: p.ClerkMonitor, Before: pageHeaders},
+		{Method: "GET", Path: "/clerk/identity", Access: clerk, Page: true, Handler: p.Identity, Before: pageHeaders},
 		{Method: "GET", Path: "/finance", Access: financeRead, Page: true, Handler: p.Finance, Before: pageHeaders},
 		{Method: "GET", Path: "/finance/auctions/:id", Access: financeRead, Page: true, Handler: p.FinanceAuction, Before: pageHeaders},
 		{Method: "GET", Path: "/finance/ledger", Access: financeRead, Page: true, Handler: p.Ledger, Before: pageHeaders},
