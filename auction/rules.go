@@ -171,7 +171,8 @@ type BidOutcome struct {
 
 // CheckBid decides whether bidder may bid amount on a at time now. It is the
 // whole rule of a bid, pure so it can be tested by table: auction_not_open,
-// already_leading, bid_not_on_increment, bid_too_low.
+// already_leading, bid_too_high (above MaxBid of a.AppraisalValue),
+// bid_not_on_increment, bid_too_low.
 func (r Rulebook) CheckBid(a *Auction, b Bidder, amount int64, now time.Time) (BidOutcome, error) {
 	if err := CheckOpen(a, now); err != nil {
 		return BidOutcome{}, err
@@ -186,6 +187,9 @@ func (r Rulebook) CheckBid(a *Auction, b Bidder, amount int64, now time.Time) (B
 func (r Rulebook) CheckAmount(a *Auction, b Bidder, amount int64, now time.Time) (BidOutcome, error) {
 	if a.LeaderRegistration != nil && *a.LeaderRegistration == b.RegistrationID {
 		return BidOutcome{}, Errorf(EAlreadyLeading, "you already lead at %d", *a.CurrentPrice)
+	}
+	if max, ok := r.MaxBid(a.AppraisalValue); ok && amount > max {
+		return BidOutcome{}, Errorf(EBidTooHigh, "the highest bid the rules allow on this lot is %d (%d times the appraisal value)", max, r.MaxBidAppraisalMultiple)
 	}
 	// Differences of amounts are taken in uint64: for x >= y, uint64(x)-uint64(y)
 	// is x - y exactly for every pair of int64 (an int64 difference can wrap).
@@ -220,6 +224,21 @@ func (r Rulebook) CheckAmount(a *Auction, b Bidder, amount int64, now time.Time)
 		out.EndsAt, out.Extended = now.Add(r.Extension), true
 	}
 	return out, nil
+}
+
+// MaxBid is the highest single bid the rulebook allows on a lot appraised at
+// appraisal: MaxBidAppraisalMultiple times it, exact for every int64 (a cap
+// beyond the largest amount is no cap). ok is false when there is no cap:
+// the rulebook sets none, or the appraisal is unknown (zero).
+func (r Rulebook) MaxBid(appraisal int64) (max int64, ok bool) {
+	m := r.MaxBidAppraisalMultiple
+	if m <= 0 || appraisal <= 0 {
+		return 0, false
+	}
+	if appraisal > math.MaxInt64/m {
+		return math.MaxInt64, true
+	}
+	return appraisal * m, true
 }
 
 // CheckOpen returns auction_not_open unless a is bidding and now lies in

@@ -9,13 +9,32 @@ import (
 // themselves up, staff are created from the command line, and every request
 // is authenticated by a token.
 type Accounts interface {
-	// CreateUser stores a new account. Returns email_taken, weak_password or invalid_field.
+	// CreateUser stores a new account. Returns email_taken, id_number_taken,
+	// weak_password or invalid_field.
 	CreateUser(ctx context.Context, u NewUser) (*User, error)
 
 	// SignUp creates the account of a bidder who registers themselves: beyond
 	// what every account needs, a bidder gives a real name, an identity number
-	// and a phone. Returns invalid_field, email_taken or weak_password.
+	// and a phone. Returns invalid_field, email_taken, id_number_taken or
+	// weak_password.
 	SignUp(ctx context.Context, u NewUser) (*User, error)
+
+	// VerifyUser records that the person behind an account holds its
+	// identity number (or the one v names); unverified bidder accounts
+	// claiming the same person lose the claim, audited. actor is nil for a
+	// provider's confirmation the bidder asked for. Returns not_found,
+	// invalid_field, id_number_taken (another account is verified as the
+	// person).
+	VerifyUser(ctx context.Context, actor *User, userID string, v Verification) (*User, error)
+
+	// UsersByIDNumber lists the accounts whose identity number is number in
+	// its normal form. Returns invalid_field.
+	UsersByIDNumber(ctx context.Context, number string) ([]UserIdentity, error)
+
+	// IdentityIssues lists the accounts the identity review of migration
+	// 00008 flagged and no admin has resolved.
+	// Returns no error code of its own: a failure is the storage's.
+	IdentityIssues(ctx context.Context) ([]UserIdentity, error)
 
 	// Login checks credentials; the answer is the same invalid_credentials whether
 	// the email is unknown or the password wrong, and takes about as long.

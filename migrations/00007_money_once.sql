@@ -95,5 +95,43 @@ CREATE TABLE forfeit_allocations (
     CHECK (auction_costs + resale_shortfall + case_debt = amount)
 );
 
+-- The court account's bank statements as finance imported them (camt.053
+-- or CSV): the outside truth the ledger is reconciled against. A line is
+-- known by the bank's reference per direction, so a statement imported
+-- twice adds nothing; each line says what it was matched to.
+CREATE TABLE statement_imports (
+    id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    format      text NOT NULL,
+    filename    text NOT NULL,
+    covers_from date NOT NULL,
+    covers_to   date NOT NULL,
+    lines       int NOT NULL,
+    new_lines   int NOT NULL,
+    imported_by uuid REFERENCES users (id),
+    imported_at timestamptz NOT NULL
+);
+CREATE TABLE statement_lines (
+    id                   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    import_id            uuid NOT NULL REFERENCES statement_imports (id),
+    direction            text NOT NULL CHECK (direction IN ('credit','debit')),
+    reference            text NOT NULL,
+    amount               bigint NOT NULL CHECK (amount > 0),
+    booked_on            date NOT NULL,
+    remittance           text NOT NULL,
+    counterparty_name    text NOT NULL,
+    counterparty_account text NOT NULL,
+    -- confirmed: booked by the import (an exact match); matched: the entry
+    -- was booked already (typed by finance) and agrees; partial: a likely
+    -- entry but the amount differs; unmatched: nothing found. Finance
+    -- resolves partial and unmatched lines by hand.
+    status               text NOT NULL CHECK (status IN ('confirmed','matched','partial','unmatched')),
+    match_kind           text NOT NULL DEFAULT '',
+    match_id             uuid,
+    note                 text NOT NULL DEFAULT '',
+    UNIQUE (direction, reference)
+);
+CREATE INDEX statement_lines_booked ON statement_lines (booked_on);
+CREATE INDEX statement_lines_open ON statement_lines (booked_on) WHERE status IN ('partial','unmatched');
+
 -- +goose Down
 SELECT 'down migrations are not supported: auction records are kept for ten years';

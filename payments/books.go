@@ -186,3 +186,51 @@ func (p *BalancePayment) Due() int64 {
 	}
 	return due
 }
+
+// Statement line outcomes of an import.
+const (
+	LineConfirmed = "confirmed" // booked by the import: an exact match
+	LineBooked    = "matched"   // already booked (typed by finance) and agreeing
+	LinePartial   = "partial"   // a likely entry, but the amount differs
+	LineUnmatched = "unmatched" // nothing found
+)
+
+// StatementLine is an imported bank statement line and what became of it.
+type StatementLine struct {
+	ID                  string    `json:"id"`
+	No                  int       `json:"no"`
+	Reference           string    `json:"reference"`
+	Direction           string    `json:"direction"`
+	Amount              int64     `json:"amount"`
+	BookedOn            time.Time `json:"booked_on"`
+	Remittance          string    `json:"remittance"`
+	CounterpartyName    string    `json:"counterparty_name"`
+	CounterpartyAccount string    `json:"counterparty_account"`
+	Status              string    `json:"status"`
+	// MatchKind and MatchID name the entry it matched: a deposit, an
+	// auction (balance payment), a ledger transaction.
+	MatchKind string  `json:"match_kind"`
+	MatchID   *string `json:"match_id"`
+	// Note says why a line is partial or unmatched, for finance.
+	Note string `json:"note"`
+}
+
+// StatementImport is what one import of a bank statement did.
+type StatementImport struct {
+	ID       string    `json:"id"`
+	Format   string    `json:"format"`
+	Filename string    `json:"filename"`
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	// Lines counts the statement's lines; Repeated those imported before
+	// (nothing is done with them again).
+	Lines    int `json:"lines"`
+	Repeated int `json:"repeated"`
+	// Counts of the new lines by outcome.
+	Confirmed int `json:"confirmed"`
+	Matched   int `json:"matched"`
+	Partial   int `json:"partial"`
+	Unmatched int `json:"unmatched"`
+	// New are the lines this import added, in statement order.
+	New []StatementLine `json:"new"`
+}

@@ -2,8 +2,10 @@ package payments
 
 import (
 	"context"
-	"gavel/auction"
 	"time"
+
+	"gavel/auction"
+	"gavel/payments/statement"
 )
 
 // Books are the money of the auctions as finance keeps it: deposits, balance
@@ -129,6 +131,19 @@ type Books interface {
 	// AuctionCosts lists the costs recorded for an auction round, oldest
 	// first. Returns not_found.
 	AuctionCosts(ctx context.Context, auctionID string) ([]AuctionCost, error)
+
+	// ImportStatement takes in a parsed bank statement of the court's
+	// account (by: the finance officer): each line kept once by its bank
+	// reference, exact matches booked (a pending deposit's payment
+	// reference and amount; a sold auction's buyer code and outstanding
+	// balance), others listed. Importing it again books nothing.
+	// Returns no error code of its own: a failure is the storage's.
+	ImportStatement(ctx context.Context, by, filename string, st *statement.Statement) (*StatementImport, error)
+
+	// StatementLines lists the lines of one import, or with importID ""
+	// every line finance still has to resolve.
+	// Returns no error code of its own: a failure is the storage's.
+	StatementLines(ctx context.Context, importID string) ([]StatementLine, error)
 
 	// CourtAccounts lists every court's receiving account by court name.
 	// Returns no error code of its own: a failure is the storage's.

@@ -73,6 +73,11 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: v1 + "/auth/logout", Access: signedIn, Handler: a.Logout},
 		{Method: "GET", Path: v1 + "/me", Access: signedIn, Handler: a.Me},
 		{Method: "GET", Path: v1 + "/me/registrations", Access: signedIn, Handler: a.MyRegistrations},
+		// Verified identity (api/identity.go).
+		{Method: "GET", Path: v1 + "/users", Access: clerk, Handler: a.UsersByIDNumber},
+		{Method: "POST", Path: v1 + "/users/:id/verify", Access: clerk, Handler: a.UserVerify},
+		{Method: "POST", Path: v1 + "/me/verify", Access: Access{Roles: []string{auction.RoleBidder}}, Handler: a.MeVerify},
+		{Method: "GET", Path: v1 + "/admin/identity-issues", Access: Access{Roles: []string{auction.RoleAdmin}}, Handler: a.IdentityIssues},
 
 		// Watch list and notices (api/notices.go): every role has its own.
 		{Method: "PUT", Path: v1 + "/me/watchlist/:id", Access: signedIn, Handler: a.Watch},
@@ -169,6 +174,9 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		// Pay-in instructions: the courts' receiving accounts (api/payto.go).
 		{Method: "GET", Path: v1 + "/court-accounts", Access: staff, Handler: a.CourtAccounts},
 		{Method: "PUT", Path: v1 + "/court-accounts", Access: adminOnly, Handler: a.CourtAccountSet},
+		// The court account's bank statement (api/statement.go).
+		{Method: "POST", Path: v1 + "/bank-statements", Access: finance, Handler: a.StatementImport},
+		{Method: "GET", Path: v1 + "/bank-statements/lines", Access: financeRead, Handler: a.StatementLines},
 		// Costs of a round, the first call on a forfeited deposit (api/payto.go).
 		{Method: "GET", Path: v1 + "/auctions/:id/costs", Access: staff, Handler: a.AuctionCosts},
 		{Method: "POST", Path: v1 + "/auctions/:id/costs", Access: caseStaff, Handler: a.AuctionCostRecord},
@@ -192,6 +200,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: "/clerk/cases/:id", Access: clerk, Page: true, Handler: p.ClerkCase, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk/lots/:id", Access: clerk, Page: true, Handler: p.ClerkLot, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk/monitor", Access: clerk, Page: true, Handler: p.ClerkMonitor, Before: pageHeaders},
+		{Method: "GET", Path: "/clerk/identity", Access: clerk, Page: true, Handler: p.Identity, Before: pageHeaders},
 		{Method: "GET", Path: "/finance", Access: financeRead, Page: true, Handler: p.Finance, Before: pageHeaders},
 		{Method: "GET", Path: "/finance/auctions/:id", Access: financeRead, Page: true, Handler: p.FinanceAuction, Before: pageHeaders},
 		{Method: "GET", Path: "/finance/ledger", Access: financeRead, Page: true, Handler: p.Ledger, Before: pageHeaders},

@@ -130,7 +130,7 @@ func (e *env) mustUser(t tb, role, idNumber string) *auction.User {
 }
 
 func (e *env) bidder(t tb) *auction.User {
-	return e.mustUser(t, auction.RoleBidder, fmt.Sprintf("ID%d", seq.Add(1)))
+	return e.mustUser(t, auction.RoleBidder, idn(fmt.Sprintf("ID%d", seq.Add(1))))
 }
 
 // mustAuction creates a case, a real-estate lot and a published first round
@@ -139,7 +139,7 @@ func (e *env) mustAuction(t tb) *auction.Auction {
 	t.Helper()
 	n := seq.Add(1)
 	c, err := e.store.CreateCase(e.ctx, e.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", n), CourtName: "北京市第一中级人民法院",
-		Debtors: []auction.Party{{Name: "债务人", IDNumber: fmt.Sprintf("D%d", n)}}})
+		Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("D%d", n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,3 +294,6 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+// idn is the valid identity number tests know a person key by.
+var idn = auctiontest.IDNumber

@@ -14,8 +14,9 @@ import (
 // updates the auction and remembers the answer under the idempotency key.
 // Nothing here calls another system. Refusals (with the auction state):
 // not_found, idempotency_key_reused, not_qualified, bidder_restricted,
-// auction_not_open, already_leading, bid_too_low, bid_not_on_increment, and
-// service_unavailable for a bid that waited longer than MaxBidWait.
+// auction_not_open, already_leading, bid_too_high, bid_too_low,
+// bid_not_on_increment, and service_unavailable for a bid that waited longer
+// than MaxBidWait.
 func (s *Store) PlaceBid(ctx context.Context, p PlaceBid) (*auction.BidResult, error) {
 	if p.Arrival == nil {
 		p.Arrival = s.Arrive()
@@ -90,6 +91,9 @@ func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.Bi
 	out, err := t.rb.CheckAmount(&a.Auction, b, p.Amount, now)
 	if err != nil {
 		return nil, t.refuse(err)
+	}
+	if t.refuseOnly {
+		return nil, errWouldAccept
 	}
 	bidEvent := t.appendEvent(auction.EventBid, now, map[string]any{
 		"bidder_code": b.Code, "amount": p.Amount, "priority": out.Priority, "ends_at": stamp(out.EndsAt),

@@ -266,7 +266,8 @@ func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reas
 		}
 		running, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*row, error) {
 			var category string
-			return scanAuction(r, &category)
+			var appraisal int64
+			return scanAuction(r, &category, &appraisal)
 		})
 		if err != nil {
 			return err

@@ -63,7 +63,7 @@ func TestDeleteLot(t *testing.T) {
 	b := setup(t)
 	lot := b.mustLot(t, 100_000_000)
 	draft := b.mustDraft(t, lot.ID, auction.RoundFirst, 70_000_000, month)
-	if _, err := b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "承租人", IDNumber: "P1", Rank: 1}); err != nil {
+	if _, err := b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "承租人", IDNumber: idn("P1"), Rank: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.store.AddDocument(b.ctx, lot.ID, "photo", "a.png", "image/png", []byte("png")); err != nil {

@@ -41,6 +41,22 @@ func (s *Store) recordBalancePayment(ctx context.Context, by, auctionID string, 
 	var out *BalancePayment
 	var events []auction.Event
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, events, err = s.bookBalancePayment(ctx, tx, by, auctionID, amount, reference)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, events, nil
+}
+
+// bookBalancePayment is RecordBalancePayment inside tx, for a payment typed
+// by finance or matched on the bank statement.
+func (s *Store) bookBalancePayment(ctx context.Context, tx pgx.Tx, by, auctionID string, amount int64, reference string) (*BalancePayment, []auction.Event, error) {
+	var out *BalancePayment
+	var events []auction.Event
+	err := func() error {
 		a, _, err := lockAuctionWithCategory(ctx, tx, auctionID)
 		if err != nil {
 			return err
@@ -106,7 +122,7 @@ func (s *Store) recordBalancePayment(ctx context.Context, by, auctionID string, 
 			return err
 		}
 		return saveAuction(ctx, tx, a)
-	})
+	}()
 	if err != nil {
 		return nil, nil, err
 	}

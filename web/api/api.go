@@ -61,6 +61,9 @@ type Config struct {
 	Timezone *time.Location
 	// Notices keeps watch lists and user notices (notices.go).
 	Notices notice.Service
+	// Identity is the real-name verification provider bidders may verify
+	// themselves with (identity.go); nil when the court has none.
+	Identity auction.IdentityProvider
 }
 
 // Handler holds the API's handlers; each method serves one route.

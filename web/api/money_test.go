@@ -87,7 +87,7 @@ func (e *moneyEnv) user(t *testing.T, name, role string) *auction.User {
 	t.Helper()
 	n := moneySeq.Add(1)
 	u, err := e.store.CreateUser(e.ctx, auction.NewUser{Email: fmt.Sprintf("m%d@example.test", n), Password: "correct horse battery",
-		Role: role, RealName: fmt.Sprintf("M %d", n), IDNumber: fmt.Sprintf("MID%d", n), Phone: fmt.Sprintf("1370000%04d", n)})
+		Role: role, RealName: fmt.Sprintf("M %d", n), IDNumber: idn(fmt.Sprintf("MID%d", n)), Phone: fmt.Sprintf("1370000%04d", n)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func (e *moneyEnv) auction(t *testing.T) *auction.Auction {
 	t.Helper()
 	n := moneySeq.Add(1)
 	c, err := e.store.CreateCase(e.ctx, e.users[auction.RoleClerk].ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)粤03执%d号", n),
-		CourtName: "深圳市中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: fmt.Sprintf("MD%d", n)}}})
+		CourtName: "深圳市中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("MD%d", n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}

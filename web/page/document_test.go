@@ -18,7 +18,7 @@ func TestCourtDocumentPrint(t *testing.T) {
 	w := newPrintWorld(t)
 	c := w.newCase(t)
 	lot := w.lot(t, c.ID, "黄浦区某路 1 号 101 室", 100_000_000)
-	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, postgres.NewPriorityHolder{Name: "承租人丙", IDNumber: "PH-9", Rank: 1}); err != nil {
+	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, postgres.NewPriorityHolder{Name: "承租人丙", IDNumber: idn("PH-9"), Rank: 1}); err != nil {
 		t.Fatal(err)
 	}
 	a := w.round(t, lot.ID, auction.RoundFirst, 70_000_000, 10)

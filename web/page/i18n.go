@@ -2,7 +2,7 @@ package page
 
 import (
 	"fmt"
-	"strconv"
+	"gavel/web/page/yuan"
 	"strings"
 	"time"
 
@@ -54,14 +54,14 @@ func (l Locale) T(key string, args ...any) string {
 func (l Locale) Money(fen any) string {
 	switch v := fen.(type) {
 	case int64:
-		return Money(v)
+		return yuan.Format(v)
 	case *int64:
 		if v == nil {
 			return "—"
 		}
-		return Money(*v)
+		return yuan.Format(*v)
 	case int:
-		return Money(int64(v))
+		return yuan.Format(int64(v))
 	}
 	return "—"
 }
@@ -135,54 +135,6 @@ func (l Locale) Messages() map[string]string {
 }
 
 var scriptPrefixes = []string{"js.", "err.", "status.", "dep.", "reg.", "round.", "outcome."}
-
-// Money formats fen as yuan with thousands separators: ¥1,234,567.89.
-func Money(fen int64) string {
-	sign := ""
-	u := uint64(fen)
-	if fen < 0 {
-		sign, u = "-", uint64(-fen)
-	}
-	yuan := strconv.FormatUint(u/100, 10)
-	var b strings.Builder
-	for i, r := range yuan {
-		if i > 0 && (len(yuan)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return fmt.Sprintf("%s¥%s.%02d", sign, b.String(), u%100)
-}
-
-// Yuan is an amount in fen as a plain number of yuan for a form field, e.g.
-// 700000 or 700000.5; the page script turns it back into fen.
-func Yuan(fen int64) string {
-	s := strconv.FormatInt(fen/100, 10)
-	if c := fen % 100; c != 0 {
-		s += strings.TrimRight(fmt.Sprintf(".%02d", c), "0")
-	}
-	return s
-}
-
-// ParseYuan reads an amount typed in yuan ("1,234.5", "¥ 700000") into fen.
-// It refuses negative numbers and more than two decimals.
-func ParseYuan(s string) (int64, bool) {
-	s = strings.NewReplacer(",", "", "，", "", " ", "", "¥", "", "￥", "").Replace(strings.TrimSpace(s))
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 2 || len(whole) > 13 {
-		return 0, false
-	}
-	for _, part := range []string{whole, frac} {
-		for _, r := range part {
-			if r < '0' || r > '9' {
-				return 0, false
-			}
-		}
-	}
-	n, _ := strconv.ParseInt(whole, 10, 64)
-	f, _ := strconv.ParseInt((frac + "00")[:2], 10, 64)
-	return n*100 + f, true
-}
 
 type text struct{ zh, en string }
 
@@ -297,6 +249,8 @@ var catalogue = map[string]text{
 	"err.email":                         {"请输入有效的邮箱地址", "Enter a valid email address"},
 	"err.required":                      {"此项必填", "This field is required"},
 	"err.title":                         {"出错了", "Something went wrong"},
+	"err.id_number_taken":               {"该证件号码已有竞买账户；一人只能有一个账户。如该号码属于您本人，请持证件到法院窗口核验身份", "A bidder account already claims this identity number; one person has one account. If the number is yours, a court clerk can verify you at the desk"},
+	"err.bid_too_high":                  {"出价超过本标的允许的单次最高出价，请核对金额", "Above the highest single bid the rules allow on this lot; check the amount"},
 	"err.f.ends_at":                     {"结束时间无效：须晚于开始时间，并留足规定的竞价时间", "The end is not valid: it must be after the start and leave the required bidding time"},
 	"err.f.starts_at":                   {"开始时间无效，请重新选择", "The start is not valid; choose it again"},
 	"err.f.reason":                      {"请填写理由（不超过 2000 字）", "Give a reason (at most 2,000 characters)"},
@@ -529,32 +483,59 @@ var catalogue = map[string]text{
 	"auction.not_bidding":        {"本场拍卖当前不可出价", "This auction is not taking bids"},
 
 	// Sign in and sign up.
-	"login.title":       {"登录", "Sign in"},
-	"login.email":       {"邮箱", "Email"},
-	"login.password":    {"密码", "Password"},
-	"login.submit":      {"登录", "Sign in"},
-	"login.no_account":  {"还没有账号？", "No account yet?"},
-	"signup.title":      {"注册竞买人账号", "Create a bidder account"},
-	"signup.note":       {"实名信息仅用于资格审查和成交确认书，不会公开。", "Your identity is used only to check eligibility and on the confirmation of sale; it is never published."},
-	"signup.real_name":  {"真实姓名", "Legal name"},
-	"signup.id_number":  {"身份证号码", "ID card number"},
-	"signup.phone":      {"手机号码", "Mobile phone"},
-	"signup.password":   {"密码（至少 10 个字符）", "Password (at least 10 characters)"},
-	"signup.submit":     {"注册", "Create account"},
-	"signup.have":       {"已有账号？", "Have an account?"},
-	"me.title":          {"我的竞拍", "My auctions"},
-	"me.none":           {"您还没有报名任何拍卖", "You have not registered for any auction"},
-	"me.auction":        {"拍卖", "Auction"},
-	"me.registration":   {"报名状态", "Registration"},
-	"me.code":           {"竞买号", "Bidder code"},
-	"me.deposit":        {"保证金", "Deposit"},
-	"me.deposit_status": {"保证金状态", "Deposit state"},
-	"me.reference":      {"转账附言", "Reference"},
-	"me.outcome":        {"结果", "Outcome"},
-	"me.won":            {"已竞得", "Won"},
-	"me.lost":           {"未竞得", "Not won"},
-	"me.running":        {"进行中", "Running"},
-	"me.view":           {"查看", "View"},
+	"login.title":              {"登录", "Sign in"},
+	"login.email":              {"邮箱", "Email"},
+	"login.password":           {"密码", "Password"},
+	"login.submit":             {"登录", "Sign in"},
+	"login.no_account":         {"还没有账号？", "No account yet?"},
+	"signup.title":             {"注册竞买人账号", "Create a bidder account"},
+	"signup.note":              {"实名信息仅用于资格审查和成交确认书，不会公开。", "Your identity is used only to check eligibility and on the confirmation of sale; it is never published."},
+	"signup.real_name":         {"真实姓名", "Legal name"},
+	"signup.id_number":         {"证件号码", "Identity document number"},
+	"signup.id_type":           {"证件类型", "Identity document"},
+	"clerk.id_type":            {"证件类型", "Document"},
+	"nav.identity":             {"身份核验", "Identity"},
+	"identity.title":           {"身份核验", "Identity desk"},
+	"identity.note":            {"核对本人证件原件后，按证件号码查找其账户并核验。核验后，申请执行人免交保证金和优先购买权方可适用；其他未核验账户对该号码的主张随即解除。每次查询均记入审计日志。", "With the person's documents in hand, find the accounts by number and verify the right one. Only verified bidders get an applicant's deposit exemption or a priority rank; other unverified accounts lose their claim to the number. Every search is in the audit log."},
+	"identity.find":            {"按证件号码查找", "Find by identity number"},
+	"identity.search":          {"查找", "Find"},
+	"identity.role":            {"角色", "Role"},
+	"identity.state":           {"状态", "State"},
+	"identity.verified":        {"已核验", "Verified"},
+	"identity.claim":           {"未核验", "Claimed, not verified"},
+	"identity.verify":          {"核验", "Verify"},
+	"identity.reference":       {"核验凭证号", "Desk file number"},
+	"identity.confirm":         {"确认已核对本人证件原件？其他未核验账户将失去该号码。", "Have you checked the person's original documents? Other unverified accounts will lose this number."},
+	"identity.confirm_button":  {"确认核验", "Confirm verification"},
+	"identity.none":            {"没有账户使用该号码", "No account claims this number"},
+	"identity.issues":          {"待处理的证件号码", "Identity numbers to resolve"},
+	"identity.issues_note":     {"升级时发现的重复或无效号码。这些账户仍可使用；核验正确的账户即可处理。", "Duplicates and invalid numbers found when the database was upgraded. These accounts keep working; verifying the right account resolves them."},
+	"identity.no_issues":       {"没有待处理的号码", "Nothing to resolve"},
+	"identity.holder":          {"号码所属账户", "Account holding the number"},
+	"identity.issue.duplicate": {"重复", "Duplicate"},
+	"identity.issue.invalid":   {"号码无效", "Invalid number"},
+	"idtype.resident_id":       {"居民身份证", "Resident identity card"},
+	"idtype.company":           {"统一社会信用代码（单位）", "Unified social credit code (organisation)"},
+	"idtype.passport":          {"护照", "Passport"},
+	"idtype.hk_macao_permit":   {"港澳居民来往内地通行证", "Hong Kong/Macao residents' permit"},
+	"idtype.taiwan_permit":     {"台湾居民来往大陆通行证", "Taiwan residents' permit"},
+	"signup.phone":             {"手机号码", "Mobile phone"},
+	"signup.password":          {"密码（至少 10 个字符）", "Password (at least 10 characters)"},
+	"signup.submit":            {"注册", "Create account"},
+	"signup.have":              {"已有账号？", "Have an account?"},
+	"me.title":                 {"我的竞拍", "My auctions"},
+	"me.none":                  {"您还没有报名任何拍卖", "You have not registered for any auction"},
+	"me.auction":               {"拍卖", "Auction"},
+	"me.registration":          {"报名状态", "Registration"},
+	"me.code":                  {"竞买号", "Bidder code"},
+	"me.deposit":               {"保证金", "Deposit"},
+	"me.deposit_status":        {"保证金状态", "Deposit state"},
+	"me.reference":             {"转账附言", "Reference"},
+	"me.outcome":               {"结果", "Outcome"},
+	"me.won":                   {"已竞得", "Won"},
+	"me.lost":                  {"未竞得", "Not won"},
+	"me.running":               {"进行中", "Running"},
+	"me.view":                  {"查看", "View"},
 
 	// Clerks.
 	"clerk.cases":          {"执行案件", "Enforcement cases"},
@@ -828,5 +809,25 @@ var catalogue = map[string]text{
 	"pay.set_account":  {"设置收款账户", "Set an account"},
 	"pay.save":         {"保存", "Save"},
 	"nav.accounts":     {"收款账户", "Accounts"},
-	"pay.late":         {"本场拍卖已开始竞价。银行转账到账可能需要时间，可能无法在竞价结束前确认，届时将无法出价，保证金将原路退还。", "Bidding has already begun. A bank transfer may not clear before the close; you could then not bid, and the deposit is paid back."},
+
+	// Bank statement import (finance.html).
+	"stmt.title":        {"银行流水导入", "Bank statement"},
+	"stmt.about":        {"上传法院账户的银行对账单（camt.053 XML 或 CSV）。附言与金额都相符的入账自动确认，其余列出待人工处理；同一对账单重复上传不会重复入账。", "Upload the court account's statement (camt.053 XML or CSV). Credits whose note and amount both match are confirmed; the rest are listed for you. Uploading a statement again books nothing twice."},
+	"stmt.file":         {"对账单文件", "Statement file"},
+	"stmt.upload":       {"上传并核对", "Upload and match"},
+	"stmt.imported":     {"本次导入", "This import"},
+	"stmt.open":         {"待处理流水", "Lines to resolve"},
+	"stmt.none_open":    {"没有待处理的流水", "No lines to resolve"},
+	"stmt.booked_on":    {"记账日期", "Booked on"},
+	"stmt.direction":    {"借贷", "Direction"},
+	"stmt.credit":       {"贷（收入）", "Credit (in)"},
+	"stmt.debit":        {"借（支出）", "Debit (out)"},
+	"stmt.counterparty": {"对方户名 / 账号", "Counterparty"},
+	"stmt.remittance":   {"附言", "Note"},
+	"stmt.confirmed":    {"已自动确认", "Confirmed"},
+	"stmt.matched":      {"已入账", "Already booked"},
+	"stmt.partial":      {"金额不符", "Amount differs"},
+	"stmt.unmatched":    {"未匹配", "Unmatched"},
+	"finance.owed_back": {"悔拍应退", "Owed back (default)"},
+	"pay.late":          {"本场拍卖已开始竞价。银行转账到账可能需要时间，可能无法在竞价结束前确认，届时将无法出价，保证金将原路退还。", "Bidding has already begun. A bank transfer may not clear before the close; you could then not bid, and the deposit is paid back."},
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"gavel/web/page/yuan"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -47,7 +48,7 @@ var (
 		funcs := template.FuncMap{
 			"css":   func() template.CSS { return printCSS },
 			"money": func(fen any) string { return Locale{}.Money(fen) },
-			"words": AmountInWords,
+			"words": yuan.InWords,
 			"inc":   func(i int) int { return i + 1 },
 		}
 		out := map[string]*template.Template{}
@@ -374,7 +375,6 @@ func allocateForfeit(r *statementRound) {
 		r.Unallocated = r.ForfeitedDeposit - al.AuctionCosts - al.ResaleShortfall - al.CaseDebt
 	}
 }
-
 
 // confirmationDoc is the sale confirmation (成交确认书), published after the
 // close with the buyer's name (Art. 22).
