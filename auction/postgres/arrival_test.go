@@ -223,3 +223,56 @@ func TestCloseIgnoresStoppedProcess(t *testing.T) {
 		t.Fatalf("status %s, want failed once the other process stopped", got.Status)
 	}
 }
+
+// A bid that arrives just after the end while a bid that arrived before the
+// end is still undecided on another instance waits: once the earlier bid has
+// extended the end, it is decided as of its own arrival and accepted.
+func TestLateBidWaitsForEarlierArrival(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	first, second := b.startInstance(t, "first", b.clock), b.startInstance(t, "second", b.clock)
+	a := b.mustAuction(t, lotParams{})
+	early, late := b.mustUser(t, auction.RoleBidder, "", ""), b.mustUser(t, auction.RoleBidder, "", "")
+	b.mustQualify(t, early, a.ID)
+	b.mustQualify(t, late, a.ID)
+	b.open(t, a)
+	b.clock.Set(a.EndsAt.Add(-100 * time.Millisecond))
+	held := holdBid(b, first, early, a.ID, a.StartPrice)
+	// first publishes its horizon: the early bid is undecided.
+	if err := first.hb.Beat(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	lateAt := a.EndsAt.Add(time.Second)
+	b.clock.Set(lateAt)
+	type answer struct {
+		res *auction.BidResult
+		err error
+	}
+	lateDone := make(chan answer, 1)
+	batches := make(chan struct{}, 100)
+	second.store.HoldBatches(func(string) { batches <- struct{}{} })
+	go func() {
+		res, err := second.store.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: a.ID, User: late, Amount: a.StartPrice + a.Increment, Key: "late"})
+		lateDone <- answer{res, err}
+	}()
+	// The late bid's answer cannot come before the early bid is decided:
+	// release the early one once the late one is decided a second time,
+	// having been left waiting by the first.
+	<-batches
+	<-batches
+	if len(lateDone) > 0 {
+		ans := <-lateDone
+		t.Fatalf("the late bid was answered while an earlier arrival was undecided: %v, %v", ans.res, ans.err)
+	}
+	if _, err := held.decide(); err != nil {
+		t.Fatalf("early bid: %v", err)
+	}
+	ans := <-lateDone
+	if ans.err != nil {
+		t.Fatalf("late bid, arrived within the extension the early bid made: %v", ans.err)
+	}
+	if !ans.res.Bid.PlacedAt.Equal(lateAt) || !ans.res.Auction.EndsAt.Equal(lateAt.Add(auction.SPC2016.Extension)) {
+		t.Fatalf("late bid placed %s, ends %s; want %s and %s", ans.res.Bid.PlacedAt, ans.res.Auction.EndsAt, lateAt, lateAt.Add(auction.SPC2016.Extension))
+	}
+}
