@@ -40,10 +40,6 @@ type Arrivals struct {
 	// last is the latest time handed out, so that horizons and arrivals
 	// never go backwards even if the clock did.
 	last time.Time
-	// run is the id under which this process publishes its horizon (its
-	// heartbeat's service run), "" when none: a bid waiting for the other
-	// processes' horizons does not wait for its own.
-	run string
 }
 
 // NewArrivals returns a tracker stamping arrivals with clock.
@@ -112,33 +108,4 @@ func (a *Arrivals) Horizon() time.Time {
 		}
 	}
 	return h
-}
-
-// SetRun records the id under which the horizon is published.
-func (a *Arrivals) SetRun(id string) {
-	a.mu.Lock()
-	a.run = id
-	a.mu.Unlock()
-}
-
-// Run is the id under which the horizon is published ("" when none).
-func (a *Arrivals) Run() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.run
-}
-
-// EarlierPending reports whether a bid that arrived before r is still
-// undecided in this process, the arrivals in decided aside (bids decided
-// before r in the transaction deciding r).
-func (r *Arrival) EarlierPending(decided map[*Arrival]bool) bool {
-	a := r.of
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for o := range a.pending {
-		if o.At.Before(r.At) && !decided[o] {
-			return true
-		}
-	}
-	return false
 }

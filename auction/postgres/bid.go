@@ -50,21 +50,10 @@ func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.Bi
 	// The bid is decided as of its arrival, however late its batch runs,
 	// unless it waited so long that the close no longer waits for it.
 	now := p.Arrival.At
-	stale := t.now.Sub(now) > MaxBidWait
-	if stale && now.Before(a.EndsAt) {
+	if t.now.Sub(now) > MaxBidWait {
 		return nil, t.refuse(auction.Errorf(auction.EUnavailable, "the bid could not be decided within %s of its arrival; send it again", MaxBidWait))
 	}
 	if err := auction.CheckOpen(&a.Auction, now); err != nil {
-		if !stale && a.Status == auction.StatusBidding && !now.Before(a.EndsAt) {
-			// After the end as it stands: final only once no earlier
-			// arrival can extend it.
-			if wait, err := s.mayExtend(t, p.Arrival); err != nil || wait {
-				if err == nil {
-					err = errWaitForEarlier
-				}
-				return nil, err
-			}
-		}
 		return nil, t.refuse(err)
 	}
 	b, ok := t.qualified(p.User.ID)

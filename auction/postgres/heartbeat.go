@@ -226,9 +226,6 @@ func (h *Heartbeat) beatLocked(ctx context.Context) error {
 		h.log.Info("service run started", "run", run, "instance", h.instance, "at", now)
 	}
 	h.run = run
-	if h.arrivals != nil {
-		h.arrivals.SetRun(run)
-	}
 	return nil
 }
 

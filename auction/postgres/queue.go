@@ -56,17 +56,7 @@ type bidRequest struct {
 type bidAnswer struct {
 	res *auction.BidResult
 	err error
-	// wait: the bid arrived after the end as it stands, and a bid that
-	// arrived before it is still undecided and may extend the end; it is
-	// decided again shortly (lateBidRetry), not answered yet.
-	wait bool
 }
-
-// lateBidRetry is how long a bid that arrived after the end waits before it
-// is decided again, while bids that arrived before it may still extend the
-// end: long enough not to spin, short against the heartbeat that publishes
-// the other processes' horizons.
-const lateBidRetry = 100 * time.Millisecond
 
 // queueBid hands p to its auction's worker, starting one if none runs, and
 // waits for the answer.
@@ -75,29 +65,23 @@ func (s *Store) queueBid(ctx context.Context, p PlaceBid) (*auction.BidResult, e
 	// The queue holds the arrival until the batch has ended, even if the
 	// bidder stops waiting: until then the bid may still be accepted.
 	p.Arrival.Hold()
-	s.enqueue(p.AuctionID, r)
+	q := &s.bids
+	q.mu.Lock()
+	if q.pending == nil {
+		q.pending = map[string][]*bidRequest{}
+	}
+	waiting, running := q.pending[p.AuctionID]
+	q.pending[p.AuctionID] = append(waiting, r)
+	q.mu.Unlock()
+	if !running {
+		go s.drainBids(p.AuctionID)
+	}
 	select {
 	case a := <-r.done:
 		return a.res, a.err
 	case <-ctx.Done():
 		// The bid may still be decided; a retry with the same key learns how.
 		return nil, ctx.Err()
-	}
-}
-
-// enqueue adds requests to their auction's queue, starting its worker if
-// none runs.
-func (s *Store) enqueue(auctionID string, rs ...*bidRequest) {
-	q := &s.bids
-	q.mu.Lock()
-	if q.pending == nil {
-		q.pending = map[string][]*bidRequest{}
-	}
-	waiting, running := q.pending[auctionID]
-	q.pending[auctionID] = append(waiting, rs...)
-	q.mu.Unlock()
-	if !running {
-		go s.drainBids(auctionID)
 	}
 }
 
@@ -121,29 +105,15 @@ func (s *Store) drainBids(auctionID string) {
 			q.pending[auctionID] = waiting[n:]
 		}
 		q.mu.Unlock()
-		s.settleBatch(auctionID, batch)
-	}
-}
-
-// settleBatch decides a batch (placeBatch) and releases the arrivals of the
-// requests answered; the others, which wait for earlier arrivals, go back
-// to the queue a little later, still held.
-func (s *Store) settleBatch(auctionID string, batch []*bidRequest) {
-	later := s.placeBatch(batch)
-	for _, r := range batch {
-		if !slices.Contains(later, r) {
+		s.placeBatch(batch)
+		for _, r := range batch {
 			r.p.Arrival.Release()
 		}
 	}
-	if len(later) > 0 {
-		time.AfterFunc(lateBidRetry, func() { s.enqueue(auctionID, later...) })
-	}
 }
 
-// placeBatch decides a batch and answers every request in it but those it
-// returns: bids that arrived after the end while an earlier arrival may
-// still extend it (bidAnswer.wait).
-func (s *Store) placeBatch(reqs []*bidRequest) (later []*bidRequest) {
+// placeBatch decides a batch and answers every request in it.
+func (s *Store) placeBatch(reqs []*bidRequest) {
 	live := make([]*bidRequest, 0, len(reqs))
 	for _, r := range reqs {
 		if err := r.ctx.Err(); err != nil {
@@ -153,7 +123,7 @@ func (s *Store) placeBatch(reqs []*bidRequest) (later []*bidRequest) {
 		live = append(live, r)
 	}
 	if len(live) == 0 {
-		return nil
+		return
 	}
 	// In order of arrival, as far as this batch knows it: of two bids at one
 	// price the earlier one wins.
@@ -161,13 +131,9 @@ func (s *Store) placeBatch(reqs []*bidRequest) (later []*bidRequest) {
 	answers, err := s.decideBatch(live)
 	if err == nil {
 		for i, r := range live {
-			if answers[i].wait {
-				later = append(later, r)
-				continue
-			}
 			r.done <- answers[i]
 		}
-		return later
+		return
 	}
 	var de *auction.Error
 	var pe *pgconn.PgError
@@ -177,9 +143,9 @@ func (s *Store) placeBatch(reqs []*bidRequest) (later []*bidRequest) {
 		// it was fails only its own bid. (A database that cannot be reached
 		// fails them all at once, as it would fail each.)
 		for _, r := range live {
-			later = append(later, s.placeBatch([]*bidRequest{r})...)
+			s.placeBatch([]*bidRequest{r})
 		}
-		return later
+		return
 	}
 	errors.As(err, &de)
 	for _, r := range live {
@@ -191,17 +157,11 @@ func (s *Store) placeBatch(reqs []*bidRequest) (later []*bidRequest) {
 		}
 		r.done <- bidAnswer{err: err}
 	}
-	return nil
 }
 
 // errNothingToWrite rolls back a batch that accepted no bid: an opening done
 // for it is left to the scheduler, as a refused bid's would be.
 var errNothingToWrite = errors.New("postgres: no bid accepted")
-
-// errWaitForEarlier leaves a bid undecided: it arrived after the end as it
-// stands, but a bid that arrived before it is still undecided and may extend
-// the end (mayExtend).
-var errWaitForEarlier = errors.New("postgres: an earlier arrival is undecided")
 
 // errKeyRaced rolls back a batch in which an idempotency key turned out to be
 // taken meanwhile by the same bidder's bid on another auction.
@@ -231,11 +191,6 @@ func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
 				}
 				t.current = r
 				res, err := s.placeBid(r.ctx, t, r.p)
-				t.decided[r.p.Arrival] = true
-				if errors.Is(err, errWaitForEarlier) {
-					answers[i].wait = true
-					continue
-				}
 				var de *auction.Error
 				if err != nil && !errors.As(err, &de) {
 					return err
@@ -270,9 +225,6 @@ func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
 // decided so far left it, what the bids need to know (read once for the
 // batch) and the rows to write when the batch is decided.
 type bidTx struct {
-	// tx and ctx are the batch's transaction and its context.
-	tx       pgx.Tx
-	ctx      context.Context
 	a        *row
 	category string
 	rb       auction.Rulebook
@@ -287,12 +239,6 @@ type bidTx struct {
 	opened []auction.Event
 	// current is the request being decided.
 	current *bidRequest
-	// decided are the arrivals decided so far in this transaction (mayExtend).
-	decided map[*auction.Arrival]bool
-	// othersThrough is the earliest horizon of the other running processes
-	// (nil: none), read when a bid first needs it (mayExtend).
-	othersThrough *time.Time
-	othersRead    bool
 
 	priors  map[bidKey]priorAnswer
 	bidders map[string]bidderRow
@@ -337,7 +283,7 @@ type answerRow struct {
 // the auction if its start has come.
 func (s *Store) beginBids(ctx context.Context, tx pgx.Tx, reqs []*bidRequest) (*bidTx, error) {
 	auctionID := reqs[0].p.AuctionID
-	t := &bidTx{priors: map[bidKey]priorAnswer{}, bidders: map[string]bidderRow{}, listed: map[string]bool{}, decided: map[*auction.Arrival]bool{}, tx: tx, ctx: ctx}
+	t := &bidTx{priors: map[bidKey]priorAnswer{}, bidders: map[string]bidderRow{}, listed: map[string]bool{}}
 	var users, keys, userIDs, idNumbers []string
 	seen := map[string]bool{}
 	for _, r := range reqs {
@@ -532,28 +478,4 @@ func (t *bidTx) flush(ctx context.Context, tx pgx.Tx) ([]*bidRequest, error) {
 		}
 	}
 	return lost, nil
-}
-
-// mayExtend reports whether a bid that arrived at r, at or after the end as
-// it stands, must wait instead of being refused: a bid that arrived before
-// it, in this process or another running one, is still undecided and may
-// move the end past r (Art. 20: the end in force at r counts, and an
-// earlier bid's extension is in force from that bid's arrival). Another
-// process has decided everything it received before its published horizon.
-// A bid waits at most until the auction closes, which waits for no bid
-// that arrived after its end, or MaxBidWait after its arrival (placeBid).
-func (s *Store) mayExtend(t *bidTx, r *auction.Arrival) (bool, error) {
-	if r.EarlierPending(t.decided) {
-		return true, nil
-	}
-	if !t.othersRead {
-		// Null when no other process runs.
-		if err := t.tx.QueryRow(t.ctx, `SELECT min(received_through) FROM service_runs
-			WHERE stopped_at IS NULL AND beat_wall >= clock_timestamp() - $1::interval AND id::text <> $2`,
-			MaxBidWait, s.arrivals.Run()).Scan(&t.othersThrough); err != nil {
-			return false, err
-		}
-		t.othersRead = true
-	}
-	return t.othersThrough != nil && t.othersThrough.Before(r.At), nil
 }

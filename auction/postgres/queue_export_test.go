@@ -15,10 +15,9 @@ func (s *Store) PlaceBatch(ctx context.Context, ps []PlaceBid) ([]*auction.BidRe
 			p.Arrival = s.Arrive()
 			defer p.Arrival.Release()
 		}
-		p.Arrival.Hold() // the queue's hold, as queueBid takes it
 		reqs[i] = &bidRequest{ctx: ctx, p: p, done: make(chan bidAnswer, 1)}
 	}
-	s.settleBatch(ps[0].AuctionID, reqs)
+	s.placeBatch(reqs)
 	res, errs := make([]*auction.BidResult, len(ps)), make([]error, len(ps))
 	for i, r := range reqs {
 		a := <-r.done
