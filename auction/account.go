@@ -11,6 +11,8 @@ type NewUser struct {
 	Password string
 	Role     string
 	RealName string
+	// IDType is the kind of document IDNumber comes from; empty means resident_id.
+	IDType   string
 	IDNumber string
 	Phone    string
 }

@@ -40,13 +40,25 @@ type User struct {
 	IDNumber string    `json:"-"`
 	Phone    string    `json:"-"`
 	Created  time.Time `json:"created_at"`
+	// IDType is the kind of document IDNumber comes from (IDResident, ...).
+	IDType string `json:"-"`
+	// Verified is true once a clerk or a real-name verification provider
+	// has checked that the person holds IDNumber; until then the number is
+	// a claim, and privileges that follow from it (an applicant's deposit
+	// exemption, a priority rank) do not apply.
+	Verified bool `json:"verified"`
+	// IDClaimReleasedAt is when a verified person's number was taken from
+	// this unverified account, which then holds no number: it is told so here.
+	IDClaimReleasedAt *time.Time `json:"id_claim_released_at,omitempty"`
 }
 
 // Party is an applicant (creditor, with a claim) or a debtor of a case.
 type Party struct {
 	Name     string `json:"name"`
 	IDNumber string `json:"id_number"`
-	Claim    *int64 `json:"claim,omitempty"`
+	// IDType is the kind of document IDNumber comes from; empty means IDResident.
+	IDType string `json:"id_type,omitempty"`
+	Claim  *int64 `json:"claim,omitempty"`
 }
 
 // Case is an enforcement case (执行案件): the reason a lot is sold.
@@ -116,6 +128,7 @@ type PriorityHolder struct {
 	ID       string `json:"id"`
 	Name     string `json:"name,omitempty"`
 	IDNumber string `json:"-"`
+	IDType   string `json:"-"`
 	Rank     int    `json:"rank"`
 }
 
@@ -186,6 +199,9 @@ type Auction struct {
 	LeaderRank *int `json:"-"`
 	// LeaderRegistration is internal: the registration that currently leads.
 	LeaderRegistration *string `json:"-"`
+	// AppraisalValue is the lot's (internal; loaded where bids are decided),
+	// which the rulebook's cap on a single bid is a multiple of.
+	AppraisalValue int64 `json:"-"`
 }
 
 // State is the part of an auction a bidder needs to bid again: sent with every
@@ -246,6 +262,13 @@ type Deposit struct {
 	// PayReference is what the bidder writes on the bank transfer.
 	PayReference string `json:"pay_reference,omitempty"`
 	ClientSecret string `json:"client_secret,omitempty"`
+	// PaymentReference is PayReference again, under the name the
+	// registration answer gives it beside PayTo; both are set for a bank
+	// deposit shown to its bidder.
+	PaymentReference string `json:"payment_reference,omitempty"`
+	// PayTo is the court's account the transfer goes to; nil when the
+	// deposit is not paid by transfer or the court has none configured.
+	PayTo *PayTo `json:"pay_to,omitempty"`
 }
 
 // Bid is an accepted bid as published.

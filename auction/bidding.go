@@ -18,6 +18,11 @@ type PlaceBid struct {
 	// Arrival is when the server received the bid (Store.Arrive), which is
 	// the bid's time; nil means now. PlaceBid does not release it.
 	Arrival *Arrival
+	// Refused is why the request that carried the bid is not a bid (its
+	// body, a missing amount), found by whoever read it. The bid is refused
+	// with it after its key is checked, and like every bid refusal with the
+	// auction's state.
+	Refused error
 }
 
 // ValidIdempotencyKey reports whether key is 1 to 100 characters long.

@@ -48,7 +48,9 @@ type NewLot struct {
 type NewPriorityHolder struct {
 	Name     string `json:"name"`
 	IDNumber string `json:"id_number"`
-	Rank     int    `json:"rank"`
+	// IDType is the kind of document IDNumber comes from; empty means resident_id.
+	IDType string `json:"id_type"`
+	Rank   int    `json:"rank"`
 }
 
 // MaxDocumentSize bounds an uploaded photo or document.

@@ -50,6 +50,9 @@ const (
 	// EDuplicateReference: the entry's outside reference is already booked
 	// for an entry of the same kind; nothing was booked.
 	EDuplicateReference = "duplicate_reference"
+
+	EIDNumberTaken = "id_number_taken"
+	EBidTooHigh    = "bid_too_high"
 )
 
 // Error is Gavel's one domain error: a stable code for programs, a message for

@@ -111,7 +111,10 @@ type InterceptionFilter struct {
 
 // BlacklistEntry is a person on the restriction list (失信被执行人 / 限制高消费).
 type BlacklistEntry struct {
-	Name       string `json:"name"`
-	IDNumber   string `json:"id_number"`
+	Name     string `json:"name"`
+	IDNumber string `json:"id_number"`
+	// IDType is the kind of document IDNumber comes from; empty means
+	// resident_id (companies are listed by their credit code as company).
+	IDType     string `json:"id_type,omitempty"`
 	CaseNumber string `json:"case_number"`
 }

@@ -39,6 +39,12 @@ type Rulebook struct {
 
 	// zone is the court's time zone (In); nil is DefaultZone.
 	zone *time.Location
+
+	// MaxBidAppraisalMultiple caps a single bid at this many times the lot's
+	// appraisal value (bid_too_high): a bid beyond it is a typing mistake or
+	// an attempt to block the lot at no cost, never a price a court would
+	// see paid. Zero means no cap.
+	MaxBidAppraisalMultiple int64 `json:"max_bid_appraisal_multiple"`
 }
 
 const day = 24 * time.Hour
@@ -65,31 +71,36 @@ var SPC2016 = Rulebook{
 	ReauctionWithin:   30 * day,
 	ResumeWithin:      5 * day,
 	RefundWithin:      24 * time.Hour,
+
+	// Judicial sales fetch a fraction of the appraisal to a few times it;
+	// ten times leaves room for every real contest.
+	MaxBidAppraisalMultiple: 10,
 }
 
 // Demo is SPC2016 with a day shrunk to a minute, so that `make run` shows
 // auctions opening, extending and closing while you watch. Percentages are
 // unchanged; every period is scaled by 1/1440.
 var Demo = Rulebook{
-	Name:              "demo",
-	MinStartPercent:   70,
-	MaxCutPercent:     20,
-	DepositMinPercent: 5,
-	DepositMaxPercent: 20,
-	NoticeLong:        30 * time.Minute,
-	NoticeShort:       15 * time.Minute,
-	RenoticeLong:      15 * time.Minute,
-	RenoticeShort:     7 * time.Minute,
-	MinBidding:        time.Minute,
-	ExtensionWindow:   15 * time.Second,
-	Extension:         15 * time.Second,
-	Day:               time.Minute,
-	SaleWindow:        60 * time.Minute,
-	SaleBidding:       time.Minute,
-	OutageGuardWindow: 15 * time.Second,
-	ReauctionWithin:   30 * time.Minute,
-	ResumeWithin:      5 * time.Minute,
-	RefundWithin:      time.Minute,
+	Name:                    "demo",
+	MinStartPercent:         70,
+	MaxCutPercent:           20,
+	DepositMinPercent:       5,
+	DepositMaxPercent:       20,
+	NoticeLong:              30 * time.Minute,
+	NoticeShort:             15 * time.Minute,
+	RenoticeLong:            15 * time.Minute,
+	RenoticeShort:           7 * time.Minute,
+	MinBidding:              time.Minute,
+	ExtensionWindow:         15 * time.Second,
+	Extension:               15 * time.Second,
+	Day:                     time.Minute,
+	SaleWindow:              60 * time.Minute,
+	SaleBidding:             time.Minute,
+	OutageGuardWindow:       15 * time.Second,
+	ReauctionWithin:         30 * time.Minute,
+	ResumeWithin:            5 * time.Minute,
+	RefundWithin:            time.Minute,
+	MaxBidAppraisalMultiple: 10,
 }
 
 // LookupRulebook returns the rulebook with the given name.

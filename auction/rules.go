@@ -148,8 +148,9 @@ func (r Rulebook) ValidatePublish(a *Auction, lot *Lot, others []RoundHistory, n
 		return err
 	}
 	notice := r.Notice(a.Round, lot.Category)
-	if a.StartsAt.Before(r.NoticeEnds(now, notice)) {
-		return Errorf(EAnnouncementPeriodTooShort, "bidding may open no sooner than %s after publication", notice)
+	if earliest := r.NoticeEnds(now, notice); a.StartsAt.Before(earliest) {
+		return Errorf(EAnnouncementPeriodTooShort, "bidding may open no sooner than %s after publication: the earliest legal start is %s",
+			notice, earliest.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
@@ -170,13 +171,25 @@ type BidOutcome struct {
 
 // CheckBid decides whether bidder may bid amount on a at time now. It is the
 // whole rule of a bid, pure so it can be tested by table: auction_not_open,
-// already_leading, bid_not_on_increment, bid_too_low.
+// already_leading, bid_too_high (above MaxBid of a.AppraisalValue),
+// bid_not_on_increment, bid_too_low.
 func (r Rulebook) CheckBid(a *Auction, b Bidder, amount int64, now time.Time) (BidOutcome, error) {
 	if err := CheckOpen(a, now); err != nil {
 		return BidOutcome{}, err
 	}
+	return r.CheckAmount(a, b, amount, now)
+}
+
+// CheckAmount is CheckBid on an auction already found open (CheckOpen):
+// the bid core checks that before who is bidding, so that a closed auction
+// answers auction_not_open to anyone, and checks it once. Returns
+// already_leading, bid_not_on_increment or bid_too_low.
+func (r Rulebook) CheckAmount(a *Auction, b Bidder, amount int64, now time.Time) (BidOutcome, error) {
 	if a.LeaderRegistration != nil && *a.LeaderRegistration == b.RegistrationID {
 		return BidOutcome{}, Errorf(EAlreadyLeading, "you already lead at %d", *a.CurrentPrice)
+	}
+	if max, ok := r.MaxBid(a.AppraisalValue); ok && amount > max {
+		return BidOutcome{}, Errorf(EBidTooHigh, "the highest bid the rules allow on this lot is %d (%d times the appraisal value)", max, r.MaxBidAppraisalMultiple)
 	}
 	// Differences of amounts are taken in uint64: for x >= y, uint64(x)-uint64(y)
 	// is x - y exactly for every pair of int64 (an int64 difference can wrap).
@@ -211,6 +224,21 @@ func (r Rulebook) CheckBid(a *Auction, b Bidder, amount int64, now time.Time) (B
 		out.EndsAt, out.Extended = now.Add(r.Extension), true
 	}
 	return out, nil
+}
+
+// MaxBid is the highest single bid the rulebook allows on a lot appraised at
+// appraisal: MaxBidAppraisalMultiple times it, exact for every int64 (a cap
+// beyond the largest amount is no cap). ok is false when there is no cap:
+// the rulebook sets none, or the appraisal is unknown (zero).
+func (r Rulebook) MaxBid(appraisal int64) (max int64, ok bool) {
+	m := r.MaxBidAppraisalMultiple
+	if m <= 0 || appraisal <= 0 {
+		return 0, false
+	}
+	if appraisal > math.MaxInt64/m {
+		return math.MaxInt64, true
+	}
+	return appraisal * m, true
 }
 
 // CheckOpen returns auction_not_open unless a is bidding and now lies in

@@ -588,3 +588,53 @@ func TestErrorCode(t *testing.T) {
 type errPlain string
 
 func (e errPlain) Error() string { return string(e) }
+
+// TestCheckBidCap: a single bid above MaxBidAppraisalMultiple times the
+// appraisal is bid_too_high (spc2016: 10), checked before the grid, exact at
+// the boundary and for appraisals whose cap passes the largest amount.
+func TestCheckBidCap(t *testing.T) {
+	t.Parallel()
+	mid := t0.Add(time.Hour)
+	ordinary := auction.Bidder{RegistrationID: "o", Code: "BO"}
+	appraised := func(appraisal int64, price *int64) *auction.Auction {
+		a := bidding(price, "", nil)
+		a.AppraisalValue = appraisal
+		if price != nil {
+			a.LeaderRegistration, a.LeaderCode = ptr("x"), ptr("BX")
+		}
+		return a
+	}
+	const maxFen = math.MaxInt64
+	for _, tc := range []struct {
+		name   string
+		a      *auction.Auction
+		amount int64
+		code   string
+	}{
+		{"exactly ten times the appraisal", appraised(1000, nil), 10_000, ""},
+		{"one step above it", appraised(1000, nil), 10_100, auction.EBidTooHigh},
+		{"one fen above it, off the grid", appraised(1000, nil), 10_001, auction.EBidTooHigh},
+		{"the largest amount", appraised(1000, nil), maxFen, auction.EBidTooHigh},
+		{"the largest amount over a leader", appraised(1000, ptr[int64](5000)), maxFen, auction.EBidTooHigh},
+		{"an appraisal whose cap passes the largest amount", appraised(maxFen/10+1, nil), maxFen - (maxFen-1000)%100, ""},
+		{"the largest appraisal", appraised(maxFen, nil), maxFen - (maxFen-1000)%100, ""},
+		{"unknown appraisal: no cap", appraised(0, nil), maxFen - (maxFen-1000)%100, ""},
+		{"a low bid is still too low", appraised(1000, ptr[int64](5000)), 5000, auction.EBidTooLow},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := auction.SPC2016.CheckBid(tc.a, ordinary, tc.amount, mid)
+			wantCode(t, err, tc.code)
+		})
+	}
+	for _, rb := range []auction.Rulebook{auction.SPC2016, auction.Demo} {
+		if rb.MaxBidAppraisalMultiple != 10 {
+			t.Errorf("%s: cap multiple %d", rb.Name, rb.MaxBidAppraisalMultiple)
+		}
+	}
+	if max, ok := (auction.Rulebook{}).MaxBid(1000); ok {
+		t.Errorf("a rulebook without a multiple capped at %d", max)
+	}
+	if max, ok := auction.SPC2016.MaxBid(maxFen / 10); !ok || max != maxFen/10*10 {
+		t.Errorf("cap of the largest exact appraisal: %d %v", max, ok)
+	}
+}

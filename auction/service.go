@@ -9,13 +9,32 @@ import (
 // themselves up, staff are created from the command line, and every request
 // is authenticated by a token.
 type Accounts interface {
-	// CreateUser stores a new account. Returns email_taken, weak_password or invalid_field.
+	// CreateUser stores a new account. Returns email_taken, id_number_taken,
+	// weak_password or invalid_field.
 	CreateUser(ctx context.Context, u NewUser) (*User, error)
 
 	// SignUp creates the account of a bidder who registers themselves: beyond
 	// what every account needs, a bidder gives a real name, an identity number
-	// and a phone. Returns invalid_field, email_taken or weak_password.
+	// and a phone. Returns invalid_field, email_taken, id_number_taken or
+	// weak_password.
 	SignUp(ctx context.Context, u NewUser) (*User, error)
+
+	// VerifyUser records that the person behind an account holds its
+	// identity number (or the one v names); unverified bidder accounts
+	// claiming the same person lose the claim, audited. actor is nil for a
+	// provider's confirmation the bidder asked for. Returns not_found,
+	// invalid_field, id_number_taken (another account is verified as the
+	// person).
+	VerifyUser(ctx context.Context, actor *User, userID string, v Verification) (*User, error)
+
+	// UsersByIDNumber lists the accounts whose identity number is number in
+	// its normal form. Returns invalid_field.
+	UsersByIDNumber(ctx context.Context, number string) ([]UserIdentity, error)
+
+	// IdentityIssues lists the accounts the identity review of migration
+	// 00008 flagged and no admin has resolved.
+	// Returns no error code of its own: a failure is the storage's.
+	IdentityIssues(ctx context.Context) ([]UserIdentity, error)
 
 	// Login checks credentials; the answer is the same invalid_credentials whether
 	// the email is unknown or the password wrong, and takes about as long.
@@ -53,6 +72,10 @@ type Cases interface {
 	// whether more match after this page: every case can be reached.
 	// Returns no error code of its own: a failure is the storage's.
 	Cases(ctx context.Context, f CaseFilter) ([]CaseSummary, bool, error)
+
+	// LastCourt is the court of the case the user opened last ("" when
+	// none): a clerk's new case form starts with it.
+	LastCourt(ctx context.Context, userID string) (string, error)
 
 	// Case returns a case with its parties and lots.
 	// Returns not_found.
@@ -285,6 +308,14 @@ type Bidding interface {
 	// force is refused with invalid_field (notice_version), so nobody agrees to
 	// a text they did not read.
 	RegisterAgreeing(ctx context.Context, u *User, auctionID string, notice *int) (*Registration, error)
+
+	// RefuseBid is a refusal of a bid decided before the bid core saw it (its
+	// key, its request, its sign-in) with the auction's current state added,
+	// as every bid refusal carries it, so the client can bid again without
+	// another request. err itself is left as it is: a domain error comes back
+	// as a copy with the state; an auction that cannot be read adds none.
+	// Returns err's code.
+	RefuseBid(ctx context.Context, auctionID string, err error) error
 }
 
 // Oversight is what the court and auditors watch: the audit log, the

@@ -52,5 +52,86 @@ WITH entries AS (
 INSERT INTO reference_repeats (kind, reference, entry_id, booked_at)
 SELECT kind, reference, entry_id, booked_at FROM ranked WHERE n > 1;
 
+-- Where bidders pay deposits and balances by bank transfer: each court's
+-- receiving account, set by an admin and shown with the deposit's transfer
+-- note code (pay_reference) so the statement line matches by itself.
+CREATE TABLE court_accounts (
+    court_name     text PRIMARY KEY,
+    account_name   text NOT NULL CHECK (account_name <> ''),
+    bank           text NOT NULL CHECK (bank <> ''),
+    account_number text NOT NULL CHECK (account_number <> ''),
+    updated_by     uuid REFERENCES users (id),
+    updated_at     timestamptz NOT NULL
+);
+
+-- What an auction cost (notices, valuation, the platform's fees...), recorded
+-- by the court for the round: the first call on a forfeited deposit
+-- (Art. 24).
+CREATE TABLE auction_costs (
+    id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    auction_id  uuid NOT NULL REFERENCES auctions (id),
+    amount      bigint NOT NULL CHECK (amount > 0 AND amount <= 1000000000000000),
+    description text NOT NULL CHECK (description <> ''),
+    recorded_by uuid REFERENCES users (id),
+    created_at  timestamptz NOT NULL
+);
+CREATE INDEX auction_costs_auction ON auction_costs (auction_id, created_at);
+
+-- How a defaulted round's forfeited deposit was allocated, in the legal
+-- order: auction costs at the default, then, when a later round of the lot
+-- is sold, the re-sale shortfall (the defaulted hammer price minus the
+-- re-sale's) taken from what had gone to the case debt. Shortfall and case
+-- debt are both the case's money (case_proceeds); costs leave it.
+CREATE TABLE forfeit_allocations (
+    auction_id        uuid PRIMARY KEY REFERENCES auctions (id),
+    deposit_id        uuid NOT NULL REFERENCES deposits (id),
+    amount            bigint NOT NULL CHECK (amount >= 0),
+    auction_costs     bigint NOT NULL CHECK (auction_costs >= 0),
+    resale_shortfall  bigint NOT NULL DEFAULT 0 CHECK (resale_shortfall >= 0),
+    case_debt         bigint NOT NULL CHECK (case_debt >= 0),
+    resale_auction_id uuid REFERENCES auctions (id),
+    allocated_at      timestamptz NOT NULL,
+    reallocated_at    timestamptz,
+    CHECK (auction_costs + resale_shortfall + case_debt = amount)
+);
+
+-- The court account's bank statements as finance imported them (camt.053
+-- or CSV): the outside truth the ledger is reconciled against. A line is
+-- known by the bank's reference per direction, so a statement imported
+-- twice adds nothing; each line says what it was matched to.
+CREATE TABLE statement_imports (
+    id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    format      text NOT NULL,
+    filename    text NOT NULL,
+    covers_from date NOT NULL,
+    covers_to   date NOT NULL,
+    lines       int NOT NULL,
+    new_lines   int NOT NULL,
+    imported_by uuid REFERENCES users (id),
+    imported_at timestamptz NOT NULL
+);
+CREATE TABLE statement_lines (
+    id                   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    import_id            uuid NOT NULL REFERENCES statement_imports (id),
+    direction            text NOT NULL CHECK (direction IN ('credit','debit')),
+    reference            text NOT NULL,
+    amount               bigint NOT NULL CHECK (amount > 0),
+    booked_on            date NOT NULL,
+    remittance           text NOT NULL,
+    counterparty_name    text NOT NULL,
+    counterparty_account text NOT NULL,
+    -- confirmed: booked by the import (an exact match); matched: the entry
+    -- was booked already (typed by finance) and agrees; partial: a likely
+    -- entry but the amount differs; unmatched: nothing found. Finance
+    -- resolves partial and unmatched lines by hand.
+    status               text NOT NULL CHECK (status IN ('confirmed','matched','partial','unmatched')),
+    match_kind           text NOT NULL DEFAULT '',
+    match_id             uuid,
+    note                 text NOT NULL DEFAULT '',
+    UNIQUE (direction, reference)
+);
+CREATE INDEX statement_lines_booked ON statement_lines (booked_on);
+CREATE INDEX statement_lines_open ON statement_lines (booked_on) WHERE status IN ('partial','unmatched');
+
 -- +goose Down
 SELECT 'down migrations are not supported: auction records are kept for ten years';

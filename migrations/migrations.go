@@ -61,6 +61,9 @@ func Up(ctx context.Context, databaseURL string, log *slog.Logger) error {
 		return err
 	}
 	defer pool.Close()
+	if err := reviewIdentities(ctx, pool); err != nil {
+		return err
+	}
 	return upRiver(ctx, pool, log)
 }
 

@@ -48,6 +48,32 @@ type ProceedsItem struct {
 	// round defaulted (or was annulled): owed back to them, not counted in
 	// BalanceReceived nor in the total.
 	BalanceOwedBack int64 `json:"balance_owed_back"`
+	// ForfeitAllocation is how a defaulted round's forfeited deposit was
+	// allocated; absent for any other round.
+	ForfeitAllocation *ForfeitAllocation `json:"forfeit_allocation,omitempty"`
+}
+
+// ForfeitAllocation is a forfeited deposit allocated in the legal order
+// (Art. 24): the round's recorded auction costs, then the re-sale shortfall
+// (the defaulted hammer price minus the re-sale's, allocated when a later
+// round of the lot is sold), then this case's debt. The three sum to the
+// deposit.
+type ForfeitAllocation struct {
+	AuctionCosts    int64 `json:"auction_costs"`
+	ResaleShortfall int64 `json:"resale_shortfall"`
+	CaseDebt        int64 `json:"case_debt"`
+	// ResaleAuctionID is the later round whose sale fixed the shortfall;
+	// null until one is sold.
+	ResaleAuctionID *string `json:"resale_auction_id"`
+}
+
+// AuctionCost is a cost the court recorded for an auction round.
+type AuctionCost struct {
+	ID          string    `json:"id"`
+	AuctionID   string    `json:"auction_id"`
+	Amount      int64     `json:"amount"`
+	Description string    `json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // Proceeds is a case's money at a glance.
@@ -58,7 +84,8 @@ type Proceeds struct {
 	TotalReceived int64          `json:"total_received"`
 	Items         []ProceedsItem `json:"items"`
 	// LedgerBalance is the case_proceeds ledger account for this case; it
-	// equals TotalReceived minus what has been remitted.
+	// equals TotalReceived minus the forfeited deposits' auction costs and
+	// what has been remitted.
 	LedgerBalance int64 `json:"ledger_balance"`
 }
 
@@ -158,4 +185,52 @@ func (p *BalancePayment) Due() int64 {
 		due += p.OwedBack
 	}
 	return due
+}
+
+// Statement line outcomes of an import.
+const (
+	LineConfirmed = "confirmed" // booked by the import: an exact match
+	LineBooked    = "matched"   // already booked (typed by finance) and agreeing
+	LinePartial   = "partial"   // a likely entry, but the amount differs
+	LineUnmatched = "unmatched" // nothing found
+)
+
+// StatementLine is an imported bank statement line and what became of it.
+type StatementLine struct {
+	ID                  string    `json:"id"`
+	No                  int       `json:"no"`
+	Reference           string    `json:"reference"`
+	Direction           string    `json:"direction"`
+	Amount              int64     `json:"amount"`
+	BookedOn            time.Time `json:"booked_on"`
+	Remittance          string    `json:"remittance"`
+	CounterpartyName    string    `json:"counterparty_name"`
+	CounterpartyAccount string    `json:"counterparty_account"`
+	Status              string    `json:"status"`
+	// MatchKind and MatchID name the entry it matched: a deposit, an
+	// auction (balance payment), a ledger transaction.
+	MatchKind string  `json:"match_kind"`
+	MatchID   *string `json:"match_id"`
+	// Note says why a line is partial or unmatched, for finance.
+	Note string `json:"note"`
+}
+
+// StatementImport is what one import of a bank statement did.
+type StatementImport struct {
+	ID       string    `json:"id"`
+	Format   string    `json:"format"`
+	Filename string    `json:"filename"`
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	// Lines counts the statement's lines; Repeated those imported before
+	// (nothing is done with them again).
+	Lines    int `json:"lines"`
+	Repeated int `json:"repeated"`
+	// Counts of the new lines by outcome.
+	Confirmed int `json:"confirmed"`
+	Matched   int `json:"matched"`
+	Partial   int `json:"partial"`
+	Unmatched int `json:"unmatched"`
+	// New are the lines this import added, in statement order.
+	New []StatementLine `json:"new"`
 }

@@ -2,6 +2,7 @@ package payments
 
 import (
 	"encoding/csv"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -35,4 +36,15 @@ func Neutralise(v string) string {
 		return v
 	}
 	return "'" + v
+}
+
+// Yuan writes fen as yuan with two decimals ("-1234.50"), exact for every
+// int64, as bank files and spreadsheets expect.
+func Yuan(fen int64) string {
+	sign := ""
+	u := uint64(fen)
+	if fen < 0 {
+		sign, u = "-", uint64(-(fen+1))+1
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
 }

@@ -59,3 +59,12 @@ func TestCSVExportsNeutraliseFormulas(t *testing.T) {
 		t.Fatalf("refund row %q", rows[1])
 	}
 }
+
+func TestYuan(t *testing.T) {
+	for fen, want := range map[int64]string{0: "0.00", 5: "0.05", 123456: "1234.56", -150: "-1.50",
+		9223372036854775807: "92233720368547758.07", -9223372036854775808: "-92233720368547758.08"} {
+		if got := Yuan(fen); got != want {
+			t.Errorf("Yuan(%d) = %q, want %q", fen, got, want)
+		}
+	}
+}

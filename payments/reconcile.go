@@ -70,7 +70,11 @@ type Reconciliation struct {
 	// RefundsDue are released deposits not yet paid back.
 	RefundsDue      []RefundDue `json:"refunds_due"`
 	RefundsDueTotal RefundTotal `json:"refunds_due_total"`
-	// OK is true when nothing differs and no refund is overdue.
+	// Statement are the differences between the ledger's bank movements and
+	// the imported bank statements of the period (CompareStatement).
+	Statement []StatementDifference `json:"statement"`
+	// OK is true when nothing differs (the statement included) and no
+	// refund is overdue.
 	OK bool `json:"ok"`
 }
 
@@ -251,7 +255,10 @@ func (r *Reconciliation) Finish() {
 		r.EscrowTotal.Difference += e.Difference
 	}
 	r.RefundsDueTotal = TotalRefunds(r.RefundsDue)
-	r.OK = r.LinesTotal.Differences == 0 && r.EscrowTotal.Difference == 0 && r.RefundsDueTotal.OverdueCount == 0
+	if r.Statement == nil {
+		r.Statement = []StatementDifference{}
+	}
+	r.OK = r.LinesTotal.Differences == 0 && r.EscrowTotal.Difference == 0 && r.RefundsDueTotal.OverdueCount == 0 && len(r.Statement) == 0
 }
 
 // CSV exports. Each is one rectangular table ending with a TOTAL row, so a
@@ -327,4 +334,92 @@ func WriteRefundsCSV(w io.Writer, rs []RefundDue) error {
 	cw.row([]string{"TOTAL", "", "", "", itoa(t.Amount), "", "", "", "", strconv.Itoa(t.OverdueCount)})
 	cw.Flush()
 	return cw.Error()
+}
+
+// Differences between the ledger and the bank's statement, by name.
+const (
+	// StatementBookedNotOnStatement: booked in the ledger on a day an
+	// imported statement covers, but the bank shows no such movement.
+	StatementBookedNotOnStatement = "booked_not_on_statement"
+	// StatementNotBooked: on the statement, but nothing is booked with its
+	// reference.
+	StatementNotBooked = "on_statement_not_booked"
+	// StatementAmountDiffers: the same reference, another amount.
+	StatementAmountDiffers = "amount_differs"
+)
+
+// StatementDifference is one line where the ledger and the bank disagree.
+// Amounts are signed as they move the court's account (money in positive).
+type StatementDifference struct {
+	Status              string     `json:"status"`
+	Reference           string     `json:"reference"`
+	Kind                string     `json:"kind,omitempty"`
+	LedgerTransactionID *int64     `json:"ledger_transaction_id"`
+	At                  *time.Time `json:"at"`
+	BookedOn            *time.Time `json:"booked_on"`
+	LedgerAmount        int64      `json:"ledger_amount"`
+	StatementAmount     int64      `json:"statement_amount"`
+}
+
+// chinaTime is the zone a bank statement's booking day is in (no summer
+// time in China).
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// CompareStatement sets against each other the bank movements of the
+// ledger (lines of provider bank with a ledger transaction) and the
+// statement lines of the same period, by reference and direction. A ledger
+// movement counts only on a day an imported statement covers (covered,
+// given the Beijing calendar day), so a day without a statement yet is not
+// reported as missing.
+func CompareStatement(ledger []Line, statement []StatementLine, covered func(day time.Time) bool) []StatementDifference {
+	type key struct{ dir, ref string }
+	dir := func(amount int64) string {
+		if amount < 0 {
+			return "debit"
+		}
+		return "credit"
+	}
+	byRef := map[key]*StatementLine{}
+	for i := range statement {
+		byRef[key{statement[i].Direction, statement[i].Reference}] = &statement[i]
+	}
+	used := map[key]bool{}
+	out := []StatementDifference{}
+	for _, l := range ledger {
+		if l.Provider != ProviderBank || l.LedgerTransactionID == nil || l.Reference == "" {
+			continue
+		}
+		at := l.At
+		k := key{dir(l.LedgerAmount), l.Reference}
+		s, ok := byRef[k]
+		switch {
+		case ok:
+			used[k] = true
+			amount := s.Amount
+			if s.Direction == "debit" {
+				amount = -amount
+			}
+			if amount != l.LedgerAmount {
+				day := s.BookedOn
+				out = append(out, StatementDifference{Status: StatementAmountDiffers, Reference: l.Reference, Kind: l.Kind,
+					LedgerTransactionID: l.LedgerTransactionID, At: &at, BookedOn: &day, LedgerAmount: l.LedgerAmount, StatementAmount: amount})
+			}
+		case covered(time.Date(at.In(chinaTime).Year(), at.In(chinaTime).Month(), at.In(chinaTime).Day(), 0, 0, 0, 0, time.UTC)):
+			out = append(out, StatementDifference{Status: StatementBookedNotOnStatement, Reference: l.Reference, Kind: l.Kind,
+				LedgerTransactionID: l.LedgerTransactionID, At: &at, LedgerAmount: l.LedgerAmount})
+		}
+	}
+	for i := range statement {
+		s := statement[i]
+		if used[key{s.Direction, s.Reference}] {
+			continue
+		}
+		amount := s.Amount
+		if s.Direction == "debit" {
+			amount = -amount
+		}
+		day := s.BookedOn
+		out = append(out, StatementDifference{Status: StatementNotBooked, Reference: s.Reference, BookedOn: &day, StatementAmount: amount})
+	}
+	return out
 }

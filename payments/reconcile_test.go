@@ -161,3 +161,45 @@ func TestCSVTotalsTieOut(t *testing.T) {
 		}
 	}
 }
+
+// The ledger's bank movements against the bank's statement: every kind of
+// difference is named; a day no statement covers is not reported missing.
+func TestCompareStatement(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 6, d, 0, 0, 0, 0, time.UTC) }
+	ledger := []payments.Line{
+		{Provider: payments.ProviderBank, Reference: "IN-OK", LedgerAmount: 500, LedgerTransactionID: id(1), At: day(1).Add(3 * time.Hour)},
+		{Provider: payments.ProviderBank, Reference: "IN-DIFF", LedgerAmount: 700, LedgerTransactionID: id(2), At: day(1).Add(4 * time.Hour)},
+		{Provider: payments.ProviderBank, Reference: "IN-MISSING", LedgerAmount: 900, LedgerTransactionID: id(3), At: day(1).Add(5 * time.Hour)},
+		{Provider: payments.ProviderBank, Reference: "OUT-OK", LedgerAmount: -200, LedgerTransactionID: id(4), At: day(1).Add(6 * time.Hour)},
+		{Provider: payments.ProviderBank, Reference: "UNCOVERED", LedgerAmount: 100, LedgerTransactionID: id(5), At: day(5)},
+		{Provider: payments.ProviderStripe, Reference: "pi_1", LedgerAmount: 100, LedgerTransactionID: id(6), At: day(1)},
+		// 23:30 UTC on 1 June is 2 June in Beijing, which no statement covers.
+		{Provider: payments.ProviderBank, Reference: "LATE", LedgerAmount: 100, LedgerTransactionID: id(7), At: day(1).Add(23*time.Hour + 30*time.Minute)},
+	}
+	stmt := []payments.StatementLine{
+		{Reference: "IN-OK", Direction: "credit", Amount: 500, BookedOn: day(1)},
+		{Reference: "IN-DIFF", Direction: "credit", Amount: 699, BookedOn: day(1)},
+		{Reference: "OUT-OK", Direction: "debit", Amount: 200, BookedOn: day(1)},
+		{Reference: "NOT-BOOKED", Direction: "credit", Amount: 42, BookedOn: day(1)},
+		// The same reference the other way is another movement.
+		{Reference: "IN-OK", Direction: "debit", Amount: 500, BookedOn: day(1)},
+	}
+	got := payments.CompareStatement(ledger, stmt, func(d time.Time) bool { return d.Equal(day(1)) })
+	want := map[string]string{"IN-DIFF": payments.StatementAmountDiffers, "IN-MISSING": payments.StatementBookedNotOnStatement, "NOT-BOOKED": payments.StatementNotBooked}
+	if len(got) != 4 {
+		t.Fatalf("differences %+v", got)
+	}
+	var reversed bool
+	for _, d := range got {
+		if d.Reference == "IN-OK" && d.Status == payments.StatementNotBooked && d.StatementAmount == -500 {
+			reversed = true
+			continue
+		}
+		if want[d.Reference] != d.Status {
+			t.Errorf("%s: %s, want %s", d.Reference, d.Status, want[d.Reference])
+		}
+	}
+	if !reversed {
+		t.Errorf("the debit IN-OK line is not reported: %+v", got)
+	}
+}

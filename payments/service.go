@@ -2,8 +2,10 @@ package payments
 
 import (
 	"context"
-	"gavel/auction"
 	"time"
+
+	"gavel/auction"
+	"gavel/payments/statement"
 )
 
 // Books are the money of the auctions as finance keeps it: deposits, balance
@@ -115,4 +117,35 @@ type Books interface {
 	// Earliest end first.
 	// Returns no error code of its own: a failure is the storage's.
 	FinanceWork(ctx context.Context) ([]auction.Listing, error)
+
+	// SetCourtAccount sets (or replaces) a court's receiving account, the
+	// one bidders of its cases pay deposits and balances into; by is the
+	// admin. Returns invalid_field.
+	SetCourtAccount(ctx context.Context, by string, p auction.PayTo) (*auction.PayTo, error)
+
+	// RecordAuctionCost records a cost of an auction round (by: the clerk
+	// or finance officer); costs recorded before a default are the first
+	// call on the forfeited deposit. Returns not_found or invalid_field.
+	RecordAuctionCost(ctx context.Context, by, auctionID string, amount int64, description string) (*AuctionCost, error)
+
+	// AuctionCosts lists the costs recorded for an auction round, oldest
+	// first. Returns not_found.
+	AuctionCosts(ctx context.Context, auctionID string) ([]AuctionCost, error)
+
+	// ImportStatement takes in a parsed bank statement of the court's
+	// account (by: the finance officer): each line kept once by its bank
+	// reference, exact matches booked (a pending deposit's payment
+	// reference and amount; a sold auction's buyer code and outstanding
+	// balance), others listed. Importing it again books nothing.
+	// Returns no error code of its own: a failure is the storage's.
+	ImportStatement(ctx context.Context, by, filename string, st *statement.Statement) (*StatementImport, error)
+
+	// StatementLines lists the lines of one import, or with importID ""
+	// every line finance still has to resolve.
+	// Returns no error code of its own: a failure is the storage's.
+	StatementLines(ctx context.Context, importID string) ([]StatementLine, error)
+
+	// CourtAccounts lists every court's receiving account by court name.
+	// Returns no error code of its own: a failure is the storage's.
+	CourtAccounts(ctx context.Context) ([]auction.PayTo, error)
 }

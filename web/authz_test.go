@@ -108,6 +108,9 @@ var secHash = sync.OnceValue(func() string {
 func (w *secWorld) mustUser(t testing.TB, role, name, idNumber, phone string) *auction.User {
 	t.Helper()
 	n := secNext()
+	if idNumber != "" {
+		idNumber = idn(idNumber)
+	}
 	u := &auction.User{Email: fmt.Sprintf("%s-%d@sec.example", strings.ToLower(strings.Fields(name)[0]), n), Role: role,
 		RealName: name, IDNumber: idNumber, Phone: phone}
 	err := w.store.Pool().QueryRow(w.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at)
@@ -153,7 +156,7 @@ func newSecWorld(t testing.TB, withLimits bool) *secWorld {
 
 	clerkID := w.users[roleClerk].ID
 	c, err := w.store.CreateCase(w.ctx, clerkID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执%d号", secNext()), CourtName: "上海市第一中级人民法院",
-		Applicants: []auction.Party{{Name: "Applicant Bank", IDNumber: "APPL-1", Claim: secPtr(int64(1))}}, Debtors: []auction.Party{{Name: "Debtor Co", IDNumber: "DEBT-1"}}})
+		Applicants: []auction.Party{{Name: "Applicant Bank", IDNumber: idn("APPL-1"), Claim: secPtr(int64(1))}}, Debtors: []auction.Party{{Name: "Debtor Co", IDNumber: idn("DEBT-1")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +164,7 @@ func newSecWorld(t testing.TB, withLimits bool) *secWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, auction.NewPriorityHolder{Name: "Tenant Holder", IDNumber: "HOLDER-1", Rank: 1}); err != nil {
+	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, auction.NewPriorityHolder{Name: "Tenant Holder", IDNumber: idn("HOLDER-1"), Rank: 1}); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := w.store.AddDocument(w.ctx, lot.ID, "photo", "front.png", "image/png", secPNG)

@@ -56,7 +56,7 @@ func TestStaleTokenIsSignedOut(t *testing.T) {
 			t.Errorf("%s token, login: %d %s", name, r.status, r.body)
 		}
 		r = w.do(http.MethodPost, "/api/v1/auth/signup", stale, fmt.Sprintf(
-			`{"email":"stale-%s-%d@sec.example","password":"0123456789","real_name":"New Bidder","id_number":"NEW-%d","phone":"13600000000"}`, name, secNext(), secNext()))
+			`{"email":"stale-%s-%d@sec.example","password":"0123456789","real_name":"New Bidder","id_number":"%s","phone":"13600000000"}`, name, secNext(), idn(fmt.Sprint("new", secNext()))))
 		if r.status != http.StatusCreated {
 			t.Errorf("%s token, signup: %d %s", name, r.status, r.body)
 		}
@@ -271,8 +271,8 @@ func TestJSONKeysAreExact(t *testing.T) {
 
 	cases := "/api/v1/cases"
 	refused(http.MethodPost, cases, clerk, `{"Case_Number":"(2026)沪01执9001号","court_name":"上海市第一中级人民法院"}`, "Case_Number")
-	refused(http.MethodPost, cases, clerk, `{"case_number":"(2026)沪01执9002号","court_name":"上海市第一中级人民法院","applicants":[{"name":"A","id_number":"A1","claim":1},{"Name":"B","id_number":"B1","claim":1}]}`, "Name")
-	r := w.do(http.MethodPost, cases, clerk, `{"case_number":"(2026)沪01执9003号","court_name":"上海市第一中级人民法院","applicants":[{"name":"A","id_number":"A1","claim":1}],"debtors":[{"name":"D","id_number":"D1"}]}`)
+	refused(http.MethodPost, cases, clerk, `{"case_number":"(2026)沪01执9002号","court_name":"上海市第一中级人民法院","applicants":[{"name":"A","id_number":"11010519491231002X","claim":1},{"Name":"B","id_number":"11010519491231002X","claim":1}]}`, "Name")
+	r := w.do(http.MethodPost, cases, clerk, `{"case_number":"(2026)沪01执9003号","court_name":"上海市第一中级人民法院","applicants":[{"name":"A","id_number":"11010519491231002X","claim":1}],"debtors":[{"name":"D","id_number":"110105198001010091"}]}`)
 	if r.status != http.StatusCreated {
 		t.Errorf("case with exact keys: %d %s", r.status, r.body)
 	}

@@ -47,8 +47,9 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// loginBackoff refuses sign-ins to an email that failed too often lately,
-// and counts this attempt's outcome. The email is read from a copy of the
+// loginBackoff refuses sign-ins to an email that failed too often lately
+// from this address (or, from an address the account does not know, from
+// everywhere: limit.LoginGuard), and counts this attempt's outcome. The email is read from a copy of the
 // body; the handler still gets the whole body.
 func (s *Server) loginBackoff(c echo.Context, next echo.HandlerFunc) error {
 	b := s.limits.LoginFailures
@@ -67,19 +68,19 @@ func (s *Server) loginBackoff(c echo.Context, next echo.HandlerFunc) error {
 		Email string `json:"email"`
 	}
 	_ = json.Unmarshal(body, &req)
-	key := strings.ToLower(strings.TrimSpace(req.Email))
-	if key == "" {
+	if strings.TrimSpace(req.Email) == "" {
 		return next(c)
 	}
-	if wait := b.Wait(key); wait > 0 {
+	ip := c.RealIP()
+	if wait := b.Wait(ip, req.Email); wait > 0 {
 		return limit.RateLimited(c, wait, "failed sign-ins for this account")
 	}
 	err = next(c)
 	switch {
 	case auction.ErrorCode(err) == auction.EInvalidCredentials:
-		b.Fail(key)
+		b.Fail(ip, req.Email)
 	case err == nil && c.Response().Status < 300:
-		b.Succeed(key)
+		b.Succeed(ip, req.Email)
 	}
 	return err
 }

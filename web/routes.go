@@ -49,6 +49,7 @@ var (
 	// caseStaff may act on case reporting: an auditor reads everything and
 	// changes nothing, a re-send included.
 	caseStaff = Access{Roles: []string{auction.RoleClerk, auction.RoleFinance, auction.RoleAdmin}}
+	adminOnly = Access{Roles: []string{auction.RoleAdmin}}
 )
 
 // uploadRoute takes photos and documents up to their own, larger limit.
@@ -72,6 +73,11 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "POST", Path: v1 + "/auth/logout", Access: signedIn, Handler: a.Logout},
 		{Method: "GET", Path: v1 + "/me", Access: signedIn, Handler: a.Me},
 		{Method: "GET", Path: v1 + "/me/registrations", Access: signedIn, Handler: a.MyRegistrations},
+		// Verified identity (api/identity.go).
+		{Method: "GET", Path: v1 + "/users", Access: clerk, Handler: a.UsersByIDNumber},
+		{Method: "POST", Path: v1 + "/users/:id/verify", Access: clerk, Handler: a.UserVerify},
+		{Method: "POST", Path: v1 + "/me/verify", Access: Access{Roles: []string{auction.RoleBidder}}, Handler: a.MeVerify},
+		{Method: "GET", Path: v1 + "/admin/identity-issues", Access: Access{Roles: []string{auction.RoleAdmin}}, Handler: a.IdentityIssues},
 
 		// Watch list and notices (api/notices.go): every role has its own.
 		{Method: "PUT", Path: v1 + "/me/watchlist/:id", Access: signedIn, Handler: a.Watch},
@@ -165,6 +171,15 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: v1 + "/deposits/:id/payer", Access: finance, Handler: a.DepositPayer},
 		{Method: "POST", Path: v1 + "/deposits/:id/payer", Access: finance, Handler: a.DepositPayerRecord},
 		{Method: "GET", Path: v1 + "/auctions/:id/signals", Access: courtRead, Handler: a.Signals},
+		// Pay-in instructions: the courts' receiving accounts (api/payto.go).
+		{Method: "GET", Path: v1 + "/court-accounts", Access: staff, Handler: a.CourtAccounts},
+		{Method: "PUT", Path: v1 + "/court-accounts", Access: adminOnly, Handler: a.CourtAccountSet},
+		// The court account's bank statement (api/statement.go).
+		{Method: "POST", Path: v1 + "/bank-statements", Access: finance, Handler: a.StatementImport},
+		{Method: "GET", Path: v1 + "/bank-statements/lines", Access: financeRead, Handler: a.StatementLines},
+		// Costs of a round, the first call on a forfeited deposit (api/payto.go).
+		{Method: "GET", Path: v1 + "/auctions/:id/costs", Access: staff, Handler: a.AuctionCosts},
+		{Method: "POST", Path: v1 + "/auctions/:id/costs", Access: caseStaff, Handler: a.AuctionCostRecord},
 
 		// Pages (page/) and their static files.
 		{Method: "GET", Path: "/static/*", Access: anyone, Handler: p.Static},
@@ -185,11 +200,13 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: "/clerk/cases/:id", Access: clerk, Page: true, Handler: p.ClerkCase, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk/lots/:id", Access: clerk, Page: true, Handler: p.ClerkLot, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk/monitor", Access: clerk, Page: true, Handler: p.ClerkMonitor, Before: pageHeaders},
+		{Method: "GET", Path: "/clerk/identity", Access: clerk, Page: true, Handler: p.Identity, Before: pageHeaders},
 		{Method: "GET", Path: "/finance", Access: financeRead, Page: true, Handler: p.Finance, Before: pageHeaders},
 		{Method: "GET", Path: "/finance/auctions/:id", Access: financeRead, Page: true, Handler: p.FinanceAuction, Before: pageHeaders},
 		{Method: "GET", Path: "/finance/ledger", Access: financeRead, Page: true, Handler: p.Ledger, Before: pageHeaders},
 		{Method: "GET", Path: "/finance/reconciliation", Access: financeRead, Page: true, Handler: p.Reconcile, Before: pageHeaders},
 		{Method: "GET", Path: "/finance/cases/:id", Access: financeRead, Page: true, Handler: p.FinanceCase, Before: pageHeaders},
+		{Method: "GET", Path: "/admin/court-accounts", Access: adminOnly, Page: true, Handler: p.CourtAccounts, Before: pageHeaders},
 
 		// Printable documents (page/print.go). The statement names parties
 		// and amounts owed: no cache may keep it. The confirmation is public
@@ -201,6 +218,9 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		// A round's announcement and bidders' notice (page/document.go): public like the round.
 		{Method: "GET", Path: "/auctions/:id/documents/:kind/print", Access: anyone, Page: true, Handler: p.DocumentPrint,
 			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocCourt, "no-cache")}},
+		// The bidder's own payment slip: the court's account and the note code.
+		{Method: "GET", Path: "/registrations/:id/slip", Access: signedIn, Page: true, Handler: p.PaymentSlip,
+			Before: []echo.MiddlewareFunc{p.PrintHeaders(page.DocSlip, "no-store")}},
 	}
 	// The test clock exists only with --test-clock; otherwise its routes are
 	// unknown (404 not_found) like any other.

@@ -86,7 +86,7 @@ func TestRateLimitsHTTP(t *testing.T) {
 	for i := 0; i < 60; i++ {
 		body := `{}`
 		if i < 5 {
-			body = fmt.Sprintf(`{"email":"office%d@sec.example","password":"correct horse battery","real_name":"Office Person","id_number":"OFF-%d","phone":"1360000%04d"}`, i, i, i)
+			body = fmt.Sprintf(`{"email":"office%d@sec.example","password":"correct horse battery","real_name":"Office Person","id_number":"%s","phone":"1360000%04d"}`, i, idn(fmt.Sprint("OFF-", i)), i)
 		}
 		if r := w.doFrom(office, http.MethodPost, "/api/v1/auth/signup", "", body); r.status == http.StatusTooManyRequests || r.status >= 500 {
 			t.Fatalf("sign-up %d from one address: %d %s", i, r.status, r.code)
@@ -115,21 +115,36 @@ func TestRateLimitsHTTP(t *testing.T) {
 		t.Fatal("another address is limited too")
 	}
 
-	// Repeated failures slow down sign-in to that account only, whatever the
-	// address, and the right password does not jump the queue.
+	// Repeated failures slow down sign-in to that account from the guessing
+	// address only: the owner, elsewhere, signs in with the right password
+	// (a stranger cannot lock a bidder out before the close).
 	victim := `{"email":"office1@sec.example","password":"%s"}`
+	const guesser, owner = "192.0.2.10:1", "198.51.100.20:1"
 	for i := 0; i <= limit.LoginFreeFailures; i++ {
-		peer := fmt.Sprintf("192.0.2.%d:1", 10+i)
-		if r := w.doFrom(peer, http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "guess"+fmt.Sprint(i))); r.code != auction.EInvalidCredentials {
+		if r := w.doFrom(guesser, http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "guess"+fmt.Sprint(i))); r.code != auction.EInvalidCredentials {
 			t.Fatalf("failure %d: %d %s", i, r.status, r.code)
 		}
 	}
-	r = w.doFrom("192.0.2.99:1", http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "correct horse battery"))
+	r = w.doFrom(guesser, http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "correct horse battery"))
 	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" {
-		t.Fatalf("after %d failures: %d %s Retry-After %q", limit.LoginFreeFailures+1, r.status, r.code, r.header.Get("Retry-After"))
+		t.Fatalf("the guessing address after %d failures: %d %s Retry-After %q", limit.LoginFreeFailures+1, r.status, r.code, r.header.Get("Retry-After"))
 	}
-	if r := w.doFrom("192.0.2.99:1", http.MethodPost, "/api/v1/auth/login", "", `{"email":"office2@sec.example","password":"correct horse battery"}`); r.status != http.StatusOK {
-		t.Fatalf("another account: %d %s", r.status, r.code)
+	if r := w.doFrom(owner, http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "correct horse battery")); r.status != http.StatusOK {
+		t.Fatalf("the owner at another address: %d %s", r.status, r.code)
+	}
+	// Guesses spread over many addresses slow down new addresses, not the
+	// owner's known one.
+	for i := 0; i <= limit.LoginAccountFreeFailures; i++ {
+		w.doFrom(fmt.Sprintf("10.%d.%d.1:1", i/200, i%200), http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "spread"))
+	}
+	if r := w.doFrom("10.99.99.1:1", http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "correct horse battery")); r.status != http.StatusTooManyRequests {
+		t.Fatalf("a new address during a spread attack: %d %s", r.status, r.code)
+	}
+	if r := w.doFrom(owner, http.MethodPost, "/api/v1/auth/login", "", fmt.Sprintf(victim, "correct horse battery")); r.status != http.StatusOK {
+		t.Fatalf("the owner's known address during a spread attack: %d %s", r.status, r.code)
+	}
+	if r := w.doFrom(guesser, http.MethodPost, "/api/v1/auth/login", "", `{"email":"office2@sec.example","password":"correct horse battery"}`); r.status != http.StatusOK {
+		t.Fatalf("another account from the guessing address: %d %s", r.status, r.code)
 	}
 
 	// Bids and public reads are never limited per address: four bidders
@@ -193,9 +208,9 @@ func TestNoLimitsHTTP(t *testing.T) {
 func TestInterceptionsHTTP(t *testing.T) {
 	t.Parallel()
 	w := newSecWorld(t, false)
-	listed := w.mustUser(t, roleBidder, "Listed Debtor", "LISTED-110-1", "13600000009")
+	listed := w.mustUser(t, roleBidder, "Listed Debtor", "110105198001010091", "13600000009")
 	tok := w.token(t, listed)
-	csv := "name,id_number,case_number\nListed Debtor,LISTED-110-1,(2025)京01执9号\n"
+	csv := "name,id_number,case_number\nListed Debtor,110105198001010091,(2025)京01执9号\n"
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/blacklist", strings.NewReader(csv))
 	req.Header.Set("Content-Type", "text/csv")
 	req.Header.Set("Authorization", "Bearer "+w.tokens[roleClerk])
@@ -229,7 +244,7 @@ func TestInterceptionsHTTP(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.body), &got); err != nil || r.status != http.StatusOK || len(got.Interceptions) != 2 {
 		t.Fatalf("interceptions: %d %s", r.status, r.body)
 	}
-	if i := got.Interceptions[0]; i.Stage != "registration" || i.IDNumber != "LISTED-110-1" || i.IP != "203.0.113.5" {
+	if i := got.Interceptions[0]; i.Stage != "registration" || i.IDNumber != "110105198001010091" || i.IP != "203.0.113.5" {
 		t.Errorf("first interception: %+v", i)
 	}
 	if i := got.Interceptions[1]; i.IP != "198.51.100.33" {
@@ -243,7 +258,7 @@ func TestInterceptionsHTTP(t *testing.T) {
 	}
 
 	// Taken off the list, the person registers.
-	if r := w.do(http.MethodPost, "/api/v1/blacklist/remove", w.tokens[roleClerk], `{"id_numbers":["LISTED-110-1"]}`); r.status != http.StatusOK {
+	if r := w.do(http.MethodPost, "/api/v1/blacklist/remove", w.tokens[roleClerk], `{"id_numbers":["110105198001010091"]}`); r.status != http.StatusOK {
 		t.Fatalf("remove: %d %s", r.status, r.body)
 	}
 	if r := w.do(http.MethodPost, "/api/v1/auctions/"+w.a.ID+"/registrations", tok, `{}`); r.status != http.StatusCreated {

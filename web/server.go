@@ -43,6 +43,12 @@ type Config struct {
 	TestClock api.TestClock
 	// NoLimits turns off rate and connection limits (load tests on loopback).
 	NoLimits bool
+	// LimitStore, when set, keeps the sign-up and sign-in limits where every
+	// instance on the database shares them (pglimit); else per process.
+	LimitStore limit.Store
+	// OpenFiles is the process's open-file limit: live connections are
+	// capped below it (limit.LiveConnections). 0: unknown.
+	OpenFiles uint64
 	// Ticker applies due transitions now (opening, closing, defaults) and
 	// publishes them; the test clock calls it before answering.
 	Ticker func(ctx context.Context) error
@@ -56,6 +62,9 @@ type Config struct {
 	Jobs api.Jobs
 	// Notices keeps watch lists and user notices.
 	Notices notice.Service
+	// Identity is the real-name verification provider bidders may verify
+	// themselves with (api/identity.go); nil when the court has none.
+	Identity auction.IdentityProvider
 	// DevMailbox is the development mailbox shown at /dev/mailbox (serve
 	// --dev-mailbox); nil serves no such page.
 	DevMailbox *mailbox.Mailbox
@@ -94,18 +103,21 @@ func New(cfg Config) *Server {
 	if hub == nil {
 		hub = live.NewHub(live.HubConfig{Store: cfg.Store, Log: cfg.Log})
 	}
-	s := &Server{echo: echo.New(), store: cfg.Store, log: cfg.Log, hub: hub, cfg: cfg, limits: limit.New(cfg.NoLimits)}
+	s := &Server{echo: echo.New(), store: cfg.Store, log: cfg.Log, hub: hub, cfg: cfg, limits: limit.NewShared(cfg.NoLimits, cfg.LimitStore)}
+	if s.limits.WebSockets != nil {
+		s.limits.WebSockets = limit.NewConnLimiter(limit.LiveConnections(cfg.OpenFiles))
+	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestLog, bodyLimit(request.MaxBody, uploadRoute), s.authenticate)
+	e.Use(s.requestLog, bodyLimit(request.MaxBody, uploadRoute), request.CheckParams, s.authenticate)
 	s.installSecurity()
 	zone := cfg.Timezone
 	if zone == nil {
 		zone = page.DefaultZone()
 	}
-	apiHandler := api.New(api.Config{Store: cfg.Store, Log: cfg.Log, Feed: hub, Sessions: hub, TestClock: cfg.TestClock,
-		Ticker: cfg.Ticker, Jobs: cfg.Jobs, Notices: cfg.Notices, Timezone: zone})
+	apiHandler := api.New(api.Config{Store: cfg.Store, Log: cfg.Log, Sessions: hub, TestClock: cfg.TestClock,
+		Ticker: cfg.Ticker, Jobs: cfg.Jobs, Notices: cfg.Notices, Timezone: zone, Identity: cfg.Identity})
 	pageHandler := page.New(page.Config{Store: cfg.Store, Log: cfg.Log, Limits: s.limits, Sessions: hub, Timezone: zone,
 		DevMailbox: cfg.DevMailbox, Notices: cfg.Notices})
 	s.routes = s.routeTable(apiHandler, pageHandler, live.NewSocket(hub, s.limits))

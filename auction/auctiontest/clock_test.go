@@ -1,10 +1,12 @@
 package auctiontest_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"gavel/auction"
 	"gavel/auction/auctiontest"
 )
 
@@ -39,5 +41,26 @@ func TestClock(t *testing.T) {
 	wg.Wait()
 	if got := c.Now(); !got.Equal(want.Add(90*time.Second + 400*time.Millisecond)) {
 		t.Fatalf("after concurrent advances: %v", got)
+	}
+}
+
+// TestResidentID: generated numbers pass the one validation and differ by key.
+func TestResidentID(t *testing.T) {
+	seen := map[string]string{}
+	for i := 0; i < 2000; i++ {
+		key := fmt.Sprintf("bidder-%d", i)
+		n := auctiontest.ResidentID(key)
+		id, err := auction.ParseIdentity("id_number", auction.IDResident, n, auctiontest.Start)
+		if err != nil || id.Number != n {
+			t.Fatalf("%s: %q: %v", key, n, err)
+		}
+		if other, dup := seen[n]; dup {
+			t.Fatalf("%s and %s share %s", key, other, n)
+		}
+		seen[n] = key
+		c := auctiontest.CompanyID(key)
+		if _, err := auction.ParseIdentity("id_number", auction.IDCompany, c, auctiontest.Start); err != nil {
+			t.Fatalf("%s: %q: %v", key, c, err)
+		}
 	}
 }

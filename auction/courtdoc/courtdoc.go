@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/template"
@@ -176,4 +177,54 @@ func roundName(round string) string {
 func categoryName(c string) string {
 	return map[string]string{auction.CategoryRealEstate: "不动产", auction.CategoryVehicle: "机动车",
 		auction.CategoryEquity: "股权", auction.CategoryMovable: "动产", auction.CategoryOther: "其他财产权"}[c]
+}
+
+// Line is one line of a laid-out document.
+type Line struct {
+	Text string
+	// Class names the heading line's role: court, title or doc-ref.
+	Class string
+	// Heading marks a numbered section heading (一、…).
+	Heading bool
+}
+
+// Layout is a document's text in its parts, for printing.
+type Layout struct {
+	// Head is the heading: the court, the title and the case number.
+	Head []Line
+	// Blocks are the section headings and paragraphs.
+	Blocks []Line
+	// Sign is the signature: the court and the date.
+	Sign []string
+}
+
+// sectionHeading is a numbered section heading of a court document: 一、…
+var sectionHeading = regexp.MustCompile(`^[一二三四五六七八九十]+、\S{1,20}$`)
+
+// Lay splits a document's text into its parts. The text is the one Write
+// writes or a clerk's edit of it: the first three lines are the heading when
+// the second is the title; the last two the signature when the second last
+// is the court.
+func Lay(title, body string) Layout {
+	var lines []string
+	for _, l := range strings.Split(body, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	var d Layout
+	if len(lines) >= 3 && lines[1] == title {
+		d.Head = []Line{{Text: lines[0], Class: "court"}, {Text: lines[1], Class: "title"}, {Text: lines[2], Class: "doc-ref"}}
+		if n := len(lines); n >= 5 && lines[n-2] == lines[0] {
+			d.Sign = lines[n-2:]
+			lines = lines[:n-2]
+		}
+		lines = lines[3:]
+	} else {
+		d.Head = []Line{{Text: title, Class: "title"}}
+	}
+	for _, l := range lines {
+		d.Blocks = append(d.Blocks, Line{Text: l, Heading: sectionHeading.MatchString(l)})
+	}
+	return d
 }

@@ -135,3 +135,27 @@ func TestYuanAndSpan(t *testing.T) {
 		}
 	}
 }
+
+// TestLay: a written document lays out as heading, ten numbered sections
+// and signature; a clerk's text without the usual heading keeps every line.
+func TestLay(t *testing.T) {
+	body, err := courtdoc.Write(courtdoc.KindAnnouncement, fixtures()["flat_first"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := courtdoc.Lay("拍卖公告", body)
+	headings := 0
+	for _, b := range l.Blocks {
+		if b.Heading {
+			headings++
+		}
+	}
+	if len(l.Head) != 3 || l.Head[0].Text != "上海市浦东新区人民法院" || l.Head[2].Text != "(2026)沪0115执1234号" ||
+		len(l.Sign) != 2 || l.Sign[1] != "2026年4月1日" || headings != 10 {
+		t.Fatalf("layout: head %+v, sign %v, %d headings", l.Head, l.Sign, headings)
+	}
+	l = courtdoc.Lay("拍卖公告", "特别提醒\n\n本标的存在欠缴物业费。")
+	if len(l.Head) != 1 || len(l.Blocks) != 2 || l.Sign != nil {
+		t.Fatalf("a free text: %+v", l)
+	}
+}

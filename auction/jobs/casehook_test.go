@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/casereport"
 	"gavel/auction/postgres"
-	"gavel/payments"
 )
 
 // receiver is a case system under test: it answers from a script, then 200.
@@ -33,7 +33,7 @@ func newReceiver(t *testing.T, script ...func(w http.ResponseWriter)) (*receiver
 		r.mu.Lock()
 		n := len(r.bodies)
 		r.bodies = append(r.bodies, body)
-		r.headers = append(r.headers, req.Header.Get(payments.SignatureHeader))
+		r.headers = append(r.headers, req.Header.Get(casereport.SignatureHeader))
 		r.mu.Unlock()
 		r.received <- struct{}{}
 		if n < len(r.script) {
@@ -88,7 +88,7 @@ func TestCaseWebhookRetriedUntilSuccess(t *testing.T) {
 	a := e.mustAuction(t)
 	e.open(t, a)
 	e.close(t, a) // no bids: auction.failed
-	n := e.waitNotification(t, a.CaseID, payments.NotifyAuctionFailed, 3)
+	n := e.waitNotification(t, a.CaseID, casereport.NotifyAuctionFailed, 3)
 
 	bodies, headers := recv.got()
 	if len(bodies) != 3 {
@@ -98,10 +98,10 @@ func TestCaseWebhookRetriedUntilSuccess(t *testing.T) {
 		if !bytes.Equal(b, bodies[0]) {
 			t.Fatalf("delivery %d differs from the first:\n%s\n%s", i+1, b, bodies[0])
 		}
-		if err := payments.VerifySignature(secret, headers[i], b, time.Now(), 5*time.Minute); err != nil {
+		if err := casereport.VerifySignature(secret, headers[i], b, time.Now(), 5*time.Minute); err != nil {
 			t.Fatalf("delivery %d: signature %q: %v", i+1, headers[i], err)
 		}
-		if err := payments.VerifySignature("not-the-secret", headers[i], b, time.Now(), 5*time.Minute); !errors.Is(err, payments.ErrSignatureMismatch) {
+		if err := casereport.VerifySignature("not-the-secret", headers[i], b, time.Now(), 5*time.Minute); !errors.Is(err, casereport.ErrSignatureMismatch) {
 			t.Fatalf("a receiver with the wrong secret accepted delivery %d: %v", i+1, err)
 		}
 	}
@@ -117,7 +117,7 @@ func TestCaseWebhookRetriedUntilSuccess(t *testing.T) {
 	if !equal(keys, []string{"auction_id", "case_number", "created_at", "data", "id", "type"}) {
 		t.Fatalf("body keys %v", keys)
 	}
-	if body["id"] != n.ID || body["type"] != payments.NotifyAuctionFailed || body["auction_id"] != a.ID {
+	if body["id"] != n.ID || body["type"] != casereport.NotifyAuctionFailed || body["auction_id"] != a.ID {
 		t.Fatalf("body %v, notification %s", body, n.ID)
 	}
 	if _, err := time.Parse(time.RFC3339, body["created_at"].(string)); err != nil {
@@ -146,7 +146,7 @@ func TestCaseWebhookRetriedUntilSuccess(t *testing.T) {
 	if err := e.jobs.ResendNotification(e.ctx, n.ID); err != nil {
 		t.Fatal(err)
 	}
-	n = e.waitNotification(t, a.CaseID, payments.NotifyAuctionFailed, 4)
+	n = e.waitNotification(t, a.CaseID, casereport.NotifyAuctionFailed, 4)
 	bodies, _ = recv.got()
 	if len(bodies) != 4 || !bytes.Equal(bodies[3], bodies[0]) {
 		t.Fatalf("re-send: %d deliveries", len(bodies))
@@ -187,8 +187,8 @@ func TestCaseWebhookOutcomes(t *testing.T) {
 	if _, err := e.store.Remit(e.ctx, e.finance.ID, settled.CaseID, settled.StartPrice, "REMIT-1"); err != nil {
 		t.Fatal(err)
 	}
-	e.waitNotification(t, settled.CaseID, payments.NotifyProceedsRemitted, 1)
-	e.waitNotification(t, defaulted.CaseID, payments.NotifyDepositForfeited, 1)
+	e.waitNotification(t, settled.CaseID, casereport.NotifyProceedsRemitted, 1)
+	e.waitNotification(t, defaulted.CaseID, casereport.NotifyDepositForfeited, 1)
 	e.settle(t)
 
 	bodies, _ := recv.got()
@@ -200,13 +200,13 @@ func TestCaseWebhookOutcomes(t *testing.T) {
 		}
 		types[body["type"].(string)] = body
 	}
-	for _, typ := range []string{payments.NotifyAuctionSold, payments.NotifyAuctionSettled, payments.NotifyAuctionDefaulted,
-		payments.NotifyDepositForfeited, payments.NotifyProceedsRemitted} {
+	for _, typ := range []string{casereport.NotifyAuctionSold, casereport.NotifyAuctionSettled, casereport.NotifyAuctionDefaulted,
+		casereport.NotifyDepositForfeited, casereport.NotifyProceedsRemitted} {
 		if types[typ] == nil {
 			t.Errorf("no %s delivered (got %d deliveries)", typ, len(bodies))
 		}
 	}
-	r := types[payments.NotifyProceedsRemitted]
+	r := types[casereport.NotifyProceedsRemitted]
 	if r == nil {
 		t.FailNow()
 	}
@@ -229,7 +229,7 @@ func TestCaseWebhookNotConfigured(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ns) != 1 || ns[0].Type != payments.NotifyAuctionFailed || ns[0].Attempts != 0 || ns[0].DeliveredAt != nil {
+	if len(ns) != 1 || ns[0].Type != casereport.NotifyAuctionFailed || ns[0].Attempts != 0 || ns[0].DeliveredAt != nil {
 		t.Fatalf("notifications %+v", ns)
 	}
 	if n := e.jobCount(t, "case_webhook"); n != 0 {

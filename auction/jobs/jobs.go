@@ -34,6 +34,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"gavel/auction"
+	"gavel/auction/casereport"
 	"gavel/auction/notice/mail"
 	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/notice/sms"
@@ -69,15 +70,15 @@ type Config struct {
 	CaseWebhookSecret string
 	// CaseWebhookTimeout is how long a receiver may take to answer (10 s).
 	CaseWebhookTimeout time.Duration
-	// CaseWebhookBackoff is the retry schedule (payments.CaseWebhookBackoff);
+	// CaseWebhookBackoff is the retry schedule (casereport.CaseWebhookBackoff);
 	// tests shorten it.
-	CaseWebhookBackoff payments.Backoff
+	CaseWebhookBackoff casereport.Backoff
 	// HTTPClient sends case webhooks; its own timeout is not used.
 	HTTPClient *http.Client
 
 	// MoneyBackoff is the retry schedule of provider calls (5 s doubling up
 	// to 5 minutes: a release is retried well within the legal 24 h).
-	MoneyBackoff payments.Backoff
+	MoneyBackoff casereport.Backoff
 	// IntentSweep is how often payments that failed at registration are
 	// created again (1 minute).
 	IntentSweep time.Duration
@@ -104,7 +105,7 @@ type Config struct {
 	Zone *time.Location
 	// NoticeBackoff is the retry schedule of deliveries (5 s doubling up to
 	// 10 minutes).
-	NoticeBackoff payments.Backoff
+	NoticeBackoff casereport.Backoff
 }
 
 // Jobs is the running job system.
@@ -130,11 +131,11 @@ func New(cfg Config) (*Jobs, error) {
 	if cfg.CaseWebhookTimeout == 0 {
 		cfg.CaseWebhookTimeout = 10 * time.Second
 	}
-	if cfg.CaseWebhookBackoff == (payments.Backoff{}) {
-		cfg.CaseWebhookBackoff = payments.CaseWebhookBackoff
+	if cfg.CaseWebhookBackoff == (casereport.Backoff{}) {
+		cfg.CaseWebhookBackoff = casereport.CaseWebhookBackoff
 	}
-	if cfg.MoneyBackoff == (payments.Backoff{}) {
-		cfg.MoneyBackoff = payments.Backoff{First: 5 * time.Second, Max: 5 * time.Minute}
+	if cfg.MoneyBackoff == (casereport.Backoff{}) {
+		cfg.MoneyBackoff = casereport.Backoff{First: 5 * time.Second, Max: 5 * time.Minute}
 	}
 	if cfg.IntentSweep == 0 {
 		cfg.IntentSweep = time.Minute
@@ -142,8 +143,8 @@ func New(cfg Config) (*Jobs, error) {
 	if cfg.FetchPollInterval == 0 {
 		cfg.FetchPollInterval = time.Second
 	}
-	if cfg.NoticeBackoff == (payments.Backoff{}) {
-		cfg.NoticeBackoff = payments.Backoff{First: 5 * time.Second, Max: 10 * time.Minute}
+	if cfg.NoticeBackoff == (casereport.Backoff{}) {
+		cfg.NoticeBackoff = casereport.Backoff{First: 5 * time.Second, Max: 10 * time.Minute}
 	}
 	if cfg.Zone == nil {
 		cfg.Zone = time.UTC

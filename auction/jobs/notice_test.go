@@ -79,23 +79,24 @@ func (s *syncBuf) String() string {
 }
 
 func newMailEnv(t *testing.T, manual bool, refuse func() *smtp.SMTPError) *mailEnv {
-	return newMailEnvOn(t, func(o envOpts) *env { return newEnv(t, o) }, manual, refuse)
+	return newMailEnvOn(t, func(o envOpts) *env { return newEnv(t, o) }, manual, mailbox.Config{Refuse: refuse})
 }
 
 // newMailEnvTB is newMailEnv for benchmarks.
 func newMailEnvTB(b *testing.B) *mailEnv {
-	return newMailEnvOn(b, func(o envOpts) *env { return newEnvTB(b, o) }, false, nil)
+	return newMailEnvOn(b, func(o envOpts) *env { return newEnvTB(b, o) }, false, mailbox.Config{})
 }
 
-func newMailEnvOn(t testing.TB, build func(envOpts) *env, manual bool, refuse func() *smtp.SMTPError) *mailEnv {
+func newMailEnvOn(t testing.TB, build func(envOpts) *env, manual bool, box mailbox.Config) *mailEnv {
 	t.Helper()
 	serverTLS, clientTLS := selfSigned(t)
-	box, err := mailbox.Start("127.0.0.1:0", mailbox.Config{TLS: serverTLS, User: "gavel", Password: "s3cret", Refuse: refuse, Keep: 1 << 20})
+	box.TLS, box.User, box.Password, box.Keep = serverTLS, "gavel", "s3cret", 1<<20
+	server, err := mailbox.Start("127.0.0.1:0", box)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { box.Close() })
-	port := box.Addr()[strings.LastIndexByte(box.Addr(), ':')+1:]
+	t.Cleanup(func() { server.Close() })
+	port := server.Addr()[strings.LastIndexByte(server.Addr(), ':')+1:]
 	sender, err := mail.New(mail.Config{URL: "smtp://gavel:s3cret@localhost:" + port, From: "上海一中院网络司法拍卖 <auction@court.example>", TLS: clientTLS})
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +104,7 @@ func newMailEnvOn(t testing.TB, build func(envOpts) *env, manual bool, refuse fu
 	t.Cleanup(sender.Close)
 	logs := &syncBuf{}
 	e := build(envOpts{manual: manual, mail: sender, log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	return &mailEnv{env: e, box: box, logs: logs}
+	return &mailEnv{env: e, box: server, logs: logs}
 }
 
 // relay hands due notices to jobs, as the tick does.
@@ -302,6 +303,43 @@ func TestNoticeMailSurvivesCrashes(t *testing.T) {
 	msgs := m.box.Wait(2, 5*time.Second)
 	if len(msgs) != 2 || msgs[0].To[0] == msgs[1].To[0] {
 		t.Fatalf("%d messages after the restart, want one to each bidder", len(msgs))
+	}
+}
+
+// The window no SMTP client can close: the server took the message but its
+// answer was lost. The delivery is retried (at least once, never lost) and
+// the second copy carries the same Message-ID, by which receiving systems
+// recognise it as the same message.
+func TestNoticeMailLostAnswerResentWithSameMessageID(t *testing.T) {
+	t.Parallel()
+	var lost atomic.Bool
+	lost.Store(true)
+	m := newMailEnvOn(t, func(o envOpts) *env { return newEnv(t, o) }, false, mailbox.Config{LoseReply: func() bool { return lost.Swap(false) }})
+	a := m.mustAuction(t)
+	m.qualify(t, m.bidder(t), a)
+	if _, err := m.pool.Exec(m.ctx, `DELETE FROM user_notices WHERE type = 'deposit_awaiting_confirmation'`); err != nil {
+		t.Fatal(err)
+	}
+	m.relay(t)
+	msgs := m.box.Wait(2, 10*time.Second)
+	m.settle(t)
+	if msgs = m.box.Messages(); len(msgs) != 2 {
+		t.Fatalf("%d copies, want 2 (the first answer was lost)", len(msgs))
+	}
+	ids := [2]string{}
+	for i, msg := range msgs {
+		p, err := msg.Parsed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = p.Header.Get("Message-ID")
+	}
+	if ids[0] == "" || ids[0] != ids[1] {
+		t.Fatalf("Message-IDs %q and %q, want the same", ids[0], ids[1])
+	}
+	var sends int
+	if err := m.pool.QueryRow(m.ctx, `SELECT count(*) FROM user_notice_sends`).Scan(&sends); err != nil || sends != 1 {
+		t.Fatalf("%d sends recorded, %v", sends, err)
 	}
 }
 

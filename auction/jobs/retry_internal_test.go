@@ -1,13 +1,12 @@
 package jobs
 
 import (
+	"gavel/auction/casereport"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
-
-	"gavel/payments"
 )
 
 // The case webhook retry schedule of API.md, as River will apply it: the
@@ -17,7 +16,7 @@ import (
 // hours between late attempts).
 func TestCaseWebhookRetryPolicy(t *testing.T) {
 	t.Parallel()
-	w := &caseWebhookWorker{j: &Jobs{cfg: Config{CaseWebhookBackoff: payments.CaseWebhookBackoff}}}
+	w := &caseWebhookWorker{j: &Jobs{cfg: Config{CaseWebhookBackoff: casereport.CaseWebhookBackoff}}}
 	job := func(attempt int) *river.Job[CaseWebhookArgs] {
 		return &river.Job[CaseWebhookArgs]{JobRow: &rivertype.JobRow{Attempt: attempt}}
 	}
@@ -29,7 +28,7 @@ func TestCaseWebhookRetryPolicy(t *testing.T) {
 	var longest time.Duration
 	for attempt := 1; attempt <= 2000; attempt++ {
 		d := wait(attempt)
-		if d > payments.CaseWebhookBackoff.Max {
+		if d > casereport.CaseWebhookBackoff.Max {
 			t.Fatalf("attempt %d: wait %s over the cap", attempt, d)
 		}
 		longest = max(longest, d)
@@ -42,7 +41,7 @@ func TestCaseWebhookRetryPolicy(t *testing.T) {
 	}
 	// The cap plus River's scheduler sweep (5 s), the fetch poll (1 s) and
 	// the failed attempt's own timeout (10 s) stays within 10 minutes.
-	if slack := payments.CaseWebhookBackoff.Max + 5*time.Second + time.Second + 10*time.Second; slack > 10*time.Minute {
+	if slack := casereport.CaseWebhookBackoff.Max + 5*time.Second + time.Second + 10*time.Second; slack > 10*time.Minute {
 		t.Fatalf("worst gap between attempts %s", slack)
 	}
 	opts := CaseWebhookArgs{}.InsertOpts()

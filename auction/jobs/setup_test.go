@@ -12,6 +12,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/auctiontest"
+	"gavel/auction/casereport"
 	"gavel/auction/jobs"
 	"gavel/auction/notice/mail"
 	noticepg "gavel/auction/notice/postgres"
@@ -79,15 +80,15 @@ func newEnvTB(t testing.TB, o envOpts) *env {
 		Mail:               o.mail,
 		SMS:                o.sms,
 		PublicURL:          "https://auction.court.example",
-		NoticeBackoff:      payments.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+		NoticeBackoff:      casereport.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond},
 		Pool:               pool,
 		Providers:          []payments.Provider{e.fake},
 		Events:             stripe.New(stripe.Config{WebhookSecret: webhookSecret}),
 		CaseWebhookURL:     o.caseURL,
 		CaseWebhookSecret:  o.caseSecret,
 		CaseWebhookTimeout: o.caseTimeout,
-		CaseWebhookBackoff: payments.Backoff{First: 20 * time.Millisecond, Max: 100 * time.Millisecond},
-		MoneyBackoff:       payments.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+		CaseWebhookBackoff: casereport.Backoff{First: 20 * time.Millisecond, Max: 100 * time.Millisecond},
+		MoneyBackoff:       casereport.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond},
 		FetchPollInterval:  20 * time.Millisecond,
 		IntentSweep:        time.Hour,
 		TestOnly:           true,
@@ -129,7 +130,7 @@ func (e *env) mustUser(t tb, role, idNumber string) *auction.User {
 }
 
 func (e *env) bidder(t tb) *auction.User {
-	return e.mustUser(t, auction.RoleBidder, fmt.Sprintf("ID%d", seq.Add(1)))
+	return e.mustUser(t, auction.RoleBidder, idn(fmt.Sprintf("ID%d", seq.Add(1))))
 }
 
 // mustAuction creates a case, a real-estate lot and a published first round
@@ -138,7 +139,7 @@ func (e *env) mustAuction(t tb) *auction.Auction {
 	t.Helper()
 	n := seq.Add(1)
 	c, err := e.store.CreateCase(e.ctx, e.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", n), CourtName: "北京市第一中级人民法院",
-		Debtors: []auction.Party{{Name: "债务人", IDNumber: fmt.Sprintf("D%d", n)}}})
+		Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("D%d", n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,3 +294,6 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+// idn is the valid identity number tests know a person key by.
+var idn = auctiontest.IDNumber

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"gavel/auction"
+	"gavel/auction/casereport"
 	"gavel/auction/postgres"
 	"gavel/payments"
 )
@@ -98,7 +99,7 @@ func (w *caseWebhookWorker) send(ctx context.Context, body []byte, at time.Time)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Gavel")
-	req.Header.Set(payments.SignatureHeader, payments.Sign(j.cfg.CaseWebhookSecret, at, body))
+	req.Header.Set(casereport.SignatureHeader, casereport.Sign(j.cfg.CaseWebhookSecret, at, body))
 	resp, err := j.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {

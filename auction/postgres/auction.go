@@ -35,7 +35,13 @@ func scanAuction(r pgx.Row, extra ...any) (*row, error) {
 }
 
 func (s *Store) auctions(ctx context.Context, where string, args ...any) ([]auction.Auction, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+auctionColumns+` FROM auctions a WHERE `+where+` ORDER BY a.created_at, a.id`, args...)
+	return s.auctionsIn(ctx, s.pool, where, args...)
+}
+
+// auctionsIn is auctions read through q: a transaction reads with its own
+// connection rather than waiting for a second one from the pool.
+func (s *Store) auctionsIn(ctx context.Context, q querier, where string, args ...any) ([]auction.Auction, error) {
+	rows, err := q.Query(ctx, `SELECT `+auctionColumns+` FROM auctions a WHERE `+where+` ORDER BY a.created_at, a.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +108,12 @@ func (s *Store) ScheduleAuction(ctx context.Context, p auction.ScheduleParams) (
 // suspended, or the lot's rounds have moved on since the draft was made) or
 // announcement_period_too_short.
 func (s *Store) PublishAuction(ctx context.Context, id string) (*auction.Auction, error) {
-	return s.publish(ctx, id, false)
+	a, err := s.publish(ctx, id, false)
+	if err == nil {
+		// No events: watchers read what changed from the table.
+		s.announce(ctx, auction.Change{AuctionID: a.ID})
+	}
+	return a, err
 }
 
 // PublishAuctionBackdated announces a draft as if it had been published a
@@ -179,14 +190,16 @@ const lockAuctionSQL = lockAuctionSQLBase + ` WHERE a.id = $1 FOR UPDATE OF a`
 
 // lockAuctionSQLBase reads auctions with their lot's category; callers add
 // the condition and the lock.
-const lockAuctionSQLBase = `SELECT ` + auctionColumns + `, l.category FROM auctions a JOIN lots l ON l.id = a.lot_id`
+const lockAuctionSQLBase = `SELECT ` + auctionColumns + `, l.category, l.appraisal_value FROM auctions a JOIN lots l ON l.id = a.lot_id`
 
 func lockAuctionWithCategory(ctx context.Context, tx pgx.Tx, id string) (*row, string, error) {
 	var category string
-	a, err := scanAuction(tx.QueryRow(ctx, lockAuctionSQL, id), &category)
+	var appraisal int64
+	a, err := scanAuction(tx.QueryRow(ctx, lockAuctionSQL, id), &category, &appraisal)
 	if err != nil {
 		return nil, "", translate(err, "auction")
 	}
+	a.AppraisalValue = appraisal
 	return a, category, nil
 }
 

@@ -195,7 +195,7 @@ func TestDepositPayerViewIsAudited(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	a := b.mustAuction(t, lotParams{})
-	alice := b.mustUser(t, auction.RoleBidder, "ID-PAYER", "Alice Payer")
+	alice := b.mustClaimant(t, auction.RoleBidder, "ID-PAYER", "Alice Payer")
 	fin := b.mustUser(t, auction.RoleFinance, "", "")
 	reg, err := b.store.Register(b.ctx, alice, a.ID)
 	if err != nil {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"gavel/auction"
 )
@@ -13,27 +14,51 @@ import (
 // updates the auction and remembers the answer under the idempotency key.
 // Nothing here calls another system. Refusals (with the auction state):
 // not_found, idempotency_key_reused, not_qualified, bidder_restricted,
-// auction_not_open, already_leading, bid_too_low, bid_not_on_increment, and
-// service_unavailable for a bid that waited longer than MaxBidWait.
+// auction_not_open, already_leading, bid_too_high, bid_too_low,
+// bid_not_on_increment, and service_unavailable for a bid that waited longer
+// than MaxBidWait.
 func (s *Store) PlaceBid(ctx context.Context, p PlaceBid) (*auction.BidResult, error) {
 	if p.Arrival == nil {
 		p.Arrival = s.Arrive()
 		defer p.Arrival.Release()
 	}
+	// The key first, then the request: each checked here once, for HTTP
+	// and the socket alike.
 	if !auction.ValidIdempotencyKey(p.Key) {
-		err := auction.IdempotencyKeyRequired()
-		// Like every bid refusal it carries the auction state, so the client
-		// can bid again without another request.
-		if a, aerr := s.Auction(ctx, p.AuctionID); aerr == nil {
-			err.Auction = a.State()
-		}
-		return nil, err
+		return nil, s.RefuseBid(ctx, p.AuctionID, auction.IdempotencyKeyRequired())
+	}
+	if p.Refused != nil {
+		return nil, s.RefuseBid(ctx, p.AuctionID, p.Refused)
 	}
 	res, err := s.queueBid(ctx, p)
 	if err != nil {
 		return nil, s.interceptedAfter(ctx, err, p.User, p.AuctionID, StageBid)
 	}
+	if len(res.Events) > 0 {
+		s.announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: res.Events})
+	}
 	return res, nil
+}
+
+// RefuseBid is a refusal of a bid decided before the bid core saw it (its
+// key, its request, its sign-in) with the auction's current state added,
+// as every bid refusal carries it (API.md), so the client can bid again
+// without another request. err itself is left as it is (a socket answers
+// every frame with the same sign-in error): a domain error comes back as a
+// copy with the state; an auction that cannot be read adds none, and any
+// other error comes back unchanged. Returns err's code.
+func (s *Store) RefuseBid(ctx context.Context, auctionID string, err error) error {
+	var ae *auction.Error
+	if !errors.As(err, &ae) || ae.Auction != nil {
+		return err
+	}
+	a, aerr := s.Auction(ctx, auctionID)
+	if aerr != nil {
+		return err
+	}
+	refusal := *ae
+	refusal.Auction = a.State()
+	return &refusal
 }
 
 // placeBid decides one bid against the locked auction as the bids before it
@@ -63,9 +88,12 @@ func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.Bi
 	if err := t.restricted(p.User); err != nil {
 		return nil, t.refuse(err)
 	}
-	out, err := t.rb.CheckBid(&a.Auction, b, p.Amount, now)
+	out, err := t.rb.CheckAmount(&a.Auction, b, p.Amount, now)
 	if err != nil {
 		return nil, t.refuse(err)
+	}
+	if t.refuseOnly {
+		return nil, errWouldAccept
 	}
 	bidEvent := t.appendEvent(auction.EventBid, now, map[string]any{
 		"bidder_code": b.Code, "amount": p.Amount, "priority": out.Priority, "ends_at": stamp(out.EndsAt),

@@ -148,7 +148,7 @@ func TestBidRefusals(t *testing.T) {
 	}
 
 	// Listed after registering: refused at the bid on a real estate lot.
-	if _, err := b.store.ImportBlacklist(b.ctx, "api", []postgres.BlacklistEntry{{Name: "x", IDNumber: "ID-RB", CaseNumber: "c"}}); err != nil {
+	if _, err := b.store.ImportBlacklist(b.ctx, "api", []postgres.BlacklistEntry{{Name: "x", IDNumber: idn("ID-RB"), CaseNumber: "c"}}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = b.bid(bob, a.ID, a.StartPrice+a.Increment)
@@ -296,7 +296,7 @@ func TestPriorityMatch(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	a := b.mustAuction(t, lotParams{holders: []postgres.NewPriorityHolder{
-		{Name: "甲", IDNumber: "PH-1", Rank: 1}, {Name: "乙", IDNumber: "PH-2a", Rank: 2}, {Name: "丙", IDNumber: "PH-2b", Rank: 2},
+		{Name: "甲", IDNumber: idn("PH-1"), Rank: 1}, {Name: "乙", IDNumber: idn("PH-2a"), Rank: 2}, {Name: "丙", IDNumber: idn("PH-2b"), Rank: 2},
 	}})
 	ord := b.mustUser(t, auction.RoleBidder, "ORD", "")
 	p1 := b.mustUser(t, auction.RoleBidder, "PH-1", "")

@@ -2,20 +2,29 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
 )
 
-func validateParties(field string, ps []auction.Party, claims bool) error {
-	for i, p := range ps {
-		switch {
-		case strings.TrimSpace(p.Name) == "":
+// validateParties checks a case's parties and puts their identity numbers
+// in normal form, in place.
+func validateParties(field string, ps []auction.Party, claims bool, now time.Time) error {
+	for i := range ps {
+		p := &ps[i]
+		if strings.TrimSpace(p.Name) == "" {
 			return auction.FieldError(field, "entry %d needs a name", i)
-		case strings.TrimSpace(p.IDNumber) == "":
-			return auction.FieldError(field, "entry %d needs an id_number", i)
+		}
+		id, err := auction.ParseIdentity(fmt.Sprintf("%s[%d].id_number", field, i), p.IDType, p.IDNumber, now)
+		if err != nil {
+			return err
+		}
+		p.IDType, p.IDNumber = id.Type, id.Number
+		switch {
 		case claims && p.Claim == nil:
 			return auction.FieldError(field, "entry %d needs a claim (fen)", i)
 		case p.Claim != nil && *p.Claim < 0:
@@ -35,10 +44,10 @@ func (s *Store) CreateCase(ctx context.Context, by string, c NewCase) (*auction.
 	case c.CourtName == "":
 		return nil, auction.FieldError("court_name", "is required")
 	}
-	if err := validateParties("applicants", c.Applicants, true); err != nil {
+	if err := validateParties("applicants", c.Applicants, true, s.clock.Now()); err != nil {
 		return nil, err
 	}
-	if err := validateParties("debtors", c.Debtors, false); err != nil {
+	if err := validateParties("debtors", c.Debtors, false, s.clock.Now()); err != nil {
 		return nil, err
 	}
 	var id string
@@ -53,8 +62,8 @@ func (s *Store) CreateCase(ctx context.Context, by string, c NewCase) (*auction.
 		}
 		for kind, ps := range map[string][]auction.Party{"applicant": c.Applicants, "debtor": c.Debtors} {
 			for i, p := range ps {
-				if _, err := tx.Exec(ctx, `INSERT INTO case_parties (case_id, kind, position, name, id_number, claim) VALUES ($1, $2, $3, $4, $5, $6)`,
-					id, kind, i, strings.TrimSpace(p.Name), strings.TrimSpace(p.IDNumber), p.Claim); err != nil {
+				if _, err := tx.Exec(ctx, `INSERT INTO case_parties (case_id, kind, position, name, id_type, id_number, claim) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+					id, kind, i, strings.TrimSpace(p.Name), p.IDType, p.IDNumber, p.Claim); err != nil {
 					return err
 				}
 			}
@@ -75,14 +84,14 @@ func (s *Store) Case(ctx context.Context, id string) (*auction.Case, error) {
 	if err != nil {
 		return nil, translate(err, "case")
 	}
-	rows, err := s.pool.Query(ctx, `SELECT kind, name, id_number, claim FROM case_parties WHERE case_id = $1 ORDER BY kind, position`, id)
+	rows, err := s.pool.Query(ctx, `SELECT kind, name, id_type, id_number, claim FROM case_parties WHERE case_id = $1 ORDER BY kind, position`, id)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var kind string
 		var p auction.Party
-		if err := rows.Scan(&kind, &p.Name, &p.IDNumber, &p.Claim); err != nil {
+		if err := rows.Scan(&kind, &p.Name, &p.IDType, &p.IDNumber, &p.Claim); err != nil {
 			return nil, err
 		}
 		if kind == "applicant" {
@@ -103,9 +112,22 @@ func (s *Store) Case(ctx context.Context, id string) (*auction.Case, error) {
 }
 
 // likeText makes a search text match itself inside ILIKE '%' || $n || '%':
-// trimmed, with LIKE's wildcards and escape character taken literally.
+// trimmed, with LIKE's wildcards and escape character taken literally. A
+// NUL or bytes that are not UTF-8, which PostgreSQL refuses in text, are
+// dropped or replaced: such a search matches what it can, never fails.
 func likeText(s string) string {
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(s))
+}
+
+// LastCourt is the court of the case userID opened last, "" when none.
+func (s *Store) LastCourt(ctx context.Context, userID string) (string, error) {
+	var court string
+	err := s.pool.QueryRow(ctx, `SELECT court_name FROM cases WHERE created_by::text = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, userID).Scan(&court)
+	if err == pgx.ErrNoRows {
+		return "", nil
+	}
+	return court, err
 }
 
 // Cases lists the cases that match, newest first, a page at a time, and
@@ -198,7 +220,12 @@ const lotColumns = `l.id, l.case_id, l.title, l.description, l.category, l.appra
 	l.appraisal_report, l.encumbrances, l.occupancy, l.tax_terms, l.viewing, l.created_at`
 
 func (s *Store) lots(ctx context.Context, where string, args ...any) ([]auction.Lot, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+lotColumns+` FROM lots l WHERE `+where+` ORDER BY l.created_at, l.id`, args...)
+	return s.lotsIn(ctx, s.pool, where, args...)
+}
+
+// lotsIn is lots read through q (see auctionsIn).
+func (s *Store) lotsIn(ctx context.Context, q querier, where string, args ...any) ([]auction.Lot, error) {
+	rows, err := q.Query(ctx, `SELECT `+lotColumns+` FROM lots l WHERE `+where+` ORDER BY l.created_at, l.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -213,26 +240,26 @@ func (s *Store) lots(ctx context.Context, where string, args ...any) ([]auction.
 		return nil, err
 	}
 	for i := range lots {
-		if err := s.fillLot(ctx, &lots[i]); err != nil {
+		if err := s.fillLot(ctx, q, &lots[i]); err != nil {
 			return nil, err
 		}
 	}
 	return lots, nil
 }
 
-func (s *Store) fillLot(ctx context.Context, l *auction.Lot) error {
-	rows, err := s.pool.Query(ctx, `SELECT id, name, id_number, rank FROM priority_holders WHERE lot_id = $1 ORDER BY rank, name`, l.ID)
+func (s *Store) fillLot(ctx context.Context, q querier, l *auction.Lot) error {
+	rows, err := q.Query(ctx, `SELECT id, name, id_type, id_number, rank FROM priority_holders WHERE lot_id = $1 ORDER BY rank, name`, l.ID)
 	if err != nil {
 		return err
 	}
 	l.PriorityHolders, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.PriorityHolder, error) {
 		var h auction.PriorityHolder
-		return h, r.Scan(&h.ID, &h.Name, &h.IDNumber, &h.Rank)
+		return h, r.Scan(&h.ID, &h.Name, &h.IDType, &h.IDNumber, &h.Rank)
 	})
 	if err != nil {
 		return err
 	}
-	rows, err = s.pool.Query(ctx, `SELECT id, kind, filename, content_type, size, created_at FROM lot_documents WHERE lot_id = $1 ORDER BY created_at, id`, l.ID)
+	rows, err = q.Query(ctx, `SELECT id, kind, filename, content_type, size, created_at FROM lot_documents WHERE lot_id = $1 ORDER BY created_at, id`, l.ID)
 	if err != nil {
 		return err
 	}
@@ -245,7 +272,7 @@ func (s *Store) fillLot(ctx context.Context, l *auction.Lot) error {
 	if err != nil {
 		return err
 	}
-	l.Auctions, err = s.auctions(ctx, `a.lot_id = $1`, l.ID)
+	l.Auctions, err = s.auctionsIn(ctx, q, `a.lot_id = $1`, l.ID)
 	return err
 }
 
@@ -264,17 +291,19 @@ func (s *Store) Lot(ctx context.Context, id string) (*auction.Lot, error) {
 // AddPriorityHolder records a priority holder on a lot. Returns not_found,
 // invalid_field, or invalid_state when the id number is already a holder.
 func (s *Store) AddPriorityHolder(ctx context.Context, lotID string, h NewPriorityHolder) (*auction.PriorityHolder, error) {
-	switch {
-	case strings.TrimSpace(h.Name) == "":
+	if strings.TrimSpace(h.Name) == "" {
 		return nil, auction.FieldError("name", "is required")
-	case strings.TrimSpace(h.IDNumber) == "":
-		return nil, auction.FieldError("id_number", "is required")
-	case h.Rank < 1:
+	}
+	id, err := auction.ParseIdentity("id_number", h.IDType, h.IDNumber, s.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	if h.Rank < 1 {
 		return nil, auction.FieldError("rank", "must be 1 or more (1 is first)")
 	}
-	out := &auction.PriorityHolder{Name: strings.TrimSpace(h.Name), IDNumber: strings.TrimSpace(h.IDNumber), Rank: h.Rank}
-	err := s.pool.QueryRow(ctx, `INSERT INTO priority_holders (lot_id, name, id_number, rank) SELECT id, $2, $3, $4 FROM lots WHERE id = $1 RETURNING id`,
-		lotID, out.Name, out.IDNumber, out.Rank).Scan(&out.ID)
+	out := &auction.PriorityHolder{Name: strings.TrimSpace(h.Name), IDType: id.Type, IDNumber: id.Number, Rank: h.Rank}
+	err = s.pool.QueryRow(ctx, `INSERT INTO priority_holders (lot_id, name, id_type, id_number, rank) SELECT id, $2, $3, $4, $5 FROM lots WHERE id = $1 RETURNING id`,
+		lotID, out.Name, out.IDType, out.IDNumber, out.Rank).Scan(&out.ID)
 	if isUniqueViolation(err, "") {
 		return nil, auction.Errorf(auction.EInvalidState, "this person is already a priority holder of the lot")
 	}

@@ -12,7 +12,7 @@ func TestCasesAndLots(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	nc := postgres.NewCase{CaseNumber: "(2026)沪0101执1号", CourtName: "上海市黄浦区人民法院",
-		Applicants: []auction.Party{{Name: "张三", IDNumber: "A1", Claim: ptr[int64](100)}}, Debtors: []auction.Party{{Name: "李四", IDNumber: "D1"}}}
+		Applicants: []auction.Party{{Name: "张三", IDNumber: idn("A1"), Claim: ptr[int64](100)}}, Debtors: []auction.Party{{Name: "李四", IDNumber: idn("D1")}}}
 	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, nc)
 	if err != nil {
 		t.Fatal(err)
@@ -22,8 +22,8 @@ func TestCasesAndLots(t *testing.T) {
 	for name, bad := range map[string]postgres.NewCase{
 		"no case number":       {CourtName: "x"},
 		"no court":             {CaseNumber: "n1"},
-		"applicant sans claim": {CaseNumber: "n2", CourtName: "x", Applicants: []auction.Party{{Name: "a", IDNumber: "1"}}},
-		"negative claim":       {CaseNumber: "n3", CourtName: "x", Applicants: []auction.Party{{Name: "a", IDNumber: "1", Claim: ptr[int64](-1)}}},
+		"applicant sans claim": {CaseNumber: "n2", CourtName: "x", Applicants: []auction.Party{{Name: "a", IDNumber: idn("1")}}},
+		"negative claim":       {CaseNumber: "n3", CourtName: "x", Applicants: []auction.Party{{Name: "a", IDNumber: idn("1"), Claim: ptr[int64](-1)}}},
 		"debtor sans id":       {CaseNumber: "n4", CourtName: "x", Debtors: []auction.Party{{Name: "a"}}},
 	} {
 		_, err := b.store.CreateCase(b.ctx, b.clerk.ID, bad)
@@ -59,12 +59,12 @@ func TestCasesAndLots(t *testing.T) {
 		t.Fatalf("case with lots: %+v %v", full, err)
 	}
 
-	if _, err := b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "承租人", IDNumber: "P1", Rank: 1}); err != nil {
+	if _, err := b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "承租人", IDNumber: idn("P1"), Rank: 1}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "again", IDNumber: "P1", Rank: 2})
+	_, err = b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "again", IDNumber: idn("P1"), Rank: 2})
 	wantCode(t, err, auction.EInvalidState)
-	_, err = b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "x", IDNumber: "P2", Rank: 0})
+	_, err = b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "x", IDNumber: idn("P2"), Rank: 0})
 	wantCode(t, err, auction.EInvalidField)
 }
 

@@ -25,8 +25,8 @@ func TestCaseSearch(t *testing.T) {
 			debtor = "李四有限公司"
 		}
 		if _, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)搜执%03d号", i), CourtName: court,
-			Applicants: []auction.Party{{Name: fmt.Sprintf("申请人%02d", i), IDNumber: fmt.Sprint("A", i), Claim: ptr(int64(1))}},
-			Debtors:    []auction.Party{{Name: debtor, IDNumber: fmt.Sprint("D", i)}}}); err != nil {
+			Applicants: []auction.Party{{Name: fmt.Sprintf("申请人%02d", i), IDNumber: idn(fmt.Sprint("A", i)), Claim: ptr(int64(1))}},
+			Debtors:    []auction.Party{{Name: debtor, IDNumber: idn(fmt.Sprint("D", i))}}}); err != nil {
 			t.Fatal(err)
 		}
 		b.clock.Advance(time.Second)
@@ -67,6 +67,8 @@ func TestCaseSearch(t *testing.T) {
 		{"% is text", postgres.CaseFilter{CaseNumber: "%"}, 0},
 		{"_ is text", postgres.CaseFilter{CaseNumber: "搜执_0"}, 0},
 		{"a backslash is text", postgres.CaseFilter{Court: `\`}, 0},
+		{"a NUL", postgres.CaseFilter{Party: "李\x00四"}, 1},
+		{"not UTF-8", postgres.CaseFilter{Court: "\xff浦东"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, more, err := b.store.Cases(b.ctx, tc.f)

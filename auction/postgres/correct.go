@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -31,9 +32,23 @@ func errPublished(what string) error {
 	return auction.Errorf(auction.EInvalidState, "%s is published: correct its text with a correction (更正公告); price, deposit and times cannot change after publication, the law requires a new announcement (cancel the round and schedule a new one)", what)
 }
 
+// checkLotTexts refuses a text field of e that is not UTF-8 or holds a
+// NUL character (PostgreSQL stores neither).
+func checkLotTexts(e *LotEdit) error {
+	for _, t := range e.Texts() {
+		if t.Value != nil && (!utf8.ValidString(*t.Value) || strings.ContainsRune(*t.Value, 0)) {
+			return auction.FieldError(t.Field, "must be UTF-8 text without NUL characters")
+		}
+	}
+	return nil
+}
+
 // UpdateLot edits an unpublished lot. Returns not_found, invalid_field, or
 // invalid_state once the lot is published.
 func (s *Store) UpdateLot(ctx context.Context, lotID string, e LotEdit) (*auction.Lot, error) {
+	if err := checkLotTexts(&e); err != nil {
+		return nil, err
+	}
 	switch {
 	case e.Title != nil && strings.TrimSpace(*e.Title) == "":
 		return nil, auction.FieldError("title", "must not be blank")
@@ -183,6 +198,14 @@ func (s *Store) DeleteDraft(ctx context.Context, auctionID string) error {
 // not_found, invalid_field (reason, a blank title, nothing changed), or
 // invalid_state when the lot is not published (edit it instead).
 func (s *Store) CorrectLot(ctx context.Context, actor *auction.User, lotID, reason string, e LotEdit) (*Correction, []auction.Change, error) {
+	c, changes, err := s.correctLot(ctx, actor, lotID, reason, e)
+	if err == nil {
+		s.announce(ctx, changes...)
+	}
+	return c, changes, err
+}
+
+func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reason string, e LotEdit) (*Correction, []auction.Change, error) {
 	reason, err := auction.CleanReason("reason", reason)
 	if err != nil {
 		return nil, nil, err
@@ -192,6 +215,9 @@ func (s *Store) CorrectLot(ctx context.Context, actor *auction.User, lotID, reas
 	}
 	if e.Title != nil && strings.TrimSpace(*e.Title) == "" {
 		return nil, nil, auction.FieldError("title", "must not be blank")
+	}
+	if err := checkLotTexts(&e); err != nil {
+		return nil, nil, err
 	}
 	c := &Correction{LotID: lotID, Reason: reason, Changes: []FieldChange{}}
 	var changes []auction.Change
@@ -240,7 +266,8 @@ func (s *Store) CorrectLot(ctx context.Context, actor *auction.User, lotID, reas
 		}
 		running, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*row, error) {
 			var category string
-			return scanAuction(r, &category)
+			var appraisal int64
+			return scanAuction(r, &category, &appraisal)
 		})
 		if err != nil {
 			return err

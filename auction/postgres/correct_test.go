@@ -21,7 +21,8 @@ func TestEditUnpublished(t *testing.T) {
 	if err != nil || got.Title != "商铺（更名）" || got.AppraisalValue != 200_000_000 || got.Description != lot.Description {
 		t.Fatalf("update: %+v %v", got, err)
 	}
-	for _, e := range []postgres.LotEdit{{Title: str(" ")}, {Category: str("boat")}, {AppraisalValue: ptr(int64(0))}} {
+	for _, e := range []postgres.LotEdit{{Title: str(" ")}, {Category: str("boat")}, {AppraisalValue: ptr(int64(0))},
+		{Description: str("a\x00b")}, {Viewing: str("\xff")}} {
 		_, err := b.store.UpdateLot(b.ctx, lot.ID, e)
 		wantCode(t, err, auction.EInvalidField)
 	}
@@ -62,7 +63,7 @@ func TestDeleteLot(t *testing.T) {
 	b := setup(t)
 	lot := b.mustLot(t, 100_000_000)
 	draft := b.mustDraft(t, lot.ID, auction.RoundFirst, 70_000_000, month)
-	if _, err := b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "承租人", IDNumber: "P1", Rank: 1}); err != nil {
+	if _, err := b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "承租人", IDNumber: idn("P1"), Rank: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.store.AddDocument(b.ctx, lot.ID, "photo", "a.png", "image/png", []byte("png")); err != nil {
@@ -103,6 +104,8 @@ func TestCorrectionHistory(t *testing.T) {
 	_, _, err = b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "price", postgres.LotEdit{AppraisalValue: ptr(int64(1))})
 	wantCode(t, err, auction.EInvalidState)
 	_, _, err = b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "blank title", postgres.LotEdit{Title: str("  ")})
+	wantCode(t, err, auction.EInvalidField)
+	_, _, err = b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "NUL", postgres.LotEdit{Occupancy: str("a\x00b")})
 	wantCode(t, err, auction.EInvalidField)
 
 	c1, changes, err := b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "面积笔误", postgres.LotEdit{Description: str("一套住宅，建筑面积 89.5 平方米")})

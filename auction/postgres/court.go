@@ -61,6 +61,7 @@ func (s *Store) courtAction(ctx context.Context, action string, p CourtAction, o
 	if err != nil {
 		return nil, nil, err
 	}
+	s.announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: events})
 	a, err := s.Auction(ctx, p.AuctionID)
 	return a, events, err
 }

@@ -544,3 +544,55 @@ func TestBidsRacingSuspend(t *testing.T) {
 	}
 	t.Logf("%d bids accepted before the suspension at seq %d, %d refused after it", len(accepted), suspendSeq, refused)
 }
+
+// TestCancelRacingDeposits: deposits confirmed while a clerk cancels are
+// either held before the cancellation (and released by it) or arrive after
+// it (and go straight back): none is left held on a cancelled round.
+func TestCancelRacingDeposits(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	var regs []*auction.Registration
+	for range 12 {
+		reg, err := b.store.Register(b.ctx, b.mustUser(t, auction.RoleBidder, "", ""), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		regs = append(regs, reg)
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, reg := range regs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if _, err := b.store.ConfirmDeposit(b.ctx, reg.Deposit.ID, fmt.Sprintf("RACE-%d", i)); err != nil {
+				t.Error(err)
+			}
+		}()
+		if i == len(regs)/2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if _, _, err := b.store.CancelAuction(b.ctx, b.act(a.ID, "withdrawn")); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	deps, err := b.store.Deposits(b.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range deps {
+		if d.Status != auction.DepositRefundPending {
+			t.Fatalf("deposit %s is %s after the cancellation", d.ID, d.Status)
+		}
+	}
+	b.wantLedgerBalanced(t)
+	b.wantReconciled(t)
+}

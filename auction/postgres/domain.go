@@ -54,6 +54,8 @@ type (
 	DeliveryAttempt    = casereport.DeliveryAttempt
 	Arrival            = auction.Arrival
 	Arrivals           = auction.Arrivals
+	Verification       = auction.Verification
+	UserIdentity       = auction.UserIdentity
 )
 
 const (
@@ -62,5 +64,7 @@ const (
 	TokenAPI        = auction.TokenAPI
 	TokenTTL        = auction.TokenTTL
 	TokenSession    = auction.TokenSession
+	VerifyDesk      = auction.VerifyDesk
+	VerifyProvider  = auction.VerifyProvider
 	MaxBidWait      = auction.MaxBidWait
 )

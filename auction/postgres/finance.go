@@ -23,6 +23,14 @@ import (
 // Returns not_found, invalid_field, duplicate_reference, auction_not_sold
 // or overpayment.
 func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, amount int64, reference string) (*BalancePayment, []auction.Event, error) {
+	p, events, err := s.recordBalancePayment(ctx, by, auctionID, amount, reference)
+	if err == nil && len(events) > 0 {
+		s.announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: events})
+	}
+	return p, events, err
+}
+
+func (s *Store) recordBalancePayment(ctx context.Context, by, auctionID string, amount int64, reference string) (*BalancePayment, []auction.Event, error) {
 	if amount <= 0 || amount > payments.MaxAmount {
 		return nil, nil, auction.FieldError("amount", "must be a positive amount in fen, at most %d", int64(payments.MaxAmount))
 	}
@@ -33,6 +41,22 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 	var out *BalancePayment
 	var events []auction.Event
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, events, err = s.bookBalancePayment(ctx, tx, by, auctionID, amount, reference)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, events, nil
+}
+
+// bookBalancePayment is RecordBalancePayment inside tx, for a payment typed
+// by finance or matched on the bank statement.
+func (s *Store) bookBalancePayment(ctx context.Context, tx pgx.Tx, by, auctionID string, amount int64, reference string) (*BalancePayment, []auction.Event, error) {
+	var out *BalancePayment
+	var events []auction.Event
+	err := func() error {
 		a, _, err := lockAuctionWithCategory(ctx, tx, auctionID)
 		if err != nil {
 			return err
@@ -98,7 +122,7 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 			return err
 		}
 		return saveAuction(ctx, tx, a)
-	})
+	}()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -219,14 +243,23 @@ func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, err
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'applied'), 0)::bigint,
 			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NULL), 0)::bigint,
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'forfeited'), 0)::bigint,
-			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NOT NULL), 0)::bigint
-		FROM auctions a WHERE a.case_id = $1 AND a.status <> 'draft' ORDER BY a.created_at, a.id`, caseID)
+			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NOT NULL), 0)::bigint,
+			f.auction_costs, f.resale_shortfall, f.case_debt, f.resale_auction_id::text
+		FROM auctions a LEFT JOIN forfeit_allocations f ON f.auction_id = a.id
+		WHERE a.case_id = $1 AND a.status <> 'draft' ORDER BY a.created_at, a.id`, caseID)
 	if err != nil {
 		return nil, err
 	}
 	p.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ProceedsItem, error) {
 		var i ProceedsItem
-		return i, r.Scan(&i.AuctionID, &i.LotID, &i.Round, &i.Status, &i.HammerPrice, &i.DepositApplied, &i.BalanceReceived, &i.ForfeitedDeposit, &i.BalanceOwedBack)
+		var costs, shortfall, debt *int64
+		var resale *string
+		err := r.Scan(&i.AuctionID, &i.LotID, &i.Round, &i.Status, &i.HammerPrice, &i.DepositApplied, &i.BalanceReceived, &i.ForfeitedDeposit,
+			&i.BalanceOwedBack, &costs, &shortfall, &debt, &resale)
+		if costs != nil {
+			i.ForfeitAllocation = &payments.ForfeitAllocation{AuctionCosts: *costs, ResaleShortfall: *shortfall, CaseDebt: *debt, ResaleAuctionID: resale}
+		}
+		return i, err
 	})
 	if err != nil {
 		return nil, err

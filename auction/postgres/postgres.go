@@ -32,7 +32,7 @@ type Store struct {
 	rulebook auction.Rulebook
 	// Provider names the deposit provider new registrations use ("bank" or "stripe").
 	provider string
-	// payments starts each new deposit at the provider (stripe.go).
+	// payments starts each new deposit at the provider (provider_deposit.go).
 	payments payments.Provider
 	hooks    Hooks
 	// bids queues the bids of each auction for one worker (queue.go).
@@ -41,6 +41,8 @@ type Store struct {
 	arrivals *Arrivals
 	// zone is the court's time zone (Config.Zone).
 	zone *time.Location
+	// publisher hears every change after its transaction commits (PublishTo).
+	publisher auction.Publisher
 	// beforeBatch, set only by tests, runs before a bid batch locks its
 	// auction: it holds a batch back to decide it late.
 	beforeBatch func(auctionID string)
@@ -186,3 +188,25 @@ func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 // Unavailable is the package's Unavailable, for callers that hold the store
 // as the domain's services.
 func (s *Store) Unavailable(err error) bool { return Unavailable(err) }
+
+// PublishTo makes the store hand every change to p once its transaction has
+// committed: the one place changes leave for the live feed, however they
+// were made (a request, a socket, the scheduler). Call it before serving.
+func (s *Store) PublishTo(p auction.Publisher) { s.publisher = p }
+
+// announce hands committed changes to the publisher; it never waits for a
+// watcher.
+func (s *Store) announce(ctx context.Context, changes ...auction.Change) {
+	if s.publisher != nil && len(changes) > 0 {
+		s.publisher.Publish(ctx, changes...)
+	}
+}
+
+// querier is what both the pool and a transaction answer: reads shared by
+// code inside and outside a transaction take one, so that code inside reads
+// with its own connection and never waits on the pool for a second (a pool
+// of N connections would deadlock under N concurrent transactions).
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}

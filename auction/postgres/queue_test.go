@@ -22,7 +22,7 @@ func TestBidBatchDecidesEachBid(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	a := b.mustAuction(t, lotParams{category: auction.CategoryRealEstate,
-		holders: []postgres.NewPriorityHolder{{Name: "甲", IDNumber: "ID-QPH", Rank: 1}}})
+		holders: []postgres.NewPriorityHolder{{Name: "甲", IDNumber: idn("ID-QPH"), Rank: 1}}})
 	alice := b.mustUser(t, auction.RoleBidder, "ID-QA", "")
 	bob := b.mustUser(t, auction.RoleBidder, "ID-QB", "")
 	carol := b.mustUser(t, auction.RoleBidder, "ID-QC", "")
@@ -33,7 +33,7 @@ func TestBidBatchDecidesEachBid(t *testing.T) {
 	for _, u := range []*auction.User{alice, bob, dave, eve, holder} {
 		regs[u] = b.mustQualify(t, u, a.ID)
 	}
-	if _, err := b.store.ImportBlacklist(b.ctx, "api", []postgres.BlacklistEntry{{Name: "x", IDNumber: "ID-QE", CaseNumber: "c"}}); err != nil {
+	if _, err := b.store.ImportBlacklist(b.ctx, "api", []postgres.BlacklistEntry{{Name: "x", IDNumber: idn("ID-QE"), CaseNumber: "c"}}); err != nil {
 		t.Fatal(err)
 	}
 	bid := func(u *auction.User, amount int64, key string) postgres.PlaceBid {

@@ -115,6 +115,9 @@ func (s *Store) Reconcile(ctx context.Context, from, to time.Time) (*payments.Re
 		return nil, err
 	}
 	r.Lines = payments.Match(ledger, records)
+	if r.Statement, err = statementDifferences(ctx, tx, ledger, from, to); err != nil {
+		return nil, err
+	}
 
 	// Deposit money in escrow at `to`, per provider, from both sides.
 	rows, err = tx.Query(ctx, `WITH l AS (
@@ -186,4 +189,45 @@ func refundsDue(ctx context.Context, tx pgx.Tx, now time.Time) ([]payments.Refun
 		out = []payments.RefundDue{}
 	}
 	return out, err
+}
+
+// statementDifferences compares the ledger's bank movements of [from, to)
+// with the imported statement lines booked on those days.
+func statementDifferences(ctx context.Context, tx pgx.Tx, ledger []payments.Line, from, to time.Time) ([]payments.StatementDifference, error) {
+	rows, err := tx.Query(ctx, `SELECT covers_from, covers_to FROM statement_imports
+		WHERE covers_to >= ($1 AT TIME ZONE 'Asia/Shanghai')::date AND covers_from <= ($2 AT TIME ZONE 'Asia/Shanghai')::date`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	type span struct{ from, to time.Time }
+	var spans []span
+	var sp span
+	if _, err := pgx.ForEachRow(rows, []any{&sp.from, &sp.to}, func() error { spans = append(spans, sp); return nil }); err != nil {
+		return nil, err
+	}
+	if len(spans) == 0 {
+		return nil, nil
+	}
+	rows, err = tx.Query(ctx, `SELECT id, reference, direction, amount, booked_on FROM statement_lines
+		WHERE booked_on >= ($1 AT TIME ZONE 'Asia/Shanghai')::date AND booked_on < ($2 AT TIME ZONE 'Asia/Shanghai')::date + 1
+		ORDER BY booked_on, reference`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	lines, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (payments.StatementLine, error) {
+		var l payments.StatementLine
+		return l, r.Scan(&l.ID, &l.Reference, &l.Direction, &l.Amount, &l.BookedOn)
+	})
+	if err != nil {
+		return nil, err
+	}
+	covered := func(day time.Time) bool {
+		for _, s := range spans {
+			if !day.Before(s.from) && !day.After(s.to) {
+				return true
+			}
+		}
+		return false
+	}
+	return payments.CompareStatement(ledger, lines, covered), nil
 }

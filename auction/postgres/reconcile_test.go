@@ -198,7 +198,7 @@ func TestCaseProceedsAddUpToLedger(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: "(2026)沪02执77号", CourtName: "上海市第二中级人民法院",
-		Debtors: []auction.Party{{Name: "债务人", IDNumber: "D77"}}})
+		Debtors: []auction.Party{{Name: "债务人", IDNumber: idn("D77")}}})
 	if err != nil {
 		t.Fatal(err)
 	}

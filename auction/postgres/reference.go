@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -31,19 +29,11 @@ func bookReference(ctx context.Context, tx pgx.Tx, kind, reference, entryID stri
 }
 
 // cleanReference trims a typed reference and refuses an empty one or one
-// no bank or provider would issue (too long, control characters, invalid
-// UTF-8). what says whose reference it is, for the message.
+// no bank or provider would issue (over 140 characters, control
+// characters, invalid UTF-8). what says whose reference it is.
 func cleanReference(reference, what string) (string, error) {
-	reference = strings.TrimSpace(reference)
-	switch {
-	case reference == "":
+	if strings.TrimSpace(reference) == "" {
 		return "", auction.FieldError("reference", "is required (%s)", what)
-	case !utf8.ValidString(reference):
-		return "", auction.FieldError("reference", "must be valid UTF-8 text")
-	case utf8.RuneCountInString(reference) > 140:
-		return "", auction.FieldError("reference", "is at most 140 characters")
-	case strings.IndexFunc(reference, unicode.IsControl) >= 0:
-		return "", auction.FieldError("reference", "must not contain control characters")
 	}
-	return reference, nil
+	return cleanLine("reference", reference, 140)
 }

@@ -12,8 +12,11 @@ import (
 
 // Register enters a bidder into an auction. Returns not_found, staff_cannot_bid,
 // registration_closed, already_registered, bidder_barred or bidder_restricted.
-// An applicant of the case owes max(0, deposit - claim); owing nothing
-// qualifies at once. Registering is agreeing to the bidders' notice (竞买须知)
+// A verified applicant of the case owes max(0, deposit - claim), and a
+// verified priority holder gets the rank; owing nothing qualifies at once.
+// Bars follow the person, verified or not: a number carried by a staff
+// account, the defaulter of an earlier round under any account, the
+// restriction list. Registering is agreeing to the bidders' notice (竞买须知)
 // in force, whose version is recorded with the registration.
 func (s *Store) Register(ctx context.Context, u *auction.User, auctionID string) (*auction.Registration, error) {
 	return s.RegisterAgreeing(ctx, u, auctionID, nil)
@@ -26,6 +29,10 @@ func (s *Store) Register(ctx context.Context, u *auction.User, auctionID string)
 func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID string, notice *int) (*auction.Registration, error) {
 	if auction.IsStaffRole(u.Role) {
 		return nil, auction.Errorf(auction.EStaffCannotBid, "court and platform staff may not bid")
+	}
+	if u.IDNumber == "" {
+		// Only an account whose claim a verified person took holds none.
+		return nil, auction.FieldError("id_number", "this account holds no identity number (a verified person's claim took it); a court clerk can verify yours")
 	}
 	var regID, startID string
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -63,11 +70,16 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		if exists {
 			return auction.Errorf(auction.EAlreadyRegistered, "you are already registered for this auction")
 		}
-		var barred bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (
-				SELECT 1 FROM auctions a2 JOIN registrations r2 ON r2.id = a2.winner_registration_id
-				WHERE a2.lot_id = $1 AND a2.status = 'defaulted' AND r2.user_id = $2)`, a.LotID, u.ID).Scan(&barred); err != nil {
+		var staff, barred bool
+		if err := tx.QueryRow(ctx, `SELECT
+				$3 <> '' AND EXISTS (SELECT 1 FROM users s WHERE s.role <> 'bidder' AND s.id_number = $3),
+				EXISTS (SELECT 1 FROM auctions a2 JOIN registrations r2 ON r2.id = a2.winner_registration_id JOIN users w ON w.id = r2.user_id
+					WHERE a2.lot_id = $1 AND a2.status = 'defaulted' AND (w.id = $2 OR ($3 <> '' AND w.id_number = $3)))`,
+			a.LotID, u.ID, u.IDNumber).Scan(&staff, &barred); err != nil {
 			return err
+		}
+		if staff {
+			return auction.Errorf(auction.EStaffCannotBid, "court and platform staff may not bid, under any account")
 		}
 		if barred {
 			return auction.Errorf(auction.EBidderBarred, "a buyer who defaulted on this lot may not bid in its later rounds")
@@ -75,15 +87,17 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		if err := s.checkRestricted(ctx, tx, u, a.ID, category, "registration"); err != nil {
 			return err
 		}
+		// Privileges follow a verified person only: a typed number is a
+		// claim anyone who knows it could make.
 		var rank *int
-		if u.IDNumber != "" {
+		if u.Verified && u.IDNumber != "" {
 			err := tx.QueryRow(ctx, `SELECT rank FROM priority_holders WHERE lot_id = $1 AND id_number = $2`, a.LotID, u.IDNumber).Scan(&rank)
 			if err != nil && err != pgx.ErrNoRows {
 				return err
 			}
 		}
 		var claim *int64
-		if u.IDNumber != "" {
+		if u.Verified && u.IDNumber != "" {
 			err := tx.QueryRow(ctx, `SELECT sum(claim)::bigint FROM case_parties WHERE case_id = $1 AND kind = 'applicant' AND id_number = $2`, a.CaseID, u.IDNumber).Scan(&claim)
 			if err != nil {
 				return err
@@ -156,26 +170,41 @@ func assignBidderCode(ctx context.Context, tx pgx.Tx, regID string) error {
 }
 
 const registrationColumns = `r.id, r.auction_id, r.user_id, r.status, r.bidder_code, r.priority_rank, r.notice_version,
-	d.id, d.amount, d.status, d.provider, d.pay_reference, d.client_secret`
+	d.id, d.amount, d.status, d.provider, d.pay_reference, d.client_secret,
+	ca.court_name, ca.account_name, ca.bank, ca.account_number`
+
+// registrationFrom joins a registration to its deposit and to the court
+// account its bank transfer goes to (none configured: nulls).
+const registrationFrom = ` FROM registrations r JOIN deposits d ON d.registration_id = r.id
+	JOIN auctions ra ON ra.id = r.auction_id JOIN cases rc ON rc.id = ra.case_id
+	LEFT JOIN court_accounts ca ON ca.court_name = rc.court_name`
 
 func scanRegistration(row pgx.Row) (*auction.Registration, error) {
 	r := &auction.Registration{Deposit: &auction.Deposit{}}
 	d := r.Deposit
+	var court, name, bank, number *string
 	err := row.Scan(&r.ID, &r.AuctionID, &r.UserID, &r.Status, &r.BidderCode, &r.PriorityRank, &r.NoticeVersion,
-		&d.ID, &d.Amount, &d.Status, &d.Provider, &d.PayReference, &d.ClientSecret)
+		&d.ID, &d.Amount, &d.Status, &d.Provider, &d.PayReference, &d.ClientSecret, &court, &name, &bank, &number)
 	d.RegistrationID, d.AuctionID, d.BidderCode = r.ID, r.AuctionID, r.BidderCode
+	// A bank deposit tells its bidder where to pay and what to quote.
+	if d.Provider == payments.ProviderBank && d.Amount > 0 {
+		d.PaymentReference = d.PayReference
+		if court != nil {
+			d.PayTo = &auction.PayTo{CourtName: *court, AccountName: *name, Bank: *bank, AccountNumber: *number}
+		}
+	}
 	return r, err
 }
 
 // Registration returns one registration with its deposit.
 func (s *Store) Registration(ctx context.Context, id string) (*auction.Registration, error) {
-	r, err := scanRegistration(s.pool.QueryRow(ctx, `SELECT `+registrationColumns+` FROM registrations r JOIN deposits d ON d.registration_id = r.id WHERE r.id = $1`, id))
+	r, err := scanRegistration(s.pool.QueryRow(ctx, `SELECT `+registrationColumns+registrationFrom+` WHERE r.id = $1`, id))
 	return r, translate(err, "registration")
 }
 
 // UserRegistrations lists a bidder's registrations, newest first.
 func (s *Store) UserRegistrations(ctx context.Context, userID string) ([]auction.Registration, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+registrationColumns+` FROM registrations r JOIN deposits d ON d.registration_id = r.id
+	rows, err := s.pool.Query(ctx, `SELECT `+registrationColumns+registrationFrom+`
 		WHERE r.user_id = $1 ORDER BY r.created_at DESC, r.id`, userID)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ func TestRegisterRefusals(t *testing.T) {
 
 	// The restriction list applies to real estate and vehicles only.
 	listed := b.mustUser(t, auction.RoleBidder, "ID-LISTED", "")
-	if _, err := b.store.ImportBlacklist(b.ctx, "api", []postgres.BlacklistEntry{{Name: "x", IDNumber: "ID-LISTED", CaseNumber: "c"}}); err != nil {
+	if _, err := b.store.ImportBlacklist(b.ctx, "api", []postgres.BlacklistEntry{{Name: "x", IDNumber: idn("ID-LISTED"), CaseNumber: "c"}}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = b.store.Register(b.ctx, listed, a.ID)
@@ -40,7 +41,7 @@ func TestRegisterRefusals(t *testing.T) {
 	if _, err := b.store.Register(b.ctx, listed, equity.ID); err != nil {
 		t.Fatalf("listed person on an equity lot: %v", err)
 	}
-	if _, err := b.store.RemoveFromBlacklist(b.ctx, []string{"ID-LISTED"}); err != nil {
+	if _, err := b.store.RemoveFromBlacklist(b.ctx, []string{strings.ToLower(idn("ID-LISTED")) + "\u200b"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.store.Register(b.ctx, listed, a.ID); err != nil {
@@ -103,10 +104,10 @@ func TestApplicantDeposit(t *testing.T) {
 	b := setup(t)
 	const appraisal = 100_000_000 // start 70,000,000; deposit 7,000,000
 	a := b.mustAuction(t, lotParams{appraisal: appraisal, applicants: []auction.Party{
-		{Name: "小债权人", IDNumber: "APP-SMALL", Claim: ptr[int64](2_000_000)},
-		{Name: "大债权人", IDNumber: "APP-BIG", Claim: ptr[int64](50_000_000)},
-		{Name: "正好", IDNumber: "APP-EXACT", Claim: ptr[int64](7_000_000)},
-		{Name: "零", IDNumber: "APP-ZERO", Claim: ptr[int64](0)},
+		{Name: "小债权人", IDNumber: idn("APP-SMALL"), Claim: ptr[int64](2_000_000)},
+		{Name: "大债权人", IDNumber: idn("APP-BIG"), Claim: ptr[int64](50_000_000)},
+		{Name: "正好", IDNumber: idn("APP-EXACT"), Claim: ptr[int64](7_000_000)},
+		{Name: "零", IDNumber: idn("APP-ZERO"), Claim: ptr[int64](0)},
 	}})
 	for _, tc := range []struct {
 		idNumber string
@@ -138,7 +139,7 @@ func TestApplicantDeposit(t *testing.T) {
 func TestBidderCodes(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	a := b.mustAuction(t, lotParams{applicants: []auction.Party{{Name: "x", IDNumber: "A0", Claim: ptr[int64](1 << 40)}}})
+	a := b.mustAuction(t, lotParams{applicants: []auction.Party{{Name: "x", IDNumber: idn("A0"), Claim: ptr[int64](1 << 40)}}})
 	seen := map[string]bool{}
 	for i := range 8 {
 		u := b.mustUser(t, auction.RoleBidder, "ID-CODE"+string(rune('0'+i)), "")
@@ -191,6 +192,11 @@ func TestBidderBarred(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = b.store.Register(b.ctx, buyer, second.ID)
+	wantCode(t, err, auction.EBidderBarred)
+	// The bar follows the person: another account of the same number (one
+	// an older database held, flagged but working) is barred too.
+	again := b.duplicateAccount(t, "again@example.test", buyer.IDNumber)
+	_, err = b.store.Register(b.ctx, again, second.ID)
 	wantCode(t, err, auction.EBidderBarred)
 	if _, err := b.store.Register(b.ctx, other, second.ID); err != nil {
 		t.Fatalf("another bidder in the second round: %v", err)

@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/casereport"
 	"gavel/payments"
 )
 
@@ -56,7 +57,7 @@ func (s *Store) Remit(ctx context.Context, by, caseID string, amount int64, refe
 			CaseID: caseID, Amount: amount, Ref: reference}); err != nil {
 			return err
 		}
-		id, err := s.notifyCaseOnly(ctx, tx, caseID, caseNumber, payments.NotifyProceedsRemitted, map[string]any{
+		id, err := s.notifyCaseOnly(ctx, tx, caseID, caseNumber, casereport.NotifyProceedsRemitted, map[string]any{
 			"remittance_id": out.ID, "amount": amount, "reference": reference,
 			"remitted_total": remitted + amount, "balance": out.Balance})
 		if err != nil {

@@ -16,7 +16,7 @@ func (b *bundle) mustLot(t *testing.T, appraisal int64) *auction.Lot {
 	t.Helper()
 	n := userSeq.Add(1)
 	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)沪02执%d号", n), CourtName: "上海市第二中级人民法院",
-		Debtors: []auction.Party{{Name: "债务人", IDNumber: "D" + fmt.Sprint(n)}}})
+		Debtors: []auction.Party{{Name: "债务人", IDNumber: idn("D" + fmt.Sprint(n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}

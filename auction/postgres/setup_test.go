@@ -41,11 +41,39 @@ type tb interface {
 	Fatalf(format string, args ...any)
 }
 
+// idn is the valid identity number tests know a person key by: the same key
+// is the same person wherever it is used (account, applicant, holder, list).
+var idn = auctiontest.IDNumber
+
+// mustUser creates an account; a bidder is the person idNumber names (idn;
+// a fresh person when empty) and is verified at the desk, as bidders who use
+// a privilege are.
 func (b *bundle) mustUser(t tb, role, idNumber, name string) *auction.User {
+	t.Helper()
+	u := b.mustClaimant(t, role, idNumber, name)
+	if role != auction.RoleBidder {
+		return u
+	}
+	u, err := b.store.VerifyUser(b.ctx, b.clerk, u.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "desk file " + u.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// mustClaimant creates an account whose identity number is only claimed
+// (not verified).
+func (b *bundle) mustClaimant(t tb, role, idNumber, name string) *auction.User {
 	t.Helper()
 	n := userSeq.Add(1)
 	if name == "" {
 		name = fmt.Sprintf("User %d", n)
+	}
+	if idNumber != "" || role == auction.RoleBidder {
+		if idNumber == "" {
+			idNumber = fmt.Sprintf("person %d", n)
+		}
+		idNumber = idn(idNumber)
 	}
 	u, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: fmt.Sprintf("u%d@example.test", n), Password: "correct horse battery",
 		Role: role, RealName: name, IDNumber: idNumber, Phone: "1380000" + fmt.Sprint(n)})
@@ -76,7 +104,7 @@ func (b *bundle) mustAuction(t tb, p lotParams) *auction.Auction {
 	}
 	n := userSeq.Add(1)
 	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执%d号", n), CourtName: "上海市第一中级人民法院",
-		Applicants: p.applicants, Debtors: []auction.Party{{Name: "债务人", IDNumber: "D" + fmt.Sprint(n)}}})
+		Applicants: p.applicants, Debtors: []auction.Party{{Name: "债务人", IDNumber: idn("D" + fmt.Sprint(n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,13 @@ func (s *Store) Due(ctx context.Context) (int, error) {
 // at once and each transition happens exactly once. It returns what changed
 // so the live feed can be told after commit.
 func (s *Store) Tick(ctx context.Context) ([]auction.Change, error) {
+	// What committed is announced even when a later batch failed.
+	changes, err := s.tick(ctx)
+	s.announce(ctx, changes...)
+	return changes, err
+}
+
+func (s *Store) tick(ctx context.Context) ([]auction.Change, error) {
 	now := s.clock.Now()
 	var changes []auction.Change
 	for _, step := range []struct {
@@ -171,6 +178,9 @@ func (s *Store) closeAuctions(ctx context.Context, tx pgx.Tx, due []*row, now ti
 	if err := s.flush(ctx, tx, &w); err != nil {
 		return nil, err
 	}
+	if err := s.reallocateShortfall(ctx, tx, closing, now); err != nil {
+		return nil, err
+	}
 	if s.hooks.AfterClose != nil && len(closing) > 0 {
 		if err := s.hooks.AfterClose(ctx, tx, auctionsOf(closing)); err != nil {
 			return nil, err
@@ -274,9 +284,10 @@ func (w *writes) releaseDeposit(depositID, auctionID, caseID string, amount int6
 }
 
 // defaultAuction handles a buyer who did not pay the balance in time (悔拍):
-// the deposit is forfeited and allocated in the legal order (auction costs,
-// then this case's debt; a re-sale shortfall is settled from the case's share
-// when the re-sale closes), and the buyer is barred from the lot's later rounds.
+// the deposit is forfeited and allocated in the legal order (allocateForfeit:
+// the round's recorded costs, then this case's debt, from which a re-sale
+// shortfall is taken when a later round is sold: reallocateShortfall), and
+// the buyer is barred from the lot's later rounds.
 // Balance payments the buyer made are owed back to them
 // (oweBackBalancePayments): they leave the case's proceeds.
 func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.Time) ([]auction.Event, error) {
@@ -295,16 +306,17 @@ func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.
 	if err != nil {
 		return nil, err
 	}
+	var al payments.ForfeitAllocation
 	if depositID != "" {
 		w.Queue(`UPDATE deposits SET status = 'forfeited', updated_at = $2 WHERE id = $1`, depositID, now)
 		w.record(ledgerTx{Kind: payments.TxDepositForfeited, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
 			Entries: payments.Move(payments.AccountCaseProceeds, payments.AccountForfeited, amount)}, now)
-		w.record(ledgerTx{Kind: payments.TxForfeitAllocated, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
-			Entries: payments.Move(payments.AccountForfeited, payments.AccountCaseProceeds, amount)}, now)
+		if al, err = allocateForfeit(ctx, tx, &w, a, depositID, amount, now); err != nil {
+			return nil, err
+		}
 	}
 	data := map[string]any{"winner_code": a.WinnerCode, "forfeited_deposit": amount,
-		"allocation":        map[string]any{"auction_costs": 0, "resale_shortfall": 0, "case_debt": amount},
-		"balance_owed_back": back}
+		"allocation": allocationData(al), "balance_owed_back": back}
 	e := w.event(a, auction.EventDefaulted, *a.BalanceDueAt, data)
 	w.notify(a, "auction.defaulted", map[string]any{"winner_code": a.WinnerCode, "hammer_price": a.HammerPrice,
 		"balance_owed_back": back}, now)

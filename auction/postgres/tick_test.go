@@ -12,7 +12,7 @@ import (
 func TestCloseOutcomes(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	sold := b.mustAuction(t, lotParams{applicants: []auction.Party{{Name: "申请人", IDNumber: "APP", Claim: ptr[int64](1 << 40)}}})
+	sold := b.mustAuction(t, lotParams{applicants: []auction.Party{{Name: "申请人", IDNumber: idn("APP"), Claim: ptr[int64](1 << 40)}}})
 	failed := b.mustAuction(t, lotParams{})
 	only := b.mustUser(t, auction.RoleBidder, "ID-ONLY", "独")
 	loser := b.mustUser(t, auction.RoleBidder, "ID-LOSER", "")

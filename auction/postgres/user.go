@@ -14,29 +14,45 @@ import (
 
 // SignUp creates the account of a bidder who registers themselves: beyond
 // what every account needs, a bidder gives a real name, an identity number
-// and a phone. Returns invalid_field, email_taken or weak_password.
+// (normalised and validated by CreateUser) and a phone. Returns
+// invalid_field, email_taken, id_number_taken or weak_password.
 func (s *Store) SignUp(ctx context.Context, u NewUser) (*auction.User, error) {
-	u.RealName, u.IDNumber, u.Phone = strings.TrimSpace(u.RealName), strings.TrimSpace(u.IDNumber), strings.TrimSpace(u.Phone)
+	u.RealName, u.Phone = strings.TrimSpace(u.RealName), strings.TrimSpace(u.Phone)
 	switch {
 	case u.RealName == "":
 		return nil, auction.FieldError("real_name", "is required")
-	case u.IDNumber == "":
-		return nil, auction.FieldError("id_number", "is required")
 	case u.Phone == "":
 		return nil, auction.FieldError("phone", "is required")
+	}
+	// Forms reach here without the request binding's text rule.
+	if err := auction.CheckText("real_name", u.RealName, 100, false); err != nil {
+		return nil, err
+	}
+	if err := auction.CheckText("phone", u.Phone, 40, false); err != nil {
+		return nil, err
 	}
 	u.Role = auction.RoleBidder
 	return s.CreateUser(ctx, u)
 }
 
-// CreateUser stores a new account. Returns email_taken, weak_password or invalid_field.
+// CreateUser stores a new account. Returns email_taken, id_number_taken,
+// weak_password or invalid_field. The e-mail address and the identity number
+// are stored in their one normal form; a bidder needs an identity number (one
+// bidder account per person), staff may carry one (the staff bar follows it).
 func (s *Store) CreateUser(ctx context.Context, u NewUser) (*auction.User, error) {
-	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
-	if !strings.Contains(u.Email, "@") || len(u.Email) > 254 {
-		return nil, auction.FieldError("email", "must be an email address")
+	email, err := auction.NormalizeEmail(u.Email)
+	if err != nil {
+		return nil, err
 	}
+	u.Email = email
 	if !auction.ValidRole(u.Role) {
 		return nil, auction.FieldError("role", "must be one of bidder, clerk, finance, auditor, admin")
+	}
+	id := auction.Identity{Type: auction.IDResident}
+	if u.Role == auction.RoleBidder || u.IDNumber != "" || u.IDType != "" {
+		if id, err = auction.ParseIdentity("id_number", u.IDType, u.IDNumber, s.clock.Now()); err != nil {
+			return nil, err
+		}
 	}
 	if len([]rune(u.Password)) < auction.MinPasswordLength {
 		return nil, auction.Errorf(auction.EWeakPassword, "a password needs at least %d characters", auction.MinPasswordLength)
@@ -45,22 +61,26 @@ func (s *Store) CreateUser(ctx context.Context, u NewUser) (*auction.User, error
 	if err != nil {
 		return nil, err
 	}
-	out := &auction.User{Email: u.Email, Role: u.Role, RealName: u.RealName, IDNumber: u.IDNumber, Phone: u.Phone, Created: s.clock.Now()}
+	out := &auction.User{Email: u.Email, Role: u.Role, RealName: u.RealName, IDType: id.Type, IDNumber: id.Number, Phone: u.Phone, Created: s.clock.Now()}
 	err = s.pool.QueryRow(ctx, `
-		INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		u.Email, hash, u.Role, u.RealName, u.IDNumber, u.Phone, out.Created).Scan(&out.ID)
-	if isUniqueViolation(err, "users_email_key") {
+		INSERT INTO users (email, password_hash, role, real_name, id_type, id_number, phone, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		u.Email, hash, u.Role, u.RealName, id.Type, id.Number, u.Phone, out.Created).Scan(&out.ID)
+	switch {
+	case isUniqueViolation(err, "users_email_key"):
 		return nil, auction.Errorf(auction.EEmailTaken, "an account with this email already exists")
+	case isUniqueViolation(err, "users_bidder_person"):
+		return nil, auction.Errorf(auction.EIDNumberTaken, "a bidder account already claims this identity number; one person has one account. "+
+			"If the number is yours and the account is not, a court clerk can verify you in person, and the other account loses the claim")
 	}
 	return out, err
 }
 
-const userColumns = `u.id, u.email, u.role, u.real_name, u.id_number, u.phone, u.created_at`
+const userColumns = `u.id, u.email, u.role, u.real_name, u.id_number, u.phone, u.created_at, u.id_type, u.verified_at IS NOT NULL, u.id_claim_released_at`
 
 func scanUser(row pgx.Row, extra ...any) (*auction.User, error) {
 	u := &auction.User{}
-	dest := append([]any{&u.ID, &u.Email, &u.Role, &u.RealName, &u.IDNumber, &u.Phone, &u.Created}, extra...)
+	dest := append([]any{&u.ID, &u.Email, &u.Role, &u.RealName, &u.IDNumber, &u.Phone, &u.Created, &u.IDType, &u.Verified, &u.IDClaimReleasedAt}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -71,8 +91,10 @@ func scanUser(row pgx.Row, extra ...any) (*auction.User, error) {
 // the email is unknown or the password wrong, and takes about as long.
 func (s *Store) Login(ctx context.Context, email, password string) (*auction.User, error) {
 	var hash string
-	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE u.email = $1`,
-		strings.ToLower(strings.TrimSpace(email))), &hash)
+	// An address that is not one (or a look-alike) matches no account;
+	// it is looked up anyway, so the answer takes as long.
+	normal, _ := auction.NormalizeEmail(email)
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE u.email = $1`, normal), &hash)
 	if err == pgx.ErrNoRows {
 		auction.CheckPassword(auction.DummyPasswordHash, password)
 		return nil, auction.Errorf(auction.EInvalidCredentials, "wrong email or password")
@@ -95,7 +117,7 @@ func (s *Store) User(ctx context.Context, id string) (*auction.User, error) {
 // TokensChannel is the NOTIFY channel that announces, in the transaction that
 // commits it, every change that ends or alters what Authenticate answers for
 // a token; the payload is the token's hash in hex. Processes that cache
-// sessions drop them on it (web/tokencache.go).
+// sessions drop them on it (web/live/tokencache.go).
 const TokensChannel = "gavel_tokens"
 
 func hashToken(secret string) []byte {

@@ -16,7 +16,7 @@ func TestCreateUserAndLogin(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	u, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "  Li.Lei@Example.Test ", Password: "0123456789", Role: auction.RoleBidder,
-		RealName: "李雷", IDNumber: "110101199001011234", Phone: "13800000000"})
+		RealName: "李雷", IDNumber: "110101199001011237", Phone: "13800000000"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,12 +28,12 @@ func TestCreateUserAndLogin(t *testing.T) {
 		u    postgres.NewUser
 		code string
 	}{
-		{"duplicate email", postgres.NewUser{Email: "li.lei@example.test", Password: "0123456789", Role: auction.RoleBidder}, auction.EEmailTaken},
-		{"duplicate email other case", postgres.NewUser{Email: "LI.LEI@EXAMPLE.TEST", Password: "0123456789", Role: auction.RoleBidder}, auction.EEmailTaken},
-		{"nine characters", postgres.NewUser{Email: "a@example.test", Password: "012345678", Role: auction.RoleBidder}, auction.EWeakPassword},
+		{"duplicate email", postgres.NewUser{Email: "li.lei@example.test", Password: "0123456789", Role: auction.RoleBidder, IDNumber: idn("dup")}, auction.EEmailTaken},
+		{"duplicate email other case", postgres.NewUser{Email: "LI.LEI@EXAMPLE.TEST", Password: "0123456789", Role: auction.RoleBidder, IDNumber: idn("dup")}, auction.EEmailTaken},
+		{"nine characters", postgres.NewUser{Email: "a@example.test", Password: "012345678", Role: auction.RoleBidder, IDNumber: idn("weak")}, auction.EWeakPassword},
 		// Ten characters, counted as characters: five Chinese ones are not enough.
-		{"five wide characters", postgres.NewUser{Email: "b@example.test", Password: "密码密码密", Role: auction.RoleBidder}, auction.EWeakPassword},
-		{"empty password", postgres.NewUser{Email: "c@example.test", Role: auction.RoleBidder}, auction.EWeakPassword},
+		{"five wide characters", postgres.NewUser{Email: "b@example.test", Password: "密码密码密", Role: auction.RoleBidder, IDNumber: idn("weak")}, auction.EWeakPassword},
+		{"empty password", postgres.NewUser{Email: "c@example.test", Role: auction.RoleBidder, IDNumber: idn("weak")}, auction.EWeakPassword},
 		{"no email", postgres.NewUser{Password: "0123456789", Role: auction.RoleBidder}, auction.EInvalidField},
 		{"unknown role", postgres.NewUser{Email: "d@example.test", Password: "0123456789", Role: "root"}, auction.EInvalidField},
 	} {
@@ -42,12 +42,12 @@ func TestCreateUserAndLogin(t *testing.T) {
 			t.Errorf("%s: got %v, want %s", tc.name, err, tc.code)
 		}
 	}
-	if _, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "e@example.test", Password: "密码密码密码密码密码", Role: auction.RoleBidder}); err != nil {
+	if _, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "e@example.test", Password: "密码密码密码密码密码", Role: auction.RoleBidder, IDNumber: idn("wide")}); err != nil {
 		t.Errorf("ten wide characters refused: %v", err)
 	}
 
 	got, err := b.store.Login(b.ctx, "LI.LEI@example.test", "0123456789")
-	if err != nil || got.ID != u.ID || got.IDNumber != "110101199001011234" {
+	if err != nil || got.ID != u.ID || got.IDNumber != "110101199001011237" {
 		t.Fatalf("login: %+v %v", got, err)
 	}
 	_, errWrong := b.store.Login(b.ctx, "li.lei@example.test", "0123456780")

@@ -47,10 +47,10 @@ func TestRegistrationAPI(t *testing.T) {
 	s := newServer(t)
 	a := s.auction(t, lotSpec{category: auction.CategoryVehicle,
 		applicants: []auction.Party{
-			{Name: "小额申请人", IDNumber: "APP-PART", Claim: ptr[int64](2_000_000)},
-			{Name: "大额申请人", IDNumber: "APP-FULL", Claim: ptr[int64](7_000_000)},
+			{Name: "小额申请人", IDNumber: idn("APP-PART"), Claim: ptr[int64](2_000_000)},
+			{Name: "大额申请人", IDNumber: idn("APP-FULL"), Claim: ptr[int64](7_000_000)},
 		},
-		holders: []postgres.NewPriorityHolder{{Name: "优先人", IDNumber: "PRIO-2", Rank: 2}}})
+		holders: []postgres.NewPriorityHolder{{Name: "优先人", IDNumber: idn("PRIO-2"), Rank: 2}}})
 	path := "/api/v1/auctions/" + a.ID + "/registrations"
 
 	alice, _ := s.bidder(t, "")
@@ -343,7 +343,7 @@ func TestPriorityMatchAPI(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	a := s.auction(t, lotSpec{holders: []postgres.NewPriorityHolder{
-		{Name: "一号", IDNumber: "PM-1", Rank: 1}, {Name: "二号甲", IDNumber: "PM-2A", Rank: 2}, {Name: "二号乙", IDNumber: "PM-2B", Rank: 2}}})
+		{Name: "一号", IDNumber: idn("PM-1"), Rank: 1}, {Name: "二号甲", IDNumber: idn("PM-2A"), Rank: 2}, {Name: "二号乙", IDNumber: idn("PM-2B"), Rank: 2}}})
 	ord, _ := s.bidder(t, "")
 	p1, _ := s.bidder(t, "PM-1")
 	p2a, _ := s.bidder(t, "PM-2A")

@@ -116,4 +116,10 @@ func TestBrowserBidderLastMinutes(t *testing.T) {
 		t.Error("the filters do not unfold")
 	}
 	B.shot("52-phone-filters")
+	// And the bid history fits the phone's screen.
+	B.open("/auctions/" + a.ID)
+	if fits := B.eval(`(() => { const t = document.querySelector('table.history'); return String(t.scrollWidth <= t.parentElement.clientWidth); })()`); fits != "true" {
+		t.Error("the bid history is wider than a phone's screen")
+	}
+	B.shot("53-phone-auction")
 }

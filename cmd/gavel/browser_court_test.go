@@ -79,6 +79,18 @@ func TestBrowserCourtActions(t *testing.T) {
 		t.Fatalf("after resuming: %+v", got)
 	}
 
+	// A correction of the lot's text reaches the bidder at once.
+	clerk.open("/clerk/lots/" + live.LotID)
+	clerk.do(setValue("#c-description", "一套住宅，建筑面积 89.5 平方米"), chromedp.SendKeys(chromedp.ID("c-reason"), "建筑面积笔误"),
+		click(`#correct-form button[type="submit"]`), visible("#correct-form .confirm"))
+	clerk.shot("29-clerk-correction")
+	bidder.arm("corrected", `document.getElementById('announce').textContent.includes('第 1 号')`)
+	clerk.do(click(`#correct-form button[type="submit"]`))
+	bidder.mark("corrected")
+	if list, err := s.store.Corrections(s.ctx, live.LotID); err != nil || len(list) != 1 || list[0].Changes[0].Old != "一套住宅" {
+		t.Fatalf("corrections: %+v %v", list, err)
+	}
+
 	// The monitor lists it with its case number and a way to its actions,
 	// on a desk and on a phone.
 	cs, err := s.store.Case(s.ctx, live.CaseID)
@@ -111,5 +123,19 @@ func TestBrowserCourtActions(t *testing.T) {
 		t.Fatalf("deposits after cancelling: %+v %v", deposits, err)
 	}
 	clerk.shot("24-clerk-cancelled")
+
+	// A new round of the same kind may be scheduled. The form shows every
+	// error at once, in Chinese, the early start naming the earliest legal
+	// one, before anything is sent.
+	tomorrow := s.now().Add(24 * time.Hour).In(shanghai.Zone).Format("2006-01-02T15:04")
+	clerk.do(setValue("#starts_at", tomorrow), setValue("#increment", "abc"), click(`#schedule-form button[type="submit"]`),
+		visible("#err-starts_at"), visible("#err-increment"))
+	if msg := clerk.text("#err-starts_at"); !strings.Contains(msg, "公告期不足：本轮最早可于") {
+		t.Errorf("early start: %q", msg)
+	}
+	if msg := clerk.text("#err-increment"); msg != "请输入以元为单位的金额，最多两位小数" {
+		t.Errorf("increment: %q", msg)
+	}
+	clerk.shot("28-clerk-schedule-errors")
 	clerk.phoneShot("25-clerk-lot-phone")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"gavel/web/page/yuan"
 	"image"
 	"image/color"
 	"image/png"
@@ -406,10 +407,11 @@ func TestBrowserAuction(t *testing.T) {
 	caseNumber := fmt.Sprintf("(2026)京0105执%d号", next())
 	clerk.do(chromedp.SendKeys(chromedp.ID("case_number"), caseNumber), chromedp.SendKeys(chromedp.ID("court_name"), "北京市朝阳区人民法院"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="applicants.*.name"]`), "北京某银行股份有限公司"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="applicants.*.id_number"]`), "91110000100000000X"),
+		chromedp.SetValue(chromedp.CSS(`select[name="applicants.*.id_type"]`), "company"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="applicants.*.id_number"]`), "91110000100000000r"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="applicants.*.claim"]`), "500,000"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="debtors.*.name"]`), "刘某"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="debtors.*.id_number"]`), "110105198001010099"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="debtors.*.id_number"]`), "110105198001010091"),
 		click(`#case-form button[type="submit"]`), visible("#lot-form"))
 	clerk.do(chromedp.SendKeys(chromedp.ID("title"), "2021 年款 丰田凯美瑞 2.5L 轿车"), setValue("#category", auction.CategoryMovable),
 		chromedp.SendKeys(chromedp.ID("appraisal_value"), "1000000"), chromedp.SendKeys(chromedp.ID("location"), "北京市朝阳区法院停车场"),
@@ -419,7 +421,7 @@ func TestBrowserAuction(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("viewing"), "工作日预约看样"),
 		click(`#lot-form button[type="submit"]`), visible("#schedule-form"))
 	clerk.do(chromedp.SetUploadFiles(chromedp.ID("file"), []string{photo(t)}), click(`#upload-form button[type="submit"]`), visible(".thumbs img"))
-	clerk.do(chromedp.SendKeys(chromedp.ID("h-name"), "承租人某"), chromedp.SendKeys(chromedp.ID("h-id"), "110101198505050055"),
+	clerk.do(chromedp.SendKeys(chromedp.ID("h-name"), "承租人某"), chromedp.SendKeys(chromedp.ID("h-id"), "110101198505050059"),
 		click(`#holder-form button[type="submit"]`))
 	clerk.waitText("承租人某")
 
@@ -547,6 +549,17 @@ func TestBrowserAuction(t *testing.T) {
 		bob.do(setValue("#bid-amount", c.amount), click(`#bid-form button[type="submit"]`))
 		bob.waitJS(fmt.Sprintf(`document.getElementById('bid-msg').textContent.includes(%q)`, c.want), time.Now().Add(5*time.Second))
 	}
+	// A typed bid far above the price is asked twice; the rulebook's cap (10
+	// times the appraisal of ¥1,000,000.00) refuses one past it.
+	bob.do(setValue("#bid-amount", "7300000"), click(`#bid-form button[type="submit"]`))
+	bob.waitJS(`document.getElementById('bid-msg').textContent.includes('出价 ¥7,300,000.00 远高于下一口价 ¥740,000.00')`, time.Now().Add(5*time.Second))
+	bob.do(setValue("#bid-amount", "20000000"), click(`#bid-form button[type="submit"]`))
+	bob.waitJS(`document.getElementById('bid-msg').textContent.includes('远高于下一口价')`, time.Now().Add(5*time.Second))
+	bob.do(click(`#bid-form button[type="submit"]`))
+	bob.waitJS(`document.getElementById('bid-msg').textContent.includes('出价超过本标的允许的单次最高出价')`, time.Now().Add(5*time.Second))
+	if price := bob.text("#price"); price != "¥730,000.00" {
+		t.Errorf("after the asked and the refused bids the price is %s", price)
+	}
 	bob.shot("04-auction-refused")
 
 	// A bid in the last five minutes extends the end, announced on both pages.
@@ -649,7 +662,7 @@ func TestBrowserPollingFallback(t *testing.T) {
 		amount := a.StartPrice + int64(i)*a.Increment
 		code := map[*account]string{alice: codeA, bob: codeB}[who]
 		watcher.arm("bid", fmt.Sprintf(`document.getElementById('price').textContent === %q && document.getElementById('leader').textContent === %q`,
-			webpage.Money(amount), code))
+			yuan.Format(amount), code))
 		start := time.Now()
 		wantStatus(t, s.bid(t, who, a.ID, amount), 201)
 		latency := watcher.mark("bid").Sub(start)

@@ -23,8 +23,8 @@ func balanceDue(closed time.Time, days int) time.Time {
 func (s *server) createLot(t testing.TB, category string, appraisal int64) (caseID, lotID string) {
 	t.Helper()
 	r := s.do(t, "POST", "/api/v1/cases", s.clerk, map[string]any{"case_number": fmt.Sprintf("(2026)粤03执%d号", next()), "court_name": "深圳市中级人民法院",
-		"applicants": []map[string]any{{"name": "申请人", "id_number": fmt.Sprintf("A%d", next()), "claim": 1_000_000}},
-		"debtors":    []map[string]any{{"name": "被执行人", "id_number": fmt.Sprintf("D%d", next())}}})
+		"applicants": []map[string]any{{"name": "申请人", "id_number": idn(fmt.Sprint("A", next())), "claim": 1_000_000}},
+		"debtors":    []map[string]any{{"name": "被执行人", "id_number": idn(fmt.Sprint("D", next()))}}})
 	wantStatus(t, r, 201)
 	caseID = r.object(t)["id"].(string)
 	r = s.do(t, "POST", "/api/v1/cases/"+caseID+"/lots", s.clerk, map[string]any{"title": "标的", "description": "说明", "category": category, "appraisal_value": appraisal})
@@ -47,8 +47,8 @@ func TestCasesAndLotsAPI(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	body := map[string]any{"case_number": "(2026)沪0101执恢12号", "court_name": "上海市黄浦区人民法院",
-		"applicants": []map[string]any{{"name": "张三", "id_number": "310101198001010011", "claim": 500_000_00}},
-		"debtors":    []map[string]any{{"name": "李四", "id_number": "310101198001010022"}}}
+		"applicants": []map[string]any{{"name": "张三", "id_number": "310101198001010018", "claim": 500_000_00}},
+		"debtors":    []map[string]any{{"name": "李四", "id_number": "310101198001010026"}}}
 	r := s.do(t, "POST", "/api/v1/cases", s.clerk, body)
 	wantStatus(t, r, 201)
 	c := r.object(t)
@@ -90,8 +90,8 @@ func TestCasesAndLotsAPI(t *testing.T) {
 		t.Fatalf("case with lots: %s", r)
 	}
 	wantError(t, s.do(t, "GET", "/api/v1/cases/00000000-0000-0000-0000-000000000000", s.clerk, nil), 404, "not_found")
-	wantStatus(t, s.do(t, "POST", "/api/v1/lots/"+lotID+"/priority-holders", s.clerk, map[string]any{"name": "承租人", "id_number": "P1", "rank": 1}), 201)
-	wantError(t, s.do(t, "POST", "/api/v1/lots/"+lotID+"/priority-holders", s.clerk, map[string]any{"name": "x", "id_number": "P2", "rank": 0}), 422, "invalid_field")
+	wantStatus(t, s.do(t, "POST", "/api/v1/lots/"+lotID+"/priority-holders", s.clerk, map[string]any{"name": "承租人", "id_number": idn("P1"), "rank": 1}), 201)
+	wantError(t, s.do(t, "POST", "/api/v1/lots/"+lotID+"/priority-holders", s.clerk, map[string]any{"name": "x", "id_number": idn("P2"), "rank": 0}), 422, "invalid_field")
 }
 
 // TestSchedulingRefusals: every rulebook code of POST /lots/{id}/auctions.

@@ -56,7 +56,7 @@ func TestCLIUsersAddAndMigrate(t *testing.T) {
 
 	// users add reads the password from the first line of stdin and prints the id.
 	var stdout, stderr bytes.Buffer
-	err = run(ctx, []string{"users", "add", "--email", "Clerk.Wang@Court.test", "--name", "王书记员", "--role", "clerk"},
+	err = run(ctx, []string{"users", "add", "--email", "Clerk.Wang@Court.test", "--name", "王书记员", "--role", "clerk", "--id-number", "11010519491231002x"},
 		strings.NewReader("a long clerk password\nsecond line is ignored\n"), &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("users add: %v: %s", err, stderr.String())
@@ -68,9 +68,10 @@ func TestCLIUsersAddAndMigrate(t *testing.T) {
 	if strings.Contains(stdout.String()+stderr.String(), "a long clerk password") {
 		t.Fatal("the password was echoed")
 	}
-	var role, name string
-	if err := pool.QueryRow(ctx, `SELECT role, real_name FROM users WHERE id = $1 AND email = 'clerk.wang@court.test'`, id).Scan(&role, &name); err != nil || role != "clerk" || name != "王书记员" {
-		t.Fatalf("stored user: %s %s %v", role, name, err)
+	var role, name, number string
+	if err := pool.QueryRow(ctx, `SELECT role, real_name, id_number FROM users WHERE id = $1 AND email = 'clerk.wang@court.test'`, id).Scan(&role, &name, &number); err != nil ||
+		role != "clerk" || name != "王书记员" || number != "11010519491231002X" {
+		t.Fatalf("stored user: %s %s %s %v", role, name, number, err)
 	}
 	// The new staff account is in the audit log by id and role, without its
 	// name or email.
@@ -99,6 +100,7 @@ func TestCLIUsersAddAndMigrate(t *testing.T) {
 		{[]string{"users", "add", "--email", "b@court.test", "--name", "x", "--role", "bidder"}, "a long password\n", "--role"},
 		{[]string{"users", "add", "--name", "x", "--role", "clerk"}, "a long password\n", "--email"},
 		{[]string{"users", "remove"}, "", "unknown subcommand"},
+		{[]string{"users", "add", "--email", "n@court.test", "--name", "x", "--role", "clerk", "--id-number", "110105491231002"}, "a long password\n", "id_number: 15-digit"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(ctx, tc.args, strings.NewReader(tc.stdin), &stdout, &stderr)

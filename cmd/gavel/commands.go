@@ -32,6 +32,30 @@ func runMigrate(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stderr, "database is at schema version %d\n", migrations.Latest())
+	return printIdentityIssues(ctx, stderr)
+}
+
+// printIdentityIssues lists the accounts the identity review flagged, so
+// that whoever migrates sees at once what an admin has to resolve. Numbers
+// are not printed (terminals are logged); the admin page shows them.
+func printIdentityIssues(ctx context.Context, w io.Writer) error {
+	pool, err := pgxpool.New(ctx, databaseURL())
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	issues, err := postgres.New(postgres.Config{Pool: pool, Clock: auction.SystemClock{}, Rulebook: auction.SPC2016}).IdentityIssues(ctx)
+	if err != nil || len(issues) == 0 {
+		return err
+	}
+	fmt.Fprintf(w, "%d accounts need an admin (GET /api/v1/admin/identity-issues): they keep working until resolved\n", len(issues))
+	for _, u := range issues {
+		holder := ""
+		if u.HolderID != nil {
+			holder = " (the person's account is " + *u.HolderID + ")"
+		}
+		fmt.Fprintf(w, "  %s %s %s%s\n", u.ID, u.Role, *u.Issue, holder)
+	}
 	return nil
 }
 
@@ -67,8 +91,10 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	email := fs.String("email", "", "the staff member's email (their login)")
 	name := fs.String("name", "", "the staff member's real name")
 	role := fs.String("role", "", "clerk, finance, auditor or admin")
+	idNumber := fs.String("id-number", "", "the staff member's identity number: that person may then not bid under any account (Art. 34)")
+	idType := fs.String("id-type", "", "the kind of document --id-number comes from (default resident_id)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: gavel users add --email E --name N --role clerk|finance|auditor|admin\n\nCreates a staff account. The password is the first line of stdin. Prints the new user's id.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: gavel users add --email E --name N --role clerk|finance|auditor|admin [--id-number N]\n\nCreates a staff account. The password is the first line of stdin. Prints the new user's id.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args[1:]); err != nil {
@@ -92,7 +118,8 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer closeStore()
-	u, err := store.CreateUser(ctx, postgres.NewUser{Email: *email, Password: password, Role: *role, RealName: *name})
+	u, err := store.CreateUser(ctx, postgres.NewUser{Email: *email, Password: password, Role: *role, RealName: *name,
+		IDType: *idType, IDNumber: *idNumber})
 	if err != nil {
 		return fmt.Errorf("users add: %w", err)
 	}

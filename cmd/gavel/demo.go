@@ -30,9 +30,9 @@ var demoAccounts = []demoAccount{
 	{"finance@gavel.demo", auction.RoleFinance, "林会计", ""},
 	{"auditor@gavel.demo", auction.RoleAuditor, "赵审计", ""},
 	{"admin@gavel.demo", auction.RoleAdmin, "周管理员", ""},
-	{"bidder1@gavel.demo", auction.RoleBidder, "王一", "110101199001010011"},
-	{"bidder2@gavel.demo", auction.RoleBidder, "李二", "110101199002020022"},
-	{"bidder3@gavel.demo", auction.RoleBidder, "张三", "110101199003030033"},
+	{"bidder1@gavel.demo", auction.RoleBidder, "王一", "110101199001010015"},
+	{"bidder2@gavel.demo", auction.RoleBidder, "李二", "110101199002020020"},
+	{"bidder3@gavel.demo", auction.RoleBidder, "张三", "110101199003030036"},
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -103,8 +103,8 @@ func seedDemo(ctx context.Context, store *postgres.Store) (bool, error) {
 	claim := int64(50_000_000)
 	c, err := store.CreateCase(ctx, users["clerk@gavel.demo"].ID, postgres.NewCase{
 		CaseNumber: fmt.Sprintf("(2026)京0105执%d号", time.Now().Unix()%100000), CourtName: "北京市朝阳区人民法院",
-		Applicants: []auction.Party{{Name: "北京某银行股份有限公司", IDNumber: "91110000100000000X", Claim: &claim}},
-		Debtors:    []auction.Party{{Name: "刘某", IDNumber: "110105198001010099"}},
+		Applicants: []auction.Party{{Name: "北京某银行股份有限公司", IDType: auction.IDCompany, IDNumber: "91110000100000000R", Claim: &claim}},
+		Debtors:    []auction.Party{{Name: "刘某", IDNumber: "110105198001010091"}},
 	})
 	if err != nil {
 		return false, err

@@ -103,10 +103,10 @@ func (e *faultEnv) setClock(t *testing.T, to time.Time) {
 func (e *faultEnv) account(t *testing.T, role string) *faultAccount {
 	t.Helper()
 	n := faultSeq.Add(1)
-	u := &auction.User{Email: fmt.Sprintf("fault%d@example.test", n), Role: role}
+	u := &auction.User{Email: fmt.Sprintf("fault%d@example.test", n), Role: role, IDNumber: idn(fmt.Sprint("fault ", n))}
 	err := e.pool.QueryRow(e.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id`, u.Email, faultHash(), role, fmt.Sprintf("用户%d", n),
-		fmt.Sprintf("F%016d", n), fmt.Sprintf("137%08d", n)).Scan(&u.ID)
+		u.IDNumber, fmt.Sprintf("137%08d", n)).Scan(&u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func (e *faultEnv) auction(t *testing.T, starts, ends time.Time) *auction.Auctio
 	t.Helper()
 	n := faultSeq.Add(1)
 	c, err := e.store.CreateCase(e.ctx, e.clerk.user.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执F%d号", n),
-		CourtName: "上海市第一中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: fmt.Sprintf("FD%08d", n)}}})
+		CourtName: "上海市第一中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("FD%08d", n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,11 +154,11 @@ func TestBlacklistCLI(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	csvFile := filepath.Join(dir, "list.csv")
-	if err := os.WriteFile(csvFile, []byte("\ufeffname,id_number,case_number\n张三,110101199001011234,(2024)京0101执123号\n李四,110101199202022345,(2024)京0101执124号\n"), 0o600); err != nil {
+	if err := os.WriteFile(csvFile, []byte("\ufeffname,id_number,case_number\n张三,110101199001011237,(2024)京0101执123号\n李四,110101199202022346,(2024)京0101执124号\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	jsonFile := filepath.Join(dir, "list.json")
-	if err := os.WriteFile(jsonFile, []byte(`{"entries":[{"name":"王五","id_number":"110101199303033456","case_number":"(2024)京0101执125号"}]}`), 0o600); err != nil {
+	if err := os.WriteFile(jsonFile, []byte(`{"entries":[{"name":"王五","id_number":"110101199303033458","case_number":"(2024)京0101执125号"}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cli := func(args ...string) (string, error) {
@@ -178,7 +178,7 @@ func TestBlacklistCLI(t *testing.T) {
 	if _, err := cli("blacklist", "import", filepath.Join(dir, "missing.csv"), "--source", "x"); err == nil {
 		t.Fatal("import of a missing file succeeded")
 	}
-	if out, err := cli("blacklist", "remove", "--source", "lifted 2026-03-05", "110101199202022345"); err != nil || !strings.Contains(out, "removed 1 of 1") {
+	if out, err := cli("blacklist", "remove", "--source", "lifted 2026-03-05", "110101199202022346"); err != nil || !strings.Contains(out, "removed 1 of 1") {
 		t.Fatalf("remove: %v %s", err, out)
 	}
 
@@ -197,7 +197,7 @@ func TestBlacklistCLI(t *testing.T) {
 		}
 		listed = append(listed, v)
 	}
-	want := []string{"110101199001011234:court-system 2026-03-01", "110101199303033456:court-system 2026-03-02"}
+	want := []string{"110101199001011237:court-system 2026-03-01", "110101199303033458:court-system 2026-03-02"}
 	if strings.Join(listed, ",") != strings.Join(want, ",") {
 		t.Fatalf("listed: %v, want %v", listed, want)
 	}

@@ -24,6 +24,8 @@ Usage:
   gavel verify FILE       check an exported auction record (GET /auctions/{id}/record)
   gavel blacklist import FILE --source S
                           import the restriction list (CSV or JSON); also: blacklist remove
+  gavel court-account set --court C --account-name N --bank B --account-number A
+                          set a court's receiving account (pay-in instructions); also: court-account list
 
 Environment:
   DATABASE_URL            PostgreSQL connection string (default ` + defaultDatabaseURL + `)
@@ -79,6 +81,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runVerify(args[1:], stdout, stderr)
 	case "blacklist":
 		return runBlacklist(ctx, args[1:], stdin, stdout, stderr)
+	case "court-account":
+		return runCourtAccount(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

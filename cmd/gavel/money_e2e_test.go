@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/casereport"
 	"gavel/payments"
 	"gavel/payments/stripe/stripemock"
 )
@@ -66,7 +67,7 @@ func TestE2ECaseWebhooksAndRemittance(t *testing.T) {
 		b, _ := io.ReadAll(r.Body)
 		cs.mu.Lock()
 		cs.bodies = append(cs.bodies, b)
-		cs.sigs = append(cs.sigs, r.Header.Get(payments.SignatureHeader))
+		cs.sigs = append(cs.sigs, r.Header.Get(casereport.SignatureHeader))
 		cs.mu.Unlock()
 	}))
 	defer recv.Close()
@@ -81,23 +82,23 @@ func TestE2ECaseWebhooksAndRemittance(t *testing.T) {
 	wantStatus(t, s.bid(t, buyer, a.ID, a.StartPrice), 201)
 	s.setClock(t, a.EndsAt)
 
-	sold := cs.waitFor(t, payments.NotifyAuctionSold, 1)[0]
+	sold := cs.waitFor(t, casereport.NotifyAuctionSold, 1)[0]
 	if sold["auction_id"] != a.ID || sold["case_number"] == "" || sold["data"].(map[string]any)["hammer_price"] != float64(a.StartPrice) {
 		t.Fatalf("auction.sold body %v", sold)
 	}
 	bodies, sigs := cs.received()
 	for i := range bodies {
-		if err := payments.VerifySignature(secret, sigs[i], bodies[i], time.Now(), 5*time.Minute); err != nil {
+		if err := casereport.VerifySignature(secret, sigs[i], bodies[i], time.Now(), 5*time.Minute); err != nil {
 			t.Fatalf("delivery %d: %v", i, err)
 		}
 	}
 
 	r := s.do(t, "POST", "/api/v1/auctions/"+a.ID+"/balance-payments", s.finance, map[string]any{"amount": a.StartPrice - a.Deposit, "reference": "BAL-E2E"})
 	wantStatus(t, r, 201)
-	cs.waitFor(t, payments.NotifyAuctionSettled, 1)
+	cs.waitFor(t, casereport.NotifyAuctionSettled, 1)
 	r = s.do(t, "POST", "/api/v1/cases/"+a.CaseID+"/remittances", s.finance, map[string]any{"amount": a.StartPrice, "reference": "REMIT-E2E"})
 	wantStatus(t, r, 201)
-	remitted := cs.waitFor(t, payments.NotifyProceedsRemitted, 1)[0]
+	remitted := cs.waitFor(t, casereport.NotifyProceedsRemitted, 1)[0]
 	if remitted["auction_id"] != nil || remitted["data"].(map[string]any)["reference"] != "REMIT-E2E" {
 		t.Fatalf("proceeds.remitted body %v", remitted)
 	}
@@ -133,13 +134,13 @@ func TestE2ECaseWebhooksAndRemittance(t *testing.T) {
 	}
 	var soldID string
 	for _, n := range list.Notifications {
-		if n.Type == payments.NotifyAuctionSold {
+		if n.Type == casereport.NotifyAuctionSold {
 			soldID = n.ID
 		}
 	}
 	wantStatus(t, s.do(t, "POST", "/api/v1/case-notifications/"+soldID+"/resend", s.auditor, nil), 403)
 	wantStatus(t, s.do(t, "POST", "/api/v1/case-notifications/"+soldID+"/resend", s.clerk, nil), 202)
-	again := cs.waitFor(t, payments.NotifyAuctionSold, 2)
+	again := cs.waitFor(t, casereport.NotifyAuctionSold, 2)
 	if again[1]["id"] != again[0]["id"] {
 		t.Fatalf("a re-send changed the event id: %v then %v", again[0]["id"], again[1]["id"])
 	}

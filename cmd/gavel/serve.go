@@ -23,10 +23,13 @@ import (
 	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/notice/sms"
 	"gavel/auction/postgres"
+	"gavel/auction/realname"
 	"gavel/migrations"
 	"gavel/payments"
 	"gavel/payments/stripe"
 	"gavel/web"
+	"gavel/web/limit"
+	"gavel/web/limit/pglimit"
 	"gavel/web/live"
 	"gavel/web/page"
 )
@@ -43,6 +46,11 @@ type Config struct {
 	StripeSecretKey   string
 	StripeWebhookKey  string
 	StripeAPIBase     string
+	// RealNameURL and RealNameKey name the court's real-name verification
+	// provider (GAVEL_REALNAME_URL, GAVEL_REALNAME_KEY); without a URL,
+	// identities are verified at the desk only.
+	RealNameURL string
+	RealNameKey string
 	// TickInterval is how often due auctions are opened and closed.
 	TickInterval time.Duration
 	// Timezone is the court's zone: pages show times in it and the
@@ -194,8 +202,20 @@ func (m *Main) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.hub = live.NewHub(live.HubConfig{Store: m.store, Bus: postgres.NewBus(m.pool), Log: m.Log})
+	// Every change the store commits goes to the live feed from the store
+	// itself, whoever made it.
+	m.store.PublishTo(m.hub)
+	// Live connections are capped below the open-file limit, raised first
+	// as far as the system lets this process.
+	openFiles := limit.RaiseOpenFiles()
+	m.Log.Info("open files", "limit", openFiles, "live_connections", limit.LiveConnections(openFiles))
+	var identity auction.IdentityProvider
+	if m.Config.RealNameURL != "" {
+		identity = realname.New(realname.Config{BaseURL: m.Config.RealNameURL, Key: m.Config.RealNameKey})
+	}
 	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Hub: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
-		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock, DevMailbox: m.mailbox})
+		LimitStore: pglimit.New(m.pool), OpenFiles: openFiles,
+		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock, DevMailbox: m.mailbox, Identity: identity})
 
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return err
@@ -252,12 +272,11 @@ func (m *Main) tick(ctx context.Context) error {
 	if err := m.heartbeat.Beat(ctx); err != nil {
 		m.Log.Warn("heartbeat before tick failed", "err", err)
 	}
-	// Tick returns what committed even when a later batch failed.
-	changes, err := m.store.Tick(ctx)
-	m.hub.Publish(ctx, changes...)
-	if err != nil {
+	// The store publishes what committed, even when a later batch failed.
+	if _, err := m.store.Tick(ctx); err != nil {
 		return err
 	}
+	var err error
 	// Reminders after the transitions: an auction that just opened is no
 	// longer "opening soon". Then the notices due go to their delivery jobs.
 	if _, err = m.notices.Remind(ctx); err != nil {
@@ -384,7 +403,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&m.Config.DevMailbox, "dev-mailbox", false, "keep notice e-mails in a mail server inside the process and show them at /dev/mailbox (demo only)")
 	pprofAddr := fs.String("pprof", "", "serve runtime profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: gavel serve [flags]\n\nServes the marketplace; applies pending migrations on start.\nEnvironment: DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE,\nGAVEL_SMTP_URL, GAVEL_MAIL_FROM, GAVEL_PUBLIC_URL, GAVEL_SMS.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: gavel serve [flags]\n\nServes the marketplace; applies pending migrations on start.\nEnvironment: DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE,\nGAVEL_SMTP_URL, GAVEL_MAIL_FROM, GAVEL_PUBLIC_URL, GAVEL_SMS,\nGAVEL_REALNAME_URL, GAVEL_REALNAME_KEY.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -397,6 +416,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	m.Config.MailFrom = os.Getenv("GAVEL_MAIL_FROM")
 	m.Config.PublicURL = os.Getenv("GAVEL_PUBLIC_URL")
 	m.Config.SMS = os.Getenv("GAVEL_SMS")
+	m.Config.RealNameURL = os.Getenv("GAVEL_REALNAME_URL")
+	m.Config.RealNameKey = os.Getenv("GAVEL_REALNAME_KEY")
 	if *pprofAddr != "" {
 		stop, err := servePprof(*pprofAddr, m.Log)
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"gavel/auction/auctiontest"
 )
 
 // fixture creates what the scenarios need through the API, as a court and
@@ -90,7 +92,7 @@ func (f *fixture) signup(ctx context.Context, n int) error {
 		}
 		err := f.c.call(ctx, "POST", "/auth/signup", "", map[string]string{
 			"email": fmt.Sprintf("bidder%d-%s@loadgen.test", k, f.run), "password": bidderPassword,
-			"real_name": fmt.Sprintf("Load Bidder %d", k), "id_number": fmt.Sprintf("LG%s%06d", f.run, k), "phone": fmt.Sprintf("139%08d", k),
+			"real_name": fmt.Sprintf("Load Bidder %d", k), "id_number": auctiontest.ResidentID(fmt.Sprintf("loadgen bidder %s %d", f.run, k)), "phone": fmt.Sprintf("139%08d", k),
 		}, &out)
 		tokens[i] = out.Token
 		return err
@@ -126,8 +128,8 @@ func (f *fixture) auctions(ctx context.Context, n int, startsAt, endsAt time.Tim
 	claim := int64(1_000_000_00)
 	err := f.c.call(ctx, "POST", "/cases", f.clerk, map[string]any{
 		"case_number": fmt.Sprintf("(2026)压测%s执%d号", f.run, k), "court_name": "负载测试法院",
-		"applicants": []map[string]any{{"name": "申请人", "id_number": fmt.Sprintf("AP%s%d", f.run, k), "claim": claim}},
-		"debtors":    []map[string]any{{"name": "被执行人", "id_number": fmt.Sprintf("DB%s%d", f.run, k)}},
+		"applicants": []map[string]any{{"name": "申请人", "id_number": auctiontest.ResidentID(fmt.Sprintf("loadgen applicant %s %d", f.run, k)), "claim": claim}},
+		"debtors":    []map[string]any{{"name": "被执行人", "id_number": auctiontest.ResidentID(fmt.Sprintf("loadgen debtor %s %d", f.run, k))}},
 	}, &cs)
 	if err != nil {
 		return nil, fmt.Errorf("create case: %w", err)

@@ -45,8 +45,6 @@ type TestClock interface {
 type Config struct {
 	Store Store
 	Log   *slog.Logger
-	// Feed hears every change the handlers commit.
-	Feed auction.Publisher
 	// Sessions ends tokens at sign-out.
 	Sessions request.Sessions
 	// TestClock is set with --test-clock; nil otherwise (its routes are not
@@ -63,13 +61,15 @@ type Config struct {
 	Timezone *time.Location
 	// Notices keeps watch lists and user notices (notices.go).
 	Notices notice.Service
+	// Identity is the real-name verification provider bidders may verify
+	// themselves with (identity.go); nil when the court has none.
+	Identity auction.IdentityProvider
 }
 
 // Handler holds the API's handlers; each method serves one route.
 type Handler struct {
 	store    Store
 	log      *slog.Logger
-	feed     auction.Publisher
 	sessions request.Sessions
 	notices  notice.Service
 	cfg      Config
@@ -77,5 +77,5 @@ type Handler struct {
 
 // New returns the API's handlers.
 func New(cfg Config) *Handler {
-	return &Handler{store: cfg.Store, log: cfg.Log, feed: cfg.Feed, sessions: cfg.Sessions, notices: cfg.Notices, cfg: cfg}
+	return &Handler{store: cfg.Store, log: cfg.Log, sessions: cfg.Sessions, notices: cfg.Notices, cfg: cfg}
 }

@@ -15,7 +15,10 @@ type SignupRequest struct {
 	Password string `json:"password"`
 	RealName string `json:"real_name"`
 	IDNumber string `json:"id_number"`
-	Phone    string `json:"phone"`
+	// IDType is optional: resident_id unless the bidder is a company or
+	// holds a passport or a residents' travel permit.
+	IDType string `json:"id_type"`
+	Phone  string `json:"phone"`
 }
 
 // AuthResponse answers a sign-up or sign-in: the account and its token.
@@ -33,7 +36,7 @@ func (h *Handler) Signup(c echo.Context) error {
 		return err
 	}
 	u, err := h.store.SignUp(c.Request().Context(), auction.NewUser{Email: req.Email, Password: req.Password,
-		RealName: req.RealName, IDNumber: req.IDNumber, Phone: req.Phone})
+		RealName: req.RealName, IDType: req.IDType, IDNumber: req.IDNumber, Phone: req.Phone})
 	if err != nil {
 		return err
 	}
@@ -76,5 +79,6 @@ func (h *Handler) Logout(c echo.Context) error {
 
 // Me is GET /api/v1/me: the signed-in account.
 func (h *Handler) Me(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"user": request.User(c)})
+	// verified is also at the top level, where API.md v1.2 names it.
+	return c.JSON(http.StatusOK, map[string]any{"user": request.User(c), "verified": request.User(c).Verified})
 }

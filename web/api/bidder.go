@@ -1,8 +1,6 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -41,52 +39,26 @@ func (h *Handler) Bid(c echo.Context) error {
 	// it then waits for its auction's queue.
 	arrival := h.store.Arrive()
 	defer arrival.Release()
-	// The store checks the key (idempotency_key_required) so that the
-	// refusal carries the auction state like every other bid refusal.
-	key := c.Request().Header.Get("Idempotency-Key")
+	// A body that is not a bid is the store's to refuse, after the key
+	// (idempotency_key_required first) and with the auction's state, like
+	// every bid refusal.
+	bid := auction.PlaceBid{AuctionID: c.Param("id"), User: request.User(c), Key: c.Request().Header.Get("Idempotency-Key"), Arrival: arrival}
 	var req struct {
 		Amount *int64 `json:"amount"`
 	}
-	// A missing key is refused first, then a body that is not a bid; both,
-	// like every bid refusal, with the auction's state (withState).
-	if !auction.ValidIdempotencyKey(key) {
-		return h.withState(c, auction.IdempotencyKeyRequired())
+	switch err := request.Bind(c, &req); {
+	case err != nil:
+		bid.Refused = err
+	case req.Amount == nil:
+		bid.Refused = auction.FieldError("amount", "is required (fen)")
+	default:
+		bid.Amount = *req.Amount
 	}
-	if err := request.Bind(c, &req); err != nil {
-		return h.withState(c, err)
-	}
-	if req.Amount == nil {
-		return h.withState(c, auction.FieldError("amount", "is required (fen)"))
-	}
-	res, err := h.store.PlaceBid(c.Request().Context(), auction.PlaceBid{AuctionID: c.Param("id"), User: request.User(c), Amount: *req.Amount, Key: key, Arrival: arrival})
+	res, err := h.store.PlaceBid(c.Request().Context(), bid)
 	if err != nil {
 		return err
 	}
-	if len(res.Events) > 0 {
-		h.feed.Publish(c.Request().Context(), auction.Change{AuctionID: c.Param("id"), Events: res.Events})
-	}
 	return c.JSON(http.StatusCreated, res)
-}
-
-// withState adds the auction's current state to a refusal of a bid that the
-// store never saw (API.md: every bid refusal carries it, so the client can
-// bid again without another request). An auction that does not exist has
-// none to give.
-func (h *Handler) withState(c echo.Context, err error) error {
-	if ae := (*auction.Error)(nil); errors.As(err, &ae) && ae.Auction == nil {
-		ae.Auction = h.auctionState(c.Request().Context(), c.Param("id"))
-	}
-	return err
-}
-
-// auctionState is the bidder-facing state of an auction, for a refusal of a
-// bid the bid core did not decide; nil when the auction cannot be read.
-func (h *Handler) auctionState(ctx context.Context, auctionID string) *auction.State {
-	a, err := h.store.Auction(ctx, auctionID)
-	if err != nil {
-		return nil
-	}
-	return a.State()
 }
 
 // MyRegistrations is GET /api/v1/me/registrations.

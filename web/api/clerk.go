@@ -187,7 +187,6 @@ func (h *Handler) AuctionPublish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.feed.Publish(c.Request().Context(), auction.Change{AuctionID: a.ID})
 	return c.JSON(http.StatusOK, a)
 }
 
@@ -219,7 +218,8 @@ func (h *Handler) BlacklistImport(c echo.Context) error {
 }
 
 // ParseBlacklistCSV reads a restriction list in CSV with the header
-// name,id_number,case_number (in any order). Returns invalid_request.
+// name,id_number,case_number (in any order), and optionally id_type.
+// Returns invalid_request.
 func ParseBlacklistCSV(r io.Reader) ([]auction.BlacklistEntry, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -256,7 +256,12 @@ func ParseBlacklistCSV(r io.Reader) ([]auction.BlacklistEntry, error) {
 		if len(rec) != len(header) {
 			return nil, auction.Errorf(auction.EInvalidRequest, "CSV line %d has %d fields, the header has %d", line, len(rec), len(header))
 		}
-		out = append(out, auction.BlacklistEntry{Name: rec[col["name"]], IDNumber: rec[col["id_number"]], CaseNumber: rec[col["case_number"]]})
+		e := auction.BlacklistEntry{Name: rec[col["name"]], IDNumber: rec[col["id_number"]], CaseNumber: rec[col["case_number"]]}
+		if i, ok := col["id_type"]; ok {
+			// Optional: companies are listed by credit code as "company".
+			e.IDType = strings.TrimSpace(rec[i])
+		}
+		out = append(out, e)
 	}
 }
 

@@ -76,13 +76,12 @@ func (h *Handler) LotCorrect(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	corr, changes, err := h.store.CorrectLot(ctx, request.User(c), c.Param("id"), req.Reason, auction.LotEdit{
+	corr, _, err := h.store.CorrectLot(ctx, request.User(c), c.Param("id"), req.Reason, auction.LotEdit{
 		Title: req.Title, Description: req.Description, Location: req.Location, AppraisalReport: req.AppraisalReport,
 		Encumbrances: req.Encumbrances, Occupancy: req.Occupancy, TaxTerms: req.TaxTerms, Viewing: req.Viewing})
 	if err != nil {
 		return err
 	}
-	h.feed.Publish(ctx, changes...)
 	return c.JSON(http.StatusCreated, corr)
 }
 

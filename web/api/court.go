@@ -17,18 +17,18 @@ type CourtRequest struct {
 	Reason string `json:"reason"`
 }
 
-// courtAction binds a court action's body, runs it and publishes its events.
+// courtAction binds a court action's body and runs it (the store hands its
+// events to the live feed).
 func (h *Handler) courtAction(c echo.Context, act func(ctx context.Context, p auction.CourtAction) (*auction.Auction, []auction.Event, error)) error {
 	var req CourtRequest
 	if err := request.Bind(c, &req, true); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	a, events, err := act(ctx, auction.CourtAction{AuctionID: c.Param("id"), Actor: request.User(c), Reason: req.Reason})
+	a, _, err := act(ctx, auction.CourtAction{AuctionID: c.Param("id"), Actor: request.User(c), Reason: req.Reason})
 	if err != nil {
 		return err
 	}
-	h.feed.Publish(ctx, auction.Change{AuctionID: a.ID, Events: events})
 	return c.JSON(http.StatusOK, a)
 }
 
@@ -63,11 +63,10 @@ func (h *Handler) AuctionResume(c echo.Context) error {
 		return auction.FieldError("ends_at", "is required (RFC 3339)")
 	}
 	ctx := c.Request().Context()
-	a, events, err := h.store.ResumeAuction(ctx, auction.CourtAction{AuctionID: c.Param("id"), Actor: request.User(c), Reason: req.Reason}, *req.EndsAt)
+	a, _, err := h.store.ResumeAuction(ctx, auction.CourtAction{AuctionID: c.Param("id"), Actor: request.User(c), Reason: req.Reason}, *req.EndsAt)
 	if err != nil {
 		return err
 	}
-	h.feed.Publish(ctx, auction.Change{AuctionID: a.ID, Events: events})
 	return c.JSON(http.StatusOK, a)
 }
 

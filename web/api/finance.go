@@ -65,12 +65,9 @@ func (h *Handler) BalancePayment(c echo.Context) error {
 	if req.Amount == nil {
 		return auction.FieldError("amount", "is required (fen)")
 	}
-	p, events, err := h.store.RecordBalancePayment(c.Request().Context(), request.User(c).ID, c.Param("id"), *req.Amount, req.Reference)
+	p, _, err := h.store.RecordBalancePayment(c.Request().Context(), request.User(c).ID, c.Param("id"), *req.Amount, req.Reference)
 	if err != nil {
 		return err
-	}
-	if len(events) > 0 {
-		h.feed.Publish(c.Request().Context(), auction.Change{AuctionID: p.AuctionID, Events: events})
 	}
 	return c.JSON(http.StatusCreated, p)
 }

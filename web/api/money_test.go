@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"gavel/auction/casereport"
 	noticepg "gavel/auction/notice/postgres"
 	"io"
 	"log/slog"
@@ -53,7 +54,7 @@ func newMoneyEnv(t *testing.T, stripeDeposits bool) *moneyEnv {
 		fake: paymentstest.New(payments.ProviderStripe), tokens: map[string]string{}, users: map[string]*auction.User{}}
 	j, err := jobs.New(jobs.Config{Pool: pool, Providers: []payments.Provider{e.fake},
 		Events:       stripe.New(stripe.Config{WebhookSecret: moneyWebhookSecret}),
-		MoneyBackoff: payments.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond}, FetchPollInterval: 20 * time.Millisecond,
+		MoneyBackoff: casereport.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond}, FetchPollInterval: 20 * time.Millisecond,
 		IntentSweep: time.Hour, TestOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +87,7 @@ func (e *moneyEnv) user(t *testing.T, name, role string) *auction.User {
 	t.Helper()
 	n := moneySeq.Add(1)
 	u, err := e.store.CreateUser(e.ctx, auction.NewUser{Email: fmt.Sprintf("m%d@example.test", n), Password: "correct horse battery",
-		Role: role, RealName: fmt.Sprintf("M %d", n), IDNumber: fmt.Sprintf("MID%d", n), Phone: fmt.Sprintf("1370000%04d", n)})
+		Role: role, RealName: fmt.Sprintf("M %d", n), IDNumber: idn(fmt.Sprintf("MID%d", n)), Phone: fmt.Sprintf("1370000%04d", n)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func (e *moneyEnv) auction(t *testing.T) *auction.Auction {
 	t.Helper()
 	n := moneySeq.Add(1)
 	c, err := e.store.CreateCase(e.ctx, e.users[auction.RoleClerk].ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)粤03执%d号", n),
-		CourtName: "深圳市中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: fmt.Sprintf("MD%d", n)}}})
+		CourtName: "深圳市中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("MD%d", n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +297,7 @@ func TestMoneyEndpoints(t *testing.T) {
 	ns := e.do(t, "GET", "/api/v1/cases/"+a.CaseID+"/notifications", auction.RoleClerk, "").json(t)["notifications"].([]any)
 	var remitted map[string]any
 	for _, n := range ns {
-		if n.(map[string]any)["type"] == payments.NotifyProceedsRemitted {
+		if n.(map[string]any)["type"] == casereport.NotifyProceedsRemitted {
 			remitted = n.(map[string]any)
 		}
 	}

@@ -1,12 +1,19 @@
 // Package limit holds Gavel's abuse limits: token buckets per key, a cap on
-// concurrent connections and a backoff on repeated failures. They are kept
-// in memory per process and never refuse what API.md promises.
+// concurrent connections and a backoff on repeated failures. They never
+// refuse what API.md promises. Sign-up and sign-in limits are kept in a
+// Store shared by every instance on the database when one is given
+// (NewShared); the others are kept in memory per process.
 package limit
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,9 +26,9 @@ import (
 // second, bids and public reads are never limited per IP address (a whole
 // office or campus bids from one address), and one address may sign up and
 // sign in at least 60 times a minute. Each limit here sits well above that
-// floor; they only stop scripts. They are per instance: behind a load
-// balancer a client meets a fresh budget on each instance, which is enough to
-// stop floods and never refuses an honest bidder.
+// floor; they only stop scripts. Sign-up and sign-in limits are shared by
+// the instances on one database (NewShared); the per-account ones are per
+// instance (see NewShared for why).
 const (
 	signupPerIPPerMinute = 120
 	loginPerIPPerMinute  = 120
@@ -33,18 +40,106 @@ const (
 	// at once is legitimate; only a runaway loop should meet this.
 	accountPerSecond = 200
 	accountBurst     = 1000
-	// Free login failures per email before the backoff starts, and its cap.
-	// Ten leaves room for a person fumbling a password and for clients
-	// testing their error handling before a real sign-in.
+	// Free login failures per address and email before the backoff starts,
+	// and its cap. Ten leaves room for a person fumbling a password and for
+	// clients testing their error handling before a real sign-in.
 	LoginFreeFailures = 10
 	loginMaxBackoff   = 15 * time.Minute
+	// An account's failures from every address it was not signed into
+	// from lately: a spread-out guessing attack slows them down, briefly
+	// (never more than a minute), and never the owner's known addresses.
+	LoginAccountFreeFailures = 100
+	loginAccountMaxBackoff   = time.Minute
+	// loginKnownFor is how long a successful sign-in makes its address
+	// known to the account.
+	loginKnownFor = 30 * 24 * time.Hour
 	// WebSocketsPerProcess bounds the live connections one process holds
 	// (about 18 KiB each when idle, so under 1 GiB). It is not per address:
 	// API.md forbids limiting public reads per IP address, as many watchers
 	// share one. A client turned away reconnects, to another instance if
 	// there is one.
 	WebSocketsPerProcess = 50_000
+	// reservedFiles are the descriptors a process keeps for everything but
+	// live connections (database pool, HTTP requests, files), at the least.
+	reservedFiles = 1024
 )
+
+// RaiseOpenFiles raises this process's open-file limit as far as the system
+// allows (the hard limit up to the kernel's nr_open where the process may,
+// then the soft limit to the hard one) and returns the limit in force.
+func RaiseOpenFiles() uint64 {
+	var r syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r) != nil {
+		return 0
+	}
+	const nrOpen = 1 << 20 // the kernel's default fs.nr_open
+	if r.Max < nrOpen {
+		if up := (syscall.Rlimit{Cur: nrOpen, Max: nrOpen}); syscall.Setrlimit(syscall.RLIMIT_NOFILE, &up) == nil {
+			r = up
+		}
+	}
+	if r.Cur < r.Max {
+		up := syscall.Rlimit{Cur: r.Max, Max: r.Max}
+		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &up) == nil {
+			r = up
+		}
+	}
+	return r.Cur
+}
+
+// LiveConnections is how many live connections a process that may open
+// openFiles descriptors holds at most: what the limit leaves after a reserve
+// for everything else (a tenth, at least reservedFiles), and never more than
+// WebSocketsPerProcess. A connection past it is turned away with 503 and
+// Retry-After instead of failing the process's accept loop; 0 files means
+// the limit is unknown (WebSocketsPerProcess).
+func LiveConnections(openFiles uint64) int {
+	if openFiles == 0 {
+		return WebSocketsPerProcess
+	}
+	reserve := max(reservedFiles, openFiles/10)
+	if openFiles <= reserve {
+		return 1
+	}
+	return int(min(openFiles-reserve, WebSocketsPerProcess))
+}
+
+// Store keeps limit state where every instance on the database sees it
+// (package pglimit). Keys reach it hashed.
+type Store interface {
+	// Take takes one event from key's bucket of burst events refilled one
+	// per interval; when it is empty it answers false and how long until
+	// an event fits.
+	Take(ctx context.Context, key string, interval time.Duration, burst int) (bool, time.Duration, error)
+	// Fail records a failure of key: after free failures each one closes
+	// the key for base, 2*base, 4*base ... up to most.
+	Fail(ctx context.Context, key string, free int, base, most time.Duration) error
+	// Wait tells how long key must still wait (0: go).
+	Wait(ctx context.Context, key string) (time.Duration, error)
+	// Clear forgets key's failures.
+	Clear(ctx context.Context, key string) error
+	// Mark remembers key for ttl; Marked tells whether it is remembered.
+	Mark(ctx context.Context, key string, ttl time.Duration) error
+	Marked(ctx context.Context, key string) (bool, error)
+}
+
+// storeTimeout bounds a check in the shared store. A store that does not
+// answer admits: the request it guards needs the same database and fails
+// there if it is down, and a limit must never refuse for its own failure.
+const storeTimeout = 2 * time.Second
+
+// shared is a limiter's place in a Store.
+type shared struct {
+	store Store
+	name  string
+}
+
+// key is how a limiter's key is stored: named and hashed, so that the store
+// holds no address or e-mail in the clear, whatever its length.
+func (s *shared) key(k string) string {
+	h := sha256.Sum256([]byte(k))
+	return s.name + ":" + hex.EncodeToString(h[:16])
+}
 
 // Limits are the server's abuse limits. A nil limiter (--no-limits) admits
 // everything, so callers never check the flag themselves.
@@ -53,8 +148,8 @@ type Limits struct {
 	Login   *RateLimiter // per IP
 	Bids    *RateLimiter // per account; also for bids sent over the WebSocket
 	Account *RateLimiter // per account, every other signed-in request
-	// LoginFailures backs off sign-ins to one email after repeated failures.
-	LoginFailures *Backoff
+	// LoginFailures backs off repeated failed sign-ins (LoginGuard).
+	LoginFailures *LoginGuard
 	// WebSockets bounds the live connections of this process (one key).
 	WebSockets *ConnLimiter
 }
@@ -69,9 +164,28 @@ func New(off bool) *Limits {
 		Login:         NewRateLimiter(loginPerIPPerMinute/60.0, loginPerIPPerMinute),
 		Bids:          NewRateLimiter(bidsPerSecond, bidBurst),
 		Account:       NewRateLimiter(accountPerSecond, accountBurst),
-		LoginFailures: NewBackoff(LoginFreeFailures, time.Second, loginMaxBackoff),
+		LoginFailures: NewLoginGuard(),
 		WebSockets:    NewConnLimiter(WebSocketsPerProcess),
 	}
+}
+
+// NewShared returns a server's limits with sign-ups, sign-ins and the
+// sign-in backoff kept in store, so that every instance on the database
+// counts against one budget. Bids and other signed-in requests stay per
+// instance: they are limited per account only to stop runaway scripts, and
+// a write to the shared store on every bid would put a database round trip
+// on the bid path, which comes first. off (--no-limits) admits everything.
+func NewShared(off bool, store Store) *Limits {
+	l := New(off)
+	if off || store == nil {
+		return l
+	}
+	l.Signup.shared = &shared{store: store, name: "signup"}
+	l.Login.shared = &shared{store: store, name: "login"}
+	l.LoginFailures.pair.shared = &shared{store: store, name: "login-pair"}
+	l.LoginFailures.account.shared = &shared{store: store, name: "login-account"}
+	l.LoginFailures.shared = &shared{store: store, name: "login-known"}
+	return l
 }
 
 // RateLimited is the 429 rate_limited refusal; it sets Retry-After (whole
@@ -91,6 +205,8 @@ type RateLimiter struct {
 	limit rate.Limit
 	burst int
 	now   func() time.Time
+	// shared, when set, keeps the buckets in a Store instead of here.
+	shared *shared
 
 	mu        sync.Mutex
 	buckets   map[string]*bucket
@@ -112,6 +228,13 @@ func NewRateLimiter(perSecond float64, burst int) *RateLimiter {
 func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
 	if l == nil {
 		return true, 0
+	}
+	if l.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		interval := time.Duration(float64(time.Second) / float64(l.limit))
+		ok, retry, err := l.shared.store.Take(ctx, l.shared.key(key), interval, l.burst)
+		return ok || err != nil, retry
 	}
 	now := l.now()
 	l.mu.Lock()
@@ -194,6 +317,8 @@ type Backoff struct {
 	free      int
 	base, max time.Duration
 	now       func() time.Time
+	// shared, when set, keeps the failures in a Store instead of here.
+	shared *shared
 
 	mu        sync.Mutex
 	keys      map[string]*failures
@@ -216,6 +341,12 @@ func (b *Backoff) Wait(key string) time.Duration {
 	if b == nil {
 		return 0
 	}
+	if b.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		wait, _ := b.shared.store.Wait(ctx, b.shared.key(key))
+		return wait
+	}
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -228,6 +359,12 @@ func (b *Backoff) Wait(key string) time.Duration {
 // Fail records a failed attempt for key.
 func (b *Backoff) Fail(key string) {
 	if b == nil {
+		return
+	}
+	if b.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		_ = b.shared.store.Fail(ctx, b.shared.key(key), b.free, b.base, b.max)
 		return
 	}
 	now := b.now()
@@ -255,6 +392,12 @@ func (b *Backoff) Succeed(key string) {
 	if b == nil {
 		return
 	}
+	if b.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		_ = b.shared.store.Clear(ctx, b.shared.key(key))
+		return
+	}
 	b.mu.Lock()
 	delete(b.keys, key)
 	b.mu.Unlock()
@@ -271,4 +414,102 @@ func (b *Backoff) sweep(now time.Time) {
 			delete(b.keys, k)
 		}
 	}
+}
+
+// LoginGuard slows down guessing at a password without handing a stranger a
+// way to lock the owner out: failures count per address and account, so
+// wrong passwords typed elsewhere never delay the owner's own address; an
+// account's failures from addresses it has not been signed into from lately
+// count together too, so that guesses spread over many addresses are slowed
+// (for at most loginAccountMaxBackoff) but the owner's known addresses are
+// never. The answer is the same whether the account exists or not.
+type LoginGuard struct {
+	pair    *Backoff // key: address + account
+	account *Backoff // key: account; unknown addresses only
+	now     func() time.Time
+
+	mu    sync.Mutex
+	known map[string]time.Time // key: address + account; last success
+	// shared, when set, keeps the known addresses in a Store instead.
+	shared *shared
+}
+
+// NewLoginGuard returns the sign-in guard with Gavel's limits.
+func NewLoginGuard() *LoginGuard {
+	return &LoginGuard{pair: NewBackoff(LoginFreeFailures, time.Second, loginMaxBackoff),
+		account: NewBackoff(LoginAccountFreeFailures, time.Second, loginAccountMaxBackoff), now: time.Now, known: map[string]time.Time{}}
+}
+
+// LoginKey is the one form an e-mail address is counted under.
+func LoginKey(email string) string {
+	if e, err := auction.NormalizeEmail(email); err == nil {
+		return e
+	}
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+func pairKey(ip, email string) string { return ip + "\x00" + LoginKey(email) }
+
+// isKnown reports whether ip signed into email lately.
+func (g *LoginGuard) isKnown(ip, email string) bool {
+	if g.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		known, _ := g.shared.store.Marked(ctx, g.shared.key(pairKey(ip, email)))
+		return known
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	at, ok := g.known[pairKey(ip, email)]
+	return ok && g.now().Sub(at) < loginKnownFor
+}
+
+// Wait tells how long a sign-in to email from ip must still wait (0: go).
+// A nil guard never waits.
+func (g *LoginGuard) Wait(ip, email string) time.Duration {
+	if g == nil {
+		return 0
+	}
+	w := g.pair.Wait(pairKey(ip, email))
+	if !g.isKnown(ip, email) {
+		w = max(w, g.account.Wait(LoginKey(email)))
+	}
+	return w
+}
+
+// Fail records a failed sign-in to email from ip.
+func (g *LoginGuard) Fail(ip, email string) {
+	if g == nil {
+		return
+	}
+	g.pair.Fail(pairKey(ip, email))
+	if !g.isKnown(ip, email) {
+		g.account.Fail(LoginKey(email))
+	}
+}
+
+// Succeed records a sign-in: the address becomes known to the account and
+// its own failures are forgotten.
+func (g *LoginGuard) Succeed(ip, email string) {
+	if g == nil {
+		return
+	}
+	g.pair.Succeed(pairKey(ip, email))
+	if g.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		_ = g.shared.store.Mark(ctx, g.shared.key(pairKey(ip, email)), loginKnownFor)
+		return
+	}
+	now := g.now()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.known) > 100_000 {
+		for k, at := range g.known {
+			if now.Sub(at) >= loginKnownFor {
+				delete(g.known, k)
+			}
+		}
+	}
+	g.known[pairKey(ip, email)] = now
 }

@@ -1,8 +1,10 @@
 package limit
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -100,7 +102,7 @@ func TestRateLimiterForgetsIdleKeys(t *testing.T) {
 func TestLoginBackoff(t *testing.T) {
 	t.Parallel()
 	clock := &fakeNow{t: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
-	b := New(false).LoginFailures
+	b := NewBackoff(LoginFreeFailures, time.Second, loginMaxBackoff)
 	b.now = clock.now
 	for i := 0; i < LoginFreeFailures; i++ {
 		if w := b.Wait("a@example.test"); w != 0 {
@@ -132,6 +134,61 @@ func TestLoginBackoff(t *testing.T) {
 	b.Succeed("a@example.test")
 	if w := b.Wait("a@example.test"); w != 0 {
 		t.Fatal("a success does not clear the backoff")
+	}
+}
+
+// guardAt returns a sign-in guard on a hand-moved clock.
+func guardAt(clock *fakeNow) *LoginGuard {
+	g := NewLoginGuard()
+	g.now, g.pair.now, g.account.now = clock.now, clock.now, clock.now
+	return g
+}
+
+// TestLoginGuardStrangerCannotLockOut: a stranger's wrong passwords, from
+// one address or spread over many, never delay the owner at an address they
+// signed in from; the stranger's own address is slowed, and so are unknown
+// addresses once guesses spread wide, for at most a minute.
+func TestLoginGuardStrangerCannotLockOut(t *testing.T) {
+	t.Parallel()
+	clock := &fakeNow{t: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	g := guardAt(clock)
+	const owner, stranger = "198.51.100.7", "203.0.113.9"
+	// Before any success: the owner's first address is unknown, and still
+	// not delayed by a stranger at one address.
+	for i := 0; i < 3*LoginFreeFailures; i++ {
+		g.Fail(stranger, "alice@example.test")
+	}
+	if w := g.Wait(stranger, "ALICE@example.test"); w == 0 {
+		t.Fatal("the guessing address is not slowed down")
+	}
+	if w := g.Wait(owner, "alice@example.test"); w != 0 {
+		t.Fatalf("the owner waits %v for a stranger's failures", w)
+	}
+	g.Succeed(owner, "alice@example.test")
+	// A spread-out attack: one guess from each of many addresses.
+	for i := 0; i < 3*LoginAccountFreeFailures; i++ {
+		g.Fail(fmt.Sprintf("192.0.2.%d/%d", i%250, i), "alice@example.test")
+	}
+	if w := g.Wait("192.0.2.251", "alice@example.test"); w == 0 || w > loginAccountMaxBackoff {
+		t.Fatalf("a new address during a spread attack waits %v, want (0, %v]", w, loginAccountMaxBackoff)
+	}
+	if w := g.Wait(owner, "alice@example.test"); w != 0 {
+		t.Fatalf("the owner's known address waits %v", w)
+	}
+	// The owner's own typos slow only the owner's address, as anyone's.
+	for i := 0; i <= LoginFreeFailures; i++ {
+		g.Fail(owner, "alice@example.test")
+	}
+	if w := g.Wait(owner, "alice@example.test"); w == 0 {
+		t.Fatal("the owner's own repeated failures are not slowed")
+	}
+	if w := g.Wait(owner, "bob@example.test"); w != 0 {
+		t.Fatal("another account is slowed at the owner's address")
+	}
+	// A known address stays known for 30 days.
+	clock.advance(loginKnownFor)
+	if g.isKnown(owner, "alice@example.test") {
+		t.Fatal("an address is known forever")
 	}
 }
 
@@ -181,12 +238,33 @@ func TestNoLimitsAdmitsEverything(t *testing.T) {
 		if ok, _ := l.Signup.Allow("x"); !ok {
 			t.Fatal("sign-up refused with --no-limits")
 		}
-		l.LoginFailures.Fail("x")
+		l.LoginFailures.Fail("x", "y")
 		if _, ok := l.WebSockets.Acquire("x"); !ok {
 			t.Fatal("WebSocket refused with --no-limits")
 		}
 	}
-	if l.LoginFailures.Wait("x") != 0 {
+	if l.LoginFailures.Wait("x", "y") != 0 {
 		t.Fatal("login backoff with --no-limits")
+	}
+}
+
+// Live connections stay below the open-file limit, leaving a reserve for
+// the rest of the process, and the limit in force is what the process may
+// open.
+func TestLiveConnectionsBelowOpenFiles(t *testing.T) {
+	t.Parallel()
+	for _, files := range []uint64{100, 1024, 1500, 20_000, 65_536, 1 << 20} {
+		n := LiveConnections(files)
+		if n < 1 || uint64(n) >= files || n > WebSocketsPerProcess || (files > 2*reservedFiles && uint64(n) > files-max(reservedFiles, files/10)) {
+			t.Errorf("%d open files: %d live connections", files, n)
+		}
+	}
+	if n := LiveConnections(20_000); n != 18_000 {
+		t.Errorf("20,000 open files: %d live connections, want 18,000", n)
+	}
+	got := RaiseOpenFiles()
+	var r syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil || got != r.Cur || r.Cur != r.Max {
+		t.Fatalf("raised to %d; in force %+v (%v)", got, r, err)
 	}
 }

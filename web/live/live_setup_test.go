@@ -67,6 +67,7 @@ func liveInstance(t testing.TB, dbURL string, clock *auctiontest.Clock, cfg live
 	cfg.Store, cfg.Bus = e.store, postgres.NewBus(pool)
 	cfg.Log = slog.New(slog.DiscardHandler)
 	e.hub = live.NewHub(cfg)
+	e.store.PublishTo(e.hub)
 	e.hub.Start()
 	e.server = web.New(web.Config{Store: e.store, Log: cfg.Log, Hub: e.hub, NoLimits: true, Notices: noticepg.New(pool, clock)})
 	e.srv = httptest.NewServer(e.server.Handler())
@@ -84,7 +85,7 @@ func (e *liveEnv) user(t testing.TB, role string) *auction.User {
 	t.Helper()
 	n := liveSeq.Add(1)
 	u, err := e.store.CreateUser(e.ctx, auction.NewUser{Email: fmt.Sprintf("live%d@example.test", n), Password: "correct horse battery",
-		Role: role, RealName: fmt.Sprintf("Live %d", n), IDNumber: fmt.Sprintf("L%08d", n), Phone: fmt.Sprintf("139%08d", n)})
+		Role: role, RealName: fmt.Sprintf("Live %d", n), IDNumber: idn(fmt.Sprintf("L%08d", n)), Phone: fmt.Sprintf("139%08d", n)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func (e *liveEnv) draft(t testing.TB) *auction.Auction {
 	t.Helper()
 	n := liveSeq.Add(1)
 	c, err := e.store.CreateCase(e.ctx, e.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执L%d号", n), CourtName: "上海市第一中级人民法院",
-		Debtors: []auction.Party{{Name: "债务人", IDNumber: fmt.Sprintf("D%08d", n)}}})
+		Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("D%08d", n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}

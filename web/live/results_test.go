@@ -64,6 +64,19 @@ func TestResultsBoardPrivacy(t *testing.T) {
 	if got := strings.Join(keys, " "); got != want {
 		t.Fatalf("fields %s, want %s", got, want)
 	}
+	// A NUL or invalid UTF-8 in a query meets the one text rule of every
+	// request (web/request): 422 invalid_field naming it, never a 500.
+	for _, q := range []string{"court=%00", "court=%FF%FE"} {
+		res, err := http.Get(e.srv.URL + "/api/v1/results?" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(body), "court: ") {
+			t.Fatalf("%s: %d %s", q, res.StatusCode, body)
+		}
+	}
 	for _, q := range []string{"from=yesterday", "to=2026-13-01", "limit=0", "limit=501", "offset=-1", "from=%00"} {
 		res, err := http.Get(e.srv.URL + "/api/v1/results?" + q)
 		if err != nil {

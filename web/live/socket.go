@@ -448,9 +448,6 @@ func (l *liveConn) command(data []byte, arrival *auction.Arrival) []byte {
 	if err != nil {
 		return l.errorFrame(cmd.Key, err)
 	}
-	if len(res.Events) > 0 {
-		l.s.hub.Publish(ctx, auction.Change{AuctionID: l.auctionID, Events: res.Events})
-	}
 	b, err := json.Marshal(BidReply{Type: "bid_result", Key: cmd.Key, BidResult: res})
 	if err != nil {
 		return l.errorFrame(cmd.Key, err)
@@ -458,31 +455,17 @@ func (l *liveConn) command(data []byte, arrival *auction.Arrival) []byte {
 	return b
 }
 
-// errorFrame is a refusal as the HTTP API would write it, with a type.
+// errorFrame is a refusal as the HTTP API would write it, with a type. A
+// refusal made before the bid core saw the bid (the frame, the sign-in)
+// still carries the auction's state, as over HTTP (Bidding.RefuseBid).
 func (l *liveConn) errorFrame(key string, err error) []byte {
+	err = l.s.store.RefuseBid(l.ctx, l.auctionID, err)
 	_, body, fault := request.Describe(err, l.s.store.Unavailable)
-	f := ErrorFrame{Type: "error", Key: key, ErrorBody: body}
-	switch {
-	case fault == request.Refusal && f.Auction == nil:
-		// Refused before the bid core saw it (the frame, the sign-in):
-		// the reply still carries the auction's state, as over HTTP. The
-		// error itself is left as it is: l.authErr answers every frame.
-		f.Auction = l.s.auctionState(l.ctx, l.auctionID)
-	case fault == request.Internal:
+	if fault == request.Internal {
 		l.s.log.Error("live feed: bid failed", "auction_id", l.auctionID, "err", err)
 	}
-	b, _ := json.Marshal(f)
+	b, _ := json.Marshal(ErrorFrame{Type: "error", Key: key, ErrorBody: body})
 	return b
-}
-
-// auctionState is the bidder-facing state of an auction, for a refusal of a
-// bid the bid core did not decide; nil when the auction cannot be read.
-func (s *Socket) auctionState(ctx context.Context, auctionID string) *auction.State {
-	a, err := s.store.Auction(ctx, auctionID)
-	if err != nil {
-		return nil
-	}
-	return a.State()
 }
 
 // HelloFrame greets a new connection: the auction now and the server's time,

@@ -84,7 +84,7 @@ func (e *authEnv) bidder(t testing.TB) *auction.User {
 	t.Helper()
 	n := liveSeq.Add(1)
 	u, err := e.store.CreateUser(e.ctx, auction.NewUser{Email: fmt.Sprintf("auth%d@example.test", n), Password: "correct horse battery",
-		Role: auction.RoleBidder, RealName: fmt.Sprintf("Auth %d", n), IDNumber: fmt.Sprintf("A%08d", n), Phone: fmt.Sprintf("137%08d", n)})
+		Role: auction.RoleBidder, RealName: fmt.Sprintf("Auth %d", n), IDNumber: idn(fmt.Sprintf("A%08d", n)), Phone: fmt.Sprintf("137%08d", n)})
 	if err != nil {
 		t.Fatal(err)
 	}

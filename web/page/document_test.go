@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"gavel/auction"
 	"gavel/auction/postgres"
@@ -17,7 +18,7 @@ func TestCourtDocumentPrint(t *testing.T) {
 	w := newPrintWorld(t)
 	c := w.newCase(t)
 	lot := w.lot(t, c.ID, "黄浦区某路 1 号 101 室", 100_000_000)
-	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, postgres.NewPriorityHolder{Name: "承租人丙", IDNumber: "PH-9", Rank: 1}); err != nil {
+	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, postgres.NewPriorityHolder{Name: "承租人丙", IDNumber: idn("PH-9"), Rank: 1}); err != nil {
 		t.Fatal(err)
 	}
 	a := w.round(t, lot.ID, auction.RoundFirst, 70_000_000, 10)
@@ -27,6 +28,7 @@ func TestCourtDocumentPrint(t *testing.T) {
 			t.Fatalf("%s: %d %s", kind, r.status, r.body)
 		}
 		checkDocument(t, r)
+		noDeveloperText(t, r.body)
 		title := map[string]string{"announcement": "拍卖公告", "bidder_notice": "竞买须知"}[kind]
 		for _, want := range []string{`<p class="title">` + title + `</p>`, `<p class="doc-ref">` + c.CaseNumber + `</p>`, `<h2>一、`,
 			`<footer class="doc-sign">`, "上海市第一中级人民法院"} {
@@ -90,6 +92,10 @@ func TestResultsAndCaseSearchPages(t *testing.T) {
 	if r.status != http.StatusOK || strings.Count(r.body, `<a href="/clerk/cases/`) != 1 || !strings.Contains(r.body, c.CaseNumber) {
 		t.Fatalf("case search: %d", r.status)
 	}
+	// The new case form starts with the court of the clerk's last case.
+	if !strings.Contains(r.body, `name="court_name" required value="上海市第一中级人民法院"`) {
+		t.Error("the court name is not remembered")
+	}
 }
 
 // TestAuctionPageDocumentsAndCorrections: the auction page links the
@@ -111,5 +117,44 @@ func TestAuctionPageDocumentsAndCorrections(t *testing.T) {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("the auction page lacks %q", want)
 		}
+	}
+}
+
+// TestOldDraftNotOffered: while a round of the lot runs (or once it sold)
+// another draft is not offered for publication; the page says why.
+func TestOldDraftNotOffered(t *testing.T) {
+	t.Parallel()
+	w := newPrintWorld(t)
+	c := w.newCase(t)
+	lot := w.lot(t, c.ID, "长宁区某路 9 号", 100_000_000)
+	starts := w.clock.Now().Add(31 * 24 * time.Hour)
+	var drafts []*auction.Auction
+	for range 2 {
+		d, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
+			Increment: 100_000, Deposit: 7_000_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		drafts = append(drafts, d)
+	}
+	if _, err := w.store.PublishAuction(w.ctx, drafts[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	r := w.get(t, "/clerk/lots/"+lot.ID, "cookie:"+auction.RoleClerk)
+	if r.status != http.StatusOK || strings.Contains(r.body, `class="publish"`) || !strings.Contains(r.body, "现在不能安排该轮次") {
+		t.Fatalf("the old draft is offered: %d", r.status)
+	}
+	// The draft's documents can be edited there; the published round's not.
+	if !strings.Contains(r.body, `data-api="/api/v1/auctions/`+drafts[1].ID+`/documents/announcement" data-method="PUT"`) ||
+		strings.Contains(r.body, `data-api="/api/v1/auctions/`+drafts[0].ID+`/documents/announcement" data-method="PUT"`) {
+		t.Fatal("document editing offered wrongly")
+	}
+	if !strings.Contains(r.body, `data-api="/api/v1/auctions/`+drafts[1].ID+`" data-method="PUT"`) ||
+		strings.Contains(r.body, `data-api="/api/v1/auctions/`+drafts[0].ID+`" data-method="PUT"`) {
+		t.Fatal("draft editing offered wrongly")
+	}
+	// The lot is published: its text is corrected, not edited.
+	if !strings.Contains(r.body, `id="correct-form"`) || strings.Contains(r.body, `id="lot-edit-form"`) {
+		t.Fatal("the published lot is offered for editing")
 	}
 }

@@ -2,7 +2,7 @@ package page
 
 import (
 	"fmt"
-	"strconv"
+	"gavel/web/page/yuan"
 	"strings"
 	"time"
 
@@ -54,14 +54,14 @@ func (l Locale) T(key string, args ...any) string {
 func (l Locale) Money(fen any) string {
 	switch v := fen.(type) {
 	case int64:
-		return Money(v)
+		return yuan.Format(v)
 	case *int64:
 		if v == nil {
 			return "—"
 		}
-		return Money(*v)
+		return yuan.Format(*v)
 	case int:
-		return Money(int64(v))
+		return yuan.Format(int64(v))
 	}
 	return "—"
 }
@@ -135,54 +135,6 @@ func (l Locale) Messages() map[string]string {
 }
 
 var scriptPrefixes = []string{"js.", "err.", "status.", "dep.", "reg.", "round.", "outcome."}
-
-// Money formats fen as yuan with thousands separators: ¥1,234,567.89.
-func Money(fen int64) string {
-	sign := ""
-	u := uint64(fen)
-	if fen < 0 {
-		sign, u = "-", uint64(-fen)
-	}
-	yuan := strconv.FormatUint(u/100, 10)
-	var b strings.Builder
-	for i, r := range yuan {
-		if i > 0 && (len(yuan)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return fmt.Sprintf("%s¥%s.%02d", sign, b.String(), u%100)
-}
-
-// Yuan is an amount in fen as a plain number of yuan for a form field, e.g.
-// 700000 or 700000.5; the page script turns it back into fen.
-func Yuan(fen int64) string {
-	s := strconv.FormatInt(fen/100, 10)
-	if c := fen % 100; c != 0 {
-		s += strings.TrimRight(fmt.Sprintf(".%02d", c), "0")
-	}
-	return s
-}
-
-// ParseYuan reads an amount typed in yuan ("1,234.5", "¥ 700000") into fen.
-// It refuses negative numbers and more than two decimals.
-func ParseYuan(s string) (int64, bool) {
-	s = strings.NewReplacer(",", "", "，", "", " ", "", "¥", "", "￥", "").Replace(strings.TrimSpace(s))
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 2 || len(whole) > 13 {
-		return 0, false
-	}
-	for _, part := range []string{whole, frac} {
-		for _, r := range part {
-			if r < '0' || r > '9' {
-				return 0, false
-			}
-		}
-	}
-	n, _ := strconv.ParseInt(whole, 10, 64)
-	f, _ := strconv.ParseInt((frac + "00")[:2], 10, 64)
-	return n*100 + f, true
-}
 
 type text struct{ zh, en string }
 
@@ -297,6 +249,8 @@ var catalogue = map[string]text{
 	"err.email":                         {"请输入有效的邮箱地址", "Enter a valid email address"},
 	"err.required":                      {"此项必填", "This field is required"},
 	"err.title":                         {"出错了", "Something went wrong"},
+	"err.id_number_taken":               {"该证件号码已有竞买账户；一人只能有一个账户。如该号码属于您本人，请持证件到法院窗口核验身份", "A bidder account already claims this identity number; one person has one account. If the number is yours, a court clerk can verify you at the desk"},
+	"err.bid_too_high":                  {"出价超过本标的允许的单次最高出价，请核对金额", "Above the highest single bid the rules allow on this lot; check the amount"},
 	"err.f.ends_at":                     {"结束时间无效：须晚于开始时间，并留足规定的竞价时间", "The end is not valid: it must be after the start and leave the required bidding time"},
 	"err.f.starts_at":                   {"开始时间无效，请重新选择", "The start is not valid; choose it again"},
 	"err.f.reason":                      {"请填写理由（不超过 2000 字）", "Give a reason (at most 2,000 characters)"},
@@ -334,6 +288,7 @@ var catalogue = map[string]text{
 	"clerk.search":      {"查找案件", "Find cases"},
 	"clerk.file_csv":    {"CSV 文件（UTF-8）", "CSV file (UTF-8)"},
 	"js.row_problem":    {"第 %s 行 %s：%s", "Row %s %s: %s"},
+	"js.earliest_start": {"公告期不足：本轮最早可于 %s 开始竞价", "The notice period is too short: this round may open at %s at the earliest"},
 	"js.problems":       {"文件有 %s 处错误，未导入任何标的：", "The file has %s problems; nothing was imported:"},
 	"clerk.party":       {"当事人名称", "Party name"},
 	"clerk.import":      {"批量导入标的（CSV）", "Import lots (CSV)"},
@@ -449,6 +404,23 @@ var catalogue = map[string]text{
 	"auction.declare":            {"本人承诺：不是人民法院或拍卖平台工作人员，也不是其近亲属", "I declare that I am neither staff of the court or the platform nor a close relative of such staff"},
 	"auction.agree_notice":       {"报名即表示您已阅读并同意本场拍卖的", "Registering means you have read and agree to this auction's"},
 	"doc.announcement":           {"拍卖公告", "Auction announcement (拍卖公告)"},
+	"draft.edit":                 {"修改本轮草稿（发布前）", "Edit this draft (before publishing)"},
+	"correct.title":              {"更正公告", "Publish a correction"},
+	"correct.help":               {"标的已公告：文字只能以更正公告的方式公开更正，原文保留；起拍价、保证金和时间不能更正，须撤回后重新公告。", "The lot is published: its text is corrected in public, the old text kept; price, deposit and times cannot be corrected (cancel and announce again)."},
+	"correct.effect":             {"更正将公开发布并编号，原文保留在更正记录中，正在进行的拍卖的竞买人会立即看到。", "The correction is published with a number, the old text kept in the record; bidders of running rounds see it at once."},
+	"correct.confirm":            {"确认发布更正", "Confirm: publish the correction"},
+	"correct.submit":             {"发布更正公告", "Publish the correction"},
+	"lotedit.title":              {"编辑标的（尚未公告）", "Edit the lot (not published yet)"},
+	"lotedit.save":               {"保存修改", "Save changes"},
+	"lotedit.delete":             {"删除标的", "Delete the lot"},
+	"lotedit.delete_effect":      {"标的尚未公告，将连同其草稿、照片和优先购买权人一并删除，不可恢复。", "The lot was never published; it is deleted with its drafts, photos and priority holders, for good."},
+	"doc.title":                  {"公告与须知", "Announcement and notice"},
+	"doc.version":                {"第 %d 版", "version %d"},
+	"doc.generated":              {"按本轮自动生成，未保存", "written from the round, not saved yet"},
+	"doc.published":              {"已随拍卖发布", "published with the round"},
+	"doc.edit":                   {"修改文本（保存为新版本）", "Edit the text (saved as a new version)"},
+	"doc.text":                   {"全文", "Full text"},
+	"doc.save":                   {"保存新版本", "Save as a new version"},
 	"doc.bidder_notice":          {"竞买须知", "Bidders' notice (竞买须知)"},
 	"doc.corrections":            {"更正公告", "Corrections"},
 	"doc.correction_no":          {"第 %d 号更正", "Correction no. %d"},
@@ -511,32 +483,59 @@ var catalogue = map[string]text{
 	"auction.not_bidding":        {"本场拍卖当前不可出价", "This auction is not taking bids"},
 
 	// Sign in and sign up.
-	"login.title":       {"登录", "Sign in"},
-	"login.email":       {"邮箱", "Email"},
-	"login.password":    {"密码", "Password"},
-	"login.submit":      {"登录", "Sign in"},
-	"login.no_account":  {"还没有账号？", "No account yet?"},
-	"signup.title":      {"注册竞买人账号", "Create a bidder account"},
-	"signup.note":       {"实名信息仅用于资格审查和成交确认书，不会公开。", "Your identity is used only to check eligibility and on the confirmation of sale; it is never published."},
-	"signup.real_name":  {"真实姓名", "Legal name"},
-	"signup.id_number":  {"身份证号码", "ID card number"},
-	"signup.phone":      {"手机号码", "Mobile phone"},
-	"signup.password":   {"密码（至少 10 个字符）", "Password (at least 10 characters)"},
-	"signup.submit":     {"注册", "Create account"},
-	"signup.have":       {"已有账号？", "Have an account?"},
-	"me.title":          {"我的竞拍", "My auctions"},
-	"me.none":           {"您还没有报名任何拍卖", "You have not registered for any auction"},
-	"me.auction":        {"拍卖", "Auction"},
-	"me.registration":   {"报名状态", "Registration"},
-	"me.code":           {"竞买号", "Bidder code"},
-	"me.deposit":        {"保证金", "Deposit"},
-	"me.deposit_status": {"保证金状态", "Deposit state"},
-	"me.reference":      {"转账附言", "Reference"},
-	"me.outcome":        {"结果", "Outcome"},
-	"me.won":            {"已竞得", "Won"},
-	"me.lost":           {"未竞得", "Not won"},
-	"me.running":        {"进行中", "Running"},
-	"me.view":           {"查看", "View"},
+	"login.title":              {"登录", "Sign in"},
+	"login.email":              {"邮箱", "Email"},
+	"login.password":           {"密码", "Password"},
+	"login.submit":             {"登录", "Sign in"},
+	"login.no_account":         {"还没有账号？", "No account yet?"},
+	"signup.title":             {"注册竞买人账号", "Create a bidder account"},
+	"signup.note":              {"实名信息仅用于资格审查和成交确认书，不会公开。", "Your identity is used only to check eligibility and on the confirmation of sale; it is never published."},
+	"signup.real_name":         {"真实姓名", "Legal name"},
+	"signup.id_number":         {"证件号码", "Identity document number"},
+	"signup.id_type":           {"证件类型", "Identity document"},
+	"clerk.id_type":            {"证件类型", "Document"},
+	"nav.identity":             {"身份核验", "Identity"},
+	"identity.title":           {"身份核验", "Identity desk"},
+	"identity.note":            {"核对本人证件原件后，按证件号码查找其账户并核验。核验后，申请执行人免交保证金和优先购买权方可适用；其他未核验账户对该号码的主张随即解除。每次查询均记入审计日志。", "With the person's documents in hand, find the accounts by number and verify the right one. Only verified bidders get an applicant's deposit exemption or a priority rank; other unverified accounts lose their claim to the number. Every search is in the audit log."},
+	"identity.find":            {"按证件号码查找", "Find by identity number"},
+	"identity.search":          {"查找", "Find"},
+	"identity.role":            {"角色", "Role"},
+	"identity.state":           {"状态", "State"},
+	"identity.verified":        {"已核验", "Verified"},
+	"identity.claim":           {"未核验", "Claimed, not verified"},
+	"identity.verify":          {"核验", "Verify"},
+	"identity.reference":       {"核验凭证号", "Desk file number"},
+	"identity.confirm":         {"确认已核对本人证件原件？其他未核验账户将失去该号码。", "Have you checked the person's original documents? Other unverified accounts will lose this number."},
+	"identity.confirm_button":  {"确认核验", "Confirm verification"},
+	"identity.none":            {"没有账户使用该号码", "No account claims this number"},
+	"identity.issues":          {"待处理的证件号码", "Identity numbers to resolve"},
+	"identity.issues_note":     {"升级时发现的重复或无效号码。这些账户仍可使用；核验正确的账户即可处理。", "Duplicates and invalid numbers found when the database was upgraded. These accounts keep working; verifying the right account resolves them."},
+	"identity.no_issues":       {"没有待处理的号码", "Nothing to resolve"},
+	"identity.holder":          {"号码所属账户", "Account holding the number"},
+	"identity.issue.duplicate": {"重复", "Duplicate"},
+	"identity.issue.invalid":   {"号码无效", "Invalid number"},
+	"idtype.resident_id":       {"居民身份证", "Resident identity card"},
+	"idtype.company":           {"统一社会信用代码（单位）", "Unified social credit code (organisation)"},
+	"idtype.passport":          {"护照", "Passport"},
+	"idtype.hk_macao_permit":   {"港澳居民来往内地通行证", "Hong Kong/Macao residents' permit"},
+	"idtype.taiwan_permit":     {"台湾居民来往大陆通行证", "Taiwan residents' permit"},
+	"signup.phone":             {"手机号码", "Mobile phone"},
+	"signup.password":          {"密码（至少 10 个字符）", "Password (at least 10 characters)"},
+	"signup.submit":            {"注册", "Create account"},
+	"signup.have":              {"已有账号？", "Have an account?"},
+	"me.title":                 {"我的竞拍", "My auctions"},
+	"me.none":                  {"您还没有报名任何拍卖", "You have not registered for any auction"},
+	"me.auction":               {"拍卖", "Auction"},
+	"me.registration":          {"报名状态", "Registration"},
+	"me.code":                  {"竞买号", "Bidder code"},
+	"me.deposit":               {"保证金", "Deposit"},
+	"me.deposit_status":        {"保证金状态", "Deposit state"},
+	"me.reference":             {"转账附言", "Reference"},
+	"me.outcome":               {"结果", "Outcome"},
+	"me.won":                   {"已竞得", "Won"},
+	"me.lost":                  {"未竞得", "Not won"},
+	"me.running":               {"进行中", "Running"},
+	"me.view":                  {"查看", "View"},
 
 	// Clerks.
 	"clerk.cases":          {"执行案件", "Enforcement cases"},
@@ -798,4 +797,37 @@ var catalogue = map[string]text{
 	"auction.won_settled":     {"您以 %s 竞得，价款已付清。", "You won at %s; the price is paid in full."},
 	"auction.won_defaulted":   {"余款未按期缴清，保证金 %s 不予退还。", "The balance was not paid in time; the deposit of %s is forfeited."},
 	"browse.more":             {"更多筛选", "More filters"},
+
+	// Pay-in instructions (slip.go).
+	"pay.account_name": {"收款人户名", "Account name"},
+	"pay.bank":         {"开户行", "Bank"},
+	"pay.account":      {"账号", "Account number"},
+	"pay.no_account":   {"法院尚未公布收款账户，请先向执行法院确认后再转账。", "The court has not published its account yet: ask the court before you transfer."},
+	"pay.slip":         {"打印缴款单", "Print the payment slip"},
+	"pay.accounts":     {"法院收款账户", "Courts' receiving accounts"},
+	"pay.no_accounts":  {"尚未设置任何法院收款账户", "No court has a receiving account yet"},
+	"pay.set_account":  {"设置收款账户", "Set an account"},
+	"pay.save":         {"保存", "Save"},
+	"nav.accounts":     {"收款账户", "Accounts"},
+
+	// Bank statement import (finance.html).
+	"stmt.title":        {"银行流水导入", "Bank statement"},
+	"stmt.about":        {"上传法院账户的银行对账单（camt.053 XML 或 CSV）。附言与金额都相符的入账自动确认，其余列出待人工处理；同一对账单重复上传不会重复入账。", "Upload the court account's statement (camt.053 XML or CSV). Credits whose note and amount both match are confirmed; the rest are listed for you. Uploading a statement again books nothing twice."},
+	"stmt.file":         {"对账单文件", "Statement file"},
+	"stmt.upload":       {"上传并核对", "Upload and match"},
+	"stmt.imported":     {"本次导入", "This import"},
+	"stmt.open":         {"待处理流水", "Lines to resolve"},
+	"stmt.none_open":    {"没有待处理的流水", "No lines to resolve"},
+	"stmt.booked_on":    {"记账日期", "Booked on"},
+	"stmt.direction":    {"借贷", "Direction"},
+	"stmt.credit":       {"贷（收入）", "Credit (in)"},
+	"stmt.debit":        {"借（支出）", "Debit (out)"},
+	"stmt.counterparty": {"对方户名 / 账号", "Counterparty"},
+	"stmt.remittance":   {"附言", "Note"},
+	"stmt.confirmed":    {"已自动确认", "Confirmed"},
+	"stmt.matched":      {"已入账", "Already booked"},
+	"stmt.partial":      {"金额不符", "Amount differs"},
+	"stmt.unmatched":    {"未匹配", "Unmatched"},
+	"finance.owed_back": {"悔拍应退", "Owed back (default)"},
+	"pay.late":          {"本场拍卖已开始竞价。银行转账到账可能需要时间，可能无法在竞价结束前确认，届时将无法出价，保证金将原路退还。", "Bidding has already begun. A bank transfer may not clear before the close; you could then not bid, and the deposit is paid back."},
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"gavel/web/page/yuan"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -79,8 +80,10 @@ var assetVersion = func() map[string]string {
 func asset(name string) string { return "/static/" + name + "?v=" + assetVersion[name] }
 
 var templateFuncs = template.FuncMap{
-	"asset": asset,
-	"mask":  maskID,
+	// idTypes are the identity documents forms offer.
+	"idTypes": func() []string { return auction.IDTypes },
+	"asset":   asset,
+	"mask":    maskID,
 	"deref": func(p any) any {
 		switch v := p.(type) {
 		case *string:
@@ -98,7 +101,7 @@ var templateFuncs = template.FuncMap{
 		}
 		return ""
 	},
-	"yuan": Yuan,
+	"yuan": yuan.Field,
 	// args bundles what the confirm-form partial needs: the form posts to
 	// /api/v1/<resource>/<id>/<action>, resource being deposits unless given
 	// (balance-payments for an excess to pay back).
@@ -108,6 +111,10 @@ var templateFuncs = template.FuncMap{
 			r = resource[0]
 		}
 		return map[string]any{"P": p, "ID": id, "Action": action, "Label": label, "Resource": r}
+	},
+	// lines bundles what the statement-lines partial needs.
+	"lines": func(p *page, ls []payments.StatementLine, id string) map[string]any {
+		return map[string]any{"P": p, "Lines": ls, "ID": id}
 	},
 	// balance bundles what the balance-cells partial needs.
 	"balance": func(p *page, t payments.AccountTotal) map[string]any {
@@ -405,6 +412,8 @@ var errorFields = map[string]string{
 	auction.EDepositOutOfRange:          "deposit",
 	auction.EBiddingPeriodTooShort:      "ends_at",
 	auction.EAnnouncementPeriodTooShort: "starts_at",
+	auction.EDuplicateReference:         "reference",
+	auction.EOverpayment:                "amount",
 }
 
 // maskID shows an identity number to staff without exposing all of it on a

@@ -15,6 +15,7 @@ import (
 // authForm is the sign-in or sign-up form as typed, with its errors by field.
 type authForm struct {
 	Email, RealName, IDNumber, Phone string
+	IDType                           string
 	Next                             string
 	Errors                           map[string]string
 	// Error is a message that belongs to no single field.
@@ -39,24 +40,24 @@ func (h *Handler) LoginSubmit(c echo.Context) error {
 		return h.authFormError(c, "login.html", f, http.StatusBadRequest, "csrf", "")
 	}
 	// The same limits as POST /api/v1/auth/login: per address, and a
-	// backoff per email after repeated failures.
+	// backoff per address and email after repeated failures (limit.LoginGuard).
 	if ok, retry := h.limits.Login.Allow(c.RealIP()); !ok {
 		return h.authFormError(c, "login.html", f, http.StatusTooManyRequests, auction.ERateLimited, limit.RateLimited(c, retry, "sign-ins").Error())
 	}
-	key := strings.ToLower(strings.TrimSpace(f.Email))
+	ip, hasEmail := c.RealIP(), strings.TrimSpace(f.Email) != ""
 	backoff := h.limits.LoginFailures
-	if backoff != nil && key != "" {
-		if wait := backoff.Wait(key); wait > 0 {
+	if backoff != nil && hasEmail {
+		if wait := backoff.Wait(ip, f.Email); wait > 0 {
 			return h.authFormError(c, "login.html", f, http.StatusTooManyRequests, auction.ERateLimited, limit.RateLimited(c, wait, "failed sign-ins").Error())
 		}
 	}
 	u, err := h.store.Login(c.Request().Context(), f.Email, c.FormValue("password"))
-	if backoff != nil && key != "" {
+	if backoff != nil && hasEmail {
 		switch {
 		case auction.ErrorCode(err) == auction.EInvalidCredentials:
-			backoff.Fail(key)
+			backoff.Fail(ip, f.Email)
 		case err == nil:
-			backoff.Succeed(key)
+			backoff.Succeed(ip, f.Email)
 		}
 	}
 	if err != nil {
@@ -81,7 +82,7 @@ func (h *Handler) Signup(c echo.Context) error {
 
 // SignupSubmit is POST /signup (form): creates a bidder and signs them in.
 func (h *Handler) SignupSubmit(c echo.Context) error {
-	f := &authForm{Email: c.FormValue("email"), RealName: c.FormValue("real_name"), IDNumber: c.FormValue("id_number"),
+	f := &authForm{Email: c.FormValue("email"), RealName: c.FormValue("real_name"), IDNumber: c.FormValue("id_number"), IDType: c.FormValue("id_type"),
 		Phone: c.FormValue("phone"), Next: safeNext(c.FormValue("next"), ""), Errors: map[string]string{}}
 	if !formCSRF(c) {
 		return h.authFormError(c, "signup.html", f, http.StatusBadRequest, "csrf", "")
@@ -90,7 +91,7 @@ func (h *Handler) SignupSubmit(c echo.Context) error {
 		return h.authFormError(c, "signup.html", f, http.StatusTooManyRequests, auction.ERateLimited, limit.RateLimited(c, retry, "sign-ups").Error())
 	}
 	u, err := h.store.SignUp(c.Request().Context(), auction.NewUser{Email: f.Email, Password: c.FormValue("password"),
-		RealName: f.RealName, IDNumber: f.IDNumber, Phone: f.Phone})
+		RealName: f.RealName, IDType: f.IDType, IDNumber: f.IDNumber, Phone: f.Phone})
 	if err != nil {
 		return h.authFormError(c, "signup.html", f, 0, auction.ErrorCode(err), errMessage(err))
 	}

@@ -1,6 +1,7 @@
 package page
 
 import (
+	"gavel/web/page/yuan"
 	"net/http"
 	"slices"
 	"strconv"
@@ -56,7 +57,7 @@ func (h *Handler) Browse(c echo.Context) error {
 		if strings.TrimSpace(b.in) == "" {
 			continue
 		}
-		v, ok := ParseYuan(b.in)
+		v, ok := yuan.Parse(b.in)
 		if !ok {
 			d.Errors[b.field] = p.L.T("err.money")
 			continue

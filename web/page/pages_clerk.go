@@ -10,12 +10,15 @@ import (
 
 	"gavel/auction"
 	"gavel/payments"
+	"gavel/web/request"
 )
 
 // casesPageSize is how many cases a page of the clerk's list shows.
 const casesPageSize = 100
 
 type clerkCasesData struct {
+	// LastCourt starts the new case form: the court of the clerk's last case.
+	LastCourt                string
 	CaseNumber, Court, Party string
 	Cases                    []auction.CaseSummary
 	PrevURL, NextURL         string
@@ -37,6 +40,11 @@ func (h *Handler) ClerkCases(c echo.Context) error {
 	}
 	d.Cases = cases
 	d.PrevURL, d.NextURL = pagerURLs("/clerk", c.QueryParams(), n, more)
+	if u := request.User(c); u != nil {
+		if d.LastCourt, err = h.store.LastCourt(c.Request().Context(), u.ID); err != nil {
+			return err
+		}
+	}
 	p := h.newPage(c, "clerk.cases")
 	p.Nav, p.Data = "clerk", d
 	return h.render(c, http.StatusOK, "clerk_cases.html", p)
@@ -78,6 +86,9 @@ type roundDraft struct {
 	BalanceDueDays int
 	// MinStart is the lowest legal first-round start price.
 	MinStart int64
+	// Earliest is the earliest legal start of a round published now, by
+	// round: the form refuses an earlier one before it is sent.
+	Earliest map[string]time.Time
 }
 
 type clerkLotData struct {
@@ -90,6 +101,17 @@ type clerkLotData struct {
 	// Actions are the court actions each round allows, with what each
 	// would touch, for the confirmation step.
 	Actions []roundActions
+	// Unpublishable says, by draft, why it cannot be published now (the
+	// lot sold, another round running, the notice too short): such a draft
+	// is not offered for publication.
+	Unpublishable map[string]string
+	// Documents are each round's announcement and bidders' notice, by
+	// round: a draft's may be edited before publication.
+	Documents map[string][]auction.AuctionDocument
+	// Published says a round of the lot was announced: the lot's text is
+	// then corrected in public, not edited.
+	Published  bool
+	Categories []string
 }
 
 // roundActions are the court actions open on one round.
@@ -165,10 +187,31 @@ func (h *Handler) ClerkLot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	d.Unpublishable, d.Documents, d.Categories = map[string]string{}, map[string][]auction.AuctionDocument{}, categories
+	for _, a := range lot.Auctions {
+		d.Published = d.Published || a.AnnouncedAt != nil
+	}
+	now := h.store.Clock().Now()
 	for _, a := range lot.Auctions {
 		arb, err := auction.LookupRulebook(a.Rulebook)
 		if err != nil {
 			return err
+		}
+		docs, err := h.store.AuctionDocuments(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		d.Documents[a.ID] = docs
+		if a.Status == auction.StatusDraft {
+			var others []auction.RoundHistory
+			for _, o := range lot.Auctions {
+				if o.ID != a.ID {
+					others = append(others, auction.RoundHistory{Round: o.Round, Status: o.Status, StartPrice: o.StartPrice})
+				}
+			}
+			if err := arb.ValidatePublish(&a, lot, others, now); err != nil {
+				d.Unpublishable[a.ID] = p.L.T("err." + auction.ErrorCode(err))
+			}
 		}
 		if acts := courtActions(p.L, a, impacts[a.ID], h.store.Clock().Now(), arb); len(acts) > 0 {
 			d.Actions = append(d.Actions, roundActions{A: a, Impact: impacts[a.ID], Actions: acts})
@@ -183,7 +226,10 @@ func (h *Handler) ClerkLot(c echo.Context) error {
 // defaulted first, a sale after a failed second; opening one day after the
 // shortest legal notice and bidding for the shortest legal period.
 func suggestRound(rb auction.Rulebook, lot *auction.Lot, now time.Time) roundDraft {
-	d := roundDraft{Round: auction.RoundFirst, BalanceDueDays: 10}
+	d := roundDraft{Round: auction.RoundFirst, BalanceDueDays: 10, Earliest: map[string]time.Time{}}
+	for _, r := range []string{auction.RoundFirst, auction.RoundSecond, auction.RoundSale} {
+		d.Earliest[r] = rb.NoticeEnds(now, rb.Notice(r, lot.Category))
+	}
 	d.MinStart = roundUpYuan(ceilPercent(lot.AppraisalValue, rb.MinStartPercent))
 	d.StartPrice = d.MinStart
 	for i := len(lot.Auctions) - 1; i >= 0; i-- {

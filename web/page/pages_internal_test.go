@@ -11,41 +11,6 @@ import (
 	"time"
 )
 
-func TestMoney(t *testing.T) {
-	t.Parallel()
-	for fen, want := range map[int64]string{
-		0: "¥0.00", 5: "¥0.05", 100: "¥1.00", 123456: "¥1,234.56", 100000: "¥1,000.00",
-		123456789: "¥1,234,567.89", 70_000_000: "¥700,000.00", -100: "-¥1.00", 99_999_999_999: "¥999,999,999.99",
-	} {
-		if got := Money(fen); got != want {
-			t.Errorf("Money(%d) = %q, want %q", fen, got, want)
-		}
-	}
-}
-
-func TestParseYuan(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]int64{
-		"0": 0, "1": 100, "1.5": 150, "1.05": 105, "700000": 70_000_000, "700,000.00": 70_000_000,
-		" ¥ 1,234.56 ": 123456, "￥12": 1200, "3.": 300, "1，000": 100000,
-	} {
-		got, ok := ParseYuan(in)
-		if !ok || got != want {
-			t.Errorf("ParseYuan(%q) = %d, %v; want %d", in, got, ok, want)
-		}
-	}
-	for _, in := range []string{"", "-1", "1.234", "abc", "1e5", ".5", "1.2.3", "12345678901234"} {
-		if got, ok := ParseYuan(in); ok {
-			t.Errorf("ParseYuan(%q) = %d, want refusal", in, got)
-		}
-	}
-	for _, fen := range []int64{0, 1, 50, 150, 105, 70_000_000, 123456} {
-		if got, ok := ParseYuan(Yuan(fen)); !ok || got != fen {
-			t.Errorf("ParseYuan(Yuan(%d)) = %d, %v", fen, got, ok)
-		}
-	}
-}
-
 func TestLocaleTimes(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 3, 1, 16, 30, 5, 0, time.UTC)

@@ -3,6 +3,7 @@ package page_test
 import (
 	"encoding/json"
 	"gavel/web/page"
+	"gavel/web/page/yuan"
 	"html"
 	"net/http"
 	"net/url"
@@ -120,7 +121,7 @@ func checkAccounts(t *testing.T, path, body string, r *payments.Reconciliation) 
 	}
 	for _, a := range append(append([]payments.AccountTotal{}, r.Accounts...), r.AccountsTotal) {
 		got := rowCells(t, body, "data-account", a.Account)
-		want := []string{page.Money(a.Opening), page.Money(a.Debits), page.Money(a.Credits), page.Money(a.Net), page.Money(a.Closing)}
+		want := []string{yuan.Format(a.Opening), yuan.Format(a.Debits), yuan.Format(a.Credits), yuan.Format(a.Net), yuan.Format(a.Closing)}
 		if len(got) != 6 || strings.Join(got[1:], "|") != strings.Join(want, "|") {
 			t.Errorf("%s account %s: %q, want %q", path, a.Account, got, want)
 		}
@@ -166,8 +167,8 @@ func TestPagesLedger(t *testing.T) {
 			} else {
 				debits += amount
 			}
-			if !strings.Contains(cells[5], page.Money(amount)) {
-				t.Errorf("transaction %d lacks entry %s %s: %q", tx.ID, e.Account, page.Money(amount), cells[5])
+			if !strings.Contains(cells[5], yuan.Format(amount)) {
+				t.Errorf("transaction %d lacks entry %s %s: %q", tx.ID, e.Account, yuan.Format(amount), cells[5])
 			}
 		}
 	}
@@ -228,7 +229,7 @@ func TestPagesReconciliation(t *testing.T) {
 	}
 	for _, e := range append(append([]payments.EscrowTotal{}, rec.Escrow...), rec.EscrowTotal) {
 		got := rowCells(t, r.body, "data-provider", e.Provider)
-		if len(got) != 4 || got[1] != page.Money(e.Ledger) || got[2] != page.Money(e.Records) || !strings.HasPrefix(got[3], page.Money(e.Difference)) {
+		if len(got) != 4 || got[1] != yuan.Format(e.Ledger) || got[2] != yuan.Format(e.Records) || !strings.HasPrefix(got[3], yuan.Format(e.Difference)) {
 			t.Errorf("escrow %s: %q, want %+v", e.Provider, got, e)
 		}
 	}
@@ -240,12 +241,12 @@ func TestPagesReconciliation(t *testing.T) {
 		t.Errorf("differences table has %d rows, the API %d", n, len(rec.Differences))
 	}
 	lines := regexp.MustCompile(`(?s)<table class="table stack" id="lines">.*?</table>`).FindString(r.body)
-	if n := strings.Count(lines, `data-status="`); n != len(rec.Lines) || !strings.Contains(lines, page.Money(rec.LinesTotal.Ledger)) {
+	if n := strings.Count(lines, `data-status="`); n != len(rec.Lines) || !strings.Contains(lines, yuan.Format(rec.LinesTotal.Ledger)) {
 		t.Errorf("lines table has %d rows, the API %d", n, len(rec.Lines))
 	}
 	due := rec.RefundsDue[0]
 	cells := rowCells(t, r.body, "data-deposit", due.DepositID)
-	if cells[3] != page.Money(due.Amount) || !strings.HasPrefix(cells[5], page.Locale{Zone: page.DefaultZone()}.Time(due.DueBy)) ||
+	if cells[3] != yuan.Format(due.Amount) || !strings.HasPrefix(cells[5], page.Locale{Zone: page.DefaultZone()}.Time(due.DueBy)) ||
 		!due.DueBy.Equal(w.a.EndsAt.Add(24*time.Hour)) {
 		t.Errorf("refund row %q, API %+v", cells, due)
 	}
@@ -276,7 +277,7 @@ func TestPagesReconciliation(t *testing.T) {
 	// Past the deadline the refund is highlighted and counted as overdue.
 	w.clock.Set(w.a.EndsAt.Add(25 * time.Hour))
 	r = finance.get(path)
-	checkPage(t, path, r, `class="overdue"`, "已超期", "1 笔保证金已超过 24 小时法定退还期限，合计 "+page.Money(due.Amount))
+	checkPage(t, path, r, `class="overdue"`, "已超期", "1 笔保证金已超过 24 小时法定退还期限，合计 "+yuan.Format(due.Amount))
 	if !strings.Contains(r.body, `data-deposit="`+due.DepositID+`" class="overdue"`) {
 		t.Errorf("the overdue refund's row is not highlighted")
 	}
@@ -300,8 +301,8 @@ func TestPagesFinanceCase(t *testing.T) {
 	apiJSON(t, finance, "/api/v1/cases/"+w.caseID+"/proceeds", &pr)
 	r := finance.get(path)
 	checkPage(t, path, r, "案款划付", `id="remit-form"`, `data-api="/api/v1/cases/`+w.caseID+`/remittances"`, "REMIT-1",
-		`<dd class="price" id="ledger-balance"><strong>`+page.Money(pr.LedgerBalance)+`</strong>`,
-		`<dd class="price" id="total-received">`+page.Money(pr.TotalReceived)+`</dd>`, `value="`+page.Yuan(pr.LedgerBalance)+`"`)
+		`<dd class="price" id="ledger-balance"><strong>`+yuan.Format(pr.LedgerBalance)+`</strong>`,
+		`<dd class="price" id="total-received">`+yuan.Format(pr.TotalReceived)+`</dd>`, `value="`+yuan.Field(pr.LedgerBalance)+`"`)
 	if pr.LedgerBalance != 60_000_000 {
 		t.Errorf("ledger balance %d after remitting 100,000 of 700,000", pr.LedgerBalance)
 	}
@@ -326,7 +327,7 @@ func TestPagesFinanceCase(t *testing.T) {
 	if st := post(csrf, `{"amount":100,"reference":"R-2"}`); st != http.StatusCreated {
 		t.Errorf("remit with the CSRF header: %d", st)
 	}
-	checkPage(t, path, finance.get(path), "R-2", page.Money(pr.LedgerBalance-100))
+	checkPage(t, path, finance.get(path), "R-2", yuan.Format(pr.LedgerBalance-100))
 
 	auditor, _ := w.signedIn(t, w.user(t, auction.RoleAuditor, ""))
 	r = auditor.get(path)

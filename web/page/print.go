@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"gavel/web/page/yuan"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -47,11 +48,11 @@ var (
 		funcs := template.FuncMap{
 			"css":   func() template.CSS { return printCSS },
 			"money": func(fen any) string { return Locale{}.Money(fen) },
-			"words": AmountInWords,
+			"words": yuan.InWords,
 			"inc":   func(i int) int { return i + 1 },
 		}
 		out := map[string]*template.Template{}
-		for _, name := range []string{"statement.html", "confirmation.html", "error.html", "document.html"} {
+		for _, name := range []string{"statement.html", "confirmation.html", "error.html", "document.html", "slip.html"} {
 			out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(printFS, "print/base.html", "print/"+name))
 		}
 		return out
@@ -90,6 +91,7 @@ var printMessages = map[string]string{
 	DocStatement + "." + auction.ENotFound:    "未找到该执行案件。",
 	DocConfirmation + "." + auction.ENotFound: "本次拍卖尚未成交，暂无成交确认书。成交确认书在竞价结束、拍卖成交后公布。",
 	DocCourt + "." + auction.ENotFound:        "未找到该拍卖或该文件。",
+	DocSlip + "." + auction.ENotFound:         "未找到您的这笔银行转账保证金。",
 	auction.EForbidden:                        "本文件仅供法院工作人员（书记员、财务、审计）查阅。",
 	auction.EUnavailable:                      "系统暂时无法读取数据，请稍后再试。",
 	auction.ERateLimited:                      "请求过于频繁，请稍后再试。",
@@ -318,9 +320,7 @@ func (h *Handler) caseStatement(ctx context.Context, caseID string) (*statementD
 			r.Outstanding = *item.HammerPrice - item.DepositApplied - item.BalanceReceived
 		}
 		if item.ForfeitedDeposit > 0 {
-			if err := h.allocateForfeit(ctx, &r); err != nil {
-				return nil, err
-			}
+			allocateForfeit(&r)
 		}
 		r.Net = item.DepositApplied + item.BalanceReceived + item.ForfeitedDeposit - r.AuctionCosts
 		i, ok := lotIndex[item.LotID]
@@ -365,56 +365,15 @@ func (h *Handler) caseStatement(ctx context.Context, caseID string) (*statementD
 	return doc, nil
 }
 
-// allocateForfeit reads how a forfeited deposit was allocated from the
-// round's defaulted event, the record of that decision. The event is the last
-// of the round's record (nothing follows a default); should it not be, the
-// whole record is searched.
-func (h *Handler) allocateForfeit(ctx context.Context, r *statementRound) error {
-	a, err := h.store.Auction(ctx, r.AuctionID)
-	if err != nil {
-		return err
-	}
-	events, _, err := h.store.Events(ctx, a.ID, a.Seq-1, 1)
-	if err != nil {
-		return err
-	}
-	if len(events) != 1 || events[0].Type != auction.EventDefaulted {
-		rec, err := h.store.Record(ctx, a.ID)
-		if err != nil {
-			return err
-		}
-		events = rec.Events
-	}
+// allocateForfeit shows how a forfeited deposit was allocated, as the
+// store's allocation record says (costs at the default, the re-sale
+// shortfall once a later round sold); what it did not place is unallocated.
+func allocateForfeit(r *statementRound) {
 	r.Unallocated = r.ForfeitedDeposit
-	for i := len(events) - 1; i >= 0; i-- {
-		if events[i].Type != auction.EventDefaulted {
-			continue
-		}
-		alloc, _ := events[i].Data["allocation"].(map[string]any)
-		r.AuctionCosts = dataAmount(alloc["auction_costs"])
-		r.ResaleShortfall = dataAmount(alloc["resale_shortfall"])
-		r.CaseDebt = dataAmount(alloc["case_debt"])
-		r.Unallocated = r.ForfeitedDeposit - r.AuctionCosts - r.ResaleShortfall - r.CaseDebt
-		break
+	if al := r.ForfeitAllocation; al != nil {
+		r.AuctionCosts, r.ResaleShortfall, r.CaseDebt = al.AuctionCosts, al.ResaleShortfall, al.CaseDebt
+		r.Unallocated = r.ForfeitedDeposit - al.AuctionCosts - al.ResaleShortfall - al.CaseDebt
 	}
-	return nil
-}
-
-// dataAmount reads an amount in fen from event data (numbers stay exact:
-// auction.DecodeData keeps them as json.Number).
-func dataAmount(v any) int64 {
-	switch n := v.(type) {
-	case interface{ Int64() (int64, error) }:
-		i, _ := n.Int64()
-		return i
-	case int64:
-		return n
-	case int:
-		return int64(n)
-	case float64:
-		return int64(n)
-	}
-	return 0
 }
 
 // confirmationDoc is the sale confirmation (成交确认书), published after the

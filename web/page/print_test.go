@@ -8,7 +8,7 @@ import (
 	"fmt"
 	noticepg "gavel/auction/notice/postgres"
 	"gavel/payments"
-	"gavel/web/page"
+	"gavel/web/page/yuan"
 	"gavel/web/request"
 	"html"
 	"log/slog"
@@ -23,49 +23,8 @@ import (
 	"gavel/auction"
 	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
-	"gavel/migrations/dbtest"
 	"gavel/web"
 )
-
-func TestAmountInWords(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		fen  int64
-		want string
-	}{
-		{0, "零元整"},
-		{1, "壹分"},
-		{10, "壹角整"},
-		{55, "伍角伍分"},
-		{100, "壹元整"},
-		{105, "壹元零伍分"},
-		{1000, "壹拾元整"},
-		{1500, "壹拾伍元整"},
-		{10010, "壹佰元零壹角整"},
-		{140950, "壹仟肆佰零玖元伍角整"},      // the PBOC rules' ¥1,409.50
-		{600714, "陆仟零柒元壹角肆分"},       // ¥6,007.14
-		{168032, "壹仟陆佰捌拾元零叁角贰分"},    // ¥1,680.32
-		{10700053, "壹拾万柒仟元零伍角叁分"},   // ¥107,000.53
-		{32500000, "叁拾贰万伍仟元整"},      // ¥325,000
-		{367640000, "叁佰陆拾柒万陆仟肆佰元整"}, // ¥3,676,400
-		{100010000, "壹佰万零壹佰元整"},     // ¥1,000,100
-		{100001000, "壹佰万零壹拾元整"},     // ¥1,000,010
-		{1000000000, "壹仟万元整"},       // ¥10,000,000
-		{1000000100, "壹仟万零壹元整"},     // ¥10,000,001
-		{10000000000, "壹亿元整"},       // ¥100,000,000
-		{10000000100, "壹亿零壹元整"},     // ¥100,000,001
-		{10010000000, "壹亿零壹拾万元整"},   // ¥100,100,000
-		{17000000000, "壹亿柒仟万元整"},    // ¥170,000,000
-		{123456789012, "壹拾贰亿叁仟肆佰伍拾陆万柒仟捌佰玖拾元零壹角贰分"},
-		{100000000000000, "壹万亿元整"},
-		{9223372036854775807, "玖亿贰仟贰佰叁拾叁万柒仟贰佰零叁亿陆仟捌佰伍拾肆万柒仟柒佰伍拾捌元零柒分"},
-		{-150, "负壹元伍角整"},
-	} {
-		if got := page.AmountInWords(tc.fen); got != tc.want {
-			t.Errorf("AmountInWords(%d) = %s, want %s", tc.fen, got, tc.want)
-		}
-	}
-}
 
 // printWorld is a store and the web server in front of it, with staff.
 type printWorld struct {
@@ -75,17 +34,17 @@ type printWorld struct {
 	srv    http.Handler
 	users  map[string]*auction.User
 	tokens map[string]string
+	*auctiontest.World
 }
 
 var printSeq atomic.Int64
 
 func newPrintWorld(t *testing.T) *printWorld {
 	t.Helper()
-	pool, _ := dbtest.Pool(t)
-	w := &printWorld{ctx: context.Background(), clock: auctiontest.NewClock(auctiontest.Start),
+	world := auctiontest.NewWorld(t)
+	w := &printWorld{World: world, ctx: world.Ctx, clock: world.Clock, store: world.Store,
 		users: map[string]*auction.User{}, tokens: map[string]string{}}
-	w.store = postgres.New(postgres.Config{Pool: pool, Clock: w.clock, Rulebook: auction.SPC2016})
-	w.srv = web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(pool, w.store.Clock())}).Handler()
+	w.srv = web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(world.Pool, w.clock)}).Handler()
 	for _, role := range []string{auction.RoleClerk, auction.RoleFinance, auction.RoleAuditor, auction.RoleAdmin, auction.RoleBidder} {
 		w.users[role], w.tokens[role] = w.user(t, role, "Staff "+role)
 	}
@@ -96,7 +55,7 @@ func (w *printWorld) user(t *testing.T, role, name string) (*auction.User, strin
 	t.Helper()
 	n := printSeq.Add(1)
 	u, err := w.store.CreateUser(w.ctx, auction.NewUser{Email: fmt.Sprintf("print%d@example.test", n), Password: "correct horse battery",
-		Role: role, RealName: name, IDNumber: fmt.Sprintf("PRINT-ID-%d", n), Phone: fmt.Sprintf("1371111%04d", n)})
+		Role: role, RealName: name, IDNumber: idn(fmt.Sprintf("PRINT-ID-%d", n)), Phone: fmt.Sprintf("1371111%04d", n)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,8 +71,8 @@ func (w *printWorld) newCase(t *testing.T) *auction.Case {
 	claim := int64(500_000_000)
 	c, err := w.store.CreateCase(w.ctx, w.users[auction.RoleClerk].ID, auction.NewCase{
 		CaseNumber: fmt.Sprintf("(2026)沪01执%d号", printSeq.Add(1)), CourtName: "上海市第一中级人民法院",
-		Applicants: []auction.Party{{Name: "申请执行人银行", IDNumber: "APPL-P", Claim: &claim}},
-		Debtors:    []auction.Party{{Name: "被执行人公司", IDNumber: "DEBT-P"}}})
+		Applicants: []auction.Party{{Name: "申请执行人银行", IDNumber: idn("APPL-P"), Claim: &claim}},
+		Debtors:    []auction.Party{{Name: "被执行人公司", IDNumber: idn("DEBT-P")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,17 +119,12 @@ func (w *printWorld) qualify(t *testing.T, u *auction.User, auctionID string) *a
 
 func (w *printWorld) tickAt(t *testing.T, at time.Time) {
 	t.Helper()
-	w.clock.Set(at)
-	if _, err := w.store.Tick(w.ctx); err != nil {
-		t.Fatal(err)
-	}
+	w.TickAt(at)
 }
 
 func (w *printWorld) bid(t *testing.T, u *auction.User, auctionID string, amount int64) {
 	t.Helper()
-	if _, err := w.store.PlaceBid(w.ctx, auction.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("p%d", printSeq.Add(1))}); err != nil {
-		t.Fatal(err)
-	}
+	w.Bid(u, auctionID, amount)
 }
 
 func (w *printWorld) pay(t *testing.T, auctionID string, amount int64, ref string) {
@@ -252,6 +206,19 @@ func section(t *testing.T, body, marker string) map[string]string {
 	}
 	end := strings.Index(body[i:], "</tr>")
 	return cellMap(body[i : i+end])
+}
+
+// noDeveloperText checks that a printed document speaks to people, not
+// programs: its text (markup aside) has no API paths, command lines, ledger
+// account or JSON field names.
+func noDeveloperText(t *testing.T, body string) {
+	t.Helper()
+	text := regexp.MustCompile(`(?s)<style>.*?</style>|<[^>]*>`).ReplaceAllString(body, " ")
+	for _, bad := range []string{"/api/", "GET ", "POST ", "gavel ", ".json", "_received", "_balance", "_proceeds", "_id", "SELECT "} {
+		if strings.Contains(text, bad) {
+			t.Errorf("the document shows developer text %q", bad)
+		}
+	}
 }
 
 // checkDocument asserts what both documents promise: zh-CN HTML with print
@@ -394,6 +361,7 @@ func TestCaseStatementTiesOutWithProceedsAndLedger(t *testing.T) {
 			t.Fatalf("statement as %s: %d %s", as, r.status, r.body)
 		}
 		checkDocument(t, r)
+		noDeveloperText(t, r.body)
 		if r.header.Get("Cache-Control") != "no-store" {
 			t.Errorf("statement Cache-Control %q", r.header.Get("Cache-Control"))
 		}
@@ -416,11 +384,11 @@ func TestCaseStatementTiesOutWithProceedsAndLedger(t *testing.T) {
 			row := cells(t, body, "auction", it.AuctionID)
 			hammer := "—"
 			if it.HammerPrice != nil {
-				hammer = page.Money(*it.HammerPrice)
+				hammer = yuan.Format(*it.HammerPrice)
 			}
 			net := it.DepositApplied + it.BalanceReceived + it.ForfeitedDeposit
-			for col, want := range map[string]string{"hammer_price": hammer, "deposit_applied": page.Money(it.DepositApplied),
-				"balance_received": page.Money(it.BalanceReceived), "forfeited_deposit": page.Money(it.ForfeitedDeposit), "net": page.Money(net)} {
+			for col, want := range map[string]string{"hammer_price": hammer, "deposit_applied": yuan.Format(it.DepositApplied),
+				"balance_received": yuan.Format(it.BalanceReceived), "forfeited_deposit": yuan.Format(it.ForfeitedDeposit), "net": yuan.Format(net)} {
 				if row[col] != want {
 					t.Errorf("round %s %s: printed %q, API %q", it.Status, col, row[col], want)
 				}
@@ -432,8 +400,8 @@ func TestCaseStatementTiesOutWithProceedsAndLedger(t *testing.T) {
 		totals := section(t, body, `data-total="rounds"`)
 		for col, want := range map[string]int64{"deposit_applied": sum.applied, "balance_received": sum.balance,
 			"forfeited_deposit": sum.forfeited, "net": proceeds.TotalReceived} {
-			if totals[col] != page.Money(want) {
-				t.Errorf("total %s: printed %q, want %s", col, totals[col], page.Money(want))
+			if totals[col] != yuan.Format(want) {
+				t.Errorf("total %s: printed %q, want %s", col, totals[col], yuan.Format(want))
 			}
 		}
 
@@ -441,30 +409,30 @@ func TestCaseStatementTiesOutWithProceedsAndLedger(t *testing.T) {
 		forfeit := regexp.MustCompile(`(?s)class="ledger forfeits">.*?</table>`).FindString(body)
 		alloc := cells(t, forfeit, "auction", defaulted.ID)
 		for col, want := range map[string]int64{"forfeited_deposit": 12_000_000, "auction_costs": 0, "resale_shortfall": 0, "case_debt": 12_000_000} {
-			if alloc[col] != page.Money(want) {
-				t.Errorf("forfeit %s: printed %q, want %s", col, alloc[col], page.Money(want))
+			if alloc[col] != yuan.Format(want) {
+				t.Errorf("forfeit %s: printed %q, want %s", col, alloc[col], yuan.Format(want))
 			}
 		}
 
 		summary := cellMap(regexp.MustCompile(`(?s)class="ledger summary">.*?</table>`).FindString(body))
 		for col, want := range map[string]string{
-			"total_received": page.Money(proceeds.TotalReceived),
-			"auction_costs":  page.Money(0),
-			"net":            page.Money(proceeds.TotalReceived),
-			"remitted":       page.Money(remitted),
-			"expected":       page.Money(proceeds.TotalReceived - remitted),
-			"ledger_balance": page.Money(ledgerBalance),
+			"total_received": yuan.Format(proceeds.TotalReceived),
+			"auction_costs":  yuan.Format(0),
+			"net":            yuan.Format(proceeds.TotalReceived),
+			"remitted":       yuan.Format(remitted),
+			"expected":       yuan.Format(proceeds.TotalReceived - remitted),
+			"ledger_balance": yuan.Format(ledgerBalance),
 			"check":          "相符",
 		} {
 			if summary[col] != want {
 				t.Errorf("summary %s: printed %q, want %q", col, summary[col], want)
 			}
 		}
-		if !strings.Contains(body, page.AmountInWords(proceeds.TotalReceived)) {
-			t.Errorf("the statement lacks the net proceeds in words %s", page.AmountInWords(proceeds.TotalReceived))
+		if !strings.Contains(body, yuan.InWords(proceeds.TotalReceived)) {
+			t.Errorf("the statement lacks the net proceeds in words %s", yuan.InWords(proceeds.TotalReceived))
 		}
 		cum := cells(t, body, "remittance", remittances.Remittances[1].ID)
-		if cum["amount"] != page.Money(20_000_000) || cum["cumulative"] != page.Money(70_000_000) {
+		if cum["amount"] != yuan.Format(20_000_000) || cum["cumulative"] != yuan.Format(70_000_000) {
 			t.Errorf("second remittance %v", cum)
 		}
 	}
@@ -530,8 +498,8 @@ func TestConfirmationPrint(t *testing.T) {
 		"hammer_price":    "¥3,676,400.00",
 		"hammer_words":    "叁佰陆拾柒万陆仟肆佰元整",
 		"closed_at":       "2026年4月2日 10:00:00（北京时间）",
-		"deposit_applied": page.Money(deposit),
-		"balance":         page.Money(367_640_000 - deposit),
+		"deposit_applied": yuan.Format(deposit),
+		"balance":         yuan.Format(367_640_000 - deposit),
 		// Due by the end of the tenth day after the close's day.
 		"balance_due_at": "2026年4月13日 00:00:00（北京时间）前",
 		"seq":            fmt.Sprint(last.Seq),
@@ -541,12 +509,13 @@ func TestConfirmationPrint(t *testing.T) {
 			t.Errorf("%s: printed %q, want %q", name, fields[name], want)
 		}
 	}
-	for _, want := range []string{c.CourtName, c.CaseNumber, lot.Title, "第一次拍卖", "gavel verify record.json",
-		"/api/v1/auctions/" + a.ID + "/record", page.AmountInWords(367_640_000 - deposit)} {
+	for _, want := range []string{c.CourtName, c.CaseNumber, lot.Title, "第一次拍卖", "下载完整竞价记录", a.ID,
+		yuan.InWords(367_640_000 - deposit)} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("the confirmation lacks %q", want)
 		}
 	}
+	noDeveloperText(t, r.body)
 	// Only the buyer's name is published: never the id number, phone or email,
 	// and nothing of the other bidder.
 	for _, secret := range []string{buyer.IDNumber, buyer.Phone, buyer.Email, buyer.ID, other.RealName} {

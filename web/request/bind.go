@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,8 +22,9 @@ const MaxBody = 1 << 20
 
 // Bind decodes a JSON body strictly: unknown fields (keys are matched
 // exactly, case included) and trailing data are invalid_request, a wrong type
-// for a field, a time among them, is invalid_field naming it. An empty body
-// decodes as {} when optional is true.
+// for a field, a time among them, is invalid_field naming it, and so is text
+// that breaks the one text rule (textField: UTF-8, no control characters,
+// bounded length). An empty body decodes as {} when optional is true.
 func Bind(c echo.Context, v any, optional ...bool) error {
 	data, err := io.ReadAll(c.Request().Body)
 	if err != nil {
@@ -78,10 +80,7 @@ func Bind(c echo.Context, v any, optional ...bool) error {
 		}
 		return auction.Errorf(auction.EInvalidRequest, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
-	if field := nulField(reflect.ValueOf(v), ""); field != "" {
-		return auction.FieldError(field, "must not contain a NUL character")
-	}
-	return nil
+	return textField(reflect.ValueOf(v), "")
 }
 
 // UnknownKey reports whether the JSON object in data has a key that v's type
@@ -94,19 +93,42 @@ func UnknownKey(data []byte, v any) bool {
 // notJSONSpace reports whether r is not JSON white space.
 func notJSONSpace(r rune) bool { return r != ' ' && r != '\t' && r != '\n' && r != '\r' }
 
-// nulField names the first string in v (a decoded request) that holds a NUL
-// character, which JSON may carry (\u0000) but PostgreSQL text cannot: such a
-// request is refused as invalid_field instead of failing in the database.
-func nulField(v reflect.Value, path string) string {
+// Text fields of a request are judged in one place, here, for every route:
+// valid UTF-8, no NUL or other control characters (line breaks and tabs only
+// in the multi-line fields), and at most so many characters. A refusal is
+// 422 invalid_field naming the field, never a failure in the database (a
+// NUL, which JSON may carry as \u0000, or a key too long for an index).
+// Comparisons that need one form (identity numbers, e-mail addresses) are
+// normalised (NFKC) by the domain's own rules after this.
+
+// maxText bounds a single-line text field; every indexed text column holds it.
+const maxText = 500
+
+// maxLongText bounds the multi-line fields.
+const maxLongText = 20000
+
+// multilineFields are the request fields (by JSON name) that are prose.
+var multilineFields = map[string]bool{
+	"description": true, "reason": true, "appraisal_report": true, "encumbrances": true,
+	"occupancy": true, "tax_terms": true, "viewing": true, "note": true,
+}
+
+// textLimits are fields (by JSON name) bounded below maxText.
+var textLimits = map[string]int{
+	"case_number": 100, "court_name": 200, "name": 200, "real_name": 100, "phone": 40,
+	"reference": 200, "id_type": 40, "method": 40, "category": 40, "round": 40,
+}
+
+// textField returns invalid_field for the first string in v (a decoded
+// request) that breaks the text rule.
+func textField(v reflect.Value, path string) error {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			return nulField(v.Elem(), path)
+			return textField(v.Elem(), path)
 		}
 	case reflect.String:
-		if strings.ContainsRune(v.String(), 0) {
-			return path
-		}
+		return checkText(path, v.String())
 	case reflect.Struct:
 		t := v.Type()
 		for i := range t.NumField() {
@@ -119,37 +141,58 @@ func nulField(v reflect.Value, path string) string {
 				continue
 			}
 			if f.Anonymous && name == "" {
-				if p := nulField(v.Field(i), path); p != "" {
-					return p
+				if err := textField(v.Field(i), path); err != nil {
+					return err
 				}
 				continue
 			}
 			if name == "" {
 				name = f.Name
 			}
-			if p := nulField(v.Field(i), joinField(path, name)); p != "" {
-				return p
+			if err := textField(v.Field(i), joinField(path, name)); err != nil {
+				return err
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			if p := nulField(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); p != "" {
-				return p
+			if err := textField(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
 			}
 		}
 	case reflect.Map:
 		iter := v.MapRange()
 		for iter.Next() {
 			k := fmt.Sprint(iter.Key().Interface())
-			if strings.ContainsRune(k, 0) {
-				return path
+			if err := checkText(path, k); err != nil {
+				return err
 			}
-			if p := nulField(iter.Value(), joinField(path, k)); p != "" {
-				return p
+			if err := textField(iter.Value(), joinField(path, k)); err != nil {
+				return err
 			}
 		}
 	}
-	return ""
+	return nil
+}
+
+// checkText applies the text rule to one field, named by its path; its
+// bounds come from the field's own name (the last part of the path).
+func checkText(path, s string) error {
+	leaf := path
+	if i := strings.LastIndexAny(leaf, ".]"); i >= 0 {
+		leaf = leaf[i+1:]
+	}
+	max, multiline := maxText, multilineFields[leaf]
+	if multiline {
+		max = maxLongText
+	} else if n, ok := textLimits[leaf]; ok {
+		max = n
+	}
+	if strings.ContainsRune(s, utf8.RuneError) {
+		// The decoder turns invalid UTF-8 and lone surrogates (\ud800)
+		// into U+FFFD; text never needs the replacement character itself.
+		return auction.FieldError(path, "must be UTF-8 text")
+	}
+	return auction.CheckText(path, s, max, multiline)
 }
 
 func joinField(path, name string) string {
@@ -157,4 +200,34 @@ func joinField(path, name string) string {
 		return name
 	}
 	return path + "." + name
+}
+
+// CheckParams applies the text rule to every query parameter (its name and
+// values) and path parameter of a request before its handler runs, so that
+// no handler meets a NUL, invalid UTF-8 or an unbounded string from the URL:
+// 422 invalid_field naming a query parameter, 404 not_found for a path (no
+// resource has such an id).
+func CheckParams(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for name, values := range c.QueryParams() {
+			if err := checkText(name, name); err != nil {
+				return auction.FieldError("query", "a parameter name must be UTF-8 text without control characters, at most %d characters", maxText)
+			}
+			for _, v := range values {
+				if err := checkText(name, v); err != nil {
+					return err
+				}
+			}
+		}
+		for i, name := range c.ParamNames() {
+			if name == "*" {
+				continue // static files: the file server judges the path
+			}
+			// A path names a resource: one that cannot exist is not found.
+			if err := checkText(name, c.ParamValues()[i]); err != nil {
+				return auction.Errorf(auction.ENotFound, "no such %s: the path's %s is not an identifier", strings.TrimSuffix(c.Path(), "/:"+name), name)
+			}
+		}
+		return next(c)
+	}
 }

@@ -55,6 +55,9 @@ var Status = map[string]int{
 	auction.EOverpayment:       http.StatusUnprocessableEntity,
 
 	auction.EDuplicateReference: http.StatusConflict,
+
+	auction.EIDNumberTaken: http.StatusConflict,
+	auction.EBidTooHigh:    http.StatusUnprocessableEntity,
 }
 
 // EchoCodes names Echo's own errors (by status) in the same vocabulary.

@@ -40,8 +40,8 @@ type Config struct {
 	// Timeout bounds one message's conversation (default 30 s).
 	Timeout time.Duration
 	// Conns is how many connections are kept open between messages
-	// (default 4): reconnecting and authenticating per message would cost
-	// more than the message.
+	// (default 8, one per delivery worker): reconnecting and authenticating
+	// per message would cost more than the message.
 	Conns int
 }
 
@@ -107,7 +107,7 @@ func New(cfg Config) (*Sender, error) {
 		s.timeout = 30 * time.Second
 	}
 	if cfg.Conns <= 0 {
-		cfg.Conns = 4
+		cfg.Conns = 8
 	}
 	s.idle = make(chan *smtp.Client, cfg.Conns)
 	return s, nil

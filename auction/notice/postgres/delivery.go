@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -71,35 +72,42 @@ type Delivery struct {
 	Sent map[string]bool
 }
 
-// Delivery reads notice id for its delivery job.
+// Delivery reads notice id for its delivery job, in one round trip (the
+// unsubscribe key is made the first time a user is written to).
 func (s *Store) Delivery(ctx context.Context, id int64) (*Delivery, error) {
-	d := &Delivery{Sent: map[string]bool{}}
+	d := &Delivery{Sent: map[string]bool{}, Settings: notice.Settings{Off: map[string][]string{}}}
 	var userID, state string
+	var lang, key *string
+	var off, sent []string
 	err := s.pool.QueryRow(ctx, `SELECT n.id::text, n.user_id::text, n.type, n.auction_id::text, n.created_at, n.updated_at, n.count, n.data,
-			n.delivery, u.email, u.phone, l.title
+			n.delivery, u.email, u.phone, l.title, st.language, st.unsubscribe_key,
+			ARRAY(SELECT o.channel || ':' || o.type FROM user_notice_optouts o WHERE o.user_id = n.user_id),
+			ARRAY(SELECT x.channel FROM user_notice_sends x WHERE x.notice_id = n.id AND x.version = n.count)
 		FROM user_notices n JOIN users u ON u.id = n.user_id
 		JOIN auctions a ON a.id = n.auction_id JOIN lots l ON l.id = a.lot_id
+		LEFT JOIN user_notice_settings st ON st.user_id = n.user_id
 		WHERE n.id = $1`, id).Scan(&d.ID, &userID, &d.Type, &d.AuctionID, &d.CreatedAt, &d.UpdatedAt, &d.Count, &d.Data,
-		&state, &d.Email, &d.Phone, &d.Title)
+		&state, &d.Email, &d.Phone, &d.Title, &lang, &key, &off, &sent)
 	if err != nil {
 		return nil, translate(err, "notice")
 	}
 	d.Queued = state == "queued"
-	if d.Settings, err = s.Settings(ctx, userID); err != nil {
-		return nil, err
+	d.Settings.Language = notice.LangZH
+	if lang != nil {
+		d.Settings.Language = *lang
 	}
-	if d.UnsubscribeKey, err = s.unsubscribeKey(ctx, s.pool, userID); err != nil {
-		return nil, err
+	for _, o := range off {
+		ch, kind, _ := strings.Cut(o, ":")
+		d.Settings.Off[ch] = append(d.Settings.Off[ch], kind)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT channel FROM user_notice_sends WHERE notice_id = $1 AND version = $2`, id, d.Count)
-	if err != nil {
-		return nil, err
-	}
-	var ch string
-	_, err = pgx.ForEachRow(rows, []any{&ch}, func() error {
+	for _, ch := range sent {
 		d.Sent[ch] = true
-		return nil
-	})
+	}
+	if key != nil {
+		d.UnsubscribeKey = *key
+		return d, nil
+	}
+	d.UnsubscribeKey, err = s.unsubscribeKey(ctx, s.pool, userID)
 	return d, err
 }
 

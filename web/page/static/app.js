@@ -96,6 +96,8 @@ function errorText(err) {
   if (!G.messages['err.' + err.code]) return en && err.message ? err.message : t('err.title');
   if (err.code === 'invalid_field') {
     const field = fieldOf(err);
+    // A refused statement names its line and reason: always shown.
+    if (field === 'statement') return t('err.f.statement') + ' ' + err.message.replace(/^statement: /, '');
     if (field && G.messages['err.f.' + field]) return t('err.f.' + field);
     return en && err.message ? t('err.invalid_field') + ': ' + err.message : t('err.invalid_field');
   }
@@ -152,6 +154,16 @@ function collect(form) {
     } catch (e) {
       if (!(e instanceof FieldError)) throw e;
       errors.push(e);
+    }
+  }
+  // A start before the earliest legal one for the chosen round (its
+  // notice period from now) is refused here, naming that moment.
+  const start = form.querySelector('[data-earliest-first]');
+  const round = form.querySelector('[name="round"]');
+  if (start && round && body.starts_at) {
+    const earliest = start.dataset['earliest' + round.value[0].toUpperCase() + round.value.slice(1)];
+    if (earliest && Date.parse(body.starts_at) < Date.parse(earliest)) {
+      errors.push(new FieldError(start, t('js.earliest_start', fmtTime(earliest))));
     }
   }
   if (errors.length) throw new FieldErrors(errors);

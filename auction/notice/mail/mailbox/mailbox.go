@@ -39,6 +39,10 @@ type Config struct {
 	// Refuse, when set, is asked at each DATA; a non-nil error refuses the
 	// message with it (tests of retries).
 	Refuse func() *smtp.SMTPError
+	// LoseReply, when set, is asked after a message is kept; true answers
+	// it with a temporary failure anyway, as when the server's "250" is
+	// lost on the way back (tests of the at-least-once window).
+	LoseReply func() bool
 	// Keep bounds the messages kept (the oldest go first); 0 keeps 1000.
 	Keep int
 }
@@ -167,6 +171,9 @@ func (s *session) Data(r io.Reader) error {
 	close(b.notify)
 	b.notify = make(chan struct{})
 	b.mu.Unlock()
+	if b.cfg.LoseReply != nil && b.cfg.LoseReply() {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "connection lost"}
+	}
 	return nil
 }
 

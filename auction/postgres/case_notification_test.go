@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/casereport"
 	"gavel/auction/postgres"
-	"gavel/payments"
 )
 
 // Every delivery attempt is kept; the first 2xx marks the notification
@@ -21,7 +21,7 @@ func TestNotificationDeliveryHistory(t *testing.T) {
 	b.open(t, a)
 	b.closeAt(t, a)
 	ns, err := b.store.CaseNotifications(b.ctx, a.CaseID)
-	if err != nil || len(ns) != 1 || ns[0].Type != payments.NotifyAuctionFailed {
+	if err != nil || len(ns) != 1 || ns[0].Type != casereport.NotifyAuctionFailed {
 		t.Fatalf("notifications %+v %v", ns, err)
 	}
 	id := ns[0].ID
@@ -97,7 +97,7 @@ func TestCloseNotificationBody(t *testing.T) {
 	if err := json.Unmarshal(n.Body, &body); err != nil {
 		t.Fatal(err)
 	}
-	if !uuidV4.MatchString(n.ID) || body["id"] != n.ID || body["type"] != payments.NotifyAuctionFailed ||
+	if !uuidV4.MatchString(n.ID) || body["id"] != n.ID || body["type"] != casereport.NotifyAuctionFailed ||
 		body["case_number"] != c.CaseNumber || body["auction_id"] != a.ID ||
 		body["created_at"] != closedAt.Format(time.RFC3339Nano) || !n.CreatedAt.Equal(closedAt) {
 		t.Fatalf("notification %s created %s: %s", n.ID, n.CreatedAt, n.Body)

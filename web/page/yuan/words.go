@@ -1,4 +1,4 @@
-package page
+package yuan
 
 import "strings"
 
@@ -10,7 +10,7 @@ var (
 	capitalPlaces = [4]string{"", "拾", "佰", "仟"}
 )
 
-// AmountInWords writes an amount in fen as Chinese capital numerals for the
+// InWords writes an amount in fen as Chinese capital numerals for the
 // 大写 line of a document, e.g. 367640000 -> 叁佰陆拾柒万陆仟肆佰元整.
 //
 // It follows the writing rules of the People's Bank of China's 支付结算办法
@@ -20,7 +20,7 @@ var (
 // either form (a zero in the 万 place before a non-zero 仟; a zero in the 元
 // place before a non-zero 角) it writes the rules' own first example:
 // ¥107,000.53 is 壹拾万柒仟元零伍角叁分 and ¥1,680.32 is 壹仟陆佰捌拾元零叁角贰分.
-func AmountInWords(fen int64) string {
+func InWords(fen int64) string {
 	var b strings.Builder
 	u := uint64(fen)
 	if fen < 0 {

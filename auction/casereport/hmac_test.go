@@ -1,4 +1,4 @@
-package payments_test
+package casereport_test
 
 import (
 	"crypto/hmac"

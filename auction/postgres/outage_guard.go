@@ -2,16 +2,11 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"gavel/auction"
 )
@@ -187,32 +182,4 @@ func firstGap(from, to time.Time, spans []span) (time.Time, time.Time, bool) {
 		return covered.UTC(), to.UTC(), true
 	}
 	return time.Time{}, time.Time{}, false
-}
-
-// Unavailable reports whether err means the database could not be reached or
-// could not answer in time, as opposed to a mistake in a request or in Gavel:
-// callers answer 503 service_unavailable and the client may retry.
-func Unavailable(err error) bool {
-	if err == nil {
-		return false
-	}
-	var ce *pgconn.ConnectError
-	var ne net.Error
-	var pe *pgconn.PgError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, net.ErrClosed),
-		errors.As(err, &ce), errors.As(err, &ne), pgconn.Timeout(err):
-		return true
-	case errors.As(err, &pe):
-		// Class 08: connection exception; 57P01..57P03: the server is shutting
-		// down, crashed or is starting; 53300: too many connections.
-		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" ||
-			pe.Code == "57P03" || pe.Code == "53300"
-	}
-	// pgx reports a connection it gave up on in words only.
-	msg := err.Error()
-	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "failed to connect") ||
-		strings.Contains(msg, "failed to deallocate cached statement") || strings.Contains(msg, "connection reset") || strings.Contains(msg, "closed pool")
 }

@@ -1,4 +1,4 @@
-package payments
+package casereport
 
 import (
 	"crypto/hmac"
@@ -19,6 +19,10 @@ const (
 	NotifyAuctionDefaulted = "auction.defaulted"
 	NotifyDepositForfeited = "deposit.forfeited"
 	NotifyProceedsRemitted = "proceeds.remitted"
+	// NotifyForfeitureReallocated tells the case system that a re-sale fixed
+	// a defaulted round's shortfall, with the forfeited deposit's new
+	// allocation.
+	NotifyForfeitureReallocated = "forfeiture.reallocated"
 )
 
 // SignatureHeader carries a case webhook's signature.
@@ -42,9 +46,9 @@ func mac(secret, ts string, body []byte) []byte {
 
 // Signature verification failures, for receivers of case webhooks.
 var (
-	ErrSignatureMalformed = errors.New("payments: Gavel-Signature is malformed")
-	ErrSignatureMismatch  = errors.New("payments: Gavel-Signature does not match the body (wrong secret or altered body)")
-	ErrSignatureExpired   = errors.New("payments: Gavel-Signature timestamp is outside the tolerance")
+	ErrSignatureMalformed = errors.New("casereport: Gavel-Signature is malformed")
+	ErrSignatureMismatch  = errors.New("casereport: Gavel-Signature does not match the body (wrong secret or altered body)")
+	ErrSignatureExpired   = errors.New("casereport: Gavel-Signature timestamp is outside the tolerance")
 )
 
 // VerifySignature checks a Gavel-Signature header the way a case system

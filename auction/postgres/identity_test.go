@@ -1,0 +1,245 @@
+package postgres_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// duplicateAccount stores a second bidder account of the person number as
+// the identity review of migration 00008 leaves one it found: flagged
+// 'duplicate', outside the one-account index, still working.
+func (b *bundle) duplicateAccount(t *testing.T, email, number string) *auction.User {
+	t.Helper()
+	var id string
+	err := b.store.Pool().QueryRow(b.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at, id_issue)
+		VALUES ($1, 'x', 'bidder', 'dup', $2, '1', now(), 'duplicate') RETURNING id`, email, number).Scan(&id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := b.store.User(b.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// TestOneBidderAccountPerPerson: a second bidder account for a person is
+// id_number_taken however the number is typed, also when many sign-ups race;
+// a staff account may carry the number of a bidder (the staff bar then
+// refuses the bidder at registration).
+func TestOneBidderAccountPerPerson(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	number := idn("one person")
+	first := b.mustClaimant(t, auction.RoleBidder, number, "")
+	if first.IDNumber != number || first.IDType != auction.IDResident || first.Verified {
+		t.Fatalf("created %+v", first)
+	}
+	for i, typed := range []string{number, strings.ToLower(number) + "\u200b", " " + strings.Map(func(r rune) rune { return r - '0' + '０' }, number[:17]) + number[17:]} {
+		_, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "again" + string(rune('a'+i)) + "@example.test", Password: "correct horse battery",
+			Role: auction.RoleBidder, RealName: "x", IDNumber: typed, Phone: "1"})
+		wantCode(t, err, auction.EIDNumberTaken)
+	}
+
+	racing := idn("racing person")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[string]int{}
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "race" + string(rune('a'+i)) + "@example.test", Password: "correct horse battery",
+				Role: auction.RoleBidder, RealName: "x", IDNumber: racing, Phone: "1"})
+			code := "ok"
+			if err != nil {
+				code = auction.ErrorCode(err)
+			}
+			mu.Lock()
+			codes[code]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if codes["ok"] != 1 || codes[auction.EIDNumberTaken] != 15 {
+		t.Fatalf("16 racing sign-ups of one person: %v", codes)
+	}
+
+	clerk, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "staff@example.test", Password: "correct horse battery",
+		Role: auction.RoleClerk, RealName: "x", IDNumber: strings.ToLower(number)})
+	if err != nil || clerk.IDNumber != number {
+		t.Fatalf("staff account with a bidder's number: %+v %v", clerk, err)
+	}
+	a := b.mustAuction(t, lotParams{})
+	_, err = b.store.Register(b.ctx, first, a.ID)
+	wantCode(t, err, auction.EStaffCannotBid)
+
+	_, err = b.store.CreateUser(b.ctx, postgres.NewUser{Email: "bad@example.test", Password: "correct horse battery",
+		Role: auction.RoleBidder, RealName: "x", IDNumber: "110105491231002"})
+	if auction.ErrorCode(err) != auction.EInvalidField || !strings.Contains(err.Error(), "id_number: 15-digit") {
+		t.Fatalf("15-digit number: %v", err)
+	}
+	co, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "co@example.test", Password: "correct horse battery",
+		Role: auction.RoleBidder, RealName: "某公司", IDType: auction.IDCompany, IDNumber: "91350100m000100y43"})
+	if err != nil || co.IDType != auction.IDCompany || co.IDNumber != "91350100M000100Y43" {
+		t.Fatalf("company bidder: %+v %v", co, err)
+	}
+}
+
+// TestEntriesNormaliseNumbers: case parties, priority holders and the
+// restriction list store numbers in normal form and refuse invalid ones
+// naming the entry, so the bar matches a number typed any way.
+func TestEntriesNormaliseNumbers(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	person := idn("listed person")
+	_, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: "(2026)沪01执900号", CourtName: "x",
+		Applicants: []auction.Party{{Name: "a", IDNumber: person, Claim: ptr[int64](1)}}, Debtors: []auction.Party{{Name: "d", IDNumber: "12345"}}})
+	if auction.ErrorCode(err) != auction.EInvalidField || !strings.Contains(err.Error(), "debtors[0].id_number") {
+		t.Fatalf("invalid debtor number: %v", err)
+	}
+	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: "(2026)沪01执901号", CourtName: "x",
+		Applicants: []auction.Party{{Name: "银行", IDType: auction.IDCompany, IDNumber: "91350100m000100y43", Claim: ptr[int64](1)}},
+		Debtors:    []auction.Party{{Name: "d", IDNumber: strings.ToLower(person) + "\ufeff"}}})
+	if err != nil || c.Applicants[0].IDNumber != "91350100M000100Y43" || c.Applicants[0].IDType != auction.IDCompany || c.Debtors[0].IDNumber != person {
+		t.Fatalf("case %+v %v", c, err)
+	}
+	lot := b.mustLot(t, 100_000_000)
+	_, err = b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "h", IDNumber: person[:17] + "0", Rank: 1})
+	if person[17] != '0' {
+		wantCode(t, err, auction.EInvalidField)
+	}
+	h, err := b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "h", IDNumber: " " + strings.ToLower(person), Rank: 1})
+	if err != nil || h.IDNumber != person {
+		t.Fatalf("holder %+v %v", h, err)
+	}
+	_, err = b.store.ImportBlacklist(b.ctx, "api", []postgres.BlacklistEntry{{Name: "ok", IDNumber: idn("x"), CaseNumber: "c"}, {Name: "bad", IDNumber: "ABC", CaseNumber: "c"}})
+	if auction.ErrorCode(err) != auction.EInvalidField || !strings.Contains(err.Error(), "entries[1].id_number") {
+		t.Fatalf("invalid list entry: %v", err)
+	}
+	bidder := b.mustUser(t, auction.RoleBidder, person, "")
+	if _, err := b.store.ImportBlacklist(b.ctx, "csv", []postgres.BlacklistEntry{{Name: "listed", IDNumber: "\u200b" + strings.ToLower(person), CaseNumber: "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	a := b.mustAuction(t, lotParams{})
+	_, err = b.store.Register(b.ctx, bidder, a.ID)
+	wantCode(t, err, auction.EBidderRestricted)
+}
+
+// TestPrivilegesNeedVerification: an unverified account using a creditor's
+// or a priority holder's number owes the full deposit and gets no rank; the
+// restriction list bars it all the same. Once a clerk verifies the person,
+// the exemption and the rank apply.
+func TestPrivilegesNeedVerification(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	creditor, holder := idn("creditor"), idn("holder")
+	a := b.mustAuction(t, lotParams{category: auction.CategoryEquity,
+		applicants: []auction.Party{{Name: "债权人", IDNumber: creditor, Claim: ptr[int64](1 << 40)}},
+		holders:    []postgres.NewPriorityHolder{{Name: "承租人", IDNumber: holder, Rank: 1}}})
+	squatter := b.mustClaimant(t, auction.RoleBidder, creditor, "")
+	reg, err := b.store.Register(b.ctx, squatter, a.ID)
+	if err != nil || reg.Deposit.Amount != a.Deposit || reg.Status != auction.RegistrationPending || reg.BidderCode != nil {
+		t.Fatalf("unverified applicant's number: %+v %v", reg, err)
+	}
+	claimant := b.mustClaimant(t, auction.RoleBidder, holder, "")
+	reg, err = b.store.Register(b.ctx, claimant, a.ID)
+	if err != nil || reg.PriorityRank != nil || reg.Deposit.Amount != a.Deposit {
+		t.Fatalf("unverified holder's number: %+v %v", reg, err)
+	}
+
+	second := b.mustAuction(t, lotParams{category: auction.CategoryEquity,
+		applicants: []auction.Party{{Name: "债权人", IDNumber: creditor, Claim: ptr[int64](1 << 40)}},
+		holders:    []postgres.NewPriorityHolder{{Name: "承租人", IDNumber: holder, Rank: 1}}})
+	for _, u := range []*auction.User{squatter, claimant} {
+		v, err := b.store.VerifyUser(b.ctx, b.clerk, u.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "file 1"})
+		if err != nil || !v.Verified {
+			t.Fatalf("verify: %+v %v", v, err)
+		}
+	}
+	squatter, _ = b.store.User(b.ctx, squatter.ID)
+	claimant, _ = b.store.User(b.ctx, claimant.ID)
+	reg, err = b.store.Register(b.ctx, squatter, second.ID)
+	if err != nil || reg.Deposit.Amount != 0 || reg.Status != auction.RegistrationQualified {
+		t.Fatalf("verified applicant: %+v %v", reg, err)
+	}
+	reg, err = b.store.Register(b.ctx, claimant, second.ID)
+	if err != nil || reg.PriorityRank == nil || *reg.PriorityRank != 1 {
+		t.Fatalf("verified holder: %+v %v", reg, err)
+	}
+}
+
+// TestVerifyReleasesOtherClaims: verifying a person takes the number from
+// every unverified account claiming it (told through id_claim_released_at,
+// audited, out of the identity issues), refuses when another account is
+// already verified as the person, and can replace an invalid number with the
+// one on the documents.
+func TestVerifyReleasesOtherClaims(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	person := idn("squatted person")
+	squatter := b.mustClaimant(t, auction.RoleBidder, person, "")
+	real := b.duplicateAccount(t, "real@example.test", person)
+	issues, err := b.store.IdentityIssues(b.ctx)
+	if err != nil || len(issues) != 1 || issues[0].ID != real.ID || *issues[0].Issue != "duplicate" || issues[0].HolderID == nil || *issues[0].HolderID != squatter.ID {
+		t.Fatalf("issues before: %+v %v", issues, err)
+	}
+	found, err := b.store.UsersByIDNumber(b.ctx, " "+strings.ToLower(person)+"\u200b")
+	if err != nil || len(found) != 2 {
+		t.Fatalf("users by number: %+v %v", found, err)
+	}
+
+	v, err := b.store.VerifyUser(b.ctx, b.clerk, real.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "窗口 2026-001"})
+	if err != nil || !v.Verified || v.IDNumber != person {
+		t.Fatalf("verify: %+v %v", v, err)
+	}
+	lost, err := b.store.User(b.ctx, squatter.ID)
+	if err != nil || lost.IDNumber != "" || lost.IDClaimReleasedAt == nil {
+		t.Fatalf("squatter after: %+v %v", lost, err)
+	}
+	a := b.mustAuction(t, lotParams{})
+	_, err = b.store.Register(b.ctx, lost, a.ID)
+	wantCode(t, err, auction.EInvalidField)
+	if issues, err := b.store.IdentityIssues(b.ctx); err != nil || len(issues) != 0 {
+		t.Fatalf("issues after: %+v %v", issues, err)
+	}
+	page, err := b.store.AuditLog(b.ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := map[string]string{}
+	for _, e := range page.Entries {
+		actions[e.Action] = e.Target
+	}
+	if actions["identity claim released"] != squatter.ID || actions["identity verified"] != real.ID {
+		t.Fatalf("audit: %v", actions)
+	}
+
+	// Nobody takes a verified person's number.
+	other := b.duplicateAccount(t, "other@example.test", person)
+	_, err = b.store.VerifyUser(b.ctx, b.clerk, other.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "x"})
+	wantCode(t, err, auction.EIDNumberTaken)
+
+	// An account flagged invalid is verified with the number on the documents.
+	var badID string
+	if err := b.store.Pool().QueryRow(b.ctx, `INSERT INTO users (email, password_hash, role, id_number, created_at, id_issue)
+		VALUES ('bad@example.test', 'x', 'bidder', '110105194912310021', now(), 'invalid') RETURNING id`).Scan(&badID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.store.VerifyUser(b.ctx, b.clerk, badID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "x", IDNumber: "110105194912310021"})
+	wantCode(t, err, auction.EInvalidField)
+	fixed, err := b.store.VerifyUser(b.ctx, b.clerk, badID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "x", IDNumber: "11010519491231002x"})
+	if err != nil || fixed.IDNumber != "11010519491231002X" || !fixed.Verified {
+		t.Fatalf("fixed: %+v %v", fixed, err)
+	}
+	for _, v := range []postgres.Verification{{Method: "phone", Reference: "x"}, {Method: "desk"}, {Method: "desk", Reference: "a\x00b"}, {Method: "desk", Reference: strings.Repeat("x", 201)}} {
+		_, err := b.store.VerifyUser(b.ctx, b.clerk, badID, v)
+		wantCode(t, err, auction.EInvalidField)
+	}
+	_, err = b.store.VerifyUser(b.ctx, b.clerk, "00000000-0000-0000-0000-000000000000", postgres.Verification{Method: "desk", Reference: "x"})
+	wantCode(t, err, auction.ENotFound)
+}
