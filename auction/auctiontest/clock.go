@@ -1,5 +1,7 @@
 // Package auctiontest provides what tests of Gavel need to control the
-// auction domain from outside: a clock the test moves by hand.
+// auction domain from outside: a clock the test moves by hand, and a World
+// (world.go) of a store on a database of its own with the case, lot,
+// auction and qualified bidders most tests start from.
 package auctiontest
 
 import (

@@ -12,16 +12,9 @@ import (
 // AuditLog is GET /api/v1/audit?since=N&limit=M (auditor, admin): the
 // audit log after seq N, verified link by link against its chain.
 func (h *Handler) AuditLog(c echo.Context) error {
-	since, err := request.QueryInt(c, "since", 0)
+	since, limit, err := querySince(c)
 	if err != nil {
 		return err
-	}
-	limit, err := request.QueryInt(c, "limit", 1000)
-	if err != nil {
-		return err
-	}
-	if limit < 1 || limit > 10000 {
-		return auction.FieldError("limit", "must be between 1 and 10000")
 	}
 	page, err := h.store.AuditLog(c.Request().Context(), since, int(limit))
 	if err != nil {
@@ -34,16 +27,9 @@ func (h *Handler) AuditLog(c echo.Context) error {
 // (clerk, auditor, admin): restricted bidders stopped at registration or at a
 // bid, for the court.
 func (h *Handler) Interceptions(c echo.Context) error {
-	since, err := request.QueryInt(c, "since", 0)
+	since, limit, err := querySince(c)
 	if err != nil {
 		return err
-	}
-	limit, err := request.QueryInt(c, "limit", 1000)
-	if err != nil {
-		return err
-	}
-	if limit < 1 || limit > 10000 {
-		return auction.FieldError("limit", "must be between 1 and 10000")
 	}
 	list, more, err := h.store.Interceptions(c.Request().Context(), auction.InterceptionFilter{
 		AuctionID: c.QueryParam("auction_id"), Since: since, Limit: int(limit)})
@@ -66,4 +52,19 @@ func (h *Handler) DepositPayer(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, p)
+}
+
+// querySince reads a log's page from the query: since (a seq, default 0)
+// and limit (1 to 10,000, default 1,000). Returns invalid_field.
+func querySince(c echo.Context) (since, limit int64, err error) {
+	if since, err = request.QueryInt(c, "since", 0); err != nil {
+		return 0, 0, err
+	}
+	if limit, err = request.QueryInt(c, "limit", 1000); err != nil {
+		return 0, 0, err
+	}
+	if limit < 1 || limit > 10000 {
+		return 0, 0, auction.FieldError("limit", "must be between 1 and 10000")
+	}
+	return since, limit, nil
 }

@@ -16,7 +16,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,8 +26,9 @@ import (
 )
 
 // pageWorld is a server with one case, one lot and one published auction,
-// and an account per audience.
+// and an account per audience, over an auctiontest.World.
 type pageWorld struct {
+	*auctiontest.World
 	ctx     context.Context
 	clock   *auctiontest.Clock
 	store   *postgres.Store
@@ -41,57 +41,25 @@ type pageWorld struct {
 	a       *auction.Auction
 }
 
-var pageSeq atomic.Int64
-
-const pagePassword = "correct horse battery"
+const pagePassword = auctiontest.Password
 
 func pageSetup(t *testing.T, title string) *pageWorld {
 	t.Helper()
-	pool, _ := dbtest.Pool(t)
-	w := &pageWorld{ctx: context.Background(), clock: auctiontest.NewClock(auctiontest.Start)}
-	w.store = postgres.New(postgres.Config{Pool: pool, Clock: w.clock, Rulebook: auction.SPC2016})
-	srv := web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(pool, w.store.Clock())})
+	world := auctiontest.NewWorld(t)
+	w := &pageWorld{World: world, ctx: world.Ctx, clock: world.Clock, store: world.Store, clerk: world.Clerk, finance: world.Finance}
+	srv := web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(world.Pool, w.clock)})
 	w.srv = httptest.NewServer(srv.Handler())
 	t.Cleanup(w.srv.Close)
-	w.clerk = w.user(t, auction.RoleClerk, "")
-	w.finance = w.user(t, auction.RoleFinance, "")
-	w.bidder = w.user(t, auction.RoleBidder, "P-ID-1")
-	claim := int64(1_000_000)
-	c, err := w.store.CreateCase(w.ctx, w.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", pageSeq.Add(1)), CourtName: "北京市第一中级人民法院",
-		Applicants: []auction.Party{{Name: "某银行", IDType: auction.IDCompany, IDNumber: "91110000100000000R", Claim: &claim}}, Debtors: []auction.Party{{Name: "刘某", IDNumber: idn("110105198001010099")}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.caseID = c.ID
-	w.lot, err = w.store.CreateLot(w.ctx, c.ID, auction.NewLot{Title: title, Description: "两居室", Category: auction.CategoryRealEstate,
-		AppraisalValue: 100_000_000, Location: "北京市", Disclosures: auction.Disclosures{Encumbrances: "抵押，随拍卖涤除", Occupancy: "空置"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	starts := w.clock.Now().Add(31 * 24 * time.Hour)
-	a, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: w.lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
-		Increment: 100_000, Deposit: 7_000_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w.a, err = w.store.PublishAuction(w.ctx, a.ID); err != nil {
-		t.Fatal(err)
-	}
+	w.bidder = world.User(auction.RoleBidder, "P-ID-1")
+	w.caseID = world.Case(1_000_000).ID
+	w.lot = world.Lot(w.caseID, title, 100_000_000)
+	w.a = world.Round(w.lot.ID, auction.RoundFirst, 70_000_000)
 	return w
 }
 
 func (w *pageWorld) user(t *testing.T, role, idNumber string) *auction.User {
 	t.Helper()
-	n := pageSeq.Add(1)
-	if role == auction.RoleBidder {
-		idNumber = idn(fmt.Sprint("page person ", idNumber, n))
-	}
-	u, err := w.store.CreateUser(w.ctx, auction.NewUser{Email: fmt.Sprintf("page%d@example.test", n), Password: pagePassword, Role: role,
-		RealName: fmt.Sprintf("Page %d", n), IDNumber: idNumber, Phone: "1380000000"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
+	return w.User(role, idNumber)
 }
 
 // browser is a cookie jar and a client that does not follow redirects.
@@ -496,26 +464,11 @@ func (w *pageWorld) sold(t *testing.T) []*auction.Registration {
 	t.Helper()
 	var regs []*auction.Registration
 	for _, u := range []*auction.User{w.bidder, w.user(t, auction.RoleBidder, "")} {
-		reg, err := w.store.Register(w.ctx, u, w.a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.store.ConfirmDeposit(w.ctx, reg.Deposit.ID, "BANK-"+reg.ID[:6]); err != nil {
-			t.Fatal(err)
-		}
-		regs = append(regs, reg)
+		regs = append(regs, w.Qualify(u, w.a.ID))
 	}
-	w.clock.Set(w.a.StartsAt)
-	if _, err := w.store.Tick(w.ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.store.PlaceBid(w.ctx, auction.PlaceBid{AuctionID: w.a.ID, User: w.bidder, Amount: 70_000_000, Key: "k1"}); err != nil {
-		t.Fatal(err)
-	}
-	w.clock.Set(w.a.EndsAt.Add(time.Second))
-	if _, err := w.store.Tick(w.ctx); err != nil {
-		t.Fatal(err)
-	}
+	w.Open(w.a)
+	w.Bid(w.bidder, w.a.ID, 70_000_000)
+	w.TickAt(w.a.EndsAt.Add(time.Second))
 	return regs
 }
 

@@ -23,7 +23,6 @@ import (
 	"gavel/auction"
 	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
-	"gavel/migrations/dbtest"
 	"gavel/web"
 )
 
@@ -35,17 +34,17 @@ type printWorld struct {
 	srv    http.Handler
 	users  map[string]*auction.User
 	tokens map[string]string
+	*auctiontest.World
 }
 
 var printSeq atomic.Int64
 
 func newPrintWorld(t *testing.T) *printWorld {
 	t.Helper()
-	pool, _ := dbtest.Pool(t)
-	w := &printWorld{ctx: context.Background(), clock: auctiontest.NewClock(auctiontest.Start),
+	world := auctiontest.NewWorld(t)
+	w := &printWorld{World: world, ctx: world.Ctx, clock: world.Clock, store: world.Store,
 		users: map[string]*auction.User{}, tokens: map[string]string{}}
-	w.store = postgres.New(postgres.Config{Pool: pool, Clock: w.clock, Rulebook: auction.SPC2016})
-	w.srv = web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(pool, w.store.Clock())}).Handler()
+	w.srv = web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(world.Pool, w.clock)}).Handler()
 	for _, role := range []string{auction.RoleClerk, auction.RoleFinance, auction.RoleAuditor, auction.RoleAdmin, auction.RoleBidder} {
 		w.users[role], w.tokens[role] = w.user(t, role, "Staff "+role)
 	}
@@ -120,17 +119,12 @@ func (w *printWorld) qualify(t *testing.T, u *auction.User, auctionID string) *a
 
 func (w *printWorld) tickAt(t *testing.T, at time.Time) {
 	t.Helper()
-	w.clock.Set(at)
-	if _, err := w.store.Tick(w.ctx); err != nil {
-		t.Fatal(err)
-	}
+	w.TickAt(at)
 }
 
 func (w *printWorld) bid(t *testing.T, u *auction.User, auctionID string, amount int64) {
 	t.Helper()
-	if _, err := w.store.PlaceBid(w.ctx, auction.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("p%d", printSeq.Add(1))}); err != nil {
-		t.Fatal(err)
-	}
+	w.Bid(u, auctionID, amount)
 }
 
 func (w *printWorld) pay(t *testing.T, auctionID string, amount int64, ref string) {
