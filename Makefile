@@ -107,6 +107,23 @@ bench: ## load-test Gavel (short version of every scenario, a few minutes) and p
 	psql "$$server/postgres" -qc "CREATE DATABASE $$db" && \
 	$$tmp/loadgen -short -gavel $$tmp/gavel -database-url "$$server/$$db?sslmode=disable" $(BENCHFLAGS)
 
+.PHONY: cluster
+cluster: build ## serve three instances on one PostgreSQL behind nginx on http://127.0.0.1:8090 (installs nginx when missing)
+	@.ci/cluster
+
+# CLUSTERFLAGS are loadgen's flags for the cluster run (the fan-out by
+# default: 10,000 watchers spread by nginx over the three instances).
+CLUSTERFLAGS ?= -scenarios fanout -watchers 10000 -fanout-rate 20
+
+.PHONY: cluster/bench
+cluster/bench: build ## load-test the three-instance cluster behind nginx on a fresh database (CLUSTERFLAGS)
+	@server=$$(.ci/ensure-postgres) && db=gavel_cluster_bench_$$$$ && \
+	trap 'psql "$$server/postgres" -qc "DROP DATABASE IF EXISTS $$db WITH (FORCE)"' EXIT && \
+	psql "$$server/postgres" -qc "CREATE DATABASE $$db" && \
+	DATABASE_URL="$$server/$$db?sslmode=disable" SERVE_FLAGS="--test-clock --no-limits" .ci/cluster -- bash -c \
+		'$(BIN)/loadgen -url "$$CLUSTER_URL" -pid "$$CLUSTER_PIDS" -spread "$$CLUSTER_INSTANCES" -database-url "$$DATABASE_URL" \
+		-clerk-email "$$CLUSTER_CLERK" -clerk-password "$$CLUSTER_PASSWORD" -finance-email "$$CLUSTER_FINANCE" -finance-password "$$CLUSTER_PASSWORD" $(CLUSTERFLAGS)'
+
 .PHONY: db/reset
 db/reset: ## drop and recreate the local gavel database (demo data is seeded again by make run)
 	@server=$$(.ci/ensure-postgres) && \

@@ -43,6 +43,12 @@ type Config struct {
 	TestClock api.TestClock
 	// NoLimits turns off rate and connection limits (load tests on loopback).
 	NoLimits bool
+	// LimitStore, when set, keeps the sign-up and sign-in limits where every
+	// instance on the database shares them (pglimit); else per process.
+	LimitStore limit.Store
+	// OpenFiles is the process's open-file limit: live connections are
+	// capped below it (limit.LiveConnections). 0: unknown.
+	OpenFiles uint64
 	// Ticker applies due transitions now (opening, closing, defaults) and
 	// publishes them; the test clock calls it before answering.
 	Ticker func(ctx context.Context) error
@@ -97,7 +103,10 @@ func New(cfg Config) *Server {
 	if hub == nil {
 		hub = live.NewHub(live.HubConfig{Store: cfg.Store, Log: cfg.Log})
 	}
-	s := &Server{echo: echo.New(), store: cfg.Store, log: cfg.Log, hub: hub, cfg: cfg, limits: limit.New(cfg.NoLimits)}
+	s := &Server{echo: echo.New(), store: cfg.Store, log: cfg.Log, hub: hub, cfg: cfg, limits: limit.NewShared(cfg.NoLimits, cfg.LimitStore)}
+	if s.limits.WebSockets != nil {
+		s.limits.WebSockets = limit.NewConnLimiter(limit.LiveConnections(cfg.OpenFiles))
+	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

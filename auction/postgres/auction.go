@@ -35,7 +35,13 @@ func scanAuction(r pgx.Row, extra ...any) (*row, error) {
 }
 
 func (s *Store) auctions(ctx context.Context, where string, args ...any) ([]auction.Auction, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+auctionColumns+` FROM auctions a WHERE `+where+` ORDER BY a.created_at, a.id`, args...)
+	return s.auctionsIn(ctx, s.pool, where, args...)
+}
+
+// auctionsIn is auctions read through q: a transaction reads with its own
+// connection rather than waiting for a second one from the pool.
+func (s *Store) auctionsIn(ctx context.Context, q querier, where string, args ...any) ([]auction.Auction, error) {
+	rows, err := q.Query(ctx, `SELECT `+auctionColumns+` FROM auctions a WHERE `+where+` ORDER BY a.created_at, a.id`, args...)
 	if err != nil {
 		return nil, err
 	}

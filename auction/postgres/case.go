@@ -220,7 +220,12 @@ const lotColumns = `l.id, l.case_id, l.title, l.description, l.category, l.appra
 	l.appraisal_report, l.encumbrances, l.occupancy, l.tax_terms, l.viewing, l.created_at`
 
 func (s *Store) lots(ctx context.Context, where string, args ...any) ([]auction.Lot, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+lotColumns+` FROM lots l WHERE `+where+` ORDER BY l.created_at, l.id`, args...)
+	return s.lotsIn(ctx, s.pool, where, args...)
+}
+
+// lotsIn is lots read through q (see auctionsIn).
+func (s *Store) lotsIn(ctx context.Context, q querier, where string, args ...any) ([]auction.Lot, error) {
+	rows, err := q.Query(ctx, `SELECT `+lotColumns+` FROM lots l WHERE `+where+` ORDER BY l.created_at, l.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -235,15 +240,15 @@ func (s *Store) lots(ctx context.Context, where string, args ...any) ([]auction.
 		return nil, err
 	}
 	for i := range lots {
-		if err := s.fillLot(ctx, &lots[i]); err != nil {
+		if err := s.fillLot(ctx, q, &lots[i]); err != nil {
 			return nil, err
 		}
 	}
 	return lots, nil
 }
 
-func (s *Store) fillLot(ctx context.Context, l *auction.Lot) error {
-	rows, err := s.pool.Query(ctx, `SELECT id, name, id_type, id_number, rank FROM priority_holders WHERE lot_id = $1 ORDER BY rank, name`, l.ID)
+func (s *Store) fillLot(ctx context.Context, q querier, l *auction.Lot) error {
+	rows, err := q.Query(ctx, `SELECT id, name, id_type, id_number, rank FROM priority_holders WHERE lot_id = $1 ORDER BY rank, name`, l.ID)
 	if err != nil {
 		return err
 	}
@@ -254,7 +259,7 @@ func (s *Store) fillLot(ctx context.Context, l *auction.Lot) error {
 	if err != nil {
 		return err
 	}
-	rows, err = s.pool.Query(ctx, `SELECT id, kind, filename, content_type, size, created_at FROM lot_documents WHERE lot_id = $1 ORDER BY created_at, id`, l.ID)
+	rows, err = q.Query(ctx, `SELECT id, kind, filename, content_type, size, created_at FROM lot_documents WHERE lot_id = $1 ORDER BY created_at, id`, l.ID)
 	if err != nil {
 		return err
 	}
@@ -267,7 +272,7 @@ func (s *Store) fillLot(ctx context.Context, l *auction.Lot) error {
 	if err != nil {
 		return err
 	}
-	l.Auctions, err = s.auctions(ctx, `a.lot_id = $1`, l.ID)
+	l.Auctions, err = s.auctionsIn(ctx, q, `a.lot_id = $1`, l.ID)
 	return err
 }
 

@@ -41,13 +41,17 @@ func scanDocument(r pgx.CollectableRow) (AuctionDocument, error) {
 
 // writeDocument writes a round's document of kind from its lot, case and
 // rulebook as they are now, dated date.
-func (s *Store) writeDocument(ctx context.Context, a *auction.Auction, kind string, date time.Time) (string, error) {
-	lot, err := s.Lot(ctx, a.LotID)
+func (s *Store) writeDocument(ctx context.Context, q querier, a *auction.Auction, kind string, date time.Time) (string, error) {
+	lots, err := s.lotsIn(ctx, q, `l.id = $1`, a.LotID)
 	if err != nil {
 		return "", err
 	}
+	if len(lots) == 0 {
+		return "", auction.Errorf(auction.ENotFound, "lot not found")
+	}
+	lot := &lots[0]
 	var court, number string
-	if err := s.pool.QueryRow(ctx, `SELECT court_name, case_number FROM cases WHERE id = $1`, a.CaseID).Scan(&court, &number); err != nil {
+	if err := q.QueryRow(ctx, `SELECT court_name, case_number FROM cases WHERE id = $1`, a.CaseID).Scan(&court, &number); err != nil {
 		return "", err
 	}
 	rb, err := auction.LookupRulebook(a.Rulebook)
@@ -84,7 +88,7 @@ func (s *Store) AuctionDocuments(ctx context.Context, auctionID string) ([]Aucti
 			}
 		}
 		if d.Version == 0 {
-			if d.Body, err = s.writeDocument(ctx, a, kind, s.clock.Now()); err != nil {
+			if d.Body, err = s.writeDocument(ctx, s.pool, a, kind, s.clock.Now()); err != nil {
 				return nil, err
 			}
 		}
@@ -184,7 +188,7 @@ func (s *Store) publishDocuments(ctx context.Context, tx pgx.Tx, a *auction.Auct
 			return err
 		}
 		if !exists {
-			body, err := s.writeDocument(ctx, a, kind, now)
+			body, err := s.writeDocument(ctx, tx, a, kind, now)
 			if err != nil {
 				return err
 			}

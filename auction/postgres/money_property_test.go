@@ -123,4 +123,3 @@ func (b *bundle) ledgerCountOf(t tb, kind, reference string) int {
 	}
 	return n
 }
-

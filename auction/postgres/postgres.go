@@ -201,3 +201,12 @@ func (s *Store) announce(ctx context.Context, changes ...auction.Change) {
 		s.publisher.Publish(ctx, changes...)
 	}
 }
+
+// querier is what both the pool and a transaction answer: reads shared by
+// code inside and outside a transaction take one, so that code inside reads
+// with its own connection and never waits on the pool for a second (a pool
+// of N connections would deadlock under N concurrent transactions).
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}

@@ -91,7 +91,9 @@ func (m *model) bid(who int, amount int64, now time.Time) string {
 }
 
 // TestBidCoreProperty drives random sequences of bids from ordinary and
-// priority bidders of several ranks, clock moves and scheduler ticks against
+// priority bidders of several ranks, through this process and another one
+// (so that the first one's worker does not know every change), clock moves
+// and scheduler ticks against
 // the real database and compares every step with the model: leader and
 // price, end time, status and seq; at the end the winner, seq without gaps,
 // bid amounts never decreasing and an intact hash chain.
@@ -105,6 +107,8 @@ func TestBidCoreProperty(t *testing.T) {
 		users[i] = b.mustUser(t, auction.RoleBidder, fmt.Sprintf("PROP-%d", i), "")
 	}
 
+	other := b.elsewhere()
+	grouped := b.store.Grouped()
 	rapid.Check(t, func(rt *rapid.T) {
 		m := &model{leader: -1, status: auction.StatusAnnounced, seq: 0, ranks: make([]*int, bidders)}
 		var holders []postgres.NewPriorityHolder
@@ -127,11 +131,12 @@ func TestBidCoreProperty(t *testing.T) {
 		// Start just before the opening so that most runs see bidding.
 		b.clock.Set(a.StartsAt.Add(time.Duration(rapid.IntRange(-60, 3600).Draw(rt, "from start")) * time.Second))
 
-		// place bids amount from bidder who and checks the answer against the model.
-		place := func(rt *rapid.T, who int, amount int64) {
+		// place bids amount from bidder who through store s and checks the
+		// answer against the model.
+		placeOn := func(rt *rapid.T, s *postgres.Store, who int, amount int64) {
 			now := b.clock.Now()
 			want := m.bid(who, amount, now)
-			res, err := b.store.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: a.ID, User: users[who], Amount: amount,
+			res, err := s.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: a.ID, User: users[who], Amount: amount,
 				Key: fmt.Sprintf("p%d", userSeq.Add(1))})
 			if got := auction.ErrorCode(err); (err == nil) != (want == "") || (err != nil && got != want) {
 				rt.Fatalf("bidder %d bid %d at %s: got %v, model says %q", who, amount, now, err, want)
@@ -152,6 +157,7 @@ func TestBidCoreProperty(t *testing.T) {
 			}
 			m.check(rt, "answer", state, codes)
 		}
+		place := func(rt *rapid.T, who int, amount int64) { placeOn(rt, b.store, who, amount) }
 		current := func() int64 {
 			if m.price == nil {
 				return m.start
@@ -175,6 +181,12 @@ func TestBidCoreProperty(t *testing.T) {
 			},
 			"match": func(rt *rapid.T) {
 				place(rt, rapid.IntRange(0, bidders-1).Draw(rt, "who"), current())
+			},
+			// Another process bids: the first one's worker no longer knows
+			// the committed state, and must still answer exactly.
+			"elsewhere": func(rt *rapid.T) {
+				amount := current() + m.increment*int64(rapid.IntRange(0, 2).Draw(rt, "steps"))
+				placeOn(rt, other, rapid.IntRange(0, bidders-1).Draw(rt, "who"), amount)
 			},
 			"advance": func(rt *rapid.T) {
 				// Mostly minutes; now and then days, which ends bidding and
@@ -259,6 +271,12 @@ func TestBidCoreProperty(t *testing.T) {
 			}
 		}
 	})
+	// Bids that cannot win are decided off the lock (refuse.go): the
+	// sequences above went through that path as well as through batches.
+	if b.store.Grouped() == grouped {
+		t.Fatal("no bid was decided off the lock")
+	}
+
 }
 
 // check compares a state the store reported with the model.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,6 +46,11 @@ const bidBatchTimeout = 10 * time.Second
 type bidQueue struct {
 	mu      sync.Mutex
 	pending map[string][]*bidRequest
+	// known is each auction's committed state as its worker last saw it
+	// (refuse.go): it only routes bids, it never decides one.
+	known map[string]*knownAuction
+	// grouped counts the bids decided off the lock (refuse.go).
+	grouped atomic.Int64
 }
 
 type bidRequest struct {
@@ -85,8 +91,12 @@ func (s *Store) queueBid(ctx context.Context, p PlaceBid) (*auction.BidResult, e
 	}
 }
 
-// drainBids is an auction's worker: it decides waiting bids batch by batch
-// and ends when none are left, so idle auctions cost nothing.
+// drainBids is an auction's worker: it decides waiting bids round by round
+// and ends when none are left, so idle auctions cost nothing. Each round
+// takes the waiting bids in order of arrival: those that the committed state
+// refuses whatever happens (a group, decided by a read without the lock) and
+// then the bids that may win (a batch, decided under the lock); the rest wait
+// for the next round (route, refuse.go).
 func (s *Store) drainBids(auctionID string) {
 	q := &s.bids
 	for {
@@ -97,16 +107,24 @@ func (s *Store) drainBids(auctionID string) {
 			q.mu.Unlock()
 			return
 		}
-		n := min(len(waiting), maxBidBatch)
-		batch := waiting[:n:n]
-		if n == len(waiting) {
-			q.pending[auctionID] = nil
-		} else {
-			q.pending[auctionID] = waiting[n:]
+		// In order of arrival: of two bids at one price the earlier one wins.
+		slices.SortStableFunc(waiting, func(a, b *bidRequest) int { return a.p.Arrival.At.Compare(b.p.Arrival.At) })
+		group, batch := q.known[auctionID].route(waiting)
+		n := len(group) + len(batch)
+		rest := waiting[n:]
+		if len(rest) == 0 {
+			rest = nil
 		}
+		q.pending[auctionID] = rest
 		q.mu.Unlock()
-		s.placeBatch(batch)
-		for _, r := range batch {
+		decided, requeue, k := s.decideRound(auctionID, group, batch)
+		q.mu.Lock()
+		if len(requeue) > 0 {
+			q.pending[auctionID] = append(requeue, q.pending[auctionID]...)
+		}
+		q.remember(auctionID, k)
+		q.mu.Unlock()
+		for _, r := range decided {
 			r.p.Arrival.Release()
 		}
 	}
@@ -114,6 +132,14 @@ func (s *Store) drainBids(auctionID string) {
 
 // placeBatch decides a batch and answers every request in it.
 func (s *Store) placeBatch(reqs []*bidRequest) {
+	s.placeGated(reqs, nil)
+}
+
+// placeGated decides a batch and answers every request in it, unless gate
+// (called before the commit) answers false: then it rolls back, answers
+// nothing and reports requeue. t is the batch's transaction when it ended
+// with the auction as stored (see remember).
+func (s *Store) placeGated(reqs []*bidRequest, gate func() bool) (t *bidTx, requeue bool) {
 	live := make([]*bidRequest, 0, len(reqs))
 	for _, r := range reqs {
 		if err := r.ctx.Err(); err != nil {
@@ -123,17 +149,22 @@ func (s *Store) placeBatch(reqs []*bidRequest) {
 		live = append(live, r)
 	}
 	if len(live) == 0 {
-		return
+		if gate != nil && !gate() {
+			return nil, true
+		}
+		return nil, false
 	}
-	// In order of arrival, as far as this batch knows it: of two bids at one
-	// price the earlier one wins.
+	// In order of arrival, as far as this batch knows it.
 	slices.SortStableFunc(live, func(a, b *bidRequest) int { return a.p.Arrival.At.Compare(b.p.Arrival.At) })
-	answers, err := s.decideBatch(live)
+	answers, t, err := s.decideBatch(live, gate)
+	if errors.Is(err, errRequeue) {
+		return nil, true
+	}
 	if err == nil {
 		for i, r := range live {
 			r.done <- answers[i]
 		}
-		return
+		return t, false
 	}
 	var de *auction.Error
 	var pe *pgconn.PgError
@@ -141,11 +172,12 @@ func (s *Store) placeBatch(reqs []*bidRequest) {
 		// The database refused a statement of the batch, which only some
 		// request's data can cause: decide each bid alone, so that whatever
 		// it was fails only its own bid. (A database that cannot be reached
-		// fails them all at once, as it would fail each.)
+		// fails them all at once, as it would fail each.) The gate has been
+		// passed once a statement ran, so it is not asked again.
 		for _, r := range live {
 			s.placeBatch([]*bidRequest{r})
 		}
-		return
+		return nil, false
 	}
 	errors.As(err, &de)
 	for _, r := range live {
@@ -157,6 +189,7 @@ func (s *Store) placeBatch(reqs []*bidRequest) {
 		}
 		r.done <- bidAnswer{err: err}
 	}
+	return nil, false
 }
 
 // errNothingToWrite rolls back a batch that accepted no bid: an opening done
@@ -167,9 +200,15 @@ var errNothingToWrite = errors.New("postgres: no bid accepted")
 // taken meanwhile by the same bidder's bid on another auction.
 var errKeyRaced = errors.New("postgres: idempotency key raced")
 
+// errRequeue rolls back a batch whose gate closed: its bids are decided again.
+var errRequeue = errors.New("postgres: batch to decide again")
+
 // decideBatch runs the batch transaction, again without the requests whose
-// key raced (they are refused) until it commits.
-func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
+// key raced (they are refused) until it commits. gate, when set, is asked
+// before the commit (see decideRound). It returns the transaction as it
+// ended when the auction was left as stored: committed, or rolled back with
+// nothing written but the row as read.
+func (s *Store) decideBatch(reqs []*bidRequest, gate func() bool) ([]bidAnswer, *bidTx, error) {
 	if s.beforeBatch != nil {
 		s.beforeBatch(reqs[0].p.AuctionID)
 	}
@@ -179,8 +218,10 @@ func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
 	for {
 		answers := make([]bidAnswer, len(reqs))
 		var lost []*bidRequest
+		var t *bidTx
 		err := s.inTx(ctx, func(tx pgx.Tx) error {
-			t, err := s.beginBids(ctx, tx, reqs)
+			var err error
+			t, err = s.beginBids(ctx, tx, reqs)
 			if err != nil {
 				return err
 			}
@@ -197,6 +238,9 @@ func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
 				}
 				answers[i] = bidAnswer{res: res, err: err}
 			}
+			if gate != nil && !gate() {
+				return errRequeue
+			}
 			if len(t.bids) == 0 {
 				return errNothingToWrite
 			}
@@ -209,14 +253,19 @@ func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
 			return nil
 		})
 		switch {
-		case err == nil, errors.Is(err, errNothingToWrite):
-			return answers, nil
+		case err == nil:
+			return answers, t, nil
+		case errors.Is(err, errNothingToWrite):
+			if t.openedAny {
+				t = nil // the opening was rolled back: the row is not as stored
+			}
+			return answers, t, nil
 		case errors.Is(err, errKeyRaced):
 			for _, r := range lost {
 				raced[r] = true
 			}
 		default:
-			return nil, err
+			return nil, nil, err
 		}
 	}
 }
@@ -239,6 +288,12 @@ type bidTx struct {
 	opened []auction.Event
 	// current is the request being decided.
 	current *bidRequest
+	// openedAny tells that the batch opened the auction (opened may have
+	// been handed on since).
+	openedAny bool
+	// refuseOnly marks a group decided without the lock (refuse.go): a bid
+	// it would accept is errWouldAccept instead.
+	refuseOnly bool
 
 	priors  map[bidKey]priorAnswer
 	bidders map[string]bidderRow
@@ -283,7 +338,48 @@ type answerRow struct {
 // the auction if its start has come.
 func (s *Store) beginBids(ctx context.Context, tx pgx.Tx, reqs []*bidRequest) (*bidTx, error) {
 	auctionID := reqs[0].p.AuctionID
-	t := &bidTx{priors: map[bidKey]priorAnswer{}, bidders: map[string]bidderRow{}, listed: map[string]bool{}}
+	t := newBidTx()
+	b := &pgx.Batch{}
+	// The lock comes first: the reads after it run once the row is ours.
+	b.Queue(lockAuctionSQL, auctionID).QueryRow(t.scanAuction)
+	t.queueFacts(b, auctionID, reqs)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	a := t.a
+	t.stored = a.State()
+	t.now = s.clock.Now()
+	var err error
+	if t.rb, err = auction.LookupRulebook(a.Rulebook); err != nil {
+		return nil, err
+	}
+	// Bidding opens at starts_at even if the scheduler has not run yet.
+	if t.opened, err = openIfDue(ctx, tx, a, t.now); err != nil {
+		return nil, err
+	}
+	t.openedAny = len(t.opened) > 0
+	return t, nil
+}
+
+// scanAuction reads the auction with its lot's category and appraisal.
+func (t *bidTx) scanAuction(row pgx.Row) error {
+	var err error
+	var appraisal int64
+	t.a, err = scanAuction(row, &t.category, &appraisal)
+	if err == nil {
+		t.a.AppraisalValue = appraisal
+	}
+	return translate(err, "auction")
+}
+
+func newBidTx() *bidTx {
+	return &bidTx{priors: map[bidKey]priorAnswer{}, bidders: map[string]bidderRow{}, listed: map[string]bool{}}
+}
+
+// queueFacts queues the reads of what the bids need besides the auction:
+// answers already given under their keys, the bidders' registrations and the
+// restriction list.
+func (t *bidTx) queueFacts(b *pgx.Batch, auctionID string, reqs []*bidRequest) {
 	var users, keys, userIDs, idNumbers []string
 	seen := map[string]bool{}
 	for _, r := range reqs {
@@ -296,17 +392,6 @@ func (s *Store) beginBids(ctx context.Context, tx pgx.Tx, reqs []*bidRequest) (*
 			}
 		}
 	}
-	b := &pgx.Batch{}
-	// The lock comes first: the reads after it run once the row is ours.
-	b.Queue(lockAuctionSQL, auctionID).QueryRow(func(row pgx.Row) error {
-		var err error
-		var appraisal int64
-		t.a, err = scanAuction(row, &t.category, &appraisal)
-		if err == nil {
-			t.a.AppraisalValue = appraisal
-		}
-		return translate(err, "auction")
-	})
 	b.Queue(`SELECT b.user_id::text, b.key, b.fingerprint, b.response FROM bid_requests b
 		JOIN unnest($1::text[], $2::text[]) AS k(user_id, key) ON b.user_id = k.user_id::uuid AND b.key = k.key`, users, keys).
 		Query(func(rows pgx.Rows) error {
@@ -342,21 +427,6 @@ func (s *Store) beginBids(ctx context.Context, tx pgx.Tx, reqs []*bidRequest) (*
 				return err
 			})
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, err
-	}
-	a := t.a
-	t.stored = a.State()
-	t.now = s.clock.Now()
-	var err error
-	if t.rb, err = auction.LookupRulebook(a.Rulebook); err != nil {
-		return nil, err
-	}
-	// Bidding opens at starts_at even if the scheduler has not run yet.
-	if t.opened, err = openIfDue(ctx, tx, a, t.now); err != nil {
-		return nil, err
-	}
-	return t, nil
 }
 
 // refuse attaches the state a refusal reports.

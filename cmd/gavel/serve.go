@@ -28,6 +28,8 @@ import (
 	"gavel/payments"
 	"gavel/payments/stripe"
 	"gavel/web"
+	"gavel/web/limit"
+	"gavel/web/limit/pglimit"
 	"gavel/web/live"
 	"gavel/web/page"
 )
@@ -203,11 +205,16 @@ func (m *Main) Run(ctx context.Context) error {
 	// Every change the store commits goes to the live feed from the store
 	// itself, whoever made it.
 	m.store.PublishTo(m.hub)
+	// Live connections are capped below the open-file limit, raised first
+	// as far as the system lets this process.
+	openFiles := limit.RaiseOpenFiles()
+	m.Log.Info("open files", "limit", openFiles, "live_connections", limit.LiveConnections(openFiles))
 	var identity auction.IdentityProvider
 	if m.Config.RealNameURL != "" {
 		identity = realname.New(realname.Config{BaseURL: m.Config.RealNameURL, Key: m.Config.RealNameKey})
 	}
 	m.web = web.New(web.Config{Store: m.store, Log: m.Log, Hub: m.hub, TestClock: testClock, NoLimits: m.Config.NoLimits, Ticker: m.tick, Timezone: zone,
+		LimitStore: pglimit.New(m.pool), OpenFiles: openFiles,
 		BidFailed: m.heartbeat.BidFailed, Jobs: m.jobs, Notices: m.notices, Clock: dbClock, DevMailbox: m.mailbox, Identity: identity})
 
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {

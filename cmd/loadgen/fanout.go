@@ -26,13 +26,20 @@ type fanoutResult struct {
 	Bids           int64   `json:"bids"`
 	// BidP50ms and BidP99ms are the bidders' own latency (request to 201)
 	// while the server fans their events out.
-	BidP50ms      float64 `json:"bid_p50_ms"`
-	BidP99ms      float64 `json:"bid_p99_ms"`
-	Events        int64   `json:"events"`
-	Deliveries    int64   `json:"deliveries"`
-	P50ms         float64 `json:"p50_ms"`
-	P99ms         float64 `json:"p99_ms"`
-	MaxMs         float64 `json:"max_ms"`
+	BidP50ms   float64 `json:"bid_p50_ms"`
+	BidP99ms   float64 `json:"bid_p99_ms"`
+	Events     int64   `json:"events"`
+	Deliveries int64   `json:"deliveries"`
+	P50ms      float64 `json:"p50_ms"`
+	P99ms      float64 `json:"p99_ms"`
+	MaxMs      float64 `json:"max_ms"`
+	// SendP50ms and SendP99ms time each bid event from the moment its bid
+	// was sent (the 201 aside) to each watcher's receipt.
+	SendP50ms float64 `json:"send_p50_ms"`
+	SendP99ms float64 `json:"send_p99_ms"`
+	// Spread is the live connections of each instance (-spread), e.g.
+	// behind a proxy.
+	Spread        []int   `json:"spread,omitempty"`
 	Lost          int64   `json:"lost"`
 	Duplicates    int64   `json:"duplicates"`
 	Dropped       int64   `json:"dropped"`
@@ -52,7 +59,7 @@ type watcher struct {
 
 // watch reads frames until the connection ends, checking that seqs follow
 // each other and timing bid events.
-func (w *watcher) watch(times *bidTimes, lat *histogram) {
+func (w *watcher) watch(times *bidTimes, lat, sendLat *histogram) {
 	defer w.closed.Store(true)
 	for {
 		_, data, err := w.conn.ReadMessage()
@@ -77,14 +84,34 @@ func (w *watcher) watch(times *bidTimes, lat *histogram) {
 				d = time.Duration(got - t0)
 			}
 			lat.add(d)
+			sendLat.add(time.Duration(got - times.sentAt(seq)))
 		}
 	}
 }
 
-// bidTimes is when each bid's 201 arrived, by seq.
+// bidTimes is when each bid's 201 arrived and when it was sent, by seq.
+// Bids are sent one at a time: an event whose bid is not answered yet is
+// the one in flight.
 type bidTimes struct {
-	base  int64
-	times []atomic.Int64 // unix nanoseconds, 0 until the 201 arrived
+	base     int64
+	times    []atomic.Int64 // unix nanoseconds, 0 until the 201 arrived
+	sent     []atomic.Int64
+	inFlight atomic.Int64
+}
+
+func (b *bidTimes) setSent(seq int64, t int64) {
+	if i := seq - b.base; i >= 0 && i < int64(len(b.sent)) {
+		b.sent[i].Store(t)
+	}
+}
+
+func (b *bidTimes) sentAt(seq int64) int64 {
+	if i := seq - b.base; i >= 0 && i < int64(len(b.sent)) {
+		if t := b.sent[i].Load(); t != 0 {
+			return t
+		}
+	}
+	return b.inFlight.Load()
 }
 
 func (b *bidTimes) set(seq int64, t time.Time) {
@@ -126,7 +153,7 @@ func frameSeq(data []byte) (int64, bool) {
 // loopback addresses, measures the server's RSS before and after, then bids
 // at perSecond for d and measures, for every bid event and every watcher,
 // the time from the bid's 201 to the watcher's receipt of the event.
-func fanout(ctx context.Context, f *fixture, srv *server, a *lotAuction, watchers, sources int, perSecond float64, d time.Duration) (*fanoutResult, error) {
+func fanout(ctx context.Context, f *fixture, srv processes, spread []string, a *lotAuction, watchers, sources int, perSecond float64, d time.Duration) (*fanoutResult, error) {
 	res := &fanoutResult{Watchers: watchers, Sources: sources, BidsPerSecond: perSecond}
 	var state struct {
 		Seq int64 `json:"seq"`
@@ -136,8 +163,8 @@ func fanout(ctx context.Context, f *fixture, srv *server, a *lotAuction, watcher
 	}
 	since := state.Seq
 	maxEvents := int(perSecond*d.Seconds())*3 + 64
-	times := &bidTimes{base: since + 1, times: make([]atomic.Int64, maxEvents)}
-	var lat histogram
+	times := &bidTimes{base: since + 1, times: make([]atomic.Int64, maxEvents), sent: make([]atomic.Int64, maxEvents)}
+	var lat, sendLat histogram
 
 	rss0, err := srv.rss()
 	if err != nil {
@@ -169,7 +196,7 @@ func fanout(ctx context.Context, f *fixture, srv *server, a *lotAuction, watcher
 			w := &watcher{conn: conn}
 			w.last.Store(since)
 			ws[i] = w
-			readers.Go(func() { w.watch(times, &lat) })
+			readers.Go(func() { w.watch(times, &lat, &sendLat) })
 			return nil
 		})
 	}
@@ -208,8 +235,15 @@ func fanout(ctx context.Context, f *fixture, srv *server, a *lotAuction, watcher
 		return nil, err
 	}
 	res.RSSBeforeMiB, res.RSSAfterMiB = float64(rss0)/(1<<20), float64(rssAll)/(1<<20)
-	if srv.pid != 0 && watchers-half > 0 {
+	if srv.measured() && watchers-half > 0 {
 		res.RSSPerConnKiB = float64(rssAll-rssHalf) / 1024 / float64(watchers-half)
+	}
+	for _, u := range spread {
+		n, err := liveConnections(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		res.Spread = append(res.Spread, n)
 	}
 
 	// Two bidders outbid each other at a fixed rate.
@@ -225,6 +259,7 @@ func fanout(ctx context.Context, f *fixture, srv *server, a *lotAuction, watcher
 			time.Sleep(wait)
 		}
 		sent := time.Now()
+		times.inFlight.Store(sent.UnixNano())
 		amount := startFen + (m.known.Load()+1)*stepFen
 		status, reply, err := f.c.bid(ctx, a.bidders[i%2], a.id, fmt.Sprintf("%s-%d", f.run, keys.Add(1)), fixed(amount))
 		now := time.Now()
@@ -237,6 +272,7 @@ func fanout(ctx context.Context, f *fixture, srv *server, a *lotAuction, watcher
 			finalSeq = max(finalSeq, reply.Auction.Seq)
 		}
 		if status == http.StatusCreated {
+			times.setSent(reply.Bid.Seq, sent.UnixNano())
 			times.set(reply.Bid.Seq, now)
 			res.Bids++
 		} else if reply.Error != nil {
@@ -271,5 +307,6 @@ func fanout(ctx context.Context, f *fixture, srv *server, a *lotAuction, watcher
 		}
 	}
 	res.P50ms, res.P99ms, res.MaxMs = ms(lat.quantile(0.5)), ms(lat.quantile(0.99)), ms(time.Duration(lat.max.Load()))
+	res.SendP50ms, res.SendP99ms = ms(sendLat.quantile(0.5)), ms(sendLat.quantile(0.99))
 	return res, nil
 }

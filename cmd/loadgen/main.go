@@ -61,6 +61,12 @@ type config struct {
 	ceilingMax                    int
 	jsonOut                       bool
 	pprof                         string
+	// hotBids are the hot lot's ways of bidding: "ladder" (the crowd
+	// climbs a shared ladder) and "click" (each bids the price it last saw
+	// plus one step, as the one-click button does).
+	hotBids []string
+	// spread are instances' own URLs, read for their live connections.
+	spread []string
 }
 
 func main() {
@@ -106,6 +112,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	scen := fs.String("scenarios", "hot,many,fanout,storm", "which scenarios to run")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long each bidding measurement runs (the ceiling runs as long again)")
 	bidders := fs.String("bidders", "8,32,128", "hot lot: concurrent bidders, one run each")
+	hotBids := fs.String("hot-bids", "ladder,click", "hot lot: how bidders price their bids, one set of runs each: ladder (the crowd climbs a shared ladder), click (the price seen plus one step, as the one-click button sends)")
+	spread := fs.String("spread", "", "fan-out: the instances' own base URLs (behind a proxy given as -url): their live connections are reported")
 	fs.IntVar(&c.halfRate, "half-rate-bidders", 32, "hot lot: the run whose maximum rate is halved for the latency-at-half-rate run")
 	fs.IntVar(&c.lots, "lots", 1000, "many lots: auctions")
 	fs.IntVar(&c.lotBidders, "lot-bidders", 4, "many lots: qualified bidders per auction")
@@ -149,6 +157,20 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if c.watchers, err = intList(*watchers); err != nil {
 		return nil, fmt.Errorf("-watchers: %w", err)
+	}
+	for _, m := range strings.Split(*hotBids, ",") {
+		switch m = strings.TrimSpace(m); m {
+		case "ladder", "click":
+			c.hotBids = append(c.hotBids, m)
+		case "":
+		default:
+			return nil, fmt.Errorf("-hot-bids: unknown way %q (ladder, click)", m)
+		}
+	}
+	for _, u := range strings.Split(*spread, ",") {
+		if u = strings.TrimRight(strings.TrimSpace(u), "/"); u != "" {
+			c.spread = append(c.spread, u)
+		}
 	}
 	c.scenarios = map[string]bool{}
 	for _, s := range strings.Split(*scen, ",") {

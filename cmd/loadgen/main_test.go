@@ -44,7 +44,9 @@ func TestRunAllScenarios(t *testing.T) {
 			t.Errorf("%s: %+v", row.Scenario, row)
 		}
 	}
-	if len(rep.HotLot) != 1 || len(rep.ManyLots) != 1 || rep.HalfRate == nil || rep.HalfRate.Offered <= 0 {
+	// Both ways of bidding on the hot lot: the ladder and one click.
+	if len(rep.HotLot) != 2 || rep.HotLot[0].Scenario != "hot lot" || rep.HotLot[1].Scenario != "hot lot, one click" ||
+		len(rep.ManyLots) != 1 || rep.HalfRate == nil || rep.HalfRate.Offered <= 0 {
 		t.Errorf("bidding rows: hot %d, many %d, half rate %+v", len(rep.HotLot), len(rep.ManyLots), rep.HalfRate)
 	}
 	// Two fan-out runs: the second must not trip over the first's bids.
@@ -53,7 +55,8 @@ func TestRunAllScenarios(t *testing.T) {
 	}
 	for i, fo := range rep.Fanout {
 		w := int64(20 * (i + 1))
-		if int64(fo.Connected) != w || fo.Events == 0 || fo.Deliveries != w*fo.Events || fo.Lost != 0 || fo.Duplicates != 0 || fo.RSSAfterMiB <= 0 {
+		if int64(fo.Connected) != w || fo.Events == 0 || fo.Deliveries != w*fo.Events || fo.Lost != 0 || fo.Duplicates != 0 || fo.RSSAfterMiB <= 0 ||
+			fo.SendP99ms <= 0 || fo.SendP99ms < fo.P99ms {
 			t.Errorf("fan-out: %+v", fo)
 		}
 	}

@@ -89,14 +89,19 @@ func (r *report) print(w io.Writer) {
 		}
 	}
 	if len(r.Fanout) > 0 {
-		fmt.Fprintln(w, "\nFan-out (delivery = from the bid's 201 to a watcher's receipt of its event; RSS of the server process):")
+		fmt.Fprintln(w, "\nFan-out (delivery = from the bid's 201 to a watcher's receipt of its event; send = from the bid's sending; RSS of the server process):")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "watchers\tsources\tconnect s\tbids/s\tbid p50/p99 ms\tevents\tdeliveries\tp50 ms\tp99 ms\tmax ms\tlost\tdup\tdropped\tRSS MiB\tKiB/conn\t")
+		fmt.Fprintln(tw, "watchers\tsources\tconnect s\tbids/s\tbid p50/p99 ms\tevents\tdeliveries\tp50 ms\tp99 ms\tmax ms\tsend p50/p99 ms\tlost\tdup\tdropped\tRSS MiB\tKiB/conn\t")
 		for _, x := range r.Fanout {
-			fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.0f\t%.1f/%.1f\t%d\t%d\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t%.0f→%.0f\t%.1f\t\n", x.Watchers, x.Sources, x.ConnectSeconds,
-				x.BidsPerSecond, x.BidP50ms, x.BidP99ms, x.Events, x.Deliveries, x.P50ms, x.P99ms, x.MaxMs, x.Lost, x.Duplicates, x.Dropped, x.RSSBeforeMiB, x.RSSAfterMiB, x.RSSPerConnKiB)
+			fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.0f\t%.1f/%.1f\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.1f/%.1f\t%d\t%d\t%d\t%.0f→%.0f\t%.1f\t\n", x.Watchers, x.Sources, x.ConnectSeconds,
+				x.BidsPerSecond, x.BidP50ms, x.BidP99ms, x.Events, x.Deliveries, x.P50ms, x.P99ms, x.MaxMs, x.SendP50ms, x.SendP99ms, x.Lost, x.Duplicates, x.Dropped, x.RSSBeforeMiB, x.RSSAfterMiB, x.RSSPerConnKiB)
 		}
 		tw.Flush()
+		for _, x := range r.Fanout {
+			if len(x.Spread) > 0 {
+				fmt.Fprintf(w, "  %d watchers: live connections per instance %v\n", x.Watchers, x.Spread)
+			}
+		}
 	}
 	if s := r.Storm; s != nil {
 		fmt.Fprintln(w, "\nClose storm (auctions ending at the same instant; a tenth with a bid):")

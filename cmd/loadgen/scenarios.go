@@ -53,47 +53,62 @@ func (s *scenarios) measure(ctx context.Context, targets []ceilingTarget, worker
 	return stats, rate{accepted: (c1.accepted + c2.accepted) / 2}, conns, nil
 }
 
+// hotRun measures n bidders on one fresh auction, beside the ceiling.
+func (s *scenarios) hotRun(ctx context.Context, n int, ladder bool, name string) (bidRow, error) {
+	f := s.f
+	starts, ends, err := f.schedule(ctx)
+	if err != nil {
+		return bidRow{}, err
+	}
+	auctions, err := f.auctions(ctx, 2, starts, ends)
+	if err != nil {
+		return bidRow{}, err
+	}
+	hot, bare := auctions[0], auctions[1]
+	if err := f.qualify(ctx, hot, f.bidders[:n]); err != nil {
+		return bidRow{}, err
+	}
+	if err := f.qualify(ctx, bare, f.bidders[:1]); err != nil {
+		return bidRow{}, err
+	}
+	if err := s.lastMinutes(ctx, ends); err != nil {
+		return bidRow{}, err
+	}
+	targets, err := ceilingTargets(ctx, s.pool, []*lotAuction{bare})
+	if err != nil {
+		return bidRow{}, err
+	}
+	markets := newMarkets([]*lotAuction{hot})
+	stats, ceil, conns, err := s.measure(ctx, targets, n, func() *bidStats {
+		return closedLoop(ctx, f.c, f.run, markets, n, ladder, s.cfg.duration)
+	})
+	if err != nil {
+		return bidRow{}, err
+	}
+	return bidRowOf(name, 1, n, stats, ceil, conns), nil
+}
+
 func (s *scenarios) hotLot(ctx context.Context) error {
 	f := s.f
 	if err := f.signup(ctx, maxOf(s.cfg.bidders)); err != nil {
 		return err
 	}
 	var maxRate float64
-	for _, n := range s.cfg.bidders {
-		s.progress(fmt.Sprintf("hot lot: %d bidders", n))
-		starts, ends, err := f.schedule(ctx)
-		if err != nil {
-			return err
+	for _, way := range s.cfg.hotBids {
+		ladder, name := way == "ladder", "hot lot"
+		if !ladder {
+			name = "hot lot, one click"
 		}
-		auctions, err := f.auctions(ctx, 2, starts, ends)
-		if err != nil {
-			return err
-		}
-		hot, bare := auctions[0], auctions[1]
-		if err := f.qualify(ctx, hot, f.bidders[:n]); err != nil {
-			return err
-		}
-		if err := f.qualify(ctx, bare, f.bidders[:1]); err != nil {
-			return err
-		}
-		if err := s.lastMinutes(ctx, ends); err != nil {
-			return err
-		}
-		targets, err := ceilingTargets(ctx, s.pool, []*lotAuction{bare})
-		if err != nil {
-			return err
-		}
-		markets := newMarkets([]*lotAuction{hot})
-		stats, ceil, conns, err := s.measure(ctx, targets, n, func() *bidStats {
-			return closedLoop(ctx, f.c, f.run, markets, n, true, s.cfg.duration)
-		})
-		if err != nil {
-			return err
-		}
-		row := bidRowOf("hot lot", 1, n, stats, ceil, conns)
-		s.rep.HotLot = append(s.rep.HotLot, row)
-		if n == s.cfg.halfRate {
-			maxRate = row.Accepted + row.Refused
+		for _, n := range s.cfg.bidders {
+			s.progress(fmt.Sprintf("%s: %d bidders", name, n))
+			row, err := s.hotRun(ctx, n, ladder, name)
+			if err != nil {
+				return err
+			}
+			s.rep.HotLot = append(s.rep.HotLot, row)
+			if ladder && n == s.cfg.halfRate {
+				maxRate = row.Accepted + row.Refused
+			}
 		}
 	}
 	if maxRate == 0 {
@@ -197,7 +212,15 @@ func (s *scenarios) fanout(ctx context.Context) error {
 		if err := f.setClock(ctx, f.c, starts.Add(time.Minute)); err != nil {
 			return err
 		}
-		res, err := fanout(ctx, f, s.servers[0], auctions[0], w, sources, s.cfg.fanRate, s.cfg.fanDuration)
+		procs := processes{s.servers[0]}
+		if len(s.cfg.pids) > 1 && len(s.cfg.urls) == 1 {
+			// One URL (a proxy) in front of several processes.
+			procs = nil
+			for _, pid := range s.cfg.pids {
+				procs = append(procs, &server{pid: pid})
+			}
+		}
+		res, err := fanout(ctx, f, procs, s.cfg.spread, auctions[0], w, sources, s.cfg.fanRate, s.cfg.fanDuration)
 		if err != nil {
 			return err
 		}

@@ -152,3 +152,48 @@ func raiseOpenFiles(need uint64) error {
 	}
 	return nil
 }
+
+// processes is the server processes whose memory counts together: one
+// gavel serve, or every instance behind a proxy (-url PROXY -pid A,B,C).
+type processes []*server
+
+func (ps processes) rss() (int64, error) {
+	var sum int64
+	for _, p := range ps {
+		n, err := p.rss()
+		if err != nil {
+			return 0, err
+		}
+		sum += n
+	}
+	return sum, nil
+}
+
+func (ps processes) measured() bool {
+	for _, p := range ps {
+		if p.pid != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// liveConnections reads an instance's open live connections from /metrics.
+func liveConnections(ctx context.Context, base string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "gavel_live_connections "); ok {
+			return strconv.Atoi(strings.TrimSpace(v))
+		}
+	}
+	return 0, fmt.Errorf("%s/metrics: no gavel_live_connections", base)
+}

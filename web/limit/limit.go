@@ -1,13 +1,19 @@
 // Package limit holds Gavel's abuse limits: token buckets per key, a cap on
-// concurrent connections and a backoff on repeated failures. They are kept
-// in memory per process and never refuse what API.md promises.
+// concurrent connections and a backoff on repeated failures. They never
+// refuse what API.md promises. Sign-up and sign-in limits are kept in a
+// Store shared by every instance on the database when one is given
+// (NewShared); the others are kept in memory per process.
 package limit
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,9 +26,9 @@ import (
 // second, bids and public reads are never limited per IP address (a whole
 // office or campus bids from one address), and one address may sign up and
 // sign in at least 60 times a minute. Each limit here sits well above that
-// floor; they only stop scripts. They are per instance: behind a load
-// balancer a client meets a fresh budget on each instance, which is enough to
-// stop floods and never refuses an honest bidder.
+// floor; they only stop scripts. Sign-up and sign-in limits are shared by
+// the instances on one database (NewShared); the per-account ones are per
+// instance (see NewShared for why).
 const (
 	signupPerIPPerMinute = 120
 	loginPerIPPerMinute  = 120
@@ -53,7 +59,87 @@ const (
 	// share one. A client turned away reconnects, to another instance if
 	// there is one.
 	WebSocketsPerProcess = 50_000
+	// reservedFiles are the descriptors a process keeps for everything but
+	// live connections (database pool, HTTP requests, files), at the least.
+	reservedFiles = 1024
 )
+
+// RaiseOpenFiles raises this process's open-file limit as far as the system
+// allows (the hard limit up to the kernel's nr_open where the process may,
+// then the soft limit to the hard one) and returns the limit in force.
+func RaiseOpenFiles() uint64 {
+	var r syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r) != nil {
+		return 0
+	}
+	const nrOpen = 1 << 20 // the kernel's default fs.nr_open
+	if r.Max < nrOpen {
+		if up := (syscall.Rlimit{Cur: nrOpen, Max: nrOpen}); syscall.Setrlimit(syscall.RLIMIT_NOFILE, &up) == nil {
+			r = up
+		}
+	}
+	if r.Cur < r.Max {
+		up := syscall.Rlimit{Cur: r.Max, Max: r.Max}
+		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &up) == nil {
+			r = up
+		}
+	}
+	return r.Cur
+}
+
+// LiveConnections is how many live connections a process that may open
+// openFiles descriptors holds at most: what the limit leaves after a reserve
+// for everything else (a tenth, at least reservedFiles), and never more than
+// WebSocketsPerProcess. A connection past it is turned away with 503 and
+// Retry-After instead of failing the process's accept loop; 0 files means
+// the limit is unknown (WebSocketsPerProcess).
+func LiveConnections(openFiles uint64) int {
+	if openFiles == 0 {
+		return WebSocketsPerProcess
+	}
+	reserve := max(reservedFiles, openFiles/10)
+	if openFiles <= reserve {
+		return 1
+	}
+	return int(min(openFiles-reserve, WebSocketsPerProcess))
+}
+
+// Store keeps limit state where every instance on the database sees it
+// (package pglimit). Keys reach it hashed.
+type Store interface {
+	// Take takes one event from key's bucket of burst events refilled one
+	// per interval; when it is empty it answers false and how long until
+	// an event fits.
+	Take(ctx context.Context, key string, interval time.Duration, burst int) (bool, time.Duration, error)
+	// Fail records a failure of key: after free failures each one closes
+	// the key for base, 2*base, 4*base ... up to most.
+	Fail(ctx context.Context, key string, free int, base, most time.Duration) error
+	// Wait tells how long key must still wait (0: go).
+	Wait(ctx context.Context, key string) (time.Duration, error)
+	// Clear forgets key's failures.
+	Clear(ctx context.Context, key string) error
+	// Mark remembers key for ttl; Marked tells whether it is remembered.
+	Mark(ctx context.Context, key string, ttl time.Duration) error
+	Marked(ctx context.Context, key string) (bool, error)
+}
+
+// storeTimeout bounds a check in the shared store. A store that does not
+// answer admits: the request it guards needs the same database and fails
+// there if it is down, and a limit must never refuse for its own failure.
+const storeTimeout = 2 * time.Second
+
+// shared is a limiter's place in a Store.
+type shared struct {
+	store Store
+	name  string
+}
+
+// key is how a limiter's key is stored: named and hashed, so that the store
+// holds no address or e-mail in the clear, whatever its length.
+func (s *shared) key(k string) string {
+	h := sha256.Sum256([]byte(k))
+	return s.name + ":" + hex.EncodeToString(h[:16])
+}
 
 // Limits are the server's abuse limits. A nil limiter (--no-limits) admits
 // everything, so callers never check the flag themselves.
@@ -83,6 +169,25 @@ func New(off bool) *Limits {
 	}
 }
 
+// NewShared returns a server's limits with sign-ups, sign-ins and the
+// sign-in backoff kept in store, so that every instance on the database
+// counts against one budget. Bids and other signed-in requests stay per
+// instance: they are limited per account only to stop runaway scripts, and
+// a write to the shared store on every bid would put a database round trip
+// on the bid path, which comes first. off (--no-limits) admits everything.
+func NewShared(off bool, store Store) *Limits {
+	l := New(off)
+	if off || store == nil {
+		return l
+	}
+	l.Signup.shared = &shared{store: store, name: "signup"}
+	l.Login.shared = &shared{store: store, name: "login"}
+	l.LoginFailures.pair.shared = &shared{store: store, name: "login-pair"}
+	l.LoginFailures.account.shared = &shared{store: store, name: "login-account"}
+	l.LoginFailures.shared = &shared{store: store, name: "login-known"}
+	return l
+}
+
 // RateLimited is the 429 rate_limited refusal; it sets Retry-After (whole
 // seconds, at least 1) on the response.
 func RateLimited(c echo.Context, retry time.Duration, what string) error {
@@ -100,6 +205,8 @@ type RateLimiter struct {
 	limit rate.Limit
 	burst int
 	now   func() time.Time
+	// shared, when set, keeps the buckets in a Store instead of here.
+	shared *shared
 
 	mu        sync.Mutex
 	buckets   map[string]*bucket
@@ -121,6 +228,13 @@ func NewRateLimiter(perSecond float64, burst int) *RateLimiter {
 func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
 	if l == nil {
 		return true, 0
+	}
+	if l.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		interval := time.Duration(float64(time.Second) / float64(l.limit))
+		ok, retry, err := l.shared.store.Take(ctx, l.shared.key(key), interval, l.burst)
+		return ok || err != nil, retry
 	}
 	now := l.now()
 	l.mu.Lock()
@@ -203,6 +317,8 @@ type Backoff struct {
 	free      int
 	base, max time.Duration
 	now       func() time.Time
+	// shared, when set, keeps the failures in a Store instead of here.
+	shared *shared
 
 	mu        sync.Mutex
 	keys      map[string]*failures
@@ -225,6 +341,12 @@ func (b *Backoff) Wait(key string) time.Duration {
 	if b == nil {
 		return 0
 	}
+	if b.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		wait, _ := b.shared.store.Wait(ctx, b.shared.key(key))
+		return wait
+	}
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -237,6 +359,12 @@ func (b *Backoff) Wait(key string) time.Duration {
 // Fail records a failed attempt for key.
 func (b *Backoff) Fail(key string) {
 	if b == nil {
+		return
+	}
+	if b.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		_ = b.shared.store.Fail(ctx, b.shared.key(key), b.free, b.base, b.max)
 		return
 	}
 	now := b.now()
@@ -262,6 +390,12 @@ func (b *Backoff) Fail(key string) {
 // Succeed clears key.
 func (b *Backoff) Succeed(key string) {
 	if b == nil {
+		return
+	}
+	if b.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		_ = b.shared.store.Clear(ctx, b.shared.key(key))
 		return
 	}
 	b.mu.Lock()
@@ -296,6 +430,8 @@ type LoginGuard struct {
 
 	mu    sync.Mutex
 	known map[string]time.Time // key: address + account; last success
+	// shared, when set, keeps the known addresses in a Store instead.
+	shared *shared
 }
 
 // NewLoginGuard returns the sign-in guard with Gavel's limits.
@@ -316,6 +452,12 @@ func pairKey(ip, email string) string { return ip + "\x00" + LoginKey(email) }
 
 // isKnown reports whether ip signed into email lately.
 func (g *LoginGuard) isKnown(ip, email string) bool {
+	if g.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		known, _ := g.shared.store.Marked(ctx, g.shared.key(pairKey(ip, email)))
+		return known
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	at, ok := g.known[pairKey(ip, email)]
@@ -353,6 +495,12 @@ func (g *LoginGuard) Succeed(ip, email string) {
 		return
 	}
 	g.pair.Succeed(pairKey(ip, email))
+	if g.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		_ = g.shared.store.Mark(ctx, g.shared.key(pairKey(ip, email)), loginKnownFor)
+		return
+	}
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -244,5 +245,26 @@ func TestNoLimitsAdmitsEverything(t *testing.T) {
 	}
 	if l.LoginFailures.Wait("x", "y") != 0 {
 		t.Fatal("login backoff with --no-limits")
+	}
+}
+
+// Live connections stay below the open-file limit, leaving a reserve for
+// the rest of the process, and the limit in force is what the process may
+// open.
+func TestLiveConnectionsBelowOpenFiles(t *testing.T) {
+	t.Parallel()
+	for _, files := range []uint64{100, 1024, 1500, 20_000, 65_536, 1 << 20} {
+		n := LiveConnections(files)
+		if n < 1 || uint64(n) >= files || n > WebSocketsPerProcess || (files > 2*reservedFiles && uint64(n) > files-max(reservedFiles, files/10)) {
+			t.Errorf("%d open files: %d live connections", files, n)
+		}
+	}
+	if n := LiveConnections(20_000); n != 18_000 {
+		t.Errorf("20,000 open files: %d live connections, want 18,000", n)
+	}
+	got := RaiseOpenFiles()
+	var r syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil || got != r.Cur || r.Cur != r.Max {
+		t.Fatalf("raised to %d; in force %+v (%v)", got, r, err)
 	}
 }

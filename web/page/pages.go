@@ -112,6 +112,10 @@ var templateFuncs = template.FuncMap{
 		}
 		return map[string]any{"P": p, "ID": id, "Action": action, "Label": label, "Resource": r}
 	},
+	// lines bundles what the statement-lines partial needs.
+	"lines": func(p *page, ls []payments.StatementLine, id string) map[string]any {
+		return map[string]any{"P": p, "Lines": ls, "ID": id}
+	},
 	// balance bundles what the balance-cells partial needs.
 	"balance": func(p *page, t payments.AccountTotal) map[string]any {
 		return map[string]any{"P": p, "T": t}
@@ -408,6 +412,8 @@ var errorFields = map[string]string{
 	auction.EDepositOutOfRange:          "deposit",
 	auction.EBiddingPeriodTooShort:      "ends_at",
 	auction.EAnnouncementPeriodTooShort: "starts_at",
+	auction.EDuplicateReference:         "reference",
+	auction.EOverpayment:                "amount",
 }
 
 // maskID shows an identity number to staff without exposing all of it on a

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -48,6 +49,10 @@ type financeData struct {
 	Excesses  []excessRow
 	Balances  []balanceRow
 	Defaults  []balanceRow
+	// Open are the bank statement lines finance still has to resolve;
+	// Imported the lines of the import just made (?import=).
+	Open     []payments.StatementLine
+	Imported []payments.StatementLine
 }
 
 // Finance is GET /finance: the legal deadlines running for finance, deposits
@@ -124,6 +129,14 @@ func (h *Handler) Finance(c echo.Context) error {
 		}
 	}
 	sort.SliceStable(d.Refunds, func(i, j int) bool { return d.Refunds[i].Deadline.Before(d.Refunds[j].Deadline) })
+	if d.Open, err = h.store.StatementLines(ctx, ""); err != nil {
+		return err
+	}
+	if id := c.QueryParam("import"); id != "" && isID(id) {
+		if d.Imported, err = h.store.StatementLines(ctx, id); err != nil {
+			return err
+		}
+	}
 	p := h.newPage(c, "finance.title")
 	p.Nav, p.Data = "finance", d
 	return h.render(c, http.StatusOK, "finance.html", p)
@@ -191,4 +204,22 @@ func (h *Handler) deadlines(ctx context.Context, kinds ...string) ([]auction.Dea
 		}
 	}
 	return list, nil
+}
+
+// isID reports whether s looks like one of Gavel's ids (a UUID), so a
+// malformed query parameter is ignored rather than sent to the database.
+func isID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if r != '-' {
+				return false
+			}
+		} else if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
 }

@@ -96,6 +96,8 @@ function errorText(err) {
   if (!G.messages['err.' + err.code]) return en && err.message ? err.message : t('err.title');
   if (err.code === 'invalid_field') {
     const field = fieldOf(err);
+    // A refused statement names its line and reason: always shown.
+    if (field === 'statement') return t('err.f.statement') + ' ' + err.message.replace(/^statement: /, '');
     if (field && G.messages['err.f.' + field]) return t('err.f.' + field);
     return en && err.message ? t('err.invalid_field') + ': ' + err.message : t('err.invalid_field');
   }

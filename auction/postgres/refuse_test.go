@@ -1,0 +1,191 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// elsewhere is a second process on the test's database: its bids move the
+// auction without the first process's worker seeing them.
+func (b *bundle) elsewhere() *postgres.Store {
+	return postgres.New(postgres.Config{Pool: b.store.Pool(), Clock: b.clock, Rulebook: auction.SPC2016})
+}
+
+// Bids the committed state refuses are decided off the lock, with exactly
+// the answers a batch gives: the rule's refusal and the state as stored, the
+// first answer again for a retried key, idempotency_key_reused for a key
+// used for another bid; and against the auction as committed when they are
+// decided, not as the worker last saw it.
+func TestBidGroupAnswersExactly(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	alice, bob := b.mustUser(t, auction.RoleBidder, "ID-GA", ""), b.mustUser(t, auction.RoleBidder, "ID-GB", "")
+	ra, rb := b.mustQualify(t, alice, a.ID), b.mustQualify(t, bob, a.ID)
+	b.open(t, a)
+	place := func(s *postgres.Store, u *auction.User, amount int64, key string) (*auction.BidResult, error) {
+		return s.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key})
+	}
+	stored := func() *auction.State {
+		got, err := b.store.Auction(b.ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.State()
+	}
+	grouped := func(want int64, what string) {
+		t.Helper()
+		if got := b.store.Grouped(); got != want {
+			t.Fatalf("%s: %d bids decided off the lock, want %d", what, got, want)
+		}
+	}
+	sameState := func(err error) {
+		t.Helper()
+		got, want := refusalState(t, err), stored()
+		if got.Seq != want.Seq || *got.CurrentPrice != *want.CurrentPrice || *got.LeaderCode != *want.LeaderCode || !got.EndsAt.Equal(want.EndsAt) {
+			t.Fatalf("refusal reports %+v, stored %+v", got, want)
+		}
+	}
+
+	first, err := place(b.store, alice, a.StartPrice, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	grouped(0, "the first bid")
+	// Bob's registration is not known yet: his bid takes the batch.
+	_, err = place(b.store, bob, a.StartPrice, "b1")
+	wantCode(t, err, auction.EBidTooLow)
+	grouped(0, "an unknown bidder")
+
+	// Now both are known: refusals go off the lock, with the batch's answers.
+	_, err = place(b.store, alice, a.StartPrice+a.Increment, "a2")
+	wantCode(t, err, auction.EAlreadyLeading)
+	sameState(err)
+	_, err = place(b.store, bob, a.StartPrice, "b2")
+	wantCode(t, err, auction.EBidTooLow)
+	sameState(err)
+	_, err = place(b.store, bob, a.StartPrice+a.Increment/2, "b3")
+	wantCode(t, err, auction.EBidNotOnIncrement)
+	again, err := place(b.store, alice, a.StartPrice, "a1")
+	if err != nil || again.Bid.Seq != first.Bid.Seq || again.Receipt != first.Receipt {
+		t.Fatalf("a retried key: %+v %v, first answer %+v", again, err, first)
+	}
+	_, err = place(b.store, alice, a.StartPrice-a.Increment, "a1")
+	wantCode(t, err, auction.EIdempotencyReused)
+	grouped(5, "five sure losers")
+
+	// Another process moves the auction: Bob outbids Alice there. Alice's
+	// bid at that price is one the worker's state calls already_leading; it
+	// is decided against the auction as committed: too low.
+	other := b.elsewhere()
+	if _, err := place(other, bob, a.StartPrice+a.Increment, "b4"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = place(b.store, alice, a.StartPrice+a.Increment, "a3")
+	wantCode(t, err, auction.EBidTooLow)
+	sameState(err)
+	if s := refusalState(t, err); *s.LeaderCode != *rb.BidderCode {
+		t.Fatalf("refusal reports leader %s, want %s", *s.LeaderCode, *rb.BidderCode)
+	}
+	grouped(6, "a loser by a stale state")
+
+	// A bid the worker's state calls too late (its end passed) that the
+	// committed state accepts (the other process extended the end) is
+	// decided by a batch and accepted.
+	b.clock.Set(a.EndsAt.Add(-time.Minute))
+	ext, err := place(other, alice, a.StartPrice+2*a.Increment, "a4")
+	if err != nil || !ext.Auction.EndsAt.After(a.EndsAt) {
+		t.Fatalf("bid in the last minutes: %+v %v", ext, err)
+	}
+	b.clock.Set(a.EndsAt.Add(time.Second))
+	res, err := place(b.store, bob, a.StartPrice+3*a.Increment, "b5")
+	if err != nil || res.Bid.BidderCode != *rb.BidderCode || !res.Bid.PlacedAt.Equal(b.clock.Now()) {
+		t.Fatalf("a bid the stale state refuses and the stored one accepts: %+v %v", res, err)
+	}
+	grouped(6, "a bid that wins")
+	_ = ra
+}
+
+// A crowd of one-click bidders, each sending the price it last saw plus one
+// step: every answer is consistent with the record, the record is whole, and
+// most losers were decided off the lock.
+func TestBidOneClickCrowd(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	const bidders, rounds = 24, 12
+	users := make([]*auction.User, bidders)
+	codes := map[string]int{}
+	for i := range users {
+		users[i] = b.mustUser(t, auction.RoleBidder, fmt.Sprintf("ID-OC%d", i), "")
+		codes[*b.mustQualify(t, users[i], a.ID).BidderCode] = i
+	}
+	b.open(t, a)
+	var mu sync.Mutex
+	accepted := map[int64]int64{} // amount by seq
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Go(func() {
+			price := a.StartPrice - a.Increment
+			for r := range rounds {
+				amount := price + a.Increment
+				res, err := b.store.PlaceBid(context.Background(), postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: fmt.Sprintf("c%d-%d", i, r)})
+				if err != nil {
+					s := refusalState(t, err)
+					switch auction.ErrorCode(err) {
+					case auction.EBidTooLow:
+						if s.CurrentPrice == nil || amount >= *s.CurrentPrice+a.Increment {
+							t.Errorf("%d refused too low against %+v", amount, s)
+						}
+					case auction.EAlreadyLeading:
+						if s.LeaderCode == nil || codes[*s.LeaderCode] != i {
+							t.Errorf("bidder %d refused as leader against %+v", i, s)
+						}
+					default:
+						t.Errorf("bid %d: %v", amount, err)
+						return
+					}
+					price = *s.CurrentPrice
+					continue
+				}
+				if *res.Auction.CurrentPrice != amount || codes[*res.Auction.LeaderCode] != i {
+					t.Errorf("accepted %d, state %+v", amount, res.Auction)
+				}
+				mu.Lock()
+				accepted[res.Bid.Seq] = amount
+				mu.Unlock()
+				price = amount
+			}
+		})
+	}
+	wg.Wait()
+	bids, err := b.store.Bids(b.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bids) != len(accepted) {
+		t.Fatalf("%d bids stored, %d accepted", len(bids), len(accepted))
+	}
+	for i, bid := range bids {
+		if accepted[bid.Seq] != bid.Amount || (i > 0 && bid.Amount != bids[i-1].Amount+a.Increment) {
+			t.Fatalf("bid %d: %d at seq %d (answered %d)", i, bid.Amount, bid.Seq, accepted[bid.Seq])
+		}
+	}
+	rec, err := b.store.Record(b.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if broken, why := rec.Verify(); broken != 0 {
+		t.Fatalf("record broken at seq %d: %s", broken, why)
+	}
+	if b.store.Grouped() == 0 {
+		t.Fatal("no loser was decided off the lock")
+	}
+	t.Logf("%d accepted of %d; %d decided off the lock", len(bids), bidders*rounds, b.store.Grouped())
+}

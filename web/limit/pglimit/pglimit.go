@@ -1,0 +1,122 @@
+// Package pglimit keeps Gavel's abuse limits in PostgreSQL, so that every
+// instance on one database counts against the same budget: behind a load
+// balancer a client meets one limit, not one per instance. Each check is one
+// statement on the shared tables of migration 00013, timed by the
+// database's clock, which every instance shares.
+package pglimit
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"gavel/web/limit"
+)
+
+// Store is the limit store on a PostgreSQL pool.
+type Store struct {
+	pool  *pgxpool.Pool
+	calls atomic.Uint64
+}
+
+var _ limit.Store = (*Store)(nil)
+
+// New keeps limits in the database of pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// sweepEvery is how many calls pass between two sweeps of keys that have
+// nothing left to remember, so that a flood of distinct keys cannot grow
+// the tables without bound.
+const sweepEvery = 5000
+
+// Take takes one event from key's bucket: the generic cell rate algorithm,
+// which is a token bucket of burst events refilled one per interval kept as
+// one timestamp. The update happens only when the event fits, in one
+// statement, so two instances never both take the last one.
+func (s *Store) Take(ctx context.Context, key string, interval time.Duration, burst int) (bool, time.Duration, error) {
+	s.sweep(ctx)
+	var tat time.Time
+	err := s.pool.QueryRow(ctx, `
+		INSERT INTO limit_buckets AS b (key, tat) VALUES ($1, clock_timestamp() + make_interval(secs => $2))
+		ON CONFLICT (key) DO UPDATE SET tat = greatest(b.tat, clock_timestamp()) + make_interval(secs => $2)
+			WHERE greatest(b.tat, clock_timestamp()) + make_interval(secs => $2) <= clock_timestamp() + make_interval(secs => $2 * $3)
+		RETURNING tat`, key, interval.Seconds(), burst).Scan(&tat)
+	if err == nil {
+		return true, 0, nil
+	}
+	if err != pgx.ErrNoRows {
+		return false, 0, err
+	}
+	// Refused: the next event fits once tat has come within the burst.
+	var wait float64
+	err = s.pool.QueryRow(ctx, `
+		SELECT extract(epoch FROM greatest(tat, clock_timestamp()) + make_interval(secs => $2) - make_interval(secs => $2 * $3) - clock_timestamp())
+		FROM limit_buckets WHERE key = $1`, key, interval.Seconds(), burst).Scan(&wait)
+	if err != nil && err != pgx.ErrNoRows {
+		return false, 0, err
+	}
+	return false, max(time.Duration(wait*float64(time.Second)), time.Millisecond), nil
+}
+
+// Fail records a failure of key: after free failures each one closes the
+// key for base, 2*base, 4*base ... up to most.
+func (s *Store) Fail(ctx context.Context, key string, free int, base, most time.Duration) error {
+	s.sweep(ctx)
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO limit_failures AS f (key, failures, until, last)
+		VALUES ($1, 1, CASE WHEN 1 > $2 THEN clock_timestamp() + make_interval(secs => $3) ELSE clock_timestamp() END, clock_timestamp())
+		ON CONFLICT (key) DO UPDATE SET failures = f.failures + 1, last = clock_timestamp(),
+			until = CASE WHEN f.failures + 1 <= $2 THEN f.until
+				ELSE clock_timestamp() + make_interval(secs => least($4, $3 * power(2, least(f.failures + 1 - $2 - 1, 40))))
+			END`, key, free, base.Seconds(), most.Seconds())
+	return err
+}
+
+// Wait tells how long key must still wait before another attempt.
+func (s *Store) Wait(ctx context.Context, key string) (time.Duration, error) {
+	var wait float64
+	err := s.pool.QueryRow(ctx, `SELECT extract(epoch FROM until - clock_timestamp()) FROM limit_failures WHERE key = $1`, key).Scan(&wait)
+	if err == pgx.ErrNoRows || (err == nil && wait <= 0) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(wait * float64(time.Second)), nil
+}
+
+// Clear forgets key's failures.
+func (s *Store) Clear(ctx context.Context, key string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM limit_failures WHERE key = $1`, key)
+	return err
+}
+
+// Mark remembers key for ttl.
+func (s *Store) Mark(ctx context.Context, key string, ttl time.Duration) error {
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO limit_marks (key, until) VALUES ($1, clock_timestamp() + make_interval(secs => $2))
+		ON CONFLICT (key) DO UPDATE SET until = excluded.until`, key, ttl.Seconds())
+	return err
+}
+
+// Marked tells whether key is remembered.
+func (s *Store) Marked(ctx context.Context, key string) (bool, error) {
+	var marked bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM limit_marks WHERE key = $1 AND until > clock_timestamp())`, key).Scan(&marked)
+	return marked, err
+}
+
+// sweep deletes, now and then, buckets that are full again and failures
+// whose backoff is long over.
+func (s *Store) sweep(ctx context.Context) {
+	if s.calls.Add(1)%sweepEvery != 0 {
+		return
+	}
+	_, _ = s.pool.Exec(ctx, `
+		WITH b AS (DELETE FROM limit_buckets WHERE tat < clock_timestamp() - interval '1 hour'),
+			m AS (DELETE FROM limit_marks WHERE until < clock_timestamp())
+		DELETE FROM limit_failures WHERE until < clock_timestamp() AND last < clock_timestamp() - interval '1 hour'`)
+}
