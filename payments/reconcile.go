@@ -264,7 +264,6 @@ func (r *Reconciliation) Finish() {
 // CSV exports. Each is one rectangular table ending with a TOTAL row, so a
 // spreadsheet can check that the totals tie out.
 
-
 func idCSV(id *int64) string {
 	if id == nil {
 		return ""
