@@ -31,6 +31,7 @@ CREATE TABLE reference_repeats (
     PRIMARY KEY (kind, entry_id)
 );
 
+-- backfill: begin (TestReferenceBackfill runs this statement again)
 WITH entries AS (
     SELECT 'deposit_confirmation' AS kind, btrim(confirm_reference) AS reference, id AS entry_id, coalesce(held_at, updated_at) AS booked_at
         FROM deposits WHERE btrim(confirm_reference) <> ''
@@ -51,6 +52,7 @@ WITH entries AS (
 )
 INSERT INTO reference_repeats (kind, reference, entry_id, booked_at)
 SELECT kind, reference, entry_id, booked_at FROM ranked WHERE n > 1;
+-- backfill: end
 
 -- Where bidders pay deposits and balances by bank transfer: each court's
 -- receiving account, set by an admin and shown with the deposit's transfer

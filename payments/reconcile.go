@@ -264,56 +264,47 @@ func (r *Reconciliation) Finish() {
 // CSV exports. Each is one rectangular table ending with a TOTAL row, so a
 // spreadsheet can check that the totals tie out.
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-func stampCSV(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
 func idCSV(id *int64) string {
 	if id == nil {
 		return ""
 	}
-	return itoa(*id)
+	return strconv.FormatInt(*id, 10)
 }
 
 // WriteLinesCSV writes the reconciliation lines, then a TOTAL row whose
 // difference column is the sum of the differences.
-func WriteLinesCSV(w io.Writer, r *Reconciliation) error {
-	cw := newCSV(w)
-	cw.row([]string{"kind", "provider", "deposit_id", "auction_id", "case_id", "reference", "at",
-		"ledger_transaction_id", "provider_record_id", "ledger_amount", "provider_amount", "difference", "status"})
+func WriteLinesCSV(w io.Writer, r *Reconciliation, sheet ...Sheet) error {
+	cw := newCSV(w, sheet)
+	cw.head("kind", "provider", "deposit_id", "auction_id", "case_id", "reference", "at",
+		"ledger_transaction_id", "provider_record_id", "ledger_amount", "provider_amount", "difference", "status")
 	for _, l := range r.Lines {
-		cw.row([]string{l.Kind, l.Provider, l.DepositID, l.AuctionID, l.CaseID, l.Reference, stampCSV(l.At),
-			idCSV(l.LedgerTransactionID), idCSV(l.ProviderRecordID), itoa(l.LedgerAmount), itoa(l.ProviderAmount), itoa(l.Difference), l.Status})
+		cw.row([]string{l.Kind, l.Provider, l.DepositID, l.AuctionID, l.CaseID, l.Reference, cw.at(l.At),
+			idCSV(l.LedgerTransactionID), idCSV(l.ProviderRecordID), cw.fen(l.LedgerAmount), cw.fen(l.ProviderAmount), cw.fen(l.Difference), l.Status})
 	}
 	t := r.LinesTotal
-	cw.row([]string{"TOTAL", "", "", "", "", "", "", "", "", itoa(t.Ledger), itoa(t.Provider), itoa(t.Difference),
-		strconv.Itoa(t.Differences) + " differences"})
+	cw.row([]string{cw.total(), "", "", "", "", "", "", "", "", cw.fen(t.Ledger), cw.fen(t.Provider), cw.fen(t.Difference),
+		cw.differences(t.Differences)})
 	cw.Flush()
 	return cw.Error()
 }
 
 // WriteAccountsCSV writes the ledger totals per account and a TOTAL row.
-func WriteAccountsCSV(w io.Writer, r *Reconciliation) error {
-	cw := newCSV(w)
-	cw.row([]string{"account", "opening", "debits", "credits", "net", "closing"})
+func WriteAccountsCSV(w io.Writer, r *Reconciliation, sheet ...Sheet) error {
+	cw := newCSV(w, sheet)
+	cw.head("account", "opening", "debits", "credits", "net", "closing")
 	for _, a := range append(append([]AccountTotal{}, r.Accounts...), r.AccountsTotal) {
-		cw.row([]string{a.Account, itoa(a.Opening), itoa(a.Debits), itoa(a.Credits), itoa(a.Net), itoa(a.Closing)})
+		cw.row([]string{cw.label(a.Account), cw.fen(a.Opening), cw.fen(a.Debits), cw.fen(a.Credits), cw.fen(a.Net), cw.fen(a.Closing)})
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
 // WriteEscrowCSV writes deposits in escrow per provider and a TOTAL row.
-func WriteEscrowCSV(w io.Writer, r *Reconciliation) error {
-	cw := newCSV(w)
-	cw.row([]string{"provider", "ledger", "provider_records", "difference"})
+func WriteEscrowCSV(w io.Writer, r *Reconciliation, sheet ...Sheet) error {
+	cw := newCSV(w, sheet)
+	cw.head("provider", "ledger", "provider_records", "difference")
 	for _, e := range append(append([]EscrowTotal{}, r.Escrow...), r.EscrowTotal) {
-		cw.row([]string{e.Provider, itoa(e.Ledger), itoa(e.Records), itoa(e.Difference)})
+		cw.row([]string{cw.label(e.Provider), cw.fen(e.Ledger), cw.fen(e.Records), cw.fen(e.Difference)})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -322,16 +313,16 @@ func WriteEscrowCSV(w io.Writer, r *Reconciliation) error {
 // WriteRefundsCSV writes refunds due, the file finance hands to the bank,
 // then a TOTAL row: the amount column sums them and the overdue column counts
 // the overdue ones.
-func WriteRefundsCSV(w io.Writer, rs []RefundDue) error {
-	cw := newCSV(w)
-	cw.row([]string{"deposit_id", "auction_id", "bidder_code", "provider", "amount", "pay_reference", "confirm_reference",
-		"released_at", "due_by", "overdue"})
+func WriteRefundsCSV(w io.Writer, rs []RefundDue, sheet ...Sheet) error {
+	cw := newCSV(w, sheet)
+	cw.head("deposit_id", "auction_id", "bidder_code", "provider", "amount", "pay_reference", "confirm_reference",
+		"released_at", "due_by", "overdue")
 	for _, r := range rs {
-		cw.row([]string{r.DepositID, r.AuctionID, r.BidderCode, r.Provider, itoa(r.Amount), r.PayReference, r.ConfirmReference,
-			stampCSV(r.ReleasedAt), stampCSV(r.DueBy), strconv.FormatBool(r.Overdue)})
+		cw.row([]string{r.DepositID, r.AuctionID, r.BidderCode, r.Provider, cw.fen(r.Amount), r.PayReference, r.ConfirmReference,
+			cw.at(r.ReleasedAt), cw.at(r.DueBy), cw.yes(r.Overdue)})
 	}
 	t := TotalRefunds(rs)
-	cw.row([]string{"TOTAL", "", "", "", itoa(t.Amount), "", "", "", "", strconv.Itoa(t.OverdueCount)})
+	cw.row([]string{cw.total(), "", "", "", cw.fen(t.Amount), "", "", "", "", strconv.Itoa(t.OverdueCount)})
 	cw.Flush()
 	return cw.Error()
 }

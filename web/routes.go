@@ -196,6 +196,8 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: "/me", Access: signedIn, Page: true, Handler: p.Me, Before: pageHeaders},
 		{Method: "GET", Path: "/me/notifications", Access: signedIn, Page: true, Handler: p.Notices, Before: pageHeaders},
 		{Method: "GET", Path: "/me/watchlist", Access: signedIn, Page: true, Handler: p.Watchlist, Before: pageHeaders},
+		{Method: "GET", Path: "/unsubscribe", Access: anyone, Page: true, Handler: p.Unsubscribe, Before: pageHeaders},
+		{Method: "POST", Path: "/unsubscribe", Access: anyone, Page: true, Handler: p.UnsubscribeSubmit, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk", Access: clerk, Page: true, Handler: p.ClerkCases, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk/cases/:id", Access: clerk, Page: true, Handler: p.ClerkCase, Before: pageHeaders},
 		{Method: "GET", Path: "/clerk/lots/:id", Access: clerk, Page: true, Handler: p.ClerkLot, Before: pageHeaders},

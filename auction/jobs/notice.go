@@ -31,8 +31,15 @@ type NoticeDeliveryArgs struct {
 func (NoticeDeliveryArgs) Kind() string { return "notice_delivery" }
 
 // InsertOpts puts deliveries on their own queue, so a slow mail server
-// never holds up money or case webhooks.
-func (NoticeDeliveryArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueNotices} }
+// never holds up money or case webhooks, and gives up after about three
+// days of refusals (attempts at most 10 minutes apart): a notice that old
+// is no longer news, and the in-app list still has it.
+func (NoticeDeliveryArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueNotices, MaxAttempts: noticeMaxAttempts}
+}
+
+// noticeMaxAttempts is about three days of retries at the longest backoff.
+const noticeMaxAttempts = 3 * 24 * 6
 
 // Delivering reports whether notices go out on any channel.
 func (j *Jobs) Delivering() bool {
@@ -107,13 +114,15 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeDeliveryAr
 		return nil
 	}
 	base := strings.TrimRight(j.cfg.PublicURL, "/")
+	// The unsubscribe page takes the one-click POST of RFC 8058 and, opened
+	// in a browser, asks first.
+	unsubscribe := base + "/unsubscribe?" + url.Values{"key": {d.UnsubscribeKey}, "type": {d.Type}, "channel": {notice.ChannelEmail}}.Encode()
 	txt := notice.Render(d.Notice, notice.Context{Title: d.Title, Language: d.Settings.Language, Zone: j.cfg.Zone,
-		AuctionURL: base + "/auctions/" + d.AuctionID, SettingsURL: base + "/me#notices"})
+		AuctionURL: base + "/auctions/" + d.AuctionID, SettingsURL: base + "/me#notices", UnsubscribeURL: unsubscribe})
 	ref := fmt.Sprintf("notice-%s-%d", d.ID, d.Count)
 	if j.cfg.Mail != nil && d.Email != "" && d.Settings.Enabled(notice.ChannelEmail, d.Type) && !d.Sent[notice.ChannelEmail] {
 		err := j.cfg.Mail.Send(ctx, mail.Message{To: d.Email, Subject: txt.Subject, Body: txt.Body,
-			ID: ref + "@" + j.cfg.Mail.Domain(), Language: d.Settings.Language, Date: j.cfg.Wall.Now(),
-			Unsubscribe: base + "/api/v1/notices/unsubscribe?" + url.Values{"key": {d.UnsubscribeKey}, "type": {d.Type}, "channel": {notice.ChannelEmail}}.Encode()})
+			ID: ref + "@" + j.cfg.Mail.Domain(), Language: d.Settings.Language, Date: j.cfg.Wall.Now(), Unsubscribe: unsubscribe})
 		var refused *mail.PermanentError
 		switch {
 		case errors.As(err, &refused):

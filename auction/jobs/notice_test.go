@@ -203,14 +203,15 @@ func TestNoticeMailArrivesOnceWithHeaders(t *testing.T) {
 		}
 		ids[mid] = true
 		unsub := h.Get("List-Unsubscribe")
-		if h.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" || !strings.HasPrefix(unsub, "<https://auction.court.example/api/v1/notices/unsubscribe?") {
+		if h.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" || !strings.HasPrefix(unsub, "<https://auction.court.example/unsubscribe?") {
 			t.Fatalf("List-Unsubscribe %q", unsub)
 		}
 		link, _ := url.Parse(strings.Trim(unsub, "<>"))
 		if link.Query().Get("type") != notice.DepositHeld || link.Query().Get("channel") != "email" {
 			t.Fatalf("unsubscribe link %s", link)
 		}
-		if !strings.Contains(string(body), "¥70,000.00") || !strings.Contains(string(body), "https://auction.court.example/auctions/"+a.ID) {
+		if !strings.Contains(string(body), "¥70,000.00") || !strings.Contains(string(body), "https://auction.court.example/auctions/"+a.ID) ||
+			!strings.Contains(string(body), strings.Trim(unsub, "<>")) {
 			t.Fatalf("body: %s", body)
 		}
 		// One click, and the next notice of that kind is not mailed.

@@ -15,8 +15,9 @@ type Context struct {
 	Language string
 	// Zone is where times are shown (the court's, Asia/Shanghai by default).
 	Zone *time.Location
-	// AuctionURL and SettingsURL are the links at the end of an e-mail.
-	AuctionURL, SettingsURL string
+	// AuctionURL and SettingsURL are the links at the end of an e-mail;
+	// UnsubscribeURL, when set, turns this kind of notice off in one click.
+	AuctionURL, SettingsURL, UnsubscribeURL string
 }
 
 // Text is a notice in words.
@@ -111,8 +112,11 @@ func Render(n Notice, c Context) Text {
 		}
 	}
 	line := fill(p.line)
-	footer := [2]string{"查看拍卖：%s\n通知设置：%s\n", "See the auction: %s\nNotification settings: %s\n"}[lang]
-	return Text{Subject: fill(p.subject), Body: line + "\n\n" + fmt.Sprintf(footer, c.AuctionURL, c.SettingsURL)}
+	footer := fmt.Sprintf([2]string{"查看拍卖：%s\n通知设置：%s\n", "See the auction: %s\nNotification settings: %s\n"}[lang], c.AuctionURL, c.SettingsURL)
+	if c.UnsubscribeURL != "" {
+		footer += fmt.Sprintf([2]string{"不再接收此类邮件：%s\n", "Stop e-mails of this kind: %s\n"}[lang], c.UnsubscribeURL)
+	}
+	return Text{Subject: fill(p.subject), Body: line + "\n\n" + footer}
 }
 
 // field is the value of placeholder name.

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -472,43 +473,63 @@ func TestBidsRacingSuspend(t *testing.T) {
 		b.mustQualify(t, users[i], a.ID)
 	}
 	b.open(t, a)
-	var wg sync.WaitGroup
+	var wg, biddersWG sync.WaitGroup
 	var mu sync.Mutex
 	var accepted []int64
 	refused := 0
 	start := make(chan struct{})
-	// The clerk suspends once bidding is under way, while bids keep coming.
-	someAccepted := make(chan struct{})
+	// The clerk suspends once bidding is under way, while bids keep coming
+	// (or, should the bidders all stop first, after them).
+	someAccepted, biddersDone := make(chan struct{}), make(chan struct{})
 	for i, u := range users {
 		wg.Add(1)
+		biddersWG.Add(1)
 		go func() {
 			defer wg.Done()
+			defer biddersWG.Done()
 			<-start
-			for k := 0; k < 10; k++ {
-				amount := a.StartPrice + int64(i*10+k)*a.Increment
+			// Each bidder bids one step above the price it last saw, until
+			// bidding is no longer open.
+			amount := a.StartPrice
+			for k := 0; k < 40; k++ {
 				res, err := b.store.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: fmt.Sprintf("race-%d-%d", i, k)})
 				mu.Lock()
+				code := auction.ErrorCode(err)
 				switch {
 				case err == nil:
 					accepted = append(accepted, res.Bid.Seq)
 					if len(accepted) == 3 {
 						close(someAccepted)
 					}
-				case auction.ErrorCode(err) == auction.EAuctionNotOpen:
+					amount = *res.Auction.CurrentPrice + a.Increment
+				case code == auction.EAuctionNotOpen:
 					refused++
-				case auction.ErrorCode(err) == auction.EBidTooLow || auction.ErrorCode(err) == auction.EAlreadyLeading:
+				case code == auction.EBidTooLow || code == auction.EAlreadyLeading:
+					if e := (*auction.Error)(nil); errors.As(err, &e) && e.Auction != nil && e.Auction.CurrentPrice != nil {
+						amount = *e.Auction.CurrentPrice + a.Increment
+					}
 				default:
 					t.Errorf("bid: %v", err)
 				}
 				mu.Unlock()
+				if code == auction.EAuctionNotOpen {
+					return
+				}
 			}
 		}()
 	}
+	go func() {
+		biddersWG.Wait()
+		close(biddersDone)
+	}()
 	var suspendSeq int64
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		<-someAccepted
+		select {
+		case <-someAccepted:
+		case <-biddersDone:
+		}
 		_, events, err := b.store.SuspendAuction(b.ctx, b.act(a.ID, "objection"))
 		if err != nil {
 			t.Error(err)
@@ -518,8 +539,8 @@ func TestBidsRacingSuspend(t *testing.T) {
 	}()
 	close(start)
 	wg.Wait()
-	if suspendSeq == 0 {
-		t.Fatal("the suspension did not happen")
+	if suspendSeq == 0 || len(accepted) == 0 {
+		t.Fatalf("the suspension (seq %d) and %d accepted bids: nothing raced", suspendSeq, len(accepted))
 	}
 	for _, seq := range accepted {
 		if seq > suspendSeq {

@@ -87,6 +87,9 @@ func TestBrowserCourtActions(t *testing.T) {
 	bidder.arm("corrected", `document.getElementById('announce').textContent.includes('第 1 号')`)
 	clerk.do(click(`#correct-form button[type="submit"]`))
 	bidder.mark("corrected")
+	// The clerk's page reloads after the correction: wait for the new one
+	// (its confirmation hidden again) before going elsewhere.
+	clerk.waitJS(`document.body.dataset.ready === '1' && document.querySelector('#correct-form .confirm').hidden`, time.Now().Add(20*time.Second))
 	if list, err := s.store.Corrections(s.ctx, live.LotID); err != nil || len(list) != 1 || list[0].Changes[0].Old != "一套住宅" {
 		t.Fatalf("corrections: %+v %v", list, err)
 	}
@@ -112,7 +115,7 @@ func TestBrowserCourtActions(t *testing.T) {
 		t.Errorf("cancellation consequences: %q", text)
 	}
 	clerk.shot("23-clerk-confirm-cancel")
-	clerk.do(click(cancel+` button[type="submit"]`), visible(`#court-actions, #rounds .status-cancelled`))
+	clerk.do(click(cancel + ` button[type="submit"]`))
 	clerk.waitText("已撤回")
 	if got := s.view(t, other.ID).Status; got != auction.StatusCancelled {
 		t.Fatalf("after cancelling: %s", got)

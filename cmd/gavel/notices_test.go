@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -187,6 +189,11 @@ func TestNotificationSettingsAPI(t *testing.T) {
 		wantError(t, s.do(t, "PUT", "/api/v1/me/notification-settings", alice, body), 422, "invalid_field")
 	}
 	wantError(t, s.do(t, "POST", "/api/v1/notices/unsubscribe?key=nope&type=outbid", nil, nil), 404, "not_found")
+	// Text with a NUL, not UTF-8 or too long is refused before it reaches
+	// a store (request hygiene).
+	for _, k := range []string{"%00", "%ff%fe", strings.Repeat("k", 12000)} {
+		wantError(t, s.do(t, "POST", "/api/v1/notices/unsubscribe?key="+k+"&type=outbid", nil, nil), 422, "invalid_field")
+	}
 	var key string
 	if err := s.pool.QueryRow(s.ctx, `SELECT unsubscribe_key FROM user_notice_settings WHERE user_id = $1`, alice.ID).Scan(&key); err != nil {
 		t.Fatal(err)
@@ -197,6 +204,47 @@ func TestNotificationSettingsAPI(t *testing.T) {
 	r.decode(t, &set)
 	if b, _ := json.Marshal(set.Off["email"]); string(b) != `["outbid","won"]` {
 		t.Fatalf("after one-click unsubscribe from won: %s", r)
+	}
+
+	// The link of an e-mail: opened in a browser it asks first; posted (the
+	// RFC 8058 one-click of a mail client, no session, a form body) it acts.
+	page := func(method, query string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, s.url+"/unsubscribe?"+query, strings.NewReader("List-Unsubscribe=One-Click"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	q := "key=" + key + "&type=lost&channel=email"
+	if code, body := page("GET", q); code != 200 || !strings.Contains(body, "不再通过邮件接收「未竞得」通知？") {
+		t.Fatalf("GET: %d %s", code, body)
+	}
+	r = s.do(t, "GET", "/api/v1/me/notification-settings", alice, nil)
+	r.decode(t, &set)
+	if len(set.Off["email"]) != 2 {
+		t.Fatalf("a GET changed the settings: %s", r)
+	}
+	if code, body := page("POST", q); code != 200 || !strings.Contains(body, "已退订") {
+		t.Fatalf("POST: %d %s", code, body)
+	}
+	r = s.do(t, "GET", "/api/v1/me/notification-settings", alice, nil)
+	r.decode(t, &set)
+	if len(set.Off["email"]) != 3 {
+		t.Fatalf("after the one-click POST: %s", r)
+	}
+	for bad, want := range map[string]int{"key=nope&type=lost": 404, "key=" + key + "&type=nope": 404,
+		"key=" + key + "&type=lost&channel=fax": 404, "key=%00&type=lost": 422} {
+		if code, _ := page("POST", bad); code != want {
+			t.Errorf("POST %s: %d, want %d", bad, code, want)
+		}
 	}
 }
 

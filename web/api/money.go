@@ -19,6 +19,21 @@ func wantsCSV(c echo.Context) bool {
 	return strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/csv") || c.QueryParam("format") == "csv"
 }
 
+// sheet reads ?lang=zh|en: a CSV for people (yuan, the courts' time,
+// headers in that language, a byte-order mark), as the finance pages link
+// it; without it the CSV is for programs (fen, UTC, English keys).
+func (h *Handler) sheet(c echo.Context) ([]payments.Sheet, error) {
+	switch lang := c.QueryParam("lang"); {
+	case lang == "":
+		return nil, nil
+	case lang == "zh" || lang == "zh-CN":
+		return []payments.Sheet{{Lang: "zh", Zone: h.cfg.Timezone}}, nil
+	case lang == "en":
+		return []payments.Sheet{{Lang: "en", Zone: h.cfg.Timezone}}, nil
+	}
+	return nil, auction.FieldError("lang", "is zh, zh-CN or en")
+}
+
 // sendCSV answers a CSV download.
 func sendCSV(c echo.Context, name string, write func(*bytes.Buffer) error) error {
 	var b bytes.Buffer
@@ -81,7 +96,11 @@ func (h *Handler) RefundsDue(c echo.Context) error {
 	}
 	if wantsCSV(c) {
 		name := "refunds-due-" + h.store.Clock().Now().In(h.cfg.Timezone).Format("2006-01-02") + ".csv"
-		return sendCSV(c, name, func(b *bytes.Buffer) error { return payments.WriteRefundsCSV(b, due) })
+		sheet, err := h.sheet(c)
+		if err != nil {
+			return err
+		}
+		return sendCSV(c, name, func(b *bytes.Buffer) error { return payments.WriteRefundsCSV(b, due, sheet...) })
 	}
 	return c.JSON(http.StatusOK, map[string]any{"refunds_due": due, "total": payments.TotalRefunds(due)})
 }
@@ -119,13 +138,17 @@ func (h *Handler) Reconciliation(c echo.Context) error {
 	if !wantsCSV(c) {
 		return c.JSON(http.StatusOK, r)
 	}
+	sheet, err := h.sheet(c)
+	if err != nil {
+		return err
+	}
 	part := c.QueryParam("part")
 	write := map[string]func(*bytes.Buffer) error{
-		"":         func(b *bytes.Buffer) error { return payments.WriteLinesCSV(b, r) },
-		"lines":    func(b *bytes.Buffer) error { return payments.WriteLinesCSV(b, r) },
-		"accounts": func(b *bytes.Buffer) error { return payments.WriteAccountsCSV(b, r) },
-		"escrow":   func(b *bytes.Buffer) error { return payments.WriteEscrowCSV(b, r) },
-		"refunds":  func(b *bytes.Buffer) error { return payments.WriteRefundsCSV(b, r.RefundsDue) },
+		"":         func(b *bytes.Buffer) error { return payments.WriteLinesCSV(b, r, sheet...) },
+		"lines":    func(b *bytes.Buffer) error { return payments.WriteLinesCSV(b, r, sheet...) },
+		"accounts": func(b *bytes.Buffer) error { return payments.WriteAccountsCSV(b, r, sheet...) },
+		"escrow":   func(b *bytes.Buffer) error { return payments.WriteEscrowCSV(b, r, sheet...) },
+		"refunds":  func(b *bytes.Buffer) error { return payments.WriteRefundsCSV(b, r.RefundsDue, sheet...) },
 	}[part]
 	if write == nil {
 		return auction.FieldError("part", "is one of lines, accounts, escrow, refunds")

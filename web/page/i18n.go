@@ -830,4 +830,9 @@ var catalogue = map[string]text{
 	"stmt.unmatched":    {"未匹配", "Unmatched"},
 	"finance.owed_back": {"悔拍应退", "Owed back (default)"},
 	"pay.late":          {"本场拍卖已开始竞价。银行转账到账可能需要时间，可能无法在竞价结束前确认，届时将无法出价，保证金将原路退还。", "Bidding has already begun. A bank transfer may not clear before the close; you could then not bid, and the deposit is paid back."},
+	"unsub.title":       {"退订通知", "Unsubscribe"},
+	"unsub.ask":         {"不再通过%[2]s接收「%[1]s」通知？站内通知仍会保留。", "Stop receiving \"%s\" notices by %s? They stay in the app."},
+	"unsub.confirm":     {"确认退订", "Unsubscribe"},
+	"unsub.done":        {"已退订：不再通过%[2]s发送「%[1]s」通知。", "Done: \"%s\" notices no longer go out by %s."},
+	"unsub.more":        {"可随时在此更改：", "Change this at any time in"},
 }

@@ -103,3 +103,55 @@ func (h *Handler) settingsForm(c echo.Context, userID string) (*noticeSettings, 
 	}
 	return f, nil
 }
+
+// unsubscribeData is the unsubscribe page: the link's kind and channel, and
+// whether it is done.
+type unsubscribeData struct {
+	Key, Kind, Channel string
+	Done               bool
+}
+
+// Unsubscribe is GET /unsubscribe?key=K&type=T&channel=C, where an e-mail's
+// unsubscribe link lands in a browser: it asks before changing anything
+// (link checkers follow links).
+func (h *Handler) Unsubscribe(c echo.Context) error {
+	return h.unsubscribePage(c, false)
+}
+
+// UnsubscribeSubmit is POST /unsubscribe?key=K&type=T&channel=C: the
+// page's button, and the one-click unsubscribe (RFC 8058) that mail clients
+// post to the List-Unsubscribe address. The random key stands for the user.
+func (h *Handler) UnsubscribeSubmit(c echo.Context) error {
+	d, err := unsubscribeParams(c)
+	if err != nil {
+		return err
+	}
+	if err := h.notices.Unsubscribe(c.Request().Context(), d.Key, d.Kind, d.Channel); err != nil {
+		return err
+	}
+	return h.unsubscribePage(c, true)
+}
+
+// unsubscribeParams reads the link; one that names no kind or channel
+// Gavel has is a link that does not exist.
+func unsubscribeParams(c echo.Context) (unsubscribeData, error) {
+	d := unsubscribeData{Key: c.QueryParam("key"), Kind: c.QueryParam("type"), Channel: c.QueryParam("channel")}
+	if d.Channel == "" {
+		d.Channel = notice.ChannelEmail
+	}
+	if !notice.IsKind(d.Kind) || (d.Channel != notice.ChannelEmail && d.Channel != notice.ChannelSMS) {
+		return d, auction.Errorf(auction.ENotFound, "unsubscribe link not found")
+	}
+	return d, nil
+}
+
+func (h *Handler) unsubscribePage(c echo.Context, done bool) error {
+	d, err := unsubscribeParams(c)
+	if err != nil {
+		return err
+	}
+	d.Done = done
+	p := h.newPage(c, "unsub.title")
+	p.Data = d
+	return h.render(c, http.StatusOK, "unsubscribe.html", p)
+}

@@ -157,7 +157,7 @@ func (h *Handler) Ledger(c echo.Context) error {
 		}
 	}
 	d.JSONURL = "/api/v1/ledger?" + q.Encode()
-	d.AccountsCSV = reconcileCSV(d.Period, "accounts")
+	d.AccountsCSV = reconcileCSV(d.Period, "accounts", p.L.Lang)
 	if more {
 		next := url.Values{"from": {d.Period.FromDate}, "to": {d.Period.ToDate}}
 		for k, v := range map[string]string{"account": d.Account, "kind": d.Kind, "case_id": d.CaseID, "auction_id": d.AuctionID} {
@@ -173,11 +173,13 @@ func (h *Handler) Ledger(c echo.Context) error {
 }
 
 // reconcileCSV is the API link that downloads one table of a period's
-// reconciliation; the session cookie authorizes it (a GET needs no CSRF token).
-func reconcileCSV(p period, part string) string {
+// reconciliation as a spreadsheet in the page's language; the session
+// cookie authorizes it (a GET needs no CSRF token).
+func reconcileCSV(p period, part, lang string) string {
 	q := p.api()
 	q.Set("part", part)
 	q.Set("format", "csv")
+	q.Set("lang", lang)
 	return "/api/v1/reconciliation?" + q.Encode()
 }
 
@@ -238,7 +240,7 @@ func (h *Handler) Reconcile(c echo.Context) error {
 	d.DiffTable, d.LineTable = newLineTable(p.L, "differences", r.Differences), newLineTable(p.L, "lines", r.Lines)
 	d.CSV = map[string]string{}
 	for _, part := range []string{"lines", "accounts", "escrow", "refunds"} {
-		d.CSV[part] = reconcileCSV(d.Period, part)
+		d.CSV[part] = reconcileCSV(d.Period, part, p.L.Lang)
 	}
 	d.JSONURL = "/api/v1/reconciliation?" + d.Period.api().Encode()
 	p.Nav, p.Data = "reconcile", d

@@ -204,7 +204,8 @@ func TestPagesLedger(t *testing.T) {
 	}
 	csv := finance.get(links[0])
 	if csv.status != http.StatusOK || !strings.HasPrefix(csv.header.Get("Content-Type"), "text/csv") ||
-		!strings.Contains(csv.body, "TOTAL,"+strconv.FormatInt(rec.AccountsTotal.Opening, 10)+","+strconv.FormatInt(rec.AccountsTotal.Debits, 10)) {
+		!strings.HasPrefix(csv.body, "\ufeff科目,期初（元）,借方（元）") ||
+		!strings.Contains(csv.body, "合计,"+payments.Yuan(rec.AccountsTotal.Opening)+","+payments.Yuan(rec.AccountsTotal.Debits)) {
 		t.Errorf("accounts CSV: %d %v\n%s", csv.status, csv.header, csv.body)
 	}
 }

@@ -179,6 +179,7 @@ func (s *Store) Unsubscribe(ctx context.Context, key, kind, channel string) erro
 	err := s.pool.QueryRow(ctx, `WITH u AS (SELECT user_id FROM user_notice_settings WHERE unsubscribe_key = $1),
 		ins AS (INSERT INTO user_notice_optouts (user_id, type, channel) SELECT user_id, $2, $3 FROM u ON CONFLICT DO NOTHING)
 		SELECT EXISTS (SELECT 1 FROM u)`, key, kind, channel).Scan(&found)
+	err = translate(err, "unsubscribe link")
 	if err == nil && !found {
 		err = auction.Errorf(auction.ENotFound, "unsubscribe link not found")
 	}
