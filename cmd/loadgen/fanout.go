@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -37,6 +38,9 @@ type fanoutResult struct {
 	// was sent (the 201 aside) to each watcher's receipt.
 	SendP50ms float64 `json:"send_p50_ms"`
 	SendP99ms float64 `json:"send_p99_ms"`
+	// ServerMicrosPerDelivery is the servers' CPU time while the bids flowed
+	// (bids, fan-out and everything else they did) per delivered event.
+	ServerMicrosPerDelivery float64 `json:"server_us_per_delivery,omitempty"`
 	// Spread is the live connections of each instance (-spread), e.g.
 	// behind a proxy.
 	Spread        []int   `json:"spread,omitempty"`
@@ -252,6 +256,10 @@ func fanout(ctx context.Context, f *fixture, srv processes, spread []string, a *
 	finalSeq := since
 	var bidLat histogram
 	var refusal string
+	cpu0, err := srv.cpu()
+	if err != nil {
+		return nil, err
+	}
 	bidStart := time.Now()
 	for i := 0; time.Since(bidStart) < d; i++ {
 		due := bidStart.Add(time.Duration(i) * interval)
@@ -298,6 +306,10 @@ func fanout(ctx context.Context, f *fixture, srv processes, spread []string, a *
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	cpu1, err := srv.cpu()
+	if err != nil {
+		return nil, err
+	}
 	for _, w := range ws {
 		res.Deliveries += w.received.Load()
 		res.Lost += res.Events - w.received.Load()
@@ -308,5 +320,8 @@ func fanout(ctx context.Context, f *fixture, srv processes, spread []string, a *
 	}
 	res.P50ms, res.P99ms, res.MaxMs = ms(lat.quantile(0.5)), ms(lat.quantile(0.99)), ms(time.Duration(lat.max.Load()))
 	res.SendP50ms, res.SendP99ms = ms(sendLat.quantile(0.5)), ms(sendLat.quantile(0.99))
+	if res.Deliveries > 0 && cpu1 > cpu0 {
+		res.ServerMicrosPerDelivery = math.Round(float64((cpu1-cpu0).Microseconds())/float64(res.Deliveries)*100) / 100
+	}
 	return res, nil
 }

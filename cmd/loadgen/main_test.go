@@ -56,7 +56,7 @@ func TestRunAllScenarios(t *testing.T) {
 	for i, fo := range rep.Fanout {
 		w := int64(20 * (i + 1))
 		if int64(fo.Connected) != w || fo.Events == 0 || fo.Deliveries != w*fo.Events || fo.Lost != 0 || fo.Duplicates != 0 || fo.RSSAfterMiB <= 0 ||
-			fo.SendP99ms <= 0 || fo.SendP99ms < fo.P99ms {
+			fo.SendP99ms <= 0 || fo.SendP99ms < fo.P99ms || fo.ServerMicrosPerDelivery <= 0 {
 			t.Errorf("fan-out: %+v", fo)
 		}
 	}

@@ -98,6 +98,9 @@ func (r *report) print(w io.Writer) {
 		}
 		tw.Flush()
 		for _, x := range r.Fanout {
+			if x.ServerMicrosPerDelivery > 0 {
+				fmt.Fprintf(w, "  %d watchers: server CPU %.2f µs per delivered event while the bids flowed\n", x.Watchers, x.ServerMicrosPerDelivery)
+			}
 			if len(x.Spread) > 0 {
 				fmt.Fprintf(w, "  %d watchers: live connections per instance %v\n", x.Watchers, x.Spread)
 			}

@@ -197,3 +197,31 @@ func liveConnections(ctx context.Context, base string) (int, error) {
 	}
 	return 0, fmt.Errorf("%s/metrics: no gavel_live_connections", base)
 }
+
+// cpu is the CPU time the processes used so far (user and system), from
+// /proc/PID/stat; 0 when no process id is known.
+func (ps processes) cpu() (time.Duration, error) {
+	var sum time.Duration
+	for _, p := range ps {
+		if p.pid == 0 {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid))
+		if err != nil {
+			return 0, err
+		}
+		// The command may hold spaces: fields count from after its ')'.
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) < 13 {
+			return 0, fmt.Errorf("/proc/%d/stat: %d fields", p.pid, len(f))
+		}
+		utime, err1 := strconv.ParseInt(f[11], 10, 64)
+		stime, err2 := strconv.ParseInt(f[12], 10, 64)
+		if err := errors.Join(err1, err2); err != nil {
+			return 0, err
+		}
+		// Clock ticks of 1/100 s: the kernel's USER_HZ on Linux.
+		sum += time.Duration(utime+stime) * 10 * time.Millisecond
+	}
+	return sum, nil
+}
