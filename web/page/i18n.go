@@ -256,6 +256,7 @@ var catalogue = map[string]text{
 	"err.f.reason":                      {"请填写理由（不超过 2000 字）", "Give a reason (at most 2,000 characters)"},
 	"err.f.title":                       {"请填写标题", "Enter a title"},
 	"err.f.category":                    {"请选择标的类别", "Choose a category"},
+	"err.f.statement":                   {"对账单有误：", "The statement is not valid:"},
 	"err.f.appraisal_value":             {"评估价须为大于零的金额", "The appraisal must be an amount above zero"},
 	"err.f.increment":                   {"加价幅度须为大于零的金额", "The increment must be an amount above zero"},
 	"err.f.start_price":                 {"起拍价不符合规则", "The start price does not follow the rules"},

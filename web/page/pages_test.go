@@ -23,6 +23,8 @@ import (
 	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // pageWorld is a server with one case, one lot and one published auction,
@@ -45,7 +47,7 @@ const pagePassword = auctiontest.Password
 
 func pageSetup(t *testing.T, title string) *pageWorld {
 	t.Helper()
-	world := auctiontest.NewWorld(t)
+	world := auctiontest.NewWorld(t, testPool(t))
 	w := &pageWorld{World: world, ctx: world.Ctx, clock: world.Clock, store: world.Store, clerk: world.Clerk, finance: world.Finance}
 	srv := web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(world.Pool, w.clock)})
 	w.srv = httptest.NewServer(srv.Handler())
@@ -620,4 +622,10 @@ func TestCataloguePages(t *testing.T) {
 	// A page past the end is empty, not an error; a bad page number is the first page.
 	checkPage(t, "/?page=9", anon.get("/?page=9"), "没有符合条件的拍卖", `rel="prev"`)
 	checkPage(t, "/?page=x", anon.get("/?page=x"), "第 1 页")
+}
+
+// testPool is a migrated database of the test's own.
+func testPool(t *testing.T) *pgxpool.Pool {
+	pool, _ := dbtest.Pool(t)
+	return pool
 }
