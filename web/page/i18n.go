@@ -812,7 +812,6 @@ var catalogue = map[string]text{
 	"nav.accounts":     {"收款账户", "Accounts"},
 
 	// Bank statement import (finance.html).
-	"err.f.statement":   {"对账单未导入（未入账任何款项）：", "The statement was not imported (nothing booked):"},
 	"stmt.title":        {"银行流水导入", "Bank statement"},
 	"stmt.about":        {"上传法院账户的银行对账单（camt.053 XML 或 CSV）。附言与金额都相符的入账自动确认，其余列出待人工处理；同一对账单重复上传不会重复入账。", "Upload the court account's statement (camt.053 XML or CSV). Credits whose note and amount both match are confirmed; the rest are listed for you. Uploading a statement again books nothing twice."},
 	"stmt.file":         {"对账单文件", "Statement file"},
