@@ -22,7 +22,6 @@ run: build ## get PostgreSQL, migrate, seed the demo and serve on http://localho
 	( psql "$$server/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = 'gavel'" | grep -q 1 || \
 	  psql "$$server/postgres" -qc "CREATE DATABASE gavel" ) && \
 	$(BIN)/gavel migrate && $(BIN)/gavel demo && \
-	echo "The demo's notice e-mails: http://localhost$(ADDR)/dev/mailbox" && \
 	exec $(BIN)/gavel serve --rulebook demo --demo-bidders --dev-mailbox --addr $(ADDR)
 
 .PHONY: test
