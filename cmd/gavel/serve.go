@@ -434,6 +434,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		host = "localhost" + host
 	}
 	fmt.Fprintf(stdout, "Gavel is serving on http://%s (rulebook %s)\n", host, m.Config.Rulebook)
+	if m.Config.DevMailbox {
+		fmt.Fprintf(stdout, "The notice e-mails it sends: http://%s/dev/mailbox\n", host)
+	}
 	<-ctx.Done()
 	m.Log.Info("shutting down: finishing in-flight requests")
 	return m.Close()

@@ -830,6 +830,7 @@ var catalogue = map[string]text{
 	"stmt.partial":      {"金额不符", "Amount differs"},
 	"stmt.unmatched":    {"未匹配", "Unmatched"},
 	"finance.owed_back": {"悔拍应退", "Owed back (default)"},
+	"js.over_confirm":   {"此笔金额比尚欠余款多 %s，多出部分将作为应退款项入账。确认入账吗？", "This payment is %s more than is still owed; the excess will be booked as owed back. Book it?"},
 	"pay.late":          {"本场拍卖已开始竞价。银行转账到账可能需要时间，可能无法在竞价结束前确认，届时将无法出价，保证金将原路退还。", "Bidding has already begun. A bank transfer may not clear before the close; you could then not bid, and the deposit is paid back."},
 	"unsub.title":       {"退订通知", "Unsubscribe"},
 	"unsub.ask":         {"不再通过%[2]s接收「%[1]s」通知？站内通知仍会保留。", "Stop receiving \"%s\" notices by %s? They stay in the app."},

@@ -161,6 +161,8 @@ type page struct {
 	Data    any
 	// Notices is the notification settings form, on pages that show it.
 	Notices any
+	// DevMailbox links the development mailbox from every page (the demo).
+	DevMailbox bool
 	// JS is handed to the page scripts as JSON (never as inline script).
 	JS map[string]any
 }
@@ -265,7 +267,7 @@ func (h *Handler) locale(c echo.Context) Locale {
 // newPage starts a page for the current request and user.
 func (h *Handler) newPage(c echo.Context, titleKey string) *page {
 	l := h.locale(c)
-	p := &page{L: l, Path: c.Request().URL.RequestURI(), JS: map[string]any{}}
+	p := &page{L: l, Path: c.Request().URL.RequestURI(), JS: map[string]any{}, DevMailbox: h.mailbox != nil}
 	if titleKey != "" {
 		p.Title = l.T(titleKey)
 	}
