@@ -249,6 +249,14 @@ const (
 // MaxReferenceLength bounds a verification reference.
 const MaxReferenceLength = 200
 
+// IssueKind is Issue, or "" when there is none (for pages).
+func (u UserIdentity) IssueKind() string {
+	if u.Issue == nil {
+		return ""
+	}
+	return *u.Issue
+}
+
 // UserIdentity is an account as a clerk sees it when checking a person.
 type UserIdentity struct {
 	ID       string `json:"id"`

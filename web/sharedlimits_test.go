@@ -12,10 +12,10 @@ import (
 	"gavel/auction/auctiontest"
 	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/postgres"
+	"gavel/auction/postgres/pglimit"
 	"gavel/migrations/dbtest"
 	"gavel/web"
 	"gavel/web/limit"
-	"gavel/web/limit/pglimit"
 )
 
 // Two instances on one database share the sign-in backoff: failures from

@@ -11,21 +11,19 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/postgres"
-	"gavel/migrations/dbtest"
 )
 
 // Password is the password of every account a World creates.
 const Password = "correct horse battery"
 
-// World is a store on a database of its own, cloned from the migrated
-// template, and the clock it runs on: the case -> lot -> auction -> bidders
+// World is a store on a database of its own (a test's, from
+// migrations/dbtest) and the clock it runs on: the case -> lot -> auction -> bidders
 // world most tests start from, built by the same store calls the API makes.
 // Every helper fails the test on an error, so a test reads as its story.
 type World struct {
 	TB    testing.TB
 	Ctx   context.Context
 	Pool  *pgxpool.Pool
-	URL   string
 	Clock *Clock
 	Store *postgres.Store
 	// Clerk and Finance act for the court in the helpers that need staff.
@@ -39,12 +37,11 @@ var seq atomic.Int64
 // Next is a number no other call in this test binary returns.
 func Next() int64 { return seq.Add(1) }
 
-// NewWorld returns a world on a fresh database under the SPC 2016 rulebook,
-// its clock standing at Start.
-func NewWorld(tb testing.TB) *World {
+// NewWorld returns a world on pool, a migrated database of the test's own
+// (dbtest.Pool), under the SPC 2016 rulebook, its clock standing at Start.
+func NewWorld(tb testing.TB, pool *pgxpool.Pool) *World {
 	tb.Helper()
-	pool, url := dbtest.Pool(tb)
-	w := &World{TB: tb, Ctx: context.Background(), Pool: pool, URL: url, Clock: NewClock(Start)}
+	w := &World{TB: tb, Ctx: context.Background(), Pool: pool, Clock: NewClock(Start)}
 	w.Store = postgres.New(postgres.Config{Pool: pool, Clock: w.Clock, Rulebook: auction.SPC2016})
 	w.Clerk = w.User(auction.RoleClerk, "")
 	w.Finance = w.User(auction.RoleFinance, "")

@@ -31,8 +31,15 @@ type NoticeDeliveryArgs struct {
 func (NoticeDeliveryArgs) Kind() string { return "notice_delivery" }
 
 // InsertOpts puts deliveries on their own queue, so a slow mail server
-// never holds up money or case webhooks.
-func (NoticeDeliveryArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueNotices} }
+// never holds up money or case webhooks, and gives up after about three
+// days of refusals (attempts at most 10 minutes apart): a notice that old
+// is no longer news, and the in-app list still has it.
+func (NoticeDeliveryArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueNotices, MaxAttempts: noticeMaxAttempts}
+}
+
+// noticeMaxAttempts is about three days of retries at the longest backoff.
+const noticeMaxAttempts = 3 * 24 * 6
 
 // Delivering reports whether notices go out on any channel.
 func (j *Jobs) Delivering() bool {

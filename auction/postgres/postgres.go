@@ -178,7 +178,7 @@ func randomCode(prefix string, n int) string {
 // The store is the domain's services.
 var (
 	_ auction.Services = (*Store)(nil)
-	_ payments.Books   = (*Store)(nil)
+	_ auction.Books    = (*Store)(nil)
 	_ casereport.Log   = (*Store)(nil)
 )
 

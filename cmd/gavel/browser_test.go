@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"gavel/web/page/i18n"
 	"gavel/web/page/yuan"
 	"image"
 	"image/color"
@@ -20,7 +21,6 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/postgres"
-	webpage "gavel/web/page"
 )
 
 // The browser tests drive Debian's Chromium, headless, against a real
@@ -377,12 +377,12 @@ func browserStaff(t *testing.T, s *server, role, password string) *auction.User 
 	return u
 }
 
-var shanghai = func() webpage.Locale {
-	z, err := time.LoadLocation(webpage.DefaultTimezone)
+var shanghai = func() i18n.Locale {
+	z, err := time.LoadLocation(i18n.DefaultTimezone)
 	if err != nil {
 		panic(err)
 	}
-	return webpage.Locale{Lang: webpage.LangZH, Zone: z}
+	return i18n.Locale{Lang: i18n.LangZH, Zone: z}
 }()
 
 // TestBrowserAuction is the whole sale in a real browser: a clerk lists a lot
@@ -676,5 +676,56 @@ func TestBrowserPollingFallback(t *testing.T) {
 	}
 	if tries := watcher.eval(`String(window.socketTries)`); tries == "1" {
 		t.Errorf("the page gave up on the socket after one try")
+	}
+}
+
+// TestBrowserIdentityDesk: a bidder signs up with a full-width, lower-case
+// number; at the identity desk a clerk finds both accounts claiming it,
+// verifies the right one in two presses (the page asks whether the documents
+// were checked), and the page then shows it verified and the other account
+// without the number.
+func TestBrowserIdentityDesk(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	c := newChrome(t)
+	const staffPassword = "staff password 1"
+	clerkUser := browserStaff(t, s, auction.RoleClerk, staffPassword)
+	p := newPerson()
+	number := p.idNumber
+	p.idNumber = strings.ToLower(strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r - '0' + '０'
+		}
+		return r
+	}, number))
+	bidder := c.tab(t, "bidder", s.url)
+	bidder.open("/signup")
+	bidder.shot("20-signup-id-type")
+	bidder.signUp(p, "bidder password 1")
+	var dupID string
+	if err := s.pool.QueryRow(s.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at, id_issue)
+		VALUES ('real.person@example.test', 'x', 'bidder', '真本人', $1, '1', now(), 'duplicate') RETURNING id`, number).Scan(&dupID); err != nil {
+		t.Fatal(err)
+	}
+	clerk := c.tab(t, "clerk", s.url)
+	clerk.signIn(clerkUser.Email, staffPassword)
+	clerk.open("/clerk/identity")
+	clerk.do(chromedp.SendKeys(chromedp.ID("id_number"), strings.ToLower(number)), click(`main form[action="/clerk/identity"] button[type="submit"]`),
+		visible(`tr[data-user="`+dupID+`"]`))
+	if rows := clerk.eval(`String(document.querySelectorAll('#found tbody tr').length)`); rows != "2" {
+		t.Fatalf("accounts found: %s", rows)
+	}
+	row := `tr[data-user="` + dupID + `"] `
+	clerk.do(chromedp.SendKeys(chromedp.CSS(row+`input[name="reference"]`), "窗口 2026-31"), click(row+`button[type="submit"]`), visible(row+`.confirm`))
+	clerk.shot("21-identity-desk-confirm")
+	clerk.do(click(row + `button[type="submit"]`))
+	clerk.waitJS(`!!document.querySelector('tr[data-user="`+dupID+`"] .badge.ok')`, time.Now().Add(10*time.Second))
+	if n := clerk.eval(`String(document.querySelectorAll('#found tbody tr').length)`); n != "1" {
+		t.Fatalf("after verifying, the page lists %s accounts for the number", n)
+	}
+	clerk.phoneShot("22-identity-desk-phone")
+	u, err := s.store.User(s.ctx, dupID)
+	if err != nil || !u.Verified {
+		t.Fatalf("verified account: %+v %v", u, err)
 	}
 }

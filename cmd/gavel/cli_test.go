@@ -53,6 +53,24 @@ func TestCLIUsersAddAndMigrate(t *testing.T) {
 	if after := schema(); after != before {
 		t.Fatal("migrating twice changed the schema")
 	}
+	// Accounts the identity review flagged are printed by migrate, by id and
+	// what was found, never by number.
+	var flagged string
+	if err := pool.QueryRow(ctx, `INSERT INTO users (email, password_hash, role, id_number, created_at, id_issue)
+		VALUES ('flagged@example.test', 'x', 'bidder', '11010519491231002X', now(), 'duplicate') RETURNING id`).Scan(&flagged); err != nil {
+		t.Fatal(err)
+	}
+	var migOut, migErr bytes.Buffer
+	if err := run(ctx, []string{"migrate"}, strings.NewReader(""), &migOut, &migErr); err != nil {
+		t.Fatalf("gavel migrate: %v: %s", err, migErr.String())
+	}
+	if out := migErr.String(); !strings.Contains(out, "1 accounts need an admin") || !strings.Contains(out, flagged+" bidder duplicate") ||
+		strings.Contains(out, "11010519491231002X") {
+		t.Fatalf("gavel migrate's report of identity issues: %q", out)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE users SET id_issue = NULL, id_number = '' WHERE id = $1`, flagged); err != nil {
+		t.Fatal(err)
+	}
 
 	// users add reads the password from the first line of stdin and prints the id.
 	var stdout, stderr bytes.Buffer

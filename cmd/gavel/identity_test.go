@@ -205,3 +205,27 @@ func jsonDecode(r *http.Request, v any) error {
 	d.DisallowUnknownFields()
 	return d.Decode(v)
 }
+
+// TestBidTooHighAPI: the bid of 9,223,372,036,854,720,000 fen on a
+// lot appraised at 1,000,000 yuan is refused 422 bid_too_high with the
+// auction's state, like every bid refusal; ten times the appraisal is
+// still a bid.
+func TestBidTooHighAPI(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	a := s.auction(t, lotSpec{})
+	who, _ := s.bidder(t, "")
+	s.qualifyFast(t, who, a.ID)
+	s.setClock(t, a.StartsAt)
+	r := s.bid(t, who, a.ID, 9_223_372_036_854_720_000)
+	wantError(t, r, 422, "bid_too_high")
+	st, ok := r.object(t)["auction"].(map[string]any)
+	if !ok || st["status"] != "bidding" || st["current_price"] != nil {
+		t.Fatalf("refusal without the auction's state: %s", r.body)
+	}
+	// Appraisal 100,000,000 fen: the cap is 1,000,000,000, on the grid.
+	wantStatus(t, s.bid(t, who, a.ID, 1_000_000_000), 201)
+	other, _ := s.bidder(t, "")
+	s.qualifyFast(t, other, a.ID)
+	wantError(t, s.bid(t, other, a.ID, 1_000_100_000), 422, "bid_too_high")
+}

@@ -277,7 +277,13 @@ func TestDevMailbox(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	// Without the flag there is no such page.
+	// Every page links it; without the flag there is no such page or link.
+	if r := s.do(t, "GET", "/", nil, nil); !strings.Contains(string(r.body), `href="/dev/mailbox"`) {
+		t.Fatal("the catalogue does not link the development mailbox")
+	}
 	plain := newServer(t)
 	wantStatus(t, plain.do(t, "GET", "/dev/mailbox", nil, nil), 404)
+	if r := plain.do(t, "GET", "/", nil, nil); strings.Contains(string(r.body), "/dev/mailbox") {
+		t.Fatal("a server without the mailbox links it")
+	}
 }

@@ -11,7 +11,6 @@ import (
 	"gavel/auction"
 	"gavel/auction/casereport"
 	"gavel/auction/notice"
-	"gavel/payments"
 	"gavel/web/request"
 )
 
@@ -30,7 +29,7 @@ type Jobs interface {
 // PostgreSQL adapter is the one implementation, wired by cmd/gavel.
 type Store interface {
 	auction.Services
-	payments.Books
+	auction.Books
 	casereport.Log
 }
 

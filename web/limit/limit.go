@@ -105,7 +105,7 @@ func LiveConnections(openFiles uint64) int {
 }
 
 // Store keeps limit state where every instance on the database sees it
-// (package pglimit). Keys reach it hashed.
+// (auction/postgres/pglimit). Keys reach it hashed.
 type Store interface {
 	// Take takes one event from key's bucket of burst events refilled one
 	// per interval; when it is empty it answers false and how long until

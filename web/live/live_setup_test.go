@@ -134,18 +134,16 @@ func (e *liveEnv) draft(t testing.TB) *auction.Auction {
 	return a
 }
 
-// open moves the clock to the start of a and ticks, publishing like the
-// scheduler does.
+// open moves the clock to the start of a and ticks, like the scheduler; the
+// store hands the opening to the hub.
 func (e *liveEnv) open(t testing.TB, a *auction.Auction) {
 	t.Helper()
 	if e.clock.Now().Before(a.StartsAt) {
 		e.clock.Set(a.StartsAt)
 	}
-	changes, err := e.store.Tick(e.ctx)
-	if err != nil {
+	if _, err := e.store.Tick(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	e.hub.Publish(e.ctx, changes...)
 }
 
 // bidding is an auction open for bids.

@@ -28,7 +28,8 @@ func TestIdentityDesk(t *testing.T) {
 	typed := url.QueryEscape(strings.ToLower(number) + "\u200b")
 	r := clerk.get("/clerk/identity?id_number=" + typed)
 	if r.status != http.StatusOK || !strings.Contains(r.body, `data-user="`+w.bidder.ID+`"`) || !strings.Contains(r.body, `data-user="`+dupID+`"`) ||
-		!strings.Contains(r.body, `data-api="/api/v1/users/`+dupID+`/verify"`) || strings.Contains(r.body, `id="issues"`) {
+		!strings.Contains(r.body, `data-api="/api/v1/users/`+dupID+`/verify"`) || strings.Contains(r.body, `id="issues"`) ||
+		!strings.Contains(r.body, "重复") || strings.Contains(r.body, "identity.issue.") {
 		t.Fatalf("clerk's search: %d %s", r.status, r.body)
 	}
 	if r := clerk.get("/clerk/identity?id_number=" + url.QueryEscape(strings.Repeat("1", 70))); r.status != http.StatusOK || !strings.Contains(r.body, `role="alert"`) {

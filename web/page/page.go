@@ -13,7 +13,6 @@ import (
 	"gavel/auction/casereport"
 	"gavel/auction/notice"
 	"gavel/auction/notice/mail/mailbox"
-	"gavel/payments"
 	"gavel/web/limit"
 	"gavel/web/request"
 )
@@ -22,7 +21,7 @@ import (
 // declares them.
 type Store interface {
 	auction.Services
-	payments.Books
+	auction.Books
 	casereport.Log
 }
 

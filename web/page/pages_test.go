@@ -7,6 +7,7 @@ import (
 	noticepg "gavel/auction/notice/postgres"
 	"gavel/web"
 	"gavel/web/page"
+	"gavel/web/page/i18n"
 	"gavel/web/request"
 	"io"
 	"log/slog"
@@ -23,6 +24,8 @@ import (
 	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // pageWorld is a server with one case, one lot and one published auction,
@@ -45,7 +48,7 @@ const pagePassword = auctiontest.Password
 
 func pageSetup(t *testing.T, title string) *pageWorld {
 	t.Helper()
-	world := auctiontest.NewWorld(t)
+	world := auctiontest.NewWorld(t, testPool(t))
 	w := &pageWorld{World: world, ctx: world.Ctx, clock: world.Clock, store: world.Store, clerk: world.Clerk, finance: world.Finance}
 	srv := web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(world.Pool, w.clock)})
 	w.srv = httptest.NewServer(srv.Handler())
@@ -479,7 +482,7 @@ func TestFinanceRefundDeadline(t *testing.T) {
 	w := pageSetup(t, "住宅")
 	regs := w.sold(t)
 	finance, _ := w.signedIn(t, w.finance)
-	deadline := page.Locale{Zone: page.DefaultZone()}.Time(w.a.EndsAt.Add(24 * time.Hour))
+	deadline := i18n.Locale{Zone: page.DefaultZone()}.Time(w.a.EndsAt.Add(24 * time.Hour))
 	r := finance.get("/finance")
 	checkPage(t, "/finance", r, "待退还保证金", deadline, "待付尾款", "¥630,000.00", `data-deposit="`+regs[1].Deposit.ID+`"`)
 	if strings.Contains(r.body, `class="overdue"`) {
@@ -620,4 +623,10 @@ func TestCataloguePages(t *testing.T) {
 	// A page past the end is empty, not an error; a bad page number is the first page.
 	checkPage(t, "/?page=9", anon.get("/?page=9"), "没有符合条件的拍卖", `rel="prev"`)
 	checkPage(t, "/?page=x", anon.get("/?page=x"), "第 1 页")
+}
+
+// testPool is a migrated database of the test's own.
+func testPool(t *testing.T) *pgxpool.Pool {
+	pool, _ := dbtest.Pool(t)
+	return pool
 }

@@ -41,7 +41,7 @@ var printSeq atomic.Int64
 
 func newPrintWorld(t *testing.T) *printWorld {
 	t.Helper()
-	world := auctiontest.NewWorld(t)
+	world := auctiontest.NewWorld(t, testPool(t))
 	w := &printWorld{World: world, ctx: world.Ctx, clock: world.Clock, store: world.Store,
 		users: map[string]*auction.User{}, tokens: map[string]string{}}
 	w.srv = web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(world.Pool, w.clock)}).Handler()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -119,6 +120,10 @@ var textLimits = map[string]int{
 	"reference": 200, "id_type": 40, "method": 40, "category": 40, "round": 40,
 }
 
+// trimmedFields are the request fields (by JSON name) whose normal form
+// drops surrounding white space: identity numbers and e-mail addresses.
+var trimmedFields = map[string]bool{"id_number": true, "email": true}
+
 // textField returns invalid_field for the first string in v (a decoded
 // request) that breaks the text rule.
 func textField(v reflect.Value, path string) error {
@@ -186,6 +191,13 @@ func checkText(path, s string) error {
 		max = maxLongText
 	} else if n, ok := textLimits[leaf]; ok {
 		max = n
+	}
+	if trimmedFields[leaf] {
+		// The domain removes surrounding white space from these before it
+		// compares or stores them (API.md: an id_number's surrounding white
+		// space is removed), so a pasted tab or line break around the value
+		// is not part of it; inside it the rule holds.
+		s = strings.TrimFunc(s, unicode.IsSpace)
 	}
 	if strings.ContainsRune(s, utf8.RuneError) {
 		// The decoder turns invalid UTF-8 and lone surrogates (\ud800)

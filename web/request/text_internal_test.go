@@ -19,6 +19,7 @@ type textDest struct {
 	Description string            `json:"description"`
 	Parties     []textParty       `json:"parties"`
 	Extra       map[string]string `json:"extra"`
+	IDNumber    string            `json:"id_number"`
 }
 
 type textParty struct {
@@ -49,6 +50,9 @@ func TestBindTextRule(t *testing.T) {
 		{"nested", `{"parties":[{"name":"ok"},{"name":"a\u0000"}]}`, "parties[1].name"},
 		{"map value", `{"extra":{"k":"a\u0001"}}`, "extra.k"},
 		{"map key", `{"extra":{"k\u0000":"v"}}`, "extra"},
+		{"an id_number among pasted white space", `{"id_number":"\t11010519491231002x\r\n"}`, ""},
+		{"a line break inside an id_number", `{"id_number":"1101051949\n1231002X"}`, "id_number"},
+		{"a NUL after an id_number", `{"id_number":"11010519491231002X\u0000"}`, "id_number"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var v textDest

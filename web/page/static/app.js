@@ -280,6 +280,10 @@ function bindForm(form) {
       b.focus();
       return;
     }
+    // A balance payment above what is still owed is real money (it is
+    // booked and paid back), but more often a typing slip: ask first.
+    if (form.dataset.outstanding !== undefined && body.amount > Number(form.dataset.outstanding) &&
+        !window.confirm(t('js.over_confirm', money(body.amount - Number(form.dataset.outstanding))))) return;
     const buttons = form.querySelectorAll('button');
     buttons.forEach(b => { b.disabled = true; });
     const r = await api(form.dataset.method || 'POST', form.dataset.api, body);

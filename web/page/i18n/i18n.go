@@ -1,4 +1,7 @@
-package page
+// Package i18n is how Gavel's pages speak: the message catalogue in Chinese
+// (the default) and English, and a Locale that renders messages, money and
+// times in a request's language and the court's time zone.
+package i18n
 
 import (
 	"fmt"
@@ -18,8 +21,8 @@ const (
 	LangEN = "en"
 )
 
-// langCookie remembers the chosen language.
-const langCookie = "gavel_lang"
+// LangCookie remembers the chosen language.
+const LangCookie = "gavel_lang"
 
 // DefaultTimezone is where the courts are: pages show times in it unless
 // `serve --timezone` says otherwise.
@@ -256,6 +259,7 @@ var catalogue = map[string]text{
 	"err.f.reason":                      {"请填写理由（不超过 2000 字）", "Give a reason (at most 2,000 characters)"},
 	"err.f.title":                       {"请填写标题", "Enter a title"},
 	"err.f.category":                    {"请选择标的类别", "Choose a category"},
+	"err.f.statement":                   {"对账单有误：", "The statement is not valid:"},
 	"err.f.appraisal_value":             {"评估价须为大于零的金额", "The appraisal must be an amount above zero"},
 	"err.f.increment":                   {"加价幅度须为大于零的金额", "The increment must be an amount above zero"},
 	"err.f.start_price":                 {"起拍价不符合规则", "The start price does not follow the rules"},
@@ -829,10 +833,17 @@ var catalogue = map[string]text{
 	"stmt.partial":      {"金额不符", "Amount differs"},
 	"stmt.unmatched":    {"未匹配", "Unmatched"},
 	"finance.owed_back": {"悔拍应退", "Owed back (default)"},
+	"js.over_confirm":   {"此笔金额比尚欠余款多 %s，多出部分将作为应退款项入账。确认入账吗？", "This payment is %s more than is still owed; the excess will be booked as owed back. Book it?"},
 	"pay.late":          {"本场拍卖已开始竞价。银行转账到账可能需要时间，可能无法在竞价结束前确认，届时将无法出价，保证金将原路退还。", "Bidding has already begun. A bank transfer may not clear before the close; you could then not bid, and the deposit is paid back."},
 	"unsub.title":       {"退订通知", "Unsubscribe"},
 	"unsub.ask":         {"不再通过%[2]s接收「%[1]s」通知？站内通知仍会保留。", "Stop receiving \"%s\" notices by %s? They stay in the app."},
 	"unsub.confirm":     {"确认退订", "Unsubscribe"},
 	"unsub.done":        {"已退订：不再通过%[2]s发送「%[1]s」通知。", "Done: \"%s\" notices no longer go out by %s."},
 	"unsub.more":        {"可随时在此更改：", "Change this at any time in"},
+}
+
+// Known reports whether key has a message, in both languages.
+func Known(key string) bool {
+	_, ok := catalogue[key]
+	return ok
 }

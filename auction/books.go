@@ -1,10 +1,10 @@
-package payments
+package auction
 
 import (
 	"context"
 	"time"
 
-	"gavel/auction"
+	"gavel/payments"
 	"gavel/payments/statement"
 )
 
@@ -14,24 +14,30 @@ import (
 type Books interface {
 	// Deposits lists an auction's deposits for finance, by bidder code only.
 	// Returns no error code of its own: a failure is the storage's.
-	Deposits(ctx context.Context, auctionID string) ([]auction.Deposit, error)
+	Deposits(ctx context.Context, auctionID string) ([]Deposit, error)
 
 	// DepositsOf returns the deposits of the auctions, by auction, each
 	// auction's in the order Deposits gives them.
 	// Returns no error code of its own: a failure is the storage's.
-	DepositsOf(ctx context.Context, auctionIDs []string) (map[string][]auction.Deposit, error)
+	DepositsOf(ctx context.Context, auctionIDs []string) (map[string][]Deposit, error)
 
 	// ConfirmDeposit records that a bank transfer arrived: the deposit is held and
 	// the registration qualified with a bidder code. If the auction has already
 	// ended the money is released for refund at once. Returns not_found,
 	// invalid_field, duplicate_reference (the transfer is already booked for a
 	// deposit) or deposit_not_pending.
-	ConfirmDeposit(ctx context.Context, depositID, reference string) (*auction.Deposit, error)
+	ConfirmDeposit(ctx context.Context, depositID, reference string) (*Deposit, error)
 
 	// MarkRefunded records that finance paid a released deposit back. Returns
 	// not_found, invalid_field, duplicate_reference (the transfer is already
 	// booked as a deposit refund) or invalid_state.
-	MarkRefunded(ctx context.Context, depositID, reference string) (*auction.Deposit, error)
+	MarkRefunded(ctx context.Context, depositID, reference string) (*Deposit, error)
+
+	// MarkRefundedBatch records many refunds at once, as finance pays them
+	// in one bank batch: all of them or, when one is refused, none (the
+	// error names it by its place in the list). Returns what MarkRefunded
+	// returns.
+	MarkRefundedBatch(ctx context.Context, refunds []payments.RefundPaid) ([]Deposit, error)
 
 	// RecordBalancePayment records a balance payment; when the applied deposit
 	// plus the balance received reach the hammer price the auction is settled.
@@ -45,7 +51,7 @@ type Books interface {
 	// more. The reference is booked once (duplicate_reference).
 	// Returns not_found, invalid_field, duplicate_reference, auction_not_sold
 	// or overpayment.
-	RecordBalancePayment(ctx context.Context, by, auctionID string, amount int64, reference string) (*BalancePayment, []auction.Event, error)
+	RecordBalancePayment(ctx context.Context, by, auctionID string, amount int64, reference string) (*payments.BalancePayment, []Event, error)
 
 	// MarkBalanceRefunded records that finance paid back to its payer what a
 	// balance payment had due (reference: that transfer's): its excess, and
@@ -54,17 +60,17 @@ type Books interface {
 	// record of the transfer for reconciliation. Returns not_found,
 	// invalid_field, duplicate_reference (the transfer is already booked as a
 	// balance refund), or invalid_state when nothing is due back.
-	MarkBalanceRefunded(ctx context.Context, paymentID, reference string) (*BalancePayment, error)
+	MarkBalanceRefunded(ctx context.Context, paymentID, reference string) (*payments.BalancePayment, error)
 
 	// BalanceRefundsDue lists the balance payments with money to pay back to
 	// their payer, oldest first: an excess above what was owed, or, after a
 	// default or an annulment, the payment itself.
 	// Returns no error code of its own: a failure is the storage's.
-	BalanceRefundsDue(ctx context.Context) ([]BalancePayment, error)
+	BalanceRefundsDue(ctx context.Context) ([]payments.BalancePayment, error)
 
 	// BalanceReturnsDue lists the balance payments owed back and not yet paid
 	// back, oldest first.
-	BalanceReturnsDue(ctx context.Context) ([]BalanceReturn, error)
+	BalanceReturnsDue(ctx context.Context) ([]payments.BalanceReturn, error)
 
 	// MarkBalanceReturned records that finance paid an owed-back balance
 	// payment back (reference: that transfer's): refunds due -> court escrow,
@@ -72,28 +78,28 @@ type Books interface {
 	// not_found, invalid_field, duplicate_reference (the transfer is already
 	// booked as a balance refund), or invalid_state when the payment is not
 	// owed back or was already paid back.
-	MarkBalanceReturned(ctx context.Context, paymentID, reference string) (*BalanceReturn, error)
+	MarkBalanceReturned(ctx context.Context, paymentID, reference string) (*payments.BalanceReturn, error)
 
 	// Ledger lists transactions in id order (the order they were written), a
 	// page at a time; more reports whether later ones match too.
 	// Returns invalid_field.
-	Ledger(ctx context.Context, f LedgerFilter) (txs []LedgerTransaction, more bool, err error)
+	Ledger(ctx context.Context, f payments.LedgerFilter) (txs []payments.LedgerTransaction, more bool, err error)
 
 	// AuctionMoney summarises the money of one auction. Returns not_found.
-	AuctionMoney(ctx context.Context, auctionID string) (*AuctionMoney, error)
+	AuctionMoney(ctx context.Context, auctionID string) (*payments.AuctionMoney, error)
 
 	// RefundsDue lists released deposits not yet paid back, oldest first, with
 	// the legal deadline (24 h after the close, or after the money arrived when
 	// it came later) and whether it has passed.
 	// Returns no error code of its own: a failure is the storage's.
-	RefundsDue(ctx context.Context) ([]RefundDue, error)
+	RefundsDue(ctx context.Context) ([]payments.RefundDue, error)
 
 	// Reconcile builds the reconciliation of [from, to): ledger totals per
 	// account, every escrow movement matched line by line against the
 	// provider's record of it, deposit money in escrow per provider at `to`,
 	// and the refunds due now (overdue ones flagged). Returns invalid_field when
 	// to is not after from.
-	Reconcile(ctx context.Context, from, to time.Time) (*Reconciliation, error)
+	Reconcile(ctx context.Context, from, to time.Time) (*payments.Reconciliation, error)
 
 	// Remit records that finance paid amount of a case's proceeds to the case
 	// (reference: the transfer's), as one ledger transaction case_proceeds ->
@@ -101,14 +107,14 @@ type Books interface {
 	// notification to the case system. Returns not_found, invalid_field,
 	// duplicate_reference (the transfer is already booked as a remittance) or
 	// overpayment (more than the case has in escrow).
-	Remit(ctx context.Context, by, caseID string, amount int64, reference string) (*Remittance, error)
+	Remit(ctx context.Context, by, caseID string, amount int64, reference string) (*payments.Remittance, error)
 
 	// Remittances lists what was remitted to a case, oldest first. Returns not_found.
-	Remittances(ctx context.Context, caseID string) ([]Remittance, error)
+	Remittances(ctx context.Context, caseID string) ([]payments.Remittance, error)
 
 	// CaseProceeds sums what every round of every lot of a case received.
 	// Returns not_found.
-	CaseProceeds(ctx context.Context, caseID string) (*Proceeds, error)
+	CaseProceeds(ctx context.Context, caseID string) (*payments.Proceeds, error)
 
 	// FinanceWork lists every auction finance has to act on, however many
 	// auctions there are: a deposit to confirm or to pay back, a sold auction
@@ -116,21 +122,21 @@ type Books interface {
 	// owed-back balance payment to pay back.
 	// Earliest end first.
 	// Returns no error code of its own: a failure is the storage's.
-	FinanceWork(ctx context.Context) ([]auction.Listing, error)
+	FinanceWork(ctx context.Context) ([]Listing, error)
 
 	// SetCourtAccount sets (or replaces) a court's receiving account, the
 	// one bidders of its cases pay deposits and balances into; by is the
 	// admin. Returns invalid_field.
-	SetCourtAccount(ctx context.Context, by string, p auction.PayTo) (*auction.PayTo, error)
+	SetCourtAccount(ctx context.Context, by string, p PayTo) (*PayTo, error)
 
 	// RecordAuctionCost records a cost of an auction round (by: the clerk
 	// or finance officer); costs recorded before a default are the first
 	// call on the forfeited deposit. Returns not_found or invalid_field.
-	RecordAuctionCost(ctx context.Context, by, auctionID string, amount int64, description string) (*AuctionCost, error)
+	RecordAuctionCost(ctx context.Context, by, auctionID string, amount int64, description string) (*payments.AuctionCost, error)
 
 	// AuctionCosts lists the costs recorded for an auction round, oldest
 	// first. Returns not_found.
-	AuctionCosts(ctx context.Context, auctionID string) ([]AuctionCost, error)
+	AuctionCosts(ctx context.Context, auctionID string) ([]payments.AuctionCost, error)
 
 	// ImportStatement takes in a parsed bank statement of the court's
 	// account (by: the finance officer): each line kept once by its bank
@@ -138,14 +144,14 @@ type Books interface {
 	// reference and amount; a sold auction's buyer code and outstanding
 	// balance), others listed. Importing it again books nothing.
 	// Returns no error code of its own: a failure is the storage's.
-	ImportStatement(ctx context.Context, by, filename string, st *statement.Statement) (*StatementImport, error)
+	ImportStatement(ctx context.Context, by, filename string, st *statement.Statement) (*payments.StatementImport, error)
 
 	// StatementLines lists the lines of one import, or with importID ""
 	// every line finance still has to resolve.
 	// Returns no error code of its own: a failure is the storage's.
-	StatementLines(ctx context.Context, importID string) ([]StatementLine, error)
+	StatementLines(ctx context.Context, importID string) ([]payments.StatementLine, error)
 
 	// CourtAccounts lists every court's receiving account by court name.
 	// Returns no error code of its own: a failure is the storage's.
-	CourtAccounts(ctx context.Context) ([]auction.PayTo, error)
+	CourtAccounts(ctx context.Context) ([]PayTo, error)
 }

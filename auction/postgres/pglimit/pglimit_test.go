@@ -9,13 +9,15 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"gavel/auction/postgres/pglimit"
 	"gavel/migrations/dbtest"
 	"gavel/web/limit"
-	"gavel/web/limit/pglimit"
 )
 
 // twoInstances are two processes' stores on one database, each with its own
 // pool.
+var _ limit.Store = (*pglimit.Store)(nil)
+
 func twoInstances(t *testing.T) [2]*pglimit.Store {
 	t.Helper()
 	pool, url := dbtest.Pool(t)

@@ -12,17 +12,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"gavel/web/limit"
 )
 
-// Store is the limit store on a PostgreSQL pool.
+// Store is the limit store on a PostgreSQL pool; it is the web layer's
+// limit.Store (asserted by its tests, so that the adapter imports nothing of
+// the web layer).
 type Store struct {
 	pool  *pgxpool.Pool
 	calls atomic.Uint64
 }
-
-var _ limit.Store = (*Store)(nil)
 
 // New keeps limits in the database of pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
