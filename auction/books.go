@@ -33,6 +33,12 @@ type Books interface {
 	// booked as a deposit refund) or invalid_state.
 	MarkRefunded(ctx context.Context, depositID, reference string) (*Deposit, error)
 
+	// MarkRefundedBatch records many refunds at once, as finance pays them
+	// in one bank batch: all of them or, when one is refused, none (the
+	// error names it by its place in the list). Returns what MarkRefunded
+	// returns.
+	MarkRefundedBatch(ctx context.Context, refunds []payments.RefundPaid) ([]Deposit, error)
+
 	// RecordBalancePayment records a balance payment; when the applied deposit
 	// plus the balance received reach the hammer price the auction is settled.
 	// A payment above what is outstanding is recorded whole, because the money

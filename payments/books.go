@@ -234,3 +234,10 @@ type StatementImport struct {
 	// New are the lines this import added, in statement order.
 	New []StatementLine `json:"new"`
 }
+
+// RefundPaid is one refund finance paid in a batch: the deposit and the
+// transfer's reference.
+type RefundPaid struct {
+	DepositID string `json:"deposit_id"`
+	Reference string `json:"reference"`
+}

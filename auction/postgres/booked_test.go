@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -273,4 +274,41 @@ func TestReferenceRefusals(t *testing.T) {
 		_, err := b.store.ConfirmDeposit(b.ctx, deps[0], ref)
 		wantCode(t, err, auction.EInvalidField)
 	}
+}
+
+// Refunds paid in one bank batch are booked together or not at all; a
+// duplicate reference anywhere refuses the whole batch, naming the item.
+func TestRefundBatch(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	deps := b.pendingDeposits(t, a, 3)
+	for i, id := range deps {
+		if _, err := b.store.ConfirmDeposit(b.ctx, id, fmt.Sprintf("IN-B%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.open(t, a)
+	b.closeAt(t, a)
+	if _, err := b.store.MarkRefunded(b.ctx, deps[0], "OUT-TAKEN"); err != nil {
+		t.Fatal(err)
+	}
+	before := b.ledgerTransactions(t)
+	_, err := b.store.MarkRefundedBatch(b.ctx, []payments.RefundPaid{{DepositID: deps[1], Reference: "OUT-B1"}, {DepositID: deps[2], Reference: "OUT-TAKEN"}})
+	wantCode(t, err, auction.EDuplicateReference)
+	if !strings.Contains(err.Error(), "item 2") || b.ledgerTransactions(t) != before {
+		t.Fatalf("refused batch: %v, %d ledger transactions written", err, b.ledgerTransactions(t)-before)
+	}
+	if d, _ := b.store.Deposit(b.ctx, deps[1]); d.Status != auction.DepositRefundPending {
+		t.Fatalf("the batch's first refund was booked alone: %s", d.Status)
+	}
+	for _, bad := range [][]payments.RefundPaid{nil, {{DepositID: deps[1], Reference: " "}}} {
+		_, err := b.store.MarkRefundedBatch(b.ctx, bad)
+		wantCode(t, err, auction.EInvalidField)
+	}
+	ds, err := b.store.MarkRefundedBatch(b.ctx, []payments.RefundPaid{{DepositID: deps[2], Reference: "OUT-B2"}, {DepositID: deps[1], Reference: "OUT-B1"}})
+	if err != nil || len(ds) != 2 || ds[0].Status != auction.DepositRefunded || ds[1].Status != auction.DepositRefunded {
+		t.Fatalf("batch %+v %v", ds, err)
+	}
+	b.wantLedgerBalanced(t)
 }

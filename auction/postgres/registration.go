@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -299,4 +300,58 @@ func (s *Store) Deposit(ctx context.Context, id string) (*auction.Deposit, error
 		FROM deposits d JOIN registrations r ON r.id = d.registration_id WHERE d.id = $1`, id).
 		Scan(&d.RegistrationID, &d.AuctionID, &d.BidderCode, &d.Amount, &d.Status, &d.Provider, &d.PayReference)
 	return d, translate(err, "deposit")
+}
+
+// MarkRefundedBatch records many refunds at once, as finance pays them in
+// one bank batch: all of them or, when one is refused, none (the error
+// names it by its place in the list). Returns what MarkRefunded returns.
+func (s *Store) MarkRefundedBatch(ctx context.Context, refunds []payments.RefundPaid) ([]auction.Deposit, error) {
+	if len(refunds) == 0 || len(refunds) > 500 {
+		return nil, auction.FieldError("refunds", "lists 1 to 500 refunds")
+	}
+	for i := range refunds {
+		ref, err := cleanReference(refunds[i].Reference, "the refund transfer's reference")
+		if err != nil {
+			return nil, auction.FieldError("refunds", "item %d: %s", i+1, err.(*auction.Error).Message)
+		}
+		refunds[i].Reference = ref
+	}
+	// Deposits are locked in id order, so two batches sharing deposits
+	// wait for each other instead of deadlocking.
+	order := make([]int, len(refunds))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return refunds[order[a]].DepositID < refunds[order[b]].DepositID })
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		for _, i := range order {
+			r := refunds[i]
+			d, err := lockDeposit(ctx, tx, r.DepositID)
+			if err == nil && d.Provider != payments.ProviderBank {
+				err = auction.Errorf(auction.EInvalidState, "this deposit is refunded through %s by Gavel itself", d.Provider)
+			}
+			if err == nil {
+				err = s.refundLocked(ctx, tx, d, r.Reference)
+			}
+			if e, ok := err.(*auction.Error); ok {
+				return auction.Errorf(e.Code, "item %d: %s", i+1, e.Message)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]auction.Deposit, 0, len(refunds))
+	for _, r := range refunds {
+		d, err := s.Deposit(ctx, r.DepositID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *d)
+	}
+	return out, nil
 }

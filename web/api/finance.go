@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
+	"gavel/payments"
 	"gavel/web/request"
 )
 
@@ -93,4 +94,21 @@ func (h *Handler) CaseProceeds(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, p)
+}
+
+// RefundsPaid is POST /api/v1/refunds/paid {refunds:[{deposit_id,
+// reference}]}: finance records a bank batch of refunds at once; all or
+// none are booked.
+func (h *Handler) RefundsPaid(c echo.Context) error {
+	var req struct {
+		Refunds []payments.RefundPaid `json:"refunds"`
+	}
+	if err := request.Bind(c, &req); err != nil {
+		return err
+	}
+	ds, err := h.store.MarkRefundedBatch(c.Request().Context(), req.Refunds)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"deposits": ds})
 }
