@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"gavel/web/page/i18n"
 	"gavel/web/page/yuan"
 	"image"
 	"image/color"
@@ -20,7 +21,6 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/postgres"
-	webpage "gavel/web/page"
 )
 
 // The browser tests drive Debian's Chromium, headless, against a real
@@ -377,12 +377,12 @@ func browserStaff(t *testing.T, s *server, role, password string) *auction.User 
 	return u
 }
 
-var shanghai = func() webpage.Locale {
-	z, err := time.LoadLocation(webpage.DefaultTimezone)
+var shanghai = func() i18n.Locale {
+	z, err := time.LoadLocation(i18n.DefaultTimezone)
 	if err != nil {
 		panic(err)
 	}
-	return webpage.Locale{Lang: webpage.LangZH, Zone: z}
+	return i18n.Locale{Lang: i18n.LangZH, Zone: z}
 }()
 
 // TestBrowserAuction is the whole sale in a real browser: a clerk lists a lot

@@ -1,6 +1,7 @@
 package page_test
 
 import (
+	"gavel/web/page/i18n"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func TestDeadlinesOnPages(t *testing.T) {
 	clerk, _ := w.signedIn(t, w.clerk)
 	// Failed at 10:00 on 2 April in Shanghai: the next round by the end of 2 May.
 	due := time.Date(2026, 5, 2, 16, 0, 0, 0, time.UTC)
-	l := page.Locale{Zone: page.DefaultZone()}
+	l := i18n.Locale{Zone: page.DefaultZone()}
 	r := clerk.get("/clerk/monitor")
 	checkPage(t, "/clerk/monitor", r, "法定期限", `data-kind="reauction" data-auction="`+w.a.ID+`"`, "待再拍住宅", "30 日内发布下一轮拍卖", l.Time(due))
 	if strings.Contains(r.body, "已超期") {
@@ -34,5 +35,5 @@ func TestDeadlinesOnPages(t *testing.T) {
 	w2.sold(t) // the loser's deposit is due back 24 h after the close
 	finance, _ := w2.signedIn(t, w2.finance)
 	checkPage(t, "/finance", finance.get("/finance"), "法定期限", `data-kind="refund" data-auction="`+w2.a.ID+`"`, "24 小时内退还",
-		page.Locale{Zone: page.DefaultZone()}.Time(w2.a.EndsAt.Add(24*time.Hour)))
+		i18n.Locale{Zone: page.DefaultZone()}.Time(w2.a.EndsAt.Add(24*time.Hour)))
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/web/page/i18n"
 )
 
 func TestOutcomeKey(t *testing.T) {
@@ -32,7 +33,7 @@ func TestOutcomeKey(t *testing.T) {
 		if got := outcomeKey(a, &auction.Registration{BidderCode: c.mine}); got != c.want {
 			t.Errorf("%s (mine %v, winner %v): %s, want %s", c.status, c.mine, c.winner, got, c.want)
 		}
-		if _, ok := catalogue[outcomeKey(a, &auction.Registration{BidderCode: c.mine})]; !ok {
+		if !i18n.Known(outcomeKey(a, &auction.Registration{BidderCode: c.mine})) {
 			t.Errorf("no message for %s", c.want)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"gavel/web/page/i18n"
 	"gavel/web/page/yuan"
 	"html/template"
 	"io/fs"
@@ -35,16 +36,16 @@ var (
 	staticFS embed.FS
 )
 
-// defaultZone is DefaultTimezone, from the embedded zone database.
+// defaultZone is i18n.DefaultTimezone, from the embedded zone database.
 var defaultZone = func() *time.Location {
-	z, err := time.LoadLocation(DefaultTimezone)
+	z, err := time.LoadLocation(i18n.DefaultTimezone)
 	if err != nil {
 		panic(err)
 	}
 	return z
 }()
 
-// DefaultZone is DefaultTimezone as a location, for the server to share
+// DefaultZone is i18n.DefaultTimezone as a location, for the server to share
 // with the API when no --timezone is given.
 func DefaultZone() *time.Location { return defaultZone }
 
@@ -150,7 +151,7 @@ var templates = func() map[string]*template.Template {
 // page is what every template receives.
 type page struct {
 	Title string
-	L     Locale
+	L     i18n.Locale
 	User  *auction.User
 	CSRF  string
 	// Path is the current path and query, for the language switch to return to.
@@ -253,13 +254,13 @@ func (h *Handler) pageError(c echo.Context, err error) error {
 }
 
 // locale is the request's language (cookie, default Chinese) and the court's zone.
-func (h *Handler) locale(c echo.Context) Locale {
-	l := Locale{Lang: LangZH, Zone: h.zone}
+func (h *Handler) locale(c echo.Context) i18n.Locale {
+	l := i18n.Locale{Lang: i18n.LangZH, Zone: h.zone}
 	if l.Zone == nil {
 		l.Zone = defaultZone
 	}
-	if ck, err := c.Cookie(langCookie); err == nil && ck.Value == LangEN {
-		l.Lang = LangEN
+	if ck, err := c.Cookie(i18n.LangCookie); err == nil && ck.Value == i18n.LangEN {
+		l.Lang = i18n.LangEN
 	}
 	return l
 }
@@ -297,11 +298,11 @@ func (h *Handler) render(c echo.Context, code int, name string, p *page) error {
 
 // Lang is GET /lang/{zh-CN|en}?next=/path: remembers the language.
 func (h *Handler) Lang(c echo.Context) error {
-	lang := LangZH
-	if c.Param("lang") == LangEN {
-		lang = LangEN
+	lang := i18n.LangZH
+	if c.Param("lang") == i18n.LangEN {
+		lang = i18n.LangEN
 	}
-	c.SetCookie(&http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+	c.SetCookie(&http.Cookie{Name: i18n.LangCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
 	return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next"), "/"))
 }

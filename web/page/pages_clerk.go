@@ -1,6 +1,7 @@
 package page
 
 import (
+	"gavel/web/page/i18n"
 	"math"
 	"net/http"
 	"strconv"
@@ -134,7 +135,7 @@ type courtAction struct {
 }
 
 // courtActions lists the actions a round allows, in the clerk's words.
-func courtActions(l Locale, a auction.Auction, i auction.ActionImpact, now time.Time, rb auction.Rulebook) []courtAction {
+func courtActions(l i18n.Locale, a auction.Auction, i auction.ActionImpact, now time.Time, rb auction.Rulebook) []courtAction {
 	var out []courtAction
 	base := "/api/v1/auctions/" + a.ID
 	if auction.CourtActionAllowed(auction.ActionSuspend, a.Status) == nil {

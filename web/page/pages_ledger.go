@@ -1,6 +1,7 @@
 package page
 
 import (
+	"gavel/web/page/i18n"
 	"net/http"
 	"net/url"
 	"slices"
@@ -47,7 +48,7 @@ func (p period) api() url.Values {
 // readPeriod reads from= and to= (YYYY-MM-DD, both days included). Missing
 // dates default to this month so far; a bad or inverted period is reported
 // as a message and the default is shown instead, so the page stays usable.
-func readPeriod(c echo.Context, l Locale, now time.Time) (period, string) {
+func readPeriod(c echo.Context, l i18n.Locale, now time.Time) (period, string) {
 	today := now.In(l.Zone)
 	def := period{
 		From: time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, l.Zone),
@@ -204,13 +205,13 @@ type reconcileData struct {
 
 // lineTable is one table of escrow movements with its totals.
 type lineTable struct {
-	L                            Locale
+	L                            i18n.Locale
 	ID                           string
 	Lines                        []payments.Line
 	Ledger, Provider, Difference int64
 }
 
-func newLineTable(l Locale, id string, lines []payments.Line) lineTable {
+func newLineTable(l i18n.Locale, id string, lines []payments.Line) lineTable {
 	t := lineTable{L: l, ID: id, Lines: lines}
 	for _, x := range lines {
 		t.Ledger += x.LedgerAmount

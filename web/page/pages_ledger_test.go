@@ -3,6 +3,7 @@ package page_test
 import (
 	"encoding/json"
 	"gavel/web/page"
+	"gavel/web/page/i18n"
 	"gavel/web/page/yuan"
 	"html"
 	"net/http"
@@ -157,7 +158,7 @@ func TestPagesLedger(t *testing.T) {
 	var debits int64
 	for _, tx := range led.Transactions {
 		cells := rowCells(t, r.body, "data-tx", strconv.FormatInt(tx.ID, 10))
-		if cells[2] != (page.Locale{Lang: page.LangZH}).T("txk."+tx.Kind) {
+		if cells[2] != (i18n.Locale{Lang: i18n.LangZH}).T("txk."+tx.Kind) {
 			t.Errorf("transaction %d: %q", tx.ID, cells)
 		}
 		for _, e := range tx.Entries {
@@ -247,7 +248,7 @@ func TestPagesReconciliation(t *testing.T) {
 	}
 	due := rec.RefundsDue[0]
 	cells := rowCells(t, r.body, "data-deposit", due.DepositID)
-	if cells[3] != yuan.Format(due.Amount) || !strings.HasPrefix(cells[5], page.Locale{Zone: page.DefaultZone()}.Time(due.DueBy)) ||
+	if cells[3] != yuan.Format(due.Amount) || !strings.HasPrefix(cells[5], i18n.Locale{Zone: page.DefaultZone()}.Time(due.DueBy)) ||
 		!due.DueBy.Equal(w.a.EndsAt.Add(24*time.Hour)) {
 		t.Errorf("refund row %q, API %+v", cells, due)
 	}

@@ -7,6 +7,7 @@ import (
 	noticepg "gavel/auction/notice/postgres"
 	"gavel/web"
 	"gavel/web/page"
+	"gavel/web/page/i18n"
 	"gavel/web/request"
 	"io"
 	"log/slog"
@@ -481,7 +482,7 @@ func TestFinanceRefundDeadline(t *testing.T) {
 	w := pageSetup(t, "住宅")
 	regs := w.sold(t)
 	finance, _ := w.signedIn(t, w.finance)
-	deadline := page.Locale{Zone: page.DefaultZone()}.Time(w.a.EndsAt.Add(24 * time.Hour))
+	deadline := i18n.Locale{Zone: page.DefaultZone()}.Time(w.a.EndsAt.Add(24 * time.Hour))
 	r := finance.get("/finance")
 	checkPage(t, "/finance", r, "待退还保证金", deadline, "待付尾款", "¥630,000.00", `data-deposit="`+regs[1].Deposit.ID+`"`)
 	if strings.Contains(r.body, `class="overdue"`) {

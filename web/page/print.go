@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"gavel/web/page/i18n"
 	"gavel/web/page/yuan"
 	"html/template"
 	"net/http"
@@ -47,7 +48,7 @@ var (
 	printTemplates = func() map[string]*template.Template {
 		funcs := template.FuncMap{
 			"css":   func() template.CSS { return printCSS },
-			"money": func(fen any) string { return Locale{}.Money(fen) },
+			"money": func(fen any) string { return i18n.Locale{}.Money(fen) },
 			"words": yuan.InWords,
 			"inc":   func(i int) int { return i + 1 },
 		}
@@ -171,7 +172,7 @@ func (b printBase) Date(t time.Time) string { return t.In(b.Zone).Format("2006�
 // ZoneName says which clock the times are on: 北京时间 for the courts' own
 // zone, otherwise the zone's name and offset.
 func (b printBase) ZoneName() string {
-	if b.Zone.String() == DefaultTimezone {
+	if b.Zone.String() == i18n.DefaultTimezone {
 		return "北京时间"
 	}
 	return b.Zone.String() + "，UTC" + b.Generated.In(b.Zone).Format("-07:00")

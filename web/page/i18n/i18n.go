@@ -1,4 +1,7 @@
-package page
+// Package i18n is how Gavel's pages speak: the message catalogue in Chinese
+// (the default) and English, and a Locale that renders messages, money and
+// times in a request's language and the court's time zone.
+package i18n
 
 import (
 	"fmt"
@@ -18,8 +21,8 @@ const (
 	LangEN = "en"
 )
 
-// langCookie remembers the chosen language.
-const langCookie = "gavel_lang"
+// LangCookie remembers the chosen language.
+const LangCookie = "gavel_lang"
 
 // DefaultTimezone is where the courts are: pages show times in it unless
 // `serve --timezone` says otherwise.
@@ -837,4 +840,10 @@ var catalogue = map[string]text{
 	"unsub.confirm":     {"确认退订", "Unsubscribe"},
 	"unsub.done":        {"已退订：不再通过%[2]s发送「%[1]s」通知。", "Done: \"%s\" notices no longer go out by %s."},
 	"unsub.more":        {"可随时在此更改：", "Change this at any time in"},
+}
+
+// Known reports whether key has a message, in both languages.
+func Known(key string) bool {
+	_, ok := catalogue[key]
+	return ok
 }
