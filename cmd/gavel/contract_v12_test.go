@@ -156,6 +156,17 @@ func TestContractV12Identity(t *testing.T) {
 	wantError(t, s.do(t, "POST", "/api/v1/users/"+me.ID+"/verify", s.finance, map[string]any{"method": "desk", "reference": "x"}), 403, "forbidden")
 	wantError(t, s.do(t, "GET", "/api/v1/users?id_number="+number, me, nil), 403, "forbidden")
 
+	// The answer to the verification is seen by the account's very next
+	// request (its session was just used, so a process may remember it).
+	for i := 0; i < 20; i++ {
+		who := s.signedUp(t, idn(fmt.Sprint("v12 read your verification ", i)))
+		wantStatus(t, s.do(t, "GET", "/api/v1/me", who, nil), 200)
+		wantStatus(t, s.do(t, "POST", "/api/v1/users/"+who.ID+"/verify", s.clerk, map[string]any{"method": "desk", "reference": fmt.Sprint("窗口-", i)}), 200)
+		if o := s.do(t, "GET", "/api/v1/me", who, nil).object(t); o["verified"] != true {
+			t.Fatalf("GET /me right after the verification answered: %v", o)
+		}
+	}
+
 	// A bar applies verified or not: the restriction list, typed lower-case.
 	listed := numberEndingInX(t, "v12 listed")
 	barred := s.signedUp(t, listed)
@@ -186,7 +197,7 @@ type noticeItem struct {
 }
 
 // notices reads who's notifications since 0 and checks the promises on the
-// list: seq from 1 counting up without repeats, every key present, and a
+// list: seq from 1 and increasing, every key present, and a
 // notice of an event that happens once per auction (won, lost, cancelled,
 // defaulted, deposit held) at most once per auction.
 func (s *server) notices(t *testing.T, who *account) []noticeItem {
@@ -206,7 +217,9 @@ func (s *server) notices(t *testing.T, who *account) []noticeItem {
 	r.decode(t, &out)
 	seen := map[string]bool{}
 	for i, n := range out.Notifications {
-		if n.Seq != int64(i+1) {
+		// From 1 and increasing; a notice that gathers a second outbid
+		// moves to a new seq, so seq may skip.
+		if (i == 0 && n.Seq != 1) || (i > 0 && n.Seq <= out.Notifications[i-1].Seq) {
 			t.Fatalf("notification %d has seq %d: %s", i+1, n.Seq, r)
 		}
 		switch n.Type {
@@ -265,8 +278,8 @@ func TestContractV12SuspendResumeCancel(t *testing.T) {
 	s := newServer(t)
 	_, lotID := s.createLot(t, "real_estate", 100_000_000)
 	a := s.publishedRound(t, lotID)
-	alice, _ := s.bidder(t, "")
-	bob, _ := s.bidder(t, "")
+	alice, alicePerson := s.bidder(t, "")
+	bob, bobPerson := s.bidder(t, "")
 	s.qualify(t, alice, a.ID)
 	s.qualify(t, bob, a.ID)
 	feed := liveConnect(t, s.url, a.ID, 0, nil)
@@ -317,6 +330,9 @@ func TestContractV12SuspendResumeCancel(t *testing.T) {
 	if v := s.view(t, a.ID); v.Status != "bidding" || !v.EndsAt.Equal(newEnd) || v.CurrentPrice == nil || *v.CurrentPrice != a.StartPrice || v.BidCount != 1 {
 		t.Fatalf("view after resume: %+v", v)
 	}
+	if r = s.do(t, "GET", "/api/v1/auctions/"+a.ID+"/deposits", s.finance, nil); strings.Count(string(r.body), `"status":"held"`) != 2 {
+		t.Fatalf("deposits after resume: %s", r)
+	}
 	wantStatus(t, s.bid(t, bob, a.ID, a.StartPrice+a.Increment), 201)
 
 	// Cancelled while bidding: every deposit stops being held.
@@ -366,6 +382,17 @@ func TestContractV12SuspendResumeCancel(t *testing.T) {
 	for _, want := range []string{"suspended", "resumed", "opened", "bid", "cancelled"} {
 		if !hasType(types, want) {
 			t.Fatalf("no %s on the socket: %v", want, types)
+		}
+	}
+
+	// Public answers and events name nobody: not the bidders, not the clerk.
+	for _, path := range []string{"", "/events", "/bids"} {
+		r = s.do(t, "GET", "/api/v1/auctions/"+a.ID+path, nil, nil)
+		for _, secret := range []string{alice.ID, bob.ID, s.clerk.ID, s.admin.ID, alicePerson.email, alicePerson.name, alicePerson.idNumber,
+			alicePerson.phone, bobPerson.email, bobPerson.name, bobPerson.idNumber, s.clerk.Email, s.clerk.RealName} {
+			if strings.Contains(string(r.body), secret) {
+				t.Fatalf("GET /auctions/{id}%s reveals %q: %s", path, secret, r)
+			}
 		}
 	}
 
@@ -420,6 +447,14 @@ func TestContractV12AnnulAndDefault(t *testing.T) {
 	buyer, _ := s.bidder(t, "")
 	loser, _ := s.bidder(t, "")
 	defaulter, _ := s.bidder(t, "")
+	// Two more sales, paid over the price, for the refunds of the excess.
+	overpaid := s.auctions(t, 2, lotSpec{})
+	var overpayers []*account
+	for _, o := range overpaid {
+		who, _ := s.bidder(t, "")
+		s.qualifyFast(t, who, o.ID)
+		overpayers = append(overpayers, who)
+	}
 
 	// Deposit confirmations are booked once per reference.
 	regs := []map[string]any{s.register(t, buyer, annulled.ID), s.register(t, loser, annulled.ID), s.register(t, defaulter, defaulted.ID)}
@@ -436,7 +471,21 @@ func TestContractV12AnnulAndDefault(t *testing.T) {
 	s.setClock(t, annulled.StartsAt)
 	wantStatus(t, s.bid(t, loser, annulled.ID, annulled.StartPrice), 201)
 	wantStatus(t, s.bid(t, buyer, annulled.ID, annulled.StartPrice+annulled.Increment), 201)
-	wantStatus(t, s.bid(t, defaulter, defaulted.ID, defaulted.StartPrice), 201)
+	r := s.bid(t, defaulter, defaulted.ID, defaulted.StartPrice)
+	wantStatus(t, r, 201)
+	// The test clock stands still: the moment of receipt is its now.
+	var placed struct {
+		Bid struct {
+			PlacedAt time.Time `json:"placed_at"`
+		} `json:"bid"`
+	}
+	r.decode(t, &placed)
+	if !placed.Bid.PlacedAt.Equal(annulled.StartsAt) {
+		t.Fatalf("placed_at %s, received at %s", placed.Bid.PlacedAt, annulled.StartsAt)
+	}
+	for i, o := range overpaid {
+		wantStatus(t, s.bid(t, overpayers[i], o.ID, o.StartPrice), 201)
+	}
 	s.setClock(t, annulled.EndsAt)
 	for _, id := range []string{annulled.ID, defaulted.ID} {
 		if v := s.view(t, id); v.Status != "sold" {
@@ -454,6 +503,14 @@ func TestContractV12AnnulAndDefault(t *testing.T) {
 		t.Fatalf("the loser's notices: %v", types)
 	}
 
+	// The two others are paid in full and 500 fen over.
+	var excess []string
+	for i, o := range overpaid {
+		r = s.do(t, "POST", "/api/v1/auctions/"+o.ID+"/balance-payments", s.finance, map[string]any{"amount": o.StartPrice - o.Deposit + 500, "reference": fmt.Sprint("V12-OVER-", i)})
+		wantStatus(t, r, 201)
+		excess = append(excess, r.object(t)["id"].(string))
+	}
+
 	// Balance payments: booked once per reference.
 	hammer := annulled.StartPrice + annulled.Increment
 	wantStatus(t, s.do(t, "POST", "/api/v1/auctions/"+annulled.ID+"/balance-payments", s.finance, map[string]any{"amount": 1_000_000, "reference": "V12-BAL"}), 201)
@@ -467,10 +524,15 @@ func TestContractV12AnnulAndDefault(t *testing.T) {
 
 	// Annulled: confirmation 404, the money leaves the proceeds.
 	wantError(t, s.do(t, "POST", "/api/v1/auctions/"+annulled.ID+"/annul", s.clerk, map[string]any{"reason": ""}), 422, "invalid_field")
-	r := s.do(t, "POST", "/api/v1/auctions/"+annulled.ID+"/annul", s.clerk, map[string]any{"reason": "拍卖程序违法"})
+	before := s.view(t, annulled.ID).Seq
+	feed := liveConnect(t, s.url, annulled.ID, before, nil)
+	r = s.do(t, "POST", "/api/v1/auctions/"+annulled.ID+"/annul", s.clerk, map[string]any{"reason": "拍卖程序违法"})
 	wantStatus(t, r, 200)
 	if r.object(t)["status"] != "annulled" {
 		t.Fatalf("annul: %s", r)
+	}
+	if types, _ := feed.upTo(before, before+1); types[0] != "annulled" {
+		t.Fatalf("the live feed after the annulment: %v", types)
 	}
 	if e := s.lastEvent(t, annulled.ID); e.Type != "annulled" || e.Data["reason"] != "拍卖程序违法" {
 		t.Fatalf("annul event: %+v", e)
@@ -553,9 +615,28 @@ func TestContractV12AnnulAndDefault(t *testing.T) {
 	wantStatus(t, s.do(t, "POST", "/api/v1/balance-payments/"+owed[0]+"/returned", s.finance, map[string]any{"reference": "V12-RET"}), 200)
 	wantError(t, s.do(t, "POST", "/api/v1/balance-payments/"+owed[1]+"/returned", s.finance, map[string]any{"reference": "V12-RET"}), 409, "duplicate_reference")
 
-	// Remittances are booked once per reference.
-	wantStatus(t, s.do(t, "POST", "/api/v1/cases/"+caseD+"/remittances", s.finance, map[string]any{"amount": 1_000, "reference": "V12-REM"}), 201)
-	wantError(t, s.do(t, "POST", "/api/v1/cases/"+caseD+"/remittances", s.finance, map[string]any{"amount": 1_000, "reference": "V12-REM"}), 409, "duplicate_reference")
+	// A defaulted sale annulled: the forfeited deposit is owed back too.
+	wantStatus(t, s.do(t, "POST", "/api/v1/auctions/"+defaulted.ID+"/annul", s.clerk, map[string]any{"reason": "拍卖程序违法"}), 200)
+	item = s.proceedsItem(t, caseD, defaulted.ID)
+	if item["status"] != "annulled" || item["balance_received"] != num(0) || item["deposit_applied"] != num(0) || item["forfeited_deposit"] != num(0) {
+		t.Fatalf("proceeds item of an annulled default: %v", item)
+	}
+	if r = s.do(t, "GET", "/api/v1/cases/"+caseD+"/proceeds", s.finance, nil); r.object(t)["total_received"] != num(0) {
+		t.Fatalf("proceeds of an annulled default: %s", r)
+	}
+
+	// Refunds of an excess paid over the price are booked once per
+	// reference, and so are remittances.
+	wantStatus(t, s.do(t, "POST", "/api/v1/balance-payments/"+excess[0]+"/refunded", s.finance, map[string]any{"reference": "V12-EXCESS"}), 200)
+	wantError(t, s.do(t, "POST", "/api/v1/balance-payments/"+excess[1]+"/refunded", s.finance, map[string]any{"reference": "V12-EXCESS"}), 409, "duplicate_reference")
+	for _, o := range overpaid {
+		r = s.do(t, "POST", "/api/v1/cases/"+o.CaseID+"/remittances", s.finance, map[string]any{"amount": 1_000, "reference": "V12-REM"})
+		if o == overpaid[0] {
+			wantStatus(t, r, 201)
+		} else {
+			wantError(t, r, 409, "duplicate_reference")
+		}
+	}
 }
 
 // proceedsItem is the item of auctionID in GET /cases/{id}/proceeds, with

@@ -43,6 +43,7 @@ func (h *Handler) UserVerify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.sessions.AccountsChanged()
 	return c.JSON(http.StatusOK, u)
 }
 
@@ -78,6 +79,7 @@ func (h *Handler) MeVerify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.sessions.AccountsChanged()
 	return c.JSON(http.StatusOK, v)
 }
 

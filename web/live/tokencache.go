@@ -37,7 +37,8 @@ import (
 //
 // Anything that changes a token's revocation or the user an API token
 // authenticates as (role, name) must announce the token on TokensChannel in
-// the same transaction, as RevokeToken does.
+// the same transaction, as RevokeToken does, and the handler that made the
+// change calls Hub.AccountsChanged before it answers (as VerifyUser's do).
 const (
 	tokenCacheTTL  = 30 * time.Second
 	tokenCacheSize = 10_000
@@ -187,4 +188,18 @@ func (h *Hub) Revoke(ctx context.Context, token string) error {
 		tc.drop(auction.TokenHash(token))
 	}
 	return nil
+}
+
+// AccountsChanged empties this process's cache of sessions. A change to
+// accounts is announced on TokensChannel when it commits, but this
+// process may hear that only after it has answered the change and taken
+// the account's next request; emptying here first keeps a client's next
+// request from being answered with the account as it was (GET /me still
+// unverified, a registration without the verified privileges).
+func (h *Hub) AccountsChanged() {
+	if tc := h.tokens(); tc != nil {
+		tc.mu.Lock()
+		tc.forgetAll()
+		tc.mu.Unlock()
+	}
 }

@@ -132,3 +132,26 @@ func TestTokenCacheBackstopAndBound(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountsChangedForgetsHere: after a change to accounts this process
+// forgets every session at once, and a lookup that began before does not
+// put its answer back, without waiting for the change's announcement.
+func TestAccountsChangedForgetsHere(t *testing.T) {
+	c := newTokenCache(time.Minute, 10)
+	h := &Hub{}
+	h.tokenCache.Store(c)
+	c.setLive(true)
+	a, b := tokenHash{1}, tokenHash{2}
+	fill(c, a, cacheSession("a"))
+	gen, _ := c.begin()
+	h.AccountsChanged()
+	if _, ok := c.get(a); ok {
+		t.Fatal("a session survived AccountsChanged")
+	}
+	c.put(b, cacheSession("b"), gen)
+	if _, ok := c.get(b); ok {
+		t.Fatal("a lookup begun before AccountsChanged was cached")
+	}
+	// A hub that does not listen has nothing to forget.
+	(&Hub{}).AccountsChanged()
+}

@@ -35,6 +35,11 @@ type Sessions interface {
 	Session(ctx context.Context, token string) (*auction.Session, error)
 	// Revoke ends a token everywhere before it returns.
 	Revoke(ctx context.Context, token string) error
+	// AccountsChanged forgets, before it returns, whatever this process
+	// remembers of what tokens authenticate as: call it after a change to
+	// accounts (a verification and the claims it releases) so that the
+	// caller's next request sees the change.
+	AccountsChanged()
 }
 
 // SetSession records the request's session and the token it came with.
