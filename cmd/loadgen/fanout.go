@@ -250,9 +250,8 @@ func fanout(ctx context.Context, f *fixture, srv processes, spread []string, a *
 		res.Spread = append(res.Spread, n)
 	}
 
-	// Two bidders outbid each other at a fixed rate.
-	m := newMarkets([]*lotAuction{a})[0]
-	interval := time.Duration(float64(time.Second) / perSecond)
+	// Two bidders outbid each other at a fixed rate, from a process of
+	// their own (bidchild.go).
 	finalSeq := since
 	var bidLat histogram
 	var refusal string
@@ -260,32 +259,25 @@ func fanout(ctx context.Context, f *fixture, srv processes, spread []string, a *
 	if err != nil {
 		return nil, err
 	}
-	bidStart := time.Now()
-	for i := 0; time.Since(bidStart) < d; i++ {
-		due := bidStart.Add(time.Duration(i) * interval)
-		if wait := time.Until(due); wait > 0 {
-			time.Sleep(wait)
+	plan := bidPlan{Base: f.c.base, Auction: a.id, Tokens: a.bidders[:2], Run: f.run + "-" + a.id, PerSecond: perSecond, Duration: d}
+	err = bidElsewhere(ctx, plan, func(r bidRecord) {
+		if r.Answered == 0 {
+			times.inFlight.Store(r.Sent)
+			return
 		}
-		sent := time.Now()
-		times.inFlight.Store(sent.UnixNano())
-		amount := startFen + (m.known.Load()+1)*stepFen
-		status, reply, err := f.c.bid(ctx, a.bidders[i%2], a.id, fmt.Sprintf("%s-%d", f.run, keys.Add(1)), fixed(amount))
-		now := time.Now()
-		if err != nil {
-			return nil, fmt.Errorf("fan-out bid: %w", err)
-		}
-		bidLat.add(now.Sub(sent))
-		if reply.Auction != nil {
-			m.saw(reply.Auction.CurrentPrice)
-			finalSeq = max(finalSeq, reply.Auction.Seq)
-		}
-		if status == http.StatusCreated {
-			times.setSent(reply.Bid.Seq, sent.UnixNano())
-			times.set(reply.Bid.Seq, now)
+		bidLat.add(time.Duration(r.Answered - r.Sent))
+		finalSeq = max(finalSeq, r.State)
+		switch {
+		case r.Seq > 0:
+			times.setSent(r.Seq, r.Sent)
+			times.set(r.Seq, time.Unix(0, r.Answered))
 			res.Bids++
-		} else if reply.Error != nil {
-			refusal = fmt.Sprintf("HTTP %d %s", status, reply.Error.Code)
+		case r.Refusal != "":
+			refusal = r.Refusal
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	if res.Bids == 0 {
 		return nil, fmt.Errorf("no bid was accepted while %d watched (last answer %s)", watchers, refusal)

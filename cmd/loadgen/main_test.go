@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -139,4 +141,17 @@ func TestFrameSeq(t *testing.T) {
 			t.Errorf("%s: %d %v", tc.frame, seq, ok)
 		}
 	}
+}
+
+// TestMain lets this test binary serve as the fan-out's bidder process,
+// which loadgen starts from its own executable (bidchild.go).
+func TestMain(m *testing.M) {
+	if len(os.Args) == 2 && os.Args[1] == "-fanout-bidder" {
+		if err := runBidder(context.Background(), os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen bidder:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	os.Exit(m.Run())
 }
