@@ -408,6 +408,13 @@ func TestContractV12SuspendResumeCancel(t *testing.T) {
 	wantError(t, s.do(t, "POST", "/api/v1/auctions/"+draft+"/suspend", s.clerk, map[string]any{"reason": "x"}), 409, "invalid_state")
 	wantStatus(t, s.do(t, "POST", "/api/v1/auctions/"+draft+"/cancel", s.clerk, map[string]any{"reason": "撤回"}), 200)
 
+	// Bob marks his first two notices read without having listed them
+	// since they came: up_to_seq means the numbers a list then shows.
+	wantStatus(t, s.do(t, "POST", "/api/v1/me/notifications/read", bob, map[string]any{"up_to_seq": 2}), 204)
+	if ns := s.notices(t, bob); len(ns) < 3 || ns[0].ReadAt == nil || ns[1].ReadAt == nil || ns[2].ReadAt != nil {
+		t.Fatalf("bob's notices after reading up to 2: %+v", ns)
+	}
+
 	// The bidders were told, each once.
 	for _, who := range []*account{alice, bob} {
 		types := noticeTypes(s.notices(t, who), a.ID)
