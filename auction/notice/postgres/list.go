@@ -76,10 +76,16 @@ func (s *Store) sequence(ctx context.Context, userID string) error {
 }
 
 // MarkRead marks the user's notices up to seq upTo read. Returns
-// invalid_field for a negative upTo.
+// invalid_field for a negative upTo. Notices committed but not yet
+// numbered are numbered first, as a List would: they take numbers after
+// every one the reader has seen, so "up to" means the same whether or not
+// the reader listed since they came (a huge upTo marks everything).
 func (s *Store) MarkRead(ctx context.Context, userID string, upTo int64) error {
 	if upTo < 0 {
 		return auction.FieldError("up_to_seq", "must be a non-negative integer")
+	}
+	if err := s.sequence(ctx, userID); err != nil {
+		return translate(err, "user")
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE user_notices SET read_at = $3 WHERE user_id = $1 AND seq <= $2 AND read_at IS NULL`,
 		userID, upTo, s.clock.Now())
