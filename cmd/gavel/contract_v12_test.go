@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -714,6 +715,20 @@ func (s *server) proceedsItem(t *testing.T, caseID, auctionID string) map[string
 	wantStatus(t, r, 200)
 	d := r.object(t)
 	wantKeysAtLeast(t, d, "case_number", "currency", "total_received", "items")
+	// total_received is the sum of the last three over all items.
+	var sum int64
+	for _, raw := range d["items"].([]any) {
+		for _, k := range []string{"deposit_applied", "balance_received", "forfeited_deposit"} {
+			n, err := raw.(map[string]any)[k].(json.Number).Int64()
+			if err != nil {
+				t.Fatalf("%s: %v: %s", k, err, r)
+			}
+			sum += n
+		}
+	}
+	if d["total_received"] != num(sum) {
+		t.Fatalf("total_received is not the sum of the items' money (%d): %s", sum, r)
+	}
 	for _, raw := range d["items"].([]any) {
 		it := raw.(map[string]any)
 		if it["auction_id"] == auctionID {
