@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,6 +95,31 @@ func TestContractV12Identity(t *testing.T) {
 	wantStatus(t, mine, 200)
 	if o := mine.object(t); o["verified"] != false {
 		t.Fatalf("GET /me of a fresh sign-up: %s", mine)
+	}
+
+	// Eight sign-ups of one person at once, typed three ways: one account.
+	twin := numberEndingInX(t, "v12 twin")
+	forms := []string{twin, strings.ToLower(twin), " " + twin + " "}
+	answers := make([]apiResponse, 8)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = s.signup(t, fmt.Sprintf("v12.twin%d@example.test", i), forms[i%len(forms)])
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, a := range answers {
+		if a.status == 201 {
+			created++
+		} else {
+			wantError(t, a, 409, "id_number_taken")
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d accounts for one person", created)
 	}
 
 	// The clerk finds the account however the number is typed.
@@ -591,7 +618,9 @@ func TestContractV12AnnulAndDefault(t *testing.T) {
 	if contains(r, `"held"`) || contains(r, `"applied"`) {
 		t.Fatalf("deposits of an annulled sale: %s", r)
 	}
-	if got := cs.waitFor(t, "auction.annulled", 1)[0]; got["auction_id"] != annulled.ID {
+	got := cs.waitFor(t, "auction.annulled", 1)[0]
+	wantKeysAtLeast(t, got, "id", "type", "created_at", "case_number", "auction_id", "data")
+	if got["auction_id"] != annulled.ID {
 		t.Fatalf("auction.annulled: %v", got)
 	}
 	starts := s.now().Add(31 * 24 * time.Hour).Truncate(time.Second)
@@ -601,6 +630,11 @@ func TestContractV12AnnulAndDefault(t *testing.T) {
 	sold := s.view(t, defaulted.ID)
 	if sold.BalanceDueAt == nil {
 		t.Fatalf("a sale without a balance deadline: %+v", sold)
+	}
+	// A reminder comes before the deadline.
+	s.setClock(t, sold.BalanceDueAt.Add(-47*time.Hour))
+	if types := noticeTypes(s.notices(t, defaulter), defaulted.ID); !hasType(types, "balance_due") {
+		t.Fatalf("no balance_due reminder two days before the deadline: %v", types)
 	}
 	s.setClock(t, sold.BalanceDueAt.Add(time.Second))
 	if v := s.view(t, defaulted.ID); v.Status != "defaulted" {
@@ -681,6 +715,20 @@ func (s *server) proceedsItem(t *testing.T, caseID, auctionID string) map[string
 	wantStatus(t, r, 200)
 	d := r.object(t)
 	wantKeysAtLeast(t, d, "case_number", "currency", "total_received", "items")
+	// total_received is the sum of the last three over all items.
+	var sum int64
+	for _, raw := range d["items"].([]any) {
+		for _, k := range []string{"deposit_applied", "balance_received", "forfeited_deposit"} {
+			n, err := raw.(map[string]any)[k].(json.Number).Int64()
+			if err != nil {
+				t.Fatalf("%s: %v: %s", k, err, r)
+			}
+			sum += n
+		}
+	}
+	if d["total_received"] != num(sum) {
+		t.Fatalf("total_received is not the sum of the items' money (%d): %s", sum, r)
+	}
 	for _, raw := range d["items"].([]any) {
 		it := raw.(map[string]any)
 		if it["auction_id"] == auctionID {
