@@ -75,6 +75,7 @@ type Cases interface {
 
 	// LastCourt is the court of the case the user opened last ("" when
 	// none): a clerk's new case form starts with it.
+	// Returns no error code of its own: a failure is the storage's.
 	LastCourt(ctx context.Context, userID string) (string, error)
 
 	// Case returns a case with its parties and lots.
@@ -290,7 +291,7 @@ type Bidding interface {
 
 	// Arrive stamps a bid received now (see Arrivals): the HTTP handler and the
 	// socket call it as soon as they have read the bid, hand it to PlaceBid and
-	// release it when answered.
+	// release it when answered. It cannot fail.
 	Arrive() *Arrival
 
 	// PlaceBid decides a bid: it waits in its auction's queue (queue.go) and is

@@ -20,9 +20,11 @@ type Service interface {
 	// Unwatch takes an auction off the watch list (absent: no change).
 	// Returns not_found for an auction that does not exist.
 	Unwatch(ctx context.Context, userID, auctionID string) error
-	// Watching reports whether the user watches the auction.
+	// Watching reports whether the user watches the auction. Returns
+	// not_found for an id that cannot name an auction.
 	Watching(ctx context.Context, userID, auctionID string) (bool, error)
-	// Watchlist is the ids of the auctions the user watches.
+	// Watchlist is the ids of the auctions the user watches, most recently
+	// added first. Returns no error code of its own.
 	Watchlist(ctx context.Context, userID string) ([]string, error)
 	// List returns the user's notices after since. Returns invalid_field
 	// for a negative since.
@@ -31,6 +33,7 @@ type Service interface {
 	// invalid_field for a negative upTo.
 	MarkRead(ctx context.Context, userID string, upTo int64) error
 	// Settings are the user's language and the notices they turned off.
+	// Returns no error code of its own.
 	Settings(ctx context.Context, userID string) (Settings, error)
 	// SetSettings replaces them. Returns invalid_field.
 	SetSettings(ctx context.Context, userID string, set Settings) error

@@ -123,8 +123,11 @@ func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Aucti
 				status = auction.DepositRefunded
 			}
 			w.Queue(`UPDATE deposits SET status = $2, released_at = $3, updated_at = $3 WHERE id = $1`, depositID, status, now)
-			w.record(ledgerTx{Kind: payments.TxSaleAnnulled, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
-				Entries: payments.Move(payments.AccountCaseProceeds, payments.AccountRefundsDue, deposit)}, now)
+			entries, err := annulledDepositEntries(ctx, tx, w, a.ID, deposit)
+			if err != nil {
+				return nil, err
+			}
+			w.record(ledgerTx{Kind: payments.TxSaleAnnulled, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID, Entries: entries}, now)
 		}
 		balance, err := s.oweBackBalancePayments(ctx, tx, w, a, now)
 		if err != nil {
@@ -137,6 +140,30 @@ func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Aucti
 		w.notify(a, "auction.annulled", data, now)
 		return []auction.Event{e}, nil
 	})
+}
+
+// annulledDepositEntries are the ledger entries that owe an annulled
+// round's buyer deposit back, each share taken from where it is: an applied
+// deposit is all in the case's proceeds; a forfeited one was allocated
+// (allocateForfeit, reallocateShortfall), its costs share in auction_costs
+// and its shortfall and case-debt shares in case_proceeds. The allocation
+// record is removed with it, so the proceeds and the case statement no
+// longer count it and a later re-sale reallocates nothing from it.
+func annulledDepositEntries(ctx context.Context, tx pgx.Tx, w *writes, auctionID string, deposit int64) ([]payments.Entry, error) {
+	var costs int64
+	err := tx.QueryRow(ctx, `SELECT auction_costs FROM forfeit_allocations WHERE auction_id = $1 FOR UPDATE`, auctionID).Scan(&costs)
+	if err == pgx.ErrNoRows {
+		return payments.Move(payments.AccountCaseProceeds, payments.AccountRefundsDue, deposit), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	w.Queue(`DELETE FROM forfeit_allocations WHERE auction_id = $1`, auctionID)
+	return []payments.Entry{
+		{Account: payments.AccountAuctionCosts, Amount: costs},
+		{Account: payments.AccountCaseProceeds, Amount: deposit - costs},
+		{Account: payments.AccountRefundsDue, Amount: -deposit},
+	}, nil
 }
 
 // ResumeAuction reopens a suspended auction until endsAt, whoever suspended

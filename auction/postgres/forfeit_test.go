@@ -119,3 +119,66 @@ func (b *bundle) proceedsItem(t *testing.T, caseID, auctionID string) payments.P
 	t.Fatalf("no proceeds item for %s", auctionID)
 	return payments.ProceedsItem{}
 }
+
+// Annulling a defaulted round owes the whole forfeited deposit back, each
+// share taken from where the allocation put it: the costs share out of
+// auction_costs, the re-sale shortfall and case-debt shares out of
+// case_proceeds. No account is left short or long, and the proceeds and
+// the case statement no longer count the allocation.
+func TestAnnulDefaultedRoundReversesTheAllocation(t *testing.T) {
+	t.Parallel()
+	for _, resale := range []bool{false, true} {
+		b := setup(t)
+		a := b.mustAuction(t, lotParams{})
+		const costs = 1_500_000
+		if _, err := b.store.RecordAuctionCost(b.ctx, b.clerk.ID, a.ID, costs, "评估费"); err != nil {
+			t.Fatal(err)
+		}
+		hammer, _ := b.soldAt(t, a)
+		got, _ := b.store.Auction(b.ctx, a.ID)
+		b.clock.Set(*got.BalanceDueAt)
+		b.tick(t)
+		b.wantStatus(t, a.ID, auction.StatusDefaulted)
+		var second *auction.Auction
+		if resale {
+			starts := b.clock.Now().Add(16 * 24 * time.Hour)
+			var err error
+			second, err = b.store.ScheduleAuction(b.ctx, auction.ScheduleParams{LotID: a.LotID, Round: auction.RoundSecond,
+				StartPrice: a.StartPrice - 3_000_000, Increment: a.Increment, Deposit: a.Deposit, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if second, err = b.store.PublishAuction(b.ctx, second.ID); err != nil {
+				t.Fatal(err)
+			}
+			resaleHammer, _ := b.soldAt(t, second)
+			if al := b.proceedsItem(t, a.CaseID, a.ID).ForfeitAllocation; al == nil || al.ResaleShortfall != hammer-resaleHammer {
+				t.Fatalf("resale=%v: allocation before the annulment %+v", resale, al)
+			}
+		}
+		if _, _, err := b.store.AnnulAuction(b.ctx, b.act(a.ID, "撤销")); err != nil {
+			t.Fatal(err)
+		}
+		acc := b.accounts(t, a.ID)
+		if acc[payments.AccountAuctionCosts] != 0 || acc[payments.AccountCaseProceeds] != 0 || acc[payments.AccountForfeited] != 0 ||
+			acc[payments.AccountRefundsDue] != -a.Deposit {
+			t.Fatalf("resale=%v: accounts of the annulled round %v", resale, acc)
+		}
+		item := b.proceedsItem(t, a.CaseID, a.ID)
+		if item.ForfeitAllocation != nil || item.ForfeitedDeposit != 0 || item.Status != auction.StatusAnnulled {
+			t.Fatalf("resale=%v: proceeds item of the annulled round %+v", resale, item)
+		}
+		p, _ := b.store.CaseProceeds(b.ctx, a.CaseID)
+		if p.LedgerBalance != p.TotalReceived {
+			t.Fatalf("resale=%v: ledger balance %d, total received %d", resale, p.LedgerBalance, p.TotalReceived)
+		}
+		if resale {
+			if s := b.proceedsItem(t, a.CaseID, second.ID); p.TotalReceived != s.DepositApplied || s.DepositApplied != second.Deposit {
+				t.Fatalf("proceeds after the annulment %+v", p)
+			}
+		} else if p.TotalReceived != 0 {
+			t.Fatalf("proceeds after the annulment %+v", p)
+		}
+		b.wantLedgerBalanced(t)
+	}
+}
