@@ -147,12 +147,19 @@ func (r Rulebook) ValidatePublish(a *Auction, lot *Lot, others []RoundHistory, n
 	if err := r.checkRounds(a.Round, a.StartPrice, lot.AppraisalValue, others); err != nil {
 		return err
 	}
-	notice := r.Notice(a.Round, lot.Category)
-	if earliest := r.NoticeEnds(now, notice); a.StartsAt.Before(earliest) {
+	if earliest := r.EarliestStart(a.Round, lot.Category, now); a.StartsAt.Before(earliest) {
 		return Errorf(EAnnouncementPeriodTooShort, "bidding may open no sooner than %s after publication: the earliest legal start is %s",
-			notice, earliest.UTC().Format(time.RFC3339))
+			r.Notice(a.Round, lot.Category), earliest.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// EarliestStart is the earliest legal start of a round of a lot of the
+// category published at now: the end of its notice period. A draft saved
+// with an earlier start can never be published as it stands, since the
+// earliest start only moves later.
+func (r Rulebook) EarliestStart(round, category string, now time.Time) time.Time {
+	return r.NoticeEnds(now, r.Notice(round, category))
 }
 
 // Bidder is who is bidding, as the bid core sees them.

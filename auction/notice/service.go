@@ -20,8 +20,8 @@ type Service interface {
 	// Unwatch takes an auction off the watch list (absent: no change).
 	// Returns not_found for an auction that does not exist.
 	Unwatch(ctx context.Context, userID, auctionID string) error
-	// Watching reports whether the user watches the auction. Returns no
-	// error code of its own: a failure is the storage's.
+	// Watching reports whether the user watches the auction. Returns
+	// not_found for an id that cannot name an auction.
 	Watching(ctx context.Context, userID, auctionID string) (bool, error)
 	// Watchlist is the ids of the auctions the user watches, most recently
 	// added first. Returns no error code of its own.

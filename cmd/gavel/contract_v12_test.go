@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,6 +97,31 @@ func TestContractV12Identity(t *testing.T) {
 		t.Fatalf("GET /me of a fresh sign-up: %s", mine)
 	}
 
+	// Eight sign-ups of one person at once, typed three ways: one account.
+	twin := numberEndingInX(t, "v12 twin")
+	forms := []string{twin, strings.ToLower(twin), " " + twin + " "}
+	answers := make([]apiResponse, 8)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = s.signup(t, fmt.Sprintf("v12.twin%d@example.test", i), forms[i%len(forms)])
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, a := range answers {
+		if a.status == 201 {
+			created++
+		} else {
+			wantError(t, a, 409, "id_number_taken")
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d accounts for one person", created)
+	}
+
 	// The clerk finds the account however the number is typed.
 	found := s.do(t, "GET", "/api/v1/users?id_number="+strings.ReplaceAll(strings.ToLower(number), " ", ""), s.clerk, nil)
 	wantStatus(t, found, 200)
@@ -176,6 +203,26 @@ func TestContractV12Identity(t *testing.T) {
 		t.Fatalf("blacklist import: %s", r)
 	}
 	wantError(t, s.do(t, "POST", "/api/v1/auctions/"+rounds[0].ID+"/registrations", barred, map[string]any{}), 403, "bidder_restricted")
+	// The same through the CSV form of the list.
+	listedCSV := numberEndingInX(t, "v12 listed csv")
+	barredCSV := s.signedUp(t, listedCSV)
+	r = s.do(t, "POST", "/api/v1/blacklist", s.clerk, "name,id_number,case_number\n失信人乙, "+strings.ToLower(listedCSV)+" ,(2025)京01执2号\n",
+		apiHeader{"Content-Type", "text/csv"})
+	wantStatus(t, r, 200)
+	wantError(t, s.do(t, "POST", "/api/v1/auctions/"+rounds[0].ID+"/registrations", barredCSV, map[string]any{}), 403, "bidder_restricted")
+
+	// A wrong check character is refused wherever a number enters.
+	r = s.do(t, "POST", "/api/v1/cases", s.clerk, map[string]any{"case_number": fmt.Sprintf("(2026)京01执%d号", next()), "court_name": "北京市第一中级人民法院",
+		"applicants": []map[string]any{{"name": "申请人", "id_number": wrong, "claim": 1}}, "debtors": []map[string]any{}})
+	wantError(t, r, 422, "invalid_field")
+	if !contains(r, "id_number") {
+		t.Fatalf("the refusal does not name id_number: %s", r)
+	}
+	r = s.do(t, "POST", "/api/v1/lots/"+rounds[0].LotID+"/priority-holders", s.clerk, map[string]any{"name": "承租人", "id_number": wrong, "rank": 2})
+	wantError(t, r, 422, "invalid_field")
+	if !contains(r, "id_number") {
+		t.Fatalf("the refusal does not name id_number: %s", r)
+	}
 
 	// The conventions of before v1.2 still hold.
 	wantError(t, s.do(t, "GET", "/api/v1/no/such/route", nil, nil), 404, "not_found")
@@ -503,6 +550,12 @@ func TestContractV12AnnulAndDefault(t *testing.T) {
 		t.Fatalf("close event: %+v", e)
 	}
 	wantStatus(t, s.do(t, "GET", "/api/v1/auctions/"+annulled.ID+"/confirmation", nil, nil), 200)
+	// When the clock answered, the close had released the loser's deposit
+	// and applied the buyer's.
+	r = s.do(t, "GET", "/api/v1/auctions/"+annulled.ID+"/deposits", s.finance, nil)
+	if !contains(r, `"status":"applied"`) || !contains(r, `"status":"refund_pending"`) || contains(r, `"status":"held"`) {
+		t.Fatalf("deposits right after the close: %s", r)
+	}
 	if types := noticeTypes(s.notices(t, buyer), annulled.ID); !hasType(types, "won") {
 		t.Fatalf("the buyer's notices: %v", types)
 	}
@@ -565,7 +618,9 @@ func TestContractV12AnnulAndDefault(t *testing.T) {
 	if contains(r, `"held"`) || contains(r, `"applied"`) {
 		t.Fatalf("deposits of an annulled sale: %s", r)
 	}
-	if got := cs.waitFor(t, "auction.annulled", 1)[0]; got["auction_id"] != annulled.ID {
+	got := cs.waitFor(t, "auction.annulled", 1)[0]
+	wantKeysAtLeast(t, got, "id", "type", "created_at", "case_number", "auction_id", "data")
+	if got["auction_id"] != annulled.ID {
 		t.Fatalf("auction.annulled: %v", got)
 	}
 	starts := s.now().Add(31 * 24 * time.Hour).Truncate(time.Second)
@@ -575,6 +630,11 @@ func TestContractV12AnnulAndDefault(t *testing.T) {
 	sold := s.view(t, defaulted.ID)
 	if sold.BalanceDueAt == nil {
 		t.Fatalf("a sale without a balance deadline: %+v", sold)
+	}
+	// A reminder comes before the deadline.
+	s.setClock(t, sold.BalanceDueAt.Add(-47*time.Hour))
+	if types := noticeTypes(s.notices(t, defaulter), defaulted.ID); !hasType(types, "balance_due") {
+		t.Fatalf("no balance_due reminder two days before the deadline: %v", types)
 	}
 	s.setClock(t, sold.BalanceDueAt.Add(time.Second))
 	if v := s.view(t, defaulted.ID); v.Status != "defaulted" {
@@ -631,6 +691,7 @@ func TestContractV12AnnulAndDefault(t *testing.T) {
 	if r = s.do(t, "GET", "/api/v1/cases/"+caseD+"/proceeds", s.finance, nil); r.object(t)["total_received"] != num(0) {
 		t.Fatalf("proceeds of an annulled default: %s", r)
 	}
+	wantStatus(t, s.schedule(t, lotD, roundBody("first", 70_000_000, 100_000, 7_000_000, starts, starts.Add(24*time.Hour))), 201)
 
 	// Refunds of an excess paid over the price are booked once per
 	// reference, and so are remittances.
@@ -654,6 +715,20 @@ func (s *server) proceedsItem(t *testing.T, caseID, auctionID string) map[string
 	wantStatus(t, r, 200)
 	d := r.object(t)
 	wantKeysAtLeast(t, d, "case_number", "currency", "total_received", "items")
+	// total_received is the sum of the last three over all items.
+	var sum int64
+	for _, raw := range d["items"].([]any) {
+		for _, k := range []string{"deposit_applied", "balance_received", "forfeited_deposit"} {
+			n, err := raw.(map[string]any)[k].(json.Number).Int64()
+			if err != nil {
+				t.Fatalf("%s: %v: %s", k, err, r)
+			}
+			sum += n
+		}
+	}
+	if d["total_received"] != num(sum) {
+		t.Fatalf("total_received is not the sum of the items' money (%d): %s", sum, r)
+	}
 	for _, raw := range d["items"].([]any) {
 		it := raw.(map[string]any)
 		if it["auction_id"] == auctionID {

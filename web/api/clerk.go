@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -174,7 +175,42 @@ func (h *Handler) AuctionCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, a)
+	return h.savedDraft(c, http.StatusCreated, a)
+}
+
+// SavedDraft is a saved draft round as its save answers it: the round, the
+// earliest legal start if it were published now, and a warning naming
+// starts_at when the start is earlier than that. API.md lets such a draft be
+// created (announcement_period_too_short is publish's refusal), so saving
+// warns instead of refusing; publishing still refuses.
+type SavedDraft struct {
+	*auction.Auction
+	EarliestStart time.Time      `json:"earliest_start"`
+	Warnings      []DraftWarning `json:"warnings"`
+}
+
+// DraftWarning is a rule a saved draft breaks that only publishing enforces.
+type DraftWarning struct {
+	Code    string `json:"code"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (h *Handler) savedDraft(c echo.Context, status int, a *auction.Auction) error {
+	lot, err := h.store.Lot(c.Request().Context(), a.LotID)
+	if err != nil {
+		return err
+	}
+	rb, err := auction.LookupRulebook(a.Rulebook)
+	if err != nil {
+		return err
+	}
+	d := SavedDraft{Auction: a, EarliestStart: rb.EarliestStart(a.Round, lot.Category, h.store.Clock().Now()).UTC(), Warnings: []DraftWarning{}}
+	if a.StartsAt.Before(d.EarliestStart) {
+		d.Warnings = append(d.Warnings, DraftWarning{Code: auction.EAnnouncementPeriodTooShort, Field: "starts_at",
+			Message: "starts_at: inside the notice period if published now; the earliest legal start is " + d.EarliestStart.Format(time.RFC3339)})
+	}
+	return c.JSON(status, d)
 }
 
 // AuctionPublish is POST /api/v1/auctions/{id}/publish.

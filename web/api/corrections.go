@@ -43,7 +43,7 @@ func (h *Handler) DraftUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a)
+	return h.savedDraft(c, http.StatusOK, a)
 }
 
 // DraftDelete is DELETE /api/v1/auctions/{id}: delete a draft round.

@@ -212,6 +212,11 @@ func (h *Handler) ClerkLot(c echo.Context) error {
 			}
 			if err := arb.ValidatePublish(&a, lot, others, now); err != nil {
 				d.Unpublishable[a.ID] = p.L.T("err." + auction.ErrorCode(err))
+				// A start inside the notice period is fixed by editing the
+				// draft: the note names the start that would do.
+				if auction.ErrorCode(err) == auction.EAnnouncementPeriodTooShort {
+					d.Unpublishable[a.ID] = p.L.T("js.earliest_start", p.L.Time(arb.EarliestStart(a.Round, lot.Category, now)))
+				}
 			}
 		}
 		if acts := courtActions(p.L, a, impacts[a.ID], h.store.Clock().Now(), arb); len(acts) > 0 {

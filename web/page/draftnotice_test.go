@@ -1,0 +1,36 @@
+package page_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"gavel/auction"
+	"gavel/web/page/i18n"
+)
+
+// A draft saved with a start inside the notice period is not offered for
+// publication, and the clerk's lot page names the earliest legal start in
+// the page's language.
+func TestClerkLotNamesEarliestStart(t *testing.T) {
+	t.Parallel()
+	w := pageSetup(t, "公告期")
+	lot := w.Lot(w.Case(1_000_000).ID, "草稿", 100_000_000)
+	starts := w.clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Minute)
+	if _, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
+		Increment: 100_000, Deposit: 7_000_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	earliest := auction.SPC2016.EarliestStart(auction.RoundFirst, lot.Category, w.clock.Now())
+	b, _ := w.signedIn(t, w.clerk)
+	for _, lang := range []string{"zh-CN", "en"} {
+		zone, _ := time.LoadLocation(i18n.DefaultTimezone)
+		l := i18n.Locale{Lang: lang, Zone: zone}
+		b.get("/lang/" + lang + "?next=/")
+		r := b.get("/clerk/lots/" + lot.ID)
+		want := l.T("js.earliest_start", l.Time(earliest))
+		if r.status != 200 || !strings.Contains(r.body, want) {
+			t.Errorf("%s: lot page (%d) lacks %q", lang, r.status, want)
+		}
+	}
+}
