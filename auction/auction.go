@@ -238,6 +238,9 @@ type Registration struct {
 	// bidder agreed to by registering; null for a round published without one.
 	NoticeVersion *int   `json:"notice_version"`
 	UserID        string `json:"-"`
+	// BalancePayTo is the court's account a winner pays the balance into,
+	// whatever paid the deposit; nil when the court has none configured.
+	BalancePayTo *PayTo `json:"balance_pay_to,omitempty"`
 }
 
 // Deposit statuses.

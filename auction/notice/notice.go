@@ -8,7 +8,11 @@
 // court's case system (auction/postgres/case_notification.go).
 package notice
 
-import "time"
+import (
+	"time"
+
+	"gavel/auction"
+)
 
 // Kinds of notice. The first ones are named after the auction event that
 // causes them, so an event appended anywhere produces its notice.
@@ -106,6 +110,12 @@ type Notice struct {
 	Data      map[string]any `json:"data"`
 	// Title is the lot's title (public), so a list can name the auction.
 	Title string `json:"title"`
+	// PayTo is the court's receiving account on the notices that ask for a
+	// payment (won, balance_due), when the court has one; PayReference is
+	// the transfer note code (转账附言) of the bidder's bank deposit, which
+	// the court's statement matches the balance by.
+	PayTo        *auction.PayTo `json:"pay_to,omitempty"`
+	PayReference string         `json:"pay_reference,omitempty"`
 	// Subject and Text are the notice in words, in the language asked for
 	// (GET /me/notifications?lang=), filled in by the API.
 	Subject string `json:"subject,omitempty"`

@@ -112,6 +112,9 @@ func Render(n Notice, c Context) Text {
 		}
 	}
 	line := fill(p.line)
+	if (n.Type == Won || n.Type == BalanceDue) && n.PayTo != nil {
+		line += payInLine(n, lang)
+	}
 	footer := fmt.Sprintf([2]string{"查看拍卖：%s\n通知设置：%s\n", "See the auction: %s\nNotification settings: %s\n"}[lang], c.AuctionURL, c.SettingsURL)
 	if c.UnsubscribeURL != "" {
 		footer += fmt.Sprintf([2]string{"不再接收此类邮件：%s\n", "Stop e-mails of this kind: %s\n"}[lang], c.UnsubscribeURL)
@@ -163,4 +166,16 @@ func Money(fen int64) string {
 	}
 	sign := map[bool]string{true: "-"}[neg]
 	return fmt.Sprintf("%s¥%s.%02d", sign, out, u%100)
+}
+
+// payInLine tells a buyer where the balance goes: the court's account and,
+// for a bank deposit, the transfer note code to quote.
+func payInLine(n Notice, lang int) string {
+	p := n.PayTo
+	s := fmt.Sprintf([2]string{"\n收款账户：%s，户名 %s，开户行 %s，账号 %s。", "\nPay into the account of %s: %s, %s, account number %s."}[lang],
+		p.CourtName, p.AccountName, p.Bank, p.AccountNumber)
+	if n.PayReference != "" {
+		s += fmt.Sprintf([2]string{"转账附言请填写 %s。", " Write %s as the transfer note."}[lang], n.PayReference)
+	}
+	return s
 }

@@ -197,12 +197,13 @@ func scanRegistration(row pgx.Row) (*auction.Registration, error) {
 	err := row.Scan(&r.ID, &r.AuctionID, &r.UserID, &r.Status, &r.BidderCode, &r.PriorityRank, &r.NoticeVersion,
 		&d.ID, &d.Amount, &d.Status, &d.Provider, &d.PayReference, &d.ClientSecret, &court, &name, &bank, &number)
 	d.RegistrationID, d.AuctionID, d.BidderCode = r.ID, r.AuctionID, r.BidderCode
+	if court != nil {
+		r.BalancePayTo = &auction.PayTo{CourtName: *court, AccountName: *name, Bank: *bank, AccountNumber: *number}
+	}
 	// A bank deposit tells its bidder where to pay and what to quote.
 	if d.Provider == payments.ProviderBank && d.Amount > 0 {
 		d.PaymentReference = d.PayReference
-		if court != nil {
-			d.PayTo = &auction.PayTo{CourtName: *court, AccountName: *name, Bank: *bank, AccountNumber: *number}
-		}
+		d.PayTo = r.BalancePayTo
 	}
 	return r, err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"gavel/auction"
 	"gavel/auction/notice"
 )
 
@@ -79,18 +80,20 @@ func (s *Store) Delivery(ctx context.Context, id int64) (*Delivery, error) {
 	var userID, state string
 	var lang, key *string
 	var off, sent []string
+	var p payIn
 	err := s.pool.QueryRow(ctx, `SELECT n.id::text, n.user_id::text, n.type, n.auction_id::text, n.created_at, n.updated_at, n.count, n.data,
 			n.delivery, u.email, u.phone, l.title, st.language, st.unsubscribe_key,
 			ARRAY(SELECT o.channel || ':' || o.type FROM user_notice_optouts o WHERE o.user_id = n.user_id),
-			ARRAY(SELECT x.channel FROM user_notice_sends x WHERE x.notice_id = n.id AND x.version = n.count)
+			ARRAY(SELECT x.channel FROM user_notice_sends x WHERE x.notice_id = n.id AND x.version = n.count), `+payInColumns+`
 		FROM user_notices n JOIN users u ON u.id = n.user_id
-		JOIN auctions a ON a.id = n.auction_id JOIN lots l ON l.id = a.lot_id
+		JOIN auctions a ON a.id = n.auction_id JOIN lots l ON l.id = a.lot_id `+payInJoin+`
 		LEFT JOIN user_notice_settings st ON st.user_id = n.user_id
-		WHERE n.id = $1`, id).Scan(&d.ID, &userID, &d.Type, &d.AuctionID, &d.CreatedAt, &d.UpdatedAt, &d.Count, &d.Data,
-		&state, &d.Email, &d.Phone, &d.Title, &lang, &key, &off, &sent)
+		WHERE n.id = $1`, id).Scan(append([]any{&d.ID, &userID, &d.Type, &d.AuctionID, &d.CreatedAt, &d.UpdatedAt, &d.Count, &d.Data,
+		&state, &d.Email, &d.Phone, &d.Title, &lang, &key, &off, &sent}, p.dest()...)...)
 	if err != nil {
 		return nil, translate(err, "notice")
 	}
+	p.fill(&d.Notice)
 	d.Queued = state == "queued"
 	d.Settings.Language = notice.LangZH
 	if lang != nil {
@@ -128,4 +131,31 @@ func (s *Store) FinishDelivery(ctx context.Context, id int64, version int) error
 			deliver_due_at = CASE WHEN count > $2 THEN $3::timestamptz + $4::interval ELSE deliver_due_at END
 		WHERE id = $1 AND delivery = 'queued'`, id, version, now, notice.OutbidMailGap)
 	return err
+}
+
+// payInColumns and payInJoin read, beside a notice n of auction a, the
+// court's receiving account and the bidder's transfer note code for the
+// kinds of notice that ask for a payment; read when the notice is shown or
+// sent, so an account the court sets later still appears.
+const (
+	payInColumns = `ca.court_name, ca.account_name, ca.bank, ca.account_number,
+		(SELECT pd.pay_reference FROM registrations pr JOIN deposits pd ON pd.registration_id = pr.id
+		 WHERE pr.auction_id = n.auction_id AND pr.user_id = n.user_id AND pd.provider = 'bank' AND pd.amount > 0)`
+	payInJoin = `LEFT JOIN cases pc ON pc.id = a.case_id AND n.type IN ('won', 'balance_due')
+		LEFT JOIN court_accounts ca ON ca.court_name = pc.court_name`
+)
+
+// payIn is what payInColumns read.
+type payIn struct{ court, name, bank, number, reference *string }
+
+func (p *payIn) dest() []any { return []any{&p.court, &p.name, &p.bank, &p.number, &p.reference} }
+
+func (p *payIn) fill(n *notice.Notice) {
+	if p.court == nil {
+		return
+	}
+	n.PayTo = &auction.PayTo{CourtName: *p.court, AccountName: *p.name, Bank: *p.bank, AccountNumber: *p.number}
+	if p.reference != nil {
+		n.PayReference = *p.reference
+	}
 }

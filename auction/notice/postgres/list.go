@@ -27,8 +27,8 @@ func (s *Store) List(ctx context.Context, userID string, since int64) (*List, er
 	if err := s.sequence(ctx, userID); err != nil {
 		return nil, translate(err, "user")
 	}
-	rows, err := s.pool.Query(ctx, `SELECT n.id::text, n.seq, n.type, n.auction_id::text, n.created_at, n.updated_at, n.read_at, n.count, n.data, l.title
-		FROM user_notices n JOIN auctions a ON a.id = n.auction_id JOIN lots l ON l.id = a.lot_id
+	rows, err := s.pool.Query(ctx, `SELECT n.id::text, n.seq, n.type, n.auction_id::text, n.created_at, n.updated_at, n.read_at, n.count, n.data, l.title, `+
+		payInColumns+` FROM user_notices n JOIN auctions a ON a.id = n.auction_id JOIN lots l ON l.id = a.lot_id `+payInJoin+`
 		WHERE n.user_id = $1 AND n.seq > $2 ORDER BY n.seq LIMIT `+strconv.Itoa(MaxList+1), userID, since)
 	if err != nil {
 		return nil, err
@@ -36,7 +36,9 @@ func (s *Store) List(ctx context.Context, userID string, since int64) (*List, er
 	list := &List{}
 	list.Notices, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (notice.Notice, error) {
 		var n notice.Notice
-		err := r.Scan(&n.ID, &n.Seq, &n.Type, &n.AuctionID, &n.CreatedAt, &n.UpdatedAt, &n.ReadAt, &n.Count, &n.Data, &n.Title)
+		var p payIn
+		err := r.Scan(append([]any{&n.ID, &n.Seq, &n.Type, &n.AuctionID, &n.CreatedAt, &n.UpdatedAt, &n.ReadAt, &n.Count, &n.Data, &n.Title}, p.dest()...)...)
+		p.fill(&n)
 		return n, err
 	})
 	if err != nil {

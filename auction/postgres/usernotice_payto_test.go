@@ -1,0 +1,78 @@
+package postgres_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gavel/auction"
+	"gavel/auction/notice"
+)
+
+// The won and balance_due notices carry the court's receiving account and
+// the buyer's transfer note code, in the app's list and in what delivery
+// reads, and their words name the account; a losing bidder's notices carry
+// none.
+func TestNoticeBalanceNamesCourtAccount(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ns := b.notices(t)
+	a := b.mustAuction(t, lotParams{})
+	cs, err := b.store.Case(b.ctx, a.CaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	account := auction.PayTo{CourtName: cs.CourtName, AccountName: "法院案款专户", Bank: "中国银行深圳分行", AccountNumber: "7777 8888 9999"}
+	if _, err := b.store.SetCourtAccount(b.ctx, "", account); err != nil {
+		t.Fatal(err)
+	}
+	winner, loser := b.mustUser(t, auction.RoleBidder, "PW", ""), b.mustUser(t, auction.RoleBidder, "PL", "")
+	reg := b.mustQualify(t, winner, a.ID)
+	b.mustQualify(t, loser, a.ID)
+	ref := reg.Deposit.PayReference
+	if ref == "" || reg.BalancePayTo == nil || *reg.BalancePayTo != account {
+		t.Fatalf("winner's registration: %+v", reg)
+	}
+	b.open(t, a)
+	if _, err := b.bid(loser, a.ID, a.StartPrice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.bid(winner, a.ID, a.StartPrice+a.Increment); err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Set(a.EndsAt)
+	b.tick(t)
+	sold, err := b.store.Auction(b.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Set(sold.BalanceDueAt.Add(-24 * time.Hour))
+	if _, err := ns.Remind(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{notice.Won, notice.BalanceDue} {
+		got := ofType(t, ns, winner, kind)
+		if len(got) == 0 || got[0].PayTo == nil || *got[0].PayTo != account || got[0].PayReference != ref {
+			t.Fatalf("%s in the list: %+v", kind, got)
+		}
+		id, _ := strconv.ParseInt(got[0].ID, 10, 64)
+		d, err := ns.Delivery(b.ctx, id)
+		if err != nil || d.PayTo == nil || *d.PayTo != account || d.PayReference != ref {
+			t.Fatalf("%s for delivery: %+v, %v", kind, d, err)
+		}
+		for _, lang := range []string{notice.LangZH, notice.LangEN} {
+			txt := notice.Render(d.Notice, notice.Context{Title: d.Title, Language: lang, Zone: time.UTC})
+			for _, want := range []string{account.AccountName, account.Bank, account.AccountNumber, ref} {
+				if !strings.Contains(txt.Body, want) {
+					t.Errorf("%s (%s) lacks %q:\n%s", kind, lang, want, txt.Body)
+				}
+			}
+		}
+	}
+	for _, n := range mustNotices(t, ns, loser) {
+		if n.PayTo != nil {
+			t.Errorf("the loser's %s notice names the account", n.Type)
+		}
+	}
+}

@@ -1,0 +1,51 @@
+package page_test
+
+import (
+	"strings"
+	"testing"
+
+	"gavel/auction"
+)
+
+// After the close the winner's auction page says what is owed, by when, and
+// the court's receiving account to pay it into (with the transfer note
+// code); a losing bidder's page shows no account. Without a configured
+// account the winner is told to ask the court first.
+func TestWinnerPageShowsCourtAccount(t *testing.T) {
+	t.Parallel()
+	w := pageSetup(t, "余款")
+	winner, loser := w.user(t, auction.RoleBidder, "W-PAY-1"), w.user(t, auction.RoleBidder, "L-PAY-1")
+	reg := w.Qualify(winner, w.a.ID)
+	w.Qualify(loser, w.a.ID)
+	a := w.Open(w.a)
+	w.Bid(loser, a.ID, a.StartPrice)
+	w.Bid(winner, a.ID, a.StartPrice+a.Increment)
+	if reg.Deposit.PayReference == "" {
+		t.Fatal("the bank deposit has no transfer note code")
+	}
+	bw, _ := w.signedIn(t, winner)
+	bl, _ := w.signedIn(t, loser)
+
+	w.TickAt(a.EndsAt)
+	if r := bw.get("/auctions/" + a.ID); !strings.Contains(r.body, `id="balance-no-account"`) {
+		t.Errorf("winner without a court account: no advice to ask the court")
+	}
+	cs, err := w.store.Case(w.ctx, a.CaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.SetCourtAccount(w.ctx, "", auction.PayTo{CourtName: cs.CourtName, AccountName: "北京市第一中级人民法院案款专户",
+		Bank: "中国工商银行北京分行", AccountNumber: "0200 0012 3456 7890 123"}); err != nil {
+		t.Fatal(err)
+	}
+	r := bw.get("/auctions/" + a.ID)
+	for _, want := range []string{`id="balance-pay"`, "北京市第一中级人民法院案款专户", "中国工商银行北京分行", "0200 0012 3456 7890 123",
+		reg.Deposit.PayReference} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("winner's page lacks %q", want)
+		}
+	}
+	if r := bl.get("/auctions/" + a.ID); strings.Contains(r.body, `id="balance-pay"`) {
+		t.Errorf("the losing bidder is shown the balance account")
+	}
+}
