@@ -73,8 +73,11 @@ type Reconciliation struct {
 	// Statement are the differences between the ledger's bank movements and
 	// the imported bank statements of the period (CompareStatement).
 	Statement []StatementDifference `json:"statement"`
-	// OK is true when nothing differs (the statement included) and no
-	// refund is overdue.
+	// Providers set the ledger against each card provider's own balance
+	// transactions (CompareBalance), fees included.
+	Providers []ProviderBalance `json:"providers"`
+	// OK is true when nothing differs (the statement and the providers'
+	// balances included) and no refund is overdue.
 	OK bool `json:"ok"`
 }
 
@@ -258,7 +261,13 @@ func (r *Reconciliation) Finish() {
 	if r.Statement == nil {
 		r.Statement = []StatementDifference{}
 	}
+	if r.Providers == nil {
+		r.Providers = []ProviderBalance{}
+	}
 	r.OK = r.LinesTotal.Differences == 0 && r.EscrowTotal.Difference == 0 && r.RefundsDueTotal.OverdueCount == 0 && len(r.Statement) == 0
+	for _, p := range r.Providers {
+		r.OK = r.OK && p.Error == "" && len(p.Differences) == 0
+	}
 }
 
 // CSV exports. Each is one rectangular table ending with a TOTAL row, so a

@@ -46,6 +46,14 @@ func (s *Store) Reconcile(ctx context.Context, from, to time.Time) (*payments.Re
 		return nil, auction.FieldError("to", "must be after from")
 	}
 	r := &payments.Reconciliation{From: from, To: to, GeneratedAt: s.clock.Now(), Currency: "CNY"}
+	// The provider is read before the snapshot: no transaction waits on
+	// the network.
+	src, hasBalance := s.payments.(payments.BalanceSource)
+	var txns []payments.BalanceTransaction
+	var srcErr error
+	if hasBalance {
+		txns, srcErr = src.BalanceTransactions(ctx, from.Add(-balanceLead), to.Add(balanceLag))
+	}
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, err
@@ -117,6 +125,15 @@ func (s *Store) Reconcile(ctx context.Context, from, to time.Time) (*payments.Re
 	r.Lines = payments.Match(ledger, records)
 	if r.Statement, err = statementDifferences(ctx, tx, ledger, from, to); err != nil {
 		return nil, err
+	}
+	if hasBalance {
+		pb := payments.ProviderBalance{Provider: s.payments.Name(), Differences: []payments.ProviderDifference{}}
+		if srcErr != nil {
+			pb.Error = srcErr.Error()
+		} else if pb, err = balanceDifferences(ctx, tx, s.payments.Name(), txns, from, to); err != nil {
+			return nil, err
+		}
+		r.Providers = append(r.Providers, pb)
 	}
 
 	// Deposit money in escrow at `to`, per provider, from both sides.
@@ -230,4 +247,50 @@ func statementDifferences(ctx context.Context, tx pgx.Tx, ledger []payments.Line
 		return false
 	}
 	return payments.CompareStatement(ledger, lines, covered), nil
+}
+
+// A provider's balance is read from a day before the period (a payment
+// captured just before the hold was booked) to a month after it (a hold
+// booked in the period is captured at the latest when it lapses, at most 30
+// days later for an extended authorisation).
+const (
+	balanceLead = 24 * time.Hour
+	balanceLag  = 31 * 24 * time.Hour
+)
+
+// balanceDifferences sets a provider's balance transactions against the
+// ledger's escrow movements of that provider's deposits. Only money that
+// moved at the provider is compared: a deposit whose payment was never
+// captured (a hold still open, or cancelled) moved nothing there, and
+// neither did the cancellation that refunded it (booked under the
+// payment's own id).
+func balanceDifferences(ctx context.Context, tx pgx.Tx, provider string, txns []payments.BalanceTransaction, from, to time.Time) (payments.ProviderBalance, error) {
+	refs := make([]string, 0, len(txns))
+	for _, t := range txns {
+		refs = append(refs, t.Reference)
+	}
+	rows, err := tx.Query(ctx, `SELECT t.id, t.kind, t.deposit_id::text, t.reference, t.created_at, e.amount
+		FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id AND e.account = $4
+		JOIN deposits d ON d.id = t.deposit_id
+		WHERE d.provider = $3 AND d.provider_state IN ('captured', 'refunded') AND e.amount <> 0
+		  AND NOT (t.kind = $6 AND t.reference = d.provider_ref)
+		  AND ((t.created_at >= $1 AND t.created_at < $2) OR t.reference = ANY($5))
+		ORDER BY t.created_at, t.id`, from, to, provider, payments.AccountEscrow, refs, payments.TxDepositRefunded)
+	if err != nil {
+		return payments.ProviderBalance{}, err
+	}
+	ledger, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (payments.Line, error) {
+		var l payments.Line
+		var id int64
+		err := row.Scan(&id, &l.Kind, &l.DepositID, &l.Reference, &l.At, &l.LedgerAmount)
+		l.LedgerTransactionID, l.Provider, l.At = &id, provider, l.At.UTC()
+		if k := payments.RecordKindOf(l.Kind); k != "" {
+			l.Kind = k
+		}
+		return l, err
+	})
+	if err != nil {
+		return payments.ProviderBalance{}, err
+	}
+	return payments.CompareBalance(provider, ledger, txns, from, to), nil
 }

@@ -44,14 +44,19 @@ type Fake struct {
 	captures map[string]int
 	cancels  map[string]int
 	refunds  map[string]int
+	balance  []payments.BalanceTransaction
+	now      func() time.Time
 }
 
-var _ payments.Provider = (*Fake)(nil)
+var (
+	_ payments.Provider      = (*Fake)(nil)
+	_ payments.BalanceSource = (*Fake)(nil)
+)
 
 // New returns a fake provider reporting name (e.g. "stripe").
 func New(name string) *Fake {
 	return &Fake{name: name, intents: map[string]*payments.Intent{}, byKey: map[string]string{}, fail: map[string]*failure{},
-		calls: map[string]int{}, captures: map[string]int{}, cancels: map[string]int{}, refunds: map[string]int{}}
+		calls: map[string]int{}, captures: map[string]int{}, cancels: map[string]int{}, refunds: map[string]int{}, now: time.Now}
 }
 
 // Name is the name given to New.
@@ -149,6 +154,7 @@ func (f *Fake) Capture(_ context.Context, ref, key string) (*payments.Intent, er
 		in.Status = payments.IntentCaptured
 		f.captures[ref]++
 		f.byKey[key] = ref
+		f.charged(in)
 	}
 	if after {
 		return nil, ErrInjected
@@ -172,9 +178,11 @@ func (f *Fake) Release(_ context.Context, ref string, amount int64, key string) 
 	case in.Released():
 	case in.Status == payments.IntentCaptured:
 		if _, done := f.byKey[key+":refund"]; !done {
-			in.Refunded += amount - in.Refunded
+			refund := amount - in.Refunded
+			in.Refunded += refund
 			in.RefundRef = "re_" + ref
 			f.refunds[ref]++
+			f.moved("refund", in.RefundRef, -refund, 0)
 			f.byKey[key+":refund"] = in.RefundRef
 		}
 	default:
@@ -205,6 +213,7 @@ func (f *Fake) Pay(ref string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.intents[ref].Status = payments.IntentCaptured
+	f.charged(f.intents[ref])
 }
 
 // Lapse plays the provider cancelling a hold that was never captured.
@@ -224,4 +233,60 @@ func (f *Fake) Ref(depositID string) string {
 		}
 	}
 	return ""
+}
+
+// Fee is the fake's fee on a payment: 0.6%, rounded down, like a card
+// processor's percentage fee. Refunds cost nothing.
+func Fee(amount int64) int64 { return amount * 6 / 1000 }
+
+// SetClock makes the fake date its balance transactions by now (a test's
+// clock) instead of the system clock.
+func (f *Fake) SetClock(now func() time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = now
+}
+
+// charged adds the balance transaction of a captured payment.
+func (f *Fake) charged(in *payments.Intent) { f.moved("charge", in.Ref, in.Amount, Fee(in.Amount)) }
+
+func (f *Fake) moved(typ, ref string, amount, fee int64) {
+	f.balance = append(f.balance, payments.BalanceTransaction{ID: fmt.Sprintf("txn_fake_%d", len(f.balance)+1), Type: typ,
+		Reference: ref, Amount: amount, Fee: fee, Net: amount - fee, Currency: "CNY", Created: f.now().UTC()})
+}
+
+// BalanceTransactions lists the fake's balance movements created in
+// [from, to), as Stripe's balance transactions would.
+func (f *Fake) BalanceTransactions(_ context.Context, from, to time.Time) ([]payments.BalanceTransaction, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []payments.BalanceTransaction{}
+	for _, t := range f.balance {
+		if !t.Created.Before(from) && t.Created.Before(to) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// AddBalance plays the provider moving money Gavel was not told of.
+func (f *Fake) AddBalance(t payments.BalanceTransaction) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.balance = append(f.balance, t)
+}
+
+// EditBalance changes (edit changes it and returns true) or removes (edit
+// returns false) the balance transactions of reference ref: the provider's
+// truth differing from what Gavel booked.
+func (f *Fake) EditBalance(ref string, edit func(*payments.BalanceTransaction) bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	kept := f.balance[:0]
+	for _, t := range f.balance {
+		if t.Reference != ref || edit(&t) {
+			kept = append(kept, t)
+		}
+	}
+	f.balance = kept
 }

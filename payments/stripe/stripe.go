@@ -47,6 +47,7 @@ type Provider struct {
 var (
 	_ payments.Provider      = (*Provider)(nil)
 	_ payments.EventVerifier = (*Provider)(nil)
+	_ payments.BalanceSource = (*Provider)(nil)
 )
 
 // New returns a Stripe provider.
@@ -237,6 +238,36 @@ func (p *Provider) VerifyEvent(payload []byte, signature string) (*payments.Even
 			}
 		}
 		out.Ref = id
+	}
+	return out, nil
+}
+
+// BalanceTransactions lists Stripe's balance transactions created in
+// [from, to), every page, each with its source expanded so that a charge
+// is known by its PaymentIntent (the reference Gavel books a deposit
+// under) and a refund by its own id. Amounts, fees and net are Stripe's.
+func (p *Provider) BalanceTransactions(ctx context.Context, from, to time.Time) ([]payments.BalanceTransaction, error) {
+	params := &stripe.BalanceTransactionListParams{CreatedRange: &stripe.RangeQueryParams{
+		GreaterThanOrEqual: from.Unix(), LesserThan: to.Unix()}}
+	params.Context = ctx
+	params.Limit = stripe.Int64(100)
+	params.AddExpand("data.source")
+	out := []payments.BalanceTransaction{}
+	it := p.api.BalanceTransactions.List(params)
+	for it.Next() {
+		bt := it.BalanceTransaction()
+		t := payments.BalanceTransaction{ID: bt.ID, Type: string(bt.Type), Amount: bt.Amount, Fee: bt.Fee, Net: bt.Net,
+			Currency: strings.ToUpper(string(bt.Currency)), Created: time.Unix(bt.Created, 0).UTC()}
+		if src := bt.Source; src != nil {
+			t.Reference = src.ID
+			if c := src.Charge; c != nil && c.PaymentIntent != nil && c.PaymentIntent.ID != "" {
+				t.Reference = c.PaymentIntent.ID
+			}
+		}
+		out = append(out, t)
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("stripe: list balance transactions: %w", err)
 	}
 	return out, nil
 }

@@ -57,6 +57,9 @@ type proxy struct {
 	status   string // rewrites payment_intent.status in answers when set
 	refunded int64  // rewrites latest_charge.amount_refunded when set
 	notFound bool
+	// sources rewrites the source of each listed balance transaction when
+	// set: stripe-mock's fixture has an application fee there.
+	sources []map[string]any
 }
 
 func (p *proxy) calls() []request {
@@ -75,6 +78,37 @@ func (p *proxy) posts() []request {
 	return out
 }
 
+// rewriteSources gives a balance transaction list one transaction per
+// source, each a copy of the first with that source.
+func rewriteSources(resp *http.Response, sources []map[string]any) error {
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	var list map[string]any
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	data, _ := list["data"].([]any)
+	if len(data) == 0 {
+		return fmt.Errorf("stripe-mock listed no balance transaction")
+	}
+	var out []any
+	for i, src := range sources {
+		var bt map[string]any
+		raw, _ := json.Marshal(data[0])
+		_ = json.Unmarshal(raw, &bt)
+		bt["id"], bt["source"], bt["type"] = fmt.Sprintf("txn_%d", i+1), src, src["object"]
+		out = append(out, bt)
+	}
+	list["data"], list["has_more"] = out, false
+	b, _ = json.Marshal(list)
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.ContentLength = int64(len(b))
+	resp.Header.Del("Content-Length")
+	return nil
+}
+
 func newProvider(t *testing.T) (*Provider, *proxy) {
 	t.Helper()
 	if mockURL == "" {
@@ -85,8 +119,11 @@ func newProvider(t *testing.T) (*Provider, *proxy) {
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.ModifyResponse = func(resp *http.Response) error {
 		px.mu.Lock()
-		status, refunded := px.status, px.refunded
+		status, refunded, sources := px.status, px.refunded, px.sources
 		px.mu.Unlock()
+		if sources != nil && resp.Request.URL.Path == "/v1/balance_transactions" {
+			return rewriteSources(resp, sources)
+		}
 		if status == "" || !strings.HasPrefix(resp.Request.URL.Path, "/v1/payment_intents") {
 			return nil
 		}
@@ -313,5 +350,48 @@ func TestVerifyEvent(t *testing.T) {
 	payload, header = signed(t, good, "whsec_gavel")
 	if _, err := New(Config{}).VerifyEvent(payload, header); !errors.Is(err, payments.ErrBadSignature) {
 		t.Fatalf("no webhook secret configured: %v", err)
+	}
+}
+
+// Reconciliation reads Stripe's balance transactions of the period, with
+// their sources expanded: a charge is reported under its PaymentIntent,
+// with Stripe's amount, fee and net.
+func TestBalanceTransactionsListsThePeriod(t *testing.T) {
+	t.Parallel()
+	p, px := newProvider(t)
+	from, to := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)
+	txns, err := p.BalanceTransactions(context.Background(), from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(txns) == 0 {
+		t.Fatal("no balance transactions")
+	}
+	bt := txns[0]
+	if !strings.HasPrefix(bt.ID, "txn_") || bt.Type == "" || bt.Net != bt.Amount-bt.Fee || bt.Currency == "" || bt.Reference == "" {
+		t.Fatalf("balance transaction %+v", bt)
+	}
+	calls := px.calls()
+	if len(calls) == 0 {
+		t.Fatal("no request")
+	}
+	q, _ := url.ParseQuery(calls[0].Query)
+	if calls[0].Method != http.MethodGet || calls[0].Path != "/v1/balance_transactions" || q.Get("created[gte]") != fmt.Sprint(from.Unix()) ||
+		q.Get("created[lt]") != fmt.Sprint(to.Unix()) || q.Get("expand[0]") != "data.source" || calls[0].Version != APIVersion {
+		t.Fatalf("request %+v", calls[0])
+	}
+
+	// A charge is known by its PaymentIntent, a refund by its own id.
+	px.mu.Lock()
+	px.sources = []map[string]any{
+		{"id": "ch_1", "object": "charge", "payment_intent": "pi_deposit"},
+		{"id": "re_1", "object": "refund", "payment_intent": "pi_deposit"},
+	}
+	px.mu.Unlock()
+	if txns, err = p.BalanceTransactions(context.Background(), from, to); err != nil {
+		t.Fatal(err)
+	}
+	if len(txns) != 2 || txns[0].Type != "charge" || txns[0].Reference != "pi_deposit" || txns[1].Type != "refund" || txns[1].Reference != "re_1" {
+		t.Fatalf("balance transactions %+v", txns)
 	}
 }
