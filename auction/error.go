@@ -3,6 +3,7 @@ package auction
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. They are the public vocabulary of API.md; the web layer maps
@@ -61,6 +62,9 @@ type Error struct {
 	Code    string
 	Message string
 	Auction *State
+	// Fields lists every problem of a request that failed several checks,
+	// the first being Code and Message; nil otherwise.
+	Fields []Problem
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
@@ -82,4 +86,50 @@ func ErrorCode(err error) string {
 // FieldError reports a failed validation of one request field.
 func FieldError(field, format string, args ...any) *Error {
 	return &Error{Code: EInvalidField, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+// Problem is one check a request fails: its code, the field it belongs to
+// and the message, as the API's error would say it alone.
+type Problem struct {
+	Code    string `json:"code"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ruleFields names the field each rulebook refusal is about.
+var ruleFields = map[string]string{
+	EStartPriceTooLow:           "start_price",
+	EPriceCutTooLarge:           "start_price",
+	ERoundNotAllowed:            "round",
+	EDepositOutOfRange:          "deposit",
+	EBiddingPeriodTooShort:      "ends_at",
+	EAnnouncementPeriodTooShort: "starts_at",
+}
+
+// Problems collects every check a request fails, in the order checked, so
+// that a form can show all of them at once.
+type Problems []Problem
+
+// Add appends err's problem (a domain error; anything else is kept as
+// internal).
+func (ps *Problems) Add(err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		e = &Error{Code: EInternal, Message: "internal error"}
+	}
+	field := ruleFields[e.Code]
+	if e.Code == EInvalidField {
+		field, _, _ = strings.Cut(e.Message, ":")
+	}
+	*ps = append(*ps, Problem{Code: e.Code, Field: field, Message: e.Message})
+}
+
+// Err is nil when nothing failed; otherwise the first problem as the error
+// (its code and message exactly as if it were the only one, so the answer
+// API.md names does not change) carrying the whole list in Fields.
+func (ps Problems) Err() error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return &Error{Code: ps[0].Code, Message: ps[0].Message, Fields: ps}
 }

@@ -27,39 +27,53 @@ type RoundHistory struct {
 
 // ValidateSchedule checks a new round against the rulebook. It returns
 // invalid_field, round_not_allowed, start_price_too_low, price_cut_too_large,
-// deposit_out_of_range or bidding_period_too_short (all 422).
+// deposit_out_of_range or bidding_period_too_short (all 422): the first
+// failed check as the error, every failed one in its Fields.
 func (r Rulebook) ValidateSchedule(p ScheduleParams, appraisal int64, earlier []RoundHistory) error {
 	// A non-positive start price or deposit is not a malformed field but a
 	// breach of the rulebook's bounds, so it gets the specific code below
 	// (start_price_too_low, price_cut_too_large, deposit_out_of_range).
-	switch {
-	case p.Round != RoundFirst && p.Round != RoundSecond && p.Round != RoundSale:
-		return FieldError("round", "must be first, second or sale")
-	case p.Increment <= 0:
-		return FieldError("increment", "must be a positive amount in fen")
-	case p.StartsAt.IsZero():
-		return FieldError("starts_at", "is required (RFC 3339)")
-	case p.EndsAt.IsZero():
-		return FieldError("ends_at", "is required (RFC 3339)")
-	case !p.EndsAt.After(p.StartsAt):
-		return FieldError("ends_at", "must be after starts_at")
-	case p.BalanceDueDays != nil && (*p.BalanceDueDays < 1 || *p.BalanceDueDays > 365):
-		return FieldError("balance_due_days", "must be between 1 and 365")
+	// The checks run in a fixed order, so the first problem (the API's
+	// answer) does not depend on which others fail too; a check that needs
+	// a field another check refused is skipped.
+	var ps Problems
+	roundOK := p.Round == RoundFirst || p.Round == RoundSecond || p.Round == RoundSale
+	if !roundOK {
+		ps.Add(FieldError("round", "must be first, second or sale"))
 	}
-	if err := r.checkRounds(p.Round, p.StartPrice, appraisal, earlier); err != nil {
-		return err
+	if p.Increment <= 0 {
+		ps.Add(FieldError("increment", "must be a positive amount in fen"))
 	}
-	if p.Round == RoundSale && p.EndsAt.After(r.DeadlineAfter(p.StartsAt, r.SaleWindow)) {
-		return FieldError("ends_at", "a sale window lasts at most %s", r.SaleWindow)
+	timesOK := !p.StartsAt.IsZero() && !p.EndsAt.IsZero()
+	if p.StartsAt.IsZero() {
+		ps.Add(FieldError("starts_at", "is required (RFC 3339)"))
+	}
+	if p.EndsAt.IsZero() {
+		ps.Add(FieldError("ends_at", "is required (RFC 3339)"))
+	}
+	if timesOK && !p.EndsAt.After(p.StartsAt) {
+		ps.Add(FieldError("ends_at", "must be after starts_at"))
+		timesOK = false
+	}
+	if p.BalanceDueDays != nil && (*p.BalanceDueDays < 1 || *p.BalanceDueDays > 365) {
+		ps.Add(FieldError("balance_due_days", "must be between 1 and 365"))
+	}
+	if roundOK {
+		if err := r.checkRounds(p.Round, p.StartPrice, appraisal, earlier); err != nil {
+			ps.Add(err)
+		}
+	}
+	if timesOK && p.Round == RoundSale && p.EndsAt.After(r.DeadlineAfter(p.StartsAt, r.SaleWindow)) {
+		ps.Add(FieldError("ends_at", "a sale window lasts at most %s", r.SaleWindow))
 	}
 	if lessProduct(p.Deposit, 100, p.StartPrice, r.DepositMinPercent) || lessProduct(p.StartPrice, r.DepositMaxPercent, p.Deposit, 100) {
-		return Errorf(EDepositOutOfRange, "the deposit (%d) must be %d%%..%d%% of the start price (%d)",
-			p.Deposit, r.DepositMinPercent, r.DepositMaxPercent, p.StartPrice)
+		ps.Add(Errorf(EDepositOutOfRange, "the deposit (%d) must be %d%%..%d%% of the start price (%d)",
+			p.Deposit, r.DepositMinPercent, r.DepositMaxPercent, p.StartPrice))
 	}
-	if p.EndsAt.Sub(p.StartsAt) < r.MinBidding {
-		return Errorf(EBiddingPeriodTooShort, "bidding must last at least %s", r.MinBidding)
+	if timesOK && p.EndsAt.Sub(p.StartsAt) < r.MinBidding {
+		ps.Add(Errorf(EBiddingPeriodTooShort, "bidding must last at least %s", r.MinBidding))
 	}
-	return nil
+	return ps.Err()
 }
 
 // checkRounds holds the rules that depend on the lot's other rounds. They are

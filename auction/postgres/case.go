@@ -174,11 +174,15 @@ func (s *Store) CreateLot(ctx context.Context, caseID string, l NewLot) (*auctio
 
 // CreateLots lists lots under a case in one transaction: all of them or,
 // when one fails its checks, none. Returns not_found or invalid_field (the
-// first problem; NewLot.Problems lists them all beforehand).
+// first problem, with all of the first failing lot's in its Fields).
 func (s *Store) CreateLots(ctx context.Context, caseID string, lots []NewLot) ([]auction.Lot, error) {
 	for _, l := range lots {
 		if p := l.Problems(); len(p) > 0 {
-			return nil, auction.FieldError(p[0].Field, "%s", p[0].Message)
+			var ps auction.Problems
+			for _, f := range p {
+				ps.Add(auction.FieldError(f.Field, "%s", f.Message))
+			}
+			return nil, ps.Err()
 		}
 	}
 	ids := make([]string, len(lots))

@@ -35,27 +35,36 @@ func errPublished(what string) error {
 // checkLotTexts refuses a text field of e that is not UTF-8 or holds a
 // NUL character (PostgreSQL stores neither).
 func checkLotTexts(e *LotEdit) error {
+	var ps auction.Problems
+	lotTextProblems(&ps, e)
+	return ps.Err()
+}
+
+func lotTextProblems(ps *auction.Problems, e *LotEdit) {
 	for _, t := range e.Texts() {
 		if t.Value != nil && (!utf8.ValidString(*t.Value) || strings.ContainsRune(*t.Value, 0)) {
-			return auction.FieldError(t.Field, "must be UTF-8 text without NUL characters")
+			ps.Add(auction.FieldError(t.Field, "must be UTF-8 text without NUL characters"))
 		}
 	}
-	return nil
 }
 
 // UpdateLot edits an unpublished lot. Returns not_found, invalid_field, or
 // invalid_state once the lot is published.
 func (s *Store) UpdateLot(ctx context.Context, lotID string, e LotEdit) (*auction.Lot, error) {
-	if err := checkLotTexts(&e); err != nil {
-		return nil, err
+	// Every failed check is reported, the first as the error.
+	var ps auction.Problems
+	lotTextProblems(&ps, &e)
+	if e.Title != nil && utf8.ValidString(*e.Title) && !strings.ContainsRune(*e.Title, 0) && strings.TrimSpace(*e.Title) == "" {
+		ps.Add(auction.FieldError("title", "must not be blank"))
 	}
-	switch {
-	case e.Title != nil && strings.TrimSpace(*e.Title) == "":
-		return nil, auction.FieldError("title", "must not be blank")
-	case e.Category != nil && !auction.ValidCategory(*e.Category):
-		return nil, auction.FieldError("category", "must be one of real_estate, vehicle, equity, movable, other")
-	case e.AppraisalValue != nil && *e.AppraisalValue <= 0:
-		return nil, auction.FieldError("appraisal_value", "must be a positive amount in fen")
+	if e.Category != nil && !auction.ValidCategory(*e.Category) {
+		ps.Add(auction.FieldError("category", "must be one of real_estate, vehicle, equity, movable, other"))
+	}
+	if e.AppraisalValue != nil && *e.AppraisalValue <= 0 {
+		ps.Add(auction.FieldError("appraisal_value", "must be a positive amount in fen"))
+	}
+	if err := ps.Err(); err != nil {
+		return nil, err
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		published, err := lockLot(ctx, tx, lotID)

@@ -31,12 +31,22 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 	if auction.IsStaffRole(u.Role) {
 		return nil, auction.Errorf(auction.EStaffCannotBid, "court and platform staff may not bid")
 	}
-	if u.IDNumber == "" {
-		// Only an account whose claim a verified person took holds none.
-		return nil, auction.FieldError("id_number", "this account holds no identity number (a verified person's claim took it); a court clerk can verify yours")
-	}
 	var regID, startID string
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// Who the account is as committed, not as the caller's session
+		// remembered it: a verification, or a claim it released, answered
+		// by another instance reaches this one's cached sessions only when
+		// its announcement arrives.
+		cur := *u
+		if err := tx.QueryRow(ctx, `SELECT id_type, id_number, verified_at IS NOT NULL FROM users WHERE id = $1`, u.ID).
+			Scan(&cur.IDType, &cur.IDNumber, &cur.Verified); err != nil {
+			return translate(err, "user")
+		}
+		u = &cur
+		if u.IDNumber == "" {
+			// Only an account whose claim a verified person took holds none.
+			return auction.FieldError("id_number", "this account holds no identity number (a verified person's claim took it); a court clerk can verify yours")
+		}
 		// FOR SHARE: registration must not race with the close of the auction.
 		var a auction.Auction
 		var category string

@@ -739,3 +739,35 @@ func (s *server) proceedsItem(t *testing.T, caseID, auctionID string) map[string
 	t.Fatalf("no proceeds item for %s: %s", auctionID, r)
 	return nil
 }
+
+// TestContractV12VerifiedAcrossInstances: two instances on one database; a
+// bidder verified through one registers through the other at once, where
+// the bidder's session was just used, and has the verified privileges.
+func TestContractV12VerifiedAcrossInstances(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	other := newServerOn(t, s.dbURL)
+	const n = 10
+	numbers := make([]string, n)
+	applicants := make([]map[string]any, n)
+	for i := range numbers {
+		numbers[i] = idn(fmt.Sprint("v12 across instances ", i))
+		applicants[i] = map[string]any{"name": fmt.Sprint("申请人", i), "id_number": numbers[i], "claim": 100_000_000}
+	}
+	r := s.do(t, "POST", "/api/v1/cases", s.clerk, map[string]any{"case_number": fmt.Sprintf("(2026)京01执%d号", next()), "court_name": "北京市第一中级人民法院",
+		"applicants": applicants, "debtors": []map[string]any{}})
+	wantStatus(t, r, 201)
+	r = s.do(t, "POST", "/api/v1/cases/"+r.object(t)["id"].(string)+"/lots", s.clerk, map[string]any{"title": "股权", "description": "股权", "category": "equity", "appraisal_value": 100_000_000})
+	wantStatus(t, r, 201)
+	a := s.publishedRound(t, r.object(t)["id"].(string))
+	for i, number := range numbers {
+		who := s.signedUp(t, number)
+		wantStatus(t, other.do(t, "GET", "/api/v1/me", who, nil), 200)
+		wantStatus(t, s.do(t, "POST", "/api/v1/users/"+who.ID+"/verify", s.clerk, map[string]any{"method": "desk", "reference": fmt.Sprint("窗口-", i)}), 200)
+		r = other.do(t, "POST", "/api/v1/auctions/"+a.ID+"/registrations", who, map[string]any{})
+		wantStatus(t, r, 201)
+		if o := r.object(t); o["status"] != "qualified" || o["deposit"].(map[string]any)["amount"] != num(0) {
+			t.Fatalf("a verified applicant registering through another instance: %s", r)
+		}
+	}
+}

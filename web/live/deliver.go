@@ -21,7 +21,8 @@ import (
 // connection: no per-connection queue, channel send or goroutine wake-up.
 //
 // A connection whose socket cannot take everything at once keeps the rest
-// (lockedConn.pending) and its own goroutine, poked, finishes the write and
+// (lockedConn.pending) and a goroutine of the connection, poked (started
+// then, see liveConn.wake), finishes the write and
 // catches up, blocking as long as the client needs, never a writer. A
 // connection busy with something else (its greeting and replay, a reply to a
 // bid, a partial write) is poked too. A subscriber that falls further behind
@@ -154,7 +155,7 @@ func (w *writer) push(t *topic) {
 func (w *writer) write(s *subscriber, v *view) {
 	from := s.sent.Load() + 1
 	if from < v.base || s.conn == nil {
-		s.poke() // the connection's goroutine replays or drops it
+		s.poke() // the connection replays or drops it
 		return
 	}
 	var b []byte
@@ -181,7 +182,7 @@ func (w *writer) write(s *subscriber, v *view) {
 }
 
 // lockedConn is the socket of a WebSocket, shared by the library (the
-// greeting, replay, replies and control frames), the connection's goroutine
+// greeting, replay, replies and control frames), the connection's goroutines
 // and the writers, which write live frames prepared once for all
 // connections directly. The lock keeps every frame whole; pending is the rest
 // of a frame a non-blocking write could not finish, which goes out before
@@ -189,7 +190,7 @@ func (w *writer) write(s *subscriber, v *view) {
 type lockedConn struct {
 	net.Conn
 	// raw writes without blocking; nil when the socket has no descriptor
-	// (the writers then leave every write to the connection's goroutine).
+	// (the writers then leave every write to the connection).
 	raw     syscall.RawConn
 	mu      sync.Mutex
 	pending []byte
@@ -231,7 +232,7 @@ const (
 	// writeQueued: the socket took part; the rest is pending.
 	writeQueued
 	// writeBusy: nothing was written (the socket is in use or has a
-	// pending rest); the connection's goroutine must write it.
+	// pending rest); the connection must write it (poke).
 	writeBusy
 )
 

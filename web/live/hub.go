@@ -149,9 +149,9 @@ type subscriber struct {
 	// conn is the connection's socket; set before the connection's goroutine
 	// first lets go of wmu.
 	conn *lockedConn
-	// wmu is held by whoever writes live frames to the connection: its own
-	// goroutine (greeting, replay, replies, a slow socket) or a writer, which
-	// only ever tries it and otherwise pokes the goroutine (kick).
+	// wmu is held by whoever writes live frames to the connection: the
+	// connection (greeting, replay, replies, a slow socket: socket.go) or a
+	// writer, which only ever tries it and otherwise pokes the connection.
 	wmu sync.Mutex
 	// sent is the last seq written to the connection (or queued behind a
 	// partial write, see lockedConn).
@@ -159,7 +159,10 @@ type subscriber struct {
 	// live is set once the replay is done: from then on a subscriber that
 	// falls further behind than the ring is dropped.
 	live atomic.Bool
-	kick chan struct{}
+	// dirty is set by poke; owner is the connection that takes pokes, once
+	// it is upgraded.
+	dirty atomic.Bool
+	owner atomic.Pointer[liveConn]
 	// stop is closed when the connection must end and tell its client where
 	// to resume; why is the close code: it fell too far behind, or the hub is
 	// closing. Each subscriber has its own, so that thousands of idle
@@ -168,19 +171,23 @@ type subscriber struct {
 	why  int
 }
 
-// poke asks the connection's goroutine to bring it up to date itself.
+// poke asks the connection to bring itself up to date (or to close, once
+// stop is closed), blocking as long as its socket needs, on a goroutine of
+// its own.
 func (s *subscriber) poke() {
-	select {
-	case s.kick <- struct{}{}:
-	default:
+	s.dirty.Store(true)
+	if l := s.owner.Load(); l != nil {
+		l.wake()
 	}
 }
 
-// end stops a subscriber that is in its topic's set (under the topic's lock).
+// end stops a subscriber that is in its topic's set (under the topic's lock):
+// its connection closes, telling the client where to resume.
 func (s *subscriber) end(t *topic, why int) {
 	t.remove(s)
 	s.why = why
 	close(s.stop)
+	s.poke()
 }
 
 // remove takes s out of the topic's set (under the topic's lock).
@@ -343,7 +350,7 @@ func (h *Hub) subscribe(auctionID string, seq, since int64, viewer string) *subs
 			subs: map[*subscriber]struct{}{}, viewers: map[string]int{}}
 		h.topics[auctionID] = t
 	}
-	s := &subscriber{topic: t, viewer: viewer, kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	s := &subscriber{topic: t, viewer: viewer, stop: make(chan struct{})}
 	s.sent.Store(since)
 	s.wmu.Lock()
 	t.mu.Lock()

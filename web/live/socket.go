@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -140,15 +141,12 @@ func (s *Socket) Serve(c echo.Context) error {
 	l := &liveConn{s: s, ws: ws, conn: conn, sub: sub, auctionID: a.ID, token: request.Token(c), authErr: request.AuthFailure(c),
 		// Bids over the socket are recorded with the client's address and
 		// device, like bids over HTTP.
-		ctx:     auction.WithOrigin(context.Background(), auction.OriginFrom(r.Context())),
-		replies: make(chan []byte, 4), writerDone: make(chan struct{}), readerDone: make(chan struct{})}
-	// The connection lives on in goroutines of its own. Returning lets
+		ctx: auction.WithOrigin(context.Background(), auction.OriginFrom(r.Context()))}
+	sub.owner.Store(l)
+	// The connection lives on in a goroutine of its own. Returning lets
 	// net/http drop the request's buffers and this goroutine's deep stack,
 	// which would otherwise be most of an idle connection's memory.
-	go func() {
-		defer end()
-		l.serve(a)
-	}()
+	go l.serve(a, end)
 	return nil
 }
 
@@ -163,9 +161,12 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && strings.EqualFold(u.Host, r.Host)
 }
 
-// liveConn is one WebSocket: a reader goroutine for the client's frames and
-// a goroutine that writes everything but the live frames the hub's writers
-// manage to write without waiting (deliver.go).
+// liveConn is one WebSocket. One goroutine greets and replays, then reads
+// the client's frames and answers its bids; live frames are written by the
+// hub's writers (deliver.go), and whatever they cannot write without
+// waiting (a slow socket, a busy one) and the closing frame by a goroutine
+// started when needed (wake). An idle connection is one goroutine blocked
+// in a read, and a timer for its pings.
 type liveConn struct {
 	s  *Socket
 	ws *websocket.Conn
@@ -179,27 +180,110 @@ type liveConn struct {
 	// refused (a stale token), the answer to a bid sent on it.
 	authErr error
 	// ctx carries the client's origin to the store; it outlives the request.
-	ctx        context.Context
-	replies    chan []byte
-	writerDone chan struct{}
-	readerDone chan struct{}
+	ctx context.Context
+	// flushing is set while a goroutine started by wake runs.
+	flushing atomic.Bool
+	// shut makes the end of the connection happen once; closing is set
+	// from then on, and frames the client still sends are not acted on.
+	shut    sync.Once
+	closing atomic.Bool
 }
 
-func (l *liveConn) serve(a *auction.Auction) {
-	go l.read()
-	code, reason := l.write(a)
-	close(l.writerDone)
-	if code != 0 {
-		msg := websocket.FormatCloseMessage(code, reason)
-		if l.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWait)) == nil {
-			select {
-			case <-l.readerDone:
-			case <-time.After(closeWait):
+// serve greets and replays, then reads until the connection ends and calls
+// done.
+func (l *liveConn) serve(a *auction.Auction, done func()) {
+	sub := l.sub
+	// wmu is held from subscribe on: nobody else writes live frames until
+	// the replay is done.
+	err := l.start(a)
+	sub.wmu.Unlock()
+	switch {
+	case errors.Is(err, errWrite):
+		l.close(0, "")
+	case err != nil:
+		l.close(websocket.CloseTryAgainLater, l.resume("the record cannot be read now"))
+	case sub.dirty.Load():
+		l.wake()
+	}
+	// The reading goes on in a fresh goroutine: this one's stack grew for
+	// the greeting and the replay, and an idle connection should keep only
+	// what a blocked read needs.
+	go func() {
+		defer done()
+		ping := time.AfterFunc(pingEvery, l.ping)
+		l.read()
+		ping.Stop()
+		_ = l.ws.Close()
+	}()
+}
+
+// ping proves the client is still there every pingEvery, and keeps idle
+// connections open through proxies.
+func (l *liveConn) ping() {
+	if l.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {
+		l.close(0, "")
+		return
+	}
+	time.AfterFunc(pingEvery, l.ping)
+}
+
+// resume is a close reason telling the client where to resume.
+func (l *liveConn) resume(why string) string {
+	return fmt.Sprintf("%s; reconnect with since=%d", why, l.sub.sent.Load())
+}
+
+// close ends the connection once: with a close frame (code, reason) the
+// client has closeWait to answer before the read ends; with code 0 the
+// connection is gone and is just closed.
+func (l *liveConn) close(code int, reason string) {
+	l.shut.Do(func() {
+		l.closing.Store(true)
+		if code != 0 {
+			msg := websocket.FormatCloseMessage(code, reason)
+			if l.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWait)) == nil {
+				_ = l.ws.SetReadDeadline(time.Now().Add(closeWait))
+				return
 			}
 		}
+		_ = l.ws.Close()
+	})
+}
+
+// wake starts a goroutine that brings the connection up to date, or closes
+// it once its subscriber is stopped, unless one runs already. It takes pokes
+// that came while it ran, so none is lost.
+func (l *liveConn) wake() {
+	if !l.flushing.CompareAndSwap(false, true) {
+		return
 	}
-	_ = l.ws.Close()
-	<-l.readerDone
+	go func() {
+		sub := l.sub
+		for {
+			sub.dirty.Store(false)
+			sub.wmu.Lock()
+			err := l.catchUp()
+			sub.wmu.Unlock()
+			select {
+			case <-sub.stop:
+				if sub.why == websocket.CloseGoingAway {
+					l.close(websocket.CloseGoingAway, l.resume("server restarting"))
+				} else {
+					l.close(websocket.CloseTryAgainLater, l.resume("too slow"))
+				}
+			default:
+				switch {
+				case errors.Is(err, errWrite):
+					l.close(0, "")
+				case err != nil:
+					l.close(websocket.CloseTryAgainLater, l.resume("the record cannot be read now"))
+				}
+			}
+			l.flushing.Store(false)
+			if !sub.dirty.Load() || !l.flushing.CompareAndSwap(false, true) {
+				return
+			}
+		}
+	}()
 }
 
 // errWrite marks a failed write: the connection is gone and owed no close frame.
@@ -211,59 +295,6 @@ func (l *liveConn) send(b []byte) error {
 		return errWrite
 	}
 	return nil
-}
-
-// write sends the greeting, the replay and then whatever the hub's writers
-// leave to it, until the connection ends. It returns the close code and
-// reason to send, or 0 when the connection is already gone.
-func (l *liveConn) write(a *auction.Auction) (int, string) {
-	sub := l.sub
-	resume := func(why string) string { return fmt.Sprintf("%s; reconnect with since=%d", why, sub.sent.Load()) }
-	// wmu is held from subscribe on: nobody else writes live frames until
-	// the replay is done.
-	err := l.start(a)
-	sub.wmu.Unlock()
-	if err != nil {
-		if errors.Is(err, errWrite) {
-			return 0, ""
-		}
-		return websocket.CloseTryAgainLater, resume("the record cannot be read now")
-	}
-	ping := time.NewTicker(pingEvery)
-	defer ping.Stop()
-	for {
-		select {
-		case <-sub.kick:
-			sub.wmu.Lock()
-			err := l.catchUp()
-			sub.wmu.Unlock()
-			if err != nil {
-				if errors.Is(err, errWrite) {
-					return 0, ""
-				}
-				return websocket.CloseTryAgainLater, resume("the record cannot be read now")
-			}
-		case b := <-l.replies:
-			// A reply to a bid goes out at once, not behind the fan-out.
-			sub.wmu.Lock()
-			err := l.send(b)
-			sub.wmu.Unlock()
-			if err != nil {
-				return 0, ""
-			}
-		case <-ping.C:
-			if l.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {
-				return 0, ""
-			}
-		case <-sub.stop:
-			if sub.why == websocket.CloseGoingAway {
-				return websocket.CloseGoingAway, resume("server restarting")
-			}
-			return websocket.CloseTryAgainLater, resume("too slow")
-		case <-l.readerDone:
-			return 0, ""
-		}
-	}
 }
 
 // start sends the greeting and the replay and brings the connection up to
@@ -378,10 +409,10 @@ func (l *liveConn) replay(last *int64) error {
 	}
 }
 
-// read handles the client's frames: pongs (by the library), close, and bid
-// commands, whose replies go to the writer.
+// read handles the client's frames until the connection ends: pongs (by the
+// library), close, and bid commands, each answered at once, not behind the
+// fan-out.
 func (l *liveConn) read() {
-	defer close(l.readerDone)
 	l.ws.SetReadLimit(maxClientFrame)
 	_ = l.ws.SetReadDeadline(time.Now().Add(pongWait))
 	l.ws.SetPongHandler(func(string) error { return l.ws.SetReadDeadline(time.Now().Add(pongWait)) })
@@ -390,14 +421,19 @@ func (l *liveConn) read() {
 		if err != nil {
 			return
 		}
+		if l.closing.Load() {
+			continue // until the client's close frame or closeWait
+		}
 		_ = l.ws.SetReadDeadline(time.Now().Add(pongWait))
 		// A bid's time is the moment its frame was read (Art. 20).
 		arrival := l.s.store.Arrive()
 		reply := l.command(data, arrival)
 		arrival.Release()
-		select {
-		case l.replies <- reply:
-		case <-l.writerDone:
+		l.sub.wmu.Lock()
+		err = l.send(reply)
+		l.sub.wmu.Unlock()
+		if err != nil {
+			l.close(0, "")
 			return
 		}
 	}

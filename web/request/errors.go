@@ -73,13 +73,17 @@ var EchoCodes = map[int]string{
 }
 
 // ErrorBody is API.md's error answer, {"error":{"code","message"}}, with the
-// auction's state on a bid refusal.
+// auction's state on a bid refusal and, beside it, every field problem of
+// a request that failed several checks.
 type ErrorBody struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
 	Auction *auction.State `json:"auction,omitempty"`
+	// Fields lists every problem of a request that failed several checks
+	// (the first is error itself), so a form shows them all at once.
+	Fields []auction.Problem `json:"fields,omitempty"`
 }
 
 // ErrorStatus is the status the server answers for err; unavailable tells
@@ -135,7 +139,7 @@ func Describe(err error, unavailable func(error) bool) (int, ErrorBody, Fault) {
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &de):
-		body.Error.Code, body.Error.Message, body.Auction = de.Code, de.Message, de.Auction
+		body.Error.Code, body.Error.Message, body.Auction, body.Fields = de.Code, de.Message, de.Auction, de.Fields
 		if st, ok := Status[de.Code]; ok {
 			return st, body, Refusal
 		}

@@ -840,9 +840,9 @@ var catalogue = map[string]text{
 	"unsub.confirm":     {"确认退订", "Unsubscribe"},
 	"unsub.done":        {"已退订：不再通过%[2]s发送「%[1]s」通知。", "Done: \"%s\" notices no longer go out by %s."},
 	"unsub.more":        {"可随时在此更改：", "Change this at any time in"},
-	"pay.balance_title":  {"余款缴入法院账户", "Pay the balance into the court's account"},
-	"pay.court":          {"执行法院", "Court"},
-	"pay.balance_note":   {"转账附言请填写上方的转账附言码，以便法院核对到账。", "Write the transfer note code above on the transfer so the court can match it."},
+	"pay.balance_title": {"余款缴入法院账户", "Pay the balance into the court's account"},
+	"pay.court":         {"执行法院", "Court"},
+	"pay.balance_note":  {"转账附言请填写上方的转账附言码，以便法院核对到账。", "Write the transfer note code above on the transfer so the court can match it."},
 }
 
 // Known reports whether key has a message, in both languages.

@@ -224,7 +224,7 @@ function showFieldError(el, text) {
 
 function showFormError(form, text) {
   const box = form.querySelector('.form-error');
-  if (box) box.textContent = text;
+  if (box) box.textContent = box.textContent ? box.textContent + ' ' + text : text;
 }
 
 function showApiError(form, err) {
@@ -240,7 +240,8 @@ function showApiError(form, err) {
 function showProblems(form, problems) {
   const list = form.querySelector('.problems');
   if (!list || !problems) return;
-  showFormError(form, t('js.problems', problems.length));
+  const box = form.querySelector('.form-error');
+  if (box) box.textContent = t('js.problems', problems.length);
   list.replaceChildren(...problems.map(p => {
     const li = document.createElement('li');
     li.textContent = t('js.row_problem', p.row, p.column, p.message);
@@ -289,7 +290,12 @@ function bindForm(form) {
     const r = await api(form.dataset.method || 'POST', form.dataset.api, body);
     buttons.forEach(b => { b.disabled = false; });
     if (!r.ok) {
-      showApiError(form, r.error);
+      // A request that failed several checks lists them all in fields
+      // (the first is the error itself): each is shown at its field.
+      const all = r.data && Array.isArray(r.data.fields) && r.data.fields.length ? r.data.fields : [r.error];
+      all.forEach(e => showApiError(form, e));
+      const first = form.querySelector('[aria-invalid="true"]');
+      if (first) first.focus();
       showProblems(form, r.data && r.data.problems);
       return;
     }
