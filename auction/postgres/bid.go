@@ -85,6 +85,9 @@ func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.Bi
 	if !ok {
 		return nil, t.refuse(auction.Errorf(auction.ENotQualified, "you are not registered with a deposit held for this auction"))
 	}
+	if err := t.staffBar(p.User); err != nil {
+		return nil, t.refuse(err)
+	}
 	if err := t.restricted(p.User); err != nil {
 		return nil, t.refuse(err)
 	}

@@ -298,6 +298,9 @@ type bidTx struct {
 	priors  map[bidKey]priorAnswer
 	bidders map[string]bidderRow
 	listed  map[string]bool
+	// staff holds the identity numbers of the batch's bidders that a staff
+	// account carries too.
+	staff map[string]bool
 
 	events  []auction.Event
 	hashes  [][]byte
@@ -373,7 +376,7 @@ func (t *bidTx) scanAuction(row pgx.Row) error {
 }
 
 func newBidTx() *bidTx {
-	return &bidTx{priors: map[bidKey]priorAnswer{}, bidders: map[string]bidderRow{}, listed: map[string]bool{}}
+	return &bidTx{priors: map[bidKey]priorAnswer{}, bidders: map[string]bidderRow{}, listed: map[string]bool{}, staff: map[string]bool{}}
 }
 
 // queueFacts queues the reads of what the bids need besides the auction:
@@ -426,6 +429,17 @@ func (t *bidTx) queueFacts(b *pgx.Batch, auctionID string, reqs []*bidRequest) {
 				})
 				return err
 			})
+		// The staff bar follows the person: a number that became a staff
+		// member's after the bidder registered bars their bids too.
+		b.Queue(`SELECT id_number FROM users WHERE role <> 'bidder' AND id_number = ANY($1::text[])`, idNumbers).
+			Query(func(rows pgx.Rows) error {
+				var id string
+				_, err := pgx.ForEachRow(rows, []any{&id}, func() error {
+					t.staff[id] = true
+					return nil
+				})
+				return err
+			})
 	}
 }
 
@@ -456,6 +470,17 @@ func (t *bidTx) priorAnswer(p PlaceBid) (*auction.BidResult, error) {
 func (t *bidTx) qualified(userID string) (auction.Bidder, bool) {
 	b, ok := t.bidders[userID]
 	return b.Bidder, ok && b.regStatus == auction.RegistrationQualified && b.depStatus == auction.DepositHeld
+}
+
+// staffBar refuses a bidder whose person is also a staff member, as
+// Register does. API.md's bid refusals do not list staff_cannot_bid (it is
+// registration's code), so the bid answers not_qualified: the registration
+// no longer qualifies its holder.
+func (t *bidTx) staffBar(u *auction.User) error {
+	if u.IDNumber == "" || !t.staff[u.IDNumber] {
+		return nil
+	}
+	return auction.Errorf(auction.ENotQualified, "court and platform staff may not bid, under any account")
 }
 
 // restricted refuses a listed person on a real estate or vehicle lot, as

@@ -1,0 +1,58 @@
+package postgres_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// The staff bar is checked again at each bid: a qualified bidder whose
+// identity number becomes a staff member's after registering is refused
+// (not_qualified, API.md's bid code, with the auction's state), however many
+// bids arrive at once, while another bidder's bids are still accepted.
+func TestStaffBarAtEachBid(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	later, other := b.mustUser(t, auction.RoleBidder, "STAFF-LATER", ""), b.mustUser(t, auction.RoleBidder, "STAFF-OTHER", "")
+	b.mustQualify(t, later, a.ID)
+	b.mustQualify(t, other, a.ID)
+	b.open(t, a)
+	if _, err := b.bid(later, a.ID, a.StartPrice); err != nil {
+		t.Fatalf("before the staff account: %v", err)
+	}
+	if _, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "later-staff@example.test", Password: "correct horse battery",
+		Role: auction.RoleClerk, RealName: "x", IDNumber: strings.ToLower(later.IDNumber)}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 16)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = b.store.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: a.ID, User: later, Amount: a.StartPrice + int64(2+i)*a.Increment,
+				Key: fmt.Sprintf("staff-%d", i)})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		var e *auction.Error
+		if auction.ErrorCode(err) != auction.ENotQualified || !strings.Contains(err.Error(), "staff") {
+			t.Fatalf("bid %d of a bidder who is now staff: %v", i, err)
+		} else if e, _ = err.(*auction.Error); e.Auction == nil {
+			t.Fatalf("bid %d refusal carries no auction state", i)
+		}
+	}
+	if _, err := b.bid(other, a.ID, a.StartPrice+a.Increment); err != nil {
+		t.Fatalf("another bidder's bid: %v", err)
+	}
+	bids, err := b.store.Bids(b.ctx, a.ID)
+	if err != nil || len(bids) != 2 {
+		t.Fatalf("bids %d (%v), want the two accepted", len(bids), err)
+	}
+}
