@@ -92,15 +92,14 @@ func optionalLine(field, s string) (string, error) {
 	return cleanLine(field, s, 140)
 }
 
-// DepositPayers returns, for the finance desk, each deposit of the
-// auctions with its bidder's name, what was received for it and from
-// which account: finance's typed receipts (the account of the one that
+// DepositPayers returns, for the finance desk, each of the deposits with
+// its bidder's name, what was received for it and from which account: finance's typed receipts (the account of the one that
 // confirmed it, else of the latest part), else the bank statement lines
 // matched to it; a confirmed deposit with neither received its amount.
 // Before an auction closes its bidders are confidential: each deposit of
 // it shown leaves an audit entry (action, target the deposit), as a
 // look at one payer does.
-func (s *Store) DepositPayers(ctx context.Context, actor *auction.User, action string, auctionIDs []string) (map[string]payments.DepositPayer, error) {
+func (s *Store) DepositPayers(ctx context.Context, actor *auction.User, action string, depositIDs []string) (map[string]payments.DepositPayer, error) {
 	out := map[string]payments.DepositPayer{}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT d.id::text, d.auction_id::text, a.closed_at IS NULL, u.real_name, d.status, d.amount,
@@ -115,7 +114,7 @@ func (s *Store) DepositPayers(ctx context.Context, actor *auction.User, action s
 				FROM statement_lines s WHERE s.direction = 'credit' AND s.match_id = d.id AND s.match_kind IN ('deposit', $2)
 				  AND NOT EXISTS (SELECT 1 FROM deposit_receipts y WHERE y.reference = s.reference)
 				ORDER BY s.booked_on DESC, s.id LIMIT 1) l ON true
-			WHERE d.auction_id = ANY($1::uuid[])`, auctionIDs, payments.BookDepositConfirmation)
+			WHERE d.id = ANY($1::uuid[])`, depositIDs, payments.BookDepositConfirmation)
 		if err != nil {
 			return err
 		}

@@ -27,7 +27,7 @@ func TestReceiveDepositPartThenWhole(t *testing.T) {
 	if err != nil || d.Status != auction.DepositPending || !r.Part || r.Amount != dep.Amount/2 {
 		t.Fatalf("part payment: %+v %+v %v", d, r, err)
 	}
-	payers, err := b.store.DepositPayers(b.ctx, b.clerk, "GET /finance", []string{a.ID})
+	payers, err := b.store.DepositPayers(b.ctx, b.clerk, "GET /finance", []string{dep.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestReceiveDepositPartThenWhole(t *testing.T) {
 	if err != nil || d.Status != auction.DepositHeld || r.Part {
 		t.Fatalf("whole payment: %+v %+v %v", d, r, err)
 	}
-	payers, _ = b.store.DepositPayers(b.ctx, b.clerk, "GET /finance", []string{a.ID})
+	payers, _ = b.store.DepositPayers(b.ctx, b.clerk, "GET /finance", []string{dep.ID})
 	if p := payers[dep.ID]; p.PartReceived || p.PayerAccount != "6222 0000 1111 3333" {
 		t.Fatalf("desk row after the confirmation %+v", p)
 	}

@@ -843,6 +843,30 @@ var catalogue = map[string]text{
 	"pay.balance_title": {"余款缴入法院账户", "Pay the balance into the court's account"},
 	"pay.court":         {"执行法院", "Court"},
 	"pay.balance_note":  {"转账附言请填写上方的转账附言码，以便法院核对到账。", "Write the transfer note code above on the transfer so the court can match it."},
+
+	// The finance desk: who paid, what arrived, refunds in a batch.
+	"finance.bidder":          {"竞买人", "Bidder"},
+	"finance.received_amount": {"到账金额", "Received"},
+	"finance.payer_name":      {"付款户名", "Payer's name"},
+	"finance.payer_account":   {"付款账号", "Paying account"},
+	"finance.payee":           {"收款人", "Payee"},
+	"finance.part":            {"部分到账，未确认", "Part payment, not confirmed"},
+	"finance.pick":            {"选择", "Select"},
+	"finance.batch_txt":       {"勾选已在同一批次中退还的保证金，在各行填写退款流水号后一并登记；任一笔被拒绝则都不登记。", "Tick the deposits paid back in one bank batch, type each refund's reference in its row, and record them together; if one is refused none is recorded."},
+	"finance.batch_paid":      {"登记所选退款", "Record selected refunds"},
+	"js.batch_none":           {"请先勾选要登记的退款", "Tick the refunds to record first"},
+
+	// A statement line's note, read back from payments.ParseNote.
+	"stmt.note.booked_differs":  {"已按 %s 入账，对账单为 %s", "Booked as %s, the statement says %s"},
+	"stmt.note.no_code":         {"附言中没有转账附言码", "The note quotes no transfer note code"},
+	"stmt.note.no_deposit":      {"没有转账附言码为 %s 的保证金", "No deposit has the transfer note code %s"},
+	"stmt.note.other_provider":  {"该保证金通过 %s 缴纳", "The deposit is paid through %s"},
+	"stmt.note.deposit_differs": {"保证金为 %s，转账为 %s：金额完全一致才能确认保证金", "The deposit is %s, the transfer %s: only the exact amount confirms a deposit"},
+	"stmt.note.balance_differs": {"尚欠余款 %s，转账为 %s", "%s is outstanding, the transfer is %s"},
+	"stmt.note.deposit_state":   {"该保证金已是「%s」状态", "The deposit is already %s"},
+	"stmt.note.debit_unbooked":  {"没有以此流水号记账的退款或案款划付", "No refund or remittance is booked with this reference"},
+	"stmt.note.ledger_differs":  {"账务记录 %s 金额为 %s，对账单为 %s", "Ledger transaction %s moved %s, the statement %s"},
+	"stmt.note.ledger_tx":       {"账务记录 %s", "Ledger transaction %s"},
 }
 
 // Known reports whether key has a message, in both languages.
