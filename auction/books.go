@@ -28,6 +28,20 @@ type Books interface {
 	// deposit) or deposit_not_pending.
 	ConfirmDeposit(ctx context.Context, depositID, reference string) (*Deposit, error)
 
+	// ReceiveDeposit records what finance saw arrive for a pending bank
+	// deposit (by: the finance officer): the whole deposit confirms it as
+	// ConfirmDeposit does; less is a part payment, recorded and shown, never
+	// confirming. Returns not_found, invalid_field, duplicate_reference,
+	// invalid_state (not a bank deposit) or deposit_not_pending.
+	ReceiveDeposit(ctx context.Context, by, depositID string, r payments.DepositReceipt) (*Deposit, *payments.DepositReceipt, error)
+
+	// DepositPayers returns, for the finance desk (staff only), each deposit
+	// of the auctions with its bidder's name, what was received and from
+	// which account, by deposit id. Each deposit of an auction not closed
+	// yet leaves an audit entry (actor, action, target the deposit).
+	// Returns no error code of its own: a failure is the storage's.
+	DepositPayers(ctx context.Context, actor *User, action string, auctionIDs []string) (map[string]payments.DepositPayer, error)
+
 	// MarkRefunded records that finance paid a released deposit back. Returns
 	// not_found, invalid_field, duplicate_reference (the transfer is already
 	// booked as a deposit refund) or invalid_state.

@@ -135,5 +135,23 @@ CREATE TABLE statement_lines (
 CREATE INDEX statement_lines_booked ON statement_lines (booked_on);
 CREATE INDEX statement_lines_open ON statement_lines (booked_on) WHERE status IN ('partial','unmatched');
 
+-- What finance typed as received for a bank deposit: the amount, the
+-- bank reference and the paying account. A receipt of the whole deposit
+-- confirms it (part = false, booked like any confirmation); one of less is
+-- a part payment (part = true): recorded and shown, never confirming.
+-- A reference is recorded once.
+CREATE TABLE deposit_receipts (
+    id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    deposit_id    uuid NOT NULL REFERENCES deposits (id),
+    reference     text NOT NULL UNIQUE,
+    amount        bigint NOT NULL CHECK (amount > 0),
+    part          boolean NOT NULL,
+    payer_name    text NOT NULL,
+    payer_account text NOT NULL,
+    recorded_by   uuid REFERENCES users (id),
+    recorded_at   timestamptz NOT NULL
+);
+CREATE INDEX deposit_receipts_deposit ON deposit_receipts (deposit_id);
+
 -- +goose Down
 SELECT 'down migrations are not supported: auction records are kept for ten years';

@@ -241,3 +241,31 @@ type RefundPaid struct {
 	DepositID string `json:"deposit_id"`
 	Reference string `json:"reference"`
 }
+
+// DepositReceipt is what finance typed as received for a bank deposit. A
+// receipt of the whole deposit confirms it; one of less is a part payment
+// (Part), recorded and shown but never confirming the deposit.
+type DepositReceipt struct {
+	ID           string    `json:"id"`
+	DepositID    string    `json:"deposit_id"`
+	Reference    string    `json:"reference"`
+	Amount       int64     `json:"amount"`
+	Part         bool      `json:"part"`
+	PayerName    string    `json:"payer_name"`
+	PayerAccount string    `json:"payer_account"`
+	RecordedAt   time.Time `json:"recorded_at"`
+}
+
+// DepositPayer is a deposit as the finance desk shows it (staff only: it
+// names the bidder): who registered, what has been received for it (typed
+// receipts and matched bank statement lines) and from which account.
+type DepositPayer struct {
+	DepositID  string `json:"deposit_id"`
+	BidderName string `json:"bidder_name"`
+	// Received is what arrived for the deposit; PartReceived is set when
+	// only part of a pending deposit arrived.
+	Received     int64  `json:"received"`
+	PartReceived bool   `json:"part_received"`
+	PayerName    string `json:"payer_name"`
+	PayerAccount string `json:"payer_account"`
+}

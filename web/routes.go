@@ -148,6 +148,7 @@ func (s *Server) routeTable(a *api.Handler, p *page.Handler, socket *live.Socket
 		{Method: "GET", Path: v1 + "/auctions/:id/deposits", Access: financeRead, Handler: a.DepositList},
 		{Method: "POST", Path: v1 + "/deposits/:id/confirm", Access: finance, Handler: a.DepositConfirm},
 		{Method: "POST", Path: v1 + "/deposits/:id/refunded", Access: finance, Handler: a.DepositRefunded},
+		{Method: "POST", Path: v1 + "/deposits/:id/receipts", Access: finance, Handler: a.DepositReceipt},
 		{Method: "POST", Path: v1 + "/refunds/paid", Access: finance, Handler: a.RefundsPaid},
 		{Method: "POST", Path: v1 + "/auctions/:id/balance-payments", Access: finance, Handler: a.BalancePayment},
 		{Method: "POST", Path: v1 + "/balance-payments/:id/refunded", Access: finance, Handler: a.ExcessRefunded},

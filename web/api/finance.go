@@ -41,6 +41,30 @@ func (h *Handler) DepositConfirm(c echo.Context) error {
 	return c.JSON(http.StatusOK, d)
 }
 
+// DepositReceipt is POST /api/v1/deposits/{id}/receipts: what finance saw
+// arrive for a bank deposit. The whole deposit confirms it; less is a part
+// payment, recorded as such (the deposit stays pending).
+func (h *Handler) DepositReceipt(c echo.Context) error {
+	var req struct {
+		Amount       *int64 `json:"amount"`
+		Reference    string `json:"reference"`
+		PayerName    string `json:"payer_name"`
+		PayerAccount string `json:"payer_account"`
+	}
+	if err := request.Bind(c, &req); err != nil {
+		return err
+	}
+	if req.Amount == nil {
+		return auction.FieldError("amount", "is required (fen)")
+	}
+	d, r, err := h.store.ReceiveDeposit(c.Request().Context(), request.User(c).ID, c.Param("id"), payments.DepositReceipt{
+		Amount: *req.Amount, Reference: req.Reference, PayerName: req.PayerName, PayerAccount: req.PayerAccount})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"deposit": d, "receipt": r})
+}
+
 // DepositRefunded is POST /api/v1/deposits/{id}/refunded.
 func (h *Handler) DepositRefunded(c echo.Context) error {
 	var req ReferenceRequest

@@ -1,0 +1,80 @@
+package postgres_test
+
+import (
+	"strings"
+	"testing"
+
+	"gavel/auction"
+	"gavel/payments"
+)
+
+// Finance types what arrived for a bank deposit: less than the deposit is
+// a part payment, recorded and shown with the paying account but never
+// confirming; the whole deposit confirms it. A reference is recorded once,
+// and every refusal books nothing.
+func TestReceiveDepositPartThenWhole(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	u := b.mustUser(t, auction.RoleBidder, "", "")
+	reg, err := b.store.Register(b.ctx, u, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep := reg.Deposit
+	part := payments.DepositReceipt{Reference: "ICBC-PART-1", Amount: dep.Amount / 2, PayerName: "张三", PayerAccount: "6222 0000 1111 2222"}
+	d, r, err := b.store.ReceiveDeposit(b.ctx, b.clerk.ID, dep.ID, part)
+	if err != nil || d.Status != auction.DepositPending || !r.Part || r.Amount != dep.Amount/2 {
+		t.Fatalf("part payment: %+v %+v %v", d, r, err)
+	}
+	payers, err := b.store.DepositPayers(b.ctx, b.clerk, "GET /finance", []string{a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := payers[dep.ID]
+	if !p.PartReceived || p.Received != dep.Amount/2 || p.PayerAccount != "6222 0000 1111 2222" || p.PayerName != "张三" || p.BidderName != u.RealName {
+		t.Fatalf("desk row after a part payment %+v", p)
+	}
+	if acc := b.accounts(t, a.ID); acc[payments.AccountEscrow] != 0 {
+		t.Fatalf("a part payment was booked: %v", acc)
+	}
+	for name, c := range map[string]struct {
+		r    payments.DepositReceipt
+		code string
+	}{
+		"the same reference again":  {part, auction.EDuplicateReference},
+		"more than the deposit":     {payments.DepositReceipt{Reference: "X-1", Amount: dep.Amount + 1}, auction.EInvalidField},
+		"zero":                      {payments.DepositReceipt{Reference: "X-2"}, auction.EInvalidField},
+		"the int64 extreme":         {payments.DepositReceipt{Reference: "X-3", Amount: 1<<63 - 1}, auction.EInvalidField},
+		"no reference":              {payments.DepositReceipt{Reference: " ", Amount: 1}, auction.EInvalidField},
+		"a NUL in the account":      {payments.DepositReceipt{Reference: "X-4", Amount: 1, PayerAccount: "62\x0022"}, auction.EInvalidField},
+		"a 12,000 character name":   {payments.DepositReceipt{Reference: "X-5", Amount: 1, PayerName: strings.Repeat("名", 12000)}, auction.EInvalidField},
+		"invalid UTF-8 in the name": {payments.DepositReceipt{Reference: "X-6", Amount: 1, PayerName: "\xff\xfe"}, auction.EInvalidField},
+	} {
+		if _, _, err := b.store.ReceiveDeposit(b.ctx, b.clerk.ID, dep.ID, c.r); auction.ErrorCode(err) != c.code {
+			t.Errorf("%s: %v, want %s", name, err, c.code)
+		}
+	}
+	// The rest arrives as a whole transfer of the deposit: confirmed.
+	d, r, err = b.store.ReceiveDeposit(b.ctx, b.clerk.ID, dep.ID, payments.DepositReceipt{Reference: "ICBC-WHOLE-1", Amount: dep.Amount,
+		PayerName: "张三", PayerAccount: "6222 0000 1111 3333"})
+	if err != nil || d.Status != auction.DepositHeld || r.Part {
+		t.Fatalf("whole payment: %+v %+v %v", d, r, err)
+	}
+	payers, _ = b.store.DepositPayers(b.ctx, b.clerk, "GET /finance", []string{a.ID})
+	if p := payers[dep.ID]; p.PartReceived || p.PayerAccount != "6222 0000 1111 3333" {
+		t.Fatalf("desk row after the confirmation %+v", p)
+	}
+	_, _, err = b.store.ReceiveDeposit(b.ctx, b.clerk.ID, dep.ID, payments.DepositReceipt{Reference: "ICBC-WHOLE-2", Amount: dep.Amount})
+	wantCode(t, err, auction.EDepositNotPending)
+	// A confirmation's reference cannot be recorded again as a part.
+	other, _ := b.store.Register(b.ctx, b.mustUser(t, auction.RoleBidder, "", ""), a.ID)
+	_, _, err = b.store.ReceiveDeposit(b.ctx, b.clerk.ID, other.Deposit.ID, payments.DepositReceipt{Reference: "ICBC-WHOLE-1", Amount: 1})
+	wantCode(t, err, auction.EDuplicateReference)
+	b.wantLedgerBalanced(t)
+	// Each look at a bidder's name before the close was audited.
+	var looks int
+	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM audit_log WHERE action = 'GET /finance' AND target = $1`, dep.ID).Scan(&looks); err != nil || looks != 2 {
+		t.Fatalf("%d audited looks (%v), want 2", looks, err)
+	}
+}
