@@ -183,6 +183,8 @@ type liveConn struct {
 	ctx context.Context
 	// flushing is set while a goroutine started by wake runs.
 	flushing atomic.Bool
+	// pinger pings the client every pingEvery.
+	pinger atomic.Pointer[time.Timer]
 	// shut makes the end of the connection happen once; closing is set
 	// from then on, and frames the client still sends are not acted on.
 	shut    sync.Once
@@ -210,9 +212,9 @@ func (l *liveConn) serve(a *auction.Auction, done func()) {
 	// what a blocked read needs.
 	go func() {
 		defer done()
-		ping := time.AfterFunc(pingEvery, l.ping)
+		l.pinger.Store(time.AfterFunc(pingEvery, l.ping))
 		l.read()
-		ping.Stop()
+		l.pinger.Load().Stop()
 		_ = l.ws.Close()
 	}()
 }
@@ -224,7 +226,7 @@ func (l *liveConn) ping() {
 		l.close(0, "")
 		return
 	}
-	time.AfterFunc(pingEvery, l.ping)
+	l.pinger.Load().Reset(pingEvery)
 }
 
 // resume is a close reason telling the client where to resume.
