@@ -104,9 +104,9 @@ const OutbidMailGap = 5 * time.Minute
 // Notice is one item of a user's list. Data carries what the kind needs
 // (prices, deadlines); nothing in it names or identifies another bidder.
 type Notice struct {
-	ID        string         `json:"id"`
-	Seq       int64          `json:"seq"`
-	Type      string         `json:"type"`
+	ID   string `json:"id"`
+	Seq  int64  `json:"seq"`
+	Type string `json:"type"`
 	// AuctionID is empty for a notice about the account (IdentityClaimReleased).
 	AuctionID string         `json:"auction_id"`
 	CreatedAt time.Time      `json:"created_at"`
