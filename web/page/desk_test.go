@@ -65,3 +65,29 @@ func TestFinanceDeskPayers(t *testing.T) {
 	checkPage(t, "/finance", r, `id="refunds-batch"`, `data-batch-api="/api/v1/refunds/paid"`,
 		`name="pick" form="refunds-batch" value="`+regs[1].Deposit.ID+`"`)
 }
+
+// The reconciliation page lists the differences with the outside truth:
+// an imported statement line nobody booked is named, in either language.
+func TestPagesReconciliationOutside(t *testing.T) {
+	t.Parallel()
+	w := ledgerSetup(t)
+	finance, _ := w.signedIn(t, w.finance)
+	path := "/finance/reconciliation?" + w.period
+	checkPage(t, path, finance.get(path), "与银行流水及支付机构核对", "没有差异")
+	st, err := statement.Parse([]byte("date,reference,amount,remittance\n2026-03-15,OUTSIDE-1,12.00,货款\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.ImportStatement(w.ctx, w.finance.ID, "s.csv", st); err != nil {
+		t.Fatal(err)
+	}
+	r := finance.get(path)
+	checkPage(t, path, r, `id="statement-diffs"`, "对账单有，未记账")
+	if cells := rowCells(t, r.body, "data-status", "on_statement_not_booked"); len(cells) != 4 || !strings.Contains(cells[1], "OUTSIDE-1") ||
+		cells[3] != "¥12.00" {
+		t.Errorf("statement difference row %q", cells)
+	}
+	en, _ := w.signedIn(t, w.finance)
+	en.get("/lang/en")
+	checkPage(t, path, en.get(path), "On the statement, not booked")
+}

@@ -857,6 +857,21 @@ var catalogue = map[string]text{
 	"finance.batch_paid":      {"登记所选退款", "Record selected refunds"},
 	"js.batch_none":           {"请先勾选要登记的退款", "Tick the refunds to record first"},
 
+	// Reconciliation against the outside truth: the bank's statement and a card provider's balance.
+	"recon.outside":                     {"与银行流水及支付机构核对", "Against the bank and the card provider"},
+	"recon.outside_txt":                 {"账务与已导入的银行对账单逐笔核对（仅核对对账单覆盖的日期），并与支付机构自身的余额流水逐笔核对（含手续费）。", "The ledger against the imported bank statements, line by line (only on days a statement covers), and against the card provider's own balance transactions, fees included."},
+	"recon.no_outside":                  {"没有差异", "No differences"},
+	"recon.statement":                   {"对账单", "Statement"},
+	"recon.at_provider":                 {"支付机构", "At the provider"},
+	"recon.fee":                         {"手续费", "Fee"},
+	"recon.provider_error":              {"未能读取支付机构的余额流水，本次对账不成立。", "The provider's balance could not be read; this reconciliation does not hold."},
+	"recon.provider_totals":             {"本期支付机构流水 %d 笔：总额 %s，手续费 %s，净额 %s。", "%d movements at the provider this period: gross %s, fees %s, net %s."},
+	"recon.out.booked_not_on_statement": {"已记账，对账单无此笔", "Booked, not on the statement"},
+	"recon.out.on_statement_not_booked": {"对账单有，未记账", "On the statement, not booked"},
+	"recon.out.amount_differs":          {"金额不符", "Amounts differ"},
+	"recon.out.booked_not_at_provider":  {"已记账，支付机构无此笔", "Booked, not at the provider"},
+	"recon.out.at_provider_not_booked":  {"支付机构有，未记账", "At the provider, not booked"},
+
 	// A statement line's note, read back from payments.ParseNote.
 	"stmt.note.booked_differs":  {"已按 %s 入账，对账单为 %s", "Booked as %s, the statement says %s"},
 	"stmt.note.no_code":         {"附言中没有转账附言码", "The note quotes no transfer note code"},
