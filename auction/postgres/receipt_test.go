@@ -78,3 +78,45 @@ func TestReceiveDepositPartThenWhole(t *testing.T) {
 		t.Fatalf("%d audited looks (%v), want 2", looks, err)
 	}
 }
+
+// The same part payment typed at the same moment on several connections
+// is recorded once; every other attempt is duplicate_reference.
+func TestReceiveDepositConcurrentDuplicates(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	var deps []string
+	for range 2 {
+		reg, err := b.store.Register(b.ctx, b.mustUser(t, auction.RoleBidder, "", ""), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps = append(deps, reg.Deposit.ID)
+	}
+	const n = 8
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	for i := range n {
+		go func() {
+			<-start
+			// Half type it against one deposit, half against the other.
+			_, _, err := b.store.ReceiveDeposit(b.ctx, b.clerk.ID, deps[i%2], payments.DepositReceipt{Reference: "SAME-PART", Amount: 1000})
+			errs <- err
+		}()
+	}
+	close(start)
+	ok := 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case auction.ErrorCode(err) == auction.EDuplicateReference:
+		default:
+			t.Errorf("unexpected: %v", err)
+		}
+	}
+	var rows int
+	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM deposit_receipts WHERE reference = 'SAME-PART'`).Scan(&rows); err != nil || ok != 1 || rows != 1 {
+		t.Fatalf("%d recorded, %d rows (%v); want exactly one", ok, rows, err)
+	}
+}
