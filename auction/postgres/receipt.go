@@ -46,6 +46,9 @@ func (s *Store) ReceiveDeposit(ctx context.Context, by, depositID string, r paym
 		if r.Amount > d.Amount {
 			return auction.FieldError("amount", "is more than the deposit (%d fen): confirm the deposit and pay the excess back", d.Amount)
 		}
+		if err := lockDepositReference(ctx, tx, r.Reference); err != nil {
+			return err
+		}
 		var booked bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM booked_references WHERE reference = $1 AND kind = $2)`,
 			r.Reference, payments.BookDepositConfirmation).Scan(&booked); err != nil {
@@ -147,4 +150,24 @@ func (s *Store) DepositPayers(ctx context.Context, actor *auction.User, action s
 		return nil
 	})
 	return out, err
+}
+
+// lockDepositReference serialises everything that records a bank
+// reference for a deposit (a part payment in deposit_receipts, a
+// confirmation in booked_references) until the transaction ends, and
+// refuses a confirmation whose reference is already a recorded part
+// payment: the two tables then never hold one transfer twice, however the
+// requests interleave.
+func lockDepositReference(ctx context.Context, tx pgx.Tx, reference string) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gavel deposit reference ' || $1, 0))`, reference); err != nil {
+		return err
+	}
+	var part bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM deposit_receipts WHERE reference = $1 AND part)`, reference).Scan(&part); err != nil {
+		return err
+	}
+	if part {
+		return auction.Errorf(auction.EDuplicateReference, "reference: %s is already recorded as a part payment of a deposit; nothing was booked", reference)
+	}
+	return nil
 }

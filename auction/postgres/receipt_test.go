@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -118,5 +119,52 @@ func TestReceiveDepositConcurrentDuplicates(t *testing.T) {
 	var rows int
 	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM deposit_receipts WHERE reference = 'SAME-PART'`).Scan(&rows); err != nil || ok != 1 || rows != 1 {
 		t.Fatalf("%d recorded, %d rows (%v); want exactly one", ok, rows, err)
+	}
+}
+
+// A part payment and a confirmation quoting the same transfer, sent at the
+// same moment for two deposits: exactly one of them is recorded.
+func TestReceiveDepositRacesConfirmation(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	for round := range 6 {
+		var deps []*auction.Deposit
+		for range 2 {
+			reg, err := b.store.Register(b.ctx, b.mustUser(t, auction.RoleBidder, "", ""), a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			deps = append(deps, reg.Deposit)
+		}
+		ref := fmt.Sprintf("RACE-%d", round)
+		errs := make(chan error, 2)
+		start := make(chan struct{})
+		go func() {
+			<-start
+			_, _, err := b.store.ReceiveDeposit(b.ctx, b.clerk.ID, deps[0].ID, payments.DepositReceipt{Reference: ref, Amount: 1000})
+			errs <- err
+		}()
+		go func() {
+			<-start
+			_, err := b.store.ConfirmDeposit(b.ctx, deps[1].ID, ref)
+			errs <- err
+		}()
+		close(start)
+		ok := 0
+		for range 2 {
+			switch err := <-errs; {
+			case err == nil:
+				ok++
+			case auction.ErrorCode(err) == auction.EDuplicateReference:
+			default:
+				t.Fatalf("unexpected: %v", err)
+			}
+		}
+		var receipts, booked int
+		if err := b.store.Pool().QueryRow(b.ctx, `SELECT (SELECT count(*) FROM deposit_receipts WHERE reference = $1),
+				(SELECT count(*) FROM booked_references WHERE reference = $1)`, ref).Scan(&receipts, &booked); err != nil || ok != 1 || receipts+booked != 1 {
+			t.Fatalf("round %d: %d succeeded, %d receipts, %d booked (%v)", round, ok, receipts, booked, err)
+		}
 	}
 }
