@@ -3,6 +3,7 @@ package page_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"gavel/auction"
 	"gavel/payments"
@@ -64,6 +65,10 @@ func TestFinanceDeskPayers(t *testing.T) {
 	r = f2.get("/finance")
 	checkPage(t, "/finance", r, `id="refunds-batch"`, `data-batch-api="/api/v1/refunds/paid"`,
 		`name="pick" form="refunds-batch" value="`+regs[1].Deposit.ID+`"`)
+	// Each ledger line links to its auction and its case.
+	from, to := w2.a.StartsAt.Add(-60*24*time.Hour).Format("2006-01-02"), w2.a.EndsAt.Add(48*time.Hour).Format("2006-01-02")
+	checkPage(t, "/finance/ledger", f2.get("/finance/ledger?from="+from+"&to="+to), `href="/finance/auctions/`+w2.a.ID+`"`,
+		`href="/finance/cases/`+w2.caseID+`"`)
 }
 
 // The reconciliation page lists the differences with the outside truth:
