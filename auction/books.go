@@ -108,6 +108,11 @@ type Books interface {
 	// Returns no error code of its own: a failure is the storage's.
 	RefundsDue(ctx context.Context) ([]payments.RefundDue, error)
 
+	// AccountTotals are the ledger totals per account of [from, to) and
+	// their TOTAL row, as Reconcile gives them, without reading any
+	// provider. Returns invalid_field when to is not after from.
+	AccountTotals(ctx context.Context, from, to time.Time) ([]payments.AccountTotal, payments.AccountTotal, error)
+
 	// Reconcile builds the reconciliation of [from, to): ledger totals per
 	// account, every escrow movement matched line by line against the
 	// provider's record of it, deposit money in escrow per provider at `to`,
