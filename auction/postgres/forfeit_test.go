@@ -179,6 +179,12 @@ func TestAnnulDefaultedRoundReversesTheAllocation(t *testing.T) {
 		} else if p.TotalReceived != 0 {
 			t.Fatalf("proceeds after the annulment %+v", p)
 		}
+		// The case system is told what was reversed.
+		var told int64
+		if err := b.store.Pool().QueryRow(b.ctx, `SELECT (body->'data'->'forfeit_allocation_reversed'->>'auction_costs')::bigint FROM case_notifications
+			WHERE auction_id = $1 AND type = 'auction.annulled'`, a.ID).Scan(&told); err != nil || told != costs {
+			t.Fatalf("resale=%v: auction.annulled reversed costs %d (%v)", resale, told, err)
+		}
 		b.wantLedgerBalanced(t)
 	}
 }
