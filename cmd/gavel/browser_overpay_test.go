@@ -84,6 +84,7 @@ func TestBrowserOverpaymentConfirmed(t *testing.T) {
 		t.Fatalf("declined, but booked: %+v", due)
 	}
 	finance.shot("23-finance-overpay-asked")
+	finance.phoneShot("24-finance-desk-phone")
 
 	finance.do(answer(true), click(row+" button"), chromedp.WaitNotPresent(chromedp.CSS(row)), ready())
 	if got, _ := s.store.Auction(s.ctx, a.ID); got.Status != auction.StatusSettled {
