@@ -39,6 +39,21 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 		actorID, actorRole = actor.ID, actor.Role
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// Lock the account together with every other account claiming the
+		// person, all in id order: locking the account first would let two
+		// desks verifying two claimants of one person each hold one row and
+		// wait for the other's (a deadlock).
+		var claim auction.Identity
+		if replace != nil {
+			claim = *replace
+		} else if err := tx.QueryRow(ctx, `SELECT coalesce(id_type, ''), coalesce(id_number, '') FROM users WHERE id = $1`, userID).
+			Scan(&claim.Type, &claim.Number); err != nil {
+			return translate(err, "user")
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM users WHERE id = $1 OR (role = 'bidder' AND id_type = $2 AND id_number = $3 AND $3 <> '')
+				ORDER BY id FOR UPDATE`, userID, claim.Type, claim.Number); err != nil {
+			return translate(err, "user")
+		}
 		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 FOR UPDATE`, userID))
 		if err != nil {
 			return translate(err, "user")
@@ -51,8 +66,8 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 			return auction.FieldError("id_number", "the account holds no identity number; give the number on the documents")
 		}
 		now := s.clock.Now()
-		// Lock every other account claiming the person, in id order so that
-		// two verifications of one person cannot deadlock.
+		// Every other account claiming the person (locked above, unless the
+		// account's own number changed meanwhile).
 		rows, err := tx.Query(ctx, `SELECT id, verified_at IS NOT NULL FROM users
 			WHERE id <> $1 AND role = 'bidder' AND id_type = $2 AND id_number = $3 ORDER BY id FOR UPDATE`, u.ID, id.Type, id.Number)
 		if err != nil {
