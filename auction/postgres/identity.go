@@ -42,7 +42,11 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 		// Lock the account together with every other account claiming the
 		// person, all in id order: locking the account first would let two
 		// desks verifying two claimants of one person each hold one row and
-		// wait for the other's (a deadlock).
+		// wait for the other's (a deadlock). The locks are NO KEY UPDATE, as
+		// nothing here changes a key: a row written meanwhile that refers to
+		// one of the accounts (an audit entry naming it as the actor, while
+		// this transaction waits for the audit log's head) does not wait for
+		// them, which would be a deadlock too.
 		var claim auction.Identity
 		if replace != nil {
 			claim = *replace
@@ -51,10 +55,10 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 			return translate(err, "user")
 		}
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM users WHERE id = $1 OR (role = 'bidder' AND id_type = $2 AND id_number = $3 AND $3 <> '')
-				ORDER BY id FOR UPDATE`, userID, claim.Type, claim.Number); err != nil {
+				ORDER BY id FOR NO KEY UPDATE`, userID, claim.Type, claim.Number); err != nil {
 			return translate(err, "user")
 		}
-		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 FOR UPDATE`, userID))
+		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 FOR NO KEY UPDATE`, userID))
 		if err != nil {
 			return translate(err, "user")
 		}
@@ -69,7 +73,7 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 		// Every other account claiming the person (locked above, unless the
 		// account's own number changed meanwhile).
 		rows, err := tx.Query(ctx, `SELECT id, verified_at IS NOT NULL FROM users
-			WHERE id <> $1 AND role = 'bidder' AND id_type = $2 AND id_number = $3 ORDER BY id FOR UPDATE`, u.ID, id.Type, id.Number)
+			WHERE id <> $1 AND role = 'bidder' AND id_type = $2 AND id_number = $3 ORDER BY id FOR NO KEY UPDATE`, u.ID, id.Type, id.Number)
 		if err != nil {
 			return err
 		}

@@ -282,3 +282,37 @@ func TestConcurrentVerificationsOfOnePerson(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyWhileTheAccountActs: a staff account verified while it acts
+// (each action leaves an audit entry naming it) is verified, and every
+// action is audited; the verification's row lock and the audit entry's
+// reference to the account never deadlock.
+func TestVerifyWhileTheAccountActs(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for round := range 12 {
+		clerk := b.mustClaimant(t, auction.RoleClerk, idn("acting clerk "+strings.Repeat("x", round)), "")
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if i == 0 {
+					_, errs[i] = b.store.VerifyUser(b.ctx, b.clerk, clerk.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "desk"})
+					return
+				}
+				_, errs[i] = b.store.Audit(b.ctx, postgres.NewAuditEntry{ActorID: clerk.ID, ActorRole: auction.RoleClerk, Action: "court suspend", Target: clerk.ID})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, call %d: %v", round, i, err)
+			}
+		}
+	}
+}
