@@ -14,7 +14,8 @@ import (
 // deposit (by: the finance officer): the amount, the bank reference and
 // the paying account. The whole deposit confirms it as ConfirmDeposit
 // does; less is a part payment, recorded as such (the deposit stays
-// pending and the desk shows it), never confirming. Returns not_found,
+// pending and the desk shows it), until the parts add up to the deposit:
+// the part that completes them confirms it under its own reference. Returns not_found,
 // invalid_field (amount above the deposit, reference, payer fields),
 // duplicate_reference (the transfer is recorded or booked already),
 // invalid_state (not a pending bank deposit) or deposit_not_pending.
@@ -57,7 +58,19 @@ func (s *Store) ReceiveDeposit(ctx context.Context, by, depositID string, r paym
 		if booked {
 			return auction.Errorf(auction.EDuplicateReference, "reference: %s is already booked as a deposit confirmation; nothing was recorded", r.Reference)
 		}
-		r.DepositID, r.Part, r.RecordedAt = d.ID, r.Amount < d.Amount, s.clock.Now()
+		// Parts add up: the one that brings them to the deposit confirms it,
+		// as a whole transfer does; one that would take them past it is
+		// refused, so no part lies beyond what the deposit asks.
+		var parts int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount), 0)::bigint FROM deposit_receipts WHERE deposit_id = $1 AND part`, d.ID).Scan(&parts); err != nil {
+			return err
+		}
+		whole := r.Amount == d.Amount || parts+r.Amount == d.Amount
+		if !whole && parts+r.Amount > d.Amount {
+			return auction.FieldError("amount", "with the parts already recorded (%d fen) it is more than the deposit (%d fen): %d fen are left",
+				parts, d.Amount, d.Amount-parts)
+		}
+		r.DepositID, r.Part, r.RecordedAt = d.ID, !whole, s.clock.Now()
 		err = tx.QueryRow(ctx, `INSERT INTO deposit_receipts (deposit_id, reference, amount, part, payer_name, payer_account, recorded_by, recorded_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 			d.ID, r.Reference, r.Amount, r.Part, r.PayerName, r.PayerAccount, nullable(by), r.RecordedAt).Scan(&r.ID)

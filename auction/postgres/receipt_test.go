@@ -168,3 +168,39 @@ func TestReceiveDepositRacesConfirmation(t *testing.T) {
 		}
 	}
 }
+
+// A deposit paid in parts is confirmed by the part that completes it (the
+// ledger books the deposit once, under that transfer's reference); a part
+// that would take the parts past the deposit is refused and records
+// nothing.
+func TestReceiveDepositInParts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	reg, err := b.store.Register(b.ctx, b.mustUser(t, auction.RoleBidder, "", ""), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep := reg.Deposit
+	first := dep.Amount / 3
+	if d, r, err := b.store.ReceiveDeposit(b.ctx, b.clerk.ID, dep.ID, payments.DepositReceipt{Reference: "PART-A", Amount: first}); err != nil || !r.Part || d.Status != auction.DepositPending {
+		t.Fatalf("first part: %+v %+v %v", d, r, err)
+	}
+	_, _, err = b.store.ReceiveDeposit(b.ctx, b.clerk.ID, dep.ID, payments.DepositReceipt{Reference: "PART-OVER", Amount: dep.Amount - first + 1})
+	wantCode(t, err, auction.EInvalidField)
+	d, r, err := b.store.ReceiveDeposit(b.ctx, b.clerk.ID, dep.ID, payments.DepositReceipt{Reference: "PART-B", Amount: dep.Amount - first})
+	if err != nil || r.Part || d.Status != auction.DepositHeld {
+		t.Fatalf("the completing part: %+v %+v %v", d, r, err)
+	}
+	payers, err := b.store.DepositPayers(b.ctx, b.clerk, "GET /finance", []string{dep.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := payers[dep.ID]; p.PartReceived || p.Received != dep.Amount {
+		t.Fatalf("desk row after the parts: %+v", p)
+	}
+	if acc := b.accounts(t, a.ID); acc[payments.AccountEscrow] != dep.Amount {
+		t.Fatalf("escrow after the parts: %v, want %d", acc, dep.Amount)
+	}
+	b.wantLedgerBalanced(t)
+}
