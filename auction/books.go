@@ -35,12 +35,12 @@ type Books interface {
 	// invalid_state (not a bank deposit) or deposit_not_pending.
 	ReceiveDeposit(ctx context.Context, by, depositID string, r payments.DepositReceipt) (*Deposit, *payments.DepositReceipt, error)
 
-	// DepositPayers returns, for the finance desk (staff only), each deposit
-	// of the auctions with its bidder's name, what was received and from
+	// DepositPayers returns, for the finance desk (staff only), each of the
+	// deposits with its bidder's name, what was received and from
 	// which account, by deposit id. Each deposit of an auction not closed
 	// yet leaves an audit entry (actor, action, target the deposit).
 	// Returns no error code of its own: a failure is the storage's.
-	DepositPayers(ctx context.Context, actor *User, action string, auctionIDs []string) (map[string]payments.DepositPayer, error)
+	DepositPayers(ctx context.Context, actor *User, action string, depositIDs []string) (map[string]payments.DepositPayer, error)
 
 	// MarkRefunded records that finance paid a released deposit back. Returns
 	// not_found, invalid_field, duplicate_reference (the transfer is already
@@ -107,6 +107,11 @@ type Books interface {
 	// it came later) and whether it has passed.
 	// Returns no error code of its own: a failure is the storage's.
 	RefundsDue(ctx context.Context) ([]payments.RefundDue, error)
+
+	// AccountTotals are the ledger totals per account of [from, to) and
+	// their TOTAL row, as Reconcile gives them, without reading any
+	// provider. Returns invalid_field when to is not after from.
+	AccountTotals(ctx context.Context, from, to time.Time) ([]payments.AccountTotal, payments.AccountTotal, error)
 
 	// Reconcile builds the reconciliation of [from, to): ledger totals per
 	// account, every escrow movement matched line by line against the

@@ -75,6 +75,18 @@ func TestReconcileAgainstProviderBalance(t *testing.T) {
 	if len(got) != 3 || r.OK {
 		t.Fatalf("differences %+v, ok %v", got, r.OK)
 	}
+	// The ledger's totals alone never read the provider, and agree with
+	// the reconciliation's.
+	calls := e.fake.Calls(paymentstest.OpBalance)
+	accounts, total, err := e.store.AccountTotals(e.ctx, from, to)
+	if err != nil || e.fake.Calls(paymentstest.OpBalance) != calls || len(accounts) != len(r.Accounts) || total != r.AccountsTotal {
+		t.Fatalf("account totals %+v %+v %v (provider read %d times)", accounts, total, err, e.fake.Calls(paymentstest.OpBalance)-calls)
+	}
+	// A provider that cannot be read makes the reconciliation not ok, saying so.
+	e.fake.FailNext(paymentstest.OpBalance, 1, false)
+	if r, err = e.store.Reconcile(e.ctx, from, to); err != nil || r.OK || r.Providers[0].Error == "" || len(r.Providers[0].Differences) != 0 {
+		t.Fatalf("an unreadable provider: %+v %v", r.Providers, err)
+	}
 	// A later period sees none of it.
 	if r, err = e.store.Reconcile(e.ctx, to.Add(48*time.Hour), to.Add(72*time.Hour)); err != nil || len(r.Providers[0].Differences) != 0 ||
 		r.Providers[0].Transactions != 0 {

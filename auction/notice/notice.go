@@ -48,11 +48,16 @@ const (
 	// RefundOverdue (finance): a released deposit still unpaid 24 hours on,
 	// the legal time limit.
 	RefundOverdue = "refund_overdue"
+	// IdentityClaimReleased: a clerk verified another account as the person
+	// whose identity number this account claimed, so the claim was
+	// released (migrations/00014_account_notices.sql). It is about the
+	// account, not an auction: its AuctionID is empty.
+	IdentityClaimReleased = "identity_claim_released"
 )
 
 // Kinds lists every kind, in the order the preferences page shows them.
 var Kinds = []string{Outbid, OpeningSoon, EndingSoon, Won, Lost, DepositHeld, DepositRefunded, BalanceDue,
-	Defaulted, Suspended, Resumed, Cancelled, Annulled, DepositAwaitingConfirmation, RefundOverdue}
+	Defaulted, Suspended, Resumed, Cancelled, Annulled, DepositAwaitingConfirmation, RefundOverdue, IdentityClaimReleased}
 
 // IsKind reports whether k is a kind of notice.
 func IsKind(k string) bool {
@@ -99,9 +104,10 @@ const OutbidMailGap = 5 * time.Minute
 // Notice is one item of a user's list. Data carries what the kind needs
 // (prices, deadlines); nothing in it names or identifies another bidder.
 type Notice struct {
-	ID        string         `json:"id"`
-	Seq       int64          `json:"seq"`
-	Type      string         `json:"type"`
+	ID   string `json:"id"`
+	Seq  int64  `json:"seq"`
+	Type string `json:"type"`
+	// AuctionID is empty for a notice about the account (IdentityClaimReleased).
 	AuctionID string         `json:"auction_id"`
 	CreatedAt time.Time      `json:"created_at"`
 	UpdatedAt time.Time      `json:"updated_at"`

@@ -78,6 +78,9 @@ var phrases = map[string][2]phrase{
 	RefundOverdue: {
 		{"保证金退还逾期：{title}", "「{title}」的一笔保证金 {amount} 释放已超过 24 小时仍未退还。"},
 		{"Refund overdue: {title}", "A deposit of {amount} for \"{title}\" was released over 24 hours ago and is not paid back yet."}},
+	IdentityClaimReleased: {
+		{"身份证件号码认领已解除", "您的账户所填的身份证件号码，已由法院核实为另一账户的本人所有，本账户不再使用该号码，目前不能报名竞买。如该号码确属您本人，请携带身份证件原件到执行法院办理身份核实；如是填写错误，请以本人证件号码重新办理核实。"},
+		{"Your identity number claim was released", "The court verified another account as the person whose identity number your account gave, so your account no longer carries that number and cannot register for auctions. If the number is yours, bring your identity document to the enforcing court to have your identity verified; if it was a typing mistake, have your account verified with your own number."}},
 }
 
 // moneyFields are the data fields that hold fen.
@@ -116,6 +119,9 @@ func Render(n Notice, c Context) Text {
 		line += payInLine(n, lang)
 	}
 	footer := fmt.Sprintf([2]string{"查看拍卖：%s\n通知设置：%s\n", "See the auction: %s\nNotification settings: %s\n"}[lang], c.AuctionURL, c.SettingsURL)
+	if n.AuctionID == "" { // about the account: no auction to see
+		footer = fmt.Sprintf([2]string{"通知设置：%s\n", "Notification settings: %s\n"}[lang], c.SettingsURL)
+	}
 	if c.UnsubscribeURL != "" {
 		footer += fmt.Sprintf([2]string{"不再接收此类邮件：%s\n", "Stop e-mails of this kind: %s\n"}[lang], c.UnsubscribeURL)
 	}
@@ -172,7 +178,7 @@ func Money(fen int64) string {
 // for a bank deposit, the transfer note code to quote.
 func payInLine(n Notice, lang int) string {
 	p := n.PayTo
-	s := fmt.Sprintf([2]string{"\n收款账户：%s，户名 %s，开户行 %s，账号 %s。", "\nPay into the account of %s: %s, %s, account number %s."}[lang],
+	s := fmt.Sprintf([2]string{"收款账户：%s，户名 %s，开户行 %s，账号 %s。", " Pay into the account of %s: %s, %s, account number %s."}[lang],
 		p.CourtName, p.AccountName, p.Bank, p.AccountNumber)
 	if n.PayReference != "" {
 		s += fmt.Sprintf([2]string{"转账附言请填写 %s。", " Write %s as the transfer note."}[lang], n.PayReference)

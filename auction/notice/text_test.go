@@ -20,10 +20,22 @@ func TestRenderEveryKind(t *testing.T) {
 	}
 	for _, kind := range notice.Kinds {
 		for _, lang := range []string{notice.LangZH, notice.LangEN} {
-			txt := notice.Render(notice.Notice{Type: kind, Count: 1, Data: data},
-				notice.Context{Title: "上海市某区房产", Language: lang, Zone: shanghai, AuctionURL: "http://x/auctions/1", SettingsURL: "http://x/me"})
+			// A notice about the account has no auction, so no title and
+			// no link to an auction.
+			account := kind == notice.IdentityClaimReleased
+			n, title := notice.Notice{Type: kind, Count: 1, Data: data, AuctionID: "1"}, "上海市某区房产"
+			if account {
+				n.AuctionID, title = "", ""
+			}
+			txt := notice.Render(n, notice.Context{Title: title, Language: lang, Zone: shanghai, AuctionURL: "http://x/auctions/1", SettingsURL: "http://x/me"})
 			all := txt.Subject + txt.Body
-			if strings.ContainsAny(all, "{}") || strings.Contains(all, " - ") || !strings.Contains(txt.Subject, "上海市某区房产") {
+			if account && (txt.Subject == "" || strings.Contains(all, "/auctions/") || !strings.Contains(txt.Body, "http://x/me")) {
+				t.Errorf("%s/%s: %q / %q", kind, lang, txt.Subject, txt.Body)
+			}
+			if account {
+				continue
+			}
+			if strings.ContainsAny(all, "{}") || strings.Contains(all, " - ") || !strings.Contains(txt.Subject, "上海市某区房产") || !strings.Contains(txt.Body, "http://x/auctions/1") {
 				t.Errorf("%s/%s: %q / %q", kind, lang, txt.Subject, txt.Body)
 			}
 			if txt.Subject == "上海市某区房产" {

@@ -112,6 +112,7 @@ func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Aucti
 	return s.courtAction(ctx, auction.ActionAnnul, p, false, func(ctx context.Context, tx pgx.Tx, w *writes, a *row, now time.Time) ([]auction.Event, error) {
 		var depositID string
 		var deposit int64
+		var allocation *payments.ForfeitAllocation
 		err := tx.QueryRow(ctx, `SELECT d.id, d.amount FROM deposits d JOIN auctions a ON a.winner_registration_id = d.registration_id
 			WHERE a.id = $1 AND d.status IN ('applied', 'forfeited') FOR UPDATE OF d`, a.ID).Scan(&depositID, &deposit)
 		if err != nil && err != pgx.ErrNoRows {
@@ -123,10 +124,11 @@ func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Aucti
 				status = auction.DepositRefunded
 			}
 			w.Queue(`UPDATE deposits SET status = $2, released_at = $3, updated_at = $3 WHERE id = $1`, depositID, status, now)
-			entries, err := annulledDepositEntries(ctx, tx, w, a.ID, deposit)
+			entries, reversed, err := annulledDepositEntries(ctx, tx, w, a.ID, deposit)
 			if err != nil {
 				return nil, err
 			}
+			allocation = reversed
 			w.record(ledgerTx{Kind: payments.TxSaleAnnulled, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID, Entries: entries}, now)
 		}
 		balance, err := s.oweBackBalancePayments(ctx, tx, w, a, now)
@@ -136,6 +138,10 @@ func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Aucti
 		a.Status = auction.StatusAnnulled
 		data := map[string]any{"reason": p.CleanReason(), "hammer_price": a.HammerPrice, "winner_code": a.WinnerCode,
 			"deposit_owed_back": deposit, "balance_owed_back": balance}
+		if allocation != nil {
+			// The forfeited deposit's allocation, now reversed.
+			data["forfeit_allocation_reversed"] = allocationData(*allocation)
+		}
 		e := w.event(a, auction.EventAnnulled, now, data)
 		w.notify(a, "auction.annulled", data, now)
 		return []auction.Event{e}, nil
@@ -147,23 +153,25 @@ func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Aucti
 // deposit is all in the case's proceeds; a forfeited one was allocated
 // (allocateForfeit, reallocateShortfall), its costs share in auction_costs
 // and its shortfall and case-debt shares in case_proceeds. The allocation
-// record is removed with it, so the proceeds and the case statement no
-// longer count it and a later re-sale reallocates nothing from it.
-func annulledDepositEntries(ctx context.Context, tx pgx.Tx, w *writes, auctionID string, deposit int64) ([]payments.Entry, error) {
-	var costs int64
-	err := tx.QueryRow(ctx, `SELECT auction_costs FROM forfeit_allocations WHERE auction_id = $1 FOR UPDATE`, auctionID).Scan(&costs)
+// record is removed with it (and returned, for the event and webhook), so
+// the proceeds and the case statement no longer count it and a later
+// re-sale reallocates nothing from it.
+func annulledDepositEntries(ctx context.Context, tx pgx.Tx, w *writes, auctionID string, deposit int64) ([]payments.Entry, *payments.ForfeitAllocation, error) {
+	var al payments.ForfeitAllocation
+	err := tx.QueryRow(ctx, `SELECT auction_costs, resale_shortfall, case_debt, resale_auction_id::text FROM forfeit_allocations
+		WHERE auction_id = $1 FOR UPDATE`, auctionID).Scan(&al.AuctionCosts, &al.ResaleShortfall, &al.CaseDebt, &al.ResaleAuctionID)
 	if err == pgx.ErrNoRows {
-		return payments.Move(payments.AccountCaseProceeds, payments.AccountRefundsDue, deposit), nil
+		return payments.Move(payments.AccountCaseProceeds, payments.AccountRefundsDue, deposit), nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	w.Queue(`DELETE FROM forfeit_allocations WHERE auction_id = $1`, auctionID)
 	return []payments.Entry{
-		{Account: payments.AccountAuctionCosts, Amount: costs},
-		{Account: payments.AccountCaseProceeds, Amount: deposit - costs},
+		{Account: payments.AccountAuctionCosts, Amount: al.AuctionCosts},
+		{Account: payments.AccountCaseProceeds, Amount: al.ResaleShortfall + al.CaseDebt},
 		{Account: payments.AccountRefundsDue, Amount: -deposit},
-	}, nil
+	}, &al, nil
 }
 
 // ResumeAuction reopens a suspended auction until endsAt, whoever suspended

@@ -617,3 +617,40 @@ func TestCancelRacingDeposits(t *testing.T) {
 	b.wantLedgerBalanced(t)
 	b.wantReconciled(t)
 }
+
+// TestAnnulWhileExcessRefunded: the court annulling a sale while finance
+// records the refund of the buyer's overpayment take the auction's row and
+// the payment's in one order: both are done, never a deadlock, and what is
+// owed back is owed once.
+func TestAnnulWhileExcessRefunded(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for round := range 12 {
+		a := b.mustAuction(t, lotParams{})
+		_, owed := b.soldAt(t, a)
+		p, _, err := b.store.RecordBalancePayment(b.ctx, b.clerk.ID, a.ID, owed+5000, fmt.Sprintf("OVER-%d", round))
+		if err != nil || p.Excess != 5000 {
+			t.Fatalf("overpayment %+v %v", p, err)
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		var annulErr, refundErr error
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, _, annulErr = b.store.AnnulAuction(b.ctx, b.act(a.ID, "撤销"))
+		}()
+		go func() {
+			defer wg.Done()
+			<-start
+			_, refundErr = b.store.MarkBalanceRefunded(b.ctx, p.ID, fmt.Sprintf("BACK-%d", round))
+		}()
+		close(start)
+		wg.Wait()
+		if annulErr != nil || refundErr != nil {
+			t.Fatalf("round %d: annul %v, refund %v", round, annulErr, refundErr)
+		}
+	}
+	b.wantLedgerBalanced(t)
+}

@@ -190,6 +190,9 @@ func (s *Store) MarkBalanceRefunded(ctx context.Context, paymentID, reference st
 		// The row lock serialises two marks of one payment: the second sees
 		// the first's and is refused, so the money is paid out once.
 		var caseID string
+		if err := lockPaymentAuction(ctx, tx, paymentID); err != nil {
+			return err
+		}
 		var err error
 		p, err = scanRefundablePayment(tx.QueryRow(ctx, `SELECT `+balancePaymentColumns+`, a.case_id FROM balance_payments b
 			JOIN auctions a ON a.id = b.auction_id WHERE b.id = $1 FOR UPDATE OF b`, paymentID), &caseID)
@@ -320,4 +323,15 @@ func (s *Store) DepositsOf(ctx context.Context, auctionIDs []string) (map[string
 		return nil
 	})
 	return out, err
+}
+
+// lockPaymentAuction share-locks the auction of a balance payment, before
+// the payment's row is locked: auction before payment, the order of the
+// court's actions and of recording payments. The other way round, a
+// refund holding the payment would wait for the auction's row when it
+// writes the ledger (the foreign key's lock) while an annulment holding
+// the auction waits for the payment's row: a deadlock.
+func lockPaymentAuction(ctx context.Context, tx pgx.Tx, paymentID string) error {
+	_, err := tx.Exec(ctx, `SELECT 1 FROM auctions WHERE id = (SELECT auction_id FROM balance_payments WHERE id = $1) FOR SHARE`, paymentID)
+	return translate(err, "balance payment")
 }

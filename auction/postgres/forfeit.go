@@ -22,12 +22,23 @@ func (s *Store) RecordAuctionCost(ctx context.Context, by, auctionID string, amo
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.Auction(ctx, auctionID); err != nil {
-		return nil, err
-	}
 	c := &payments.AuctionCost{AuctionID: auctionID, Amount: amount, Description: description, CreatedAt: s.clock.Now()}
-	err = s.pool.QueryRow(ctx, `INSERT INTO auction_costs (auction_id, amount, description, recorded_by, created_at)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, auctionID, amount, description, nullable(by), c.CreatedAt).Scan(&c.ID)
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		// The round's total stays one amount (MaxAmount): the default sums
+		// its costs into a bigint, which must not overflow. Costs of a
+		// round are recorded one at a time (its row lock) so the check holds.
+		var costs int64
+		err := tx.QueryRow(ctx, `SELECT coalesce((SELECT sum(amount) FROM auction_costs WHERE auction_id = a.id), 0)::bigint
+			FROM auctions a WHERE a.id = $1 FOR UPDATE`, auctionID).Scan(&costs)
+		if err != nil {
+			return translate(err, "auction")
+		}
+		if amount > payments.MaxAmount-costs {
+			return auction.FieldError("amount", "would make the round's costs more than %d fen in all (%d recorded)", int64(payments.MaxAmount), costs)
+		}
+		return tx.QueryRow(ctx, `INSERT INTO auction_costs (auction_id, amount, description, recorded_by, created_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, auctionID, amount, description, nullable(by), c.CreatedAt).Scan(&c.ID)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -179,6 +179,44 @@ func TestAnnulDefaultedRoundReversesTheAllocation(t *testing.T) {
 		} else if p.TotalReceived != 0 {
 			t.Fatalf("proceeds after the annulment %+v", p)
 		}
+		// The case system is told what was reversed.
+		var told int64
+		if err := b.store.Pool().QueryRow(b.ctx, `SELECT (body->'data'->'forfeit_allocation_reversed'->>'auction_costs')::bigint FROM case_notifications
+			WHERE auction_id = $1 AND type = 'auction.annulled'`, a.ID).Scan(&told); err != nil || told != costs {
+			t.Fatalf("resale=%v: auction.annulled reversed costs %d (%v)", resale, told, err)
+		}
 		b.wantLedgerBalanced(t)
 	}
+}
+
+// TestAuctionCostsTotalBounded: a round's costs never add up to more than
+// one amount can be (payments.MaxAmount), however many are recorded, so the
+// default that allocates the forfeited deposit to them still happens.
+func TestAuctionCostsTotalBounded(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	var total int64
+	for range 10 {
+		c, err := b.store.RecordAuctionCost(b.ctx, b.clerk.ID, a.ID, payments.MaxAmount, "评估费")
+		switch {
+		case err == nil:
+			total += c.Amount
+		case auction.ErrorCode(err) != auction.EInvalidField:
+			t.Fatalf("cost refused with %v", err)
+		}
+	}
+	if total != payments.MaxAmount {
+		t.Fatalf("costs recorded %d, want %d", total, int64(payments.MaxAmount))
+	}
+	b.soldAt(t, a)
+	got, _ := b.store.Auction(b.ctx, a.ID)
+	b.clock.Set(*got.BalanceDueAt)
+	if changes := b.tick(t); len(changes) != 1 {
+		t.Fatalf("changes %+v", changes)
+	}
+	if al := b.proceedsItem(t, a.CaseID, a.ID).ForfeitAllocation; al == nil || al.AuctionCosts != a.Deposit || al.CaseDebt != 0 {
+		t.Fatalf("allocation %+v", al)
+	}
+	b.wantLedgerBalanced(t)
 }

@@ -39,7 +39,26 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 		actorID, actorRole = actor.ID, actor.Role
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 FOR UPDATE`, userID))
+		// Lock the account together with every other account claiming the
+		// person, all in id order: locking the account first would let two
+		// desks verifying two claimants of one person each hold one row and
+		// wait for the other's (a deadlock). The locks are NO KEY UPDATE, as
+		// nothing here changes a key: a row written meanwhile that refers to
+		// one of the accounts (an audit entry naming it as the actor, while
+		// this transaction waits for the audit log's head) does not wait for
+		// them, which would be a deadlock too.
+		var claim auction.Identity
+		if replace != nil {
+			claim = *replace
+		} else if err := tx.QueryRow(ctx, `SELECT coalesce(id_type, ''), coalesce(id_number, '') FROM users WHERE id = $1`, userID).
+			Scan(&claim.Type, &claim.Number); err != nil {
+			return translate(err, "user")
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM users WHERE id = $1 OR (role = 'bidder' AND id_type = $2 AND id_number = $3 AND $3 <> '')
+				ORDER BY id FOR NO KEY UPDATE`, userID, claim.Type, claim.Number); err != nil {
+			return translate(err, "user")
+		}
+		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 FOR NO KEY UPDATE`, userID))
 		if err != nil {
 			return translate(err, "user")
 		}
@@ -51,10 +70,10 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 			return auction.FieldError("id_number", "the account holds no identity number; give the number on the documents")
 		}
 		now := s.clock.Now()
-		// Lock every other account claiming the person, in id order so that
-		// two verifications of one person cannot deadlock.
+		// Every other account claiming the person (locked above, unless the
+		// account's own number changed meanwhile).
 		rows, err := tx.Query(ctx, `SELECT id, verified_at IS NOT NULL FROM users
-			WHERE id <> $1 AND role = 'bidder' AND id_type = $2 AND id_number = $3 ORDER BY id FOR UPDATE`, u.ID, id.Type, id.Number)
+			WHERE id <> $1 AND role = 'bidder' AND id_type = $2 AND id_number = $3 ORDER BY id FOR NO KEY UPDATE`, u.ID, id.Type, id.Number)
 		if err != nil {
 			return err
 		}

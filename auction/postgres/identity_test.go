@@ -243,3 +243,76 @@ func TestVerifyReleasesOtherClaims(t *testing.T) {
 	_, err = b.store.VerifyUser(b.ctx, b.clerk, "00000000-0000-0000-0000-000000000000", postgres.Verification{Method: "desk", Reference: "x"})
 	wantCode(t, err, auction.ENotFound)
 }
+
+// TestConcurrentVerificationsOfOnePerson: two accounts claiming one person
+// verified at the same moment (two desks) take their locks in one order:
+// one is verified, the other is refused with a domain error, never a
+// deadlock.
+func TestConcurrentVerificationsOfOnePerson(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for round := range 20 {
+		person := idn("twice verified " + strings.Repeat("x", round))
+		first := b.mustClaimant(t, auction.RoleBidder, person, "")
+		second := b.duplicateAccount(t, "twice"+strings.Repeat("x", round)+"@example.test", person)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, 2)
+		for i, u := range []*auction.User{first, second} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errs[i] = b.store.VerifyUser(b.ctx, b.clerk, u.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "desk"})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		verified := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				verified++
+			case auction.ErrorCode(err) != auction.EIDNumberTaken && auction.ErrorCode(err) != auction.EInvalidField:
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		if verified != 1 {
+			t.Fatalf("round %d: %d verified (%v)", round, verified, errs)
+		}
+	}
+}
+
+// TestVerifyWhileTheAccountActs: a staff account verified while it acts
+// (each action leaves an audit entry naming it) is verified, and every
+// action is audited; the verification's row lock and the audit entry's
+// reference to the account never deadlock.
+func TestVerifyWhileTheAccountActs(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for round := range 12 {
+		clerk := b.mustClaimant(t, auction.RoleClerk, idn("acting clerk "+strings.Repeat("x", round)), "")
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if i == 0 {
+					_, errs[i] = b.store.VerifyUser(b.ctx, b.clerk, clerk.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "desk"})
+					return
+				}
+				_, errs[i] = b.store.Audit(b.ctx, postgres.NewAuditEntry{ActorID: clerk.ID, ActorRole: auction.RoleClerk, Action: "court suspend", Target: clerk.ID})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, call %d: %v", round, i, err)
+			}
+		}
+	}
+}

@@ -77,6 +77,9 @@ func (s *Store) MarkBalanceReturned(ctx context.Context, paymentID, reference st
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		// The row lock serialises two marks of one payment: the money goes
 		// back once.
+		if err := lockPaymentAuction(ctx, tx, paymentID); err != nil {
+			return err
+		}
 		var err error
 		p, err = scanBalanceReturn(tx.QueryRow(ctx, `SELECT `+balanceReturnColumns+` FROM balance_payments b
 			JOIN auctions a ON a.id = b.auction_id WHERE b.id = $1 FOR UPDATE OF b`, paymentID))

@@ -98,6 +98,9 @@ func (s *Store) DepositByProviderRef(ctx context.Context, provider, ref string) 
 // stays pending: it arrived too late to bid with.
 func (s *Store) confirmLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit, reference string) (released bool, err error) {
 	now := s.clock.Now()
+	if err := lockDepositReference(ctx, tx, reference); err != nil {
+		return false, err
+	}
 	if _, err := bookReference(ctx, tx, payments.BookDepositConfirmation, reference, d.ID, now); err != nil {
 		return false, err
 	}

@@ -14,7 +14,8 @@ import (
 // deposit (by: the finance officer): the amount, the bank reference and
 // the paying account. The whole deposit confirms it as ConfirmDeposit
 // does; less is a part payment, recorded as such (the deposit stays
-// pending and the desk shows it), never confirming. Returns not_found,
+// pending and the desk shows it), until the parts add up to the deposit:
+// the part that completes them confirms it under its own reference. Returns not_found,
 // invalid_field (amount above the deposit, reference, payer fields),
 // duplicate_reference (the transfer is recorded or booked already),
 // invalid_state (not a pending bank deposit) or deposit_not_pending.
@@ -46,6 +47,9 @@ func (s *Store) ReceiveDeposit(ctx context.Context, by, depositID string, r paym
 		if r.Amount > d.Amount {
 			return auction.FieldError("amount", "is more than the deposit (%d fen): confirm the deposit and pay the excess back", d.Amount)
 		}
+		if err := lockDepositReference(ctx, tx, r.Reference); err != nil {
+			return err
+		}
 		var booked bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM booked_references WHERE reference = $1 AND kind = $2)`,
 			r.Reference, payments.BookDepositConfirmation).Scan(&booked); err != nil {
@@ -54,7 +58,19 @@ func (s *Store) ReceiveDeposit(ctx context.Context, by, depositID string, r paym
 		if booked {
 			return auction.Errorf(auction.EDuplicateReference, "reference: %s is already booked as a deposit confirmation; nothing was recorded", r.Reference)
 		}
-		r.DepositID, r.Part, r.RecordedAt = d.ID, r.Amount < d.Amount, s.clock.Now()
+		// Parts add up: the one that brings them to the deposit confirms it,
+		// as a whole transfer does; one that would take them past it is
+		// refused, so no part lies beyond what the deposit asks.
+		var parts int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount), 0)::bigint FROM deposit_receipts WHERE deposit_id = $1 AND part`, d.ID).Scan(&parts); err != nil {
+			return err
+		}
+		whole := r.Amount == d.Amount || parts+r.Amount == d.Amount
+		if !whole && parts+r.Amount > d.Amount {
+			return auction.FieldError("amount", "with the parts already recorded (%d fen) it is more than the deposit (%d fen): %d fen are left",
+				parts, d.Amount, d.Amount-parts)
+		}
+		r.DepositID, r.Part, r.RecordedAt = d.ID, !whole, s.clock.Now()
 		err = tx.QueryRow(ctx, `INSERT INTO deposit_receipts (deposit_id, reference, amount, part, payer_name, payer_account, recorded_by, recorded_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 			d.ID, r.Reference, r.Amount, r.Part, r.PayerName, r.PayerAccount, nullable(by), r.RecordedAt).Scan(&r.ID)
@@ -92,15 +108,14 @@ func optionalLine(field, s string) (string, error) {
 	return cleanLine(field, s, 140)
 }
 
-// DepositPayers returns, for the finance desk, each deposit of the
-// auctions with its bidder's name, what was received for it and from
-// which account: finance's typed receipts (the account of the one that
+// DepositPayers returns, for the finance desk, each of the deposits with
+// its bidder's name, what was received for it and from which account: finance's typed receipts (the account of the one that
 // confirmed it, else of the latest part), else the bank statement lines
 // matched to it; a confirmed deposit with neither received its amount.
 // Before an auction closes its bidders are confidential: each deposit of
 // it shown leaves an audit entry (action, target the deposit), as a
 // look at one payer does.
-func (s *Store) DepositPayers(ctx context.Context, actor *auction.User, action string, auctionIDs []string) (map[string]payments.DepositPayer, error) {
+func (s *Store) DepositPayers(ctx context.Context, actor *auction.User, action string, depositIDs []string) (map[string]payments.DepositPayer, error) {
 	out := map[string]payments.DepositPayer{}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT d.id::text, d.auction_id::text, a.closed_at IS NULL, u.real_name, d.status, d.amount,
@@ -115,7 +130,7 @@ func (s *Store) DepositPayers(ctx context.Context, actor *auction.User, action s
 				FROM statement_lines s WHERE s.direction = 'credit' AND s.match_id = d.id AND s.match_kind IN ('deposit', $2)
 				  AND NOT EXISTS (SELECT 1 FROM deposit_receipts y WHERE y.reference = s.reference)
 				ORDER BY s.booked_on DESC, s.id LIMIT 1) l ON true
-			WHERE d.auction_id = ANY($1::uuid[])`, auctionIDs, payments.BookDepositConfirmation)
+			WHERE d.id = ANY($1::uuid[])`, depositIDs, payments.BookDepositConfirmation)
 		if err != nil {
 			return err
 		}
@@ -148,4 +163,24 @@ func (s *Store) DepositPayers(ctx context.Context, actor *auction.User, action s
 		return nil
 	})
 	return out, err
+}
+
+// lockDepositReference serialises everything that records a bank
+// reference for a deposit (a part payment in deposit_receipts, a
+// confirmation in booked_references) until the transaction ends, and
+// refuses a confirmation whose reference is already a recorded part
+// payment: the two tables then never hold one transfer twice, however the
+// requests interleave.
+func lockDepositReference(ctx context.Context, tx pgx.Tx, reference string) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gavel deposit reference ' || $1, 0))`, reference); err != nil {
+		return err
+	}
+	var part bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM deposit_receipts WHERE reference = $1 AND part)`, reference).Scan(&part); err != nil {
+		return err
+	}
+	if part {
+		return auction.Errorf(auction.EDuplicateReference, "reference: %s is already recorded as a part payment of a deposit; nothing was booked", reference)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -27,7 +28,7 @@ func TestReceiveDepositPartThenWhole(t *testing.T) {
 	if err != nil || d.Status != auction.DepositPending || !r.Part || r.Amount != dep.Amount/2 {
 		t.Fatalf("part payment: %+v %+v %v", d, r, err)
 	}
-	payers, err := b.store.DepositPayers(b.ctx, b.clerk, "GET /finance", []string{a.ID})
+	payers, err := b.store.DepositPayers(b.ctx, b.clerk, "GET /finance", []string{dep.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func TestReceiveDepositPartThenWhole(t *testing.T) {
 	if err != nil || d.Status != auction.DepositHeld || r.Part {
 		t.Fatalf("whole payment: %+v %+v %v", d, r, err)
 	}
-	payers, _ = b.store.DepositPayers(b.ctx, b.clerk, "GET /finance", []string{a.ID})
+	payers, _ = b.store.DepositPayers(b.ctx, b.clerk, "GET /finance", []string{dep.ID})
 	if p := payers[dep.ID]; p.PartReceived || p.PayerAccount != "6222 0000 1111 3333" {
 		t.Fatalf("desk row after the confirmation %+v", p)
 	}
@@ -77,4 +78,129 @@ func TestReceiveDepositPartThenWhole(t *testing.T) {
 	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM audit_log WHERE action = 'GET /finance' AND target = $1`, dep.ID).Scan(&looks); err != nil || looks != 2 {
 		t.Fatalf("%d audited looks (%v), want 2", looks, err)
 	}
+}
+
+// The same part payment typed at the same moment on several connections
+// is recorded once; every other attempt is duplicate_reference.
+func TestReceiveDepositConcurrentDuplicates(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	var deps []string
+	for range 2 {
+		reg, err := b.store.Register(b.ctx, b.mustUser(t, auction.RoleBidder, "", ""), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps = append(deps, reg.Deposit.ID)
+	}
+	const n = 8
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	for i := range n {
+		go func() {
+			<-start
+			// Half type it against one deposit, half against the other.
+			_, _, err := b.store.ReceiveDeposit(b.ctx, b.clerk.ID, deps[i%2], payments.DepositReceipt{Reference: "SAME-PART", Amount: 1000})
+			errs <- err
+		}()
+	}
+	close(start)
+	ok := 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case auction.ErrorCode(err) == auction.EDuplicateReference:
+		default:
+			t.Errorf("unexpected: %v", err)
+		}
+	}
+	var rows int
+	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM deposit_receipts WHERE reference = 'SAME-PART'`).Scan(&rows); err != nil || ok != 1 || rows != 1 {
+		t.Fatalf("%d recorded, %d rows (%v); want exactly one", ok, rows, err)
+	}
+}
+
+// A part payment and a confirmation quoting the same transfer, sent at the
+// same moment for two deposits: exactly one of them is recorded.
+func TestReceiveDepositRacesConfirmation(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	for round := range 6 {
+		var deps []*auction.Deposit
+		for range 2 {
+			reg, err := b.store.Register(b.ctx, b.mustUser(t, auction.RoleBidder, "", ""), a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			deps = append(deps, reg.Deposit)
+		}
+		ref := fmt.Sprintf("RACE-%d", round)
+		errs := make(chan error, 2)
+		start := make(chan struct{})
+		go func() {
+			<-start
+			_, _, err := b.store.ReceiveDeposit(b.ctx, b.clerk.ID, deps[0].ID, payments.DepositReceipt{Reference: ref, Amount: 1000})
+			errs <- err
+		}()
+		go func() {
+			<-start
+			_, err := b.store.ConfirmDeposit(b.ctx, deps[1].ID, ref)
+			errs <- err
+		}()
+		close(start)
+		ok := 0
+		for range 2 {
+			switch err := <-errs; {
+			case err == nil:
+				ok++
+			case auction.ErrorCode(err) == auction.EDuplicateReference:
+			default:
+				t.Fatalf("unexpected: %v", err)
+			}
+		}
+		var receipts, booked int
+		if err := b.store.Pool().QueryRow(b.ctx, `SELECT (SELECT count(*) FROM deposit_receipts WHERE reference = $1),
+				(SELECT count(*) FROM booked_references WHERE reference = $1)`, ref).Scan(&receipts, &booked); err != nil || ok != 1 || receipts+booked != 1 {
+			t.Fatalf("round %d: %d succeeded, %d receipts, %d booked (%v)", round, ok, receipts, booked, err)
+		}
+	}
+}
+
+// A deposit paid in parts is confirmed by the part that completes it (the
+// ledger books the deposit once, under that transfer's reference); a part
+// that would take the parts past the deposit is refused and records
+// nothing.
+func TestReceiveDepositInParts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.mustAuction(t, lotParams{})
+	reg, err := b.store.Register(b.ctx, b.mustUser(t, auction.RoleBidder, "", ""), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep := reg.Deposit
+	first := dep.Amount / 3
+	if d, r, err := b.store.ReceiveDeposit(b.ctx, b.clerk.ID, dep.ID, payments.DepositReceipt{Reference: "PART-A", Amount: first}); err != nil || !r.Part || d.Status != auction.DepositPending {
+		t.Fatalf("first part: %+v %+v %v", d, r, err)
+	}
+	_, _, err = b.store.ReceiveDeposit(b.ctx, b.clerk.ID, dep.ID, payments.DepositReceipt{Reference: "PART-OVER", Amount: dep.Amount - first + 1})
+	wantCode(t, err, auction.EInvalidField)
+	d, r, err := b.store.ReceiveDeposit(b.ctx, b.clerk.ID, dep.ID, payments.DepositReceipt{Reference: "PART-B", Amount: dep.Amount - first})
+	if err != nil || r.Part || d.Status != auction.DepositHeld {
+		t.Fatalf("the completing part: %+v %+v %v", d, r, err)
+	}
+	payers, err := b.store.DepositPayers(b.ctx, b.clerk, "GET /finance", []string{dep.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := payers[dep.ID]; p.PartReceived || p.Received != dep.Amount {
+		t.Fatalf("desk row after the parts: %+v", p)
+	}
+	if acc := b.accounts(t, a.ID); acc[payments.AccountEscrow] != dep.Amount {
+		t.Fatalf("escrow after the parts: %v, want %d", acc, dep.Amount)
+	}
+	b.wantLedgerBalanced(t)
 }

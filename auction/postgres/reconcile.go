@@ -61,28 +61,12 @@ func (s *Store) Reconcile(ctx context.Context, from, to time.Time) (*payments.Re
 	// One snapshot for every part, so the totals tie out even while money moves.
 	defer func() { _ = tx.Rollback(ctx) }()
 
-	rows, err := tx.Query(ctx, `SELECT e.account,
-			coalesce(sum(e.amount) FILTER (WHERE t.created_at < $1), 0)::bigint,
-			coalesce(sum(e.amount) FILTER (WHERE t.created_at >= $1 AND e.amount > 0), 0)::bigint,
-			coalesce(-sum(e.amount) FILTER (WHERE t.created_at >= $1 AND e.amount < 0), 0)::bigint
-		FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-		WHERE t.created_at < $2 GROUP BY e.account ORDER BY e.account`, from, to)
-	if err != nil {
-		return nil, err
-	}
-	r.Accounts, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (payments.AccountTotal, error) {
-		var a payments.AccountTotal
-		err := row.Scan(&a.Account, &a.Opening, &a.Debits, &a.Credits)
-		a.Net = a.Debits - a.Credits
-		a.Closing = a.Opening + a.Net
-		return a, err
-	})
-	if err != nil {
+	if r.Accounts, err = accountTotals(ctx, tx, from, to); err != nil {
 		return nil, err
 	}
 
 	// The ledger side: every transaction that moved the court's escrow.
-	rows, err = tx.Query(ctx, `SELECT t.id, t.kind, coalesce(d.provider, 'bank'), coalesce(t.deposit_id::text, ''),
+	rows, err := tx.Query(ctx, `SELECT t.id, t.kind, coalesce(d.provider, 'bank'), coalesce(t.deposit_id::text, ''),
 			coalesce(t.auction_id::text, ''), coalesce(t.case_id::text, ''), t.reference, t.created_at, e.amount
 		FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id AND e.account = $3
 		LEFT JOIN deposits d ON d.id = t.deposit_id
@@ -171,6 +155,47 @@ func (s *Store) Reconcile(ctx context.Context, from, to time.Time) (*payments.Re
 	sort.SliceStable(r.Lines, func(i, j int) bool { return r.Lines[i].At.Before(r.Lines[j].At) })
 	r.Finish()
 	return r, nil
+}
+
+// AccountTotals are the ledger totals per account of [from, to) and their
+// TOTAL row, as Reconcile gives them, without reading any provider.
+// Returns invalid_field when to is not after from.
+func (s *Store) AccountTotals(ctx context.Context, from, to time.Time) ([]payments.AccountTotal, payments.AccountTotal, error) {
+	from, to = from.UTC(), to.UTC()
+	if !to.After(from) {
+		return nil, payments.AccountTotal{}, auction.FieldError("to", "must be after from")
+	}
+	accounts, err := accountTotals(ctx, s.pool, from, to)
+	if err != nil {
+		return nil, payments.AccountTotal{}, err
+	}
+	r := payments.Reconciliation{Accounts: accounts}
+	r.Finish()
+	return r.Accounts, r.AccountsTotal, nil
+}
+
+// accountTotals sums each ledger account over [from, to).
+func accountTotals(ctx context.Context, q querier, from, to time.Time) ([]payments.AccountTotal, error) {
+	rows, err := q.Query(ctx, `SELECT e.account,
+			coalesce(sum(e.amount) FILTER (WHERE t.created_at < $1), 0)::bigint,
+			coalesce(sum(e.amount) FILTER (WHERE t.created_at >= $1 AND e.amount > 0), 0)::bigint,
+			coalesce(-sum(e.amount) FILTER (WHERE t.created_at >= $1 AND e.amount < 0), 0)::bigint
+		FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+		WHERE t.created_at < $2 GROUP BY e.account ORDER BY e.account`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (payments.AccountTotal, error) {
+		var a payments.AccountTotal
+		err := row.Scan(&a.Account, &a.Opening, &a.Debits, &a.Credits)
+		a.Net = a.Debits - a.Credits
+		a.Closing = a.Opening + a.Net
+		return a, err
+	})
+	if out == nil {
+		out = []payments.AccountTotal{}
+	}
+	return out, err
 }
 
 // RefundsDue lists released deposits not yet paid back, oldest first, with

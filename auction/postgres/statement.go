@@ -110,7 +110,7 @@ func (s *Store) matchCredit(ctx context.Context, tx pgx.Tx, by string, l *paymen
 		l.MatchKind, l.MatchID = kind, &entry
 		l.Status = payments.LineBooked
 		if amount != l.Amount {
-			l.Status, l.Note = payments.LinePartial, fmt.Sprintf("booked as %d fen, the statement says %d", amount, l.Amount)
+			l.Status, l.Note = payments.LinePartial, payments.Note(payments.NoteBookedDiffers, amount, l.Amount)
 		}
 		return nil, nil
 	}
@@ -119,7 +119,7 @@ func (s *Store) matchCredit(ctx context.Context, tx pgx.Tx, by string, l *paymen
 	}
 	codes := payCode.FindAllString(strings.ToUpper(l.Remittance), -1)
 	if len(codes) == 0 {
-		l.Note = "the note quotes no payment reference"
+		l.Note = payments.Note(payments.NoteNoCode)
 		return nil, nil
 	}
 	var d struct {
@@ -131,7 +131,7 @@ func (s *Store) matchCredit(ctx context.Context, tx pgx.Tx, by string, l *paymen
 		FROM deposits d JOIN auctions a ON a.id = d.auction_id WHERE d.pay_reference = ANY($1) ORDER BY d.id LIMIT 1`, codes).
 		Scan(&d.id, &d.auctionID, &d.status, &d.provider, &d.amount, &d.auctionStatus, &d.hammer)
 	if errors.Is(err, pgx.ErrNoRows) {
-		l.Note = "no deposit has the payment reference " + codes[0]
+		l.Note = payments.Note(payments.NoteNoDeposit, codes[0])
 		return nil, nil
 	}
 	if err != nil {
@@ -139,7 +139,7 @@ func (s *Store) matchCredit(ctx context.Context, tx pgx.Tx, by string, l *paymen
 	}
 	switch {
 	case d.provider != payments.ProviderBank:
-		l.Status, l.Note = payments.LinePartial, "the deposit is paid through "+d.provider
+		l.Status, l.Note = payments.LinePartial, payments.Note(payments.NoteOtherProvider, d.provider)
 		return nil, nil
 	case d.status == auction.DepositPending && d.amount == l.Amount:
 		l.MatchKind, l.MatchID = "deposit", &d.id
@@ -153,7 +153,7 @@ func (s *Store) matchCredit(ctx context.Context, tx pgx.Tx, by string, l *paymen
 		})
 	case d.status == auction.DepositPending:
 		l.MatchKind, l.MatchID = "deposit", &d.id
-		l.Status, l.Note = payments.LinePartial, fmt.Sprintf("the deposit is %d fen, the transfer %d: only the exact amount confirms a deposit", d.amount, l.Amount)
+		l.Status, l.Note = payments.LinePartial, payments.Note(payments.NoteDepositDiffers, d.amount, l.Amount)
 		return nil, nil
 	case d.status == auction.DepositApplied && d.auctionStatus == auction.StatusSold:
 		// The buyer quoted their code again: a balance payment.
@@ -163,7 +163,7 @@ func (s *Store) matchCredit(ctx context.Context, tx pgx.Tx, by string, l *paymen
 			return nil, err
 		}
 		if m != l.Amount {
-			l.Status, l.Note = payments.LinePartial, fmt.Sprintf("%d fen is outstanding, the transfer is %d", m, l.Amount)
+			l.Status, l.Note = payments.LinePartial, payments.Note(payments.NoteBalanceDiffers, m, l.Amount)
 			return nil, nil
 		}
 		var events []auction.Event
@@ -178,7 +178,7 @@ func (s *Store) matchCredit(ctx context.Context, tx pgx.Tx, by string, l *paymen
 		return []auction.Change{{AuctionID: d.auctionID, Events: events}}, nil
 	}
 	l.MatchKind, l.MatchID = "deposit", &d.id
-	l.Status, l.Note = payments.LinePartial, "the deposit is "+d.status+" already"
+	l.Status, l.Note = payments.LinePartial, payments.Note(payments.NoteDepositState, d.status)
 	return nil, nil
 }
 
@@ -223,7 +223,7 @@ func matchDebit(ctx context.Context, tx pgx.Tx, l *payments.StatementLine) error
 		l.Reference, payments.AccountEscrow, payments.TxDepositRefunded, payments.TxExcessRefunded, payments.TxBalanceReturned, payments.TxProceedsRemitted).
 		Scan(&id, &amount)
 	if errors.Is(err, pgx.ErrNoRows) {
-		l.Note = "no refund or remittance is booked with this reference"
+		l.Note = payments.Note(payments.NoteDebitUnbooked)
 		return nil
 	}
 	if err != nil {
@@ -231,10 +231,10 @@ func matchDebit(ctx context.Context, tx pgx.Tx, l *payments.StatementLine) error
 	}
 	ref := fmt.Sprint(id)
 	l.MatchKind, l.MatchID = "ledger_transaction", nil
-	l.Note = "ledger transaction " + ref
+	l.Note = payments.Note(payments.NoteLedgerTx, ref)
 	l.Status = payments.LineBooked
 	if amount != l.Amount {
-		l.Status, l.Note = payments.LinePartial, fmt.Sprintf("ledger transaction %s moved %d fen, the statement %d", ref, amount, l.Amount)
+		l.Status, l.Note = payments.LinePartial, payments.Note(payments.NoteLedgerDiffers, ref, amount, l.Amount)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ const (
 	OpLookup  = "lookup"
 	OpCapture = "capture"
 	OpRelease = "release"
+	OpBalance = "balance"
 )
 
 // ErrInjected is returned by calls told to fail.
@@ -260,6 +261,9 @@ func (f *Fake) moved(typ, ref string, amount, fee int64) {
 func (f *Fake) BalanceTransactions(_ context.Context, from, to time.Time) ([]payments.BalanceTransaction, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if before, after := f.enter(OpBalance); before || after {
+		return nil, ErrInjected
+	}
 	out := []payments.BalanceTransaction{}
 	for _, t := range f.balance {
 		if !t.Created.Before(from) && t.Created.Before(to) {

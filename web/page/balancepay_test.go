@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"gavel/auction"
+	"gavel/web/page/yuan"
 )
 
 // After the close the winner's auction page says what is owed, by when, and
@@ -47,5 +48,17 @@ func TestWinnerPageShowsCourtAccount(t *testing.T) {
 	}
 	if r := bl.get("/auctions/" + a.ID); strings.Contains(r.body, `id="balance-pay"`) {
 		t.Errorf("the losing bidder is shown the balance account")
+	}
+
+	// A part of the balance received: the page asks for what is left, not
+	// the whole price less the deposit.
+	hammer := a.StartPrice + a.Increment
+	paid := (hammer - reg.Deposit.Amount) / 2
+	if _, _, err := w.store.RecordBalancePayment(w.ctx, "", a.ID, paid, "BAL-PART-1"); err != nil {
+		t.Fatal(err)
+	}
+	left := yuan.Format(hammer - reg.Deposit.Amount - paid)
+	if r := bw.get("/auctions/" + a.ID); !strings.Contains(r.body, left) {
+		t.Errorf("after a part payment the winner's page does not ask for the %s left", left)
 	}
 }

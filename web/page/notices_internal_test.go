@@ -46,23 +46,23 @@ func TestSummarize(t *testing.T) {
 	hammer, code := int64(71_000_000), "B1"
 	sold := &auction.Auction{Status: auction.StatusSold, HammerPrice: &hammer, ClosedAt: &closed, BalanceDueAt: &due}
 	reg := &auction.Registration{BidderCode: &code, Deposit: &auction.Deposit{Amount: 7_000_000, Status: auction.DepositApplied}}
-	won := summarize(sold, reg, true)
+	won := summarize(sold, reg, true, 24*time.Hour)
 	if won == nil || !won.Won || won.Owed != 64_000_000 || !won.DueAt.Equal(due) {
 		t.Fatalf("won: %+v", won)
 	}
 	reg.Deposit.Status = auction.DepositRefundPending
-	lost := summarize(sold, reg, false)
+	lost := summarize(sold, reg, false, 24*time.Hour)
 	if lost == nil || lost.Won || lost.Owed != 0 || !lost.RefundBy.Equal(closed.Add(24*time.Hour)) || lost.Refunded {
 		t.Fatalf("lost: %+v", lost)
 	}
 	reg.Deposit.Status = auction.DepositRefunded
-	if s := summarize(sold, reg, false); !s.Refunded {
+	if s := summarize(sold, reg, false, 24*time.Hour); !s.Refunded {
 		t.Fatalf("refunded: %+v", s)
 	}
-	if s := summarize(&auction.Auction{Status: auction.StatusBidding}, reg, false); s != nil {
+	if s := summarize(&auction.Auction{Status: auction.StatusBidding}, reg, false, 24*time.Hour); s != nil {
 		t.Fatalf("before a sale: %+v", s)
 	}
-	if s := summarize(sold, &auction.Registration{}, false); s != nil {
+	if s := summarize(sold, &auction.Registration{}, false, 24*time.Hour); s != nil {
 		t.Fatalf("never qualified: %+v", s)
 	}
 }

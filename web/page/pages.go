@@ -117,6 +117,27 @@ var templateFuncs = template.FuncMap{
 	"lines": func(p *page, ls []payments.StatementLine, id string) map[string]any {
 		return map[string]any{"P": p, "Lines": ls, "ID": id}
 	},
+	// payer bundles what the payer-cells and receipt-form partials need.
+	"payer": func(p *page, payers map[string]payments.DepositPayer, d auction.Deposit) map[string]any {
+		return map[string]any{"P": p, "D": d, "Payer": payers[d.ID]}
+	},
+	// note says a statement line's note in the page's language; a note
+	// not from the catalogue (a refusal's own message) is shown as it is.
+	"note": func(p *page, note string) string {
+		key, args, ok := payments.ParseNote(note)
+		if !ok || !i18n.Known("stmt.note."+key) {
+			return note
+		}
+		for i, a := range args {
+			if fen, isFen := a.(int64); isFen {
+				args[i] = p.L.Money(fen)
+			}
+		}
+		if key == payments.NoteDepositState {
+			args[0] = p.L.T("dep." + args[0].(string))
+		}
+		return p.L.T("stmt.note."+key, args...)
+	},
 	// balance bundles what the balance-cells partial needs.
 	"balance": func(p *page, t payments.AccountTotal) map[string]any {
 		return map[string]any{"P": p, "T": t}

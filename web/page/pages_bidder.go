@@ -226,7 +226,17 @@ func (h *Handler) Auction(c echo.Context) error {
 	d.Won = myCode != "" && a.WinnerCode != nil && *a.WinnerCode == myCode
 	if d.Reg != nil {
 		js["my_deposit"] = d.Reg.Deposit.Amount
-		d.Summary = summarize(a, d.Reg, d.Won)
+		d.Summary = summarize(a, d.Reg, d.Won, rules.RefundWithin)
+		if d.Summary != nil && d.Summary.Won {
+			// What the buyer still owes is the books' figure: the balance
+			// payments already received count, and a settled sale owes
+			// nothing.
+			money, err := h.store.AuctionMoney(ctx, a.ID)
+			if err != nil {
+				return err
+			}
+			d.Summary.Owed = money.Outstanding
+		}
 	}
 	p.JS["auction"] = js
 	p.Data = d
@@ -234,22 +244,21 @@ func (h *Handler) Auction(c echo.Context) error {
 }
 
 // summarize is the after-close summary for a bidder registered as reg, or
-// nil before a sale.
-func summarize(a *auction.Auction, reg *auction.Registration, won bool) *closeSummary {
+// nil before a sale. A losing bidder's deposit comes back within refundWithin
+// of the close (the rulebook's; a legal 24 hours under spc2016). The winner's
+// Owed here counts the deposit only; the page replaces it with the books'
+// outstanding figure.
+func summarize(a *auction.Auction, reg *auction.Registration, won bool, refundWithin time.Duration) *closeSummary {
 	if reg.BidderCode == nil || reg.Deposit == nil || a.HammerPrice == nil || a.ClosedAt == nil {
 		return nil
 	}
 	s := &closeSummary{Won: won, Hammer: *a.HammerPrice, Deposit: reg.Deposit.Amount,
-		RefundBy: a.ClosedAt.Add(depositRefundWithin), Refunded: reg.Deposit.Status == auction.DepositRefunded}
+		RefundBy: a.ClosedAt.Add(refundWithin), Refunded: reg.Deposit.Status == auction.DepositRefunded}
 	if won && a.BalanceDueAt != nil {
 		s.Owed, s.DueAt = max(0, *a.HammerPrice-reg.Deposit.Amount), *a.BalanceDueAt
 	}
 	return s
 }
-
-// depositRefundWithin is how soon after the close a losing bidder's
-// deposit is paid back (the legal 24 hours).
-const depositRefundWithin = 24 * time.Hour
 
 // outcomeKey is what an auction came to for the bidder registered as reg,
 // as a message key: won or not won once sold (only for a qualified bidder),

@@ -12,6 +12,7 @@ import (
 
 	"gavel/auction"
 	"gavel/payments"
+	"gavel/web/request"
 )
 
 // depositRow is a deposit with the auction it secures.
@@ -53,6 +54,9 @@ type financeData struct {
 	// Imported the lines of the import just made (?import=).
 	Open     []payments.StatementLine
 	Imported []payments.StatementLine
+	// Payers are the deposits' bidders, what arrived and from which
+	// account, by deposit id (staff only).
+	Payers map[string]payments.DepositPayer
 }
 
 // Finance is GET /finance: the legal deadlines running for finance, deposits
@@ -129,6 +133,9 @@ func (h *Handler) Finance(c echo.Context) error {
 		}
 	}
 	sort.SliceStable(d.Refunds, func(i, j int) bool { return d.Refunds[i].Deadline.Before(d.Refunds[j].Deadline) })
+	if d.Payers, err = h.payers(c, "GET /finance", append(d.Pending, d.Refunds...)); err != nil {
+		return err
+	}
 	if d.Open, err = h.store.StatementLines(ctx, ""); err != nil {
 		return err
 	}
@@ -163,6 +170,7 @@ func refundRow(l auction.Listing, dep auction.Deposit, now time.Time) depositRow
 type financeAuctionData struct {
 	A        *auction.Auction
 	Deposits []depositRow
+	Payers   map[string]payments.DepositPayer
 }
 
 // FinanceAuction is GET /finance/auctions/{id}: every deposit of one auction.
@@ -185,9 +193,25 @@ func (h *Handler) FinanceAuction(c echo.Context) error {
 		}
 		d.Deposits = append(d.Deposits, row)
 	}
+	if d.Payers, err = h.payers(c, "GET /finance/auctions/:id", d.Deposits); err != nil {
+		return err
+	}
 	p := h.newPage(c, "finance.deposits")
 	p.Nav, p.Data = "finance", d
 	return h.render(c, http.StatusOK, "finance_auction.html", p)
+}
+
+// payers reads who paid the rows' deposits and from which account; the
+// store audits each look at a bidder of an auction not closed yet.
+func (h *Handler) payers(c echo.Context, action string, rows []depositRow) (map[string]payments.DepositPayer, error) {
+	if len(rows) == 0 {
+		return map[string]payments.DepositPayer{}, nil
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.Deposit.ID
+	}
+	return h.store.DepositPayers(c.Request().Context(), request.User(c), action, ids)
 }
 
 // deadlines are the legal deadlines of the given kinds still running, the

@@ -81,12 +81,12 @@ func (s *Store) Delivery(ctx context.Context, id int64) (*Delivery, error) {
 	var lang, key *string
 	var off, sent []string
 	var p payIn
-	err := s.pool.QueryRow(ctx, `SELECT n.id::text, n.user_id::text, n.type, n.auction_id::text, n.created_at, n.updated_at, n.count, n.data,
-			n.delivery, u.email, u.phone, l.title, st.language, st.unsubscribe_key,
+	err := s.pool.QueryRow(ctx, `SELECT n.id::text, n.user_id::text, n.type, coalesce(n.auction_id::text, ''), n.created_at, n.updated_at, n.count, n.data,
+			n.delivery, u.email, u.phone, coalesce(l.title, ''), st.language, st.unsubscribe_key,
 			ARRAY(SELECT o.channel || ':' || o.type FROM user_notice_optouts o WHERE o.user_id = n.user_id),
 			ARRAY(SELECT x.channel FROM user_notice_sends x WHERE x.notice_id = n.id AND x.version = n.count), `+payInColumns+`
 		FROM user_notices n JOIN users u ON u.id = n.user_id
-		JOIN auctions a ON a.id = n.auction_id JOIN lots l ON l.id = a.lot_id `+payInJoin+`
+		LEFT JOIN auctions a ON a.id = n.auction_id LEFT JOIN lots l ON l.id = a.lot_id `+payInJoin+`
 		LEFT JOIN user_notice_settings st ON st.user_id = n.user_id
 		WHERE n.id = $1`, id).Scan(append([]any{&d.ID, &userID, &d.Type, &d.AuctionID, &d.CreatedAt, &d.UpdatedAt, &d.Count, &d.Data,
 		&state, &d.Email, &d.Phone, &d.Title, &lang, &key, &off, &sent}, p.dest()...)...)

@@ -27,8 +27,8 @@ func (s *Store) List(ctx context.Context, userID string, since int64) (*List, er
 	if err := s.sequence(ctx, userID); err != nil {
 		return nil, translate(err, "user")
 	}
-	rows, err := s.pool.Query(ctx, `SELECT n.id::text, n.seq, n.type, n.auction_id::text, n.created_at, n.updated_at, n.read_at, n.count, n.data, l.title, `+
-		payInColumns+` FROM user_notices n JOIN auctions a ON a.id = n.auction_id JOIN lots l ON l.id = a.lot_id `+payInJoin+`
+	rows, err := s.pool.Query(ctx, `SELECT n.id::text, n.seq, n.type, coalesce(n.auction_id::text, ''), n.created_at, n.updated_at, n.read_at, n.count, n.data, coalesce(l.title, ''), `+
+		payInColumns+` FROM user_notices n LEFT JOIN auctions a ON a.id = n.auction_id LEFT JOIN lots l ON l.id = a.lot_id `+payInJoin+`
 		WHERE n.user_id = $1 AND n.seq > $2 ORDER BY n.seq LIMIT `+strconv.Itoa(MaxList+1), userID, since)
 	if err != nil {
 		return nil, err

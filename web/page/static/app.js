@@ -344,3 +344,27 @@ document.querySelectorAll('.filters').forEach(form => {
 
 // Tests and tools can tell when the page's scripts are in place.
 window.addEventListener('load', () => { document.body.dataset.ready = '1'; });
+
+// A bank batch of refunds: the ticked rows, each with the reference typed
+// in its own row, are recorded in one request (all or none).
+document.querySelectorAll('form[data-batch-api]').forEach(form => {
+  form.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    clearErrors(form);
+    const rows = [...document.querySelectorAll(`input[form="${form.id}"][name="pick"]:checked`)].map(b => b.closest('tr'));
+    if (!rows.length) { showFormError(form, t('js.batch_none')); return; }
+    const refunds = [];
+    for (const tr of rows) {
+      const input = tr.querySelector('input[name="reference"]');
+      if (!input.value.trim()) { showFieldError(input, t('err.required')); input.focus(); return; }
+      refunds.push({deposit_id: tr.dataset.deposit, reference: input.value.trim()});
+    }
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    const r = await api('POST', form.dataset.batchApi, {refunds});
+    button.disabled = false;
+    if (!r.ok) { showFormError(form, errorText(r.error)); return; }
+    location.reload();
+  });
+  form.querySelectorAll('button[type="submit"]').forEach(b => { b.disabled = false; });
+});

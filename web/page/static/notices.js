@@ -32,7 +32,8 @@
     const subject = document.createElement('p');
     subject.className = 'notice-subject';
     const a = document.createElement('a');
-    a.href = '/auctions/' + encodeURIComponent(n.auction_id);
+    // A notice about the account (not an auction) leads to the account page.
+    a.href = n.auction_id ? '/auctions/' + encodeURIComponent(n.auction_id) : '/me';
     a.textContent = n.subject;
     subject.append(a);
     const text = document.createElement('p');

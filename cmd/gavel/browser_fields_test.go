@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"gavel/auction"
+	"gavel/auction/postgres"
+)
+
+// The clerk's round form shows every server error at once: a round with a
+// start price below 70%, a zero increment, a deposit out of range and a
+// bidding period of an hour gets one message at each of the four fields
+// from one save, each field marked invalid.
+func TestBrowserRoundFormShowsAllServerErrors(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	c := newChrome(t)
+	const staffPassword = "staff password 1"
+	clerkUser := browserStaff(t, s, auction.RoleClerk, staffPassword)
+	n := next()
+	cs, err := s.store.CreateCase(s.ctx, clerkUser.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", n), CourtName: "北京市第一中级人民法院",
+		Debtors: []auction.Party{{Name: "债务人", IDNumber: newPerson().idNumber}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lot, err := s.store.CreateLot(s.ctx, cs.ID, auction.NewLot{Title: "朝阳区住宅", Description: "两居室", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clerk := c.tab(t, "clerk", s.url)
+	clerk.signIn(clerkUser.Email, staffPassword)
+	clerk.open("/clerk/lots/" + lot.ID)
+	start := clerk.eval(`document.getElementById('starts_at').value`)
+	at, err := time.Parse("2006-01-02T15:04", start)
+	if err != nil {
+		t.Fatalf("starts_at %q: %v", start, err)
+	}
+	clerk.do(setValue("#start_price", "1000"), setValue("#increment", "0"), setValue("#deposit", "900"),
+		setValue("#ends_at", at.Add(time.Hour).Format("2006-01-02T15:04")), click(`#schedule-form button[type="submit"]`))
+	clerk.waitJS(`document.querySelectorAll('#schedule-form .field-error').length >= 4`, time.Now().Add(10*time.Second))
+	clerk.shot("23-round-form-all-errors")
+	for _, f := range []string{"start_price", "increment", "deposit", "ends_at"} {
+		if v := clerk.eval(`document.getElementById('` + f + `').getAttribute('aria-invalid') || ''`); v != "true" {
+			t.Errorf("%s is not marked invalid", f)
+		}
+		if msg := clerk.eval(`(document.getElementById('err-` + f + `') || {}).textContent || ''`); strings.TrimSpace(msg) == "" {
+			t.Errorf("no message at %s", f)
+		}
+	}
+	if lot, err := s.store.Lot(s.ctx, lot.ID); err != nil || len(lot.Auctions) != 0 {
+		t.Fatalf("a refused round was saved: %+v %v", lot, err)
+	}
+}
