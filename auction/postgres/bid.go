@@ -95,9 +95,6 @@ func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.Bi
 	if err != nil {
 		return nil, t.refuse(err)
 	}
-	if t.refuseOnly {
-		return nil, errWouldAccept
-	}
 	bidEvent := t.appendEvent(auction.EventBid, now, map[string]any{
 		"bidder_code": b.Code, "amount": p.Amount, "priority": out.Priority, "ends_at": stamp(out.EndsAt),
 	})

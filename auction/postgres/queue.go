@@ -7,7 +7,6 @@ import (
 	"errors"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,11 +45,6 @@ const bidBatchTimeout = 10 * time.Second
 type bidQueue struct {
 	mu      sync.Mutex
 	pending map[string][]*bidRequest
-	// known is each auction's committed state as its worker last saw it
-	// (refuse.go): it only routes bids, it never decides one.
-	known map[string]*knownAuction
-	// grouped counts the bids decided off the lock (refuse.go).
-	grouped atomic.Int64
 }
 
 type bidRequest struct {
@@ -91,12 +85,8 @@ func (s *Store) queueBid(ctx context.Context, p PlaceBid) (*auction.BidResult, e
 	}
 }
 
-// drainBids is an auction's worker: it decides waiting bids round by round
-// and ends when none are left, so idle auctions cost nothing. Each round
-// takes the waiting bids in order of arrival: those that the committed state
-// refuses whatever happens (a group, decided by a read without the lock) and
-// then the bids that may win (a batch, decided under the lock); the rest wait
-// for the next round (route, refuse.go).
+// drainBids is an auction's worker: it decides waiting bids batch by batch
+// and ends when none are left, so idle auctions cost nothing.
 func (s *Store) drainBids(auctionID string) {
 	q := &s.bids
 	for {
@@ -107,24 +97,16 @@ func (s *Store) drainBids(auctionID string) {
 			q.mu.Unlock()
 			return
 		}
-		// In order of arrival: of two bids at one price the earlier one wins.
-		slices.SortStableFunc(waiting, func(a, b *bidRequest) int { return a.p.Arrival.At.Compare(b.p.Arrival.At) })
-		group, batch := q.known[auctionID].route(waiting)
-		n := len(group) + len(batch)
-		rest := waiting[n:]
-		if len(rest) == 0 {
-			rest = nil
+		n := min(len(waiting), maxBidBatch)
+		batch := waiting[:n:n]
+		if n == len(waiting) {
+			q.pending[auctionID] = nil
+		} else {
+			q.pending[auctionID] = waiting[n:]
 		}
-		q.pending[auctionID] = rest
 		q.mu.Unlock()
-		decided, requeue, k := s.decideRound(auctionID, group, batch)
-		q.mu.Lock()
-		if len(requeue) > 0 {
-			q.pending[auctionID] = append(requeue, q.pending[auctionID]...)
-		}
-		q.remember(auctionID, k)
-		q.mu.Unlock()
-		for _, r := range decided {
+		s.placeBatch(batch)
+		for _, r := range batch {
 			r.p.Arrival.Release()
 		}
 	}
@@ -132,14 +114,6 @@ func (s *Store) drainBids(auctionID string) {
 
 // placeBatch decides a batch and answers every request in it.
 func (s *Store) placeBatch(reqs []*bidRequest) {
-	s.placeGated(reqs, nil)
-}
-
-// placeGated decides a batch and answers every request in it, unless gate
-// (called before the commit) answers false: then it rolls back, answers
-// nothing and reports requeue. t is the batch's transaction when it ended
-// with the auction as stored (see remember).
-func (s *Store) placeGated(reqs []*bidRequest, gate func() bool) (t *bidTx, requeue bool) {
 	live := make([]*bidRequest, 0, len(reqs))
 	for _, r := range reqs {
 		if err := r.ctx.Err(); err != nil {
@@ -149,22 +123,17 @@ func (s *Store) placeGated(reqs []*bidRequest, gate func() bool) (t *bidTx, requ
 		live = append(live, r)
 	}
 	if len(live) == 0 {
-		if gate != nil && !gate() {
-			return nil, true
-		}
-		return nil, false
+		return
 	}
-	// In order of arrival, as far as this batch knows it.
+	// In order of arrival, as far as this batch knows it: of two bids at one
+	// price the earlier one wins.
 	slices.SortStableFunc(live, func(a, b *bidRequest) int { return a.p.Arrival.At.Compare(b.p.Arrival.At) })
-	answers, t, err := s.decideBatch(live, gate)
-	if errors.Is(err, errRequeue) {
-		return nil, true
-	}
+	answers, err := s.decideBatch(live)
 	if err == nil {
 		for i, r := range live {
 			r.done <- answers[i]
 		}
-		return t, false
+		return
 	}
 	var de *auction.Error
 	var pe *pgconn.PgError
@@ -172,12 +141,11 @@ func (s *Store) placeGated(reqs []*bidRequest, gate func() bool) (t *bidTx, requ
 		// The database refused a statement of the batch, which only some
 		// request's data can cause: decide each bid alone, so that whatever
 		// it was fails only its own bid. (A database that cannot be reached
-		// fails them all at once, as it would fail each.) The gate has been
-		// passed once a statement ran, so it is not asked again.
+		// fails them all at once, as it would fail each.)
 		for _, r := range live {
 			s.placeBatch([]*bidRequest{r})
 		}
-		return nil, false
+		return
 	}
 	errors.As(err, &de)
 	for _, r := range live {
@@ -189,7 +157,6 @@ func (s *Store) placeGated(reqs []*bidRequest, gate func() bool) (t *bidTx, requ
 		}
 		r.done <- bidAnswer{err: err}
 	}
-	return nil, false
 }
 
 // errNothingToWrite rolls back a batch that accepted no bid: an opening done
@@ -200,15 +167,9 @@ var errNothingToWrite = errors.New("postgres: no bid accepted")
 // taken meanwhile by the same bidder's bid on another auction.
 var errKeyRaced = errors.New("postgres: idempotency key raced")
 
-// errRequeue rolls back a batch whose gate closed: its bids are decided again.
-var errRequeue = errors.New("postgres: batch to decide again")
-
 // decideBatch runs the batch transaction, again without the requests whose
-// key raced (they are refused) until it commits. gate, when set, is asked
-// before the commit (see decideRound). It returns the transaction as it
-// ended when the auction was left as stored: committed, or rolled back with
-// nothing written but the row as read.
-func (s *Store) decideBatch(reqs []*bidRequest, gate func() bool) ([]bidAnswer, *bidTx, error) {
+// key raced (they are refused) until it commits.
+func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
 	if s.beforeBatch != nil {
 		s.beforeBatch(reqs[0].p.AuctionID)
 	}
@@ -218,10 +179,8 @@ func (s *Store) decideBatch(reqs []*bidRequest, gate func() bool) ([]bidAnswer, 
 	for {
 		answers := make([]bidAnswer, len(reqs))
 		var lost []*bidRequest
-		var t *bidTx
 		err := s.inTx(ctx, func(tx pgx.Tx) error {
-			var err error
-			t, err = s.beginBids(ctx, tx, reqs)
+			t, err := s.beginBids(ctx, tx, reqs)
 			if err != nil {
 				return err
 			}
@@ -238,9 +197,6 @@ func (s *Store) decideBatch(reqs []*bidRequest, gate func() bool) ([]bidAnswer, 
 				}
 				answers[i] = bidAnswer{res: res, err: err}
 			}
-			if gate != nil && !gate() {
-				return errRequeue
-			}
 			if len(t.bids) == 0 {
 				return errNothingToWrite
 			}
@@ -253,19 +209,14 @@ func (s *Store) decideBatch(reqs []*bidRequest, gate func() bool) ([]bidAnswer, 
 			return nil
 		})
 		switch {
-		case err == nil:
-			return answers, t, nil
-		case errors.Is(err, errNothingToWrite):
-			if t.openedAny {
-				t = nil // the opening was rolled back: the row is not as stored
-			}
-			return answers, t, nil
+		case err == nil, errors.Is(err, errNothingToWrite):
+			return answers, nil
 		case errors.Is(err, errKeyRaced):
 			for _, r := range lost {
 				raced[r] = true
 			}
 		default:
-			return nil, nil, err
+			return nil, err
 		}
 	}
 }
@@ -288,12 +239,6 @@ type bidTx struct {
 	opened []auction.Event
 	// current is the request being decided.
 	current *bidRequest
-	// openedAny tells that the batch opened the auction (opened may have
-	// been handed on since).
-	openedAny bool
-	// refuseOnly marks a group decided without the lock (refuse.go): a bid
-	// it would accept is errWouldAccept instead.
-	refuseOnly bool
 
 	priors  map[bidKey]priorAnswer
 	bidders map[string]bidderRow
@@ -360,7 +305,6 @@ func (s *Store) beginBids(ctx context.Context, tx pgx.Tx, reqs []*bidRequest) (*
 	if t.opened, err = openIfDue(ctx, tx, a, t.now); err != nil {
 		return nil, err
 	}
-	t.openedAny = len(t.opened) > 0
 	return t, nil
 }
 

@@ -42,6 +42,3 @@ func (s *Store) Waiting(auctionID string) int {
 
 // HoldBatches makes every bid batch call hold before it locks its auction.
 func (s *Store) HoldBatches(hold func(auctionID string)) { s.beforeBatch = hold }
-
-// Grouped is how many bids were decided off the lock, as sure losers.
-func (s *Store) Grouped() int64 { return s.bids.grouped.Load() }
