@@ -1,5 +1,5 @@
 -- +goose Up
--- Abuse limits shared by every instance on the database (web/limit/pglimit):
+-- Abuse limits shared by every instance on the database (auction/postgres/pglimit):
 -- a limit kept per instance would give a client behind a load balancer a
 -- fresh budget on each instance. Unlogged: the state is worth no WAL, and
 -- after a crash or a failover the limits simply start afresh.
