@@ -26,10 +26,13 @@ type fixture struct {
 // bidderPassword is every load-test bidder's password.
 const bidderPassword = "loadgen-bidder-password"
 
-// Lot figures: a flat appraised at 1,000,000 yuan, first round at 70%,
-// 1,000-yuan steps, a 10% deposit (all in fen).
+// Lot figures: a building appraised at 100,000,000 yuan, first round at
+// 70%, 1,000-yuan steps, a 10% deposit (all in fen). The appraisal is large
+// so that a ladder of hundreds of thousands of accepted bids stays under the
+// rulebook's cap on a single bid (a multiple of the appraisal): the hot lot
+// measures bidding, not bid_too_high refusals.
 const (
-	appraisal  = 100_000_000
+	appraisal  = 10_000_000_000
 	startFen   = appraisal * 70 / 100
 	stepFen    = 100_000
 	depositFen = startFen / 10
