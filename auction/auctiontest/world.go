@@ -154,6 +154,17 @@ func (w *World) User(role, key string) *auction.User {
 	return w.Account(auction.NewUser{Role: role, IDNumber: idNumber})
 }
 
+// Token creates a token of kind (auction.TokenAPI, auction.TokenSession)
+// for u, valid for ttl.
+func (w *World) Token(u *auction.User, kind string, ttl time.Duration) string {
+	w.TB.Helper()
+	token, _, err := w.Store.CreateToken(w.Ctx, u.ID, kind, ttl)
+	if err != nil {
+		w.TB.Fatal(err)
+	}
+	return token
+}
+
 // Bidder creates a bidder account, a person of their own.
 func (w *World) Bidder() *auction.User {
 	return w.User(auction.RoleBidder, "")
@@ -221,12 +232,25 @@ func (w *World) Round(lotID, round string, start int64) *auction.Auction {
 	return w.Publish(w.Draft(lotID, round, start, w.Now().Add(31*24*time.Hour).Truncate(time.Second)))
 }
 
-// Announced is a published first round of a new flat of a new case:
-// appraised at ¥1,000,000, starting at ¥700,000.
-func (w *World) Announced(title string) *auction.Auction {
+// Drafted is a first round of a new flat of a new case, not published:
+// appraised at ¥1,000,000, starting at ¥700,000, opening 31 days from the
+// clock.
+func (w *World) Drafted(title string) *auction.Auction {
 	w.TB.Helper()
 	c := w.Case(1_000_000)
-	return w.Round(w.Lot(c.ID, title, 100_000_000).ID, auction.RoundFirst, 70_000_000)
+	return w.Draft(w.Lot(c.ID, title, 100_000_000).ID, auction.RoundFirst, 70_000_000, w.Now().Add(31*24*time.Hour).Truncate(time.Second))
+}
+
+// Announced is a Drafted round, published.
+func (w *World) Announced(title string) *auction.Auction {
+	w.TB.Helper()
+	return w.Publish(w.Drafted(title))
+}
+
+// Bidding is an Announced round, opened: the clock stands at its start.
+func (w *World) Bidding(title string) *auction.Auction {
+	w.TB.Helper()
+	return w.Open(w.Announced(title))
 }
 
 // Register registers u for the auction; the deposit is left as the payment
@@ -240,12 +264,20 @@ func (w *World) Register(u *auction.User, auctionID string) *auction.Registratio
 	return reg
 }
 
-// Qualify registers u for the auction and confirms the deposit's transfer.
+// Qualify registers u for the auction and confirms the deposit's transfer;
+// it returns the registration as it is then, with its bidder code.
 func (w *World) Qualify(u *auction.User, auctionID string) *auction.Registration {
 	w.TB.Helper()
 	reg := w.Register(u, auctionID)
 	if _, err := w.Store.ConfirmDeposit(w.Ctx, reg.Deposit.ID, fmt.Sprintf("BANK-%d", Next())); err != nil {
 		w.TB.Fatal(err)
+	}
+	reg, err := w.Store.Registration(w.Ctx, reg.ID)
+	if err != nil {
+		w.TB.Fatal(err)
+	}
+	if reg.BidderCode == nil {
+		w.TB.Fatal("a qualified bidder has no bidder code")
 	}
 	return reg
 }
