@@ -36,6 +36,9 @@ type World struct {
 	Store *postgres.Store
 	// Clerk and Finance act for the court in the helpers that need staff.
 	Clerk, Finance *auction.User
+	// Court is the court of the cases Case opens: a test that sets up a
+	// court's receiving account names the court of its cases.
+	Court string
 
 	now func() time.Time
 	set func(time.Time)
@@ -83,7 +86,7 @@ func NewWorld(tb testing.TB, pool *pgxpool.Pool, opts ...Option) *World {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	w := &World{TB: tb, Ctx: context.Background(), Pool: pool}
+	w := &World{TB: tb, Ctx: context.Background(), Pool: pool, Court: "北京市第一中级人民法院"}
 	cfg := postgres.Config{Pool: pool, Rulebook: auction.SPC2016}
 	if o.shared != nil {
 		c := o.shared
@@ -175,7 +178,7 @@ func (w *World) Bidder() *auction.User {
 func (w *World) Case(claim int64) *auction.Case {
 	w.TB.Helper()
 	c, err := w.Store.CreateCase(w.Ctx, w.Clerk.ID, auction.NewCase{
-		CaseNumber: fmt.Sprintf("(2026)京01执%d号", Next()), CourtName: "北京市第一中级人民法院",
+		CaseNumber: fmt.Sprintf("(2026)京01执%d号", Next()), CourtName: w.Court,
 		Applicants: []auction.Party{{Name: "某银行", IDType: auction.IDCompany, IDNumber: "91110000100000000R", Claim: &claim}},
 		Debtors:    []auction.Party{{Name: "刘某", IDNumber: IDNumber("110105198001010099")}}})
 	if err != nil {
@@ -200,6 +203,13 @@ func (w *World) LotOf(caseID string, nl auction.NewLot) *auction.Lot {
 		w.TB.Fatal(err)
 	}
 	return l
+}
+
+// Car lists a car appraised at ¥100,000 under the case: movable property,
+// whose notice period (15 days) is shorter than a flat's.
+func (w *World) Car(caseID, title string) *auction.Lot {
+	w.TB.Helper()
+	return w.LotOf(caseID, auction.NewLot{Title: title, Description: "一辆车", Category: auction.CategoryMovable, AppraisalValue: 10_000_000})
 }
 
 // Draft schedules a round of the lot opening at starts, without publishing
@@ -245,6 +255,14 @@ func (w *World) Drafted(title string) *auction.Auction {
 func (w *World) Announced(title string) *auction.Auction {
 	w.TB.Helper()
 	return w.Publish(w.Drafted(title))
+}
+
+// AnnouncedCar is a published first round of a new car of a new case,
+// starting at ¥70,000 and opening 20 days from the clock.
+func (w *World) AnnouncedCar(title string) *auction.Auction {
+	w.TB.Helper()
+	c := w.Case(1_000_000)
+	return w.Publish(w.Draft(w.Car(c.ID, title).ID, auction.RoundFirst, 7_000_000, w.Now().Add(20*24*time.Hour).Truncate(time.Second)))
 }
 
 // Bidding is an Announced round, opened: the clock stands at its start.
