@@ -39,6 +39,12 @@ type Store struct {
 	bids bidQueue
 	// arrivals stamps each bid with the moment it was received (arrival.go).
 	arrivals *Arrivals
+	// late holds the bids received after the end as stored that wait for
+	// the bids received before them (late.go).
+	late lateBids
+	// heartbeat is this process's, whose own runs a late bid does not wait
+	// for; nil when the process publishes none.
+	heartbeat *Heartbeat
 	// zone is the court's time zone (Config.Zone).
 	zone *time.Location
 	// publisher hears every change after its transaction commits (PublishTo).
@@ -46,6 +52,9 @@ type Store struct {
 	// beforeBatch, set only by tests, runs before a bid batch locks its
 	// auction: it holds a batch back to decide it late.
 	beforeBatch func(auctionID string)
+	// lateWaits, set only by tests, runs each time late bids are left
+	// waiting for earlier ones (late.go).
+	lateWaits func(auctionID string)
 }
 
 // Hooks let other parts of Gavel act inside the store's transactions without
@@ -80,6 +89,10 @@ type Config struct {
 	// Arrivals stamps bids with their time of receipt; the heartbeat
 	// publishes its horizon. Nil makes one on Clock.
 	Arrivals *Arrivals
+	// Heartbeat is the process's heartbeat publishing those arrivals'
+	// horizon, if any: a bid received after the end waits for the other
+	// processes' horizons, not for this one's (late.go).
+	Heartbeat *Heartbeat
 	// Zone is the court's time zone: rulebook days are its calendar days,
 	// and published documents write their dates and times in it; nil is
 	// courtdoc.DefaultZone.
@@ -104,7 +117,7 @@ func New(c Config) *Store {
 		c.Zone = courtdoc.DefaultZone
 	}
 	return &Store{pool: c.Pool, clock: c.Clock, wall: c.Wall, rulebook: c.Rulebook.In(c.Zone), provider: c.Provider, payments: c.Payments, hooks: c.Hooks,
-		arrivals: c.Arrivals, zone: c.Zone}
+		arrivals: c.Arrivals, heartbeat: c.Heartbeat, zone: c.Zone}
 }
 
 // rulebookOf is the named rulebook, counting days in the court's zone.
