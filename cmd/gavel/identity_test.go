@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
+	"gavel/auction/auctiontest"
 	"gavel/migrations/dbtest"
 )
 
@@ -91,9 +91,13 @@ func TestVerifiedIdentityAPI(t *testing.T) {
 	}
 
 	// The real creditor's account was kept by an older database (flagged).
+	hash, err := auction.HashPassword(auctiontest.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var realID string
 	if err := s.pool.QueryRow(s.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at, id_issue)
-		VALUES ('creditor@example.test', $1, 'bidder', '债权人', $2, '1', now(), 'duplicate') RETURNING id`, testHash(), creditor).Scan(&realID); err != nil {
+		VALUES ('creditor@example.test', $1, 'bidder', '债权人', $2, '1', now(), 'duplicate') RETURNING id`, hash, creditor).Scan(&realID); err != nil {
 		t.Fatal(err)
 	}
 	issues := s.do(t, "GET", "/api/v1/admin/identity-issues", s.admin, nil)
@@ -140,7 +144,7 @@ func TestVerifiedIdentityAPI(t *testing.T) {
 
 	// A person on the staff may not bid under a bidder account either.
 	staffNumber := idn("staff person")
-	if _, err := s.store.CreateUser(s.ctx, postgres.NewUser{Email: "staff.bidder@court.test", Password: "a long staff password",
+	if _, err := s.store.CreateUser(s.ctx, auction.NewUser{Email: "staff.bidder@court.test", Password: "a long staff password",
 		Role: auction.RoleFinance, RealName: "x", IDNumber: strings.ToLower(staffNumber)}); err != nil {
 		t.Fatal(err)
 	}
