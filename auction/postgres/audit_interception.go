@@ -20,10 +20,10 @@ const (
 // returned so that a lost record is never silent.
 func (s *Store) noteInterception(ctx context.Context, u *auction.User, auctionID, stage string) error {
 	o := auction.OriginFrom(ctx)
-	now := s.clock.Now()
+	now := s.db.Clock.Now()
 	// At registration the refused attempt carried the declaration, so it was
 	// made now; at a bid it is the one recorded with the registration.
-	_, err := s.pool.Exec(ctx, `INSERT INTO interceptions (at, stage, auction_id, lot_category, user_id, name, id_number,
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO interceptions (at, stage, auction_id, lot_category, user_id, name, id_number,
 			list_case_number, list_source, listed_at, declared_at, ip, device)
 		SELECT $1, $2, a.id, l.category, $4, b.name, b.id_number, b.case_number, b.source, b.imported_at,
 			CASE WHEN $2 = 'registration' THEN $1 ELSE r.declared_at END, $6, $7
@@ -51,7 +51,7 @@ func (s *Store) Interceptions(ctx context.Context, f InterceptionFilter) ([]Inte
 	if f.Limit < 1 {
 		f.Limit = 1000
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, at, stage, auction_id::text, lot_category, name, id_number, list_case_number, list_source,
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, at, stage, auction_id::text, lot_category, name, id_number, list_case_number, list_source,
 			listed_at, declared_at, ip
 		FROM interceptions WHERE id > $1 AND ($2 = '' OR auction_id::text = $2) ORDER BY id LIMIT $3`, f.Since, f.AuctionID, f.Limit+1)
 	if err != nil {

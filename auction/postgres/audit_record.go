@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // VerifiedRecord reads an auction's record and checks it beyond the hash
@@ -21,17 +22,17 @@ import (
 // not_found.
 func (s *Store) VerifiedRecord(ctx context.Context, auctionID string) (*RecordCheck, error) {
 	out := &RecordCheck{Record: &auction.Record{AuctionID: auctionID}}
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var headSeq int64
 		var headHash []byte
 		if err := tx.QueryRow(ctx, `SELECT seq, last_hash FROM auctions WHERE id = $1`, auctionID).Scan(&headSeq, &headHash); err != nil {
-			return translate(err, "auction")
+			return pgtx.Translate(err, "auction")
 		}
 		rows, err := tx.Query(ctx, `SELECT seq, type, at, data::text, prev_hash, hash FROM auction_events WHERE auction_id = $1 ORDER BY seq`, auctionID)
 		if err != nil {
 			return err
 		}
-		if out.Events, err = pgx.CollectRows(rows, scanEvent); err != nil {
+		if out.Events, err = pgx.CollectRows(rows, pgtx.ScanEvent); err != nil {
 			return err
 		}
 		if out.Events == nil {

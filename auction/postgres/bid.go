@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // PlaceBid decides a bid: it waits in its auction's queue (queue.go) and is
@@ -35,7 +36,7 @@ func (s *Store) PlaceBid(ctx context.Context, p PlaceBid) (*auction.BidResult, e
 		return nil, s.interceptedAfter(ctx, err, p.User, p.AuctionID, StageBid)
 	}
 	if len(res.Events) > 0 {
-		s.announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: res.Events})
+		s.db.Announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: res.Events})
 	}
 	return res, nil
 }
@@ -96,13 +97,13 @@ func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.Bi
 		return nil, t.refuse(err)
 	}
 	bidEvent := t.appendEvent(auction.EventBid, now, map[string]any{
-		"bidder_code": b.Code, "amount": p.Amount, "priority": out.Priority, "ends_at": stamp(out.EndsAt),
+		"bidder_code": b.Code, "amount": p.Amount, "priority": out.Priority, "ends_at": pgtx.Stamp(out.EndsAt),
 	})
 	events := append(t.takeOpened(), bidEvent)
 	o := auction.OriginFrom(ctx)
 	bid := bidRow{seq: bidEvent.Seq, registration: b.RegistrationID, code: b.Code, amount: p.Amount, priority: out.Priority, placedAt: now, ip: o.IP, device: o.Device}
 	if out.Extended {
-		events = append(events, t.appendEvent(auction.EventExtended, now, map[string]any{"ends_at": stamp(out.EndsAt)}))
+		events = append(events, t.appendEvent(auction.EventExtended, now, map[string]any{"ends_at": pgtx.Stamp(out.EndsAt)}))
 	}
 	amount := p.Amount
 	a.CurrentPrice, a.LeaderCode, a.LeaderRank, a.LeaderRegistration = &amount, &b.Code, b.Rank, &b.RegistrationID

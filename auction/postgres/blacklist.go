@@ -27,14 +27,14 @@ func (s *Store) ImportBlacklist(ctx context.Context, source string, entries []Bl
 		if strings.TrimSpace(e.Name) == "" {
 			return 0, auction.FieldError("entries", "entry %d needs a name", i)
 		}
-		id, err := auction.ParseIdentity(fmt.Sprintf("entries[%d].id_number", i), e.IDType, e.IDNumber, s.clock.Now())
+		id, err := auction.ParseIdentity(fmt.Sprintf("entries[%d].id_number", i), e.IDType, e.IDNumber, s.db.Clock.Now())
 		if err != nil {
 			return 0, err
 		}
 		e.IDType, e.IDNumber = id.Type, id.Number
 	}
-	now := s.clock.Now()
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	now := s.db.Clock.Now()
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		for _, e := range entries {
 			if _, err := tx.Exec(ctx, `INSERT INTO blacklist (id_number, id_type, name, case_number, source, imported_at) VALUES ($1, $2, $3, $4, $5, $6)
 				ON CONFLICT (id_number) DO UPDATE SET id_type = excluded.id_type, name = excluded.name, case_number = excluded.case_number,
@@ -59,7 +59,7 @@ func (s *Store) RemoveFromBlacklist(ctx context.Context, idNumbers []string) (in
 		normal[i] = auction.NormalizeIDNumber(n)
 	}
 	idNumbers = normal
-	tag, err := s.pool.Exec(ctx, `UPDATE blacklist SET removed_at = $2 WHERE id_number = ANY($1) AND removed_at IS NULL`, idNumbers, s.clock.Now())
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE blacklist SET removed_at = $2 WHERE id_number = ANY($1) AND removed_at IS NULL`, idNumbers, s.db.Clock.Now())
 	return int(tag.RowsAffected()), err
 }
 

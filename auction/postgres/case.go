@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // validateParties checks a case's parties and puts their identity numbers
@@ -44,17 +45,17 @@ func (s *Store) CreateCase(ctx context.Context, by string, c NewCase) (*auction.
 	case c.CourtName == "":
 		return nil, auction.FieldError("court_name", "is required")
 	}
-	if err := validateParties("applicants", c.Applicants, true, s.clock.Now()); err != nil {
+	if err := validateParties("applicants", c.Applicants, true, s.db.Clock.Now()); err != nil {
 		return nil, err
 	}
-	if err := validateParties("debtors", c.Debtors, false, s.clock.Now()); err != nil {
+	if err := validateParties("debtors", c.Debtors, false, s.db.Clock.Now()); err != nil {
 		return nil, err
 	}
 	var id string
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO cases (case_number, court_name, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			c.CaseNumber, c.CourtName, by, s.clock.Now()).Scan(&id)
-		if isUniqueViolation(err, "cases_case_number_key") {
+			c.CaseNumber, c.CourtName, by, s.db.Clock.Now()).Scan(&id)
+		if pgtx.IsUniqueViolation(err, "cases_case_number_key") {
 			return auction.Errorf(auction.ECaseExists, "case %s already exists", c.CaseNumber)
 		}
 		if err != nil {
@@ -79,12 +80,12 @@ func (s *Store) CreateCase(ctx context.Context, by string, c NewCase) (*auction.
 // Case returns a case with its parties and lots.
 func (s *Store) Case(ctx context.Context, id string) (*auction.Case, error) {
 	c := &auction.Case{Applicants: []auction.Party{}, Debtors: []auction.Party{}, Lots: []auction.Lot{}}
-	err := s.pool.QueryRow(ctx, `SELECT id, case_number, court_name, created_at FROM cases WHERE id = $1`, id).
+	err := s.db.Pool.QueryRow(ctx, `SELECT id, case_number, court_name, created_at FROM cases WHERE id = $1`, id).
 		Scan(&c.ID, &c.CaseNumber, &c.CourtName, &c.CreatedAt)
 	if err != nil {
-		return nil, translate(err, "case")
+		return nil, pgtx.Translate(err, "case")
 	}
-	rows, err := s.pool.Query(ctx, `SELECT kind, name, id_type, id_number, claim FROM case_parties WHERE case_id = $1 ORDER BY kind, position`, id)
+	rows, err := s.db.Pool.Query(ctx, `SELECT kind, name, id_type, id_number, claim FROM case_parties WHERE case_id = $1 ORDER BY kind, position`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +124,7 @@ func likeText(s string) string {
 // LastCourt is the court of the case userID opened last, "" when none.
 func (s *Store) LastCourt(ctx context.Context, userID string) (string, error) {
 	var court string
-	err := s.pool.QueryRow(ctx, `SELECT court_name FROM cases WHERE created_by::text = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, userID).Scan(&court)
+	err := s.db.Pool.QueryRow(ctx, `SELECT court_name FROM cases WHERE created_by::text = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, userID).Scan(&court)
 	if err == pgx.ErrNoRows {
 		return "", nil
 	}
@@ -136,7 +137,7 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseSummary, bool, e
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	rows, err := s.pool.Query(ctx, `
+	rows, err := s.db.Pool.Query(ctx, `
 		SELECT c.id, c.case_number, c.court_name, (SELECT count(*) FROM lots l WHERE l.case_id = c.id)
 		FROM cases c
 		WHERE ($1 = '' OR c.case_number ILIKE '%' || $1 || '%')
@@ -186,8 +187,8 @@ func (s *Store) CreateLots(ctx context.Context, caseID string, lots []NewLot) ([
 		}
 	}
 	ids := make([]string, len(lots))
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		now := s.clock.Now()
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+		now := s.db.Clock.Now()
 		for i, l := range lots {
 			err := tx.QueryRow(ctx, `
 				INSERT INTO lots (case_id, title, description, category, appraisal_value, location,
@@ -197,7 +198,7 @@ func (s *Store) CreateLots(ctx context.Context, caseID string, lots []NewLot) ([
 				caseID, l.Title, l.Description, l.Category, l.AppraisalValue, l.Location,
 				l.AppraisalReport, l.Encumbrances, l.Occupancy, l.TaxTerms, l.Viewing, now).Scan(&ids[i])
 			if err != nil {
-				return translate(err, "case")
+				return pgtx.Translate(err, "case")
 			}
 		}
 		return nil
@@ -224,11 +225,11 @@ const lotColumns = `l.id, l.case_id, l.title, l.description, l.category, l.appra
 	l.appraisal_report, l.encumbrances, l.occupancy, l.tax_terms, l.viewing, l.created_at`
 
 func (s *Store) lots(ctx context.Context, where string, args ...any) ([]auction.Lot, error) {
-	return s.lotsIn(ctx, s.pool, where, args...)
+	return s.lotsIn(ctx, s.db.Pool, where, args...)
 }
 
 // lotsIn is lots read through q (see auctionsIn).
-func (s *Store) lotsIn(ctx context.Context, q querier, where string, args ...any) ([]auction.Lot, error) {
+func (s *Store) lotsIn(ctx context.Context, q pgtx.Querier, where string, args ...any) ([]auction.Lot, error) {
 	rows, err := q.Query(ctx, `SELECT `+lotColumns+` FROM lots l WHERE `+where+` ORDER BY l.created_at, l.id`, args...)
 	if err != nil {
 		return nil, err
@@ -251,7 +252,7 @@ func (s *Store) lotsIn(ctx context.Context, q querier, where string, args ...any
 	return lots, nil
 }
 
-func (s *Store) fillLot(ctx context.Context, q querier, l *auction.Lot) error {
+func (s *Store) fillLot(ctx context.Context, q pgtx.Querier, l *auction.Lot) error {
 	rows, err := q.Query(ctx, `SELECT id, name, id_type, id_number, rank FROM priority_holders WHERE lot_id = $1 ORDER BY rank, name`, l.ID)
 	if err != nil {
 		return err
@@ -276,7 +277,7 @@ func (s *Store) fillLot(ctx context.Context, q querier, l *auction.Lot) error {
 	if err != nil {
 		return err
 	}
-	l.Auctions, err = s.auctionsIn(ctx, q, `a.lot_id = $1`, l.ID)
+	l.Auctions, err = s.db.AuctionsIn(ctx, q, `a.lot_id = $1`, l.ID)
 	return err
 }
 
@@ -284,7 +285,7 @@ func (s *Store) fillLot(ctx context.Context, q querier, l *auction.Lot) error {
 func (s *Store) Lot(ctx context.Context, id string) (*auction.Lot, error) {
 	lots, err := s.lots(ctx, `l.id = $1`, id)
 	if err != nil {
-		return nil, translate(err, "lot")
+		return nil, pgtx.Translate(err, "lot")
 	}
 	if len(lots) == 0 {
 		return nil, auction.Errorf(auction.ENotFound, "lot not found")
@@ -298,7 +299,7 @@ func (s *Store) AddPriorityHolder(ctx context.Context, lotID string, h NewPriori
 	if strings.TrimSpace(h.Name) == "" {
 		return nil, auction.FieldError("name", "is required")
 	}
-	id, err := auction.ParseIdentity("id_number", h.IDType, h.IDNumber, s.clock.Now())
+	id, err := auction.ParseIdentity("id_number", h.IDType, h.IDNumber, s.db.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -306,13 +307,13 @@ func (s *Store) AddPriorityHolder(ctx context.Context, lotID string, h NewPriori
 		return nil, auction.FieldError("rank", "must be 1 or more (1 is first)")
 	}
 	out := &auction.PriorityHolder{Name: strings.TrimSpace(h.Name), IDType: id.Type, IDNumber: id.Number, Rank: h.Rank}
-	err = s.pool.QueryRow(ctx, `INSERT INTO priority_holders (lot_id, name, id_type, id_number, rank) SELECT id, $2, $3, $4, $5 FROM lots WHERE id = $1 RETURNING id`,
+	err = s.db.Pool.QueryRow(ctx, `INSERT INTO priority_holders (lot_id, name, id_type, id_number, rank) SELECT id, $2, $3, $4, $5 FROM lots WHERE id = $1 RETURNING id`,
 		lotID, out.Name, out.IDType, out.IDNumber, out.Rank).Scan(&out.ID)
-	if isUniqueViolation(err, "") {
+	if pgtx.IsUniqueViolation(err, "") {
 		return nil, auction.Errorf(auction.EInvalidState, "this person is already a priority holder of the lot")
 	}
 	if err != nil {
-		return nil, translate(err, "lot")
+		return nil, pgtx.Translate(err, "lot")
 	}
 	return out, nil
 }
@@ -328,12 +329,12 @@ func (s *Store) AddDocument(ctx context.Context, lotID, kind, filename, contentT
 	case len(data) > MaxDocumentSize:
 		return nil, auction.FieldError("file", "is larger than %d bytes", MaxDocumentSize)
 	}
-	d := &auction.Document{Kind: kind, Filename: filename, ContentType: contentType, Size: len(data), CreatedAt: s.clock.Now()}
-	err := s.pool.QueryRow(ctx, `INSERT INTO lot_documents (lot_id, kind, filename, content_type, size, data, created_at)
+	d := &auction.Document{Kind: kind, Filename: filename, ContentType: contentType, Size: len(data), CreatedAt: s.db.Clock.Now()}
+	err := s.db.Pool.QueryRow(ctx, `INSERT INTO lot_documents (lot_id, kind, filename, content_type, size, data, created_at)
 		SELECT id, $2, $3, $4, $5, $6, $7 FROM lots WHERE id = $1 RETURNING id`,
 		lotID, kind, filename, contentType, len(data), data, d.CreatedAt).Scan(&d.ID)
 	if err != nil {
-		return nil, translate(err, "lot")
+		return nil, pgtx.Translate(err, "lot")
 	}
 	d.URL = "/api/v1/documents/" + d.ID
 	return d, nil
@@ -343,7 +344,7 @@ func (s *Store) AddDocument(ctx context.Context, lotID, kind, filename, contentT
 func (s *Store) DocumentData(ctx context.Context, id string) (*auction.Document, []byte, error) {
 	d := &auction.Document{ID: id}
 	var data []byte
-	err := s.pool.QueryRow(ctx, `SELECT kind, filename, content_type, size, created_at, data FROM lot_documents WHERE id = $1`, id).
+	err := s.db.Pool.QueryRow(ctx, `SELECT kind, filename, content_type, size, created_at, data FROM lot_documents WHERE id = $1`, id).
 		Scan(&d.Kind, &d.Filename, &d.ContentType, &d.Size, &d.CreatedAt, &data)
-	return d, data, translate(err, "document")
+	return d, data, pgtx.Translate(err, "document")
 }

@@ -3,13 +3,11 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // NotificationBody returns the exact bytes every delivery of a notification
@@ -17,9 +15,9 @@ import (
 // read, so a retry carries the same id and a signature over the same bytes.
 func (s *Store) NotificationBody(ctx context.Context, id string) ([]byte, error) {
 	var body string
-	err := s.pool.QueryRow(ctx, `SELECT body::text FROM case_notifications WHERE id = $1`, id).Scan(&body)
+	err := s.db.Pool.QueryRow(ctx, `SELECT body::text FROM case_notifications WHERE id = $1`, id).Scan(&body)
 	if err != nil {
-		return nil, translate(err, "notification")
+		return nil, pgtx.Translate(err, "notification")
 	}
 	return []byte(body), nil
 }
@@ -27,14 +25,14 @@ func (s *Store) NotificationBody(ctx context.Context, id string) ([]byte, error)
 // RecordDelivery appends one delivery attempt to a notification's history;
 // a 2xx status marks it delivered (the first success is kept).
 func (s *Store) RecordDelivery(ctx context.Context, id string, a DeliveryAttempt) error {
-	tag, err := s.pool.Exec(ctx, `WITH n AS (
+	tag, err := s.db.Pool.Exec(ctx, `WITH n AS (
 			UPDATE case_notifications SET attempts = attempts + 1, last_status = $2, last_error = $3,
 				delivered_at = CASE WHEN $2::int BETWEEN 200 AND 299 THEN coalesce(delivered_at, $4) ELSE delivered_at END
 			WHERE id = $1 RETURNING attempts)
 		INSERT INTO case_notification_attempts (notification_id, attempt, manual, status, error, started_at, duration_ms)
 		SELECT $1, attempts, $5, $2, $3, $4, $6 FROM n`, id, a.Status, a.Error, a.StartedAt.UTC(), a.Manual, a.DurationMS)
 	if err != nil {
-		return translate(err, "notification")
+		return pgtx.Translate(err, "notification")
 	}
 	if tag.RowsAffected() == 0 {
 		return auction.Errorf(auction.ENotFound, "notification not found")
@@ -60,9 +58,9 @@ func scanNotification(r pgx.Row) (CaseNotification, error) {
 
 // CaseNotification returns one notification with its delivery history.
 func (s *Store) CaseNotification(ctx context.Context, id string) (*CaseNotification, error) {
-	n, err := scanNotification(s.pool.QueryRow(ctx, `SELECT `+notificationColumns+` FROM case_notifications n WHERE n.id = $1`, id))
+	n, err := scanNotification(s.db.Pool.QueryRow(ctx, `SELECT `+notificationColumns+` FROM case_notifications n WHERE n.id = $1`, id))
 	if err != nil {
-		return nil, translate(err, "notification")
+		return nil, pgtx.Translate(err, "notification")
 	}
 	return &n, nil
 }
@@ -71,10 +69,10 @@ func (s *Store) CaseNotification(ctx context.Context, id string) (*CaseNotificat
 // its delivery history. Returns not_found for an unknown case.
 func (s *Store) CaseNotifications(ctx context.Context, caseID string) ([]CaseNotification, error) {
 	var exists bool
-	if err := s.pool.QueryRow(ctx, `SELECT true FROM cases WHERE id = $1`, caseID).Scan(&exists); err != nil {
-		return nil, translate(err, "case")
+	if err := s.db.Pool.QueryRow(ctx, `SELECT true FROM cases WHERE id = $1`, caseID).Scan(&exists); err != nil {
+		return nil, pgtx.Translate(err, "case")
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+notificationColumns+` FROM case_notifications n WHERE n.case_id = $1 ORDER BY n.created_at, n.id`, caseID)
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+notificationColumns+` FROM case_notifications n WHERE n.case_id = $1 ORDER BY n.created_at, n.id`, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -83,49 +81,4 @@ func (s *Store) CaseNotifications(ctx context.Context, caseID string) ([]CaseNot
 		out = []CaseNotification{}
 	}
 	return out, err
-}
-
-// notificationSQL records a notification about an auction. The case number
-// in its body is taken from cases by the statement itself, which spares a
-// round trip to look it up first.
-const notificationSQL = `INSERT INTO case_notifications (id, type, case_id, auction_id, body, created_at)
-	SELECT $1, $2, c.id, $4, $5::jsonb || jsonb_build_object('case_number', c.case_number), $6 FROM cases c WHERE c.id = $3`
-
-// notify queues an outbound case-system notification about a, with the body
-// of API.md's case-system webhook, created at now: the time of the state
-// change it reports, in whose transaction it is written. Its delivery is a
-// durable job (Hooks.Notify), which runs when the writes are flushed.
-func (w *writes) notify(a *row, typ string, data map[string]any, now time.Time) {
-	id := newUUID()
-	payload := map[string]any{}
-	for k, v := range data {
-		payload[k] = v
-	}
-	payload["round"] = a.Round
-	payload["lot_id"] = a.LotID
-	payload["record_hash"] = hexHash(a.lastHash)
-	body := map[string]any{"id": id, "type": typ, "created_at": stamp(now), "auction_id": a.ID, "data": payload}
-	w.Queue(notificationSQL, id, typ, a.CaseID, a.ID, body, now).Exec(func(tag pgconn.CommandTag) error {
-		if tag.RowsAffected() != 1 {
-			return fmt.Errorf("notification %s: case %s not found", typ, a.CaseID)
-		}
-		return nil
-	})
-	w.notifications = append(w.notifications, id)
-}
-
-// notifyCaseOnly records a notification about a whole case (no auction),
-// such as proceeds.remitted, with the body of API.md's case-system webhook.
-func (s *Store) notifyCaseOnly(ctx context.Context, tx pgx.Tx, caseID, caseNumber, typ string, data map[string]any) (string, error) {
-	id := newUUID()
-	now := s.clock.Now()
-	body := map[string]any{"id": id, "type": typ, "created_at": stamp(now), "case_number": caseNumber, "auction_id": nil, "data": data}
-	if _, err := tx.Exec(ctx, `INSERT INTO case_notifications (id, type, case_id, auction_id, body, created_at) VALUES ($1, $2, $3, NULL, $4, $5)`,
-		id, typ, caseID, body, now); err != nil {
-		return "", err
-	}
-	if s.hooks.Notify != nil {
-		return id, s.hooks.Notify(ctx, tx, id)
-	}
-	return id, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // Signal kinds: different bidders of one auction that share something a
@@ -47,9 +48,9 @@ func PayerHash(account string) string {
 // account number or a card fingerprint) for the shared-payer signal. Returns
 // not_found.
 func (s *Store) RecordDepositPayer(ctx context.Context, depositID, account string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE deposits SET payer = $2 WHERE id = $1`, depositID, PayerHash(account))
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE deposits SET payer = $2 WHERE id = $1`, depositID, PayerHash(account))
 	if err != nil {
-		return translate(err, "deposit")
+		return pgtx.Translate(err, "deposit")
 	}
 	if tag.RowsAffected() == 0 {
 		return auction.Errorf(auction.ENotFound, "deposit not found")
@@ -75,7 +76,7 @@ func (s *Store) Signals(ctx context.Context, auctionID string) ([]Signal, error)
 	if !closedStatuses[a.Status] {
 		return nil, auction.Errorf(auction.EInvalidState, "collusion signals are shown only after the auction closes (it is %s)", a.Status)
 	}
-	rows, err := s.pool.Query(ctx, `WITH obs AS (
+	rows, err := s.db.Pool.Query(ctx, `WITH obs AS (
 			SELECT 'shared_ip' AS kind, r.ip AS value, r.bidder_code AS code, 'registration' AS source, NULL::bigint AS seq, r.created_at AS at
 				FROM registrations r WHERE r.auction_id = $1 AND r.ip <> '' AND r.bidder_code IS NOT NULL
 			UNION ALL

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // A lot and its draft rounds are the clerk's to change until the lot is
@@ -24,7 +25,7 @@ import (
 func lockLot(ctx context.Context, tx pgx.Tx, lotID string) (published bool, err error) {
 	err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM auctions a WHERE a.lot_id = l.id AND a.announced_at IS NOT NULL)
 		FROM lots l WHERE l.id = $1 FOR UPDATE`, lotID).Scan(&published)
-	return published, translate(err, "lot")
+	return published, pgtx.Translate(err, "lot")
 }
 
 // errPublished refuses a change to what the public has read.
@@ -66,7 +67,7 @@ func (s *Store) UpdateLot(ctx context.Context, lotID string, e LotEdit) (*auctio
 	if err := ps.Err(); err != nil {
 		return nil, err
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		published, err := lockLot(ctx, tx, lotID)
 		if err != nil {
 			return err
@@ -92,7 +93,7 @@ func (s *Store) UpdateLot(ctx context.Context, lotID string, e LotEdit) (*auctio
 // them, its photos, documents and priority holders. Returns not_found or
 // invalid_state.
 func (s *Store) DeleteLot(ctx context.Context, lotID string) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
+	return s.db.InTx(ctx, func(tx pgx.Tx) error {
 		published, err := lockLot(ctx, tx, lotID)
 		if err != nil {
 			return err
@@ -139,15 +140,15 @@ func deleteDraftRows(ctx context.Context, tx pgx.Tx, auctionID string) error {
 
 // lockDraft locks a round and its lot (lot first, as publishing does) and
 // returns the round, refused unless it is a draft.
-func lockDraft(ctx context.Context, tx pgx.Tx, auctionID string) (*row, int64, error) {
+func lockDraft(ctx context.Context, tx pgx.Tx, auctionID string) (*pgtx.Row, int64, error) {
 	var lotID string
 	var appraisal int64
 	err := tx.QueryRow(ctx, `SELECT l.id, l.appraisal_value FROM lots l JOIN auctions a ON a.lot_id = l.id WHERE a.id = $1 FOR UPDATE OF l`, auctionID).
 		Scan(&lotID, &appraisal)
 	if err != nil {
-		return nil, 0, translate(err, "auction")
+		return nil, 0, pgtx.Translate(err, "auction")
 	}
-	a, _, err := lockAuctionWithCategory(ctx, tx, auctionID)
+	a, _, err := pgtx.LockAuctionWithCategory(ctx, tx, auctionID)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -162,7 +163,7 @@ func lockDraft(ctx context.Context, tx pgx.Tx, auctionID string) (*row, int64, e
 // rounds. Returns not_found, invalid_state once published, or the codes of
 // ScheduleAuction.
 func (s *Store) UpdateDraft(ctx context.Context, auctionID string, p auction.ScheduleParams) (*auction.Auction, error) {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		a, appraisal, err := lockDraft(ctx, tx, auctionID)
 		if err != nil {
 			return err
@@ -171,7 +172,7 @@ func (s *Store) UpdateDraft(ctx context.Context, auctionID string, p auction.Sch
 		if err != nil {
 			return err
 		}
-		if err := s.rulebook.ValidateSchedule(p, appraisal, others); err != nil {
+		if err := s.db.Rulebook.ValidateSchedule(p, appraisal, others); err != nil {
 			return err
 		}
 		days := a.BalanceDueDays
@@ -191,7 +192,7 @@ func (s *Store) UpdateDraft(ctx context.Context, auctionID string, p auction.Sch
 
 // DeleteDraft deletes a draft round. Returns not_found or invalid_state.
 func (s *Store) DeleteDraft(ctx context.Context, auctionID string) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
+	return s.db.InTx(ctx, func(tx pgx.Tx) error {
 		if _, _, err := lockDraft(ctx, tx, auctionID); err != nil {
 			return err
 		}
@@ -209,7 +210,7 @@ func (s *Store) DeleteDraft(ctx context.Context, auctionID string) error {
 func (s *Store) CorrectLot(ctx context.Context, actor *auction.User, lotID, reason string, e LotEdit) (*Correction, []auction.Change, error) {
 	c, changes, err := s.correctLot(ctx, actor, lotID, reason, e)
 	if err == nil {
-		s.announce(ctx, changes...)
+		s.db.Announce(ctx, changes...)
 	}
 	return c, changes, err
 }
@@ -230,7 +231,7 @@ func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reas
 	}
 	c := &Correction{LotID: lotID, Reason: reason, Changes: []FieldChange{}}
 	var changes []auction.Change
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		published, err := lockLot(ctx, tx, lotID)
 		if err != nil {
 			return err
@@ -257,10 +258,10 @@ func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reas
 		if len(c.Changes) == 0 {
 			return auction.FieldError("changes", "the correction changes nothing")
 		}
-		c.At = s.clock.Now()
+		c.At = s.db.Clock.Now()
 		if err := tx.QueryRow(ctx, `INSERT INTO lot_corrections (lot_id, version, reason, changes, created_by, created_at)
 			SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5 FROM lot_corrections WHERE lot_id = $1 RETURNING version`,
-			lotID, reason, c.Changes, nullable(actorID(actor)), c.At).Scan(&c.Version); err != nil {
+			lotID, reason, c.Changes, pgtx.Nullable(actorID(actor)), c.At).Scan(&c.Version); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE lots SET title = coalesce($2, title), description = coalesce($3, description),
@@ -269,28 +270,28 @@ func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reas
 			lotID, e.Title, e.Description, e.Location, e.AppraisalReport, e.Encumbrances, e.Occupancy, e.TaxTerms, e.Viewing); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, lockAuctionSQLBase+` WHERE a.lot_id = $1 AND a.status IN ('announced', 'bidding', 'suspended') ORDER BY a.id FOR UPDATE OF a`, lotID)
+		rows, err := tx.Query(ctx, pgtx.LockAuctionSQLBase+` WHERE a.lot_id = $1 AND a.status IN ('announced', 'bidding', 'suspended') ORDER BY a.id FOR UPDATE OF a`, lotID)
 		if err != nil {
 			return err
 		}
-		running, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*row, error) {
+		running, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*pgtx.Row, error) {
 			var category string
 			var appraisal int64
-			return scanAuction(r, &category, &appraisal)
+			return pgtx.ScanAuction(r, &category, &appraisal)
 		})
 		if err != nil {
 			return err
 		}
-		var w writes
+		var w pgtx.Writes
 		for _, a := range running {
-			e := w.event(a, auction.EventCorrected, c.At, map[string]any{"version": c.Version, "reason": reason, "fields": fields})
-			w.Queue(saveAuctionSQL, saveAuctionArgs(a)...)
+			e := w.Event(a, auction.EventCorrected, c.At, map[string]any{"version": c.Version, "reason": reason, "fields": fields})
+			w.Queue(pgtx.SaveAuctionSQL, pgtx.SaveAuctionArgs(a)...)
 			changes = append(changes, auction.Change{AuctionID: a.ID, Events: []auction.Event{e}})
 		}
-		if err := s.flush(ctx, tx, &w); err != nil {
+		if err := s.db.Flush(ctx, tx, &w); err != nil {
 			return err
 		}
-		_, err = s.audit(ctx, tx, NewAuditEntry{ActorID: actorID(actor), ActorRole: actorRole(actor), Action: "court correct", Target: lotID,
+		_, err = s.db.Audit(ctx, tx, NewAuditEntry{ActorID: actorID(actor), ActorRole: actorRole(actor), Action: "court correct", Target: lotID,
 			Detail: map[string]any{"reason": reason, "version": c.Version, "fields": fields}})
 		return err
 	})
@@ -303,13 +304,13 @@ func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reas
 // Corrections lists a lot's corrections, the first first. Returns not_found.
 func (s *Store) Corrections(ctx context.Context, lotID string) ([]Correction, error) {
 	var exists bool
-	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM lots WHERE id = $1)`, lotID).Scan(&exists); err != nil || !exists {
+	if err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM lots WHERE id = $1)`, lotID).Scan(&exists); err != nil || !exists {
 		if err == nil {
 			err = pgx.ErrNoRows
 		}
-		return nil, translate(err, "lot")
+		return nil, pgtx.Translate(err, "lot")
 	}
-	rows, err := s.pool.Query(ctx, `SELECT lot_id, version, reason, changes, created_at FROM lot_corrections WHERE lot_id = $1 ORDER BY version`, lotID)
+	rows, err := s.db.Pool.Query(ctx, `SELECT lot_id, version, reason, changes, created_at FROM lot_corrections WHERE lot_id = $1 ORDER BY version`, lotID)
 	if err != nil {
 		return nil, err
 	}

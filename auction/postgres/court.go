@@ -7,13 +7,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 	"gavel/payments"
 )
 
 // courtStep is what one court action does to a locked auction at now; the
 // caller has checked that the action applies. It returns the events it
 // appended (through w or directly).
-type courtStep func(ctx context.Context, tx pgx.Tx, w *writes, a *row, now time.Time) ([]auction.Event, error)
+type courtStep func(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) ([]auction.Event, error)
 
 // courtAction runs one court action in a transaction: the auction's row
 // lock orders it with every bid, close and payment of the auction, so a bid
@@ -30,21 +31,21 @@ func (s *Store) courtAction(ctx context.Context, action string, p CourtAction, o
 		}
 	}
 	var events []auction.Event
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		a, _, err := lockAuctionWithCategory(ctx, tx, p.AuctionID)
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+		a, _, err := pgtx.LockAuctionWithCategory(ctx, tx, p.AuctionID)
 		if err != nil {
 			return err
 		}
 		if err := auction.CourtActionAllowed(action, a.Status); err != nil {
 			return err
 		}
-		from, now := a.Status, s.clock.Now()
-		var w writes
+		from, now := a.Status, s.db.Clock.Now()
+		var w pgtx.Writes
 		if events, err = step(ctx, tx, &w, a, now); err != nil {
 			return err
 		}
-		w.Queue(saveAuctionSQL, saveAuctionArgs(a)...)
-		if err := s.flush(ctx, tx, &w); err != nil {
+		w.Queue(pgtx.SaveAuctionSQL, pgtx.SaveAuctionArgs(a)...)
+		if err := s.db.Flush(ctx, tx, &w); err != nil {
 			return err
 		}
 		if s.hooks.AfterClose != nil && (action == auction.ActionCancel || action == auction.ActionAnnul) {
@@ -54,14 +55,14 @@ func (s *Store) courtAction(ctx context.Context, action string, p CourtAction, o
 				return err
 			}
 		}
-		_, err = s.audit(ctx, tx, NewAuditEntry{ActorID: actorID(p.Actor), ActorRole: actorRole(p.Actor), Action: "court " + action, Target: a.ID,
+		_, err = s.db.Audit(ctx, tx, NewAuditEntry{ActorID: actorID(p.Actor), ActorRole: actorRole(p.Actor), Action: "court " + action, Target: a.ID,
 			Detail: map[string]any{"reason": reason, "from": from, "to": a.Status, "seq": a.Seq}})
 		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	s.announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: events})
+	s.db.Announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: events})
 	a, err := s.Auction(ctx, p.AuctionID)
 	return a, events, err
 }
@@ -71,10 +72,10 @@ func (s *Store) courtAction(ctx context.Context, action string, p CourtAction, o
 // resumed; price, leader, bids and deposits stay as they are. Returns
 // not_found, invalid_field (reason) or invalid_state.
 func (s *Store) SuspendAuction(ctx context.Context, p CourtAction) (*auction.Auction, []auction.Event, error) {
-	return s.courtAction(ctx, auction.ActionSuspend, p, false, func(ctx context.Context, tx pgx.Tx, w *writes, a *row, now time.Time) ([]auction.Event, error) {
+	return s.courtAction(ctx, auction.ActionSuspend, p, false, func(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) ([]auction.Event, error) {
 		a.Status, a.Suspended = auction.StatusSuspended, p.CleanReason()
-		return []auction.Event{w.event(a, auction.EventSuspended, now, map[string]any{
-			"reason": a.Suspended, "ends_at": stamp(a.EndsAt), "by": "court"})}, nil
+		return []auction.Event{w.Event(a, auction.EventSuspended, now, map[string]any{
+			"reason": a.Suspended, "ends_at": pgtx.Stamp(a.EndsAt), "by": "court"})}, nil
 	})
 }
 
@@ -83,20 +84,20 @@ func (s *Store) SuspendAuction(ctx context.Context, p CourtAction) (*auction.Auc
 // system is told (auction.cancelled), and the lot may have a new round of
 // the same kind. Returns not_found, invalid_field (reason) or invalid_state.
 func (s *Store) CancelAuction(ctx context.Context, p CourtAction) (*auction.Auction, []auction.Event, error) {
-	return s.courtAction(ctx, auction.ActionCancel, p, false, func(ctx context.Context, tx pgx.Tx, w *writes, a *row, now time.Time) ([]auction.Event, error) {
-		held, err := heldDeposits(ctx, tx, []*row{a})
+	return s.courtAction(ctx, auction.ActionCancel, p, false, func(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) ([]auction.Event, error) {
+		held, err := heldDeposits(ctx, tx, []*pgtx.Row{a})
 		if err != nil {
 			return nil, err
 		}
 		var released int64
 		for _, d := range held[a.ID] {
-			w.releaseDeposit(d.id, a.ID, a.CaseID, d.amount, now)
+			releaseDeposit(w, d.id, a.ID, a.CaseID, d.amount, now)
 			released += d.amount
 		}
 		a.Status, a.Suspended = auction.StatusCancelled, ""
 		data := map[string]any{"reason": p.CleanReason(), "deposits_released": len(held[a.ID])}
-		e := w.event(a, auction.EventCancelled, now, data)
-		w.notify(a, "auction.cancelled", map[string]any{"reason": p.CleanReason(), "deposits_released": len(held[a.ID]),
+		e := w.Event(a, auction.EventCancelled, now, data)
+		w.Notify(a, "auction.cancelled", map[string]any{"reason": p.CleanReason(), "deposits_released": len(held[a.ID]),
 			"deposits_released_amount": released}, now)
 		return []auction.Event{e}, nil
 	})
@@ -109,7 +110,7 @@ func (s *Store) CancelAuction(ctx context.Context, p CourtAction) (*auction.Auct
 // (auction.annulled); the lot may have a new round of the same kind.
 // Returns not_found, invalid_field (reason) or invalid_state.
 func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Auction, []auction.Event, error) {
-	return s.courtAction(ctx, auction.ActionAnnul, p, false, func(ctx context.Context, tx pgx.Tx, w *writes, a *row, now time.Time) ([]auction.Event, error) {
+	return s.courtAction(ctx, auction.ActionAnnul, p, false, func(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) ([]auction.Event, error) {
 		var depositID string
 		var deposit int64
 		var allocation *payments.ForfeitAllocation
@@ -129,7 +130,7 @@ func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Aucti
 				return nil, err
 			}
 			allocation = reversed
-			w.record(ledgerTx{Kind: payments.TxSaleAnnulled, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID, Entries: entries}, now)
+			w.Record(pgtx.LedgerTx{Kind: payments.TxSaleAnnulled, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID, Entries: entries}, now)
 		}
 		balance, err := s.oweBackBalancePayments(ctx, tx, w, a, now)
 		if err != nil {
@@ -142,8 +143,8 @@ func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Aucti
 			// The forfeited deposit's allocation, now reversed.
 			data["forfeit_allocation_reversed"] = allocationData(*allocation)
 		}
-		e := w.event(a, auction.EventAnnulled, now, data)
-		w.notify(a, "auction.annulled", data, now)
+		e := w.Event(a, auction.EventAnnulled, now, data)
+		w.Notify(a, "auction.annulled", data, now)
 		return []auction.Event{e}, nil
 	})
 }
@@ -156,7 +157,7 @@ func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Aucti
 // record is removed with it (and returned, for the event and webhook), so
 // the proceeds and the case statement no longer count it and a later
 // re-sale reallocates nothing from it.
-func annulledDepositEntries(ctx context.Context, tx pgx.Tx, w *writes, auctionID string, deposit int64) ([]payments.Entry, *payments.ForfeitAllocation, error) {
+func annulledDepositEntries(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, auctionID string, deposit int64) ([]payments.Entry, *payments.ForfeitAllocation, error) {
 	var al payments.ForfeitAllocation
 	err := tx.QueryRow(ctx, `SELECT auction_costs, resale_shortfall, case_debt, resale_auction_id::text FROM forfeit_allocations
 		WHERE auction_id = $1 FOR UPDATE`, auctionID).Scan(&al.AuctionCosts, &al.ResaleShortfall, &al.CaseDebt, &al.ResaleAuctionID)
@@ -185,7 +186,7 @@ func annulledDepositEntries(ctx context.Context, tx pgx.Tx, w *writes, auctionID
 // bidding_period_too_short (a start that has not opened yet needs a full
 // bidding period).
 func (s *Store) ResumeAuction(ctx context.Context, p CourtAction, endsAt time.Time) (*auction.Auction, []auction.Event, error) {
-	return s.courtAction(ctx, auction.ActionResume, p, true, func(ctx context.Context, tx pgx.Tx, w *writes, a *row, now time.Time) ([]auction.Event, error) {
+	return s.courtAction(ctx, auction.ActionResume, p, true, func(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) ([]auction.Event, error) {
 		rb, err := auction.LookupRulebook(a.Rulebook)
 		if err != nil {
 			return nil, err
@@ -196,7 +197,7 @@ func (s *Store) ResumeAuction(ctx context.Context, p CourtAction, endsAt time.Ti
 		}
 		suspended := a.Suspended
 		a.EndsAt, a.Suspended = endsAt, ""
-		data := map[string]any{"ends_at": stamp(endsAt), "suspended_reason": suspended}
+		data := map[string]any{"ends_at": pgtx.Stamp(endsAt), "suspended_reason": suspended}
 		if r := p.CleanReason(); r != "" {
 			data["reason"] = r
 		}
@@ -205,12 +206,12 @@ func (s *Store) ResumeAuction(ctx context.Context, p CourtAction, endsAt time.Ti
 		} else {
 			a.Status = auction.StatusAnnounced
 		}
-		events := []auction.Event{w.event(a, auction.EventResumed, now, data)}
+		events := []auction.Event{w.Event(a, auction.EventResumed, now, data)}
 		if a.Status == auction.StatusBidding && a.OpenedAt == nil {
 			// Suspended before it opened and resumed after its start: it
 			// opens now, not at the start it missed.
 			a.OpenedAt = &now
-			events = append(events, w.event(a, auction.EventOpened, now, map[string]any{"ends_at": stamp(endsAt)}))
+			events = append(events, w.Event(a, auction.EventOpened, now, map[string]any{"ends_at": pgtx.Stamp(endsAt)}))
 		}
 		return events, nil
 	})
@@ -218,7 +219,7 @@ func (s *Store) ResumeAuction(ctx context.Context, p CourtAction, endsAt time.Ti
 
 // ActionImpacts returns the impact of a court action on each auction, by id.
 func (s *Store) ActionImpacts(ctx context.Context, auctionIDs []string) (map[string]ActionImpact, error) {
-	rows, err := s.pool.Query(ctx, `SELECT a.id::text,
+	rows, err := s.db.Pool.Query(ctx, `SELECT a.id::text,
 			(SELECT count(*) FROM registrations r WHERE r.auction_id = a.id),
 			(SELECT count(*) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'held'),
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'held'), 0)::bigint,

@@ -49,10 +49,10 @@ WHERE a.status = 'sold' AND a.balance_due_at <= $1`
 // auction's rulebook in the court's calendar, and whether it has passed.
 // A balance is listed from the day before its last day.
 func (s *Store) Deadlines(ctx context.Context) ([]auction.Deadline, error) {
-	now := s.clock.Now()
-	local := now.In(s.zone)
-	endOfTomorrow := time.Date(local.Year(), local.Month(), local.Day()+2, 0, 0, 0, 0, s.zone)
-	rows, err := s.pool.Query(ctx, deadlinesSQL, endOfTomorrow)
+	now := s.db.Clock.Now()
+	local := now.In(s.db.Zone)
+	endOfTomorrow := time.Date(local.Year(), local.Month(), local.Day()+2, 0, 0, 0, 0, s.db.Zone)
+	rows, err := s.db.Pool.Query(ctx, deadlinesSQL, endOfTomorrow)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (s *Store) Deadlines(ctx context.Context) ([]auction.Deadline, error) {
 		if since != nil {
 			d.Since = since.UTC()
 		}
-		rb, err := s.rulebookOf(rulebook)
+		rb, err := s.db.RulebookOf(rulebook)
 		if err != nil {
 			return d, err
 		}

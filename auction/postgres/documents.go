@@ -11,6 +11,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/courtdoc"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // A round's documents, the announcement (拍卖公告) and the bidders' notice
@@ -41,7 +42,7 @@ func scanDocument(r pgx.CollectableRow) (AuctionDocument, error) {
 
 // writeDocument writes a round's document of kind from its lot, case and
 // rulebook as they are now, dated date.
-func (s *Store) writeDocument(ctx context.Context, q querier, a *auction.Auction, kind string, date time.Time) (string, error) {
+func (s *Store) writeDocument(ctx context.Context, q pgtx.Querier, a *auction.Auction, kind string, date time.Time) (string, error) {
 	lots, err := s.lotsIn(ctx, q, `l.id = $1`, a.LotID)
 	if err != nil {
 		return "", err
@@ -59,7 +60,7 @@ func (s *Store) writeDocument(ctx context.Context, q querier, a *auction.Auction
 		return "", err
 	}
 	return courtdoc.Write(kind, courtdoc.Input{CourtName: court, CaseNumber: number, Lot: lot, Auction: a, Rulebook: rb,
-		Zone: s.zone, Date: date})
+		Zone: s.db.Zone, Date: date})
 }
 
 // AuctionDocuments returns a round's documents: for each kind the latest
@@ -70,7 +71,7 @@ func (s *Store) AuctionDocuments(ctx context.Context, auctionID string) ([]Aucti
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (kind) `+documentColumns+` FROM auction_documents
+	rows, err := s.db.Pool.Query(ctx, `SELECT DISTINCT ON (kind) `+documentColumns+` FROM auction_documents
 		WHERE auction_id = $1 ORDER BY kind, version DESC`, auctionID)
 	if err != nil {
 		return nil, err
@@ -88,7 +89,7 @@ func (s *Store) AuctionDocuments(ctx context.Context, auctionID string) ([]Aucti
 			}
 		}
 		if d.Version == 0 {
-			if d.Body, err = s.writeDocument(ctx, s.pool, a, kind, s.clock.Now()); err != nil {
+			if d.Body, err = s.writeDocument(ctx, s.db.Pool, a, kind, s.db.Clock.Now()); err != nil {
 				return nil, err
 			}
 		}
@@ -106,7 +107,7 @@ func (s *Store) DocumentVersions(ctx context.Context, auctionID, kind string) ([
 	if _, err := s.Auction(ctx, auctionID); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+documentColumns+` FROM auction_documents WHERE auction_id = $1 AND kind = $2 ORDER BY version`, auctionID, kind)
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+documentColumns+` FROM auction_documents WHERE auction_id = $1 AND kind = $2 ORDER BY version`, auctionID, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -151,8 +152,8 @@ func (s *Store) EditAuctionDocument(ctx context.Context, actor *auction.User, au
 		return nil, err
 	}
 	var d AuctionDocument
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		a, _, err := lockAuctionWithCategory(ctx, tx, auctionID)
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
+		a, _, err := pgtx.LockAuctionWithCategory(ctx, tx, auctionID)
 		if err != nil {
 			return err
 		}
@@ -161,14 +162,14 @@ func (s *Store) EditAuctionDocument(ctx context.Context, actor *auction.User, au
 		}
 		rows, err := tx.Query(ctx, `INSERT INTO auction_documents (auction_id, kind, version, body, edited, created_by, created_at)
 			SELECT $1, $2, coalesce(max(version), 0) + 1, $3, true, $4, $5 FROM auction_documents WHERE auction_id = $1 AND kind = $2
-			RETURNING `+documentColumns, a.ID, kind, body, nullable(actorID(actor)), s.clock.Now())
+			RETURNING `+documentColumns, a.ID, kind, body, pgtx.Nullable(actorID(actor)), s.db.Clock.Now())
 		if err != nil {
 			return err
 		}
 		if d, err = pgx.CollectExactlyOneRow(rows, scanDocument); err != nil {
 			return err
 		}
-		_, err = s.audit(ctx, tx, NewAuditEntry{ActorID: actorID(actor), ActorRole: actorRole(actor), Action: "court edit document", Target: a.ID,
+		_, err = s.db.Audit(ctx, tx, NewAuditEntry{ActorID: actorID(actor), ActorRole: actorRole(actor), Action: "court edit document", Target: a.ID,
 			Detail: map[string]any{"kind": kind, "version": d.Version}})
 		return err
 	})

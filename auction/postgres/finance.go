@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 	"gavel/payments"
 )
 
@@ -25,7 +26,7 @@ import (
 func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, amount int64, reference string) (*BalancePayment, []auction.Event, error) {
 	p, events, err := s.recordBalancePayment(ctx, by, auctionID, amount, reference)
 	if err == nil && len(events) > 0 {
-		s.announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: events})
+		s.db.Announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: events})
 	}
 	return p, events, err
 }
@@ -40,7 +41,7 @@ func (s *Store) recordBalancePayment(ctx context.Context, by, auctionID string, 
 	}
 	var out *BalancePayment
 	var events []auction.Event
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		out, events, err = s.bookBalancePayment(ctx, tx, by, auctionID, amount, reference)
 		return err
@@ -57,11 +58,11 @@ func (s *Store) bookBalancePayment(ctx context.Context, tx pgx.Tx, by, auctionID
 	var out *BalancePayment
 	var events []auction.Event
 	err := func() error {
-		a, _, err := lockAuctionWithCategory(ctx, tx, auctionID)
+		a, _, err := pgtx.LockAuctionWithCategory(ctx, tx, auctionID)
 		if err != nil {
 			return err
 		}
-		now := s.clock.Now()
+		now := s.db.Clock.Now()
 		id, err := bookReference(ctx, tx, payments.BookBalancePayment, reference, "", now)
 		if err != nil {
 			return err
@@ -87,15 +88,15 @@ func (s *Store) bookBalancePayment(ctx context.Context, tx pgx.Tx, by, auctionID
 			Status: a.Status, Excess: amount - toward}
 		if _, err := tx.Exec(ctx, `INSERT INTO balance_payments (id, auction_id, amount, excess, reference, recorded_by, received_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			id, a.ID, amount, out.Excess, reference, nullable(by), now); err != nil {
+			id, a.ID, amount, out.Excess, reference, pgtx.Nullable(by), now); err != nil {
 			return err
 		}
 		// One transaction: the whole transfer enters escrow, the case is
 		// owed what went toward the price, the buyer is owed the excess. It
 		// and the notification of a settlement are written together at the
 		// payment's time (writes).
-		var w writes
-		w.record(ledgerTx{Kind: payments.TxBalanceReceived, AuctionID: a.ID, CaseID: a.CaseID, Reference: reference,
+		var w pgtx.Writes
+		w.Record(pgtx.LedgerTx{Kind: payments.TxBalanceReceived, AuctionID: a.ID, CaseID: a.CaseID, Reference: reference,
 			Entries: []payments.Entry{
 				{Account: payments.AccountEscrow, Amount: amount},
 				{Account: payments.AccountCaseProceeds, Amount: -toward},
@@ -111,17 +112,17 @@ func (s *Store) bookBalancePayment(ctx context.Context, tx pgx.Tx, by, auctionID
 		if out.Outstanding == 0 {
 			a.Status, out.Status = auction.StatusSettled, auction.StatusSettled
 			data := map[string]any{"hammer_price": *a.HammerPrice, "deposit_applied": applied, "balance_received": received + toward}
-			e, err := appendEvent(ctx, tx, a, auction.EventSettled, now, data)
+			e, err := pgtx.AppendEvent(ctx, tx, a, auction.EventSettled, now, data)
 			if err != nil {
 				return err
 			}
 			events = append(events, e)
-			w.notify(a, "auction.settled", data, now)
+			w.Notify(a, "auction.settled", data, now)
 		}
-		if err := s.flush(ctx, tx, &w); err != nil {
+		if err := s.db.Flush(ctx, tx, &w); err != nil {
 			return err
 		}
-		return saveAuction(ctx, tx, a)
+		return pgtx.SaveAuction(ctx, tx, a)
 	}()
 	if err != nil {
 		return nil, nil, err
@@ -160,7 +161,7 @@ func scanRefundablePayment(r pgx.Row, more ...any) (BalancePayment, error) {
 // their payer, oldest first: an excess above what was owed, or, after a
 // default or an annulment, the payment itself.
 func (s *Store) BalanceRefundsDue(ctx context.Context) ([]BalancePayment, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+balancePaymentColumns+` FROM balance_payments b
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+balancePaymentColumns+` FROM balance_payments b
 		WHERE (b.excess > 0 AND b.excess_refunded_at IS NULL) OR (b.owed_back_at IS NOT NULL AND b.returned_at IS NULL AND b.amount > b.excess)
 		ORDER BY b.received_at, b.id`)
 	if err != nil {
@@ -186,7 +187,7 @@ func (s *Store) MarkBalanceRefunded(ctx context.Context, paymentID, reference st
 		return nil, err
 	}
 	var p BalancePayment
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		// The row lock serialises two marks of one payment: the second sees
 		// the first's and is refused, so the money is paid out once.
 		var caseID string
@@ -197,9 +198,9 @@ func (s *Store) MarkBalanceRefunded(ctx context.Context, paymentID, reference st
 		p, err = scanRefundablePayment(tx.QueryRow(ctx, `SELECT `+balancePaymentColumns+`, a.case_id FROM balance_payments b
 			JOIN auctions a ON a.id = b.auction_id WHERE b.id = $1 FOR UPDATE OF b`, paymentID), &caseID)
 		if err != nil {
-			return translate(err, "balance payment")
+			return pgtx.Translate(err, "balance payment")
 		}
-		now := s.clock.Now()
+		now := s.db.Clock.Now()
 		if _, err := bookReference(ctx, tx, payments.BookBalanceRefund, reference, p.ID, now); err != nil {
 			return err
 		}
@@ -221,10 +222,10 @@ func (s *Store) MarkBalanceRefunded(ctx context.Context, paymentID, reference st
 			p.ID, p.ExcessRefundReference, p.ExcessRefundedAt, p.ReturnReference, p.ReturnedAt); err != nil {
 			return err
 		}
-		var w writes
-		w.record(ledgerTx{Kind: kind, AuctionID: p.AuctionID, CaseID: caseID, Reference: reference,
+		var w pgtx.Writes
+		w.Record(pgtx.LedgerTx{Kind: kind, AuctionID: p.AuctionID, CaseID: caseID, Reference: reference,
 			Entries: payments.Move(payments.AccountRefundsDue, payments.AccountEscrow, due)}, now)
-		if err := s.flush(ctx, tx, &w); err != nil {
+		if err := s.db.Flush(ctx, tx, &w); err != nil {
 			return err
 		}
 		return s.recordProvider(ctx, tx, providerRecord{Provider: payments.ProviderBank, Kind: record,
@@ -239,10 +240,10 @@ func (s *Store) MarkBalanceRefunded(ctx context.Context, paymentID, reference st
 // CaseProceeds sums what every round of every lot of a case received.
 func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, error) {
 	p := &Proceeds{CaseID: caseID, Currency: "CNY", Items: []ProceedsItem{}}
-	if err := s.pool.QueryRow(ctx, `SELECT case_number FROM cases WHERE id = $1`, caseID).Scan(&p.CaseNumber); err != nil {
-		return nil, translate(err, "case")
+	if err := s.db.Pool.QueryRow(ctx, `SELECT case_number FROM cases WHERE id = $1`, caseID).Scan(&p.CaseNumber); err != nil {
+		return nil, pgtx.Translate(err, "case")
 	}
-	rows, err := s.pool.Query(ctx, `SELECT a.id, a.lot_id, a.round, a.status, a.hammer_price,
+	rows, err := s.db.Pool.Query(ctx, `SELECT a.id, a.lot_id, a.round, a.status, a.hammer_price,
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'applied'), 0)::bigint,
 			coalesce((SELECT sum(amount - excess) FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NULL), 0)::bigint,
 			coalesce((SELECT sum(amount) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'forfeited'), 0)::bigint,
@@ -270,7 +271,7 @@ func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, err
 	for _, i := range p.Items {
 		p.TotalReceived += i.DepositApplied + i.BalanceReceived + i.ForfeitedDeposit
 	}
-	err = s.pool.QueryRow(ctx, `SELECT -coalesce(sum(e.amount), 0)::bigint FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+	err = s.db.Pool.QueryRow(ctx, `SELECT -coalesce(sum(e.amount), 0)::bigint FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
 		WHERE t.case_id = $1 AND e.account = $2`, caseID, payments.AccountCaseProceeds).Scan(&p.LedgerBalance)
 	return p, err
 }
@@ -280,14 +281,14 @@ func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, err
 func (s *Store) Confirmation(ctx context.Context, auctionID string) (*Confirmation, error) {
 	c := &Confirmation{AuctionID: auctionID}
 	var hash []byte
-	err := s.pool.QueryRow(ctx, `SELECT r.bidder_code, u.real_name, a.hammer_price, a.closed_at, a.last_hash
+	err := s.db.Pool.QueryRow(ctx, `SELECT r.bidder_code, u.real_name, a.hammer_price, a.closed_at, a.last_hash
 		FROM auctions a JOIN registrations r ON r.id = a.winner_registration_id JOIN users u ON u.id = r.user_id
 		WHERE a.id = $1 AND a.status IN ('sold', 'settled')`, auctionID).Scan(&c.BidderCode, &c.BuyerName, &c.HammerPrice, &c.ClosedAt, &hash)
 	if err != nil {
-		return nil, translate(err, "confirmation")
+		return nil, pgtx.Translate(err, "confirmation")
 	}
 	c.ClosedAt = c.ClosedAt.UTC()
-	c.RecordHash = hexHash(hash)
+	c.RecordHash = pgtx.HexHash(hash)
 	return c, nil
 }
 
@@ -297,20 +298,20 @@ func (s *Store) Confirmation(ctx context.Context, auctionID string) (*Confirmati
 // owed-back balance payment to pay back.
 // Earliest end first.
 func (s *Store) FinanceWork(ctx context.Context) ([]Listing, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+listingColumns+`
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+pgtx.ListingColumns+`
 		FROM auctions a JOIN lots l ON l.id = a.lot_id JOIN cases c ON c.id = a.case_id
 		WHERE a.status IN ('sold', 'defaulted')
 		   OR EXISTS (SELECT 1 FROM deposits d WHERE d.auction_id = a.id AND d.status IN ('pending', 'refund_pending'))
 		   OR EXISTS (SELECT 1 FROM balance_payments b WHERE b.auction_id = a.id AND b.excess > 0 AND b.excess_refunded_at IS NULL)
 		   OR EXISTS (SELECT 1 FROM balance_payments b WHERE b.auction_id = a.id AND b.owed_back_at IS NOT NULL AND b.returned_at IS NULL)
 		ORDER BY a.ends_at, a.id`)
-	return s.collectListings(rows, err)
+	return s.db.CollectListings(rows, err)
 }
 
 // DepositsOf returns the deposits of the auctions, by auction, each
 // auction's in the order Deposits gives them.
 func (s *Store) DepositsOf(ctx context.Context, auctionIDs []string) (map[string][]auction.Deposit, error) {
-	rows, err := s.pool.Query(ctx, `SELECT d.auction_id::text, d.id, d.registration_id, r.bidder_code, d.amount, d.status, d.provider, d.pay_reference
+	rows, err := s.db.Pool.Query(ctx, `SELECT d.auction_id::text, d.id, d.registration_id, r.bidder_code, d.amount, d.status, d.provider, d.pay_reference
 		FROM deposits d JOIN registrations r ON r.id = d.registration_id
 		WHERE d.auction_id = ANY($1::uuid[]) ORDER BY d.auction_id, r.created_at, d.id`, auctionIDs)
 	if err != nil {
@@ -333,5 +334,5 @@ func (s *Store) DepositsOf(ctx context.Context, auctionIDs []string) (map[string
 // the auction waits for the payment's row: a deadlock.
 func lockPaymentAuction(ctx context.Context, tx pgx.Tx, paymentID string) error {
 	_, err := tx.Exec(ctx, `SELECT 1 FROM auctions WHERE id = (SELECT auction_id FROM balance_payments WHERE id = $1) FOR SHARE`, paymentID)
-	return translate(err, "balance payment")
+	return pgtx.Translate(err, "balance payment")
 }

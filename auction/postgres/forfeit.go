@@ -8,6 +8,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/casereport"
+	"gavel/auction/postgres/internal/pgtx"
 	"gavel/payments"
 )
 
@@ -18,12 +19,12 @@ func (s *Store) RecordAuctionCost(ctx context.Context, by, auctionID string, amo
 	if amount <= 0 || amount > payments.MaxAmount {
 		return nil, auction.FieldError("amount", "must be a positive amount in fen, at most %d", int64(payments.MaxAmount))
 	}
-	description, err := cleanLine("description", description, 500)
+	description, err := pgtx.CleanLine("description", description, 500)
 	if err != nil {
 		return nil, err
 	}
-	c := &payments.AuctionCost{AuctionID: auctionID, Amount: amount, Description: description, CreatedAt: s.clock.Now()}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	c := &payments.AuctionCost{AuctionID: auctionID, Amount: amount, Description: description, CreatedAt: s.db.Clock.Now()}
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		// The round's total stays one amount (MaxAmount): the default sums
 		// its costs into a bigint, which must not overflow. Costs of a
 		// round are recorded one at a time (its row lock) so the check holds.
@@ -31,13 +32,13 @@ func (s *Store) RecordAuctionCost(ctx context.Context, by, auctionID string, amo
 		err := tx.QueryRow(ctx, `SELECT coalesce((SELECT sum(amount) FROM auction_costs WHERE auction_id = a.id), 0)::bigint
 			FROM auctions a WHERE a.id = $1 FOR UPDATE`, auctionID).Scan(&costs)
 		if err != nil {
-			return translate(err, "auction")
+			return pgtx.Translate(err, "auction")
 		}
 		if amount > payments.MaxAmount-costs {
 			return auction.FieldError("amount", "would make the round's costs more than %d fen in all (%d recorded)", int64(payments.MaxAmount), costs)
 		}
 		return tx.QueryRow(ctx, `INSERT INTO auction_costs (auction_id, amount, description, recorded_by, created_at)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`, auctionID, amount, description, nullable(by), c.CreatedAt).Scan(&c.ID)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, auctionID, amount, description, pgtx.Nullable(by), c.CreatedAt).Scan(&c.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -51,7 +52,7 @@ func (s *Store) AuctionCosts(ctx context.Context, auctionID string) ([]payments.
 	if _, err := s.Auction(ctx, auctionID); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, auction_id, amount, description, created_at FROM auction_costs
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, auction_id, amount, description, created_at FROM auction_costs
 		WHERE auction_id = $1 ORDER BY created_at, id`, auctionID)
 	if err != nil {
 		return nil, err
@@ -73,14 +74,14 @@ func (s *Store) AuctionCosts(ctx context.Context, auctionID string) ([]payments.
 // costs first (forfeited -> auction_costs), the rest to the case
 // (forfeited -> case_proceeds) as case debt until a re-sale fixes the
 // shortfall (reallocateShortfall). The writes are queued in w.
-func allocateForfeit(ctx context.Context, tx pgx.Tx, w *writes, a *row, depositID string, amount int64, now time.Time) (payments.ForfeitAllocation, error) {
+func allocateForfeit(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, depositID string, amount int64, now time.Time) (payments.ForfeitAllocation, error) {
 	var costs int64
 	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount), 0)::bigint FROM auction_costs WHERE auction_id = $1`, a.ID).Scan(&costs); err != nil {
 		return payments.ForfeitAllocation{}, err
 	}
 	al := payments.ForfeitAllocation{AuctionCosts: min(costs, amount)}
 	al.CaseDebt = amount - al.AuctionCosts
-	w.record(ledgerTx{Kind: payments.TxForfeitAllocated, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
+	w.Record(pgtx.LedgerTx{Kind: payments.TxForfeitAllocated, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
 		Entries: []payments.Entry{
 			{Account: payments.AccountForfeited, Amount: amount},
 			{Account: payments.AccountAuctionCosts, Amount: -al.AuctionCosts},
@@ -97,8 +98,8 @@ func allocateForfeit(ctx context.Context, tx pgx.Tx, w *writes, a *row, depositI
 // sale's, at most that share), and the case system is told
 // (forfeiture.reallocated). Both shares are the case's money, so no ledger
 // account changes; the allocation record and the statement do.
-func (s *Store) reallocateShortfall(ctx context.Context, tx pgx.Tx, sold []*row, now time.Time) error {
-	var w writes
+func (s *Store) reallocateShortfall(ctx context.Context, tx pgx.Tx, sold []*pgtx.Row, now time.Time) error {
+	var w pgtx.Writes
 	for _, a := range sold {
 		if a.Status != auction.StatusSold || a.HammerPrice == nil {
 			continue
@@ -118,7 +119,7 @@ func (s *Store) reallocateShortfall(ctx context.Context, tx pgx.Tx, sold []*row,
 		var amount int64
 		var al payments.ForfeitAllocation
 		_, err = pgx.ForEachRow(rows, []any{&defaulted, &depositID, &amount, &al.AuctionCosts, &al.ResaleShortfall, &al.CaseDebt}, func() error {
-			w.notify(a, casereport.NotifyForfeitureReallocated, map[string]any{"defaulted_auction_id": defaulted, "deposit_id": depositID,
+			w.Notify(a, casereport.NotifyForfeitureReallocated, map[string]any{"defaulted_auction_id": defaulted, "deposit_id": depositID,
 				"amount": amount, "resale_hammer_price": *a.HammerPrice, "allocation": allocationData(al)}, now)
 			return nil
 		})
@@ -126,7 +127,7 @@ func (s *Store) reallocateShortfall(ctx context.Context, tx pgx.Tx, sold []*row,
 			return err
 		}
 	}
-	return s.flush(ctx, tx, &w)
+	return s.db.Flush(ctx, tx, &w)
 }
 
 // allocationData is an allocation as events and webhooks carry it.

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // runPrefix marks the heartbeat session of a run in pg_stat_activity: a run
@@ -196,7 +195,7 @@ func (h *Heartbeat) beatLocked(ctx context.Context) error {
 			}
 		}
 		if run == "" {
-			run = newUUID()
+			run = pgtx.NewUUID()
 			if _, err := tx.Exec(ctx, `INSERT INTO service_runs (id, instance, started_at, beat_at, beat_wall, received_through) VALUES ($1, $2, $3, $3, clock_timestamp(), $4)`,
 				run, h.instance, now, horizon); err != nil {
 				return err
@@ -253,7 +252,7 @@ func (h *Heartbeat) Stop(ctx context.Context) {
 // turned away although the process ran. It is kept in memory and written with the next beat, since the usual
 // cause is a database that cannot take the write right now.
 func (h *Heartbeat) BidFailed(auctionID, reason string) {
-	if auctionID != "" && !isUUID(auctionID) {
+	if auctionID != "" && !pgtx.IsUUID(auctionID) {
 		// Not an auction, and a malformed id must never break the beat
 		// that writes the failure.
 		return
@@ -311,15 +310,4 @@ func (h *Heartbeat) pendingFailure(auctionID string, from, to time.Time) (failur
 		}
 	}
 	return failureKey{}, nil
-}
-
-// newUUID returns a random (version 4) UUID, made here rather than asked of
-// PostgreSQL so that it costs no round trip.
-func newUUID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40 // version 4
-	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

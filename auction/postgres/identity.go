@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // VerifyUser records that the person behind account userID holds its
@@ -28,7 +29,7 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 	}
 	var replace *auction.Identity
 	if v.IDNumber != "" || v.IDType != "" {
-		id, err := auction.ParseIdentity("id_number", v.IDType, v.IDNumber, s.clock.Now())
+		id, err := auction.ParseIdentity("id_number", v.IDType, v.IDNumber, s.db.Clock.Now())
 		if err != nil {
 			return nil, err
 		}
@@ -38,7 +39,7 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 	if actor != nil {
 		actorID, actorRole = actor.ID, actor.Role
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		// Lock the account together with every other account claiming the
 		// person, all in id order: locking the account first would let two
 		// desks verifying two claimants of one person each hold one row and
@@ -52,15 +53,15 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 			claim = *replace
 		} else if err := tx.QueryRow(ctx, `SELECT coalesce(id_type, ''), coalesce(id_number, '') FROM users WHERE id = $1`, userID).
 			Scan(&claim.Type, &claim.Number); err != nil {
-			return translate(err, "user")
+			return pgtx.Translate(err, "user")
 		}
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM users WHERE id = $1 OR (role = 'bidder' AND id_type = $2 AND id_number = $3 AND $3 <> '')
 				ORDER BY id FOR NO KEY UPDATE`, userID, claim.Type, claim.Number); err != nil {
-			return translate(err, "user")
+			return pgtx.Translate(err, "user")
 		}
 		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 FOR NO KEY UPDATE`, userID))
 		if err != nil {
-			return translate(err, "user")
+			return pgtx.Translate(err, "user")
 		}
 		id := auction.Identity{Type: u.IDType, Number: u.IDNumber}
 		if replace != nil {
@@ -69,7 +70,7 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 		if id.Number == "" {
 			return auction.FieldError("id_number", "the account holds no identity number; give the number on the documents")
 		}
-		now := s.clock.Now()
+		now := s.db.Clock.Now()
 		// Every other account claiming the person (locked above, unless the
 		// account's own number changed meanwhile).
 		rows, err := tx.Query(ctx, `SELECT id, verified_at IS NOT NULL FROM users
@@ -101,7 +102,7 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 				return err
 			}
 			for _, r := range released {
-				if _, err := s.audit(ctx, tx, NewAuditEntry{ActorID: actorID, ActorRole: actorRole, Action: "identity claim released", Target: r,
+				if _, err := s.db.Audit(ctx, tx, NewAuditEntry{ActorID: actorID, ActorRole: actorRole, Action: "identity claim released", Target: r,
 					Detail: map[string]any{"verified_user_id": u.ID, "method": v.Method}}); err != nil {
 					return err
 				}
@@ -109,14 +110,14 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 		}
 		_, err = tx.Exec(ctx, `UPDATE users SET id_type = $2, id_number = $3, id_issue = NULL, id_claim_released_at = NULL,
 				verified_at = $4, verified_method = $5, verified_reference = $6, verified_by = $7 WHERE id = $1`,
-			u.ID, id.Type, id.Number, now, v.Method, v.Reference, nullable(actorID))
-		if isUniqueViolation(err, "users_bidder_person") {
+			u.ID, id.Type, id.Number, now, v.Method, v.Reference, pgtx.Nullable(actorID))
+		if pgtx.IsUniqueViolation(err, "users_bidder_person") {
 			return auction.Errorf(auction.EIDNumberTaken, "another account claims this person")
 		}
 		if err != nil {
 			return err
 		}
-		if _, err := s.audit(ctx, tx, NewAuditEntry{ActorID: actorID, ActorRole: actorRole, Action: "identity verified", Target: u.ID,
+		if _, err := s.db.Audit(ctx, tx, NewAuditEntry{ActorID: actorID, ActorRole: actorRole, Action: "identity verified", Target: u.ID,
 			Detail: map[string]any{"method": v.Method, "reference": v.Reference, "released_user_ids": append([]string{}, released...)}}); err != nil {
 			return err
 		}
@@ -137,7 +138,7 @@ const identityColumns = `u.id, u.email, u.role, u.real_name, u.id_type, u.id_num
 		AND h.id_number = u.id_number AND h.id_issue IS NULL ORDER BY h.created_at, h.id LIMIT 1)`
 
 func (s *Store) userIdentities(ctx context.Context, where string, args ...any) ([]UserIdentity, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+identityColumns+` FROM users u WHERE `+where+` ORDER BY u.created_at, u.id LIMIT 1000`, args...)
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+identityColumns+` FROM users u WHERE `+where+` ORDER BY u.created_at, u.id LIMIT 1000`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 	"gavel/payments"
 )
 
@@ -18,7 +19,7 @@ import (
 // until MarkBalanceReturned records the transfer. It is the one operation
 // for every reason money paid toward a price goes back: an annulled sale,
 // a defaulted buyer. It returns the total owed back.
-func (s *Store) oweBackBalancePayments(ctx context.Context, tx pgx.Tx, w *writes, a *row, now time.Time) (int64, error) {
+func (s *Store) oweBackBalancePayments(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) (int64, error) {
 	var total int64
 	err := tx.QueryRow(ctx, `WITH owed AS (
 			UPDATE balance_payments SET owed_back_at = $2
@@ -28,7 +29,7 @@ func (s *Store) oweBackBalancePayments(ctx context.Context, tx pgx.Tx, w *writes
 	if err != nil {
 		return 0, err
 	}
-	w.record(ledgerTx{Kind: payments.TxBalanceOwedBack, AuctionID: a.ID, CaseID: a.CaseID,
+	w.Record(pgtx.LedgerTx{Kind: payments.TxBalanceOwedBack, AuctionID: a.ID, CaseID: a.CaseID,
 		Entries: payments.Move(payments.AccountCaseProceeds, payments.AccountRefundsDue, total)}, now)
 	return total, nil
 }
@@ -50,7 +51,7 @@ func scanBalanceReturn(r pgx.Row) (BalanceReturn, error) {
 // BalanceReturnsDue lists the balance payments owed back and not yet paid
 // back, oldest first.
 func (s *Store) BalanceReturnsDue(ctx context.Context) ([]BalanceReturn, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+balanceReturnColumns+` FROM balance_payments b JOIN auctions a ON a.id = b.auction_id
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+balanceReturnColumns+` FROM balance_payments b JOIN auctions a ON a.id = b.auction_id
 		WHERE b.owed_back_at IS NOT NULL AND b.returned_at IS NULL ORDER BY b.owed_back_at, b.id`)
 	if err != nil {
 		return nil, err
@@ -74,7 +75,7 @@ func (s *Store) MarkBalanceReturned(ctx context.Context, paymentID, reference st
 		return nil, err
 	}
 	var p BalanceReturn
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		// The row lock serialises two marks of one payment: the money goes
 		// back once.
 		if err := lockPaymentAuction(ctx, tx, paymentID); err != nil {
@@ -84,9 +85,9 @@ func (s *Store) MarkBalanceReturned(ctx context.Context, paymentID, reference st
 		p, err = scanBalanceReturn(tx.QueryRow(ctx, `SELECT `+balanceReturnColumns+` FROM balance_payments b
 			JOIN auctions a ON a.id = b.auction_id WHERE b.id = $1 FOR UPDATE OF b`, paymentID))
 		if err != nil {
-			return translate(err, "balance payment")
+			return pgtx.Translate(err, "balance payment")
 		}
-		now := s.clock.Now()
+		now := s.db.Clock.Now()
 		// The same kind as MarkBalanceRefunded's: a transfer back to a
 		// payer is booked once, whichever way finance records it.
 		if _, err := bookReference(ctx, tx, payments.BookBalanceRefund, reference, p.PaymentID, now); err != nil {
@@ -102,7 +103,7 @@ func (s *Store) MarkBalanceReturned(ctx context.Context, paymentID, reference st
 			return err
 		}
 		p.ReturnReference, p.ReturnedAt = &reference, &now
-		if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxBalanceReturned, AuctionID: p.AuctionID, CaseID: p.CaseID, Reference: reference,
+		if err := s.db.Record(ctx, tx, pgtx.LedgerTx{Kind: payments.TxBalanceReturned, AuctionID: p.AuctionID, CaseID: p.CaseID, Reference: reference,
 			Entries: payments.Move(payments.AccountRefundsDue, payments.AccountEscrow, p.Amount)}); err != nil {
 			return err
 		}

@@ -2,13 +2,11 @@ package postgres
 
 import (
 	"context"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // SetCourtAccount sets (or replaces) a court's receiving account, the one
@@ -21,7 +19,7 @@ func (s *Store) SetCourtAccount(ctx context.Context, by string, p auction.PayTo)
 		v    *string
 		max  int
 	}{{"court_name", &p.CourtName, 200}, {"account_name", &p.AccountName, 200}, {"bank", &p.Bank, 200}, {"account_number", &p.AccountNumber, 40}} {
-		if *f.v, err = cleanLine(f.name, *f.v, f.max); err != nil {
+		if *f.v, err = pgtx.CleanLine(f.name, *f.v, f.max); err != nil {
 			return nil, err
 		}
 	}
@@ -38,10 +36,10 @@ func (s *Store) SetCourtAccount(ctx context.Context, by string, p auction.PayTo)
 	if digits < 6 {
 		return nil, auction.FieldError("account_number", "has at least 6 digits")
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO court_accounts (court_name, account_name, bank, account_number, updated_by, updated_at)
+	_, err = s.db.Pool.Exec(ctx, `INSERT INTO court_accounts (court_name, account_name, bank, account_number, updated_by, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (court_name) DO UPDATE SET account_name = $2, bank = $3, account_number = $4, updated_by = $5, updated_at = $6`,
-		p.CourtName, p.AccountName, p.Bank, p.AccountNumber, nullable(by), s.clock.Now())
+		p.CourtName, p.AccountName, p.Bank, p.AccountNumber, pgtx.Nullable(by), s.db.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +48,7 @@ func (s *Store) SetCourtAccount(ctx context.Context, by string, p auction.PayTo)
 
 // CourtAccounts lists every court's receiving account by court name.
 func (s *Store) CourtAccounts(ctx context.Context) ([]auction.PayTo, error) {
-	rows, err := s.pool.Query(ctx, `SELECT court_name, account_name, bank, account_number FROM court_accounts ORDER BY court_name`)
+	rows, err := s.db.Pool.Query(ctx, `SELECT court_name, account_name, bank, account_number FROM court_accounts ORDER BY court_name`)
 	if err != nil {
 		return nil, err
 	}
@@ -62,21 +60,4 @@ func (s *Store) CourtAccounts(ctx context.Context) ([]auction.PayTo, error) {
 		out = []auction.PayTo{}
 	}
 	return out, err
-}
-
-// cleanLine trims a typed one-line field and refuses an empty one, one longer than
-// max characters, invalid UTF-8 and control characters.
-func cleanLine(field, v string, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "":
-		return "", auction.FieldError(field, "is required")
-	case !utf8.ValidString(v):
-		return "", auction.FieldError(field, "must be valid UTF-8 text")
-	case utf8.RuneCountInString(v) > max:
-		return "", auction.FieldError(field, "is at most %d characters", max)
-	case strings.IndexFunc(v, unicode.IsControl) >= 0:
-		return "", auction.FieldError(field, "must not contain control characters")
-	}
-	return v, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 	"gavel/payments"
 )
 
@@ -61,32 +62,32 @@ func scanProviderDeposit(r pgx.Row) (*ProviderDeposit, error) {
 // after the close had released the others, and it would stay held.
 func lockDeposit(ctx context.Context, tx pgx.Tx, id string) (*ProviderDeposit, error) {
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM auctions WHERE id = (SELECT auction_id FROM deposits WHERE id = $1) FOR SHARE`, id); err != nil {
-		return nil, translate(err, "deposit")
+		return nil, pgtx.Translate(err, "deposit")
 	}
 	d, err := scanProviderDeposit(tx.QueryRow(ctx, `SELECT `+providerDepositColumns+`
 		FROM deposits d JOIN auctions a ON a.id = d.auction_id WHERE d.id = $1 FOR UPDATE OF d`, id))
 	if err != nil {
-		return nil, translate(err, "deposit")
+		return nil, pgtx.Translate(err, "deposit")
 	}
 	return d, nil
 }
 
 // ProviderDeposit returns one deposit with what the payment jobs need.
 func (s *Store) ProviderDeposit(ctx context.Context, id string) (*ProviderDeposit, error) {
-	d, err := scanProviderDeposit(s.pool.QueryRow(ctx, `SELECT `+providerDepositColumns+`
+	d, err := scanProviderDeposit(s.db.Pool.QueryRow(ctx, `SELECT `+providerDepositColumns+`
 		FROM deposits d JOIN auctions a ON a.id = d.auction_id WHERE d.id = $1`, id))
 	if err != nil {
-		return nil, translate(err, "deposit")
+		return nil, pgtx.Translate(err, "deposit")
 	}
 	return d, nil
 }
 
 // DepositByProviderRef finds the deposit a provider's payment belongs to.
 func (s *Store) DepositByProviderRef(ctx context.Context, provider, ref string) (*ProviderDeposit, error) {
-	d, err := scanProviderDeposit(s.pool.QueryRow(ctx, `SELECT `+providerDepositColumns+`
+	d, err := scanProviderDeposit(s.db.Pool.QueryRow(ctx, `SELECT `+providerDepositColumns+`
 		FROM deposits d JOIN auctions a ON a.id = d.auction_id WHERE d.provider = $1 AND d.provider_ref = $2`, provider, ref))
 	if err != nil {
-		return nil, translate(err, "deposit")
+		return nil, pgtx.Translate(err, "deposit")
 	}
 	return d, nil
 }
@@ -97,7 +98,7 @@ func (s *Store) DepositByProviderRef(ctx context.Context, provider, ref string) 
 // the money is released at once (released is true) and the registration
 // stays pending: it arrived too late to bid with.
 func (s *Store) confirmLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit, reference string) (released bool, err error) {
-	now := s.clock.Now()
+	now := s.db.Clock.Now()
 	if err := lockDepositReference(ctx, tx, reference); err != nil {
 		return false, err
 	}
@@ -111,7 +112,7 @@ func (s *Store) confirmLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit
 		d.ID, reference, now); err != nil {
 		return false, err
 	}
-	if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxDepositHeld, AuctionID: d.AuctionID, DepositID: d.ID, CaseID: d.CaseID,
+	if err := s.db.Record(ctx, tx, pgtx.LedgerTx{Kind: payments.TxDepositHeld, AuctionID: d.AuctionID, DepositID: d.ID, CaseID: d.CaseID,
 		Reference: reference, Entries: payments.Move(payments.AccountEscrow, payments.AccountBidderDeposits, d.Amount)}); err != nil {
 		return false, err
 	}
@@ -140,7 +141,7 @@ func (s *Store) confirmLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit
 // refundLocked records that a released deposit went back to the bidder: a
 // bank transfer finance made, or a Stripe cancellation or refund.
 func (s *Store) refundLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit, reference string) error {
-	now := s.clock.Now()
+	now := s.db.Clock.Now()
 	if _, err := bookReference(ctx, tx, payments.BookDepositRefund, reference, d.ID, now); err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func (s *Store) refundLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit,
 		return err
 	}
 	d.Status = auction.DepositRefunded
-	if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxDepositRefunded, AuctionID: d.AuctionID, DepositID: d.ID, CaseID: d.CaseID,
+	if err := s.db.Record(ctx, tx, pgtx.LedgerTx{Kind: payments.TxDepositRefunded, AuctionID: d.AuctionID, DepositID: d.ID, CaseID: d.CaseID,
 		Reference: reference, Entries: payments.Move(payments.AccountRefundsDue, payments.AccountEscrow, d.Amount)}); err != nil {
 		return err
 	}
@@ -211,11 +212,11 @@ func (s *Store) StartIntent(ctx context.Context, p payments.Provider, d *Provide
 // bidder's browser pays with. Attaching the same payment again is a no-op;
 // another payment for a deposit that has one is refused with invalid_state.
 func (s *Store) AttachIntent(ctx context.Context, depositID string, in *payments.Intent) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE deposits SET provider_ref = $2,
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE deposits SET provider_ref = $2,
 			client_secret = CASE WHEN $3 = '' THEN client_secret ELSE $3 END, updated_at = $4
-		WHERE id = $1 AND (provider_ref = '' OR provider_ref = $2)`, depositID, in.Ref, in.ClientSecret, s.clock.Now())
+		WHERE id = $1 AND (provider_ref = '' OR provider_ref = $2)`, depositID, in.Ref, in.ClientSecret, s.db.Clock.Now())
 	if err != nil {
-		return translate(err, "deposit")
+		return pgtx.Translate(err, "deposit")
 	}
 	if tag.RowsAffected() == 0 {
 		if _, err := s.ProviderDeposit(ctx, depositID); err != nil {
@@ -229,7 +230,7 @@ func (s *Store) AttachIntent(ctx context.Context, depositID string, in *payments
 // MissingIntents lists pending provider deposits whose payment was never
 // created (the call after registration failed), oldest first.
 func (s *Store) MissingIntents(ctx context.Context, provider string, createdBefore time.Time, limit int) ([]ProviderDeposit, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+providerDepositColumns+` FROM deposits d JOIN auctions a ON a.id = d.auction_id
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+providerDepositColumns+` FROM deposits d JOIN auctions a ON a.id = d.auction_id
 		WHERE d.status = 'pending' AND d.provider = $1 AND d.provider_ref = '' AND d.provider <> 'bank' AND d.updated_at < $2
 		  AND a.status IN ('announced', 'bidding')
 		ORDER BY d.updated_at LIMIT $3`, provider, createdBefore, limit)
@@ -260,7 +261,7 @@ func (s *Store) MissingIntents(ctx context.Context, provider string, createdBefo
 // Follow-ups are enqueued with enqueue inside the same transaction.
 func (s *Store) SyncIntent(ctx context.Context, depositID string, in *payments.Intent, enqueue Enqueue) (*ProviderDeposit, error) {
 	var out *ProviderDeposit
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		d, err := lockDeposit(ctx, tx, depositID)
 		if err != nil {
 			return err
@@ -289,7 +290,7 @@ func (s *Store) SyncIntent(ctx context.Context, depositID string, in *payments.I
 				followups = append(followups, DepositFollowup{DepositID: d.ID, Action: FollowupCapture})
 			case in.Status == payments.IntentAuthorized:
 				followups = append(followups, DepositFollowup{DepositID: d.ID, Action: FollowupCapture,
-					Delay: in.CaptureBefore.Add(-payments.HoldMargin).Sub(s.clock.Now())})
+					Delay: in.CaptureBefore.Add(-payments.HoldMargin).Sub(s.db.Clock.Now())})
 			}
 		case d.Status == auction.DepositRefundPending && in.Released():
 			ref := in.RefundRef
@@ -365,13 +366,13 @@ func (s *Store) CloseFollowups(ctx context.Context, tx pgx.Tx, auctionIDs []stri
 // changes nothing.
 func (s *Store) RecordStripeEvent(ctx context.Context, ev *payments.Event, then func(ctx context.Context, tx pgx.Tx) error) (bool, error) {
 	fresh := false
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		created := ev.Created
 		if created.IsZero() {
-			created = s.clock.Now()
+			created = s.db.Clock.Now()
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO stripe_events (id, type, object_ref, created_at, received_at) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (id) DO NOTHING`, ev.ID, ev.Type, ev.Ref, created.UTC(), s.clock.Now())
+			ON CONFLICT (id) DO NOTHING`, ev.ID, ev.Type, ev.Ref, created.UTC(), s.db.Clock.Now())
 		if err != nil {
 			return err
 		}
@@ -385,7 +386,7 @@ func (s *Store) RecordStripeEvent(ctx context.Context, ev *payments.Event, then 
 
 // MarkStripeEventProcessed notes that an event's payment was re-read and applied.
 func (s *Store) MarkStripeEventProcessed(ctx context.Context, id string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE stripe_events SET processed_at = $2 WHERE id = $1 AND processed_at IS NULL`, id, s.clock.Now())
+	_, err := s.db.Pool.Exec(ctx, `UPDATE stripe_events SET processed_at = $2 WHERE id = $1 AND processed_at IS NULL`, id, s.db.Clock.Now())
 	return err
 }
 
@@ -393,7 +394,7 @@ func (s *Store) MarkStripeEventProcessed(ctx context.Context, id string) error {
 // support use it to see a webhook through).
 func (s *Store) StripeEventProcessed(ctx context.Context, id string) (bool, error) {
 	var at *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT processed_at FROM stripe_events WHERE id = $1`, id).Scan(&at)
+	err := s.db.Pool.QueryRow(ctx, `SELECT processed_at FROM stripe_events WHERE id = $1`, id).Scan(&at)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, auction.Errorf(auction.ENotFound, "event not found")
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // The bid queue. Bids on one auction are decided one after another under the
@@ -179,7 +180,7 @@ func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
 	for {
 		answers := make([]bidAnswer, len(reqs))
 		var lost []*bidRequest
-		err := s.inTx(ctx, func(tx pgx.Tx) error {
+		err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 			t, err := s.beginBids(ctx, tx, reqs)
 			if err != nil {
 				return err
@@ -225,7 +226,7 @@ func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
 // decided so far left it, what the bids need to know (read once for the
 // batch) and the rows to write when the batch is decided.
 type bidTx struct {
-	a        *row
+	a        *pgtx.Row
 	category string
 	rb       auction.Rulebook
 	// now is the time of the batch's decision, read once the row is locked:
@@ -289,14 +290,14 @@ func (s *Store) beginBids(ctx context.Context, tx pgx.Tx, reqs []*bidRequest) (*
 	t := newBidTx()
 	b := &pgx.Batch{}
 	// The lock comes first: the reads after it run once the row is ours.
-	b.Queue(lockAuctionSQL, auctionID).QueryRow(t.scanAuction)
+	b.Queue(pgtx.LockAuctionSQL, auctionID).QueryRow(t.scanAuction)
 	t.queueFacts(b, auctionID, reqs)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
 	}
 	a := t.a
 	t.stored = a.State()
-	t.now = s.clock.Now()
+	t.now = s.db.Clock.Now()
 	var err error
 	if t.rb, err = auction.LookupRulebook(a.Rulebook); err != nil {
 		return nil, err
@@ -312,11 +313,11 @@ func (s *Store) beginBids(ctx context.Context, tx pgx.Tx, reqs []*bidRequest) (*
 func (t *bidTx) scanAuction(row pgx.Row) error {
 	var err error
 	var appraisal int64
-	t.a, err = scanAuction(row, &t.category, &appraisal)
+	t.a, err = pgtx.ScanAuction(row, &t.category, &appraisal)
 	if err == nil {
 		t.a.AppraisalValue = appraisal
 	}
-	return translate(err, "auction")
+	return pgtx.Translate(err, "auction")
 }
 
 func newBidTx() *bidTx {
@@ -438,8 +439,8 @@ func (t *bidTx) restricted(u *auction.User) error {
 
 // appendEvent chains the auction's next event; it is written with the batch.
 func (t *bidTx) appendEvent(typ string, at time.Time, data map[string]any) auction.Event {
-	prev := t.a.lastHash
-	e, hash := chainEvent(t.a, typ, at, data)
+	prev := t.a.LastHash
+	e, hash := pgtx.ChainEvent(t.a, typ, at, data)
 	t.events, t.hashes, t.prevs = append(t.events, e), append(t.hashes, hash), append(t.prevs, prev)
 	return e
 }
@@ -510,7 +511,7 @@ func (t *bidTx) flush(ctx context.Context, tx pgx.Tx) ([]*bidRequest, error) {
 			})
 			return err
 		})
-	b.Queue(saveAuctionSQL, saveAuctionArgs(a)...)
+	b.Queue(pgtx.SaveAuctionSQL, pgtx.SaveAuctionArgs(a)...)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
 	}

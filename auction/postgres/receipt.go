@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 	"gavel/payments"
 )
 
@@ -33,7 +34,7 @@ func (s *Store) ReceiveDeposit(ctx context.Context, by, depositID string, r paym
 	if r.Amount <= 0 || r.Amount > payments.MaxAmount {
 		return nil, nil, auction.FieldError("amount", "must be a positive amount in fen, at most %d", int64(payments.MaxAmount))
 	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		d, err := lockDeposit(ctx, tx, depositID)
 		if err != nil {
 			return err
@@ -70,11 +71,11 @@ func (s *Store) ReceiveDeposit(ctx context.Context, by, depositID string, r paym
 			return auction.FieldError("amount", "with the parts already recorded (%d fen) it is more than the deposit (%d fen): %d fen are left",
 				parts, d.Amount, d.Amount-parts)
 		}
-		r.DepositID, r.Part, r.RecordedAt = d.ID, !whole, s.clock.Now()
+		r.DepositID, r.Part, r.RecordedAt = d.ID, !whole, s.db.Clock.Now()
 		err = tx.QueryRow(ctx, `INSERT INTO deposit_receipts (deposit_id, reference, amount, part, payer_name, payer_account, recorded_by, recorded_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			d.ID, r.Reference, r.Amount, r.Part, r.PayerName, r.PayerAccount, nullable(by), r.RecordedAt).Scan(&r.ID)
-		if isUniqueViolation(err, "deposit_receipts_reference_key") {
+			d.ID, r.Reference, r.Amount, r.Part, r.PayerName, r.PayerAccount, pgtx.Nullable(by), r.RecordedAt).Scan(&r.ID)
+		if pgtx.IsUniqueViolation(err, "deposit_receipts_reference_key") {
 			return auction.Errorf(auction.EDuplicateReference, "reference: %s is already recorded for a deposit; nothing was recorded", r.Reference)
 		}
 		if err != nil {
@@ -105,7 +106,7 @@ func optionalLine(field, s string) (string, error) {
 	if strings.TrimSpace(s) == "" {
 		return "", nil
 	}
-	return cleanLine(field, s, 140)
+	return pgtx.CleanLine(field, s, 140)
 }
 
 // DepositPayers returns, for the finance desk, each of the deposits with
@@ -117,7 +118,7 @@ func optionalLine(field, s string) (string, error) {
 // look at one payer does.
 func (s *Store) DepositPayers(ctx context.Context, actor *auction.User, action string, depositIDs []string) (map[string]payments.DepositPayer, error) {
 	out := map[string]payments.DepositPayer{}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT d.id::text, d.auction_id::text, a.closed_at IS NULL, u.real_name, d.status, d.amount,
 				coalesce(x.received, 0)::bigint + coalesce(l.received, 0)::bigint,
 				coalesce(x.payer_name, l.payer_name, ''), coalesce(x.payer_account, l.payer_account, '')
@@ -155,7 +156,7 @@ func (s *Store) DepositPayers(ctx context.Context, actor *auction.User, action s
 			return err
 		}
 		for i, p := range secret {
-			if _, err := s.audit(ctx, tx, NewAuditEntry{ActorID: actor.ID, ActorRole: actor.Role, Action: action, Target: p.DepositID, Status: 200,
+			if _, err := s.db.Audit(ctx, tx, NewAuditEntry{ActorID: actor.ID, ActorRole: actor.Role, Action: action, Target: p.DepositID, Status: 200,
 				Detail: map[string]any{"auction_id": secretAuction[i], "reason": "finance desk"}}); err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 	"gavel/payments"
 )
 
@@ -31,7 +32,7 @@ func (s *Store) recordProvider(ctx context.Context, tx pgx.Tx, r providerRecord)
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO provider_records (provider, kind, deposit_id, auction_id, case_id, amount, external_ref, occurred_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		r.Provider, r.Kind, nullable(r.DepositID), nullable(r.AuctionID), nullable(r.CaseID), r.Amount, r.Ref, s.clock.Now())
+		r.Provider, r.Kind, pgtx.Nullable(r.DepositID), pgtx.Nullable(r.AuctionID), pgtx.Nullable(r.CaseID), r.Amount, r.Ref, s.db.Clock.Now())
 	return err
 }
 
@@ -45,7 +46,7 @@ func (s *Store) Reconcile(ctx context.Context, from, to time.Time) (*payments.Re
 	if !to.After(from) {
 		return nil, auction.FieldError("to", "must be after from")
 	}
-	r := &payments.Reconciliation{From: from, To: to, GeneratedAt: s.clock.Now(), Currency: "CNY"}
+	r := &payments.Reconciliation{From: from, To: to, GeneratedAt: s.db.Clock.Now(), Currency: "CNY"}
 	// The provider is read before the snapshot: no transaction waits on
 	// the network.
 	src, hasBalance := s.payments.(payments.BalanceSource)
@@ -54,7 +55,7 @@ func (s *Store) Reconcile(ctx context.Context, from, to time.Time) (*payments.Re
 	if hasBalance {
 		txns, srcErr = src.BalanceTransactions(ctx, from.Add(-balanceLead), to.Add(balanceLag))
 	}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := s.db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +143,7 @@ func (s *Store) Reconcile(ctx context.Context, from, to time.Time) (*payments.Re
 	if err != nil {
 		return nil, err
 	}
-	r.RefundsDue, err = refundsDue(ctx, tx, s.clock.Now())
+	r.RefundsDue, err = refundsDue(ctx, tx, s.db.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +166,7 @@ func (s *Store) AccountTotals(ctx context.Context, from, to time.Time) ([]paymen
 	if !to.After(from) {
 		return nil, payments.AccountTotal{}, auction.FieldError("to", "must be after from")
 	}
-	accounts, err := accountTotals(ctx, s.pool, from, to)
+	accounts, err := accountTotals(ctx, s.db.Pool, from, to)
 	if err != nil {
 		return nil, payments.AccountTotal{}, err
 	}
@@ -175,7 +176,7 @@ func (s *Store) AccountTotals(ctx context.Context, from, to time.Time) ([]paymen
 }
 
 // accountTotals sums each ledger account over [from, to).
-func accountTotals(ctx context.Context, q querier, from, to time.Time) ([]payments.AccountTotal, error) {
+func accountTotals(ctx context.Context, q pgtx.Querier, from, to time.Time) ([]payments.AccountTotal, error) {
 	rows, err := q.Query(ctx, `SELECT e.account,
 			coalesce(sum(e.amount) FILTER (WHERE t.created_at < $1), 0)::bigint,
 			coalesce(sum(e.amount) FILTER (WHERE t.created_at >= $1 AND e.amount > 0), 0)::bigint,
@@ -202,12 +203,12 @@ func accountTotals(ctx context.Context, q querier, from, to time.Time) ([]paymen
 // the legal deadline (24 h after the close, or after the money arrived when
 // it came later) and whether it has passed.
 func (s *Store) RefundsDue(ctx context.Context) ([]payments.RefundDue, error) {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	tx, err := s.db.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	return refundsDue(ctx, tx, s.clock.Now())
+	return refundsDue(ctx, tx, s.db.Clock.Now())
 }
 
 func refundsDue(ctx context.Context, tx pgx.Tx, now time.Time) ([]payments.RefundDue, error) {

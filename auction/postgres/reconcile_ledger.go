@@ -2,12 +2,12 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 	"gavel/payments"
 )
 
@@ -21,7 +21,7 @@ func (s *Store) Ledger(ctx context.Context, f LedgerFilter) (txs []LedgerTransac
 		f.Limit = 1000
 	}
 	for name, id := range map[string]string{"auction_id": f.AuctionID, "case_id": f.CaseID, "deposit_id": f.DepositID} {
-		if id != "" && !isUUID(id) {
+		if id != "" && !pgtx.IsUUID(id) {
 			return nil, false, auction.FieldError(name, "is not an id")
 		}
 	}
@@ -32,7 +32,7 @@ func (s *Store) Ledger(ctx context.Context, f LedgerFilter) (txs []LedgerTransac
 	if !f.To.IsZero() {
 		to = &f.To
 	}
-	rows, err := s.pool.Query(ctx, `SELECT t.id, t.kind, t.auction_id::text, t.deposit_id::text, t.case_id::text, t.reference, t.created_at,
+	rows, err := s.db.Pool.Query(ctx, `SELECT t.id, t.kind, t.auction_id::text, t.deposit_id::text, t.case_id::text, t.reference, t.created_at,
 			(SELECT json_agg(json_build_object('account', e.account, 'amount', e.amount) ORDER BY e.id) FROM ledger_entries e WHERE e.transaction_id = t.id)
 		FROM ledger_transactions t
 		WHERE t.id > $1
@@ -41,7 +41,7 @@ func (s *Store) Ledger(ctx context.Context, f LedgerFilter) (txs []LedgerTransac
 		  AND ($6 = '' OR EXISTS (SELECT 1 FROM ledger_entries e WHERE e.transaction_id = t.id AND e.account = $6))
 		  AND ($7::timestamptz IS NULL OR t.created_at >= $7) AND ($8::timestamptz IS NULL OR t.created_at < $8)
 		ORDER BY t.id LIMIT $9`,
-		f.After, nullable(f.AuctionID), nullable(f.CaseID), nullable(f.DepositID), f.Kind, f.Account, from, to, f.Limit+1)
+		f.After, pgtx.Nullable(f.AuctionID), pgtx.Nullable(f.CaseID), pgtx.Nullable(f.DepositID), f.Kind, f.Account, from, to, f.Limit+1)
 	if err != nil {
 		return nil, false, err
 	}
@@ -63,23 +63,6 @@ func (s *Store) Ledger(ctx context.Context, f LedgerFilter) (txs []LedgerTransac
 	return txs, more, nil
 }
 
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range strings.ToLower(s) {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case (c < '0' || c > '9') && (c < 'a' || c > 'f'):
-			return false
-		}
-	}
-	return true
-}
-
 // AuctionMoney summarises the money of one auction. Returns not_found.
 func (s *Store) AuctionMoney(ctx context.Context, auctionID string) (*AuctionMoney, error) {
 	a, err := s.Auction(ctx, auctionID)
@@ -88,7 +71,7 @@ func (s *Store) AuctionMoney(ctx context.Context, auctionID string) (*AuctionMon
 	}
 	m := &AuctionMoney{AuctionID: a.ID, CaseID: a.CaseID, Status: a.Status, Currency: a.Currency, HammerPrice: a.HammerPrice,
 		ClosedAt: a.ClosedAt, BalanceDueAt: a.BalanceDueAt, Deposits: map[string]DepositTally{}, Accounts: map[string]int64{}}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := s.db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +112,7 @@ func (s *Store) AuctionMoney(ctx context.Context, auctionID string) (*AuctionMon
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM ledger_transactions WHERE auction_id = $1`, a.ID).Scan(&m.LedgerTransactions); err != nil {
 		return nil, err
 	}
-	due, err := refundsDue(ctx, tx, s.clock.Now())
+	due, err := refundsDue(ctx, tx, s.db.Clock.Now())
 	if err != nil {
 		return nil, err
 	}

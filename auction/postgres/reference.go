@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // bookReference claims an outside reference for one entry of a kind inside
@@ -20,12 +21,12 @@ import (
 func bookReference(ctx context.Context, tx pgx.Tx, kind, reference, entryID string, at any) (string, error) {
 	err := tx.QueryRow(ctx, `INSERT INTO booked_references (kind, reference, entry_id, booked_at)
 		VALUES ($1, $2, coalesce($3::uuid, gen_random_uuid()), $4) RETURNING entry_id::text`,
-		kind, reference, nullable(entryID), at).Scan(&entryID)
-	if isUniqueViolation(err, "booked_references_pkey") {
+		kind, reference, pgtx.Nullable(entryID), at).Scan(&entryID)
+	if pgtx.IsUniqueViolation(err, "booked_references_pkey") {
 		return "", auction.Errorf(auction.EDuplicateReference,
 			"reference: %s is already booked as a %s; nothing was booked", reference, strings.ReplaceAll(kind, "_", " "))
 	}
-	return entryID, translate(err, "entry")
+	return entryID, pgtx.Translate(err, "entry")
 }
 
 // cleanReference trims a typed reference and refuses an empty one or one
@@ -35,5 +36,5 @@ func cleanReference(reference, what string) (string, error) {
 	if strings.TrimSpace(reference) == "" {
 		return "", auction.FieldError("reference", "is required (%s)", what)
 	}
-	return cleanLine("reference", reference, 140)
+	return pgtx.CleanLine("reference", reference, 140)
 }

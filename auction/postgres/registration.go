@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 	"gavel/payments"
 )
 
@@ -32,7 +33,7 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		return nil, auction.Errorf(auction.EStaffCannotBid, "court and platform staff may not bid")
 	}
 	var regID, startID string
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		// Who the account is as committed, not as the caller's session
 		// remembered it: a verification, or a claim it released, answered
 		// by another instance reaches this one's cached sessions only when
@@ -40,7 +41,7 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		cur := *u
 		if err := tx.QueryRow(ctx, `SELECT id_type, id_number, verified_at IS NOT NULL FROM users WHERE id = $1`, u.ID).
 			Scan(&cur.IDType, &cur.IDNumber, &cur.Verified); err != nil {
-			return translate(err, "user")
+			return pgtx.Translate(err, "user")
 		}
 		u = &cur
 		if u.IDNumber == "" {
@@ -54,9 +55,9 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 			FROM auctions a JOIN lots l ON l.id = a.lot_id WHERE a.id = $1 FOR SHARE OF a`, auctionID).
 			Scan(&a.ID, &a.LotID, &a.CaseID, &a.Status, &a.Deposit, &a.EndsAt, &category)
 		if err != nil {
-			return translate(err, "auction")
+			return pgtx.Translate(err, "auction")
 		}
-		now := s.clock.Now()
+		now := s.db.Clock.Now()
 		if (a.Status != auction.StatusAnnounced && a.Status != auction.StatusBidding) || !now.Before(a.EndsAt) {
 			return auction.Errorf(auction.ERegistrationClosed, "registration is closed for this auction")
 		}
@@ -123,7 +124,7 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		err = tx.QueryRow(ctx, `INSERT INTO registrations (auction_id, user_id, status, priority_rank, declared_at, created_at, ip, device,
 				notice_version, notice_agreed_at)
 			VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING id`, a.ID, u.ID, status, rank, now, o.IP, o.Device, inForce, agreedAt).Scan(&regID)
-		if isUniqueViolation(err, "") {
+		if pgtx.IsUniqueViolation(err, "") {
 			return auction.Errorf(auction.EAlreadyRegistered, "you are already registered for this auction")
 		}
 		if err != nil {
@@ -140,7 +141,7 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		}
 		var depositID string
 		err = tx.QueryRow(ctx, `INSERT INTO deposits (registration_id, auction_id, amount, status, provider, pay_reference, held_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, regID, a.ID, owed, depStatus, s.provider, randomCode("GV", 10), heldAt, now).Scan(&depositID)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, regID, a.ID, owed, depStatus, s.provider, pgtx.RandomCode("GV", 10), heldAt, now).Scan(&depositID)
 		if owed > 0 {
 			startID = depositID
 		}
@@ -166,8 +167,8 @@ func assignBidderCode(ctx context.Context, tx pgx.Tx, regID string) error {
 		if err != nil {
 			return err
 		}
-		_, err = sp.Exec(ctx, `UPDATE registrations SET bidder_code = $2 WHERE id = $1 AND bidder_code IS NULL`, regID, randomCode("B", 5))
-		if isUniqueViolation(err, "") {
+		_, err = sp.Exec(ctx, `UPDATE registrations SET bidder_code = $2 WHERE id = $1 AND bidder_code IS NULL`, regID, pgtx.RandomCode("B", 5))
+		if pgtx.IsUniqueViolation(err, "") {
 			if err := sp.Rollback(ctx); err != nil {
 				return err
 			}
@@ -210,13 +211,13 @@ func scanRegistration(row pgx.Row) (*auction.Registration, error) {
 
 // Registration returns one registration with its deposit.
 func (s *Store) Registration(ctx context.Context, id string) (*auction.Registration, error) {
-	r, err := scanRegistration(s.pool.QueryRow(ctx, `SELECT `+registrationColumns+registrationFrom+` WHERE r.id = $1`, id))
-	return r, translate(err, "registration")
+	r, err := scanRegistration(s.db.Pool.QueryRow(ctx, `SELECT `+registrationColumns+registrationFrom+` WHERE r.id = $1`, id))
+	return r, pgtx.Translate(err, "registration")
 }
 
 // UserRegistrations lists a bidder's registrations, newest first.
 func (s *Store) UserRegistrations(ctx context.Context, userID string) ([]auction.Registration, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+registrationColumns+registrationFrom+`
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+registrationColumns+registrationFrom+`
 		WHERE r.user_id = $1 ORDER BY r.created_at DESC, r.id`, userID)
 	if err != nil {
 		return nil, err
@@ -232,7 +233,7 @@ func (s *Store) Deposits(ctx context.Context, auctionID string) ([]auction.Depos
 	if _, err := s.Auction(ctx, auctionID); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT d.id, d.registration_id, r.bidder_code, d.amount, d.status, d.provider, d.pay_reference
+	rows, err := s.db.Pool.Query(ctx, `SELECT d.id, d.registration_id, r.bidder_code, d.amount, d.status, d.provider, d.pay_reference
 		FROM deposits d JOIN registrations r ON r.id = d.registration_id WHERE d.auction_id = $1 ORDER BY r.created_at, d.id`, auctionID)
 	if err != nil {
 		return nil, err
@@ -253,7 +254,7 @@ func (s *Store) ConfirmDeposit(ctx context.Context, depositID, reference string)
 	if err != nil {
 		return nil, err
 	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		d, err := lockDeposit(ctx, tx, depositID)
 		if err != nil {
 			return err
@@ -271,11 +272,11 @@ func (s *Store) ConfirmDeposit(ctx context.Context, depositID, reference string)
 }
 
 // releaseDeposit moves a held deposit to refund_pending (or straight to
-// refunded when it is zero) in tx, as a close does (writes.releaseDeposit).
+// refunded when it is zero) in tx, as a close does (the function releaseDeposit).
 func (s *Store) releaseDeposit(ctx context.Context, tx pgx.Tx, depositID, auctionID, caseID string, amount int64, now time.Time) error {
-	var w writes
-	w.releaseDeposit(depositID, auctionID, caseID, amount, now)
-	return s.flush(ctx, tx, &w)
+	var w pgtx.Writes
+	releaseDeposit(&w, depositID, auctionID, caseID, amount, now)
+	return s.db.Flush(ctx, tx, &w)
 }
 
 // MarkRefunded records that finance paid a released deposit back. Returns
@@ -286,7 +287,7 @@ func (s *Store) MarkRefunded(ctx context.Context, depositID, reference string) (
 	if err != nil {
 		return nil, err
 	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		d, err := lockDeposit(ctx, tx, depositID)
 		if err != nil {
 			return err
@@ -307,10 +308,10 @@ func (s *Store) MarkRefunded(ctx context.Context, depositID, reference string) (
 // Deposit returns one deposit.
 func (s *Store) Deposit(ctx context.Context, id string) (*auction.Deposit, error) {
 	d := &auction.Deposit{ID: id}
-	err := s.pool.QueryRow(ctx, `SELECT d.registration_id, d.auction_id, r.bidder_code, d.amount, d.status, d.provider, d.pay_reference
+	err := s.db.Pool.QueryRow(ctx, `SELECT d.registration_id, d.auction_id, r.bidder_code, d.amount, d.status, d.provider, d.pay_reference
 		FROM deposits d JOIN registrations r ON r.id = d.registration_id WHERE d.id = $1`, id).
 		Scan(&d.RegistrationID, &d.AuctionID, &d.BidderCode, &d.Amount, &d.Status, &d.Provider, &d.PayReference)
-	return d, translate(err, "deposit")
+	return d, pgtx.Translate(err, "deposit")
 }
 
 // MarkRefundedBatch records many refunds at once, as finance pays them in
@@ -334,7 +335,7 @@ func (s *Store) MarkRefundedBatch(ctx context.Context, refunds []payments.Refund
 		order[i] = i
 	}
 	sort.Slice(order, func(a, b int) bool { return refunds[order[a]].DepositID < refunds[order[b]].DepositID })
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		for _, i := range order {
 			r := refunds[i]
 			d, err := lockDeposit(ctx, tx, r.DepositID)

@@ -7,6 +7,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/casereport"
+	"gavel/auction/postgres/internal/pgtx"
 	"gavel/payments"
 )
 
@@ -25,14 +26,14 @@ func (s *Store) Remit(ctx context.Context, by, caseID string, amount int64, refe
 		return nil, err
 	}
 	out := &Remittance{CaseID: caseID, Amount: amount, Reference: reference}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		// The case row lock serialises remittances of one case, so two
 		// cannot both spend the same balance.
 		var caseNumber string
 		if err := tx.QueryRow(ctx, `SELECT case_number FROM cases WHERE id = $1 FOR UPDATE`, caseID).Scan(&caseNumber); err != nil {
-			return translate(err, "case")
+			return pgtx.Translate(err, "case")
 		}
-		now := s.clock.Now()
+		now := s.db.Clock.Now()
 		var err error
 		if out.ID, err = bookReference(ctx, tx, payments.BookRemittance, reference, "", now); err != nil {
 			return err
@@ -49,7 +50,7 @@ func (s *Store) Remit(ctx context.Context, by, caseID string, amount int64, refe
 			return auction.Errorf(auction.EOverpayment, "only %d of this case's proceeds is in escrow", balance)
 		}
 		out.CreatedAt, out.Balance = now, balance-amount
-		if err := s.record(ctx, tx, ledgerTx{Kind: payments.TxProceedsRemitted, CaseID: caseID, Reference: reference,
+		if err := s.db.Record(ctx, tx, pgtx.LedgerTx{Kind: payments.TxProceedsRemitted, CaseID: caseID, Reference: reference,
 			Entries: payments.Move(payments.AccountCaseProceeds, payments.AccountEscrow, amount)}); err != nil {
 			return err
 		}
@@ -57,7 +58,7 @@ func (s *Store) Remit(ctx context.Context, by, caseID string, amount int64, refe
 			CaseID: caseID, Amount: amount, Ref: reference}); err != nil {
 			return err
 		}
-		id, err := s.notifyCaseOnly(ctx, tx, caseID, caseNumber, casereport.NotifyProceedsRemitted, map[string]any{
+		id, err := s.db.NotifyCaseOnly(ctx, tx, caseID, caseNumber, casereport.NotifyProceedsRemitted, map[string]any{
 			"remittance_id": out.ID, "amount": amount, "reference": reference,
 			"remitted_total": remitted + amount, "balance": out.Balance})
 		if err != nil {
@@ -65,7 +66,7 @@ func (s *Store) Remit(ctx context.Context, by, caseID string, amount int64, refe
 		}
 		out.NotificationID = &id
 		_, err = tx.Exec(ctx, `INSERT INTO remittances (id, case_id, amount, reference, recorded_by, notification_id, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, out.ID, caseID, amount, reference, nullable(by), id, now)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, out.ID, caseID, amount, reference, pgtx.Nullable(by), id, now)
 		return err
 	})
 	if err != nil {
@@ -77,10 +78,10 @@ func (s *Store) Remit(ctx context.Context, by, caseID string, amount int64, refe
 // Remittances lists what was remitted to a case, oldest first. Returns not_found.
 func (s *Store) Remittances(ctx context.Context, caseID string) ([]Remittance, error) {
 	var exists bool
-	if err := s.pool.QueryRow(ctx, `SELECT true FROM cases WHERE id = $1`, caseID).Scan(&exists); err != nil {
-		return nil, translate(err, "case")
+	if err := s.db.Pool.QueryRow(ctx, `SELECT true FROM cases WHERE id = $1`, caseID).Scan(&exists); err != nil {
+		return nil, pgtx.Translate(err, "case")
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, case_id, amount, reference, created_at, notification_id::text FROM remittances
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, case_id, amount, reference, created_at, notification_id::text FROM remittances
 		WHERE case_id = $1 ORDER BY created_at, id`, caseID)
 	if err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ func (s *Store) Results(ctx context.Context, f ResultFilter) ([]Result, bool, er
 	if !f.To.IsZero() {
 		to = &f.To
 	}
-	rows, err := s.pool.Query(ctx, `SELECT a.id, a.lot_id, l.title, l.category, c.case_number, c.court_name, a.round, a.status,
+	rows, err := s.db.Pool.Query(ctx, `SELECT a.id, a.lot_id, l.title, l.category, c.case_number, c.court_name, a.round, a.status,
 			a.start_price, a.hammer_price, (SELECT r.bidder_code FROM registrations r WHERE r.id = a.winner_registration_id),
 			a.bid_count, a.closed_at
 		FROM auctions a JOIN lots l ON l.id = a.lot_id JOIN cases c ON c.id = a.case_id

@@ -10,13 +10,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 	"gavel/payments"
 	"gavel/payments/statement"
 )
 
-// payCode finds deposit payment references (randomCode("GV", 10)) in a
+// payCode finds deposit payment references (pgtx.RandomCode("GV", 10)) in a
 // transfer's note, whatever surrounds them.
-var payCode = regexp.MustCompile(`GV[` + codeAlphabet + `]{10}`)
+var payCode = regexp.MustCompile(`GV[` + pgtx.CodeAlphabet + `]{10}`)
 
 // ImportStatement takes in a parsed bank statement of the court's account
 // (by: the finance officer). Each line is kept once by its bank reference:
@@ -30,16 +31,16 @@ var payCode = regexp.MustCompile(`GV[` + codeAlphabet + `]{10}`)
 // debit line is matched to the refund or remittance booked with its
 // reference. The whole import is one transaction.
 func (s *Store) ImportStatement(ctx context.Context, by, filename string, st *statement.Statement) (*payments.StatementImport, error) {
-	filename, err := cleanLine("filename", filename, 200)
+	filename, err := pgtx.CleanLine("filename", filename, 200)
 	if err != nil {
 		filename = "statement"
 	}
 	out := &payments.StatementImport{Format: st.Format, Filename: filename, From: st.From, To: st.To, Lines: len(st.Lines), New: []payments.StatementLine{}}
 	var changes []auction.Change
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		now := s.clock.Now()
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
+		now := s.db.Clock.Now()
 		if err := tx.QueryRow(ctx, `INSERT INTO statement_imports (format, filename, covers_from, covers_to, lines, new_lines, imported_by, imported_at)
-			VALUES ($1, $2, $3, $4, $5, 0, $6, $7) RETURNING id`, st.Format, filename, st.From, st.To, len(st.Lines), nullable(by), now).Scan(&out.ID); err != nil {
+			VALUES ($1, $2, $3, $4, $5, 0, $6, $7) RETURNING id`, st.Format, filename, st.From, st.To, len(st.Lines), pgtx.Nullable(by), now).Scan(&out.ID); err != nil {
 			return err
 		}
 		for _, l := range st.Lines {
@@ -88,7 +89,7 @@ func (s *Store) ImportStatement(ctx context.Context, by, filename string, st *st
 	if err != nil {
 		return nil, err
 	}
-	s.announce(ctx, changes...)
+	s.db.Announce(ctx, changes...)
 	return out, nil
 }
 
@@ -242,7 +243,7 @@ func matchDebit(ctx context.Context, tx pgx.Tx, l *payments.StatementLine) error
 // StatementLines lists imported lines finance still has to resolve
 // (partial and unmatched), oldest first, or all lines of one import.
 func (s *Store) StatementLines(ctx context.Context, importID string) ([]payments.StatementLine, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, 0, reference, direction, amount, booked_on, remittance, counterparty_name, counterparty_account,
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, 0, reference, direction, amount, booked_on, remittance, counterparty_name, counterparty_account,
 			status, match_kind, match_id::text, note
 		FROM statement_lines WHERE ($1 = '' AND status IN ('partial', 'unmatched')) OR import_id::text = $1
 		ORDER BY booked_on, reference`, importID)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // SignUp creates the account of a bidder who registers themselves: beyond
@@ -50,7 +51,7 @@ func (s *Store) CreateUser(ctx context.Context, u NewUser) (*auction.User, error
 	}
 	id := auction.Identity{Type: auction.IDResident}
 	if u.Role == auction.RoleBidder || u.IDNumber != "" || u.IDType != "" {
-		if id, err = auction.ParseIdentity("id_number", u.IDType, u.IDNumber, s.clock.Now()); err != nil {
+		if id, err = auction.ParseIdentity("id_number", u.IDType, u.IDNumber, s.db.Clock.Now()); err != nil {
 			return nil, err
 		}
 	}
@@ -61,15 +62,15 @@ func (s *Store) CreateUser(ctx context.Context, u NewUser) (*auction.User, error
 	if err != nil {
 		return nil, err
 	}
-	out := &auction.User{Email: u.Email, Role: u.Role, RealName: u.RealName, IDType: id.Type, IDNumber: id.Number, Phone: u.Phone, Created: s.clock.Now()}
-	err = s.pool.QueryRow(ctx, `
+	out := &auction.User{Email: u.Email, Role: u.Role, RealName: u.RealName, IDType: id.Type, IDNumber: id.Number, Phone: u.Phone, Created: s.db.Clock.Now()}
+	err = s.db.Pool.QueryRow(ctx, `
 		INSERT INTO users (email, password_hash, role, real_name, id_type, id_number, phone, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		u.Email, hash, u.Role, u.RealName, id.Type, id.Number, u.Phone, out.Created).Scan(&out.ID)
 	switch {
-	case isUniqueViolation(err, "users_email_key"):
+	case pgtx.IsUniqueViolation(err, "users_email_key"):
 		return nil, auction.Errorf(auction.EEmailTaken, "an account with this email already exists")
-	case isUniqueViolation(err, "users_bidder_person"):
+	case pgtx.IsUniqueViolation(err, "users_bidder_person"):
 		return nil, auction.Errorf(auction.EIDNumberTaken, "a bidder account already claims this identity number; one person has one account. "+
 			"If the number is yours and the account is not, a court clerk can verify you in person, and the other account loses the claim")
 	}
@@ -94,7 +95,7 @@ func (s *Store) Login(ctx context.Context, email, password string) (*auction.Use
 	// An address that is not one (or a look-alike) matches no account;
 	// it is looked up anyway, so the answer takes as long.
 	normal, _ := auction.NormalizeEmail(email)
-	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE u.email = $1`, normal), &hash)
+	u, err := scanUser(s.db.Pool.QueryRow(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE u.email = $1`, normal), &hash)
 	if err == pgx.ErrNoRows {
 		auction.CheckPassword(auction.DummyPasswordHash, password)
 		return nil, auction.Errorf(auction.EInvalidCredentials, "wrong email or password")
@@ -110,8 +111,8 @@ func (s *Store) Login(ctx context.Context, email, password string) (*auction.Use
 
 // User returns an account by id.
 func (s *Store) User(ctx context.Context, id string) (*auction.User, error) {
-	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id))
-	return u, translate(err, "user")
+	u, err := scanUser(s.db.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id))
+	return u, pgtx.Translate(err, "user")
 }
 
 // TokensChannel is the NOTIFY channel that announces, in the transaction that
@@ -141,7 +142,7 @@ func (s *Store) CreateToken(ctx context.Context, userID, kind string, ttl time.D
 	if kind == TokenSession {
 		sess.CSRF = randomSecret()
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO tokens (token_hash, user_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+	_, err = s.db.Pool.Exec(ctx, `INSERT INTO tokens (token_hash, user_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		hashToken(secret), userID, kind, sess.CSRF, now, sess.ExpiresAt)
 	return secret, sess, err
 }
@@ -150,7 +151,7 @@ func (s *Store) CreateToken(ctx context.Context, userID, kind string, ttl time.D
 // has not expired; otherwise unauthenticated.
 func (s *Store) Authenticate(ctx context.Context, secret string) (*Session, error) {
 	sess := &Session{}
-	u, err := scanUser(s.pool.QueryRow(ctx, `
+	u, err := scanUser(s.db.Pool.QueryRow(ctx, `
 		SELECT `+userColumns+`, t.kind, t.csrf, t.expires_at
 		FROM tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2`,
@@ -173,7 +174,7 @@ func (s *Store) Unexpired(sess *Session) bool { return sess.ExpiresAt.After(s.wa
 // TokensChannel by the same statement, so in the same transaction: processes
 // that cached the session hear of it exactly when it commits.
 func (s *Store) RevokeToken(ctx context.Context, secret string) error {
-	_, err := s.pool.Exec(ctx, `
+	_, err := s.db.Pool.Exec(ctx, `
 		WITH revoked AS (
 			UPDATE tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL RETURNING token_hash)
 		SELECT pg_notify($3, encode(token_hash, 'hex')) FROM revoked`,

@@ -1,4 +1,4 @@
-package postgres
+package pgtx
 
 import (
 	"context"
@@ -24,19 +24,19 @@ func TestRecordInOneStatement(t *testing.T) {
 	pool, _ := dbtest.Pool(t)
 	ctx := context.Background()
 	clockAt := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
-	s := New(Config{Pool: pool, Clock: fixedClock(clockAt)})
+	s := &DB{Pool: pool, Clock: fixedClock(clockAt)}
 	queuedAt := clockAt.Add(-time.Hour)
 
 	entries := []payments.Entry{{Account: payments.AccountEscrow, Amount: 300}, {Account: payments.AccountAuctionCosts, Amount: 0},
 		{Account: payments.AccountBidderDeposits, Amount: -100}, {Account: payments.AccountCaseProceeds, Amount: -200}}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var w writes
-		w.record(ledgerTx{Kind: "queued", Reference: "Q", Entries: entries}, queuedAt)
-		w.record(ledgerTx{Kind: "nothing", Entries: payments.Move(payments.AccountEscrow, payments.AccountRefundsDue, 0)}, queuedAt)
-		if err := s.flush(ctx, tx, &w); err != nil {
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		var w Writes
+		w.Record(LedgerTx{Kind: "queued", Reference: "Q", Entries: entries}, queuedAt)
+		w.Record(LedgerTx{Kind: "nothing", Entries: payments.Move(payments.AccountEscrow, payments.AccountRefundsDue, 0)}, queuedAt)
+		if err := s.Flush(ctx, tx, &w); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, ledgerTx{Kind: "direct", Entries: payments.Move(payments.AccountEscrow, payments.AccountRefundsDue, 5)})
+		return s.Record(ctx, tx, LedgerTx{Kind: "direct", Entries: payments.Move(payments.AccountEscrow, payments.AccountRefundsDue, 5)})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -71,8 +71,8 @@ func TestRecordInOneStatement(t *testing.T) {
 		}
 	}
 
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		return s.record(ctx, tx, ledgerTx{Kind: "unbalanced", Entries: []payments.Entry{{Account: payments.AccountEscrow, Amount: 100},
+	err = s.InTx(ctx, func(tx pgx.Tx) error {
+		return s.Record(ctx, tx, LedgerTx{Kind: "unbalanced", Entries: []payments.Entry{{Account: payments.AccountEscrow, Amount: 100},
 			{Account: payments.AccountRefundsDue, Amount: -50}}})
 	})
 	if err == nil || !strings.Contains(err.Error(), "does not balance") {

@@ -1,4 +1,4 @@
-package postgres
+package pgtx
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 	"gavel/payments"
 )
 
-// ledgerTx records one balanced ledger transaction inside tx. A zero amount
+// LedgerTx records one balanced ledger transaction inside tx. A zero amount
 // records nothing (an exempt applicant's zero deposit moves no money).
-type ledgerTx struct {
+type LedgerTx struct {
 	Kind      string
 	AuctionID string
 	DepositID string
@@ -20,7 +20,8 @@ type ledgerTx struct {
 	Entries   []payments.Entry
 }
 
-func nullable(s string) any {
+// Nullable is s, or SQL NULL when it is empty.
+func Nullable(s string) any {
 	if s == "" {
 		return nil
 	}
@@ -37,15 +38,15 @@ const ledgerSQL = `WITH t AS (
 	SELECT t.id, e.account, e.amount FROM t, unnest($7::text[], $8::bigint[]) WITH ORDINALITY AS e(account, amount, n)
 	ORDER BY e.n`
 
-// record writes l at the clock's time.
-func (s *Store) record(ctx context.Context, tx pgx.Tx, l ledgerTx) error {
-	var w writes
-	w.record(l, s.clock.Now())
-	return s.flush(ctx, tx, &w)
+// Record writes l at the clock's time.
+func (db *DB) Record(ctx context.Context, tx pgx.Tx, l LedgerTx) error {
+	var w Writes
+	w.Record(l, db.Clock.Now())
+	return db.Flush(ctx, tx, &w)
 }
 
-// record queues l, the money moving at the time given.
-func (w *writes) record(l ledgerTx, at time.Time) {
+// Record queues l, the money moving at the time given.
+func (w *Writes) Record(l LedgerTx, at time.Time) {
 	var accounts []string
 	var amounts []int64
 	for _, e := range l.Entries {
@@ -56,5 +57,5 @@ func (w *writes) record(l ledgerTx, at time.Time) {
 	if len(accounts) == 0 {
 		return
 	}
-	w.Queue(ledgerSQL, l.Kind, nullable(l.AuctionID), nullable(l.DepositID), nullable(l.CaseID), l.Reference, at, accounts, amounts)
+	w.Queue(ledgerSQL, l.Kind, Nullable(l.AuctionID), Nullable(l.DepositID), Nullable(l.CaseID), l.Reference, at, accounts, amounts)
 }
