@@ -9,6 +9,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/postgres"
+	"gavel/auction/postgres/oversight"
 )
 
 // secListed puts a person on the restriction list.
@@ -50,7 +51,7 @@ func TestInterceptionAtRegistration(t *testing.T) {
 		t.Fatalf("want 1 interception, got %d", len(list))
 	}
 	got := list[0]
-	if got.Stage != postgres.StageRegistration || got.IDNumber != debtor.IDNumber || got.Name != "Listed Person" ||
+	if got.Stage != oversight.StageRegistration || got.IDNumber != debtor.IDNumber || got.Name != "Listed Person" ||
 		got.LotCategory != auction.CategoryRealEstate || got.IP != "203.0.113.7" || got.ListSource != "test" ||
 		got.ListCaseNumber != "(2025)京01执1号" || got.DeclaredAt == nil || !got.DeclaredAt.Equal(b.clock.Now()) || !got.At.Equal(b.clock.Now()) {
 		t.Fatalf("interception: %+v", got)
@@ -100,7 +101,7 @@ func TestInterceptionAtBid(t *testing.T) {
 		t.Fatalf("refusal carries no or the wrong auction state: %v", err)
 	}
 	list := secInterceptions(t, b, car.ID)
-	if len(list) != 1 || list[0].Stage != postgres.StageBid || list[0].DeclaredAt == nil || !list[0].DeclaredAt.Equal(registeredAt) {
+	if len(list) != 1 || list[0].Stage != oversight.StageBid || list[0].DeclaredAt == nil || !list[0].DeclaredAt.Equal(registeredAt) {
 		t.Fatalf("interceptions: %+v", list)
 	}
 	bids, err := b.store.Bids(b.ctx, car.ID)

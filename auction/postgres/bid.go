@@ -7,6 +7,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/postgres/internal/pgtx"
+	"gavel/auction/postgres/oversight"
 )
 
 // PlaceBid decides a bid: it waits in its auction's queue (queue.go) and is
@@ -33,7 +34,7 @@ func (s *Store) PlaceBid(ctx context.Context, p PlaceBid) (*auction.BidResult, e
 	}
 	res, err := s.queueBid(ctx, p)
 	if err != nil {
-		return nil, s.interceptedAfter(ctx, err, p.User, p.AuctionID, StageBid)
+		return nil, oversight.InterceptedAfter(ctx, s.db, err, p.User, p.AuctionID, oversight.StageBid)
 	}
 	if len(res.Events) > 0 {
 		s.db.Announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: res.Events})

@@ -15,17 +15,18 @@ import (
 	"gavel/auction/casereport"
 	"gavel/auction/courtdoc"
 	"gavel/auction/postgres/internal/pgtx"
+	"gavel/auction/postgres/oversight"
 	"gavel/payments"
 )
 
-// Store is the PostgreSQL adapter for the auction domain.
+// Store is the PostgreSQL adapter for the auction domain: the bidding core
+// here, and the stores of the other services, embedded so that their
+// methods are the Store's.
 type Store struct {
+	*oversightStore
 	// db is what the services share: pool, clock, rulebook, zone, hooks,
 	// publisher (internal/pgtx).
 	db *pgtx.DB
-	// wall times token expiry. It is the system clock even under --test-clock:
-	// a test that jumps a month past a notice period must not log everyone out.
-	wall auction.Clock
 	// Provider names the deposit provider new registrations use ("bank" or "stripe").
 	provider string
 	// payments starts each new deposit at the provider (provider_deposit.go).
@@ -39,6 +40,12 @@ type Store struct {
 	// auction: it holds a batch back to decide it late.
 	beforeBatch func(auctionID string)
 }
+
+// The service stores under names of their own: embedded, they are unexported
+// fields whose methods are promoted to the Store.
+type (
+	oversightStore = oversight.Store
+)
 
 // Hooks let other parts of Gavel act inside the store's transactions without
 // the store knowing them: enqueue durable jobs in the same transaction as the
@@ -97,7 +104,7 @@ func New(c Config) *Store {
 	}
 	db := &pgtx.DB{Pool: c.Pool, Clock: c.Clock, Rulebook: c.Rulebook.In(c.Zone), Zone: c.Zone,
 		Hooks: pgtx.Hooks{AfterClose: c.Hooks.AfterClose, Notify: c.Hooks.Notify}}
-	return &Store{db: db, wall: c.Wall, provider: c.Provider, payments: c.Payments, hooks: c.Hooks, arrivals: c.Arrivals}
+	return &Store{oversightStore: oversight.New(db, c.Wall), db: db, provider: c.Provider, payments: c.Payments, hooks: c.Hooks, arrivals: c.Arrivals}
 }
 
 // Zone is the court's time zone, whose calendar days the rulebook counts.

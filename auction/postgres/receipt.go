@@ -8,6 +8,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/postgres/internal/pgtx"
+	"gavel/auction/postgres/oversight"
 	"gavel/payments"
 )
 
@@ -83,7 +84,7 @@ func (s *Store) ReceiveDeposit(ctx context.Context, by, depositID string, r paym
 		}
 		if r.PayerAccount != "" {
 			// The paying account also feeds the collusion signals.
-			if _, err := tx.Exec(ctx, `UPDATE deposits SET payer = $2 WHERE id = $1`, d.ID, PayerHash(r.PayerAccount)); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE deposits SET payer = $2 WHERE id = $1`, d.ID, oversight.PayerHash(r.PayerAccount)); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/postgres/internal/pgtx"
+	"gavel/auction/postgres/oversight"
 	"gavel/payments"
 )
 
@@ -96,7 +97,7 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		if barred {
 			return auction.Errorf(auction.EBidderBarred, "a buyer who defaulted on this lot may not bid in its later rounds")
 		}
-		if err := s.checkRestricted(ctx, tx, u, a.ID, category, "registration"); err != nil {
+		if err := oversight.CheckRestricted(ctx, tx, u, a.ID, category, "registration"); err != nil {
 			return err
 		}
 		// Privileges follow a verified person only: a typed number is a
@@ -148,7 +149,7 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		return err
 	})
 	if err != nil {
-		return nil, s.interceptedAfter(ctx, err, u, auctionID, StageRegistration)
+		return nil, oversight.InterceptedAfter(ctx, s.db, err, u, auctionID, oversight.StageRegistration)
 	}
 	if startID != "" {
 		// After commit: the provider's payment (Stripe's PaymentIntent and

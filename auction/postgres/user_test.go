@@ -9,6 +9,7 @@ import (
 	"gavel/auction"
 	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
+	"gavel/auction/postgres/oversight"
 	"gavel/migrations/dbtest"
 )
 
@@ -126,7 +127,7 @@ func TestRevokeTokenAnnounces(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer listener.Release()
-	if _, err := listener.Exec(b.ctx, "LISTEN "+postgres.TokensChannel); err != nil {
+	if _, err := listener.Exec(b.ctx, "LISTEN "+oversight.TokensChannel); err != nil {
 		t.Fatal(err)
 	}
 	heard := func() string {

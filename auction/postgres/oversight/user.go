@@ -1,4 +1,4 @@
-package postgres
+package oversight
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // what every account needs, a bidder gives a real name, an identity number
 // (normalised and validated by CreateUser) and a phone. Returns
 // invalid_field, email_taken, id_number_taken or weak_password.
-func (s *Store) SignUp(ctx context.Context, u NewUser) (*auction.User, error) {
+func (s *Store) SignUp(ctx context.Context, u auction.NewUser) (*auction.User, error) {
 	u.RealName, u.Phone = strings.TrimSpace(u.RealName), strings.TrimSpace(u.Phone)
 	switch {
 	case u.RealName == "":
@@ -40,7 +40,7 @@ func (s *Store) SignUp(ctx context.Context, u NewUser) (*auction.User, error) {
 // weak_password or invalid_field. The e-mail address and the identity number
 // are stored in their one normal form; a bidder needs an identity number (one
 // bidder account per person), staff may carry one (the staff bar follows it).
-func (s *Store) CreateUser(ctx context.Context, u NewUser) (*auction.User, error) {
+func (s *Store) CreateUser(ctx context.Context, u auction.NewUser) (*auction.User, error) {
 	email, err := auction.NormalizeEmail(u.Email)
 	if err != nil {
 		return nil, err
@@ -135,11 +135,11 @@ func randomSecret() string {
 }
 
 // CreateToken issues a token for userID; only its hash is stored.
-func (s *Store) CreateToken(ctx context.Context, userID, kind string, ttl time.Duration) (secret string, sess *Session, err error) {
+func (s *Store) CreateToken(ctx context.Context, userID, kind string, ttl time.Duration) (secret string, sess *auction.Session, err error) {
 	secret = randomSecret()
 	now := s.wall.Now()
-	sess = &Session{Kind: kind, ExpiresAt: now.Add(ttl)}
-	if kind == TokenSession {
+	sess = &auction.Session{Kind: kind, ExpiresAt: now.Add(ttl)}
+	if kind == auction.TokenSession {
 		sess.CSRF = randomSecret()
 	}
 	_, err = s.db.Pool.Exec(ctx, `INSERT INTO tokens (token_hash, user_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -149,8 +149,8 @@ func (s *Store) CreateToken(ctx context.Context, userID, kind string, ttl time.D
 
 // Authenticate returns the session of a token that exists, is not revoked and
 // has not expired; otherwise unauthenticated.
-func (s *Store) Authenticate(ctx context.Context, secret string) (*Session, error) {
-	sess := &Session{}
+func (s *Store) Authenticate(ctx context.Context, secret string) (*auction.Session, error) {
+	sess := &auction.Session{}
 	u, err := scanUser(s.db.Pool.QueryRow(ctx, `
 		SELECT `+userColumns+`, t.kind, t.csrf, t.expires_at
 		FROM tokens t JOIN users u ON u.id = t.user_id
@@ -168,7 +168,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (*Session, erro
 
 // Unexpired tells whether a session that Authenticate returned is still before
 // its expires_at by the same wall clock Authenticate judges it with.
-func (s *Store) Unexpired(sess *Session) bool { return sess.ExpiresAt.After(s.wall.Now()) }
+func (s *Store) Unexpired(sess *auction.Session) bool { return sess.ExpiresAt.After(s.wall.Now()) }
 
 // RevokeToken ends a token (logout). The revocation is announced on
 // TokensChannel by the same statement, so in the same transaction: processes

@@ -1,4 +1,4 @@
-package postgres
+package oversight
 
 import (
 	"context"
@@ -16,8 +16,8 @@ import (
 // stored in their one normal form, so a listed number typed with a lower-case
 // x, full-width digits or a zero-width space still finds its bidder. Returns
 // invalid_field naming the entry, and nothing is imported then.
-func (s *Store) ImportBlacklist(ctx context.Context, source string, entries []BlacklistEntry) (int, error) {
-	entries = append([]BlacklistEntry(nil), entries...)
+func (s *Store) ImportBlacklist(ctx context.Context, source string, entries []auction.BlacklistEntry) (int, error) {
+	entries = append([]auction.BlacklistEntry(nil), entries...)
 	for i := range entries {
 		e := &entries[i]
 		// Lists arrive as files of any encoding; text columns take UTF-8 only.
@@ -63,9 +63,9 @@ func (s *Store) RemoveFromBlacklist(ctx context.Context, idNumbers []string) (in
 	return int(tag.RowsAffected()), err
 }
 
-// checkRestricted refuses a listed person on a real estate or vehicle lot
+// CheckRestricted refuses a listed person on a real estate or vehicle lot
 // (automatic comparison, automatic interception) with bidder_restricted.
-func (s *Store) checkRestricted(ctx context.Context, tx pgx.Tx, u *auction.User, auctionID, category, stage string) error {
+func CheckRestricted(ctx context.Context, tx pgx.Tx, u *auction.User, auctionID, category, stage string) error {
 	if !auction.Restricted(category) || u.IDNumber == "" {
 		return nil
 	}

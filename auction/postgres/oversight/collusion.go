@@ -1,4 +1,4 @@
-package postgres
+package oversight
 
 import (
 	"context"
@@ -24,9 +24,9 @@ const (
 // maxEvidence bounds the evidence listed per signal; the counts stay exact.
 const maxEvidence = 100
 
-// Fingerprint is the short public form of a device cookie or payer account
+// fingerprint is the short public form of a device cookie or payer account
 // hash shown as evidence.
-func Fingerprint(hash string) string {
+func fingerprint(hash string) string {
 	if len(hash) > 12 {
 		return hash[:12]
 	}
@@ -68,8 +68,8 @@ var closedStatuses = map[string]bool{
 // registered or bid from the same IP address or device, or whose deposits came
 // from the same account. Only after the close (identities are confidential
 // until then): not_found, invalid_state.
-func (s *Store) Signals(ctx context.Context, auctionID string) ([]Signal, error) {
-	a, err := s.Auction(ctx, auctionID)
+func (s *Store) Signals(ctx context.Context, auctionID string) ([]auction.Signal, error) {
+	a, err := s.db.Auction(ctx, auctionID)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (s *Store) Signals(ctx context.Context, auctionID string) ([]Signal, error)
 	}
 	type obs struct {
 		kind, value string
-		ev          Evidence
+		ev          auction.Evidence
 	}
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (obs, error) {
 		var o obs
@@ -111,19 +111,19 @@ func (s *Store) Signals(ctx context.Context, auctionID string) ([]Signal, error)
 	if err != nil {
 		return nil, err
 	}
-	signals := []Signal{}
+	signals := []auction.Signal{}
 	codes := map[string]bool{}
 	for _, o := range list {
 		value := o.value
 		if o.kind != SignalSharedIP {
-			value = Fingerprint(value)
+			value = fingerprint(value)
 		}
 		n := len(signals)
 		if n == 0 || signals[n-1].Kind != o.kind || signals[n-1].Value != value {
 			if n > 0 {
 				signals[n-1].BidderCodes = sortedKeys(codes)
 			}
-			signals = append(signals, Signal{Kind: o.kind, Value: value, Evidence: []Evidence{}})
+			signals = append(signals, auction.Signal{Kind: o.kind, Value: value, Evidence: []auction.Evidence{}})
 			codes = map[string]bool{}
 			n++
 		}

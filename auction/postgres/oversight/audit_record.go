@@ -1,4 +1,4 @@
-package postgres
+package oversight
 
 import (
 	"bytes"
@@ -20,8 +20,8 @@ import (
 // or appended tail shows), and the bids table must agree with the bid events
 // (GET /bids and the bid list people see are served from it). Returns
 // not_found.
-func (s *Store) VerifiedRecord(ctx context.Context, auctionID string) (*RecordCheck, error) {
-	out := &RecordCheck{Record: &auction.Record{AuctionID: auctionID}}
+func (s *Store) VerifiedRecord(ctx context.Context, auctionID string) (*auction.RecordCheck, error) {
+	out := &auction.RecordCheck{Record: &auction.Record{AuctionID: auctionID}}
 	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var headSeq int64
 		var headHash []byte
@@ -66,7 +66,7 @@ func (s *Store) VerifiedRecord(ctx context.Context, auctionID string) (*RecordCh
 }
 
 // checkBids compares the bids table with the bid events.
-func (s *Store) checkBids(ctx context.Context, tx pgx.Tx, out *RecordCheck) error {
+func (s *Store) checkBids(ctx context.Context, tx pgx.Tx, out *auction.RecordCheck) error {
 	type stored struct {
 		code     string
 		amount   int64

@@ -1,4 +1,4 @@
-package postgres
+package oversight
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // Interception stages: where a restricted bidder was stopped.
@@ -18,12 +19,12 @@ const (
 // refused transaction has already rolled back, so this is its own short
 // transaction; the refusal stands whatever happens here, and an error is
 // returned so that a lost record is never silent.
-func (s *Store) noteInterception(ctx context.Context, u *auction.User, auctionID, stage string) error {
+func noteInterception(ctx context.Context, db *pgtx.DB, u *auction.User, auctionID, stage string) error {
 	o := auction.OriginFrom(ctx)
-	now := s.db.Clock.Now()
+	now := db.Clock.Now()
 	// At registration the refused attempt carried the declaration, so it was
 	// made now; at a bid it is the one recorded with the registration.
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO interceptions (at, stage, auction_id, lot_category, user_id, name, id_number,
+	_, err := db.Pool.Exec(ctx, `INSERT INTO interceptions (at, stage, auction_id, lot_category, user_id, name, id_number,
 			list_case_number, list_source, listed_at, declared_at, ip, device)
 		SELECT $1, $2, a.id, l.category, $4, b.name, b.id_number, b.case_number, b.source, b.imported_at,
 			CASE WHEN $2 = 'registration' THEN $1 ELSE r.declared_at END, $6, $7
@@ -34,20 +35,20 @@ func (s *Store) noteInterception(ctx context.Context, u *auction.User, auctionID
 	return err
 }
 
-// interceptedAfter wraps the result of a refused Register or PlaceBid: a
+// InterceptedAfter wraps the result of a refused Register or PlaceBid: a
 // bidder_restricted refusal is recorded before it is returned.
-func (s *Store) interceptedAfter(ctx context.Context, err error, u *auction.User, auctionID, stage string) error {
+func InterceptedAfter(ctx context.Context, db *pgtx.DB, err error, u *auction.User, auctionID, stage string) error {
 	if err == nil || auction.ErrorCode(err) != auction.EBidderRestricted {
 		return err
 	}
-	if rerr := s.noteInterception(context.WithoutCancel(ctx), u, auctionID, stage); rerr != nil {
+	if rerr := noteInterception(context.WithoutCancel(ctx), db, u, auctionID, stage); rerr != nil {
 		return rerr
 	}
 	return err
 }
 
 // Interceptions lists recorded interceptions, oldest first.
-func (s *Store) Interceptions(ctx context.Context, f InterceptionFilter) ([]Interception, bool, error) {
+func (s *Store) Interceptions(ctx context.Context, f auction.InterceptionFilter) ([]auction.Interception, bool, error) {
 	if f.Limit < 1 {
 		f.Limit = 1000
 	}
@@ -57,8 +58,8 @@ func (s *Store) Interceptions(ctx context.Context, f InterceptionFilter) ([]Inte
 	if err != nil {
 		return nil, false, err
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Interception, error) {
-		var i Interception
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.Interception, error) {
+		var i auction.Interception
 		err := r.Scan(&i.ID, &i.At, &i.Stage, &i.AuctionID, &i.LotCategory, &i.Name, &i.IDNumber, &i.ListCaseNumber, &i.ListSource,
 			&i.ListedAt, &i.DeclaredAt, &i.IP)
 		i.At, i.ListedAt = i.At.UTC(), i.ListedAt.UTC()

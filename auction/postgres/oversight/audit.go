@@ -1,4 +1,4 @@
-package postgres
+package oversight
 
 import (
 	"bytes"
@@ -12,10 +12,10 @@ import (
 	"gavel/auction/postgres/internal/pgtx"
 )
 
-// VerifyAudit recomputes the chain of consecutive entries whose predecessor
+// verifyAudit recomputes the chain of consecutive entries whose predecessor
 // had hash prev (empty for the first entry of the log) and returns the seq of
 // the first broken link (0 when all hold) and the reason.
-func VerifyAudit(prev []byte, entries []AuditEntry) (int64, string) {
+func verifyAudit(prev []byte, entries []auction.AuditEntry) (int64, string) {
 	for i, e := range entries {
 		if i > 0 && e.Seq != entries[i-1].Seq+1 {
 			return e.Seq, fmt.Sprintf("expected seq %d, found %d", entries[i-1].Seq+1, e.Seq)
@@ -35,8 +35,8 @@ func VerifyAudit(prev []byte, entries []AuditEntry) (int64, string) {
 }
 
 // Audit appends an entry to the audit log.
-func (s *Store) Audit(ctx context.Context, n NewAuditEntry) (*AuditEntry, error) {
-	var e *AuditEntry
+func (s *Store) Audit(ctx context.Context, n auction.NewAuditEntry) (*auction.AuditEntry, error) {
+	var e *auction.AuditEntry
 	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		e, err = s.db.Audit(ctx, tx, n)
@@ -48,11 +48,11 @@ func (s *Store) Audit(ctx context.Context, n NewAuditEntry) (*AuditEntry, error)
 // AuditLog returns up to limit entries after seq since, in order, verified
 // against the chain: the page's first link is checked against the hash of
 // the entry before it, and the last page against the head.
-func (s *Store) AuditLog(ctx context.Context, since int64, limit int) (*AuditPage, error) {
+func (s *Store) AuditLog(ctx context.Context, since int64, limit int) (*auction.AuditPage, error) {
 	if limit < 1 {
 		limit = 1
 	}
-	page := &AuditPage{Entries: []AuditEntry{}}
+	page := &auction.AuditPage{Entries: []auction.AuditEntry{}}
 	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		var headHash []byte
 		if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_head`).Scan(&page.HeadSeq, &headHash); err != nil {
@@ -71,8 +71,8 @@ func (s *Store) AuditLog(ctx context.Context, since int64, limit int) (*AuditPag
 		if err != nil {
 			return err
 		}
-		entries, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEntry, error) {
-			var e AuditEntry
+		entries, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.AuditEntry, error) {
+			var e auction.AuditEntry
 			var detail string
 			var p, h []byte
 			if err := r.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorRole, &e.Action, &e.Target, &e.Status, &e.IP, &detail, &p, &h, &e.ActorEmail); err != nil {
@@ -89,7 +89,7 @@ func (s *Store) AuditLog(ctx context.Context, since int64, limit int) (*AuditPag
 			entries, page.More = entries[:limit], true
 		}
 		page.Entries = entries
-		page.FirstBrokenSeq, page.Problem = VerifyAudit(prev, entries)
+		page.FirstBrokenSeq, page.Problem = verifyAudit(prev, entries)
 		if page.FirstBrokenSeq == 0 && len(entries) > 0 && entries[0].Seq != since+1 {
 			page.FirstBrokenSeq, page.Problem = since+1, "entry is missing"
 		}
@@ -123,8 +123,8 @@ func (s *Store) AuditLog(ctx context.Context, since int64, limit int) (*AuditPag
 // ViewDepositPayer returns the person behind a deposit and records, in the
 // same transaction, that actor looked: no audit line, no answer. Returns
 // not_found.
-func (s *Store) ViewDepositPayer(ctx context.Context, actor *auction.User, depositID string) (*DepositPayer, error) {
-	p := &DepositPayer{DepositID: depositID}
+func (s *Store) ViewDepositPayer(ctx context.Context, actor *auction.User, depositID string) (*auction.DepositPayer, error) {
+	p := &auction.DepositPayer{DepositID: depositID}
 	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT d.auction_id, d.amount, d.status, d.pay_reference, r.bidder_code, u.real_name
 			FROM deposits d JOIN registrations r ON r.id = d.registration_id JOIN users u ON u.id = r.user_id WHERE d.id = $1`, depositID).
@@ -132,7 +132,7 @@ func (s *Store) ViewDepositPayer(ctx context.Context, actor *auction.User, depos
 		if err != nil {
 			return pgtx.Translate(err, "deposit")
 		}
-		_, err = s.db.Audit(ctx, tx, NewAuditEntry{ActorID: actor.ID, ActorRole: actor.Role, Action: "GET /api/v1/deposits/:id/payer",
+		_, err = s.db.Audit(ctx, tx, auction.NewAuditEntry{ActorID: actor.ID, ActorRole: actor.Role, Action: "GET /api/v1/deposits/:id/payer",
 			Target: depositID, Status: 200, Detail: map[string]any{"auction_id": p.AuctionID, "reason": "deposit confirmation"}})
 		return err
 	})

@@ -1,4 +1,4 @@
-package postgres
+package oversight
 
 import (
 	"context"
@@ -102,7 +102,7 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 				return err
 			}
 			for _, r := range released {
-				if _, err := s.db.Audit(ctx, tx, NewAuditEntry{ActorID: actorID, ActorRole: actorRole, Action: "identity claim released", Target: r,
+				if _, err := s.db.Audit(ctx, tx, auction.NewAuditEntry{ActorID: actorID, ActorRole: actorRole, Action: "identity claim released", Target: r,
 					Detail: map[string]any{"verified_user_id": u.ID, "method": v.Method}}); err != nil {
 					return err
 				}
@@ -117,7 +117,7 @@ func (s *Store) VerifyUser(ctx context.Context, actor *auction.User, userID stri
 		if err != nil {
 			return err
 		}
-		if _, err := s.db.Audit(ctx, tx, NewAuditEntry{ActorID: actorID, ActorRole: actorRole, Action: "identity verified", Target: u.ID,
+		if _, err := s.db.Audit(ctx, tx, auction.NewAuditEntry{ActorID: actorID, ActorRole: actorRole, Action: "identity verified", Target: u.ID,
 			Detail: map[string]any{"method": v.Method, "reference": v.Reference, "released_user_ids": append([]string{}, released...)}}); err != nil {
 			return err
 		}
@@ -137,20 +137,20 @@ const identityColumns = `u.id, u.email, u.role, u.real_name, u.id_type, u.id_num
 	(SELECT h.id FROM users h WHERE u.id_issue = 'duplicate' AND h.id <> u.id AND h.role = 'bidder' AND h.id_type = u.id_type
 		AND h.id_number = u.id_number AND h.id_issue IS NULL ORDER BY h.created_at, h.id LIMIT 1)`
 
-func (s *Store) userIdentities(ctx context.Context, where string, args ...any) ([]UserIdentity, error) {
+func (s *Store) userIdentities(ctx context.Context, where string, args ...any) ([]auction.UserIdentity, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+identityColumns+` FROM users u WHERE `+where+` ORDER BY u.created_at, u.id LIMIT 1000`, args...)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (UserIdentity, error) {
-		var u UserIdentity
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.UserIdentity, error) {
+		var u auction.UserIdentity
 		return u, r.Scan(&u.ID, &u.Email, &u.Role, &u.RealName, &u.IDType, &u.IDNumber, &u.Verified, &u.Issue, &u.AsTyped, &u.HolderID)
 	})
 }
 
 // UsersByIDNumber lists the accounts (bidders and staff) whose identity
 // number is number in its normal form, however it is typed.
-func (s *Store) UsersByIDNumber(ctx context.Context, number string) ([]UserIdentity, error) {
+func (s *Store) UsersByIDNumber(ctx context.Context, number string) ([]auction.UserIdentity, error) {
 	if len(number) > auction.MaxIDNumberLength {
 		return nil, auction.FieldError("id_number", "is longer than %d characters", auction.MaxIDNumberLength)
 	}
@@ -166,6 +166,6 @@ func (s *Store) UsersByIDNumber(ctx context.Context, number string) ([]UserIdent
 // their check) that no admin has resolved yet. They keep working meanwhile;
 // verifying one of a person's accounts resolves them (the others lose the
 // claim), as does verifying an invalid one with the number on the documents.
-func (s *Store) IdentityIssues(ctx context.Context) ([]UserIdentity, error) {
+func (s *Store) IdentityIssues(ctx context.Context) ([]auction.UserIdentity, error) {
 	return s.userIdentities(ctx, `u.id_issue IS NOT NULL`)
 }
