@@ -14,6 +14,7 @@ import (
 	"gavel/auction"
 	"gavel/auction/casereport"
 	"gavel/auction/postgres"
+	"gavel/auction/postgres/money"
 	"gavel/payments"
 )
 
@@ -215,7 +216,7 @@ func (w *releaseWorker) Work(ctx context.Context, job *river.Job[ReleaseArgs]) e
 // refresh loads a deposit, re-reads its payment from the provider and
 // applies it. in is nil when there is nothing a job can do: a bank deposit
 // (finance moves that money) or one whose payment was never created.
-func (j *Jobs) refresh(ctx context.Context, depositID string) (*postgres.ProviderDeposit, payments.Provider, *payments.Intent, error) {
+func (j *Jobs) refresh(ctx context.Context, depositID string) (*money.ProviderDeposit, payments.Provider, *payments.Intent, error) {
 	d, err := j.store.ProviderDeposit(ctx, depositID)
 	if err != nil {
 		return nil, nil, nil, err

@@ -8,6 +8,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/postgres/internal/pgtx"
+	"gavel/auction/postgres/money"
 	"gavel/payments"
 )
 
@@ -85,14 +86,14 @@ func (s *Store) SuspendAuction(ctx context.Context, p CourtAction) (*auction.Auc
 // the same kind. Returns not_found, invalid_field (reason) or invalid_state.
 func (s *Store) CancelAuction(ctx context.Context, p CourtAction) (*auction.Auction, []auction.Event, error) {
 	return s.courtAction(ctx, auction.ActionCancel, p, false, func(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) ([]auction.Event, error) {
-		held, err := heldDeposits(ctx, tx, []*pgtx.Row{a})
+		held, err := money.HeldDeposits(ctx, tx, []*pgtx.Row{a})
 		if err != nil {
 			return nil, err
 		}
 		var released int64
 		for _, d := range held[a.ID] {
-			releaseDeposit(w, d.id, a.ID, a.CaseID, d.amount, now)
-			released += d.amount
+			money.ReleaseDeposit(w, d.ID, a.ID, a.CaseID, d.Amount, now)
+			released += d.Amount
 		}
 		a.Status, a.Suspended = auction.StatusCancelled, ""
 		data := map[string]any{"reason": p.CleanReason(), "deposits_released": len(held[a.ID])}
@@ -132,7 +133,7 @@ func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Aucti
 			allocation = reversed
 			w.Record(pgtx.LedgerTx{Kind: payments.TxSaleAnnulled, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID, Entries: entries}, now)
 		}
-		balance, err := s.oweBackBalancePayments(ctx, tx, w, a, now)
+		balance, err := money.OweBackBalancePayments(ctx, tx, w, a, now)
 		if err != nil {
 			return nil, err
 		}
@@ -141,7 +142,7 @@ func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Aucti
 			"deposit_owed_back": deposit, "balance_owed_back": balance}
 		if allocation != nil {
 			// The forfeited deposit's allocation, now reversed.
-			data["forfeit_allocation_reversed"] = allocationData(*allocation)
+			data["forfeit_allocation_reversed"] = money.AllocationData(*allocation)
 		}
 		e := w.Event(a, auction.EventAnnulled, now, data)
 		w.Notify(a, "auction.annulled", data, now)

@@ -15,6 +15,7 @@ import (
 	"gavel/auction/casereport"
 	"gavel/auction/courtdoc"
 	"gavel/auction/postgres/internal/pgtx"
+	"gavel/auction/postgres/money"
 	"gavel/auction/postgres/oversight"
 	"gavel/payments"
 )
@@ -24,6 +25,7 @@ import (
 // methods are the Store's.
 type Store struct {
 	*oversightStore
+	*moneyStore
 	// db is what the services share: pool, clock, rulebook, zone, hooks,
 	// publisher (internal/pgtx).
 	db *pgtx.DB
@@ -45,6 +47,7 @@ type Store struct {
 // fields whose methods are promoted to the Store.
 type (
 	oversightStore = oversight.Store
+	moneyStore     = money.Store
 )
 
 // Hooks let other parts of Gavel act inside the store's transactions without
@@ -104,7 +107,7 @@ func New(c Config) *Store {
 	}
 	db := &pgtx.DB{Pool: c.Pool, Clock: c.Clock, Rulebook: c.Rulebook.In(c.Zone), Zone: c.Zone,
 		Hooks: pgtx.Hooks{AfterClose: c.Hooks.AfterClose, Notify: c.Hooks.Notify}}
-	return &Store{oversightStore: oversight.New(db, c.Wall), db: db, provider: c.Provider, payments: c.Payments, hooks: c.Hooks, arrivals: c.Arrivals}
+	return &Store{oversightStore: oversight.New(db, c.Wall), moneyStore: money.New(db, c.Payments), db: db, provider: c.Provider, payments: c.Payments, hooks: c.Hooks, arrivals: c.Arrivals}
 }
 
 // Zone is the court's time zone, whose calendar days the rulebook counts.

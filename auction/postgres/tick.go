@@ -10,6 +10,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/postgres/internal/pgtx"
+	"gavel/auction/postgres/money"
 	"gavel/payments"
 )
 
@@ -156,7 +157,7 @@ func (s *Store) closeAuctions(ctx context.Context, tx pgx.Tx, due []*pgtx.Row, n
 			closing = append(closing, a)
 		}
 	}
-	held, err := heldDeposits(ctx, tx, closing)
+	held, err := money.HeldDeposits(ctx, tx, closing)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +180,7 @@ func (s *Store) closeAuctions(ctx context.Context, tx pgx.Tx, due []*pgtx.Row, n
 	if err := s.db.Flush(ctx, tx, &w); err != nil {
 		return nil, err
 	}
-	if err := s.reallocateShortfall(ctx, tx, closing, now); err != nil {
+	if err := money.ReallocateShortfall(ctx, s.db, tx, closing, now); err != nil {
 		return nil, err
 	}
 	if s.hooks.AfterClose != nil && len(closing) > 0 {
@@ -198,43 +199,12 @@ func auctionsOf(rows []*pgtx.Row) []*auction.Auction {
 	return out
 }
 
-// heldDeposit is a deposit still held when its auction closes.
-type heldDeposit struct {
-	id, registration string
-	amount           int64
-}
-
-// heldDeposits locks the held deposits of the auctions and returns them by
-// auction, each auction's in id order.
-func heldDeposits(ctx context.Context, tx pgx.Tx, auctions []*pgtx.Row) (map[string][]heldDeposit, error) {
-	if len(auctions) == 0 {
-		return nil, nil
-	}
-	ids := make([]string, len(auctions))
-	for i, a := range auctions {
-		ids[i] = a.ID
-	}
-	rows, err := tx.Query(ctx, `SELECT auction_id, id, registration_id, amount FROM deposits
-		WHERE auction_id = ANY($1::uuid[]) AND status = 'held' ORDER BY auction_id, id FOR UPDATE`, ids)
-	if err != nil {
-		return nil, err
-	}
-	held := map[string][]heldDeposit{}
-	var auctionID string
-	var d heldDeposit
-	_, err = pgx.ForEachRow(rows, []any{&auctionID, &d.id, &d.registration, &d.amount}, func() error {
-		held[auctionID] = append(held[auctionID], d)
-		return nil
-	})
-	return held, err
-}
-
 // closeAuction ends bidding: sold to the leader at the current price, or
 // failed without bids. The winner's deposit is applied to the price; every
 // other held deposit is released for refund. The case system is told. The
 // writes are queued in w, at now. zone is the court's, whose calendar days
 // the balance is due in.
-func closeAuction(w *pgtx.Writes, a *pgtx.Row, held []heldDeposit, now time.Time, zone *time.Location) (auction.Event, error) {
+func closeAuction(w *pgtx.Writes, a *pgtx.Row, held []money.HeldDeposit, now time.Time, zone *time.Location) (auction.Event, error) {
 	rb, err := auction.LookupRulebook(a.Rulebook)
 	if err != nil {
 		return auction.Event{}, err
@@ -259,29 +229,16 @@ func closeAuction(w *pgtx.Writes, a *pgtx.Row, held []heldDeposit, now time.Time
 	}
 	e := w.Event(a, auction.EventClosed, closedAt, data)
 	for _, d := range held {
-		if a.LeaderRegistration != nil && d.registration == *a.LeaderRegistration && a.Status == auction.StatusSold {
-			w.Queue(`UPDATE deposits SET status = 'applied', updated_at = $2 WHERE id = $1`, d.id, now)
-			w.Record(pgtx.LedgerTx{Kind: payments.TxDepositApplied, AuctionID: a.ID, DepositID: d.id, CaseID: a.CaseID,
-				Entries: payments.Move(payments.AccountBidderDeposits, payments.AccountCaseProceeds, d.amount)}, now)
+		if a.LeaderRegistration != nil && d.Registration == *a.LeaderRegistration && a.Status == auction.StatusSold {
+			w.Queue(`UPDATE deposits SET status = 'applied', updated_at = $2 WHERE id = $1`, d.ID, now)
+			w.Record(pgtx.LedgerTx{Kind: payments.TxDepositApplied, AuctionID: a.ID, DepositID: d.ID, CaseID: a.CaseID,
+				Entries: payments.Move(payments.AccountBidderDeposits, payments.AccountCaseProceeds, d.Amount)}, now)
 			continue
 		}
-		releaseDeposit(w, d.id, a.ID, a.CaseID, d.amount, now)
+		money.ReleaseDeposit(w, d.ID, a.ID, a.CaseID, d.Amount, now)
 	}
 	w.Notify(a, notification, data, now)
 	return e, nil
-}
-
-// releaseDeposit queues into w what Store.releaseDeposit does in a transaction:
-// the deposit goes to refund_pending (or straight to refunded when it is
-// zero: nothing to pay back) and the ledger moves it to refunds due.
-func releaseDeposit(w *pgtx.Writes, depositID, auctionID, caseID string, amount int64, now time.Time) {
-	status := auction.DepositRefundPending
-	if amount == 0 {
-		status = auction.DepositRefunded
-	}
-	w.Queue(`UPDATE deposits SET status = $2, released_at = $3, updated_at = $3 WHERE id = $1`, depositID, status, now)
-	w.Record(pgtx.LedgerTx{Kind: payments.TxDepositReleased, AuctionID: auctionID, DepositID: depositID, CaseID: caseID,
-		Entries: payments.Move(payments.AccountBidderDeposits, payments.AccountRefundsDue, amount)}, now)
 }
 
 // defaultAuction handles a buyer who did not pay the balance in time (悔拍):
@@ -303,7 +260,7 @@ func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *pgtx.Row, now 
 	// Only the deposit is forfeited: what the buyer paid toward the
 	// balance is theirs again, owed back and listed for finance.
 	var w pgtx.Writes
-	back, err := s.oweBackBalancePayments(ctx, tx, &w, a, now)
+	back, err := money.OweBackBalancePayments(ctx, tx, &w, a, now)
 	if err != nil {
 		return nil, err
 	}
@@ -312,12 +269,12 @@ func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *pgtx.Row, now 
 		w.Queue(`UPDATE deposits SET status = 'forfeited', updated_at = $2 WHERE id = $1`, depositID, now)
 		w.Record(pgtx.LedgerTx{Kind: payments.TxDepositForfeited, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
 			Entries: payments.Move(payments.AccountCaseProceeds, payments.AccountForfeited, amount)}, now)
-		if al, err = allocateForfeit(ctx, tx, &w, a, depositID, amount, now); err != nil {
+		if al, err = money.AllocateForfeit(ctx, tx, &w, a, depositID, amount, now); err != nil {
 			return nil, err
 		}
 	}
 	data := map[string]any{"winner_code": a.WinnerCode, "forfeited_deposit": amount,
-		"allocation": allocationData(al), "balance_owed_back": back}
+		"allocation": money.AllocationData(al), "balance_owed_back": back}
 	e := w.Event(a, auction.EventDefaulted, *a.BalanceDueAt, data)
 	w.Notify(a, "auction.defaulted", map[string]any{"winner_code": a.WinnerCode, "hammer_price": a.HammerPrice,
 		"balance_owed_back": back}, now)

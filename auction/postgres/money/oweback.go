@@ -1,4 +1,4 @@
-package postgres
+package money
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"gavel/payments"
 )
 
-// oweBackBalancePayments makes every balance payment of a locked auction
+// OweBackBalancePayments makes every balance payment of a locked auction
 // that the case still keeps owed back to its payer, as of now: the part
 // that went toward the price (amount - excess; an excess is already owed
 // back on its own) leaves the case's proceeds for refunds due in one ledger
@@ -19,7 +19,7 @@ import (
 // until MarkBalanceReturned records the transfer. It is the one operation
 // for every reason money paid toward a price goes back: an annulled sale,
 // a defaulted buyer. It returns the total owed back.
-func (s *Store) oweBackBalancePayments(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) (int64, error) {
+func OweBackBalancePayments(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) (int64, error) {
 	var total int64
 	err := tx.QueryRow(ctx, `WITH owed AS (
 			UPDATE balance_payments SET owed_back_at = $2
@@ -36,8 +36,8 @@ func (s *Store) oweBackBalancePayments(ctx context.Context, tx pgx.Tx, w *pgtx.W
 
 const balanceReturnColumns = `b.id, b.auction_id, a.case_id, b.reference, b.amount - b.excess, b.owed_back_at, b.return_reference, b.returned_at`
 
-func scanBalanceReturn(r pgx.Row) (BalanceReturn, error) {
-	var p BalanceReturn
+func scanBalanceReturn(r pgx.Row) (payments.BalanceReturn, error) {
+	var p payments.BalanceReturn
 	err := r.Scan(&p.PaymentID, &p.AuctionID, &p.CaseID, &p.Reference, &p.Amount, &p.OwedSince, &p.ReturnReference, &p.ReturnedAt)
 	for _, t := range []**time.Time{&p.OwedSince, &p.ReturnedAt} {
 		if *t != nil {
@@ -50,15 +50,15 @@ func scanBalanceReturn(r pgx.Row) (BalanceReturn, error) {
 
 // BalanceReturnsDue lists the balance payments owed back and not yet paid
 // back, oldest first.
-func (s *Store) BalanceReturnsDue(ctx context.Context) ([]BalanceReturn, error) {
+func (s *Store) BalanceReturnsDue(ctx context.Context) ([]payments.BalanceReturn, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+balanceReturnColumns+` FROM balance_payments b JOIN auctions a ON a.id = b.auction_id
 		WHERE b.owed_back_at IS NOT NULL AND b.returned_at IS NULL ORDER BY b.owed_back_at, b.id`)
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (BalanceReturn, error) { return scanBalanceReturn(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (payments.BalanceReturn, error) { return scanBalanceReturn(r) })
 	if out == nil {
-		out = []BalanceReturn{}
+		out = []payments.BalanceReturn{}
 	}
 	return out, err
 }
@@ -69,12 +69,12 @@ func (s *Store) BalanceReturnsDue(ctx context.Context) ([]BalanceReturn, error) 
 // not_found, invalid_field, duplicate_reference (the transfer is already
 // booked as a balance refund), or invalid_state when the payment is not
 // owed back or was already paid back.
-func (s *Store) MarkBalanceReturned(ctx context.Context, paymentID, reference string) (*BalanceReturn, error) {
+func (s *Store) MarkBalanceReturned(ctx context.Context, paymentID, reference string) (*payments.BalanceReturn, error) {
 	reference, err := cleanReference(reference, "the transfer's reference")
 	if err != nil {
 		return nil, err
 	}
-	var p BalanceReturn
+	var p payments.BalanceReturn
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		// The row lock serialises two marks of one payment: the money goes
 		// back once.

@@ -1,4 +1,4 @@
-package postgres
+package money
 
 import (
 	"context"
@@ -135,7 +135,7 @@ func (s *Store) confirmLocked(ctx context.Context, tx pgx.Tx, d *ProviderDeposit
 	if _, err := tx.Exec(ctx, `UPDATE registrations SET status = 'qualified' WHERE id = $1`, d.RegistrationID); err != nil {
 		return false, err
 	}
-	return false, assignBidderCode(ctx, tx, d.RegistrationID)
+	return false, AssignBidderCode(ctx, tx, d.RegistrationID)
 }
 
 // refundLocked records that a released deposit went back to the bidder: a
@@ -179,22 +179,6 @@ type DepositFollowup struct {
 
 // Enqueue adds follow-ups inside the transaction that made them necessary.
 type Enqueue func(ctx context.Context, tx pgx.Tx, f DepositFollowup) error
-
-// startDeposit creates the provider's payment for a new deposit, outside any
-// transaction (a network call never holds row locks), with the idempotency
-// key deposit:<registration id> so a retry never creates a second one. A
-// failure is left to the intent sweeper (StartPendingIntents), which retries
-// until the intent exists: the registration itself has succeeded.
-func (s *Store) startDeposit(ctx context.Context, depositID string) {
-	if s.payments.Name() == payments.ProviderBank {
-		return // the transfer reference shown at registration is all it takes
-	}
-	d, err := s.ProviderDeposit(ctx, depositID)
-	if err != nil || d.Provider != s.payments.Name() || d.ProviderRef != "" || d.Status != auction.DepositPending {
-		return
-	}
-	_ = s.StartIntent(ctx, s.payments, d)
-}
 
 // StartIntent creates (or, by its idempotency key, finds again) the
 // provider's payment for a pending deposit and stores its id and client

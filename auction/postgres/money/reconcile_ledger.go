@@ -1,4 +1,4 @@
-package postgres
+package money
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 // Ledger lists transactions in id order (the order they were written), a
 // page at a time; more reports whether later ones match too.
-func (s *Store) Ledger(ctx context.Context, f LedgerFilter) (txs []LedgerTransaction, more bool, err error) {
+func (s *Store) Ledger(ctx context.Context, f payments.LedgerFilter) (txs []payments.LedgerTransaction, more bool, err error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
@@ -45,8 +45,8 @@ func (s *Store) Ledger(ctx context.Context, f LedgerFilter) (txs []LedgerTransac
 	if err != nil {
 		return nil, false, err
 	}
-	txs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (LedgerTransaction, error) {
-		var t LedgerTransaction
+	txs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (payments.LedgerTransaction, error) {
+		var t payments.LedgerTransaction
 		err := r.Scan(&t.ID, &t.Kind, &t.AuctionID, &t.DepositID, &t.CaseID, &t.Reference, &t.CreatedAt, &t.Entries)
 		t.CreatedAt = t.CreatedAt.UTC()
 		return t, err
@@ -58,19 +58,19 @@ func (s *Store) Ledger(ctx context.Context, f LedgerFilter) (txs []LedgerTransac
 		txs, more = txs[:f.Limit], true
 	}
 	if txs == nil {
-		txs = []LedgerTransaction{}
+		txs = []payments.LedgerTransaction{}
 	}
 	return txs, more, nil
 }
 
 // AuctionMoney summarises the money of one auction. Returns not_found.
-func (s *Store) AuctionMoney(ctx context.Context, auctionID string) (*AuctionMoney, error) {
-	a, err := s.Auction(ctx, auctionID)
+func (s *Store) AuctionMoney(ctx context.Context, auctionID string) (*payments.AuctionMoney, error) {
+	a, err := s.db.Auction(ctx, auctionID)
 	if err != nil {
 		return nil, err
 	}
-	m := &AuctionMoney{AuctionID: a.ID, CaseID: a.CaseID, Status: a.Status, Currency: a.Currency, HammerPrice: a.HammerPrice,
-		ClosedAt: a.ClosedAt, BalanceDueAt: a.BalanceDueAt, Deposits: map[string]DepositTally{}, Accounts: map[string]int64{}}
+	m := &payments.AuctionMoney{AuctionID: a.ID, CaseID: a.CaseID, Status: a.Status, Currency: a.Currency, HammerPrice: a.HammerPrice,
+		ClosedAt: a.ClosedAt, BalanceDueAt: a.BalanceDueAt, Deposits: map[string]payments.DepositTally{}, Accounts: map[string]int64{}}
 	tx, err := s.db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func (s *Store) AuctionMoney(ctx context.Context, auctionID string) (*AuctionMon
 		return nil, err
 	}
 	var status string
-	var tally DepositTally
+	var tally payments.DepositTally
 	if _, err := pgx.ForEachRow(rows, []any{&status, &tally.Count, &tally.Amount}, func() error {
 		m.Deposits[status] = tally
 		return nil

@@ -1,4 +1,4 @@
-package postgres
+package money
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // notification to the case system. Returns not_found, invalid_field,
 // duplicate_reference (the transfer is already booked as a remittance) or
 // overpayment (more than the case has in escrow).
-func (s *Store) Remit(ctx context.Context, by, caseID string, amount int64, reference string) (*Remittance, error) {
+func (s *Store) Remit(ctx context.Context, by, caseID string, amount int64, reference string) (*payments.Remittance, error) {
 	if amount <= 0 {
 		return nil, auction.FieldError("amount", "must be a positive amount in fen")
 	}
@@ -25,7 +25,7 @@ func (s *Store) Remit(ctx context.Context, by, caseID string, amount int64, refe
 	if err != nil {
 		return nil, err
 	}
-	out := &Remittance{CaseID: caseID, Amount: amount, Reference: reference}
+	out := &payments.Remittance{CaseID: caseID, Amount: amount, Reference: reference}
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		// The case row lock serialises remittances of one case, so two
 		// cannot both spend the same balance.
@@ -76,7 +76,7 @@ func (s *Store) Remit(ctx context.Context, by, caseID string, amount int64, refe
 }
 
 // Remittances lists what was remitted to a case, oldest first. Returns not_found.
-func (s *Store) Remittances(ctx context.Context, caseID string) ([]Remittance, error) {
+func (s *Store) Remittances(ctx context.Context, caseID string) ([]payments.Remittance, error) {
 	var exists bool
 	if err := s.db.Pool.QueryRow(ctx, `SELECT true FROM cases WHERE id = $1`, caseID).Scan(&exists); err != nil {
 		return nil, pgtx.Translate(err, "case")
@@ -86,14 +86,14 @@ func (s *Store) Remittances(ctx context.Context, caseID string) ([]Remittance, e
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Remittance, error) {
-		var m Remittance
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (payments.Remittance, error) {
+		var m payments.Remittance
 		err := r.Scan(&m.ID, &m.CaseID, &m.Amount, &m.Reference, &m.CreatedAt, &m.NotificationID)
 		m.CreatedAt = m.CreatedAt.UTC()
 		return m, err
 	})
 	if out == nil {
-		out = []Remittance{}
+		out = []payments.Remittance{}
 	}
 	return out, err
 }

@@ -1,4 +1,4 @@
-package postgres
+package money
 
 import (
 	"context"
@@ -23,7 +23,7 @@ import (
 // more. The reference is booked once (duplicate_reference).
 // Returns not_found, invalid_field, duplicate_reference, auction_not_sold
 // or overpayment.
-func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, amount int64, reference string) (*BalancePayment, []auction.Event, error) {
+func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, amount int64, reference string) (*payments.BalancePayment, []auction.Event, error) {
 	p, events, err := s.recordBalancePayment(ctx, by, auctionID, amount, reference)
 	if err == nil && len(events) > 0 {
 		s.db.Announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: events})
@@ -31,7 +31,7 @@ func (s *Store) RecordBalancePayment(ctx context.Context, by, auctionID string, 
 	return p, events, err
 }
 
-func (s *Store) recordBalancePayment(ctx context.Context, by, auctionID string, amount int64, reference string) (*BalancePayment, []auction.Event, error) {
+func (s *Store) recordBalancePayment(ctx context.Context, by, auctionID string, amount int64, reference string) (*payments.BalancePayment, []auction.Event, error) {
 	if amount <= 0 || amount > payments.MaxAmount {
 		return nil, nil, auction.FieldError("amount", "must be a positive amount in fen, at most %d", int64(payments.MaxAmount))
 	}
@@ -39,7 +39,7 @@ func (s *Store) recordBalancePayment(ctx context.Context, by, auctionID string, 
 	if err != nil {
 		return nil, nil, err
 	}
-	var out *BalancePayment
+	var out *payments.BalancePayment
 	var events []auction.Event
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -54,8 +54,8 @@ func (s *Store) recordBalancePayment(ctx context.Context, by, auctionID string, 
 
 // bookBalancePayment is RecordBalancePayment inside tx, for a payment typed
 // by finance or matched on the bank statement.
-func (s *Store) bookBalancePayment(ctx context.Context, tx pgx.Tx, by, auctionID string, amount int64, reference string) (*BalancePayment, []auction.Event, error) {
-	var out *BalancePayment
+func (s *Store) bookBalancePayment(ctx context.Context, tx pgx.Tx, by, auctionID string, amount int64, reference string) (*payments.BalancePayment, []auction.Event, error) {
+	var out *payments.BalancePayment
 	var events []auction.Event
 	err := func() error {
 		a, _, err := pgtx.LockAuctionWithCategory(ctx, tx, auctionID)
@@ -84,7 +84,7 @@ func (s *Store) bookBalancePayment(ctx context.Context, tx pgx.Tx, by, auctionID
 			return auction.Errorf(auction.EOverpayment, "amount: %d is more than the whole hammer price %d plus 1,000 yuan (%d is still owed); check the figure",
 				amount, *a.HammerPrice, owed)
 		}
-		out = &BalancePayment{ID: id, AuctionID: a.ID, Amount: amount, Reference: reference, ReceivedAt: now, Outstanding: owed - toward,
+		out = &payments.BalancePayment{ID: id, AuctionID: a.ID, Amount: amount, Reference: reference, ReceivedAt: now, Outstanding: owed - toward,
 			Status: a.Status, Excess: amount - toward}
 		if _, err := tx.Exec(ctx, `INSERT INTO balance_payments (id, auction_id, amount, excess, reference, recorded_by, received_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -139,8 +139,8 @@ const balancePaymentColumns = `b.id, b.auction_id, b.amount, b.reference, b.rece
 // payer (an excess, or the whole payment after a default), then the extra
 // columns into more. Outstanding and Status are what the payment brought:
 // an excess only comes with the payment that settled its auction.
-func scanRefundablePayment(r pgx.Row, more ...any) (BalancePayment, error) {
-	p := BalancePayment{}
+func scanRefundablePayment(r pgx.Row, more ...any) (payments.BalancePayment, error) {
+	p := payments.BalancePayment{}
 	err := r.Scan(append([]any{&p.ID, &p.AuctionID, &p.Amount, &p.Reference, &p.ReceivedAt, &p.Excess, &p.ExcessRefundReference, &p.ExcessRefundedAt,
 		&p.OwedBack, &p.OwedBackAt, &p.ReturnReference, &p.ReturnedAt}, more...)...)
 	p.ReceivedAt = p.ReceivedAt.UTC()
@@ -160,16 +160,16 @@ func scanRefundablePayment(r pgx.Row, more ...any) (BalancePayment, error) {
 // BalanceRefundsDue lists the balance payments with money to pay back to
 // their payer, oldest first: an excess above what was owed, or, after a
 // default or an annulment, the payment itself.
-func (s *Store) BalanceRefundsDue(ctx context.Context) ([]BalancePayment, error) {
+func (s *Store) BalanceRefundsDue(ctx context.Context) ([]payments.BalancePayment, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+balancePaymentColumns+` FROM balance_payments b
 		WHERE (b.excess > 0 AND b.excess_refunded_at IS NULL) OR (b.owed_back_at IS NOT NULL AND b.returned_at IS NULL AND b.amount > b.excess)
 		ORDER BY b.received_at, b.id`)
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (BalancePayment, error) { return scanRefundablePayment(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (payments.BalancePayment, error) { return scanRefundablePayment(r) })
 	if out == nil {
-		out = []BalancePayment{}
+		out = []payments.BalancePayment{}
 	}
 	return out, err
 }
@@ -181,12 +181,12 @@ func (s *Store) BalanceRefundsDue(ctx context.Context) ([]BalancePayment, error)
 // record of the transfer for reconciliation. Returns not_found,
 // invalid_field, duplicate_reference (the transfer is already booked as a
 // balance refund), or invalid_state when nothing is due back.
-func (s *Store) MarkBalanceRefunded(ctx context.Context, paymentID, reference string) (*BalancePayment, error) {
+func (s *Store) MarkBalanceRefunded(ctx context.Context, paymentID, reference string) (*payments.BalancePayment, error) {
 	reference, err := cleanReference(reference, "the refund transfer's reference")
 	if err != nil {
 		return nil, err
 	}
-	var p BalancePayment
+	var p payments.BalancePayment
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		// The row lock serialises two marks of one payment: the second sees
 		// the first's and is refused, so the money is paid out once.
@@ -238,8 +238,8 @@ func (s *Store) MarkBalanceRefunded(ctx context.Context, paymentID, reference st
 }
 
 // CaseProceeds sums what every round of every lot of a case received.
-func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, error) {
-	p := &Proceeds{CaseID: caseID, Currency: "CNY", Items: []ProceedsItem{}}
+func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*payments.Proceeds, error) {
+	p := &payments.Proceeds{CaseID: caseID, Currency: "CNY", Items: []payments.ProceedsItem{}}
 	if err := s.db.Pool.QueryRow(ctx, `SELECT case_number FROM cases WHERE id = $1`, caseID).Scan(&p.CaseNumber); err != nil {
 		return nil, pgtx.Translate(err, "case")
 	}
@@ -254,8 +254,8 @@ func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, err
 	if err != nil {
 		return nil, err
 	}
-	p.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ProceedsItem, error) {
-		var i ProceedsItem
+	p.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (payments.ProceedsItem, error) {
+		var i payments.ProceedsItem
 		var costs, shortfall, debt *int64
 		var resale *string
 		err := r.Scan(&i.AuctionID, &i.LotID, &i.Round, &i.Status, &i.HammerPrice, &i.DepositApplied, &i.BalanceReceived, &i.ForfeitedDeposit,
@@ -278,8 +278,8 @@ func (s *Store) CaseProceeds(ctx context.Context, caseID string) (*Proceeds, err
 
 // Confirmation returns the sale confirmation of a sold (or settled) auction;
 // not_found before.
-func (s *Store) Confirmation(ctx context.Context, auctionID string) (*Confirmation, error) {
-	c := &Confirmation{AuctionID: auctionID}
+func (s *Store) Confirmation(ctx context.Context, auctionID string) (*auction.Confirmation, error) {
+	c := &auction.Confirmation{AuctionID: auctionID}
 	var hash []byte
 	err := s.db.Pool.QueryRow(ctx, `SELECT r.bidder_code, u.real_name, a.hammer_price, a.closed_at, a.last_hash
 		FROM auctions a JOIN registrations r ON r.id = a.winner_registration_id JOIN users u ON u.id = r.user_id
@@ -297,7 +297,7 @@ func (s *Store) Confirmation(ctx context.Context, auctionID string) (*Confirmati
 // whose balance is due, a default, a balance payment's excess or a whole
 // owed-back balance payment to pay back.
 // Earliest end first.
-func (s *Store) FinanceWork(ctx context.Context) ([]Listing, error) {
+func (s *Store) FinanceWork(ctx context.Context) ([]auction.Listing, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+pgtx.ListingColumns+`
 		FROM auctions a JOIN lots l ON l.id = a.lot_id JOIN cases c ON c.id = a.case_id
 		WHERE a.status IN ('sold', 'defaulted')

@@ -1,4 +1,4 @@
-package postgres
+package money
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func (s *Store) RecordAuctionCost(ctx context.Context, by, auctionID string, amo
 // AuctionCosts lists the costs recorded for an auction round, oldest first.
 // Returns not_found.
 func (s *Store) AuctionCosts(ctx context.Context, auctionID string) ([]payments.AuctionCost, error) {
-	if _, err := s.Auction(ctx, auctionID); err != nil {
+	if _, err := s.db.Auction(ctx, auctionID); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT id, auction_id, amount, description, created_at FROM auction_costs
@@ -69,12 +69,12 @@ func (s *Store) AuctionCosts(ctx context.Context, auctionID string) ([]payments.
 	return out, err
 }
 
-// allocateForfeit allocates a defaulted round's forfeited deposit in the
+// AllocateForfeit allocates a defaulted round's forfeited deposit in the
 // legal order as far as it can be at the default: the round's recorded
 // costs first (forfeited -> auction_costs), the rest to the case
 // (forfeited -> case_proceeds) as case debt until a re-sale fixes the
-// shortfall (reallocateShortfall). The writes are queued in w.
-func allocateForfeit(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, depositID string, amount int64, now time.Time) (payments.ForfeitAllocation, error) {
+// shortfall (ReallocateShortfall). The writes are queued in w.
+func AllocateForfeit(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, depositID string, amount int64, now time.Time) (payments.ForfeitAllocation, error) {
 	var costs int64
 	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount), 0)::bigint FROM auction_costs WHERE auction_id = $1`, a.ID).Scan(&costs); err != nil {
 		return payments.ForfeitAllocation{}, err
@@ -92,13 +92,13 @@ func allocateForfeit(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row
 	return al, nil
 }
 
-// reallocateShortfall runs when a round of a lot is sold: every earlier
+// ReallocateShortfall runs when a round of a lot is sold: every earlier
 // defaulted round of the lot whose shortfall is not fixed yet takes it from
 // what had gone to the case debt (the defaulted hammer price minus this
 // sale's, at most that share), and the case system is told
 // (forfeiture.reallocated). Both shares are the case's money, so no ledger
 // account changes; the allocation record and the statement do.
-func (s *Store) reallocateShortfall(ctx context.Context, tx pgx.Tx, sold []*pgtx.Row, now time.Time) error {
+func ReallocateShortfall(ctx context.Context, db *pgtx.DB, tx pgx.Tx, sold []*pgtx.Row, now time.Time) error {
 	var w pgtx.Writes
 	for _, a := range sold {
 		if a.Status != auction.StatusSold || a.HammerPrice == nil {
@@ -120,17 +120,17 @@ func (s *Store) reallocateShortfall(ctx context.Context, tx pgx.Tx, sold []*pgtx
 		var al payments.ForfeitAllocation
 		_, err = pgx.ForEachRow(rows, []any{&defaulted, &depositID, &amount, &al.AuctionCosts, &al.ResaleShortfall, &al.CaseDebt}, func() error {
 			w.Notify(a, casereport.NotifyForfeitureReallocated, map[string]any{"defaulted_auction_id": defaulted, "deposit_id": depositID,
-				"amount": amount, "resale_hammer_price": *a.HammerPrice, "allocation": allocationData(al)}, now)
+				"amount": amount, "resale_hammer_price": *a.HammerPrice, "allocation": AllocationData(al)}, now)
 			return nil
 		})
 		if err != nil {
 			return err
 		}
 	}
-	return s.db.Flush(ctx, tx, &w)
+	return db.Flush(ctx, tx, &w)
 }
 
-// allocationData is an allocation as events and webhooks carry it.
-func allocationData(al payments.ForfeitAllocation) map[string]any {
+// AllocationData is an allocation as events and webhooks carry it.
+func AllocationData(al payments.ForfeitAllocation) map[string]any {
 	return map[string]any{"auction_costs": al.AuctionCosts, "resale_shortfall": al.ResaleShortfall, "case_debt": al.CaseDebt}
 }

@@ -1,4 +1,4 @@
-package postgres
+package money
 
 import (
 	"context"
@@ -157,7 +157,7 @@ func (s *Store) DepositPayers(ctx context.Context, actor *auction.User, action s
 			return err
 		}
 		for i, p := range secret {
-			if _, err := s.db.Audit(ctx, tx, NewAuditEntry{ActorID: actor.ID, ActorRole: actor.Role, Action: action, Target: p.DepositID, Status: 200,
+			if _, err := s.db.Audit(ctx, tx, auction.NewAuditEntry{ActorID: actor.ID, ActorRole: actor.Role, Action: action, Target: p.DepositID, Status: 200,
 				Detail: map[string]any{"auction_id": secretAuction[i], "reason": "finance desk"}}); err != nil {
 				return err
 			}
