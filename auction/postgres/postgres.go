@@ -1,7 +1,10 @@
 // Package postgres stores Gavel's auctions, accounts and money in PostgreSQL.
 // It is the single authority: every rule that must hold across requests and
 // instances (one winner, seq without gaps, balanced ledger) is decided inside
-// a short transaction here.
+// a short transaction here. This package holds the bidding core (the bid
+// queue, registration, the tick) with what processes on one database share,
+// and composes the service stores of its subpackages (oversight, money,
+// court) into the one Store that cmd/gavel wires.
 package postgres
 
 import (
@@ -14,6 +17,7 @@ import (
 	"gavel/auction"
 	"gavel/auction/casereport"
 	"gavel/auction/courtdoc"
+	"gavel/auction/postgres/court"
 	"gavel/auction/postgres/internal/pgtx"
 	"gavel/auction/postgres/money"
 	"gavel/auction/postgres/oversight"
@@ -26,12 +30,13 @@ import (
 type Store struct {
 	*oversightStore
 	*moneyStore
+	*courtStore
 	// db is what the services share: pool, clock, rulebook, zone, hooks,
 	// publisher (internal/pgtx).
 	db *pgtx.DB
 	// Provider names the deposit provider new registrations use ("bank" or "stripe").
 	provider string
-	// payments starts each new deposit at the provider (provider_deposit.go).
+	// payments starts each new deposit at the provider (startDeposit).
 	payments payments.Provider
 	hooks    Hooks
 	// bids queues the bids of each auction for one worker (queue.go).
@@ -48,6 +53,7 @@ type Store struct {
 type (
 	oversightStore = oversight.Store
 	moneyStore     = money.Store
+	courtStore     = court.Store
 )
 
 // Hooks let other parts of Gavel act inside the store's transactions without
@@ -107,7 +113,8 @@ func New(c Config) *Store {
 	}
 	db := &pgtx.DB{Pool: c.Pool, Clock: c.Clock, Rulebook: c.Rulebook.In(c.Zone), Zone: c.Zone,
 		Hooks: pgtx.Hooks{AfterClose: c.Hooks.AfterClose, Notify: c.Hooks.Notify}}
-	return &Store{oversightStore: oversight.New(db, c.Wall), moneyStore: money.New(db, c.Payments), db: db, provider: c.Provider, payments: c.Payments, hooks: c.Hooks, arrivals: c.Arrivals}
+	return &Store{oversightStore: oversight.New(db, c.Wall), moneyStore: money.New(db, c.Payments),
+		courtStore: court.New(db), db: db, provider: c.Provider, payments: c.Payments, hooks: c.Hooks, arrivals: c.Arrivals}
 }
 
 // Zone is the court's time zone, whose calendar days the rulebook counts.

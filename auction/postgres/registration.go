@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/court"
 	"gavel/auction/postgres/internal/pgtx"
 	"gavel/auction/postgres/money"
 	"gavel/auction/postgres/oversight"
@@ -62,7 +63,7 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		if (a.Status != auction.StatusAnnounced && a.Status != auction.StatusBidding) || !now.Before(a.EndsAt) {
 			return auction.Errorf(auction.ERegistrationClosed, "registration is closed for this auction")
 		}
-		inForce, err := noticeInForce(ctx, tx, a.ID)
+		inForce, err := court.NoticeInForce(ctx, tx, a.ID)
 		if err != nil {
 			return err
 		}

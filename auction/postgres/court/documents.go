@@ -1,4 +1,4 @@
-package postgres
+package court
 
 import (
 	"context"
@@ -22,13 +22,13 @@ import (
 // a published document never changes: the lot's text is corrected in
 // public (CorrectLot), the round's terms not at all.
 
-// MaxDocumentText bounds an edited document, in characters.
-const MaxDocumentText = 50_000
+// maxDocumentText bounds an edited document, in characters.
+const maxDocumentText = 50_000
 
 const documentColumns = `auction_id, kind, version, body, edited, created_at, published_at`
 
-func scanDocument(r pgx.CollectableRow) (AuctionDocument, error) {
-	var d AuctionDocument
+func scanDocument(r pgx.CollectableRow) (auction.AuctionDocument, error) {
+	var d auction.AuctionDocument
 	var at time.Time
 	err := r.Scan(&d.AuctionID, &d.Kind, &d.Version, &d.Body, &d.Edited, &at, &d.PublishedAt)
 	at = at.UTC()
@@ -66,8 +66,8 @@ func (s *Store) writeDocument(ctx context.Context, q pgtx.Querier, a *auction.Au
 // AuctionDocuments returns a round's documents: for each kind the latest
 // stored version (the published one once the round is published), or for
 // a draft never edited the text written from it now. Returns not_found.
-func (s *Store) AuctionDocuments(ctx context.Context, auctionID string) ([]AuctionDocument, error) {
-	a, err := s.Auction(ctx, auctionID)
+func (s *Store) AuctionDocuments(ctx context.Context, auctionID string) ([]auction.AuctionDocument, error) {
+	a, err := s.db.Auction(ctx, auctionID)
 	if err != nil {
 		return nil, err
 	}
@@ -80,9 +80,9 @@ func (s *Store) AuctionDocuments(ctx context.Context, auctionID string) ([]Aucti
 	if err != nil {
 		return nil, err
 	}
-	out := make([]AuctionDocument, 0, len(courtdoc.Kinds))
+	out := make([]auction.AuctionDocument, 0, len(courtdoc.Kinds))
 	for _, kind := range courtdoc.Kinds {
-		d := AuctionDocument{AuctionID: a.ID, Kind: kind, Title: courtdoc.Titles[kind]}
+		d := auction.AuctionDocument{AuctionID: a.ID, Kind: kind, Title: courtdoc.Titles[kind]}
 		for _, st := range stored {
 			if st.Kind == kind {
 				d = st
@@ -100,11 +100,11 @@ func (s *Store) AuctionDocuments(ctx context.Context, auctionID string) ([]Aucti
 
 // DocumentVersions lists every stored version of a round's document,
 // oldest first. Returns not_found or invalid_field (kind).
-func (s *Store) DocumentVersions(ctx context.Context, auctionID, kind string) ([]AuctionDocument, error) {
+func (s *Store) DocumentVersions(ctx context.Context, auctionID, kind string) ([]auction.AuctionDocument, error) {
 	if !courtdoc.ValidKind(kind) {
 		return nil, auction.FieldError("kind", "must be announcement or bidder_notice")
 	}
-	if _, err := s.Auction(ctx, auctionID); err != nil {
+	if _, err := s.db.Auction(ctx, auctionID); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+documentColumns+` FROM auction_documents WHERE auction_id = $1 AND kind = $2 ORDER BY version`, auctionID, kind)
@@ -113,13 +113,13 @@ func (s *Store) DocumentVersions(ctx context.Context, auctionID, kind string) ([
 	}
 	out, err := pgx.CollectRows(rows, scanDocument)
 	if out == nil {
-		out = []AuctionDocument{}
+		out = []auction.AuctionDocument{}
 	}
 	return out, err
 }
 
 // cleanText checks a document's text: valid UTF-8, not blank, at most
-// MaxDocumentText characters, no control characters but line breaks and
+// maxDocumentText characters, no control characters but line breaks and
 // tabs. Line ends become \n.
 func cleanText(field, text string) (string, error) {
 	if !utf8.ValidString(text) {
@@ -129,8 +129,8 @@ func cleanText(field, text string) (string, error) {
 	switch {
 	case strings.TrimSpace(text) == "":
 		return "", auction.FieldError(field, "must not be blank")
-	case utf8.RuneCountInString(text) > MaxDocumentText:
-		return "", auction.FieldError(field, "must be at most %d characters", MaxDocumentText)
+	case utf8.RuneCountInString(text) > maxDocumentText:
+		return "", auction.FieldError(field, "must be at most %d characters", maxDocumentText)
 	}
 	for _, r := range text {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' {
@@ -143,7 +143,7 @@ func cleanText(field, text string) (string, error) {
 // EditAuctionDocument stores a clerk's text of a draft round's document as
 // its next version. Returns not_found, invalid_field (kind, body) or
 // invalid_state once the round is published.
-func (s *Store) EditAuctionDocument(ctx context.Context, actor *auction.User, auctionID, kind, body string) (*AuctionDocument, error) {
+func (s *Store) EditAuctionDocument(ctx context.Context, actor *auction.User, auctionID, kind, body string) (*auction.AuctionDocument, error) {
 	if !courtdoc.ValidKind(kind) {
 		return nil, auction.FieldError("kind", "must be announcement or bidder_notice")
 	}
@@ -151,7 +151,7 @@ func (s *Store) EditAuctionDocument(ctx context.Context, actor *auction.User, au
 	if err != nil {
 		return nil, err
 	}
-	var d AuctionDocument
+	var d auction.AuctionDocument
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		a, _, err := pgtx.LockAuctionWithCategory(ctx, tx, auctionID)
 		if err != nil {
@@ -169,7 +169,7 @@ func (s *Store) EditAuctionDocument(ctx context.Context, actor *auction.User, au
 		if d, err = pgx.CollectExactlyOneRow(rows, scanDocument); err != nil {
 			return err
 		}
-		_, err = s.db.Audit(ctx, tx, NewAuditEntry{ActorID: actorID(actor), ActorRole: actorRole(actor), Action: "court edit document", Target: a.ID,
+		_, err = s.db.Audit(ctx, tx, auction.NewAuditEntry{ActorID: actorID(actor), ActorRole: actorRole(actor), Action: "court edit document", Target: a.ID,
 			Detail: map[string]any{"kind": kind, "version": d.Version}})
 		return err
 	})
@@ -206,9 +206,9 @@ func (s *Store) publishDocuments(ctx context.Context, tx pgx.Tx, a *auction.Auct
 	return nil
 }
 
-// noticeInForce is the version of a round's published bidders' notice, nil
+// NoticeInForce is the version of a round's published bidders' notice, nil
 // for a round published without one.
-func noticeInForce(ctx context.Context, tx pgx.Tx, auctionID string) (*int, error) {
+func NoticeInForce(ctx context.Context, tx pgx.Tx, auctionID string) (*int, error) {
 	var v *int
 	err := tx.QueryRow(ctx, `SELECT max(version) FROM auction_documents WHERE auction_id = $1 AND kind = $2 AND published_at IS NOT NULL`,
 		auctionID, courtdoc.KindBidderNotice).Scan(&v)

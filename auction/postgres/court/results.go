@@ -1,7 +1,8 @@
-package postgres
+package court
 
 import (
 	"context"
+	"gavel/auction"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -9,7 +10,7 @@ import (
 
 // Results lists closed auctions, the latest close first, and whether more
 // match after this page. A cancelled round never closed and is not a result.
-func (s *Store) Results(ctx context.Context, f ResultFilter) ([]Result, bool, error) {
+func (s *Store) Results(ctx context.Context, f auction.ResultFilter) ([]auction.Result, bool, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
@@ -31,8 +32,8 @@ func (s *Store) Results(ctx context.Context, f ResultFilter) ([]Result, bool, er
 	if err != nil {
 		return nil, false, err
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Result, error) {
-		var x Result
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.Result, error) {
+		var x auction.Result
 		err := r.Scan(&x.AuctionID, &x.LotID, &x.Title, &x.Category, &x.CaseNumber, &x.CourtName, &x.Round, &x.Status,
 			&x.StartPrice, &x.HammerPrice, &x.WinnerCode, &x.BidCount, &x.ClosedAt)
 		x.ClosedAt = x.ClosedAt.UTC()
@@ -46,7 +47,7 @@ func (s *Store) Results(ctx context.Context, f ResultFilter) ([]Result, bool, er
 		return nil, false, err
 	}
 	if list == nil {
-		list = []Result{}
+		list = []auction.Result{}
 	}
 	if len(list) > f.Limit {
 		return list[:f.Limit], true, nil

@@ -1,4 +1,4 @@
-package postgres
+package court
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/casereport"
 	"gavel/auction/postgres/internal/pgtx"
 )
 
@@ -24,7 +25,7 @@ func (s *Store) NotificationBody(ctx context.Context, id string) ([]byte, error)
 
 // RecordDelivery appends one delivery attempt to a notification's history;
 // a 2xx status marks it delivered (the first success is kept).
-func (s *Store) RecordDelivery(ctx context.Context, id string, a DeliveryAttempt) error {
+func (s *Store) RecordDelivery(ctx context.Context, id string, a casereport.DeliveryAttempt) error {
 	tag, err := s.db.Pool.Exec(ctx, `WITH n AS (
 			UPDATE case_notifications SET attempts = attempts + 1, last_status = $2, last_error = $3,
 				delivered_at = CASE WHEN $2::int BETWEEN 200 AND 299 THEN coalesce(delivered_at, $4) ELSE delivered_at END
@@ -44,8 +45,8 @@ const notificationColumns = `n.id, n.type, n.case_id, n.auction_id::text, n.crea
 	coalesce((SELECT json_agg(json_build_object('attempt', h.attempt, 'manual', h.manual, 'status', h.status, 'error', h.error,
 		'started_at', h.started_at, 'duration_ms', h.duration_ms) ORDER BY h.id) FROM case_notification_attempts h WHERE h.notification_id = n.id), '[]')`
 
-func scanNotification(r pgx.Row) (CaseNotification, error) {
-	var n CaseNotification
+func scanNotification(r pgx.Row) (casereport.CaseNotification, error) {
+	var n casereport.CaseNotification
 	var body string
 	err := r.Scan(&n.ID, &n.Type, &n.CaseID, &n.AuctionID, &n.CreatedAt, &n.DeliveredAt, &n.Attempts, &n.LastStatus, &n.LastError, &body, &n.History)
 	n.Body = json.RawMessage(body)
@@ -57,7 +58,7 @@ func scanNotification(r pgx.Row) (CaseNotification, error) {
 }
 
 // CaseNotification returns one notification with its delivery history.
-func (s *Store) CaseNotification(ctx context.Context, id string) (*CaseNotification, error) {
+func (s *Store) CaseNotification(ctx context.Context, id string) (*casereport.CaseNotification, error) {
 	n, err := scanNotification(s.db.Pool.QueryRow(ctx, `SELECT `+notificationColumns+` FROM case_notifications n WHERE n.id = $1`, id))
 	if err != nil {
 		return nil, pgtx.Translate(err, "notification")
@@ -67,7 +68,7 @@ func (s *Store) CaseNotification(ctx context.Context, id string) (*CaseNotificat
 
 // CaseNotifications lists a case's notifications, oldest first, each with
 // its delivery history. Returns not_found for an unknown case.
-func (s *Store) CaseNotifications(ctx context.Context, caseID string) ([]CaseNotification, error) {
+func (s *Store) CaseNotifications(ctx context.Context, caseID string) ([]casereport.CaseNotification, error) {
 	var exists bool
 	if err := s.db.Pool.QueryRow(ctx, `SELECT true FROM cases WHERE id = $1`, caseID).Scan(&exists); err != nil {
 		return nil, pgtx.Translate(err, "case")
@@ -76,9 +77,9 @@ func (s *Store) CaseNotifications(ctx context.Context, caseID string) ([]CaseNot
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CaseNotification, error) { return scanNotification(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (casereport.CaseNotification, error) { return scanNotification(r) })
 	if out == nil {
-		out = []CaseNotification{}
+		out = []casereport.CaseNotification{}
 	}
 	return out, err
 }

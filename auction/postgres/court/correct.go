@@ -1,4 +1,4 @@
-package postgres
+package court
 
 import (
 	"context"
@@ -35,13 +35,13 @@ func errPublished(what string) error {
 
 // checkLotTexts refuses a text field of e that is not UTF-8 or holds a
 // NUL character (PostgreSQL stores neither).
-func checkLotTexts(e *LotEdit) error {
+func checkLotTexts(e *auction.LotEdit) error {
 	var ps auction.Problems
 	lotTextProblems(&ps, e)
 	return ps.Err()
 }
 
-func lotTextProblems(ps *auction.Problems, e *LotEdit) {
+func lotTextProblems(ps *auction.Problems, e *auction.LotEdit) {
 	for _, t := range e.Texts() {
 		if t.Value != nil && (!utf8.ValidString(*t.Value) || strings.ContainsRune(*t.Value, 0)) {
 			ps.Add(auction.FieldError(t.Field, "must be UTF-8 text without NUL characters"))
@@ -51,7 +51,7 @@ func lotTextProblems(ps *auction.Problems, e *LotEdit) {
 
 // UpdateLot edits an unpublished lot. Returns not_found, invalid_field, or
 // invalid_state once the lot is published.
-func (s *Store) UpdateLot(ctx context.Context, lotID string, e LotEdit) (*auction.Lot, error) {
+func (s *Store) UpdateLot(ctx context.Context, lotID string, e auction.LotEdit) (*auction.Lot, error) {
 	// Every failed check is reported, the first as the error.
 	var ps auction.Problems
 	lotTextProblems(&ps, &e)
@@ -187,7 +187,7 @@ func (s *Store) UpdateDraft(ctx context.Context, auctionID string, p auction.Sch
 	if err != nil {
 		return nil, err
 	}
-	return s.Auction(ctx, auctionID)
+	return s.db.Auction(ctx, auctionID)
 }
 
 // DeleteDraft deletes a draft round. Returns not_found or invalid_state.
@@ -207,7 +207,7 @@ func (s *Store) DeleteDraft(ctx context.Context, auctionID string) error {
 // corrected; price, deposit, times, category and appraisal stay. Returns
 // not_found, invalid_field (reason, a blank title, nothing changed), or
 // invalid_state when the lot is not published (edit it instead).
-func (s *Store) CorrectLot(ctx context.Context, actor *auction.User, lotID, reason string, e LotEdit) (*Correction, []auction.Change, error) {
+func (s *Store) CorrectLot(ctx context.Context, actor *auction.User, lotID, reason string, e auction.LotEdit) (*auction.Correction, []auction.Change, error) {
 	c, changes, err := s.correctLot(ctx, actor, lotID, reason, e)
 	if err == nil {
 		s.db.Announce(ctx, changes...)
@@ -215,7 +215,7 @@ func (s *Store) CorrectLot(ctx context.Context, actor *auction.User, lotID, reas
 	return c, changes, err
 }
 
-func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reason string, e LotEdit) (*Correction, []auction.Change, error) {
+func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reason string, e auction.LotEdit) (*auction.Correction, []auction.Change, error) {
 	reason, err := auction.CleanReason("reason", reason)
 	if err != nil {
 		return nil, nil, err
@@ -229,7 +229,7 @@ func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reas
 	if err := checkLotTexts(&e); err != nil {
 		return nil, nil, err
 	}
-	c := &Correction{LotID: lotID, Reason: reason, Changes: []FieldChange{}}
+	c := &auction.Correction{LotID: lotID, Reason: reason, Changes: []auction.FieldChange{}}
 	var changes []auction.Change
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		published, err := lockLot(ctx, tx, lotID)
@@ -239,7 +239,7 @@ func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reas
 		if !published {
 			return auction.Errorf(auction.EInvalidState, "the lot is not published yet: edit it instead of correcting it")
 		}
-		cur := LotEdit{}
+		cur := auction.LotEdit{}
 		var title, description, location, report, encumbrances, occupancy, tax, viewing string
 		if err := tx.QueryRow(ctx, `SELECT title, description, location, appraisal_report, encumbrances, occupancy, tax_terms, viewing
 			FROM lots WHERE id = $1`, lotID).Scan(&title, &description, &location, &report, &encumbrances, &occupancy, &tax, &viewing); err != nil {
@@ -251,7 +251,7 @@ func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reas
 		var fields []string
 		for i, t := range e.Texts() {
 			if t.Value != nil && *t.Value != *old[i].Value {
-				c.Changes = append(c.Changes, FieldChange{Field: t.Field, Old: *old[i].Value, New: *t.Value})
+				c.Changes = append(c.Changes, auction.FieldChange{Field: t.Field, Old: *old[i].Value, New: *t.Value})
 				fields = append(fields, t.Field)
 			}
 		}
@@ -291,7 +291,7 @@ func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reas
 		if err := s.db.Flush(ctx, tx, &w); err != nil {
 			return err
 		}
-		_, err = s.db.Audit(ctx, tx, NewAuditEntry{ActorID: actorID(actor), ActorRole: actorRole(actor), Action: "court correct", Target: lotID,
+		_, err = s.db.Audit(ctx, tx, auction.NewAuditEntry{ActorID: actorID(actor), ActorRole: actorRole(actor), Action: "court correct", Target: lotID,
 			Detail: map[string]any{"reason": reason, "version": c.Version, "fields": fields}})
 		return err
 	})
@@ -302,7 +302,7 @@ func (s *Store) correctLot(ctx context.Context, actor *auction.User, lotID, reas
 }
 
 // Corrections lists a lot's corrections, the first first. Returns not_found.
-func (s *Store) Corrections(ctx context.Context, lotID string) ([]Correction, error) {
+func (s *Store) Corrections(ctx context.Context, lotID string) ([]auction.Correction, error) {
 	var exists bool
 	if err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM lots WHERE id = $1)`, lotID).Scan(&exists); err != nil || !exists {
 		if err == nil {
@@ -314,14 +314,14 @@ func (s *Store) Corrections(ctx context.Context, lotID string) ([]Correction, er
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Correction, error) {
-		var c Correction
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.Correction, error) {
+		var c auction.Correction
 		err := r.Scan(&c.LotID, &c.Version, &c.Reason, &c.Changes, &c.At)
 		c.At = c.At.UTC()
 		return c, err
 	})
 	if out == nil {
-		out = []Correction{}
+		out = []auction.Correction{}
 	}
 	return out, err
 }

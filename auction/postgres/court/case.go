@@ -1,4 +1,4 @@
-package postgres
+package court
 
 import (
 	"context"
@@ -37,7 +37,7 @@ func validateParties(field string, ps []auction.Party, claims bool, now time.Tim
 
 // CreateCase opens a case with its applicants and debtors. Returns case_exists
 // or invalid_field.
-func (s *Store) CreateCase(ctx context.Context, by string, c NewCase) (*auction.Case, error) {
+func (s *Store) CreateCase(ctx context.Context, by string, c auction.NewCase) (*auction.Case, error) {
 	c.CaseNumber, c.CourtName = strings.TrimSpace(c.CaseNumber), strings.TrimSpace(c.CourtName)
 	switch {
 	case c.CaseNumber == "":
@@ -133,7 +133,7 @@ func (s *Store) LastCourt(ctx context.Context, userID string) (string, error) {
 
 // Cases lists the cases that match, newest first, a page at a time, and
 // whether more match after this page: every case can be reached.
-func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseSummary, bool, error) {
+func (s *Store) Cases(ctx context.Context, f auction.CaseFilter) ([]auction.CaseSummary, bool, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
@@ -148,15 +148,15 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseSummary, bool, e
 	if err != nil {
 		return nil, false, err
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CaseSummary, error) {
-		var c CaseSummary
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.CaseSummary, error) {
+		var c auction.CaseSummary
 		return c, r.Scan(&c.ID, &c.CaseNumber, &c.CourtName, &c.Lots)
 	})
 	if err != nil {
 		return nil, false, err
 	}
 	if list == nil {
-		list = []CaseSummary{}
+		list = []auction.CaseSummary{}
 	}
 	if len(list) > f.Limit {
 		return list[:f.Limit], true, nil
@@ -165,8 +165,8 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseSummary, bool, e
 }
 
 // CreateLot lists a lot under a case. Returns not_found or invalid_field.
-func (s *Store) CreateLot(ctx context.Context, caseID string, l NewLot) (*auction.Lot, error) {
-	lots, err := s.CreateLots(ctx, caseID, []NewLot{l})
+func (s *Store) CreateLot(ctx context.Context, caseID string, l auction.NewLot) (*auction.Lot, error) {
+	lots, err := s.CreateLots(ctx, caseID, []auction.NewLot{l})
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func (s *Store) CreateLot(ctx context.Context, caseID string, l NewLot) (*auctio
 // CreateLots lists lots under a case in one transaction: all of them or,
 // when one fails its checks, none. Returns not_found or invalid_field (the
 // first problem, with all of the first failing lot's in its Fields).
-func (s *Store) CreateLots(ctx context.Context, caseID string, lots []NewLot) ([]auction.Lot, error) {
+func (s *Store) CreateLots(ctx context.Context, caseID string, lots []auction.NewLot) ([]auction.Lot, error) {
 	for _, l := range lots {
 		if p := l.Problems(); len(p) > 0 {
 			var ps auction.Problems
@@ -295,7 +295,7 @@ func (s *Store) Lot(ctx context.Context, id string) (*auction.Lot, error) {
 
 // AddPriorityHolder records a priority holder on a lot. Returns not_found,
 // invalid_field, or invalid_state when the id number is already a holder.
-func (s *Store) AddPriorityHolder(ctx context.Context, lotID string, h NewPriorityHolder) (*auction.PriorityHolder, error) {
+func (s *Store) AddPriorityHolder(ctx context.Context, lotID string, h auction.NewPriorityHolder) (*auction.PriorityHolder, error) {
 	if strings.TrimSpace(h.Name) == "" {
 		return nil, auction.FieldError("name", "is required")
 	}
@@ -326,8 +326,8 @@ func (s *Store) AddDocument(ctx context.Context, lotID, kind, filename, contentT
 		return nil, auction.FieldError("kind", "must be photo or document")
 	case len(data) == 0:
 		return nil, auction.FieldError("file", "is empty")
-	case len(data) > MaxDocumentSize:
-		return nil, auction.FieldError("file", "is larger than %d bytes", MaxDocumentSize)
+	case len(data) > auction.MaxDocumentSize:
+		return nil, auction.FieldError("file", "is larger than %d bytes", auction.MaxDocumentSize)
 	}
 	d := &auction.Document{Kind: kind, Filename: filename, ContentType: contentType, Size: len(data), CreatedAt: s.db.Clock.Now()}
 	err := s.db.Pool.QueryRow(ctx, `INSERT INTO lot_documents (lot_id, kind, filename, content_type, size, data, created_at)

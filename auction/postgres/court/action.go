@@ -1,4 +1,4 @@
-package postgres
+package court
 
 import (
 	"context"
@@ -23,7 +23,7 @@ type courtStep func(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row,
 // the new status. The action and the court's reason are appended to the
 // audit log in the same transaction. A reason is required unless optional
 // (resume). Returns not_found, invalid_field (reason) or invalid_state.
-func (s *Store) courtAction(ctx context.Context, action string, p CourtAction, optional bool, step courtStep) (*auction.Auction, []auction.Event, error) {
+func (s *Store) courtAction(ctx context.Context, action string, p auction.CourtAction, optional bool, step courtStep) (*auction.Auction, []auction.Event, error) {
 	reason := p.Reason
 	if !optional || reason != "" {
 		var err error
@@ -49,14 +49,14 @@ func (s *Store) courtAction(ctx context.Context, action string, p CourtAction, o
 		if err := s.db.Flush(ctx, tx, &w); err != nil {
 			return err
 		}
-		if s.hooks.AfterClose != nil && (action == auction.ActionCancel || action == auction.ActionAnnul) {
+		if s.db.Hooks.AfterClose != nil && (action == auction.ActionCancel || action == auction.ActionAnnul) {
 			// Deposits paid through a provider are released (or refunded)
 			// there by jobs, as after a close.
-			if err := s.hooks.AfterClose(ctx, tx, []*auction.Auction{&a.Auction}); err != nil {
+			if err := s.db.Hooks.AfterClose(ctx, tx, []*auction.Auction{&a.Auction}); err != nil {
 				return err
 			}
 		}
-		_, err = s.db.Audit(ctx, tx, NewAuditEntry{ActorID: actorID(p.Actor), ActorRole: actorRole(p.Actor), Action: "court " + action, Target: a.ID,
+		_, err = s.db.Audit(ctx, tx, auction.NewAuditEntry{ActorID: actorID(p.Actor), ActorRole: actorRole(p.Actor), Action: "court " + action, Target: a.ID,
 			Detail: map[string]any{"reason": reason, "from": from, "to": a.Status, "seq": a.Seq}})
 		return err
 	})
@@ -64,7 +64,7 @@ func (s *Store) courtAction(ctx context.Context, action string, p CourtAction, o
 		return nil, nil, err
 	}
 	s.db.Announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: events})
-	a, err := s.Auction(ctx, p.AuctionID)
+	a, err := s.db.Auction(ctx, p.AuctionID)
 	return a, events, err
 }
 
@@ -72,7 +72,7 @@ func (s *Store) courtAction(ctx context.Context, action string, p CourtAction, o
 // (暂缓/中止, Art. 29): no registration and no bid is accepted until it is
 // resumed; price, leader, bids and deposits stay as they are. Returns
 // not_found, invalid_field (reason) or invalid_state.
-func (s *Store) SuspendAuction(ctx context.Context, p CourtAction) (*auction.Auction, []auction.Event, error) {
+func (s *Store) SuspendAuction(ctx context.Context, p auction.CourtAction) (*auction.Auction, []auction.Event, error) {
 	return s.courtAction(ctx, auction.ActionSuspend, p, false, func(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) ([]auction.Event, error) {
 		a.Status, a.Suspended = auction.StatusSuspended, p.CleanReason()
 		return []auction.Event{w.Event(a, auction.EventSuspended, now, map[string]any{
@@ -84,7 +84,7 @@ func (s *Store) SuspendAuction(ctx context.Context, p CourtAction) (*auction.Auc
 // it that is held is released for refund within the legal 24 hours, the case
 // system is told (auction.cancelled), and the lot may have a new round of
 // the same kind. Returns not_found, invalid_field (reason) or invalid_state.
-func (s *Store) CancelAuction(ctx context.Context, p CourtAction) (*auction.Auction, []auction.Event, error) {
+func (s *Store) CancelAuction(ctx context.Context, p auction.CourtAction) (*auction.Auction, []auction.Event, error) {
 	return s.courtAction(ctx, auction.ActionCancel, p, false, func(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) ([]auction.Event, error) {
 		held, err := money.HeldDeposits(ctx, tx, []*pgtx.Row{a})
 		if err != nil {
@@ -110,7 +110,7 @@ func (s *Store) CancelAuction(ctx context.Context, p CourtAction) (*auction.Auct
 // finance; the confirmation is withdrawn; the case system is told
 // (auction.annulled); the lot may have a new round of the same kind.
 // Returns not_found, invalid_field (reason) or invalid_state.
-func (s *Store) AnnulAuction(ctx context.Context, p CourtAction) (*auction.Auction, []auction.Event, error) {
+func (s *Store) AnnulAuction(ctx context.Context, p auction.CourtAction) (*auction.Auction, []auction.Event, error) {
 	return s.courtAction(ctx, auction.ActionAnnul, p, false, func(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) ([]auction.Event, error) {
 		var depositID string
 		var deposit int64
@@ -186,7 +186,7 @@ func annulledDepositEntries(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, auct
 // not_found, invalid_state (not suspended), invalid_field (ends_at, reason),
 // bidding_period_too_short (a start that has not opened yet needs a full
 // bidding period).
-func (s *Store) ResumeAuction(ctx context.Context, p CourtAction, endsAt time.Time) (*auction.Auction, []auction.Event, error) {
+func (s *Store) ResumeAuction(ctx context.Context, p auction.CourtAction, endsAt time.Time) (*auction.Auction, []auction.Event, error) {
 	return s.courtAction(ctx, auction.ActionResume, p, true, func(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) ([]auction.Event, error) {
 		rb, err := auction.LookupRulebook(a.Rulebook)
 		if err != nil {
@@ -219,7 +219,7 @@ func (s *Store) ResumeAuction(ctx context.Context, p CourtAction, endsAt time.Ti
 }
 
 // ActionImpacts returns the impact of a court action on each auction, by id.
-func (s *Store) ActionImpacts(ctx context.Context, auctionIDs []string) (map[string]ActionImpact, error) {
+func (s *Store) ActionImpacts(ctx context.Context, auctionIDs []string) (map[string]auction.ActionImpact, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT a.id::text,
 			(SELECT count(*) FROM registrations r WHERE r.auction_id = a.id),
 			(SELECT count(*) FROM deposits d WHERE d.auction_id = a.id AND d.status = 'held'),
@@ -231,9 +231,9 @@ func (s *Store) ActionImpacts(ctx context.Context, auctionIDs []string) (map[str
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]ActionImpact{}
+	out := map[string]auction.ActionImpact{}
 	var id string
-	var i ActionImpact
+	var i auction.ActionImpact
 	_, err = pgx.ForEachRow(rows, []any{&id, &i.Registered, &i.DepositsHeld, &i.HeldAmount, &i.BuyerDeposit, &i.BalancePaid, &i.ExtendedTimes}, func() error {
 		out[id] = i
 		return nil
