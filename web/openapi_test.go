@@ -368,7 +368,7 @@ func TestOpenAPI(t *testing.T) {
 			"DeliveryAttempt": casereport.DeliveryAttempt{}, "CaseNotification": casereport.CaseNotification{},
 			"BalanceReturn": payments.BalanceReturn{}, "Result": auction.Result{},
 			"Correction": auction.Correction{}, "FieldChange": auction.FieldChange{},
-			"AuctionDocument": postgres.AuctionDocument{}, "RowProblem": api.RowProblem{},
+			"AuctionDocument": auction.AuctionDocument{}, "RowProblem": api.RowProblem{},
 		}
 		requests := map[string]any{
 			"SignupRequest": api.SignupRequest{}, "NewCase": auction.NewCase{}, "NewLot": auction.NewLot{},

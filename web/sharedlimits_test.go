@@ -37,7 +37,7 @@ func TestSharedLimitsHoldAcrossInstances(t *testing.T) {
 	}
 	servers := [2]http.Handler{instance(), instance()}
 	store := postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016})
-	if _, err := store.CreateUser(ctx, postgres.NewUser{Email: "owner@shared.example", Password: "correct horse battery",
+	if _, err := store.CreateUser(ctx, auction.NewUser{Email: "owner@shared.example", Password: "correct horse battery",
 		Role: auction.RoleBidder, RealName: "Owner", IDNumber: auctiontest.IDNumber("shared-owner"), Phone: "13800001111"}); err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/casereport"
-	"gavel/auction/postgres"
 )
 
 // receiver is a case system under test: it answers from a script, then 200.
@@ -56,7 +55,7 @@ func fail500(w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerErr
 
 // waitDelivered waits until a notification of the case has been delivered
 // attempts times.
-func (e *env) waitNotification(t *testing.T, caseID, typ string, attempts int) postgres.CaseNotification {
+func (e *env) waitNotification(t *testing.T, caseID, typ string, attempts int) casereport.CaseNotification {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {

@@ -9,7 +9,6 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/notice"
-	"gavel/auction/postgres"
 )
 
 // A person whose identity claim is released when a clerk verifies the real
@@ -21,7 +20,7 @@ func TestClaimReleasedNotice(t *testing.T) {
 	number := idn("claimed person")
 	squatter := m.mustUser(t, auction.RoleBidder, number)
 	owner := m.bidder(t)
-	if _, err := m.store.VerifyUser(m.ctx, m.clerk, owner.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "窗口 2026-7",
+	if _, err := m.store.VerifyUser(m.ctx, m.clerk, owner.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "窗口 2026-7",
 		IDNumber: number}); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +62,7 @@ func TestClaimReleasedNotice(t *testing.T) {
 		}
 	}
 	// Verifying again releases nothing new: no second notice.
-	if _, err := m.store.VerifyUser(m.ctx, m.clerk, owner.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "窗口 2026-8"}); err != nil {
+	if _, err := m.store.VerifyUser(m.ctx, m.clerk, owner.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "窗口 2026-8"}); err != nil {
 		t.Fatal(err)
 	}
 	if l, err := m.notices.List(m.ctx, squatter.ID, 0); err != nil || len(l.Notices) != 1 {

@@ -119,7 +119,7 @@ func TestMoneyProperty(t *testing.T) {
 				if cur.CurrentPrice != nil {
 					amount = *cur.CurrentPrice + cur.Increment
 				}
-				_, err := e.store.PlaceBid(e.ctx, postgres.PlaceBid{AuctionID: a.ID, User: users[i], Amount: amount, Key: fmt.Sprintf("p%d", seq.Add(1))})
+				_, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: a.ID, User: users[i], Amount: amount, Key: fmt.Sprintf("p%d", seq.Add(1))})
 				if code := auction.ErrorCode(err); err != nil && code != auction.ENotQualified && code != auction.EAlreadyLeading {
 					rt.Fatal(err)
 				}

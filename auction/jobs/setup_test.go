@@ -122,7 +122,7 @@ func newEnvTB(t testing.TB, o envOpts) *env {
 func (e *env) mustUser(t tb, role, idNumber string) *auction.User {
 	t.Helper()
 	n := seq.Add(1)
-	u, err := e.store.CreateUser(e.ctx, postgres.NewUser{Email: fmt.Sprintf("j%d@example.test", n), Password: "correct horse battery",
+	u, err := e.store.CreateUser(e.ctx, auction.NewUser{Email: fmt.Sprintf("j%d@example.test", n), Password: "correct horse battery",
 		Role: role, RealName: fmt.Sprintf("Person %d", n), IDNumber: idNumber, Phone: fmt.Sprintf("1390000%04d", n)})
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func (e *env) bidder(t tb) *auction.User {
 func (e *env) mustAuction(t tb) *auction.Auction {
 	t.Helper()
 	n := seq.Add(1)
-	c, err := e.store.CreateCase(e.ctx, e.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", n), CourtName: "北京市第一中级人民法院",
+	c, err := e.store.CreateCase(e.ctx, e.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", n), CourtName: "北京市第一中级人民法院",
 		Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("D%d", n))}}})
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +149,7 @@ func (e *env) mustAuction(t tb) *auction.Auction {
 
 func (e *env) mustRound(t tb, caseID, round string, start int64) *auction.Auction {
 	t.Helper()
-	lot, err := e.store.CreateLot(e.ctx, caseID, postgres.NewLot{Title: "住宅", Description: "一套住宅", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
+	lot, err := e.store.CreateLot(e.ctx, caseID, auction.NewLot{Title: "住宅", Description: "一套住宅", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func (e *env) close(t tb, a *auction.Auction) {
 
 func (e *env) bid(t tb, u *auction.User, a *auction.Auction, amount int64) {
 	t.Helper()
-	if _, err := e.store.PlaceBid(e.ctx, postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: fmt.Sprintf("k%d", seq.Add(1))}); err != nil {
+	if _, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: fmt.Sprintf("k%d", seq.Add(1))}); err != nil {
 		t.Fatal(err)
 	}
 }

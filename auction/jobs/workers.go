@@ -13,7 +13,6 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/casereport"
-	"gavel/auction/postgres"
 	"gavel/auction/postgres/money"
 	"gavel/payments"
 )
@@ -66,7 +65,7 @@ func (w *caseWebhookWorker) Work(ctx context.Context, job *river.Job[CaseWebhook
 		return j.permanent(job.Kind, id, err)
 	}
 	start := j.cfg.Wall.Now()
-	attempt := postgres.DeliveryAttempt{Manual: job.Args.Manual, StartedAt: start}
+	attempt := casereport.DeliveryAttempt{Manual: job.Args.Manual, StartedAt: start}
 	var sendErr error
 	if j.cfg.CaseWebhookURL == "" {
 		sendErr = errors.New("not sent: no case system is configured (serve --case-webhook-url)")

@@ -63,7 +63,7 @@ func (s *Store) Bids(ctx context.Context, auctionID string) ([]auction.Bid, erro
 
 // Listings is the public catalogue: published auctions, filtered, bidding
 // ones first, then by end; and whether more match after this page.
-func (s *Store) Listings(ctx context.Context, f AuctionFilter) ([]Listing, bool, error) {
+func (s *Store) Listings(ctx context.Context, f auction.AuctionFilter) ([]auction.Listing, bool, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}

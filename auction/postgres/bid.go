@@ -19,7 +19,7 @@ import (
 // auction_not_open, already_leading, bid_too_high, bid_too_low,
 // bid_not_on_increment, and service_unavailable for a bid that waited longer
 // than MaxBidWait.
-func (s *Store) PlaceBid(ctx context.Context, p PlaceBid) (*auction.BidResult, error) {
+func (s *Store) PlaceBid(ctx context.Context, p auction.PlaceBid) (*auction.BidResult, error) {
 	if p.Arrival == nil {
 		p.Arrival = s.Arrive()
 		defer p.Arrival.Release()
@@ -67,7 +67,7 @@ func (s *Store) RefuseBid(ctx context.Context, auctionID string, err error) erro
 // in its batch left it. An accepted bid's rows are written with the batch; a
 // refusal writes nothing and reports the state as stored (t.refuse): a seq
 // the client can follow with GET /events?since=seq without missing anything.
-func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.BidResult, error) {
+func (s *Store) placeBid(ctx context.Context, t *bidTx, p auction.PlaceBid) (*auction.BidResult, error) {
 	a := t.a
 	// Checked under the auction lock, so two concurrent retries of one key
 	// on this auction see each other.
@@ -77,8 +77,8 @@ func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.Bi
 	// The bid is decided as of its arrival, however late its batch runs,
 	// unless it waited so long that the close no longer waits for it.
 	now := p.Arrival.At
-	if t.now.Sub(now) > MaxBidWait {
-		return nil, t.refuse(auction.Errorf(auction.EUnavailable, "the bid could not be decided within %s of its arrival; send it again", MaxBidWait))
+	if t.now.Sub(now) > auction.MaxBidWait {
+		return nil, t.refuse(auction.Errorf(auction.EUnavailable, "the bid could not be decided within %s of its arrival; send it again", auction.MaxBidWait))
 	}
 	if err := auction.CheckOpen(&a.Auction, now); err != nil {
 		return nil, t.refuse(err)

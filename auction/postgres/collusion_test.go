@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/auction/postgres/oversight"
 )
 
@@ -16,7 +15,7 @@ func TestCollusionSignals(t *testing.T) {
 	a := b.mustAuction(t, lotParams{})
 	from := func(ip, device string) *bundle {
 		c := *b
-		c.ctx = auction.WithOrigin(b.ctx, postgres.Origin{IP: ip, Device: auction.DeviceHash(device)})
+		c.ctx = auction.WithOrigin(b.ctx, auction.Origin{IP: ip, Device: auction.DeviceHash(device)})
 		return &c
 	}
 	users := make([]*auction.User, 4)

@@ -37,7 +37,7 @@ type HeartbeatConfig struct {
 	// Arrivals are the bids this process received; each beat publishes
 	// their horizon, which the close of an auction waits for (arrival.go).
 	// Nil for a process that takes no bids.
-	Arrivals *Arrivals
+	Arrivals *auction.Arrivals
 }
 
 // Heartbeat records, durably, when this process was able to serve: every few
@@ -52,7 +52,7 @@ type Heartbeat struct {
 	instance string
 	every    time.Duration
 	stale    time.Duration
-	arrivals *Arrivals
+	arrivals *auction.Arrivals
 
 	// beat serialises beats and owns conn and run.
 	beat    sync.Mutex

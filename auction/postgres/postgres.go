@@ -42,7 +42,7 @@ type Store struct {
 	// bids queues the bids of each auction for one worker (queue.go).
 	bids bidQueue
 	// arrivals stamps each bid with the moment it was received (arrival.go).
-	arrivals *Arrivals
+	arrivals *auction.Arrivals
 	// beforeBatch, set only by tests, runs before a bid batch locks its
 	// auction: it holds a batch back to decide it late.
 	beforeBatch func(auctionID string)
@@ -87,7 +87,7 @@ type Config struct {
 	Hooks    Hooks
 	// Arrivals stamps bids with their time of receipt; the heartbeat
 	// publishes its horizon. Nil makes one on Clock.
-	Arrivals *Arrivals
+	Arrivals *auction.Arrivals
 	// Zone is the court's time zone: rulebook days are its calendar days,
 	// and published documents write their dates and times in it; nil is
 	// courtdoc.DefaultZone.
@@ -123,7 +123,7 @@ func (s *Store) Zone() *time.Location { return s.db.Zone }
 // Arrive stamps a bid received now (see Arrivals): the HTTP handler and the
 // socket call it as soon as they have read the bid, hand it to PlaceBid and
 // release it when answered.
-func (s *Store) Arrive() *Arrival { return s.arrivals.Arrive() }
+func (s *Store) Arrive() *auction.Arrival { return s.arrivals.Arrive() }
 
 // Pool exposes the pool for the live feed's LISTEN connection and readiness checks.
 func (s *Store) Pool() *pgxpool.Pool { return s.db.Pool }
@@ -144,9 +144,10 @@ var (
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.Pool.Ping(ctx) }
 
-// Unavailable is the package's Unavailable, for callers that hold the store
+// Unavailable reports whether err means the database could not be reached
+// or could not answer in time (unavailable), for callers that hold the store
 // as the domain's services.
-func (s *Store) Unavailable(err error) bool { return Unavailable(err) }
+func (s *Store) Unavailable(err error) bool { return unavailable(err) }
 
 // PublishTo makes the store hand every change to p once its transaction has
 // committed: the one place changes leave for the live feed, however they

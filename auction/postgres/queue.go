@@ -50,7 +50,7 @@ type bidQueue struct {
 
 type bidRequest struct {
 	ctx  context.Context
-	p    PlaceBid
+	p    auction.PlaceBid
 	done chan bidAnswer // buffered: the worker never waits for a bidder
 }
 
@@ -61,7 +61,7 @@ type bidAnswer struct {
 
 // queueBid hands p to its auction's worker, starting one if none runs, and
 // waits for the answer.
-func (s *Store) queueBid(ctx context.Context, p PlaceBid) (*auction.BidResult, error) {
+func (s *Store) queueBid(ctx context.Context, p auction.PlaceBid) (*auction.BidResult, error) {
 	r := &bidRequest{ctx: ctx, p: p, done: make(chan bidAnswer, 1)}
 	// The queue holds the arrival until the batch has ended, even if the
 	// bidder stops waiting: until then the bid may still be accepted.
@@ -399,7 +399,7 @@ func (t *bidTx) refuse(err error) error {
 // priorAnswer returns the answer given earlier under p's key (stored, or
 // accepted earlier in this batch), or idempotency_key_reused when the key
 // was first used for another request.
-func (t *bidTx) priorAnswer(p PlaceBid) (*auction.BidResult, error) {
+func (t *bidTx) priorAnswer(p auction.PlaceBid) (*auction.BidResult, error) {
 	prior, ok := t.priors[bidKey{p.User.ID, p.Key}]
 	if !ok {
 		return nil, nil
@@ -454,7 +454,7 @@ func (t *bidTx) takeOpened() []auction.Event {
 
 // accept records an accepted bid and the answer kept under its key; later
 // bids of the batch see both.
-func (t *bidTx) accept(p PlaceBid, bid bidRow, answer []byte) {
+func (t *bidTx) accept(p auction.PlaceBid, bid bidRow, answer []byte) {
 	k := bidKey{p.User.ID, p.Key}
 	t.priors[k] = priorAnswer{fingerprint: p.Fingerprint(), response: answer}
 	t.bids = append(t.bids, bid)

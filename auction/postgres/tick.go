@@ -71,7 +71,7 @@ func (s *Store) tick(ctx context.Context) ([]auction.Change, error) {
 		apply func(context.Context, pgx.Tx, []*pgtx.Row, time.Time) ([]auction.Change, error)
 	}{
 		{dueConditions[0], []any{now}, eachAuction(openIfDue)},
-		{dueConditions[1] + ` AND ` + receivedCondition, []any{now, MaxBidWait}, s.closeAuctions},
+		{dueConditions[1] + ` AND ` + receivedCondition, []any{now, auction.MaxBidWait}, s.closeAuctions},
 		{dueConditions[2], []any{now}, eachAuction(s.defaultAuction)},
 	} {
 		for {

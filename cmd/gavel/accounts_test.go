@@ -88,11 +88,11 @@ func TestTokenExpiryAndRevocation(t *testing.T) {
 	// so) with short TTLs: one hour (expired by now), two hours (valid). The
 	// server decides with its own wall clock, which the test clock never moves.
 	past := postgres.New(postgres.Config{Pool: s.pool, Clock: auction.SystemClock{}, Wall: fixedClock(time.Now().Add(-90 * time.Minute)), Rulebook: auction.SPC2016})
-	expired, _, err := past.CreateToken(s.ctx, u.ID, postgres.TokenAPI, time.Hour)
+	expired, _, err := past.CreateToken(s.ctx, u.ID, auction.TokenAPI, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	valid, _, err := past.CreateToken(s.ctx, u.ID, postgres.TokenAPI, 2*time.Hour)
+	valid, _, err := past.CreateToken(s.ctx, u.ID, auction.TokenAPI, 2*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // wantKeys checks that a JSON object has exactly the given keys.
@@ -50,7 +49,7 @@ func TestRegistrationAPI(t *testing.T) {
 			{Name: "小额申请人", IDNumber: idn("APP-PART"), Claim: ptr[int64](2_000_000)},
 			{Name: "大额申请人", IDNumber: idn("APP-FULL"), Claim: ptr[int64](7_000_000)},
 		},
-		holders: []postgres.NewPriorityHolder{{Name: "优先人", IDNumber: idn("PRIO-2"), Rank: 2}}})
+		holders: []auction.NewPriorityHolder{{Name: "优先人", IDNumber: idn("PRIO-2"), Rank: 2}}})
 	path := "/api/v1/auctions/" + a.ID + "/registrations"
 
 	alice, _ := s.bidder(t, "")
@@ -342,7 +341,7 @@ func TestCloseFailed(t *testing.T) {
 func TestPriorityMatchAPI(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	a := s.auction(t, lotSpec{holders: []postgres.NewPriorityHolder{
+	a := s.auction(t, lotSpec{holders: []auction.NewPriorityHolder{
 		{Name: "一号", IDNumber: idn("PM-1"), Rank: 1}, {Name: "二号甲", IDNumber: idn("PM-2A"), Rank: 2}, {Name: "二号乙", IDNumber: idn("PM-2B"), Rank: 2}}})
 	ord, _ := s.bidder(t, "")
 	p1, _ := s.bidder(t, "PM-1")
@@ -428,7 +427,7 @@ func TestPublicResponsesHaveNoPersonalData(t *testing.T) {
 	holder, applicant := newPerson(), newPerson()
 	a := s.auction(t, lotSpec{
 		applicants: []auction.Party{{Name: applicant.name, IDNumber: applicant.idNumber, Claim: ptr[int64](1)}},
-		holders:    []postgres.NewPriorityHolder{{Name: holder.name, IDNumber: holder.idNumber, Rank: 1}}})
+		holders:    []auction.NewPriorityHolder{{Name: holder.name, IDNumber: holder.idNumber, Rank: 1}}})
 	var secrets []string
 	var bidders []*account
 	var buyerName string

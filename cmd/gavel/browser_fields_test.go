@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // The clerk's round form shows every server error at once: a round with a
@@ -21,7 +20,7 @@ func TestBrowserRoundFormShowsAllServerErrors(t *testing.T) {
 	const staffPassword = "staff password 1"
 	clerkUser := browserStaff(t, s, auction.RoleClerk, staffPassword)
 	n := next()
-	cs, err := s.store.CreateCase(s.ctx, clerkUser.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", n), CourtName: "北京市第一中级人民法院",
+	cs, err := s.store.CreateCase(s.ctx, clerkUser.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", n), CourtName: "北京市第一中级人民法院",
 		Debtors: []auction.Party{{Name: "债务人", IDNumber: newPerson().idNumber}}})
 	if err != nil {
 		t.Fatal(err)

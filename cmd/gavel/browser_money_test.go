@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // The money pages in Chromium: a bidder sees where to pay and the note
@@ -30,12 +29,12 @@ func TestBrowserMoney(t *testing.T) {
 		AccountNumber: "0200 0010 0900 0123 456"}); err != nil {
 		t.Fatal(err)
 	}
-	cs, err := s.store.CreateCase(s.ctx, clerkUser.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", next()), CourtName: court,
+	cs, err := s.store.CreateCase(s.ctx, clerkUser.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", next()), CourtName: court,
 		Debtors: []auction.Party{{Name: "刘某", IDNumber: "110105198001010091"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lot, err := s.store.CreateLot(s.ctx, cs.ID, postgres.NewLot{Title: "二手轿车", Description: "一辆车", Category: auction.CategoryMovable, AppraisalValue: 10_000_000})
+	lot, err := s.store.CreateLot(s.ctx, cs.ID, auction.NewLot{Title: "二手轿车", Description: "一辆车", Category: auction.CategoryMovable, AppraisalValue: 10_000_000})
 	if err != nil {
 		t.Fatal(err)
 	}

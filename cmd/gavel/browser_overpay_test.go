@@ -9,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // An overpaid balance in Chromium: finance types more than is still owed;
@@ -23,12 +22,12 @@ func TestBrowserOverpaymentConfirmed(t *testing.T) {
 	c := newChrome(t)
 	const password = "staff password 1"
 	financeUser := browserStaff(t, s, auction.RoleFinance, password)
-	cs, err := s.store.CreateCase(s.ctx, s.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", next()), CourtName: "北京市第一中级人民法院",
+	cs, err := s.store.CreateCase(s.ctx, s.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", next()), CourtName: "北京市第一中级人民法院",
 		Debtors: []auction.Party{{Name: "王某", IDNumber: "110105198001010091"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lot, err := s.store.CreateLot(s.ctx, cs.ID, postgres.NewLot{Title: "二手轿车", Description: "一辆车", Category: auction.CategoryMovable, AppraisalValue: 10_000_000})
+	lot, err := s.store.CreateLot(s.ctx, cs.ID, auction.NewLot{Title: "二手轿车", Description: "一辆车", Category: auction.CategoryMovable, AppraisalValue: 10_000_000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +54,7 @@ func TestBrowserOverpaymentConfirmed(t *testing.T) {
 		regs = append(regs, reg)
 	}
 	s.setClock(t, starts)
-	if _, err := s.store.PlaceBid(s.ctx, postgres.PlaceBid{AuctionID: a.ID, User: buyer.User, Amount: a.StartPrice, Key: "over-1"}); err != nil {
+	if _, err := s.store.PlaceBid(s.ctx, auction.PlaceBid{AuctionID: a.ID, User: buyer.User, Amount: a.StartPrice, Key: "over-1"}); err != nil {
 		t.Fatal(err)
 	}
 	s.setClock(t, a.EndsAt.Add(time.Second))

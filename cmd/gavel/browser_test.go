@@ -20,7 +20,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // The browser tests drive Debian's Chromium, headless, against a real
@@ -369,7 +368,7 @@ func photo(t *testing.T) string {
 func browserStaff(t *testing.T, s *server, role, password string) *auction.User {
 	t.Helper()
 	n := next()
-	u, err := s.store.CreateUser(s.ctx, postgres.NewUser{Email: fmt.Sprintf("%s-page%d@court.test", role, n), Password: password,
+	u, err := s.store.CreateUser(s.ctx, auction.NewUser{Email: fmt.Sprintf("%s-page%d@court.test", role, n), Password: password,
 		Role: role, RealName: fmt.Sprintf("职员%d", n)})
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // TestConcurrentBidsHTTP: 50 qualified bidders bid on one auction at once
@@ -184,7 +183,7 @@ func (s *server) qualifiedBidders(t testing.TB, auctionID string, n int) ([]*acc
 				t.Error(err)
 				return
 			}
-			tok, _, err := s.store.CreateToken(s.ctx, u.ID, postgres.TokenAPI, time.Hour)
+			tok, _, err := s.store.CreateToken(s.ctx, u.ID, auction.TokenAPI, time.Hour)
 			if err != nil {
 				t.Error(err)
 				return

@@ -110,7 +110,7 @@ func (e *faultEnv) account(t *testing.T, role string) *faultAccount {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := e.store.CreateToken(e.ctx, u.ID, postgres.TokenAPI, 24*time.Hour)
+	token, _, err := e.store.CreateToken(e.ctx, u.ID, auction.TokenAPI, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,12 +122,12 @@ func (e *faultEnv) account(t *testing.T, role string) *faultAccount {
 func (e *faultEnv) auction(t *testing.T, starts, ends time.Time) *auction.Auction {
 	t.Helper()
 	n := faultSeq.Add(1)
-	c, err := e.store.CreateCase(e.ctx, e.clerk.user.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执F%d号", n),
+	c, err := e.store.CreateCase(e.ctx, e.clerk.user.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执F%d号", n),
 		CourtName: "上海市第一中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("FD%08d", n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lot, err := e.store.CreateLot(e.ctx, c.ID, postgres.NewLot{Title: "住宅", Description: "一套住宅", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
+	lot, err := e.store.CreateLot(e.ctx, c.ID, auction.NewLot{Title: "住宅", Description: "一套住宅", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1491,7 +1491,7 @@ func TestFaultBackupRestore(t *testing.T) {
 		price := int64(70_000_000)
 		for round := range 5 {
 			for _, b := range bidders[i] {
-				if _, err := store.PlaceBid(ctx, postgres.PlaceBid{AuctionID: id, User: b.user, Amount: price, Key: fmt.Sprintf("%d-%d", round, price)}); err == nil {
+				if _, err := store.PlaceBid(ctx, auction.PlaceBid{AuctionID: id, User: b.user, Amount: price, Key: fmt.Sprintf("%d-%d", round, price)}); err == nil {
 					price += 100_000
 				}
 			}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 )
 
@@ -140,7 +139,7 @@ func TestVerifiedIdentityAPI(t *testing.T) {
 
 	// A person on the staff may not bid under a bidder account either.
 	staffNumber := idn("staff person")
-	if _, err := s.store.CreateUser(s.ctx, postgres.NewUser{Email: "staff.bidder@court.test", Password: "a long staff password",
+	if _, err := s.store.CreateUser(s.ctx, auction.NewUser{Email: "staff.bidder@court.test", Password: "a long staff password",
 		Role: auction.RoleFinance, RealName: "x", IDNumber: strings.ToLower(staffNumber)}); err != nil {
 		t.Fatal(err)
 	}

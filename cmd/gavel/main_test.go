@@ -143,7 +143,7 @@ func (s *server) insertUser(t testing.TB, u *auction.User) *account {
 
 func (s *server) token(t testing.TB, u *auction.User) *account {
 	t.Helper()
-	tok, _, err := s.store.CreateToken(s.ctx, u.ID, postgres.TokenAPI, time.Hour)
+	tok, _, err := s.store.CreateToken(s.ctx, u.ID, auction.TokenAPI, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +330,7 @@ type lotSpec struct {
 	category   string
 	appraisal  int64
 	applicants []auction.Party
-	holders    []postgres.NewPriorityHolder
+	holders    []auction.NewPriorityHolder
 	// startsIn is how long after the clock bidding opens (default 31 days).
 	startsIn time.Duration
 }
@@ -381,12 +381,12 @@ func (s *server) tryAuction(spec lotSpec) (*auction.Auction, error) {
 		spec.startsIn = 31 * 24 * time.Hour
 	}
 	n := next()
-	c, err := s.store.CreateCase(s.ctx, s.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执%d号", n), CourtName: "上海市第一中级人民法院",
+	c, err := s.store.CreateCase(s.ctx, s.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执%d号", n), CourtName: "上海市第一中级人民法院",
 		Applicants: spec.applicants, Debtors: []auction.Party{{Name: fmt.Sprintf("债务人%d", n), IDNumber: idn(fmt.Sprintf("D%d", n))}}})
 	if err != nil {
 		return nil, err
 	}
-	lot, err := s.store.CreateLot(s.ctx, c.ID, postgres.NewLot{Title: "住宅", Description: "一套住宅", Category: spec.category, AppraisalValue: spec.appraisal})
+	lot, err := s.store.CreateLot(s.ctx, c.ID, auction.NewLot{Title: "住宅", Description: "一套住宅", Category: spec.category, AppraisalValue: spec.appraisal})
 	if err != nil {
 		return nil, err
 	}

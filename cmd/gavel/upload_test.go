@@ -2,11 +2,10 @@ package main
 
 import (
 	"bytes"
+	"gavel/auction"
 	"mime/multipart"
 	"net/http"
 	"testing"
-
-	"gavel/auction/postgres"
 )
 
 // upload posts data as a lot document in a multipart form.
@@ -44,7 +43,7 @@ func TestDocumentUploadLimits(t *testing.T) {
 		t.Fatalf("served document: %d bytes, type %q", len(got.body), got.header.Get("Content-Type"))
 	}
 
-	tooBig := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), postgres.MaxDocumentSize+128<<10)...)
+	tooBig := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), auction.MaxDocumentSize+128<<10)...)
 	wantError(t, s.upload(t, s.clerk, a.LotID, "huge.pdf", tooBig), http.StatusRequestEntityTooLarge, "body_too_large")
 	wantError(t, s.upload(t, s.clerk, a.LotID, "page.html", []byte("<html><script>alert(1)</script></html>")), http.StatusUnprocessableEntity, "invalid_field")
 	wantError(t, s.upload(t, s.finance, a.LotID, "appraisal.pdf", pdf[:1024]), http.StatusForbidden, "forbidden")

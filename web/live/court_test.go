@@ -3,7 +3,6 @@ package live_test
 import (
 	"bytes"
 	"encoding/json"
-	"gavel/auction/postgres"
 	"net/http"
 	"os"
 	"strings"
@@ -202,7 +201,7 @@ func TestCorrectionsOverHTTP(t *testing.T) {
 func TestLotImportOverHTTP(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
-	clerk := e.token(t, e.clerk, postgres.TokenAPI)
+	clerk := e.token(t, e.clerk, auction.TokenAPI)
 	draft := e.draft(t)
 	post := func(file, contentType string) (int, map[string]any) {
 		body, err := os.ReadFile("../api/testdata/" + file)

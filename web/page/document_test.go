@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // TestCourtDocumentPrint: a round's announcement and bidders' notice print
@@ -18,7 +17,7 @@ func TestCourtDocumentPrint(t *testing.T) {
 	w := newPrintWorld(t)
 	c := w.newCase(t)
 	lot := w.lot(t, c.ID, "黄浦区某路 1 号 101 室", 100_000_000)
-	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, postgres.NewPriorityHolder{Name: "承租人丙", IDNumber: idn("PH-9"), Rank: 1}); err != nil {
+	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, auction.NewPriorityHolder{Name: "承租人丙", IDNumber: idn("PH-9"), Rank: 1}); err != nil {
 		t.Fatal(err)
 	}
 	a := w.round(t, lot.ID, auction.RoundFirst, 70_000_000, 10)
@@ -108,7 +107,7 @@ func TestAuctionPageDocumentsAndCorrections(t *testing.T) {
 	lot := w.lot(t, c.ID, "徐汇区某路 3 号", 100_000_000)
 	a := w.round(t, lot.ID, auction.RoundFirst, 70_000_000, 10)
 	desc := "查封财产，建筑面积 66 平方米"
-	if _, _, err := w.store.CorrectLot(w.ctx, w.users[auction.RoleClerk], lot.ID, "面积笔误", postgres.LotEdit{Description: &desc}); err != nil {
+	if _, _, err := w.store.CorrectLot(w.ctx, w.users[auction.RoleClerk], lot.ID, "面积笔误", auction.LotEdit{Description: &desc}); err != nil {
 		t.Fatal(err)
 	}
 	r := w.get(t, "/auctions/"+a.ID, "cookie:"+auction.RoleBidder)

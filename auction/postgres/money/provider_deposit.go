@@ -189,13 +189,13 @@ func (s *Store) StartIntent(ctx context.Context, p payments.Provider, d *Provide
 	if err != nil {
 		return err
 	}
-	return s.AttachIntent(ctx, d.ID, in)
+	return s.attachIntent(ctx, d.ID, in)
 }
 
-// AttachIntent stores the provider's payment id and the client secret the
+// attachIntent stores the provider's payment id and the client secret the
 // bidder's browser pays with. Attaching the same payment again is a no-op;
 // another payment for a deposit that has one is refused with invalid_state.
-func (s *Store) AttachIntent(ctx context.Context, depositID string, in *payments.Intent) error {
+func (s *Store) attachIntent(ctx context.Context, depositID string, in *payments.Intent) error {
 	tag, err := s.db.Pool.Exec(ctx, `UPDATE deposits SET provider_ref = $2,
 			client_secret = CASE WHEN $3 = '' THEN client_secret ELSE $3 END, updated_at = $4
 		WHERE id = $1 AND (provider_ref = '' OR provider_ref = $2)`, depositID, in.Ref, in.ClientSecret, s.db.Clock.Now())
