@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/migrations/dbtest"
 	"gavel/web"
@@ -51,9 +52,7 @@ var confidentialityExempt = map[string]string{
 // secWorld is a running auction seen through the web server: two bidders
 // whose secIdentities must stay secret until the close, and one account per role.
 type secWorld struct {
-	ctx     context.Context
-	store   *postgres.Store
-	clock   *postgres.TestClock
+	*auctiontest.World
 	srv     *web.Server
 	logs    *secLog
 	users   map[string]*auction.User
@@ -82,139 +81,70 @@ func (l *secLog) String() string {
 	return l.buf.String()
 }
 
-var secSeq struct {
-	sync.Mutex
-	n int
-}
-
-func secNext() int {
-	secSeq.Lock()
-	defer secSeq.Unlock()
-	secSeq.n++
-	return secSeq.n
-}
-
-// secHash is one password hash shared by the accounts a world creates: they
-// sign in with tokens, and hashing costs tens of milliseconds each.
-var secHash = sync.OnceValue(func() string {
-	h, err := auction.HashPassword("correct horse battery")
-	if err != nil {
-		panic(err)
-	}
-	return h
-})
-
-// mustUser inserts an account directly (as `gavel users add` or a sign-up
-// would, minus the hashing work).
-func (w *secWorld) mustUser(t testing.TB, role, name, idNumber, phone string) *auction.User {
-	t.Helper()
-	n := secNext()
-	if idNumber != "" {
-		idNumber = idn(idNumber)
-	}
-	u := &auction.User{Email: fmt.Sprintf("%s-%d@sec.example", strings.ToLower(strings.Fields(name)[0]), n), Role: role,
-		RealName: name, IDNumber: idNumber, Phone: phone}
-	err := w.store.Pool().QueryRow(w.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at`, u.Email, secHash(), role, name, idNumber, phone, w.clock.Now()).Scan(&u.ID, &u.Created)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-func (w *secWorld) token(t testing.TB, u *auction.User) string {
-	t.Helper()
-	tok, _, err := w.store.CreateToken(w.ctx, u.ID, auction.TokenAPI, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
-// newSecWorld builds the world; limits off unless withLimits.
+// newSecWorld builds the world (auctiontest.World) on the shared test
+// clock, as `serve --test-clock` runs; limits off unless withLimits.
 func newSecWorld(t testing.TB, withLimits bool) *secWorld {
 	t.Helper()
 	pool, _ := dbtest.Pool(t)
-	w := &secWorld{ctx: context.Background(), logs: &secLog{}, users: map[string]*auction.User{}, tokens: map[string]string{}, ids: map[string]string{}}
-	var err error
-	if w.clock, err = postgres.NewTestClock(w.ctx, pool); err != nil {
+	clock, err := postgres.NewTestClock(context.Background(), pool)
+	if err != nil {
 		t.Fatal(err)
 	}
-	w.store = postgres.New(postgres.Config{Pool: pool, Clock: w.clock, Rulebook: auction.SPC2016})
-	w.srv = web.New(web.Config{Store: w.store, Notices: noticepg.New(pool, w.store.Clock()), Log: slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		TestClock: w.clock, NoLimits: !withLimits, Ticker: func(ctx context.Context) error { _, err := w.store.Tick(ctx); return err }})
-	for _, role := range []string{roleClerk, roleFinance, roleAuditor, roleAdmin} {
-		w.users[role] = w.mustUser(t, role, "Staff "+role, "", "")
-		w.tokens[role] = w.token(t, w.users[role])
+	t.Cleanup(clock.Close)
+	w := &secWorld{World: auctiontest.NewWorld(t, pool, auctiontest.WithSharedClock(clock), auctiontest.WithQuickAccounts()),
+		logs: &secLog{}, users: map[string]*auction.User{}, tokens: map[string]string{}, ids: map[string]string{}}
+	w.Court = "上海市第一中级人民法院"
+	w.srv = web.New(web.Config{Store: w.Store, Notices: noticepg.New(pool, clock), Log: slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		TestClock: clock, NoLimits: !withLimits, Ticker: func(ctx context.Context) error { _, err := w.Store.Tick(ctx); return err }})
+	w.users[roleClerk], w.users[roleFinance] = w.Clerk, w.Finance
+	for _, role := range []string{roleAuditor, roleAdmin} {
+		w.users[role] = w.User(role, "")
 	}
 	// The bidder walking the routes: a bidder like the secret ones.
-	w.users[roleBidder] = w.mustUser(t, roleBidder, "Walker Bidder", "WALKER-ID-0001", "13800000001")
-	w.tokens[roleBidder] = w.token(t, w.users[roleBidder])
+	w.users[roleBidder] = w.person("Walker Bidder", "WALKER-ID-0001", "13800000001")
+	for _, role := range []string{roleClerk, roleFinance, roleAuditor, roleAdmin, roleBidder} {
+		w.tokens[role] = w.token(w.users[role])
+	}
 	w.secrets = []*auction.User{
-		w.mustUser(t, roleBidder, "Xenia Secretname", "SECRET-ID-X-4471", "13911110001"),
-		w.mustUser(t, roleBidder, "Yusuf Hiddenname", "SECRET-ID-Y-5582", "13922220002"),
+		w.person("Xenia Secretname", "SECRET-ID-X-4471", "13911110001"),
+		w.person("Yusuf Hiddenname", "SECRET-ID-Y-5582", "13922220002"),
 	}
 
-	clerkID := w.users[roleClerk].ID
-	c, err := w.store.CreateCase(w.ctx, clerkID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执%d号", secNext()), CourtName: "上海市第一中级人民法院",
-		Applicants: []auction.Party{{Name: "Applicant Bank", IDNumber: idn("APPL-1"), Claim: secPtr(int64(1))}}, Debtors: []auction.Party{{Name: "Debtor Co", IDNumber: idn("DEBT-1")}}})
+	c := w.Case(1)
+	lot := w.Lot(c.ID, "住宅", 100_000_000)
+	if _, err := w.Store.AddPriorityHolder(w.Ctx, lot.ID, auction.NewPriorityHolder{Name: "Tenant Holder", IDNumber: idn("HOLDER-1"), Rank: 1}); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := w.Store.AddDocument(w.Ctx, lot.ID, "photo", "front.png", "image/png", secPNG)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lot, err := w.store.CreateLot(w.ctx, c.ID, auction.NewLot{Title: "住宅", Description: "一套住宅", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, auction.NewPriorityHolder{Name: "Tenant Holder", IDNumber: idn("HOLDER-1"), Rank: 1}); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := w.store.AddDocument(w.ctx, lot.ID, "photo", "front.png", "image/png", secPNG)
-	if err != nil {
-		t.Fatal(err)
-	}
-	starts := w.clock.Now().Add(31 * 24 * time.Hour).Truncate(time.Second)
-	a, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
-		Increment: 100_000, Deposit: 7_000_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.store.PublishAuction(w.ctx, a.ID); err != nil {
-		t.Fatal(err)
-	}
+	a := w.Round(lot.ID, auction.RoundFirst, 70_000_000)
 	var deposit string
 	for _, u := range append([]*auction.User{w.users[roleBidder]}, w.secrets...) {
-		reg, err := w.store.Register(w.ctx, u, a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.store.ConfirmDeposit(w.ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8]); err != nil {
-			t.Fatal(err)
-		}
+		reg := w.Qualify(u, a.ID)
 		if u == w.secrets[0] {
 			deposit = reg.Deposit.ID
 		}
 	}
-	if _, err := w.clock.Set(w.ctx, starts); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.store.Tick(w.ctx); err != nil {
-		t.Fatal(err)
-	}
-	price := int64(70_000_000)
+	w.Open(a)
+	price := a.StartPrice
 	for _, u := range w.secrets {
-		if _, err := w.store.PlaceBid(w.ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: price, Key: fmt.Sprintf("k%d", secNext())}); err != nil {
-			t.Fatal(err)
-		}
-		price += 100_000
+		w.Bid(u, a.ID, price)
+		price += a.Increment
 	}
-	if w.a, err = w.store.Auction(w.ctx, a.ID); err != nil {
-		t.Fatal(err)
-	}
+	w.a = w.Auction(a.ID)
 	w.ids = map[string]string{"case": c.ID, "lot": lot.ID, "auction": a.ID, "deposit": deposit, "document": doc.ID, "lang": "en"}
 	return w
 }
 
-func secPtr[T any](v T) *T { return &v }
+// person is a bidder the test names, whose identity number is idn(key).
+func (w *secWorld) person(name, key, phone string) *auction.User {
+	return w.Account(auction.NewUser{Role: roleBidder, RealName: name, IDNumber: idn(key), Phone: phone})
+}
+
+// token is an API token of u's for an hour.
+func (w *secWorld) token(u *auction.User) string { return w.Token(u, auction.TokenAPI, time.Hour) }
 
 // secPNG is a 1x1 PNG.
 var secPNG = []byte{0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0,
@@ -387,7 +317,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		for _, who := range secIdentities {
 			token := w.tokens[who]
 			if who != "" && endsSession[k] {
-				token = w.token(t, w.users[who])
+				token = w.token(w.users[who])
 			}
 			r := w.do(method, path, token, "{}", "Idempotency-Key", "authz-"+who)
 			name := who
@@ -421,7 +351,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 
 	// Each exempt look was audited, by the account that looked.
-	page, err := w.store.AuditLog(w.ctx, 0, 10000)
+	page, err := w.Store.AuditLog(w.Ctx, 0, 10000)
 	if err != nil || !page.Valid {
 		t.Fatalf("audit log: %+v %v", page, err)
 	}
@@ -494,12 +424,7 @@ func TestConfidentialityLiveAndAfterClose(t *testing.T) {
 		}
 	}
 
-	if _, err := w.clock.Set(w.ctx, w.a.EndsAt); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.store.Tick(w.ctx); err != nil {
-		t.Fatal(err)
-	}
+	w.TickAt(w.a.EndsAt)
 	r := w.do(http.MethodGet, "/api/v1/auctions/"+w.a.ID+"/confirmation", "", "")
 	winner := w.secrets[1]
 	if r.status != http.StatusOK || len(secLeaks(r.body, []string{winner.RealName})) != 1 {

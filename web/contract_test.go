@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/web"
 )
@@ -40,11 +41,11 @@ func TestStaleTokenIsSignedOut(t *testing.T) {
 	t.Parallel()
 	w := newSecWorld(t, false)
 	bidder := w.users[roleBidder]
-	revoked := w.token(t, bidder)
-	if err := w.store.RevokeToken(w.ctx, revoked); err != nil {
+	revoked := w.token(bidder)
+	if err := w.Store.RevokeToken(w.Ctx, revoked); err != nil {
 		t.Fatal(err)
 	}
-	expired, _, err := w.store.CreateToken(w.ctx, bidder.ID, auction.TokenAPI, -time.Minute)
+	expired, _, err := w.Store.CreateToken(w.Ctx, bidder.ID, auction.TokenAPI, -time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func TestStaleTokenIsSignedOut(t *testing.T) {
 			t.Errorf("%s token, login: %d %s", name, r.status, r.body)
 		}
 		r = w.do(http.MethodPost, "/api/v1/auth/signup", stale, fmt.Sprintf(
-			`{"email":"stale-%s-%d@sec.example","password":"0123456789","real_name":"New Bidder","id_number":"%s","phone":"13600000000"}`, name, secNext(), idn(fmt.Sprint("new", secNext()))))
+			`{"email":"stale-%s-%d@sec.example","password":"0123456789","real_name":"New Bidder","id_number":"%s","phone":"13600000000"}`, name, auctiontest.Next(), idn(fmt.Sprint("new", auctiontest.Next()))))
 		if r.status != http.StatusCreated {
 			t.Errorf("%s token, signup: %d %s", name, r.status, r.body)
 		}
@@ -169,16 +170,7 @@ func TestTokenLookupFailureFails(t *testing.T) {
 func TestDraftIsPublicInTheAPI(t *testing.T) {
 	t.Parallel()
 	w := newSecWorld(t, false)
-	lot, err := w.store.CreateLot(w.ctx, w.ids["case"], auction.NewLot{Title: "车辆", Description: "一辆车", Category: auction.CategoryVehicle, AppraisalValue: 10_000_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	starts := w.clock.Now().Add(20 * 24 * time.Hour).Truncate(time.Second)
-	draft, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000,
-		Increment: 10_000, Deposit: 700_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	draft := w.Draft(w.Car(w.ids["case"], "车辆").ID, auction.RoundFirst, 7_000_000, w.Now().Add(20*24*time.Hour).Truncate(time.Second))
 	for _, who := range []string{"", roleBidder, roleClerk} {
 		base := "/api/v1/auctions/" + draft.ID
 		r := w.do(http.MethodGet, base, w.tokens[who], "")

@@ -83,8 +83,8 @@ func FuzzRegistrationJSON(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	w := newSecWorld(f, false)
-	fuzzer := w.mustUser(f, roleBidder, "Fuzz Registrant", "FUZZ-REG-1", "13700000001")
-	token := w.token(f, fuzzer)
+	fuzzer := w.person("Fuzz Registrant", "FUZZ-REG-1", "13700000001")
+	token := w.token(fuzzer)
 	path := "/api/v1/auctions/" + w.a.ID + "/registrations"
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rec := w.fuzzPost(path, token, body)
@@ -129,7 +129,7 @@ func FuzzBidJSON(f *testing.F) {
 	f.Add([]byte(`{"amount":70300000}x`), "k12", false)
 	f.Add([]byte(`{"amount":70300000,"extra":true}`), "k13", false)
 	w := newSecWorld(f, false)
-	tokens := []string{w.tokens[roleBidder], w.token(f, w.secrets[1])}
+	tokens := []string{w.tokens[roleBidder], w.token(w.secrets[1])}
 	path := "/api/v1/auctions/" + w.a.ID + "/bids"
 	f.Fuzz(func(t *testing.T, body []byte, key string, other bool) {
 		if !httpguts.ValidHeaderFieldValue(key) || strings.TrimSpace(key) != key {

@@ -149,17 +149,11 @@ func TestRateLimitsHTTP(t *testing.T) {
 
 	// Bids and public reads are never limited per address: four bidders
 	// behind one address outbid each other 200 times.
-	bidders := []string{w.tokens[roleBidder], w.token(t, w.secrets[0]), w.token(t, w.secrets[1])}
-	fourth := w.mustUser(t, roleBidder, "Fourth Bidder", "FOURTH-1", "13500000004")
-	reg, err := w.store.Register(w.ctx, fourth, w.a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.store.ConfirmDeposit(w.ctx, reg.Deposit.ID, "BANK-4"); err != nil {
-		t.Fatal(err)
-	}
-	bidders = append(bidders, w.token(t, fourth))
-	cur, err := w.store.Auction(w.ctx, w.a.ID)
+	bidders := []string{w.tokens[roleBidder], w.token(w.secrets[0]), w.token(w.secrets[1])}
+	fourth := w.person("Fourth Bidder", "FOURTH-1", "13500000004")
+	w.Qualify(fourth, w.a.ID)
+	bidders = append(bidders, w.token(fourth))
+	cur, err := w.Store.Auction(w.Ctx, w.a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,8 +202,8 @@ func TestNoLimitsHTTP(t *testing.T) {
 func TestInterceptionsHTTP(t *testing.T) {
 	t.Parallel()
 	w := newSecWorld(t, false)
-	listed := w.mustUser(t, roleBidder, "Listed Debtor", "110105198001010091", "13600000009")
-	tok := w.token(t, listed)
+	listed := w.person("Listed Debtor", "110105198001010091", "13600000009")
+	tok := w.token(listed)
 	csv := "name,id_number,case_number\nListed Debtor,110105198001010091,(2025)京01执9号\n"
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/blacklist", strings.NewReader(csv))
 	req.Header.Set("Content-Type", "text/csv")
@@ -269,7 +263,7 @@ func TestInterceptionsHTTP(t *testing.T) {
 func TestAuditTrailHTTP(t *testing.T) {
 	t.Parallel()
 	w := newSecWorld(t, false)
-	before, err := w.store.AuditLog(w.ctx, 0, 10000)
+	before, err := w.Store.AuditLog(w.Ctx, 0, 10000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,12 +348,12 @@ func TestDeviceCookieAndSignalsHTTP(t *testing.T) {
 	}
 
 	// The walker and X bid from one browser on one address.
-	cur, err := w.store.Auction(w.ctx, w.a.ID)
+	cur, err := w.Store.Auction(w.Ctx, w.a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	price := *cur.CurrentPrice
-	for i, tok := range []string{w.tokens[roleBidder], w.token(t, w.secrets[0]), w.tokens[roleBidder]} {
+	for i, tok := range []string{w.tokens[roleBidder], w.token(w.secrets[0]), w.tokens[roleBidder]} {
 		price += w.a.Increment
 		r := w.doFrom("203.0.113.77:1", http.MethodPost, "/api/v1/auctions/"+w.a.ID+"/bids", tok, fmt.Sprintf(`{"amount":%d}`, price),
 			"Idempotency-Key", fmt.Sprintf("dev-%d", i), "Cookie", web.DeviceCookie+"="+device)
@@ -367,12 +361,7 @@ func TestDeviceCookieAndSignalsHTTP(t *testing.T) {
 			t.Fatalf("bid %d: %d %s", i, r.status, r.body)
 		}
 	}
-	if _, err := w.clock.Set(w.ctx, w.a.EndsAt); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.store.Tick(w.ctx); err != nil {
-		t.Fatal(err)
-	}
+	w.TickAt(w.a.EndsAt)
 	r := w.do(http.MethodGet, "/api/v1/auctions/"+w.a.ID+"/signals", w.tokens[roleClerk], "")
 	var got struct {
 		Signals []struct {

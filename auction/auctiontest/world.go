@@ -3,6 +3,7 @@ package auctiontest
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,18 +17,33 @@ import (
 // Password is the password of every account a World creates.
 const Password = "correct horse battery"
 
+// TB is what a World needs of the test it fails: *testing.T and *testing.B
+// have it, and so has a property test's *rapid.T, whose runs build their
+// fixtures with the same helpers (World.In).
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+}
+
 // World is a store on a database of its own (a test's, from
 // migrations/dbtest) and the clock it runs on: the case -> lot -> auction -> bidders
 // world most tests start from, built by the same store calls the API makes.
 // Every helper fails the test on an error, so a test reads as its story.
 type World struct {
-	TB    testing.TB
+	TB    TB
 	Ctx   context.Context
 	Pool  *pgxpool.Pool
 	Clock *Clock
 	Store *postgres.Store
 	// Clerk and Finance act for the court in the helpers that need staff.
 	Clerk, Finance *auction.User
+	// Court is the court of the cases Case opens: a test that sets up a
+	// court's receiving account names the court of its cases.
+	Court string
+
+	now   func() time.Time
+	set   func(time.Time)
+	quick bool
 }
 
 // seq makes case numbers, emails and idempotency keys unique across the
@@ -37,15 +53,135 @@ var seq atomic.Int64
 // Next is a number no other call in this test binary returns.
 func Next() int64 { return seq.Add(1) }
 
+// Option changes how NewWorld builds a world.
+type Option func(*options)
+
+type options struct {
+	clock  *Clock
+	shared *postgres.TestClock
+	store  []func(*postgres.Config)
+	quick  bool
+}
+
+// WithClock runs the world on c instead of a new clock at Start: for a test
+// that builds, before the world, something else that reads the clock (a
+// notice store, a job runner).
+func WithClock(c *Clock) Option { return func(o *options) { o.clock = c } }
+
+// WithSharedClock runs the world on the database's shared test clock, the
+// one `serve --test-clock` moves through its route: for a test of a server
+// with that route. The world's Clock is then nil; Now and TickAt use c, and
+// c never moves backwards.
+func WithSharedClock(c *postgres.TestClock) Option { return func(o *options) { o.shared = c } }
+
+// WithStore amends the store's configuration before it is built: for a
+// test whose store takes part in more than the auction (a payment provider,
+// a job runner's hooks, a wall clock of its own).
+func WithStore(f func(*postgres.Config)) Option {
+	return func(o *options) { o.store = append(o.store, f) }
+}
+
+// WithQuickAccounts makes Account insert each account with one shared hash
+// of Password instead of through Store.CreateUser, whose hashing costs some
+// 40 ms of CPU an account: for tests that make many accounts which sign in
+// by token, not password, and test nothing of sign-up.
+func WithQuickAccounts() Option { return func(o *options) { o.quick = true } }
+
 // NewWorld returns a world on pool, a migrated database of the test's own
 // (dbtest.Pool), under the SPC 2016 rulebook, its clock standing at Start.
-func NewWorld(tb testing.TB, pool *pgxpool.Pool) *World {
+func NewWorld(tb testing.TB, pool *pgxpool.Pool, opts ...Option) *World {
 	tb.Helper()
-	w := &World{TB: tb, Ctx: context.Background(), Pool: pool, Clock: NewClock(Start)}
-	w.Store = postgres.New(postgres.Config{Pool: pool, Clock: w.Clock, Rulebook: auction.SPC2016})
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	w := &World{TB: tb, Ctx: context.Background(), Pool: pool, Court: "北京市第一中级人民法院", quick: o.quick}
+	cfg := postgres.Config{Pool: pool, Rulebook: auction.SPC2016}
+	if o.shared != nil {
+		c := o.shared
+		cfg.Clock, w.now = c, c.Now
+		w.set = func(t time.Time) {
+			if _, err := c.Set(w.Ctx, t); err != nil {
+				w.TB.Fatal(err)
+			}
+		}
+	} else {
+		w.Clock = o.clock
+		if w.Clock == nil {
+			w.Clock = NewClock(Start)
+		}
+		cfg.Clock, w.now, w.set = w.Clock, w.Clock.Now, w.Clock.Set
+	}
+	for _, f := range o.store {
+		f(&cfg)
+	}
+	w.Store = postgres.New(cfg)
 	w.Clerk = w.User(auction.RoleClerk, "")
 	w.Finance = w.User(auction.RoleFinance, "")
 	return w
+}
+
+// In returns the same world failing tb instead: for the runs of a property
+// test, which must fail the run and not the test around it.
+func (w *World) In(tb TB) *World {
+	c := *w
+	c.TB = tb
+	return &c
+}
+
+// Now is the world's time.
+func (w *World) Now() time.Time { return w.now() }
+
+// Account creates the account nu describes, with this world's password and
+// a unique email, name and phone unless nu gives its own.
+func (w *World) Account(nu auction.NewUser) *auction.User {
+	w.TB.Helper()
+	n := Next()
+	if nu.Email == "" {
+		nu.Email = fmt.Sprintf("world%d@example.test", n)
+	}
+	if nu.RealName == "" {
+		nu.RealName = fmt.Sprintf("World %d", n)
+	}
+	if nu.Phone == "" {
+		nu.Phone = fmt.Sprintf("138%08d", n%100_000_000)
+	}
+	nu.Password = Password
+	create := w.Store.CreateUser
+	if w.quick {
+		create = w.insertUser
+	}
+	u, err := create(w.Ctx, nu)
+	if err != nil {
+		w.TB.Fatal(err)
+	}
+	return u
+}
+
+// passwordHash is the hash of Password the quick accounts share.
+var passwordHash = sync.OnceValues(func() (string, error) { return auction.HashPassword(Password) })
+
+// insertUser is CreateUser with the shared hash (WithQuickAccounts); it
+// checks the identity number as CreateUser does.
+func (w *World) insertUser(ctx context.Context, nu auction.NewUser) (*auction.User, error) {
+	hash, err := passwordHash()
+	if err != nil {
+		return nil, err
+	}
+	u := &auction.User{Role: nu.Role, RealName: nu.RealName, IDType: auction.IDResident, Phone: nu.Phone, Created: w.Now()}
+	if u.Email, err = auction.NormalizeEmail(nu.Email); err != nil {
+		return nil, err
+	}
+	if nu.IDNumber != "" {
+		id, err := auction.ParseIdentity("id_number", nu.IDType, nu.IDNumber, w.Now())
+		if err != nil {
+			return nil, err
+		}
+		u.IDType, u.IDNumber = id.Type, id.Number
+	}
+	err = w.Pool.QueryRow(ctx, `INSERT INTO users (email, password_hash, role, real_name, id_type, id_number, phone, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, u.Email, hash, u.Role, u.RealName, u.IDType, u.IDNumber, u.Phone, u.Created).Scan(&u.ID)
+	return u, err
 }
 
 // User creates an account with role. A bidder gets a valid identity
@@ -53,17 +189,22 @@ func NewWorld(tb testing.TB, pool *pgxpool.Pool) *World {
 // a different person.
 func (w *World) User(role, key string) *auction.User {
 	w.TB.Helper()
-	n := Next()
 	idNumber := ""
 	if role == auction.RoleBidder {
-		idNumber = IDNumber(fmt.Sprint("world person ", key, n))
+		idNumber = IDNumber(fmt.Sprint("world person ", key, Next()))
 	}
-	u, err := w.Store.CreateUser(w.Ctx, auction.NewUser{Email: fmt.Sprintf("world%d@example.test", n), Password: Password, Role: role,
-		RealName: fmt.Sprintf("World %d", n), IDNumber: idNumber, Phone: "13800000000"})
+	return w.Account(auction.NewUser{Role: role, IDNumber: idNumber})
+}
+
+// Token creates a token of kind (auction.TokenAPI, auction.TokenSession)
+// for u, valid for ttl.
+func (w *World) Token(u *auction.User, kind string, ttl time.Duration) string {
+	w.TB.Helper()
+	token, _, err := w.Store.CreateToken(w.Ctx, u.ID, kind, ttl)
 	if err != nil {
 		w.TB.Fatal(err)
 	}
-	return u
+	return token
 }
 
 // Bidder creates a bidder account, a person of their own.
@@ -76,7 +217,7 @@ func (w *World) Bidder() *auction.User {
 func (w *World) Case(claim int64) *auction.Case {
 	w.TB.Helper()
 	c, err := w.Store.CreateCase(w.Ctx, w.Clerk.ID, auction.NewCase{
-		CaseNumber: fmt.Sprintf("(2026)京01执%d号", Next()), CourtName: "北京市第一中级人民法院",
+		CaseNumber: fmt.Sprintf("(2026)京01执%d号", Next()), CourtName: w.Court,
 		Applicants: []auction.Party{{Name: "某银行", IDType: auction.IDCompany, IDNumber: "91110000100000000R", Claim: &claim}},
 		Debtors:    []auction.Party{{Name: "刘某", IDNumber: IDNumber("110105198001010099")}}})
 	if err != nil {
@@ -88,67 +229,162 @@ func (w *World) Case(claim int64) *auction.Case {
 // Lot lists a flat appraised at appraisal fen under the case.
 func (w *World) Lot(caseID, title string, appraisal int64) *auction.Lot {
 	w.TB.Helper()
-	l, err := w.Store.CreateLot(w.Ctx, caseID, auction.NewLot{Title: title, Description: "两居室", Category: auction.CategoryRealEstate,
+	return w.LotOf(caseID, auction.NewLot{Title: title, Description: "两居室", Category: auction.CategoryRealEstate,
 		AppraisalValue: appraisal, Location: "北京市", Disclosures: auction.Disclosures{Encumbrances: "抵押，随拍卖涤除", Occupancy: "空置"}})
+}
+
+// LotOf lists the lot nl describes under the case: for a test whose lot is
+// not a flat (a car, whose notice period is shorter) or says more.
+func (w *World) LotOf(caseID string, nl auction.NewLot) *auction.Lot {
+	w.TB.Helper()
+	l, err := w.Store.CreateLot(w.Ctx, caseID, nl)
 	if err != nil {
 		w.TB.Fatal(err)
 	}
 	return l
 }
 
-// Round schedules a round of the lot and publishes it: opening 31 days from
-// the clock (past the longest notice), bidding for a day, steps of ¥1,000,
-// a deposit of a tenth of the start price.
-func (w *World) Round(lotID, round string, start int64) *auction.Auction {
+// Car lists a car appraised at ¥100,000 under the case: movable property,
+// whose notice period (15 days) is shorter than a flat's.
+func (w *World) Car(caseID, title string) *auction.Lot {
 	w.TB.Helper()
-	starts := w.Clock.Now().Add(31 * 24 * time.Hour).Truncate(time.Second)
+	return w.LotOf(caseID, auction.NewLot{Title: title, Description: "一辆车", Category: auction.CategoryMovable, AppraisalValue: 10_000_000})
+}
+
+// Draft schedules a round of the lot opening at starts, without publishing
+// it: bidding for a day, steps of ¥1,000, a deposit of a tenth of the start
+// price.
+func (w *World) Draft(lotID, round string, start int64, starts time.Time) *auction.Auction {
+	w.TB.Helper()
 	a, err := w.Store.ScheduleAuction(w.Ctx, auction.ScheduleParams{LotID: lotID, Round: round, StartPrice: start, Increment: 100_000,
 		Deposit: start / 10, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
 	if err != nil {
 		w.TB.Fatal(err)
 	}
-	if a, err = w.Store.PublishAuction(w.Ctx, a.ID); err != nil {
+	return a
+}
+
+// Publish publishes a drafted round.
+func (w *World) Publish(a *auction.Auction) *auction.Auction {
+	w.TB.Helper()
+	a, err := w.Store.PublishAuction(w.Ctx, a.ID)
+	if err != nil {
 		w.TB.Fatal(err)
 	}
 	return a
 }
 
-// Announced is a published first round of a new flat of a new case:
-// appraised at ¥1,000,000, starting at ¥700,000.
-func (w *World) Announced(title string) *auction.Auction {
+// Round schedules a round of the lot and publishes it, opening 31 days from
+// the clock (past the longest notice), as Draft says.
+func (w *World) Round(lotID, round string, start int64) *auction.Auction {
 	w.TB.Helper()
-	c := w.Case(1_000_000)
-	return w.Round(w.Lot(c.ID, title, 100_000_000).ID, auction.RoundFirst, 70_000_000)
+	return w.Publish(w.Draft(lotID, round, start, w.Now().Add(31*24*time.Hour).Truncate(time.Second)))
 }
 
-// Qualify registers u for the auction and confirms the deposit's transfer.
-func (w *World) Qualify(u *auction.User, auctionID string) *auction.Registration {
+// Drafted is a first round of a new flat of a new case, not published:
+// appraised at ¥1,000,000, starting at ¥700,000, opening 31 days from the
+// clock.
+func (w *World) Drafted(title string) *auction.Auction {
+	w.TB.Helper()
+	c := w.Case(1_000_000)
+	return w.Draft(w.Lot(c.ID, title, 100_000_000).ID, auction.RoundFirst, 70_000_000, w.Now().Add(31*24*time.Hour).Truncate(time.Second))
+}
+
+// Announced is a Drafted round, published.
+func (w *World) Announced(title string) *auction.Auction {
+	w.TB.Helper()
+	return w.Publish(w.Drafted(title))
+}
+
+// AnnouncedCar is a published first round of a new car of a new case,
+// starting at ¥70,000 and opening 20 days from the clock.
+func (w *World) AnnouncedCar(title string) *auction.Auction {
+	w.TB.Helper()
+	c := w.Case(1_000_000)
+	return w.Publish(w.Draft(w.Car(c.ID, title).ID, auction.RoundFirst, 7_000_000, w.Now().Add(20*24*time.Hour).Truncate(time.Second)))
+}
+
+// Bidding is an Announced round, opened: the clock stands at its start.
+func (w *World) Bidding(title string) *auction.Auction {
+	w.TB.Helper()
+	return w.Open(w.Announced(title))
+}
+
+// Register registers u for the auction; the deposit is left as the payment
+// provider made it.
+func (w *World) Register(u *auction.User, auctionID string) *auction.Registration {
 	w.TB.Helper()
 	reg, err := w.Store.Register(w.Ctx, u, auctionID)
 	if err != nil {
 		w.TB.Fatal(err)
 	}
+	return reg
+}
+
+// Qualify registers u for the auction and confirms the deposit's transfer;
+// it returns the registration as it is then, with its bidder code.
+func (w *World) Qualify(u *auction.User, auctionID string) *auction.Registration {
+	w.TB.Helper()
+	reg := w.Register(u, auctionID)
 	if _, err := w.Store.ConfirmDeposit(w.Ctx, reg.Deposit.ID, fmt.Sprintf("BANK-%d", Next())); err != nil {
 		w.TB.Fatal(err)
+	}
+	reg, err := w.Store.Registration(w.Ctx, reg.ID)
+	if err != nil {
+		w.TB.Fatal(err)
+	}
+	if reg.BidderCode == nil {
+		w.TB.Fatal("a qualified bidder has no bidder code")
 	}
 	return reg
 }
 
-// TickAt moves the clock to at and applies every transition then due.
-func (w *World) TickAt(at time.Time) {
+// Tick applies every transition due at the clock's time.
+func (w *World) Tick() {
 	w.TB.Helper()
-	w.Clock.Set(at)
 	if _, err := w.Store.Tick(w.Ctx); err != nil {
 		w.TB.Fatal(err)
 	}
 }
 
-// Open moves the clock to the auction's start and opens it; it returns the
-// auction as it is now.
+// TickAt moves the clock to at and applies every transition then due.
+func (w *World) TickAt(at time.Time) {
+	w.TB.Helper()
+	w.set(at)
+	w.Tick()
+}
+
+// tickFrom moves the clock forward to at, unless it is already past it,
+// and applies every transition then due.
+func (w *World) tickFrom(at time.Time) {
+	w.TB.Helper()
+	if w.Now().Before(at) {
+		w.set(at)
+	}
+	w.Tick()
+}
+
+// Open moves the clock to the auction's start, unless it is already past
+// it, and opens it; it returns the auction as it is now.
 func (w *World) Open(a *auction.Auction) *auction.Auction {
 	w.TB.Helper()
-	w.TickAt(a.StartsAt)
-	a, err := w.Store.Auction(w.Ctx, a.ID)
+	w.tickFrom(a.StartsAt)
+	return w.Auction(a.ID)
+}
+
+// Close moves the clock to the auction's end as it is now (bids near the
+// end extend it), unless the clock is already past it, and closes it; it
+// returns the auction as it is then.
+func (w *World) Close(a *auction.Auction) *auction.Auction {
+	w.TB.Helper()
+	w.tickFrom(w.Auction(a.ID).EndsAt)
+	return w.Auction(a.ID)
+}
+
+// Auction reads the auction as it is now.
+func (w *World) Auction(id string) *auction.Auction {
+	w.TB.Helper()
+	a, err := w.Store.Auction(w.Ctx, id)
 	if err != nil {
 		w.TB.Fatal(err)
 	}

@@ -18,24 +18,24 @@ import (
 func TestReconcileAgainstProviderBalance(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{stripe: true})
-	e.fake.SetClock(e.clock.Now)
-	from := e.clock.Now().Add(-time.Hour)
-	a := e.mustAuction(t)
-	win, lose, held := e.bidder(t), e.bidder(t), e.bidder(t)
-	rw, rl, rh := e.register(t, win, a), e.register(t, lose, a), e.register(t, held, a)
-	short := e.clock.Now().Add(7 * 24 * time.Hour) // lapses before the close: captured at once
+	e.fake.SetClock(e.Clock.Now)
+	from := e.Clock.Now().Add(-time.Hour)
+	a := e.Announced("住宅")
+	win, lose, held := e.Bidder(), e.Bidder(), e.Bidder()
+	rw, rl, rh := e.Register(win, a.ID), e.Register(lose, a.ID), e.Register(held, a.ID)
+	short := e.Clock.Now().Add(7 * 24 * time.Hour) // lapses before the close: captured at once
 	e.authorize(t, rw, short)
 	e.authorize(t, rl, short)
 	e.authorize(t, rh, a.EndsAt.Add(72*time.Hour)) // outlives the close: never captured, cancelled
-	e.open(t, a)
-	e.bid(t, win, a, a.StartPrice)
-	e.close(t, a)
+	e.Open(a)
+	e.Bid(win, a.ID, a.StartPrice)
+	e.Close(a)
 	e.settle(t)
 	e.wantDeposit(t, rl.Deposit.ID, auction.DepositRefunded, "refunded")
 	e.wantDeposit(t, rh.Deposit.ID, auction.DepositRefunded, payments.IntentCanceled)
-	to := e.clock.Now().Add(time.Hour)
+	to := e.Clock.Now().Add(time.Hour)
 
-	r, err := e.store.Reconcile(e.ctx, from, to)
+	r, err := e.Store.Reconcile(e.Ctx, from, to)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +55,8 @@ func TestReconcileAgainstProviderBalance(t *testing.T) {
 	e.fake.EditBalance(winRef, func(bt *payments.BalanceTransaction) bool { bt.Amount -= 100; return true })
 	e.fake.EditBalance(loseRef, func(*payments.BalanceTransaction) bool { return false })
 	e.fake.AddBalance(payments.BalanceTransaction{ID: "txn_stray", Type: "charge", Reference: "pi_stray", Amount: 5000, Fee: 30, Net: 4970,
-		Currency: "CNY", Created: e.clock.Now()})
-	if r, err = e.store.Reconcile(e.ctx, from, to); err != nil {
+		Currency: "CNY", Created: e.Clock.Now()})
+	if r, err = e.Store.Reconcile(e.Ctx, from, to); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]payments.ProviderDifference{}
@@ -78,17 +78,17 @@ func TestReconcileAgainstProviderBalance(t *testing.T) {
 	// The ledger's totals alone never read the provider, and agree with
 	// the reconciliation's.
 	calls := e.fake.Calls(paymentstest.OpBalance)
-	accounts, total, err := e.store.AccountTotals(e.ctx, from, to)
+	accounts, total, err := e.Store.AccountTotals(e.Ctx, from, to)
 	if err != nil || e.fake.Calls(paymentstest.OpBalance) != calls || len(accounts) != len(r.Accounts) || total != r.AccountsTotal {
 		t.Fatalf("account totals %+v %+v %v (provider read %d times)", accounts, total, err, e.fake.Calls(paymentstest.OpBalance)-calls)
 	}
 	// A provider that cannot be read makes the reconciliation not ok, saying so.
 	e.fake.FailNext(paymentstest.OpBalance, 1, false)
-	if r, err = e.store.Reconcile(e.ctx, from, to); err != nil || r.OK || r.Providers[0].Error == "" || len(r.Providers[0].Differences) != 0 {
+	if r, err = e.Store.Reconcile(e.Ctx, from, to); err != nil || r.OK || r.Providers[0].Error == "" || len(r.Providers[0].Differences) != 0 {
 		t.Fatalf("an unreadable provider: %+v %v", r.Providers, err)
 	}
 	// A later period sees none of it.
-	if r, err = e.store.Reconcile(e.ctx, to.Add(48*time.Hour), to.Add(72*time.Hour)); err != nil || len(r.Providers[0].Differences) != 0 ||
+	if r, err = e.Store.Reconcile(e.Ctx, to.Add(48*time.Hour), to.Add(72*time.Hour)); err != nil || len(r.Providers[0].Differences) != 0 ||
 		r.Providers[0].Transactions != 0 {
 		t.Fatalf("a later period: %+v %v", r.Providers, err)
 	}

@@ -59,7 +59,7 @@ func (e *env) waitNotification(t *testing.T, caseID, typ string, attempts int) c
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		ns, err := e.store.CaseNotifications(e.ctx, caseID)
+		ns, err := e.Store.CaseNotifications(e.Ctx, caseID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,9 +84,9 @@ func TestCaseWebhookRetriedUntilSuccess(t *testing.T) {
 	const secret = "case-secret"
 	recv, url := newReceiver(t, fail500, func(w http.ResponseWriter) { time.Sleep(1500 * time.Millisecond) })
 	e := newEnv(t, envOpts{caseURL: url, caseSecret: secret, caseTimeout: 500 * time.Millisecond})
-	a := e.mustAuction(t)
-	e.open(t, a)
-	e.close(t, a) // no bids: auction.failed
+	a := e.Announced("住宅")
+	e.Open(a)
+	e.Close(a) // no bids: auction.failed
 	n := e.waitNotification(t, a.CaseID, casereport.NotifyAuctionFailed, 3)
 
 	bodies, headers := recv.got()
@@ -142,7 +142,7 @@ func TestCaseWebhookRetriedUntilSuccess(t *testing.T) {
 	}
 
 	// A manual re-send delivers the same event again and says so.
-	if err := e.jobs.ResendNotification(e.ctx, n.ID); err != nil {
+	if err := e.jobs.ResendNotification(e.Ctx, n.ID); err != nil {
 		t.Fatal(err)
 	}
 	n = e.waitNotification(t, a.CaseID, casereport.NotifyAuctionFailed, 4)
@@ -153,7 +153,7 @@ func TestCaseWebhookRetriedUntilSuccess(t *testing.T) {
 	if !n.History[3].Manual || n.History[2].Manual {
 		t.Fatalf("history after re-send: %+v", n.History)
 	}
-	err := e.jobs.ResendNotification(e.ctx, "00000000-0000-0000-0000-000000000000")
+	err := e.jobs.ResendNotification(e.Ctx, "00000000-0000-0000-0000-000000000000")
 	wantCode(t, err, auction.ENotFound)
 }
 
@@ -163,27 +163,27 @@ func TestCaseWebhookOutcomes(t *testing.T) {
 	t.Parallel()
 	recv, url := newReceiver(t)
 	e := newEnv(t, envOpts{caseURL: url, caseSecret: "s"})
-	settled, defaulted := e.mustAuction(t), e.mustAuction(t)
-	buyer, defaulter := e.bidder(t), e.bidder(t)
+	settled, defaulted := e.Announced("住宅"), e.Announced("住宅")
+	buyer, defaulter := e.Bidder(), e.Bidder()
 	for _, p := range []struct {
 		u *auction.User
 		a *auction.Auction
 	}{{buyer, settled}, {defaulter, defaulted}} {
-		r := e.register(t, p.u, p.a)
-		if _, err := e.store.ConfirmDeposit(e.ctx, r.Deposit.ID, "BANK-"+r.ID[:6]); err != nil {
+		r := e.Register(p.u, p.a.ID)
+		if _, err := e.Store.ConfirmDeposit(e.Ctx, r.Deposit.ID, "BANK-"+r.ID[:6]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.open(t, settled)
-	e.bid(t, buyer, settled, settled.StartPrice)
-	e.bid(t, defaulter, defaulted, defaulted.StartPrice)
-	e.close(t, settled)
-	if _, _, err := e.store.RecordBalancePayment(e.ctx, e.finance.ID, settled.ID, settled.StartPrice-settled.Deposit, "BAL-1"); err != nil {
+	e.Open(settled)
+	e.Bid(buyer, settled.ID, settled.StartPrice)
+	e.Bid(defaulter, defaulted.ID, defaulted.StartPrice)
+	e.Close(settled)
+	if _, _, err := e.Store.RecordBalancePayment(e.Ctx, e.Finance.ID, settled.ID, settled.StartPrice-settled.Deposit, "BAL-1"); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(11 * 24 * time.Hour)
-	e.tick(t)
-	if _, err := e.store.Remit(e.ctx, e.finance.ID, settled.CaseID, settled.StartPrice, "REMIT-1"); err != nil {
+	e.Clock.Advance(11 * 24 * time.Hour)
+	e.Tick()
+	if _, err := e.Store.Remit(e.Ctx, e.Finance.ID, settled.CaseID, settled.StartPrice, "REMIT-1"); err != nil {
 		t.Fatal(err)
 	}
 	e.waitNotification(t, settled.CaseID, casereport.NotifyProceedsRemitted, 1)
@@ -220,11 +220,11 @@ func TestCaseWebhookOutcomes(t *testing.T) {
 func TestCaseWebhookNotConfigured(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{})
-	a := e.mustAuction(t)
-	e.open(t, a)
-	e.close(t, a)
+	a := e.Announced("住宅")
+	e.Open(a)
+	e.Close(a)
 	e.settle(t)
-	ns, err := e.store.CaseNotifications(e.ctx, a.CaseID)
+	ns, err := e.Store.CaseNotifications(e.Ctx, a.CaseID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,5 +234,5 @@ func TestCaseWebhookNotConfigured(t *testing.T) {
 	if n := e.jobCount(t, "case_webhook"); n != 0 {
 		t.Fatalf("%d delivery jobs without a case system", n)
 	}
-	wantCode(t, e.jobs.ResendNotification(e.ctx, ns[0].ID), auction.EInvalidState)
+	wantCode(t, e.jobs.ResendNotification(e.Ctx, ns[0].ID), auction.EInvalidState)
 }

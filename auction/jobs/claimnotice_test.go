@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/notice"
 )
 
@@ -17,14 +18,14 @@ import (
 func TestClaimReleasedNotice(t *testing.T) {
 	t.Parallel()
 	m := newMailEnv(t, false, nil)
-	number := idn("claimed person")
-	squatter := m.mustUser(t, auction.RoleBidder, number)
-	owner := m.bidder(t)
-	if _, err := m.store.VerifyUser(m.ctx, m.clerk, owner.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "窗口 2026-7",
+	number := auctiontest.IDNumber("claimed person")
+	squatter := m.Account(auction.NewUser{Role: auction.RoleBidder, IDNumber: number})
+	owner := m.Bidder()
+	if _, err := m.Store.VerifyUser(m.Ctx, m.Clerk, owner.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "窗口 2026-7",
 		IDNumber: number}); err != nil {
 		t.Fatal(err)
 	}
-	l, err := m.notices.List(m.ctx, squatter.ID, 0)
+	l, err := m.notices.List(m.Ctx, squatter.ID, 0)
 	if err != nil || len(l.Notices) != 1 {
 		t.Fatalf("the released account's notices: %+v %v", l, err)
 	}
@@ -32,7 +33,7 @@ func TestClaimReleasedNotice(t *testing.T) {
 	if n.Type != notice.IdentityClaimReleased || n.AuctionID != "" || n.Seq != 1 || l.Unread != 1 {
 		t.Fatalf("notice %+v", n)
 	}
-	if l, err := m.notices.List(m.ctx, owner.ID, 0); err != nil || len(l.Notices) != 0 {
+	if l, err := m.notices.List(m.Ctx, owner.ID, 0); err != nil || len(l.Notices) != 0 {
 		t.Fatalf("the verified owner was told: %+v %v", l, err)
 	}
 	if n := m.relay(t); n != 1 {
@@ -62,10 +63,10 @@ func TestClaimReleasedNotice(t *testing.T) {
 		}
 	}
 	// Verifying again releases nothing new: no second notice.
-	if _, err := m.store.VerifyUser(m.ctx, m.clerk, owner.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "窗口 2026-8"}); err != nil {
+	if _, err := m.Store.VerifyUser(m.Ctx, m.Clerk, owner.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "窗口 2026-8"}); err != nil {
 		t.Fatal(err)
 	}
-	if l, err := m.notices.List(m.ctx, squatter.ID, 0); err != nil || len(l.Notices) != 1 {
+	if l, err := m.notices.List(m.Ctx, squatter.ID, 0); err != nil || len(l.Notices) != 1 {
 		t.Fatalf("after a second verification: %+v %v", l, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/jobs"
 	"gavel/payments"
 	"gavel/payments/paymentstest"
@@ -31,9 +32,9 @@ var eventSeq = 0
 func (e *env) deliver(t tb, typ, depositID string) string {
 	t.Helper()
 	eventSeq++
-	id := fmt.Sprintf("evt_%d_%d", eventSeq, seq.Add(1))
+	id := fmt.Sprintf("evt_%d_%d", eventSeq, auctiontest.Next())
 	payload, header := stripeEvent(t, id, typ, e.fake.Ref(depositID), depositID, webhookSecret)
-	if err := e.jobs.ReceiveStripeEvent(e.ctx, payload, header); err != nil {
+	if err := e.jobs.ReceiveStripeEvent(e.Ctx, payload, header); err != nil {
 		t.Fatal(err)
 	}
 	e.settle(t)
@@ -76,37 +77,37 @@ func (e *env) wantLedger(t tb, depositID string, kinds ...string) {
 func TestBankDepositTransitions(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{})
-	a := e.mustAuction(t)
-	win, lose, late := e.bidder(t), e.bidder(t), e.bidder(t)
-	rw, rl, rlate := e.register(t, win, a), e.register(t, lose, a), e.register(t, late, a)
+	a := e.Announced("住宅")
+	win, lose, late := e.Bidder(), e.Bidder(), e.Bidder()
+	rw, rl, rlate := e.Register(win, a.ID), e.Register(lose, a.ID), e.Register(late, a.ID)
 	if rw.Deposit.Provider != payments.ProviderBank || rw.Deposit.ClientSecret != "" || rw.Deposit.Status != auction.DepositPending {
 		t.Fatalf("bank registration deposit: %+v", rw.Deposit)
 	}
-	_, err := e.store.ConfirmDeposit(e.ctx, rw.Deposit.ID, "")
+	_, err := e.Store.ConfirmDeposit(e.Ctx, rw.Deposit.ID, "")
 	wantCode(t, err, auction.EInvalidField)
 	for _, r := range []*auction.Registration{rw, rl} {
-		if _, err := e.store.ConfirmDeposit(e.ctx, r.Deposit.ID, "BANK-"+r.ID[:6]); err != nil {
+		if _, err := e.Store.ConfirmDeposit(e.Ctx, r.Deposit.ID, "BANK-"+r.ID[:6]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err = e.store.ConfirmDeposit(e.ctx, rw.Deposit.ID, "BANK-again")
+	_, err = e.Store.ConfirmDeposit(e.Ctx, rw.Deposit.ID, "BANK-again")
 	wantCode(t, err, auction.EDepositNotPending)
-	_, err = e.store.MarkRefunded(e.ctx, rw.Deposit.ID, "REF-1")
+	_, err = e.Store.MarkRefunded(e.Ctx, rw.Deposit.ID, "REF-1")
 	wantCode(t, err, auction.EInvalidState)
 	if got := e.registration(t, rw.ID); got.Status != auction.RegistrationQualified || got.BidderCode == nil {
 		t.Fatalf("confirmed registration: %+v", got)
 	}
 
-	e.open(t, a)
-	e.bid(t, win, a, a.StartPrice)
-	e.close(t, a)
+	e.Open(a)
+	e.Bid(win, a.ID, a.StartPrice)
+	e.Close(a)
 	e.settle(t)
 	e.wantDeposit(t, rw.Deposit.ID, auction.DepositApplied, "")
 	e.wantDeposit(t, rl.Deposit.ID, auction.DepositRefundPending, "")
 	e.wantDeposit(t, rlate.Deposit.ID, auction.DepositPending, "")
 
 	// Money that arrives after the close is released at once.
-	if _, err := e.store.ConfirmDeposit(e.ctx, rlate.Deposit.ID, "BANK-late"); err != nil {
+	if _, err := e.Store.ConfirmDeposit(e.Ctx, rlate.Deposit.ID, "BANK-late"); err != nil {
 		t.Fatal(err)
 	}
 	e.wantDeposit(t, rlate.Deposit.ID, auction.DepositRefundPending, "")
@@ -114,18 +115,18 @@ func TestBankDepositTransitions(t *testing.T) {
 		t.Fatalf("a late deposit qualified its registration: %+v", got)
 	}
 	for _, d := range []string{rl.Deposit.ID, rlate.Deposit.ID} {
-		if _, err := e.store.MarkRefunded(e.ctx, d, "REFUND-"+d[:6]); err != nil {
+		if _, err := e.Store.MarkRefunded(e.Ctx, d, "REFUND-"+d[:6]); err != nil {
 			t.Fatal(err)
 		}
 		e.wantDeposit(t, d, auction.DepositRefunded, "")
 		e.wantLedger(t, d, payments.TxDepositHeld, payments.TxDepositReleased, payments.TxDepositRefunded)
 	}
-	_, err = e.store.MarkRefunded(e.ctx, rl.Deposit.ID, "REFUND-again")
+	_, err = e.Store.MarkRefunded(e.Ctx, rl.Deposit.ID, "REFUND-again")
 	wantCode(t, err, auction.EInvalidState)
 
 	// No balance paid by the deadline: the winner's deposit is forfeited.
-	e.clock.Advance(11 * 24 * time.Hour)
-	e.tick(t)
+	e.Clock.Advance(11 * 24 * time.Hour)
+	e.Tick()
 	e.wantDeposit(t, rw.Deposit.ID, auction.DepositForfeited, "")
 	e.wantLedger(t, rw.Deposit.ID, payments.TxDepositHeld, payments.TxDepositApplied, payments.TxDepositForfeited, payments.TxForfeitAllocated)
 	for _, kind := range []string{"deposit_capture", "deposit_release"} {
@@ -141,16 +142,16 @@ func TestBankDepositTransitions(t *testing.T) {
 func TestStripeHoldOutlivesClose(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{stripe: true})
-	a := e.mustAuction(t)
-	win, lose := e.bidder(t), e.bidder(t)
-	rw, rl := e.register(t, win, a), e.register(t, lose, a)
+	a := e.Announced("住宅")
+	win, lose := e.Bidder(), e.Bidder()
+	rw, rl := e.Register(win, a.ID), e.Register(lose, a.ID)
 	if rw.Deposit.Provider != payments.ProviderStripe || rw.Deposit.ClientSecret == "" || rw.Deposit.Status != auction.DepositPending {
 		t.Fatalf("stripe registration deposit: %+v", rw.Deposit)
 	}
 	if rw.BidderCode != nil {
 		t.Fatal("bidder code before the deposit is held")
 	}
-	_, err := e.store.ConfirmDeposit(e.ctx, rw.Deposit.ID, "BANK-1")
+	_, err := e.Store.ConfirmDeposit(e.Ctx, rw.Deposit.ID, "BANK-1")
 	wantCode(t, err, auction.EInvalidState)
 
 	hold := a.EndsAt.Add(3 * 24 * time.Hour)
@@ -166,18 +167,18 @@ func TestStripeHoldOutlivesClose(t *testing.T) {
 	// A capture is scheduled an hour before each hold lapses, in case the
 	// auction is still running then; nothing is captured now.
 	var scheduled int
-	if err := e.pool.QueryRow(e.ctx, `SELECT count(*) FROM river_job WHERE kind = 'deposit_capture' AND state = 'scheduled'`).Scan(&scheduled); err != nil {
+	if err := e.Pool.QueryRow(e.Ctx, `SELECT count(*) FROM river_job WHERE kind = 'deposit_capture' AND state = 'scheduled'`).Scan(&scheduled); err != nil {
 		t.Fatal(err)
 	}
 	if scheduled != 2 {
 		t.Fatalf("%d scheduled captures, want 2", scheduled)
 	}
-	_, err = e.store.MarkRefunded(e.ctx, rl.Deposit.ID, "REF")
+	_, err = e.Store.MarkRefunded(e.Ctx, rl.Deposit.ID, "REF")
 	wantCode(t, err, auction.EInvalidState)
 
-	e.open(t, a)
-	e.bid(t, win, a, a.StartPrice)
-	e.close(t, a)
+	e.Open(a)
+	e.Bid(win, a.ID, a.StartPrice)
+	e.Close(a)
 	e.settle(t)
 	e.wantDeposit(t, rw.Deposit.ID, auction.DepositApplied, payments.IntentCaptured)
 	e.wantMoves(t, rw.Deposit.ID, 1, 0, 0)
@@ -185,8 +186,8 @@ func TestStripeHoldOutlivesClose(t *testing.T) {
 	e.wantMoves(t, rl.Deposit.ID, 0, 1, 0)
 	e.wantLedger(t, rl.Deposit.ID, payments.TxDepositHeld, payments.TxDepositReleased, payments.TxDepositRefunded)
 
-	e.clock.Advance(11 * 24 * time.Hour)
-	e.tick(t)
+	e.Clock.Advance(11 * 24 * time.Hour)
+	e.Tick()
 	e.settle(t)
 	e.wantDeposit(t, rw.Deposit.ID, auction.DepositForfeited, payments.IntentCaptured)
 	e.wantMoves(t, rw.Deposit.ID, 1, 0, 0)
@@ -198,26 +199,26 @@ func TestStripeHoldOutlivesClose(t *testing.T) {
 func TestStripeShortHoldCapturedThenRefunded(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{stripe: true})
-	a := e.mustAuction(t)
-	win, lose := e.bidder(t), e.bidder(t)
-	rw, rl := e.register(t, win, a), e.register(t, lose, a)
-	hold := e.clock.Now().Add(7 * 24 * time.Hour) // before the close, 32 days away
+	a := e.Announced("住宅")
+	win, lose := e.Bidder(), e.Bidder()
+	rw, rl := e.Register(win, a.ID), e.Register(lose, a.ID)
+	hold := e.Clock.Now().Add(7 * 24 * time.Hour) // before the close, 32 days away
 	e.authorize(t, rw, hold)
 	e.authorize(t, rl, hold)
 	for _, r := range []*auction.Registration{rw, rl} {
 		e.wantDeposit(t, r.Deposit.ID, auction.DepositHeld, payments.IntentCaptured)
 		e.wantMoves(t, r.Deposit.ID, 1, 0, 0)
 	}
-	e.open(t, a)
-	e.bid(t, win, a, a.StartPrice)
-	e.close(t, a)
+	e.Open(a)
+	e.Bid(win, a.ID, a.StartPrice)
+	e.Close(a)
 	e.settle(t)
 	e.wantDeposit(t, rw.Deposit.ID, auction.DepositApplied, payments.IntentCaptured)
 	e.wantMoves(t, rw.Deposit.ID, 1, 0, 0)
 	e.wantDeposit(t, rl.Deposit.ID, auction.DepositRefunded, "refunded")
 	e.wantMoves(t, rl.Deposit.ID, 1, 0, 1)
 	var ref string
-	if err := e.pool.QueryRow(e.ctx, `SELECT refund_reference FROM deposits WHERE id = $1`, rl.Deposit.ID).Scan(&ref); err != nil || ref == "" {
+	if err := e.Pool.QueryRow(e.Ctx, `SELECT refund_reference FROM deposits WHERE id = $1`, rl.Deposit.ID).Scan(&ref); err != nil || ref == "" {
 		t.Fatalf("refund reference %q %v", ref, err)
 	}
 }
@@ -229,12 +230,12 @@ func TestStripeShortHoldCapturedThenRefunded(t *testing.T) {
 func TestStripeLateAndUnpaid(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{stripe: true})
-	a := e.mustAuction(t)
-	late, never := e.bidder(t), e.bidder(t)
-	rlate, rnever := e.register(t, late, a), e.register(t, never, a)
-	e.open(t, a)
+	a := e.Announced("住宅")
+	late, never := e.Bidder(), e.Bidder()
+	rlate, rnever := e.Register(late, a.ID), e.Register(never, a.ID)
+	e.Open(a)
 	e.fake.Authorize(e.fake.Ref(rlate.Deposit.ID), a.EndsAt.Add(72*time.Hour))
-	e.close(t, a)
+	e.Close(a)
 	e.settle(t)
 	e.wantDeposit(t, rnever.Deposit.ID, auction.DepositPending, payments.IntentCanceled)
 	e.wantMoves(t, rnever.Deposit.ID, 0, 1, 0)
@@ -259,21 +260,21 @@ func TestStripeLateAndUnpaid(t *testing.T) {
 func TestStripeFailuresMidwayAreRetriedNeverDoubled(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{stripe: true})
-	a := e.mustAuction(t)
-	win, lose, short := e.bidder(t), e.bidder(t), e.bidder(t)
-	rw, rl, rs := e.register(t, win, a), e.register(t, lose, a), e.register(t, short, a)
+	a := e.Announced("住宅")
+	win, lose, short := e.Bidder(), e.Bidder(), e.Bidder()
+	rw, rl, rs := e.Register(win, a.ID), e.Register(lose, a.ID), e.Register(short, a.ID)
 	e.authorize(t, rw, a.EndsAt.Add(72*time.Hour))
 	e.authorize(t, rl, a.EndsAt.Add(72*time.Hour))
 	e.fake.FailNext(paymentstest.OpCapture, 1, true)
-	e.authorize(t, rs, e.clock.Now().Add(24*time.Hour))
+	e.authorize(t, rs, e.Clock.Now().Add(24*time.Hour))
 	e.wantDeposit(t, rs.Deposit.ID, auction.DepositHeld, payments.IntentCaptured)
 	e.wantMoves(t, rs.Deposit.ID, 1, 0, 0)
 
-	e.open(t, a)
-	e.bid(t, win, a, a.StartPrice)
+	e.Open(a)
+	e.Bid(win, a.ID, a.StartPrice)
 	e.fake.FailNext(paymentstest.OpRelease, 2, true)
 	e.fake.FailNext(paymentstest.OpLookup, 3, false)
-	e.close(t, a)
+	e.Close(a)
 	e.settle(t)
 	e.wantDeposit(t, rw.Deposit.ID, auction.DepositApplied, payments.IntentCaptured)
 	e.wantMoves(t, rw.Deposit.ID, 1, 0, 0)
@@ -285,7 +286,7 @@ func TestStripeFailuresMidwayAreRetriedNeverDoubled(t *testing.T) {
 		e.wantLedger(t, d, payments.TxDepositHeld, payments.TxDepositReleased, payments.TxDepositRefunded)
 	}
 	var failed int
-	if err := e.pool.QueryRow(e.ctx, `SELECT coalesce(sum(array_length(errors, 1)), 0) FROM river_job
+	if err := e.Pool.QueryRow(e.Ctx, `SELECT coalesce(sum(array_length(errors, 1)), 0) FROM river_job
 		WHERE kind IN ('deposit_release', 'deposit_capture') AND state = 'completed'`).Scan(&failed); err != nil {
 		t.Fatal(err)
 	}
@@ -299,9 +300,9 @@ func TestStripeFailuresMidwayAreRetriedNeverDoubled(t *testing.T) {
 func TestStripeStartFailureSwept(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{stripe: true})
-	a := e.mustAuction(t)
+	a := e.Announced("住宅")
 	e.fake.FailNext(paymentstest.OpStart, 1, true) // created at the provider, answer lost
-	reg := e.register(t, e.bidder(t), a)
+	reg := e.Register(e.Bidder(), a.ID)
 	if reg.Deposit.ClientSecret != "" || reg.Deposit.Status != auction.DepositPending {
 		t.Fatalf("deposit after a failed start: %+v", reg.Deposit)
 	}
@@ -311,7 +312,7 @@ func TestStripeStartFailureSwept(t *testing.T) {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		var done int
-		if err := e.pool.QueryRow(e.ctx, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'completed'`,
+		if err := e.Pool.QueryRow(e.Ctx, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'completed'`,
 			jobs.IntentSweepArgs{}.Kind()).Scan(&done); err != nil {
 			t.Fatal(err)
 		}
@@ -323,8 +324,8 @@ func TestStripeStartFailureSwept(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	e.clock.Advance(time.Minute)
-	if _, err := e.jobs.Client().Insert(e.ctx, jobs.IntentSweepArgs{}, nil); err != nil {
+	e.Clock.Advance(time.Minute)
+	if _, err := e.jobs.Client().Insert(e.Ctx, jobs.IntentSweepArgs{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.settle(t)
@@ -345,14 +346,14 @@ func TestStripeStartFailureSwept(t *testing.T) {
 func TestStripeLapsedHoldFlagged(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{stripe: true})
-	a := e.mustAuction(t)
-	reg := e.register(t, e.bidder(t), a)
+	a := e.Announced("住宅")
+	reg := e.Register(e.Bidder(), a.ID)
 	e.authorize(t, reg, a.EndsAt.Add(72*time.Hour))
 	e.fake.Lapse(e.fake.Ref(reg.Deposit.ID))
 	e.deliver(t, "payment_intent.canceled", reg.Deposit.ID)
 	e.deliver(t, "payment_intent.canceled", reg.Deposit.ID) // applying it again records nothing more
 	e.wantDeposit(t, reg.Deposit.ID, auction.DepositHeld, payments.IntentCanceled)
-	rec, err := e.store.Reconcile(e.ctx, e.clock.Now().Add(-time.Hour), e.clock.Now().Add(time.Hour))
+	rec, err := e.Store.Reconcile(e.Ctx, e.Clock.Now().Add(-time.Hour), e.Clock.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -110,7 +110,7 @@ func newMailEnvOn(t testing.TB, build func(envOpts) *env, manual bool, box mailb
 // relay hands due notices to jobs, as the tick does.
 func (m *mailEnv) relay(t *testing.T) int {
 	t.Helper()
-	n, err := m.jobs.RelayNotices(m.ctx)
+	n, err := m.jobs.RelayNotices(m.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,8 +120,8 @@ func (m *mailEnv) relay(t *testing.T) int {
 // qualify registers u and confirms the bank deposit: one deposit_held notice.
 func (m *mailEnv) qualify(t *testing.T, u *auction.User, a *auction.Auction) {
 	t.Helper()
-	reg := m.register(t, u, a)
-	if _, err := m.store.ConfirmDeposit(m.ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8]); err != nil {
+	reg := m.Register(u, a.ID)
+	if _, err := m.Store.ConfirmDeposit(m.Ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8]); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -138,9 +138,9 @@ func decodeHeader(t *testing.T, v string) string {
 func TestNoticeMailArrivesOnceWithHeaders(t *testing.T) {
 	t.Parallel()
 	m := newMailEnv(t, false, nil)
-	a := m.mustAuction(t)
-	zh, en := m.bidder(t), m.bidder(t)
-	if err := m.notices.SetSettings(m.ctx, en.ID, notice.Settings{Language: notice.LangEN}); err != nil {
+	a := m.Announced("住宅")
+	zh, en := m.Bidder(), m.Bidder()
+	if err := m.notices.SetSettings(m.Ctx, en.ID, notice.Settings{Language: notice.LangEN}); err != nil {
 		t.Fatal(err)
 	}
 	m.qualify(t, zh, a)
@@ -215,11 +215,11 @@ func TestNoticeMailArrivesOnceWithHeaders(t *testing.T) {
 			t.Fatalf("body: %s", body)
 		}
 		// One click, and the next notice of that kind is not mailed.
-		if err := m.notices.Unsubscribe(m.ctx, link.Query().Get("key"), notice.DepositHeld, "email"); err != nil {
+		if err := m.notices.Unsubscribe(m.Ctx, link.Query().Get("key"), notice.DepositHeld, "email"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	again := m.mustAuction(t)
+	again := m.Announced("住宅")
 	m.qualify(t, zh, again)
 	m.relay(t)
 	m.settle(t)
@@ -243,10 +243,10 @@ func TestNoticeMailRetriedUntilAcceptedOnce(t *testing.T) {
 		}
 		return nil
 	})
-	a := m.mustAuction(t)
-	u := m.bidder(t)
+	a := m.Announced("住宅")
+	u := m.Bidder()
 	m.qualify(t, u, a)
-	if err := m.pool.QueryRow(m.ctx, `DELETE FROM user_notices WHERE type = 'deposit_awaiting_confirmation' RETURNING 1`).Scan(new(int)); err != nil {
+	if err := m.Pool.QueryRow(m.Ctx, `DELETE FROM user_notices WHERE type = 'deposit_awaiting_confirmation' RETURNING 1`).Scan(new(int)); err != nil {
 		t.Fatal(err)
 	}
 	m.relay(t)
@@ -259,7 +259,7 @@ func TestNoticeMailRetriedUntilAcceptedOnce(t *testing.T) {
 		t.Fatal("the refusal's text (which may quote an address) reached the log")
 	}
 	var attempts int
-	if err := m.pool.QueryRow(m.ctx, `SELECT attempt FROM river_job WHERE kind = 'notice_delivery'`).Scan(&attempts); err != nil || attempts != 3 {
+	if err := m.Pool.QueryRow(m.Ctx, `SELECT attempt FROM river_job WHERE kind = 'notice_delivery'`).Scan(&attempts); err != nil || attempts != 3 {
 		t.Fatalf("attempts %d, %v", attempts, err)
 	}
 }
@@ -270,10 +270,10 @@ func TestNoticeMailRetriedUntilAcceptedOnce(t *testing.T) {
 func TestNoticeMailSurvivesCrashes(t *testing.T) {
 	t.Parallel()
 	m := newMailEnv(t, true, nil) // River stopped: the process that wrote the notices "died"
-	a := m.mustAuction(t)
-	u1, u2 := m.bidder(t), m.bidder(t)
+	a := m.Announced("住宅")
+	u1, u2 := m.Bidder(), m.Bidder()
 	m.qualify(t, u1, a)
-	if _, err := m.pool.Exec(m.ctx, `DELETE FROM user_notices WHERE type = 'deposit_awaiting_confirmation'`); err != nil {
+	if _, err := m.Pool.Exec(m.Ctx, `DELETE FROM user_notices WHERE type = 'deposit_awaiting_confirmation'`); err != nil {
 		t.Fatal(err)
 	}
 	// u1's notice: relayed (job committed), then the process dies before working it.
@@ -282,17 +282,17 @@ func TestNoticeMailSurvivesCrashes(t *testing.T) {
 	}
 	// u2's notice: written, never relayed before the crash.
 	m.qualify(t, u2, a)
-	if _, err := m.pool.Exec(m.ctx, `DELETE FROM user_notices WHERE type = 'deposit_awaiting_confirmation'`); err != nil {
+	if _, err := m.Pool.Exec(m.Ctx, `DELETE FROM user_notices WHERE type = 'deposit_awaiting_confirmation'`); err != nil {
 		t.Fatal(err)
 	}
 	if len(m.box.Messages()) != 0 {
 		t.Fatal("mail went out from a stopped process")
 	}
 	// The restart: a new process relays and works.
-	if err := m.jobs.Start(m.ctx); err != nil {
+	if err := m.jobs.Start(m.Ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { m.jobs.Stop(m.ctx) })
+	t.Cleanup(func() { m.jobs.Stop(m.Ctx) })
 	if n := m.relay(t); n != 1 {
 		t.Fatalf("after restart relayed %d, want u2's one", n)
 	}
@@ -316,9 +316,9 @@ func TestNoticeMailLostAnswerResentWithSameMessageID(t *testing.T) {
 	var lost atomic.Bool
 	lost.Store(true)
 	m := newMailEnvOn(t, func(o envOpts) *env { return newEnv(t, o) }, false, mailbox.Config{LoseReply: func() bool { return lost.Swap(false) }})
-	a := m.mustAuction(t)
-	m.qualify(t, m.bidder(t), a)
-	if _, err := m.pool.Exec(m.ctx, `DELETE FROM user_notices WHERE type = 'deposit_awaiting_confirmation'`); err != nil {
+	a := m.Announced("住宅")
+	m.qualify(t, m.Bidder(), a)
+	if _, err := m.Pool.Exec(m.Ctx, `DELETE FROM user_notices WHERE type = 'deposit_awaiting_confirmation'`); err != nil {
 		t.Fatal(err)
 	}
 	m.relay(t)
@@ -339,7 +339,7 @@ func TestNoticeMailLostAnswerResentWithSameMessageID(t *testing.T) {
 		t.Fatalf("Message-IDs %q and %q, want the same", ids[0], ids[1])
 	}
 	var sends int
-	if err := m.pool.QueryRow(m.ctx, `SELECT count(*) FROM user_notice_sends`).Scan(&sends); err != nil || sends != 1 {
+	if err := m.Pool.QueryRow(m.Ctx, `SELECT count(*) FROM user_notice_sends`).Scan(&sends); err != nil || sends != 1 {
 		t.Fatalf("%d sends recorded, %v", sends, err)
 	}
 }
@@ -349,11 +349,11 @@ func TestNoticeMailLostAnswerResentWithSameMessageID(t *testing.T) {
 func TestNoticeMailOutbidCoalesced(t *testing.T) {
 	t.Parallel()
 	m := newMailEnv(t, false, nil)
-	a := m.mustAuction(t)
-	alice, bob := m.bidder(t), m.bidder(t)
+	a := m.Announced("住宅")
+	alice, bob := m.Bidder(), m.Bidder()
 	m.qualify(t, alice, a)
 	m.qualify(t, bob, a)
-	m.open(t, a)
+	m.Open(a)
 	m.relay(t)
 	m.settle(t)
 	base := len(m.box.Messages())
@@ -362,7 +362,7 @@ func TestNoticeMailOutbidCoalesced(t *testing.T) {
 	}
 	price := a.StartPrice
 	bid := func(u *auction.User) {
-		m.bid(t, u, a, price)
+		m.Bid(u, a.ID, price)
 		price += a.Increment
 	}
 	bid(alice)
@@ -381,7 +381,7 @@ func TestNoticeMailOutbidCoalesced(t *testing.T) {
 	if got := len(m.box.Messages()); got != base+2 { // bob's own outbid notice went once
 		t.Fatalf("within the gap: %d messages, want %d", got, base+2)
 	}
-	m.clock.Advance(notice.OutbidMailGap)
+	m.Clock.Advance(notice.OutbidMailGap)
 	m.relay(t)
 	m.settle(t)
 	msgs := m.box.Wait(base+4, 5*time.Second)
@@ -416,12 +416,12 @@ func TestNoticeMailPermanentRefusal(t *testing.T) {
 		tries.Add(1)
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
 	})
-	a := m.mustAuction(t)
-	m.qualify(t, m.bidder(t), a)
+	a := m.Announced("住宅")
+	m.qualify(t, m.Bidder(), a)
 	m.relay(t)
 	m.settle(t)
 	var open int
-	if err := m.pool.QueryRow(m.ctx, `SELECT count(*) FROM user_notices WHERE delivery <> 'done'`).Scan(&open); err != nil || open != 0 {
+	if err := m.Pool.QueryRow(m.Ctx, `SELECT count(*) FROM user_notices WHERE delivery <> 'done'`).Scan(&open); err != nil || open != 0 {
 		t.Fatalf("%d deliveries not ended, %v", open, err)
 	}
 	if tries.Load() != 2 {
@@ -447,19 +447,19 @@ func TestNoticeSMS(t *testing.T) {
 	t.Parallel()
 	rec := &recordingSMS{}
 	e := newEnv(t, envOpts{sms: rec})
-	a := e.mustAuction(t)
-	u, quiet := e.bidder(t), e.bidder(t)
-	if err := e.notices.SetSettings(e.ctx, quiet.ID, notice.Settings{Language: notice.LangZH, Off: map[string][]string{"sms": {notice.DepositHeld}}}); err != nil {
+	a := e.Announced("住宅")
+	u, quiet := e.Bidder(), e.Bidder()
+	if err := e.notices.SetSettings(e.Ctx, quiet.ID, notice.Settings{Language: notice.LangZH, Off: map[string][]string{"sms": {notice.DepositHeld}}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, who := range []*auction.User{u, quiet} {
-		reg := e.register(t, who, a)
-		if _, err := e.store.ConfirmDeposit(e.ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8]); err != nil {
+		reg := e.Register(who, a.ID)
+		if _, err := e.Store.ConfirmDeposit(e.Ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8]); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i := 0; i < 2; i++ {
-		if _, err := e.jobs.RelayNotices(e.ctx); err != nil {
+		if _, err := e.jobs.RelayNotices(e.Ctx); err != nil {
 			t.Fatal(err)
 		}
 		e.settle(t)
@@ -488,16 +488,16 @@ func TestNoticeSMS(t *testing.T) {
 func BenchmarkNoticeDelivery(b *testing.B) {
 	b.StopTimer()
 	m := newMailEnvTB(b)
-	a := m.mustAuction(b)
-	u := m.bidder(b)
-	if _, err := m.pool.Exec(m.ctx, `INSERT INTO user_notices (user_id, type, auction_id, cause, data, created_at, updated_at, deliver_due_at)
+	a := m.Announced("住宅")
+	u := m.Bidder()
+	if _, err := m.Pool.Exec(m.Ctx, `INSERT INTO user_notices (user_id, type, auction_id, cause, data, created_at, updated_at, deliver_due_at)
 		SELECT $1, 'deposit_held', $2, 'bench:' || i, '{"amount": 7000000}', $3, $3, $3 FROM generate_series(1, $4) AS i`,
-		u.ID, a.ID, m.clock.Now(), b.N); err != nil {
+		u.ID, a.ID, m.Clock.Now(), b.N); err != nil {
 		b.Fatal(err)
 	}
 	b.StartTimer()
 	for sent := 0; sent < b.N; {
-		n, err := m.jobs.RelayNotices(m.ctx)
+		n, err := m.jobs.RelayNotices(m.Ctx)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"pgregory.net/rapid"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 	"gavel/payments"
 	"gavel/payments/paymentstest"
@@ -40,29 +41,30 @@ func TestMoneyProperty(t *testing.T) {
 	limitMoneyChecks()
 	t.Parallel()
 	e := newEnv(t, envOpts{stripe: true})
-	bank := postgres.New(postgres.Config{Pool: e.pool, Clock: e.clock, Rulebook: auction.SPC2016, Payments: payments.Bank{}, Hooks: e.jobs.Hooks()})
+	bank := postgres.New(postgres.Config{Pool: e.Pool, Clock: e.Clock, Rulebook: auction.SPC2016, Payments: payments.Bank{}, Hooks: e.jobs.Hooks()})
 	users := make([]*auction.User, 4)
 	for i := range users {
-		users[i] = e.bidder(t)
+		users[i] = e.Bidder()
 	}
 
 	rapid.Check(t, func(rt *rapid.T) {
-		a := e.mustAuction(rt)
+		w := e.In(rt)
+		a := w.Announced("住宅")
 		n := rapid.IntRange(1, len(users)).Draw(rt, "bidders")
 		regs := make([]*auction.Registration, n)
 		for i := range regs {
-			st := e.store
+			st := e.Store
 			if rapid.Bool().Draw(rt, fmt.Sprintf("bank%d", i)) {
 				st = bank
 			}
-			reg, err := st.Register(e.ctx, users[i], a.ID)
+			reg, err := st.Register(e.Ctx, users[i], a.ID)
 			if err != nil {
 				rt.Fatal(err)
 			}
 			regs[i] = reg
 		}
 		status := func() *auction.Auction {
-			got, err := e.store.Auction(e.ctx, a.ID)
+			got, err := e.Store.Auction(e.Ctx, a.ID)
 			if err != nil {
 				rt.Fatal(err)
 			}
@@ -76,19 +78,19 @@ func TestMoneyProperty(t *testing.T) {
 		pay := func(i int) {
 			d := regs[i].Deposit
 			if d.Provider == payments.ProviderBank {
-				_, err := bank.ConfirmDeposit(e.ctx, d.ID, fmt.Sprintf("BANK-%d", seq.Add(1)))
+				_, err := bank.ConfirmDeposit(e.Ctx, d.ID, fmt.Sprintf("BANK-%d", auctiontest.Next()))
 				if err != nil && auction.ErrorCode(err) != auction.EDepositNotPending {
 					rt.Fatal(err)
 				}
 				return
 			}
-			in, err := e.fake.Lookup(e.ctx, e.fake.Ref(d.ID))
+			in, err := e.fake.Lookup(e.Ctx, e.fake.Ref(d.ID))
 			if err != nil || in.Status != payments.IntentOpen {
 				return
 			}
 			switch rapid.IntRange(0, 2).Draw(rt, "card") {
 			case 0:
-				e.fake.Authorize(in.Ref, e.clock.Now().Add(7*24*time.Hour)) // lapses before the close
+				e.fake.Authorize(in.Ref, e.Clock.Now().Add(7*24*time.Hour)) // lapses before the close
 			case 1:
 				e.fake.Authorize(in.Ref, a.EndsAt.Add(72*time.Hour))
 			default:
@@ -108,7 +110,7 @@ func TestMoneyProperty(t *testing.T) {
 				webhook(i)
 			case 3:
 				if status().Status == auction.StatusAnnounced {
-					e.open(rt, a)
+					w.Open(a)
 				}
 			case 4, 5:
 				cur := status()
@@ -119,13 +121,13 @@ func TestMoneyProperty(t *testing.T) {
 				if cur.CurrentPrice != nil {
 					amount = *cur.CurrentPrice + cur.Increment
 				}
-				_, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: a.ID, User: users[i], Amount: amount, Key: fmt.Sprintf("p%d", seq.Add(1))})
+				_, err := e.Store.PlaceBid(e.Ctx, auction.PlaceBid{AuctionID: a.ID, User: users[i], Amount: amount, Key: fmt.Sprintf("p%d", auctiontest.Next())})
 				if code := auction.ErrorCode(err); err != nil && code != auction.ENotQualified && code != auction.EAlreadyLeading {
 					rt.Fatal(err)
 				}
 			case 6:
 				if status().Status == auction.StatusBidding {
-					e.close(rt, a)
+					w.Close(a)
 					e.settle(rt)
 				}
 			case 7:
@@ -136,13 +138,13 @@ func TestMoneyProperty(t *testing.T) {
 				if cur.Status != auction.StatusSold {
 					continue
 				}
-				m, err := e.store.AuctionMoney(e.ctx, a.ID)
+				m, err := e.Store.AuctionMoney(e.Ctx, a.ID)
 				if err != nil {
 					rt.Fatal(err)
 				}
 				if m.Outstanding > 0 {
 					part := rapid.Int64Range(1, m.Outstanding).Draw(rt, "balance")
-					if _, _, err := e.store.RecordBalancePayment(e.ctx, e.finance.ID, a.ID, part, fmt.Sprintf("BAL-%d", seq.Add(1))); err != nil {
+					if _, _, err := e.Store.RecordBalancePayment(e.Ctx, e.Finance.ID, a.ID, part, fmt.Sprintf("BAL-%d", auctiontest.Next())); err != nil {
 						rt.Fatal(err)
 					}
 				}
@@ -155,28 +157,28 @@ func TestMoneyProperty(t *testing.T) {
 			webhook(i)
 		}
 		if status().Status == auction.StatusAnnounced {
-			e.open(rt, a)
+			w.Open(a)
 		}
 		if status().Status == auction.StatusBidding {
-			e.close(rt, a)
+			w.Close(a)
 		}
 		e.settle(rt)
 		if cur := status(); cur.Status == auction.StatusSold {
 			if rapid.Bool().Draw(rt, "buyer pays") {
-				m, _ := e.store.AuctionMoney(e.ctx, a.ID)
-				if _, _, err := e.store.RecordBalancePayment(e.ctx, e.finance.ID, a.ID, m.Outstanding, fmt.Sprintf("BAL-%d", seq.Add(1))); err != nil {
+				m, _ := e.Store.AuctionMoney(e.Ctx, a.ID)
+				if _, _, err := e.Store.RecordBalancePayment(e.Ctx, e.Finance.ID, a.ID, m.Outstanding, fmt.Sprintf("BAL-%d", auctiontest.Next())); err != nil {
 					rt.Fatal(err)
 				}
 			} else {
-				e.clock.Set(cur.BalanceDueAt.Add(time.Second))
-				e.tick(rt)
+				e.Clock.Set(cur.BalanceDueAt.Add(time.Second))
+				w.Tick()
 			}
 		}
 		e.settle(rt)
 		for _, r := range regs {
 			d := e.deposit(rt, r.Deposit.ID)
 			if d.Provider == payments.ProviderBank && d.Status == auction.DepositRefundPending {
-				if _, err := bank.MarkRefunded(e.ctx, d.ID, "REFUND-"+d.ID[:8]); err != nil {
+				if _, err := bank.MarkRefunded(e.Ctx, d.ID, "REFUND-"+d.ID[:8]); err != nil {
 					rt.Fatal(err)
 				}
 			}
@@ -187,7 +189,7 @@ func TestMoneyProperty(t *testing.T) {
 
 func (e *env) checkMoney(t *rapid.T, a *auction.Auction, regs []*auction.Registration) {
 	var unbalanced int
-	if err := e.pool.QueryRow(e.ctx, `SELECT count(*) FROM (SELECT transaction_id FROM ledger_entries GROUP BY 1 HAVING sum(amount) <> 0) x`).Scan(&unbalanced); err != nil {
+	if err := e.Pool.QueryRow(e.Ctx, `SELECT count(*) FROM (SELECT transaction_id FROM ledger_entries GROUP BY 1 HAVING sum(amount) <> 0) x`).Scan(&unbalanced); err != nil {
 		t.Fatal(err)
 	}
 	if unbalanced != 0 {
@@ -209,7 +211,7 @@ func (e *env) checkMoney(t *rapid.T, a *auction.Auction, regs []*auction.Registr
 			t.Fatalf("deposit %d (%s) both applied and refunded", i, d.Provider)
 		}
 		var escrow int64
-		if err := e.pool.QueryRow(e.ctx, `SELECT coalesce(sum(e.amount), 0)::bigint FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+		if err := e.Pool.QueryRow(e.Ctx, `SELECT coalesce(sum(e.amount), 0)::bigint FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
 			WHERE t.deposit_id = $1 AND e.account = 'court_escrow'`, d.ID).Scan(&escrow); err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +233,7 @@ func (e *env) checkMoney(t *rapid.T, a *auction.Auction, regs []*auction.Registr
 			continue
 		}
 		captures, cancels, refunds := e.fake.Moves(d.ProviderRef)
-		in, err := e.fake.Lookup(e.ctx, d.ProviderRef)
+		in, err := e.fake.Lookup(e.Ctx, d.ProviderRef)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +253,7 @@ func (e *env) checkMoney(t *rapid.T, a *auction.Auction, regs []*auction.Registr
 				i, d.Status, captures, cancels, refunds, in.Status, in.Refunded)
 		}
 	}
-	r, err := e.store.Reconcile(e.ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), e.clock.Now().Add(time.Hour))
+	r, err := e.Store.Reconcile(e.Ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), e.Clock.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 func (e *env) stripeEventRows(t testing.TB) int {
 	t.Helper()
 	var n int
-	if err := e.pool.QueryRow(e.ctx, `SELECT count(*) FROM stripe_events`).Scan(&n); err != nil {
+	if err := e.Pool.QueryRow(e.Ctx, `SELECT count(*) FROM stripe_events`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -22,8 +22,8 @@ func (e *env) stripeEventRows(t testing.TB) int {
 func TestStripeWebhookForged(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{stripe: true})
-	a := e.mustAuction(t)
-	reg := e.register(t, e.bidder(t), a)
+	a := e.Announced("住宅")
+	reg := e.Register(e.Bidder(), a.ID)
 	ref := e.fake.Ref(reg.Deposit.ID)
 	e.fake.Authorize(ref, a.EndsAt.Add(72*time.Hour))
 
@@ -42,7 +42,7 @@ func TestStripeWebhookForged(t *testing.T) {
 		"stale timestamp":  {good, "t=1000," + goodHeader[len("t=")+10+1:]},
 	}
 	for name, c := range cases {
-		err := e.jobs.ReceiveStripeEvent(e.ctx, c.payload, c.header)
+		err := e.jobs.ReceiveStripeEvent(e.Ctx, c.payload, c.header)
 		if auction.ErrorCode(err) != auction.EInvalidRequest {
 			t.Errorf("%s: got %v, want invalid_request", name, err)
 		}
@@ -64,8 +64,8 @@ func TestStripeWebhookForged(t *testing.T) {
 func TestStripeWebhookDuplicatedAndReordered(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{stripe: true})
-	a := e.mustAuction(t)
-	reg := e.register(t, e.bidder(t), a)
+	a := e.Announced("住宅")
+	reg := e.Register(e.Bidder(), a.ID)
 	ref := e.fake.Ref(reg.Deposit.ID)
 
 	// The bidder paid outright: Stripe sends "succeeded" and, delayed, the
@@ -77,7 +77,7 @@ func TestStripeWebhookDuplicatedAndReordered(t *testing.T) {
 		payload []byte
 		header  string
 	}{{succeeded, sh}, {succeeded, sh}, {older, oh}, {succeeded, sh}} {
-		if err := e.jobs.ReceiveStripeEvent(e.ctx, ev.payload, ev.header); err != nil {
+		if err := e.jobs.ReceiveStripeEvent(e.Ctx, ev.payload, ev.header); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -89,7 +89,7 @@ func TestStripeWebhookDuplicatedAndReordered(t *testing.T) {
 		t.Fatalf("%d stripe_event jobs, want 2", n)
 	}
 	for _, id := range []string{"evt_succeeded", "evt_capturable"} {
-		if done, err := e.store.StripeEventProcessed(e.ctx, id); err != nil || !done {
+		if done, err := e.Store.StripeEventProcessed(e.Ctx, id); err != nil || !done {
 			t.Fatalf("event %s processed=%v %v", id, done, err)
 		}
 	}
@@ -108,11 +108,11 @@ func TestStripeWebhookDuplicatedAndReordered(t *testing.T) {
 	// Events about payments that are not deposits, and about other objects,
 	// are recorded (to recognise duplicates) and otherwise ignored.
 	other, otherHeader := stripeEvent(t, "evt_other", "payment_intent.succeeded", "pi_unknown", "", webhookSecret)
-	if err := e.jobs.ReceiveStripeEvent(e.ctx, other, otherHeader); err != nil {
+	if err := e.jobs.ReceiveStripeEvent(e.Ctx, other, otherHeader); err != nil {
 		t.Fatal(err)
 	}
 	e.settle(t)
-	if done, err := e.store.StripeEventProcessed(e.ctx, "evt_other"); err != nil || !done {
+	if done, err := e.Store.StripeEventProcessed(e.Ctx, "evt_other"); err != nil || !done {
 		t.Fatalf("event about an unknown payment: processed=%v %v", done, err)
 	}
 	e.wantDeposit(t, reg.Deposit.ID, auction.DepositHeld, payments.IntentCaptured)
@@ -123,10 +123,10 @@ func TestStripeWebhookDuplicatedAndReordered(t *testing.T) {
 func TestStripeWebhookBeforeAttach(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{stripe: true})
-	a := e.mustAuction(t)
-	reg := e.register(t, e.bidder(t), a)
+	a := e.Announced("住宅")
+	reg := e.Register(e.Bidder(), a.ID)
 	ref := e.fake.Ref(reg.Deposit.ID)
-	if _, err := e.pool.Exec(e.ctx, `UPDATE deposits SET provider_ref = '', client_secret = '' WHERE id = $1`, reg.Deposit.ID); err != nil {
+	if _, err := e.Pool.Exec(e.Ctx, `UPDATE deposits SET provider_ref = '', client_secret = '' WHERE id = $1`, reg.Deposit.ID); err != nil {
 		t.Fatal(err)
 	}
 	e.fake.Authorize(ref, a.EndsAt.Add(72*time.Hour))

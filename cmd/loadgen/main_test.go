@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,7 +49,8 @@ func TestRunAllScenarios(t *testing.T) {
 	}
 	// Both ways of bidding on the hot lot: the ladder and one click.
 	if len(rep.HotLot) != 2 || rep.HotLot[0].Scenario != "hot lot" || rep.HotLot[1].Scenario != "hot lot, one click" ||
-		len(rep.ManyLots) != 1 || rep.HalfRate == nil || rep.HalfRate.Offered <= 0 {
+		len(rep.ManyLots) != 1 || rep.HalfRate == nil || rep.HalfRate.Offered <= 0 ||
+		rep.HotLot[0].AnswerCeiling != 0 || rep.HotLot[1].AnswerCeiling <= 0 || math.Abs(rep.HotLot[1].Bound-rep.HotLot[1].AnswerCeiling/4) > 0.1 {
 		t.Errorf("bidding rows: hot %d, many %d, half rate %+v", len(rep.HotLot), len(rep.ManyLots), rep.HalfRate)
 	}
 	// Two fan-out runs: the second must not trip over the first's bids.

@@ -38,6 +38,12 @@ type bidRow struct {
 	CeilingConns int     `json:"ceiling_connections,omitempty"`
 	Ratio        float64 `json:"ratio_to_ceiling,omitempty"`
 	Refusals     string  `json:"refusals"`
+	// AnswerCeiling (one-click runs) is the bid answers per second the same
+	// bidders get from a server that refuses at once (answerceiling.go);
+	// Bound is that divided by the bidders: the most accepted bids per
+	// second one-click bidders can reach here, whatever the decisions cost.
+	AnswerCeiling float64 `json:"answer_ceiling_per_second,omitempty"`
+	Bound         float64 `json:"bound_accepted_per_second,omitempty"`
 }
 
 func bidRowOf(name string, auctions, bidders int, s *bidStats, ceil rate, conns int) bidRow {
@@ -83,6 +89,12 @@ func (r *report) print(w io.Writer) {
 				x.Accepted, x.Refused, x.P50ms, x.P99ms, blank(x.Ceiling, "%.1f"), blank(float64(x.CeilingConns), "%.0f"), blank(x.Ratio, "%.2fx"))
 		}
 		tw.Flush()
+		for _, x := range rows {
+			if x.AnswerCeiling > 0 {
+				fmt.Fprintf(w, "  %s, %d bidders: a server that refuses at once answers these bidders %.0f bids/s, so at most %.1f accepted/s (%.0f%% reached)\n",
+					x.Scenario, x.Bidders, x.AnswerCeiling, x.Bound, 100*x.Accepted/x.Bound)
+			}
+		}
 		fmt.Fprintln(w, "refusals:")
 		for _, x := range rows {
 			fmt.Fprintf(w, "  %s, %d bidders: %s\n", x.Scenario, x.Bidders, strings.TrimSpace(x.Refusals))

@@ -85,7 +85,15 @@ func (s *scenarios) hotRun(ctx context.Context, n int, ladder bool, name string)
 	if err != nil {
 		return bidRow{}, err
 	}
-	return bidRowOf(name, 1, n, stats, ceil, conns), nil
+	row := bidRowOf(name, 1, n, stats, ceil, conns)
+	if !ladder {
+		answers, err := answerCeiling(ctx, n, s.cfg.duration/2)
+		if err != nil {
+			return bidRow{}, fmt.Errorf("answer ceiling: %w", err)
+		}
+		row.AnswerCeiling, row.Bound = round1(answers), round1(answers/float64(n))
+	}
+	return row, nil
 }
 
 func (s *scenarios) hotLot(ctx context.Context) error {

@@ -19,12 +19,12 @@ import (
 // `gavel serve` behind the proxy: its own pool and store, the same clock.
 func (e *moneyEnv) twin(t *testing.T) *moneyEnv {
 	t.Helper()
-	pool, err := pgxpool.New(e.ctx, e.dbURL)
+	pool, err := pgxpool.New(e.Ctx, e.dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	store := postgres.New(postgres.Config{Pool: pool, Clock: e.clock, Rulebook: auction.SPC2016})
+	store := postgres.New(postgres.Config{Pool: pool, Clock: e.Clock, Rulebook: auction.SPC2016})
 	srv := httptest.NewServer(web.New(web.Config{Store: store, Log: slog.New(slog.DiscardHandler), NoLimits: true}).Handler())
 	t.Cleanup(srv.Close)
 	other := *e
@@ -75,14 +75,11 @@ func TestMoneyBookedOnceOverTwoServers(t *testing.T) {
 	servers := [2]*moneyEnv{e, e.twin(t)}
 
 	// Deposit confirmations: eight deposits, one transfer.
-	a := e.auction(t)
+	a := e.AnnouncedCar("车辆")
 	var deposits []string
 	for i := range 8 {
 		u := e.user(t, fmt.Sprintf("b%d-%s", i, a.ID[:8]), auction.RoleBidder)
-		reg, err := e.store.Register(e.ctx, u, a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		reg := e.Register(u, a.ID)
 		deposits = append(deposits, reg.Deposit.ID)
 	}
 	raceHTTP(t, servers, 200, func(i int) (string, string) {
@@ -95,8 +92,8 @@ func TestMoneyBookedOnceOverTwoServers(t *testing.T) {
 		}
 	}
 	// Deposit refunds: the round fails, eight deposits to pay back.
-	e.tickAt(t, a.StartsAt)
-	e.tickAt(t, a.EndsAt)
+	e.TickAt(a.StartsAt)
+	e.TickAt(a.EndsAt)
 	raceHTTP(t, servers, 200, func(i int) (string, string) {
 		return "/api/v1/deposits/" + deposits[i] + "/refunded", `{"reference":"REFUND-RACE"}`
 	})

@@ -14,13 +14,10 @@ import (
 func TestAPIDatesAreCourtDays(t *testing.T) {
 	t.Parallel()
 	e := newMoneyEnv(t, false)
-	a := e.auction(t)
-	e.clock.Set(time.Date(2026, 3, 1, 17, 0, 0, 0, time.UTC))
+	a := e.AnnouncedCar("车辆")
+	e.Clock.Set(time.Date(2026, 3, 1, 17, 0, 0, 0, time.UTC))
 	u := e.user(t, "early", auction.RoleBidder)
-	reg, err := e.store.Register(e.ctx, u, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := e.Register(u, a.ID)
 	if r := e.do(t, "POST", "/api/v1/deposits/"+reg.Deposit.ID+"/confirm", auction.RoleFinance, `{"reference":"BANK-CAL-1"}`); r.status != 200 {
 		t.Fatalf("confirm: %d %s", r.status, r.body)
 	}

@@ -12,17 +12,14 @@ import (
 func TestDeadlinesAPI(t *testing.T) {
 	t.Parallel()
 	e := newMoneyEnv(t, false)
-	a := e.auction(t)
+	a := e.AnnouncedCar("车辆")
 	u := e.user(t, "dl", auction.RoleBidder)
-	reg, err := e.store.Register(e.ctx, u, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := e.Register(u, a.ID)
 	if r := e.do(t, "POST", "/api/v1/deposits/"+reg.Deposit.ID+"/confirm", auction.RoleFinance, `{"reference":"BANK-DL-1"}`); r.status != 200 {
 		t.Fatalf("confirm: %d %s", r.status, r.body)
 	}
-	e.tickAt(t, a.StartsAt)
-	e.tickAt(t, a.EndsAt) // no bids: failed, the deposit released
+	e.TickAt(a.StartsAt)
+	e.TickAt(a.EndsAt) // no bids: failed, the deposit released
 	refund := func(role string) map[string]any {
 		t.Helper()
 		r := e.do(t, "GET", "/api/v1/deadlines?kind=refund", role, "")
@@ -42,7 +39,7 @@ func TestDeadlinesAPI(t *testing.T) {
 			t.Fatalf("%s sees %v, want the refund due %s", role, d, due)
 		}
 	}
-	e.clock.Set(a.EndsAt.Add(24 * time.Hour))
+	e.Clock.Set(a.EndsAt.Add(24 * time.Hour))
 	if d := refund(auction.RoleFinance); d == nil || d["overdue"] != true {
 		t.Fatalf("after 24 h: %v", d)
 	}

@@ -17,18 +17,10 @@ import (
 func TestSavedDraftNamesEarliestStart(t *testing.T) {
 	t.Parallel()
 	e := newMoneyEnv(t, false)
-	e.clock.Set(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
-	n := moneySeq.Add(1)
-	c, err := e.store.CreateCase(e.ctx, e.users[auction.RoleClerk].ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)粤03执%d号", n),
-		CourtName: "深圳市中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("DN%d", n))}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lot, err := e.store.CreateLot(e.ctx, c.ID, auction.NewLot{Title: "车辆", Description: "一辆车", Category: auction.CategoryMovable, AppraisalValue: 10_000_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	earliest := auction.SPC2016.EarliestStart(auction.RoundFirst, auction.CategoryMovable, e.clock.Now()).UTC()
+	e.Clock.Set(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
+	c := e.Case(1_000_000)
+	lot := e.Car(c.ID, "车辆")
+	earliest := auction.SPC2016.EarliestStart(auction.RoundFirst, auction.CategoryMovable, e.Clock.Now()).UTC()
 	body := func(start time.Time) string {
 		return fmt.Sprintf(`{"round":"first","start_price":7000000,"increment":100000,"deposit":700000,"starts_at":%q,"ends_at":%q}`,
 			start.Format(time.RFC3339), start.Add(24*time.Hour).Format(time.RFC3339))

@@ -14,16 +14,8 @@ import (
 func TestErrorBodyListsEveryField(t *testing.T) {
 	t.Parallel()
 	e := newMoneyEnv(t, false)
-	n := moneySeq.Add(1)
-	c, err := e.store.CreateCase(e.ctx, e.users[auction.RoleClerk].ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)粤03执%d号", n),
-		CourtName: "深圳市中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("FE%d", n))}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lot, err := e.store.CreateLot(e.ctx, c.ID, auction.NewLot{Title: "车辆", Description: "一辆车", Category: auction.CategoryMovable, AppraisalValue: 10_000_000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := e.Case(1_000_000)
+	lot := e.Car(c.ID, "车辆")
 	for _, tc := range []struct {
 		name, method, path, body string
 		code, message            string

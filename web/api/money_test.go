@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,11 +30,10 @@ import (
 const moneyWebhookSecret = "whsec_web_test"
 
 // moneyEnv is the web server with the job runner, as `gavel serve` wires
-// it, with Stripe played by a fake provider behind the real signature check.
+// it, over a world (auctiontest.World) whose cases are of a Shenzhen court,
+// with Stripe played by a fake provider behind the real signature check.
 type moneyEnv struct {
-	ctx    context.Context
-	store  *postgres.Store
-	clock  *auctiontest.Clock
+	*auctiontest.World
 	fake   *paymentstest.Fake
 	jobs   *jobs.Jobs
 	url    string
@@ -45,13 +43,10 @@ type moneyEnv struct {
 	dbURL string
 }
 
-var moneySeq atomic.Int64
-
 func newMoneyEnv(t *testing.T, stripeDeposits bool) *moneyEnv {
 	t.Helper()
 	pool, dbURL := dbtest.Pool(t)
-	e := &moneyEnv{ctx: context.Background(), clock: auctiontest.NewClock(auctiontest.Start), dbURL: dbURL,
-		fake: paymentstest.New(payments.ProviderStripe), tokens: map[string]string{}, users: map[string]*auction.User{}}
+	e := &moneyEnv{dbURL: dbURL, fake: paymentstest.New(payments.ProviderStripe), tokens: map[string]string{}, users: map[string]*auction.User{}}
 	j, err := jobs.New(jobs.Config{Pool: pool, Providers: []payments.Provider{e.fake},
 		Events:       stripe.New(stripe.Config{WebhookSecret: moneyWebhookSecret}),
 		MoneyBackoff: casereport.Backoff{First: 10 * time.Millisecond, Max: 50 * time.Millisecond}, FetchPollInterval: 20 * time.Millisecond,
@@ -63,9 +58,10 @@ func newMoneyEnv(t *testing.T, stripeDeposits bool) *moneyEnv {
 	if stripeDeposits {
 		provider = e.fake
 	}
-	e.store = postgres.New(postgres.Config{Pool: pool, Clock: e.clock, Rulebook: auction.SPC2016, Payments: provider, Hooks: j.Hooks()})
-	j.Bind(e.store)
-	if err := j.Start(e.ctx); err != nil {
+	e.World = auctiontest.NewWorld(t, pool, auctiontest.WithStore(func(c *postgres.Config) { c.Payments, c.Hooks = provider, j.Hooks() }))
+	e.Court = "深圳市中级人民法院"
+	j.Bind(e.Store)
+	if err := j.Start(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -74,28 +70,26 @@ func newMoneyEnv(t *testing.T, stripeDeposits bool) *moneyEnv {
 		_ = j.Stop(ctx)
 	})
 	e.jobs = j
-	srv := httptest.NewServer(web.New(web.Config{Store: e.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Jobs: j, Notices: noticepg.New(pool, e.store.Clock())}).Handler())
+	srv := httptest.NewServer(web.New(web.Config{Store: e.Store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Jobs: j, Notices: noticepg.New(pool, e.Clock)}).Handler())
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
-	for _, role := range []string{auction.RoleClerk, auction.RoleFinance, auction.RoleAuditor, auction.RoleBidder} {
+	e.name(auction.RoleClerk, e.Clerk)
+	e.name(auction.RoleFinance, e.Finance)
+	for _, role := range []string{auction.RoleAuditor, auction.RoleBidder} {
 		e.user(t, role, role)
 	}
 	return e
 }
 
+// user creates an account with role that requests name as (moneyEnv.do).
 func (e *moneyEnv) user(t *testing.T, name, role string) *auction.User {
 	t.Helper()
-	n := moneySeq.Add(1)
-	u, err := e.store.CreateUser(e.ctx, auction.NewUser{Email: fmt.Sprintf("m%d@example.test", n), Password: "correct horse battery",
-		Role: role, RealName: fmt.Sprintf("M %d", n), IDNumber: idn(fmt.Sprintf("MID%d", n)), Phone: fmt.Sprintf("1370000%04d", n)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := e.store.CreateToken(e.ctx, u.ID, auction.TokenAPI, auction.TokenTTL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.users[name], e.tokens[name] = u, token
+	return e.name(name, e.User(role, name))
+}
+
+// name lets requests act as u by name, with an API token of u's.
+func (e *moneyEnv) name(name string, u *auction.User) *auction.User {
+	e.users[name], e.tokens[name] = u, e.Token(u, auction.TokenAPI, auction.TokenTTL)
 	return u
 }
 
@@ -146,38 +140,6 @@ func (e *moneyEnv) do(t *testing.T, method, path, as, body string, header ...str
 	return moneyResponse{status: resp.StatusCode, header: resp.Header, body: b}
 }
 
-func (e *moneyEnv) auction(t *testing.T) *auction.Auction {
-	t.Helper()
-	n := moneySeq.Add(1)
-	c, err := e.store.CreateCase(e.ctx, e.users[auction.RoleClerk].ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)粤03执%d号", n),
-		CourtName: "深圳市中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("MD%d", n))}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lot, err := e.store.CreateLot(e.ctx, c.ID, auction.NewLot{Title: "车辆", Description: "一辆车", Category: auction.CategoryMovable, AppraisalValue: 10_000_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	starts := e.clock.Now().Add(20 * 24 * time.Hour)
-	a, err := e.store.ScheduleAuction(e.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000,
-		Increment: 100_000, Deposit: 700_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a, err = e.store.PublishAuction(e.ctx, a.ID); err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-func (e *moneyEnv) tickAt(t *testing.T, at time.Time) {
-	t.Helper()
-	e.clock.Set(at)
-	if _, err := e.store.Tick(e.ctx); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func csvRows(t *testing.T, r moneyResponse) [][]string {
 	t.Helper()
 	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") ||
@@ -200,24 +162,19 @@ func csvRows(t *testing.T, r moneyResponse) [][]string {
 func TestMoneyEndpoints(t *testing.T) {
 	t.Parallel()
 	e := newMoneyEnv(t, false)
-	a := e.auction(t)
+	a := e.AnnouncedCar("车辆")
 	winner, loser := e.user(t, "winner", auction.RoleBidder), e.user(t, "loser", auction.RoleBidder)
 	var regs []*auction.Registration
 	for _, u := range []*auction.User{winner, loser} {
-		r, err := e.store.Register(e.ctx, u, a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := e.Register(u, a.ID)
 		if resp := e.do(t, "POST", "/api/v1/deposits/"+r.Deposit.ID+"/confirm", auction.RoleFinance, `{"reference":"BANK-`+r.ID[:6]+`"}`); resp.status != 200 {
 			t.Fatalf("confirm: %d %s", resp.status, resp.body)
 		}
 		regs = append(regs, r)
 	}
-	e.tickAt(t, a.StartsAt)
-	if _, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: a.ID, User: winner, Amount: a.StartPrice, Key: "w1"}); err != nil {
-		t.Fatal(err)
-	}
-	e.tickAt(t, a.EndsAt)
+	e.TickAt(a.StartsAt)
+	e.Bid(winner, a.ID, a.StartPrice)
+	e.TickAt(a.EndsAt)
 
 	r := e.do(t, "GET", "/api/v1/ledger?auction_id="+a.ID+"&limit=2", auction.RoleAuditor, "")
 	page := r.json(t)
@@ -272,7 +229,7 @@ func TestMoneyEndpoints(t *testing.T) {
 	if rec["ok"] != true || len(rec["lines"].([]any)) != 3 || len(rec["differences"].([]any)) != 0 {
 		t.Fatalf("reconciliation: %v", rec)
 	}
-	e.clock.Set(a.EndsAt.Add(25 * time.Hour))
+	e.Clock.Set(a.EndsAt.Add(25 * time.Hour))
 	rec = e.do(t, "GET", "/api/v1/reconciliation?from=2026-01-01", auction.RoleAuditor, "").json(t)
 	if rec["ok"] != false || rec["refunds_due_total"].(map[string]any)["overdue_count"] != float64(1) {
 		t.Fatalf("an overdue refund is not flagged: %v", rec["refunds_due_total"])

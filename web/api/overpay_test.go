@@ -12,20 +12,15 @@ import (
 // start price, the deposit confirmed over the API.
 func (e *moneyEnv) soldOverHTTP(t *testing.T) *auction.Auction {
 	t.Helper()
-	a := e.auction(t)
+	a := e.AnnouncedCar("车辆")
 	buyer := e.user(t, fmt.Sprintf("buyer-%s", a.ID[:8]), auction.RoleBidder)
-	reg, err := e.store.Register(e.ctx, buyer, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := e.Register(buyer, a.ID)
 	if r := e.do(t, "POST", "/api/v1/deposits/"+reg.Deposit.ID+"/confirm", auction.RoleFinance, `{"reference":"BANK-`+reg.ID[:6]+`"}`); r.status != 200 {
 		t.Fatalf("confirm: %d %s", r.status, r.body)
 	}
-	e.tickAt(t, a.StartsAt)
-	if _, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: a.ID, User: buyer, Amount: a.StartPrice, Key: "b1"}); err != nil {
-		t.Fatal(err)
-	}
-	e.tickAt(t, a.EndsAt)
+	e.TickAt(a.StartsAt)
+	e.Bid(buyer, a.ID, a.StartPrice)
+	e.TickAt(a.EndsAt)
 	return a
 }
 

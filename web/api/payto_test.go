@@ -14,7 +14,7 @@ func TestPayInInstructions(t *testing.T) {
 	t.Parallel()
 	e := newMoneyEnv(t, false)
 	e.user(t, auction.RoleAdmin, auction.RoleAdmin)
-	a := e.auction(t)
+	a := e.AnnouncedCar("车辆")
 	register := func(name string) map[string]any {
 		t.Helper()
 		e.user(t, name, auction.RoleBidder)

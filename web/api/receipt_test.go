@@ -15,12 +15,9 @@ import (
 func TestDepositReceiptOverHTTP(t *testing.T) {
 	t.Parallel()
 	e := newMoneyEnv(t, false)
-	a := e.auction(t)
+	a := e.AnnouncedCar("车辆")
 	bidder := e.user(t, fmt.Sprintf("payer-%s", a.ID[:8]), auction.RoleBidder)
-	reg, err := e.store.Register(e.ctx, bidder, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := e.Register(bidder, a.ID)
 	path := "/api/v1/deposits/" + reg.Deposit.ID + "/receipts"
 	body := func(amount int64, ref string) string {
 		return fmt.Sprintf(`{"amount":%d,"reference":%q,"payer_name":"张三","payer_account":"6222000011112222"}`, amount, ref)

@@ -13,17 +13,14 @@ import (
 func TestCSVForPeople(t *testing.T) {
 	t.Parallel()
 	e := newMoneyEnv(t, false)
-	a := e.auction(t)
+	a := e.AnnouncedCar("车辆")
 	e.user(t, "refund", auction.RoleBidder)
-	reg, err := e.store.Register(e.ctx, e.users["refund"], a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := e.Register(e.users["refund"], a.ID)
 	if r := e.do(t, "POST", "/api/v1/deposits/"+reg.Deposit.ID+"/confirm", auction.RoleFinance, `{"reference":"=CMD|' /C calc'!A0"}`); r.status != 200 {
 		t.Fatalf("confirm: %d %s", r.status, r.body)
 	}
-	e.tickAt(t, a.StartsAt)
-	e.tickAt(t, a.EndsAt) // no bids: the deposit is due back
+	e.TickAt(a.StartsAt)
+	e.TickAt(a.EndsAt) // no bids: the deposit is due back
 
 	zh := e.do(t, "GET", "/api/v1/refunds-due?format=csv&lang=zh", auction.RoleFinance, "")
 	body := string(zh.body)

@@ -17,12 +17,9 @@ import (
 func TestStatementUpload(t *testing.T) {
 	t.Parallel()
 	e := newMoneyEnv(t, false)
-	a := e.auction(t)
+	a := e.AnnouncedCar("车辆")
 	e.user(t, "payer", auction.RoleBidder)
-	reg, err := e.store.Register(e.ctx, e.users["payer"], a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := e.Register(e.users["payer"], a.ID)
 	post := func(body, contentType string) moneyResponse {
 		t.Helper()
 		return e.do(t, "POST", "/api/v1/bank-statements?filename=s.csv", auction.RoleFinance, body, "Content-Type", contentType)
@@ -46,7 +43,7 @@ func TestStatementUpload(t *testing.T) {
 	if r.status != 201 || r.json(t)["confirmed"] != float64(1) || r.json(t)["unmatched"] != float64(1) {
 		t.Fatalf("CSV upload: %d %s", r.status, r.body)
 	}
-	if d, _ := e.store.Deposit(e.ctx, reg.Deposit.ID); d.Status != auction.DepositHeld {
+	if d, _ := e.Store.Deposit(e.Ctx, reg.Deposit.ID); d.Status != auction.DepositHeld {
 		t.Fatalf("deposit %s after the statement", d.Status)
 	}
 	camt, err := os.ReadFile("../../payments/statement/testdata/camt053.xml")

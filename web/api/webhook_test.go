@@ -29,7 +29,7 @@ func signedEvent(id, typ, ref, depositID, secret string) ([]byte, string) {
 func TestStripeRegistrationAndWebhook(t *testing.T) {
 	t.Parallel()
 	e := newMoneyEnv(t, true)
-	a := e.auction(t)
+	a := e.AnnouncedCar("车辆")
 	r := e.do(t, "POST", "/api/v1/auctions/"+a.ID+"/registrations", auction.RoleBidder, "{}")
 	reg := r.json(t)
 	dep := reg["deposit"].(map[string]any)
@@ -57,7 +57,7 @@ func TestStripeRegistrationAndWebhook(t *testing.T) {
 			t.Fatalf("forged webhook: %d %s", r.status, r.body)
 		}
 	}
-	if _, err := e.store.StripeEventProcessed(e.ctx, "evt_forged"); auction.ErrorCode(err) != auction.ENotFound {
+	if _, err := e.Store.StripeEventProcessed(e.Ctx, "evt_forged"); auction.ErrorCode(err) != auction.ENotFound {
 		t.Fatalf("a forged event was recorded: %v", err)
 	}
 
@@ -69,7 +69,7 @@ func TestStripeRegistrationAndWebhook(t *testing.T) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		done, err := e.store.StripeEventProcessed(e.ctx, "evt_ok")
+		done, err := e.Store.StripeEventProcessed(e.Ctx, "evt_ok")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +92,7 @@ func TestStripeRegistrationAndWebhook(t *testing.T) {
 func TestStripeWebhookWithoutStripe(t *testing.T) {
 	t.Parallel()
 	e := newMoneyEnv(t, false)
-	srv := httptest.NewServer(web.New(web.Config{Store: e.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(e.store.Pool(), e.store.Clock())}).Handler())
+	srv := httptest.NewServer(web.New(web.Config{Store: e.Store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(e.Store.Pool(), e.Store.Clock())}).Handler())
 	defer srv.Close()
 	e.url = srv.URL
 	payload, sig := signedEvent("evt_x", "payment_intent.succeeded", "pi_x", "", moneyWebhookSecret)

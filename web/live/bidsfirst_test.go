@@ -35,8 +35,8 @@ var smallDialer = websocket.Dialer{NetDial: func(network, addr string) (net.Conn
 func TestLiveBidsAnsweredWhileDeliveryIsSaturated(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{QueueSize: 256, SocketBuffer: 4096})
-	a := e.bidding(t)
-	bs := [2]liveBidder{e.bidder(t, a.ID), e.bidder(t, a.ID)}
+	a := e.Bidding("住宅")
+	bs := [2]liveBidder{e.bidder(a.ID), e.bidder(a.ID)}
 	start := e.seqOf(t, a.ID)
 
 	const healthy, stalled = 20, 20

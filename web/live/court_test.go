@@ -49,16 +49,16 @@ func (e *liveEnv) courtCall(t *testing.T, method, token, path, body string) (int
 func TestCourtActionsOverHTTP(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
-	clerk := e.token(t, e.clerk, auction.TokenAPI)
-	admin := e.token(t, e.user(t, auction.RoleAdmin), auction.TokenAPI)
-	finance := e.token(t, e.user(t, auction.RoleFinance), auction.TokenAPI)
-	a := e.bidding(t)
-	b1 := e.bidder(t, a.ID)
+	clerk := e.Token(e.Clerk, auction.TokenAPI, time.Hour)
+	admin := e.Token(e.User(auction.RoleAdmin, ""), auction.TokenAPI, time.Hour)
+	finance := e.Token(e.User(auction.RoleFinance, ""), auction.TokenAPI, time.Hour)
+	a := e.Bidding("住宅")
+	b1 := e.bidder(a.ID)
 	if st, _ := e.bidHTTP(t, b1, a.ID, a.StartPrice); st != http.StatusCreated {
 		t.Fatalf("bid: %d", st)
 	}
 	watcher := liveDial(t, e.srv.URL, a.ID, e.seqOf(t, a.ID), nil)
-	draft := e.draft(t)
+	draft := e.Drafted("住宅")
 
 	for _, tc := range []struct {
 		name, token, path, body string
@@ -99,7 +99,7 @@ func TestCourtActionsOverHTTP(t *testing.T) {
 	if st != 409 || bid["error"].(map[string]any)["code"] != auction.EAuctionNotOpen || bid["auction"].(map[string]any)["status"] != auction.StatusSuspended {
 		t.Fatalf("bid while suspended: %d %v", st, bid)
 	}
-	endsAt := e.clock.Now().Add(48 * time.Hour).Format(time.RFC3339)
+	endsAt := e.Clock.Now().Add(48 * time.Hour).Format(time.RFC3339)
 	if st, code, body = e.courtPost(t, admin, "auctions/"+a.ID+"/resume", `{"ends_at":"`+endsAt+`"}`); st != 200 || body["status"] != auction.StatusBidding {
 		t.Fatalf("resume: %d %s %v", st, code, body)
 	}
@@ -135,9 +135,9 @@ func frameData(t *testing.T, f liveFrame) map[string]any {
 func TestCorrectionsOverHTTP(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
-	clerk := e.token(t, e.clerk, auction.TokenAPI)
-	bidder := e.token(t, e.user(t, auction.RoleBidder), auction.TokenAPI)
-	draft := e.draft(t)
+	clerk := e.Token(e.Clerk, auction.TokenAPI, time.Hour)
+	bidder := e.Token(e.User(auction.RoleBidder, ""), auction.TokenAPI, time.Hour)
+	draft := e.Drafted("住宅")
 	body := `{"round":"first","start_price":80000000,"increment":100000,"deposit":8000000,"starts_at":"` +
 		draft.StartsAt.Format(time.RFC3339) + `","ends_at":"` + draft.EndsAt.Format(time.RFC3339) + `"}`
 	if st, code, m := e.courtCall(t, http.MethodPut, bidder, "auctions/"+draft.ID, body); st != 403 {
@@ -152,7 +152,7 @@ func TestCorrectionsOverHTTP(t *testing.T) {
 	if st, code, _ := e.courtPost(t, clerk, "lots/"+draft.LotID+"/corrections", `{"reason":"x","title":"y"}`); st != 409 || code != "invalid_state" {
 		t.Fatalf("correct an unpublished lot: %d %s", st, code)
 	}
-	if _, err := e.store.PublishAuction(e.ctx, draft.ID); err != nil {
+	if _, err := e.Store.PublishAuction(e.Ctx, draft.ID); err != nil {
 		t.Fatal(err)
 	}
 	watcher := liveDial(t, e.srv.URL, draft.ID, 0, nil)
@@ -187,7 +187,7 @@ func TestCorrectionsOverHTTP(t *testing.T) {
 		t.Fatalf("public corrections: %+v %v", list, err)
 	}
 	// A lot never published is deleted with its draft.
-	other := e.draft(t)
+	other := e.Drafted("住宅")
 	if st, code, _ := e.courtCall(t, http.MethodDelete, clerk, "lots/"+other.LotID, ""); st != 204 {
 		t.Fatalf("delete a lot: %d %s", st, code)
 	}
@@ -201,8 +201,8 @@ func TestCorrectionsOverHTTP(t *testing.T) {
 func TestLotImportOverHTTP(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
-	clerk := e.token(t, e.clerk, auction.TokenAPI)
-	draft := e.draft(t)
+	clerk := e.Token(e.Clerk, auction.TokenAPI, time.Hour)
+	draft := e.Drafted("住宅")
 	post := func(file, contentType string) (int, map[string]any) {
 		body, err := os.ReadFile("../api/testdata/" + file)
 		if err != nil {
@@ -221,7 +221,7 @@ func TestLotImportOverHTTP(t *testing.T) {
 		return res.StatusCode, m
 	}
 	lots := func() int {
-		c, err := e.store.Case(e.ctx, draft.CaseID)
+		c, err := e.Store.Case(e.Ctx, draft.CaseID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -63,8 +63,8 @@ func BenchmarkLiveDelivery(b *testing.B) {
 
 func benchDelivery(b *testing.B, watchers int) {
 	e := liveSetup(b, live.HubConfig{})
-	a := e.bidding(b)
-	bs := [2]liveBidder{e.bidder(b, a.ID), e.bidder(b, a.ID)}
+	a := e.Bidding("住宅")
+	bs := [2]liveBidder{e.bidder(a.ID), e.bidder(a.ID)}
 	start := e.seqOf(b, a.ID)
 	bids := b.N * deliveryBids
 	final := start + int64(bids) // bids far from the end: no extension events
@@ -82,12 +82,12 @@ func benchDelivery(b *testing.B, watchers int) {
 		if who.code == leader {
 			who = bs[1]
 		}
-		res, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: a.ID, User: who.user, Amount: amount, Key: fmt.Sprintf("bench-%d", i)})
+		res, err := e.Store.PlaceBid(e.Ctx, auction.PlaceBid{AuctionID: a.ID, User: who.user, Amount: amount, Key: fmt.Sprintf("bench-%d", i)})
 		if err != nil {
 			b.Fatal(err)
 		}
 		commits = append(commits, fmt.Sprintf("%d %d\n", res.Bid.Seq, time.Now().UnixNano()))
-		e.hub.Publish(e.ctx, auction.Change{AuctionID: a.ID, Events: res.Events})
+		e.hub.Publish(e.Ctx, auction.Change{AuctionID: a.ID, Events: res.Events})
 		leader, amount = who.code, amount+a.Increment
 	}
 	// The rate reached: below 20 when the machine cannot keep up.
@@ -126,7 +126,7 @@ func BenchmarkLiveIdleMemory(b *testing.B) {
 
 func benchIdleMemory(b *testing.B, watchers int) {
 	e := liveSetup(b, live.HubConfig{})
-	a := e.bidding(b)
+	a := e.Bidding("住宅")
 	for range b.N {
 		heap0, stack0 := inUse()
 		w := startWatchers(b, "idle", e.srv.URL, a.ID, watchers, 0, 0)

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,21 +27,16 @@ import (
 	"gavel/web/live"
 )
 
-// liveEnv is one Gavel server process as the live tests see it: a store on
-// its own pool, a started hub and an HTTP server.
+// liveEnv is one Gavel server process as the live tests see it: a world
+// (auctiontest.World) whose store is on its own pool, a started hub and an
+// HTTP server.
 type liveEnv struct {
-	ctx    context.Context
-	pool   *pgxpool.Pool
+	*auctiontest.World
 	dbURL  string
-	clock  *auctiontest.Clock
-	store  *postgres.Store
 	hub    *live.Hub
 	server *web.Server
 	srv    *httptest.Server
-	clerk  *auction.User
 }
-
-var liveSeq atomic.Int64
 
 // liveSetup starts one server on a fresh database.
 func liveSetup(t testing.TB, cfg live.HubConfig) *liveEnv {
@@ -56,20 +50,18 @@ func liveSetup(t testing.TB, cfg live.HubConfig) *liveEnv {
 // pool, hub and LISTEN connection, as a second `gavel serve` would.
 func liveInstance(t testing.TB, dbURL string, clock *auctiontest.Clock, cfg live.HubConfig) *liveEnv {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, dbURL)
+	pool, err := pgxpool.New(context.Background(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	e := &liveEnv{ctx: ctx, pool: pool, dbURL: dbURL, clock: clock}
-	e.store = postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016})
-	cfg.Store, cfg.Bus = e.store, postgres.NewBus(pool)
+	e := &liveEnv{World: auctiontest.NewWorld(t, pool, auctiontest.WithClock(clock)), dbURL: dbURL}
+	cfg.Store, cfg.Bus = e.Store, postgres.NewBus(pool)
 	cfg.Log = slog.New(slog.DiscardHandler)
 	e.hub = live.NewHub(cfg)
-	e.store.PublishTo(e.hub)
+	e.Store.PublishTo(e.hub)
 	e.hub.Start()
-	e.server = web.New(web.Config{Store: e.store, Log: cfg.Log, Hub: e.hub, NoLimits: true, Notices: noticepg.New(pool, clock)})
+	e.server = web.New(web.Config{Store: e.Store, Log: cfg.Log, Hub: e.hub, NoLimits: true, Notices: noticepg.New(pool, clock)})
 	e.srv = httptest.NewServer(e.server.Handler())
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -77,81 +69,7 @@ func liveInstance(t testing.TB, dbURL string, clock *auctiontest.Clock, cfg live
 		e.hub.Close(ctx)
 		e.srv.Close()
 	})
-	e.clerk = e.user(t, auction.RoleClerk)
 	return e
-}
-
-func (e *liveEnv) user(t testing.TB, role string) *auction.User {
-	t.Helper()
-	n := liveSeq.Add(1)
-	u, err := e.store.CreateUser(e.ctx, auction.NewUser{Email: fmt.Sprintf("live%d@example.test", n), Password: "correct horse battery",
-		Role: role, RealName: fmt.Sprintf("Live %d", n), IDNumber: idn(fmt.Sprintf("L%08d", n)), Phone: fmt.Sprintf("139%08d", n)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-func (e *liveEnv) token(t testing.TB, u *auction.User, kind string) string {
-	t.Helper()
-	token, _, err := e.store.CreateToken(e.ctx, u.ID, kind, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return token
-}
-
-// announced creates a published first round opening 31 days after the
-// clock: start 700,000 yuan, increment 1,000 yuan.
-func (e *liveEnv) announced(t testing.TB) *auction.Auction {
-	t.Helper()
-	a, err := e.store.PublishAuction(e.ctx, e.draft(t).ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-// draft creates a first round that is not published yet.
-func (e *liveEnv) draft(t testing.TB) *auction.Auction {
-	t.Helper()
-	n := liveSeq.Add(1)
-	c, err := e.store.CreateCase(e.ctx, e.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执L%d号", n), CourtName: "上海市第一中级人民法院",
-		Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("D%08d", n))}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lot, err := e.store.CreateLot(e.ctx, c.ID, auction.NewLot{Title: "住宅", Description: "一套住宅", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	starts := e.clock.Now().Add(31 * 24 * time.Hour)
-	a, err := e.store.ScheduleAuction(e.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
-		Increment: 100_000, Deposit: 7_000_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-// open moves the clock to the start of a and ticks, like the scheduler; the
-// store hands the opening to the hub.
-func (e *liveEnv) open(t testing.TB, a *auction.Auction) {
-	t.Helper()
-	if e.clock.Now().Before(a.StartsAt) {
-		e.clock.Set(a.StartsAt)
-	}
-	if _, err := e.store.Tick(e.ctx); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// bidding is an auction open for bids.
-func (e *liveEnv) bidding(t testing.TB) *auction.Auction {
-	t.Helper()
-	a := e.announced(t)
-	e.open(t, a)
-	return a
 }
 
 // liveBidder is a qualified bidder of an auction with an API token.
@@ -161,23 +79,11 @@ type liveBidder struct {
 	code  string
 }
 
-// bidder signs up a bidder, registers it and confirms its deposit.
-func (e *liveEnv) bidder(t testing.TB, auctionID string) liveBidder {
-	t.Helper()
-	u := e.user(t, auction.RoleBidder)
-	reg, err := e.store.Register(e.ctx, u, auctionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if reg.Deposit.Status == auction.DepositPending {
-		if _, err := e.store.ConfirmDeposit(e.ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if reg, err = e.store.Registration(e.ctx, reg.ID); err != nil || reg.BidderCode == nil {
-		t.Fatalf("registration: %v", err)
-	}
-	return liveBidder{user: u, token: e.token(t, u, auction.TokenAPI), code: *reg.BidderCode}
+// bidder is a new bidder qualified for the auction, with an API token.
+func (e *liveEnv) bidder(auctionID string) liveBidder {
+	u := e.Bidder()
+	reg := e.Qualify(u, auctionID)
+	return liveBidder{user: u, token: e.Token(u, auction.TokenAPI, time.Hour), code: *reg.BidderCode}
 }
 
 // bidHTTP places a bid through POST /bids and returns the status and body.
@@ -186,7 +92,7 @@ func (e *liveEnv) bidHTTP(t testing.TB, b liveBidder, auctionID string, amount i
 	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/auctions/"+auctionID+"/bids", strings.NewReader(fmt.Sprintf(`{"amount":%d}`, amount)))
 	req.Header.Set("Authorization", "Bearer "+b.token)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", fmt.Sprintf("live-%d", liveSeq.Add(1)))
+	req.Header.Set("Idempotency-Key", fmt.Sprintf("live-%d", auctiontest.Next()))
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Error(err)
@@ -204,13 +110,13 @@ func (e *liveEnv) bidHTTP(t testing.TB, b liveBidder, auctionID string, amount i
 // returning the bid's seq.
 func (e *liveEnv) bidStore(t testing.TB, b liveBidder, auctionID string, amount int64) int64 {
 	t.Helper()
-	res, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: auctionID, User: b.user, Amount: amount, Key: fmt.Sprintf("live-%d", liveSeq.Add(1))})
+	res, err := e.Store.PlaceBid(e.Ctx, auction.PlaceBid{AuctionID: auctionID, User: b.user, Amount: amount, Key: fmt.Sprintf("live-%d", auctiontest.Next())})
 	if err != nil {
 		// Errorf, not Fatalf: bids are also placed from helper goroutines.
 		t.Errorf("bid %d: %v", amount, err)
 		return 0
 	}
-	e.hub.Publish(e.ctx, auction.Change{AuctionID: auctionID, Events: res.Events})
+	e.hub.Publish(e.Ctx, auction.Change{AuctionID: auctionID, Events: res.Events})
 	return res.Bid.Seq
 }
 
@@ -218,7 +124,7 @@ func (e *liveEnv) bidStore(t testing.TB, b liveBidder, auctionID string, amount 
 // increment above the last, and returns the last seq.
 func (e *liveEnv) alternate(t testing.TB, auctionID string, bs [2]liveBidder, n int) int64 {
 	t.Helper()
-	a, err := e.store.Auction(e.ctx, auctionID)
+	a, err := e.Store.Auction(e.Ctx, auctionID)
 	if err != nil {
 		t.Error(err)
 		return 0
@@ -249,7 +155,7 @@ func (e *liveEnv) alternate(t testing.TB, auctionID string, bs [2]liveBidder, n 
 // seqOf returns the auction's last seq.
 func (e *liveEnv) seqOf(t testing.TB, auctionID string) int64 {
 	t.Helper()
-	a, err := e.store.Auction(e.ctx, auctionID)
+	a, err := e.Store.Auction(e.Ctx, auctionID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,8 +30,8 @@ import (
 func TestLiveReplayThenLiveUnderConcurrentBidding(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
-	a := e.bidding(t)
-	bidders := []liveBidder{e.bidder(t, a.ID), e.bidder(t, a.ID), e.bidder(t, a.ID)}
+	a := e.Bidding("住宅")
+	bidders := []liveBidder{e.bidder(a.ID), e.bidder(a.ID), e.bidder(a.ID)}
 
 	const attempts = 25
 	var bidding sync.WaitGroup
@@ -99,8 +99,8 @@ func TestLiveReplayThenLiveUnderConcurrentBidding(t *testing.T) {
 func TestLiveReconnectWithSince(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
-	a := e.bidding(t)
-	bs := [2]liveBidder{e.bidder(t, a.ID), e.bidder(t, a.ID)}
+	a := e.Bidding("住宅")
+	bs := [2]liveBidder{e.bidder(a.ID), e.bidder(a.ID)}
 
 	c := liveDial(t, e.srv.URL, a.ID, 0, nil)
 	if c.hello["server_time"] == nil || c.hello["watchers"] != 1.0 {
@@ -127,11 +127,11 @@ func TestLiveReconnectWithSince(t *testing.T) {
 	c.events(last, next, 5*time.Second)
 
 	// A change published without its events is read from the table.
-	res, err := e.store.PlaceBid(e.ctx, auction.PlaceBid{AuctionID: a.ID, User: bs[0].user, Amount: a.StartPrice + 8*a.Increment, Key: "no-events"})
+	res, err := e.Store.PlaceBid(e.Ctx, auction.PlaceBid{AuctionID: a.ID, User: bs[0].user, Amount: a.StartPrice + 8*a.Increment, Key: "no-events"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.hub.Publish(e.ctx, auction.Change{AuctionID: a.ID})
+	e.hub.Publish(e.Ctx, auction.Change{AuctionID: a.ID})
 	c.events(next, res.Bid.Seq, 5*time.Second)
 }
 
@@ -140,8 +140,8 @@ func TestLiveReconnectWithSince(t *testing.T) {
 func TestLiveStalledClientIsDropped(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{QueueSize: 16, SocketBuffer: 4096})
-	a := e.bidding(t)
-	bs := [2]liveBidder{e.bidder(t, a.ID), e.bidder(t, a.ID)}
+	a := e.Bidding("住宅")
+	bs := [2]liveBidder{e.bidder(a.ID), e.bidder(a.ID)}
 	start := e.seqOf(t, a.ID)
 
 	stalled, _, err := smallDialer.Dial(liveURL(e.srv.URL, a.ID, 0), nil)
@@ -217,16 +217,16 @@ func TestLiveStalledClientIsDropped(t *testing.T) {
 func TestLiveAcrossInstances(t *testing.T) {
 	t.Parallel()
 	A := liveSetup(t, live.HubConfig{})
-	B := liveInstance(t, A.dbURL, A.clock, live.HubConfig{PollEvery: time.Hour})
-	a := A.announced(t)
-	bs := [2]liveBidder{A.bidder(t, a.ID), A.bidder(t, a.ID)}
+	B := liveInstance(t, A.dbURL, A.Clock, live.HubConfig{PollEvery: time.Hour})
+	a := A.Announced("住宅")
+	bs := [2]liveBidder{A.bidder(a.ID), A.bidder(a.ID)}
 
 	watchers := []*liveClient{liveDial(t, B.srv.URL, a.ID, 0, nil), liveDial(t, B.srv.URL, a.ID, 0, nil)}
 	announced := A.seqOf(t, a.ID)
 	for _, w := range watchers {
 		w.events(0, announced, 5*time.Second)
 	}
-	A.open(t, a) // the scheduler's path: Tick, then Publish
+	A.Open(a) // the scheduler's path: Tick, then Publish
 	opened := A.seqOf(t, a.ID)
 	status, _ := A.bidHTTP(t, bs[0], a.ID, a.StartPrice)
 	if status != http.StatusCreated {
@@ -253,20 +253,20 @@ func TestLiveAcrossInstances(t *testing.T) {
 func TestLiveListenConnectionKilled(t *testing.T) {
 	t.Parallel()
 	A := liveSetup(t, live.HubConfig{PollEvery: time.Hour})
-	B := liveInstance(t, A.dbURL, A.clock, live.HubConfig{PollEvery: time.Hour})
-	a := A.bidding(t)
-	bs := [2]liveBidder{A.bidder(t, a.ID), A.bidder(t, a.ID)}
+	B := liveInstance(t, A.dbURL, A.Clock, live.HubConfig{PollEvery: time.Hour})
+	a := A.Bidding("住宅")
+	bs := [2]liveBidder{A.bidder(a.ID), A.bidder(a.ID)}
 	w := liveDial(t, B.srv.URL, a.ID, 0, nil)
 	before := A.alternate(t, a.ID, bs, 3)
 	w.events(0, before, 5*time.Second)
 
 	listeners := func() int {
 		var n int
-		_ = A.pool.QueryRow(A.ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gavel-live' AND datname = current_database()`).Scan(&n)
+		_ = A.Pool.QueryRow(A.Ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gavel-live' AND datname = current_database()`).Scan(&n)
 		return n
 	}
 	liveEventually(t, 5*time.Second, "both processes to listen", func() bool { return listeners() == 2 })
-	if _, err := A.pool.Exec(A.ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	if _, err := A.Pool.Exec(A.Ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE application_name = 'gavel-live' AND datname = current_database()`); err != nil {
 		t.Fatal(err)
 	}
@@ -289,8 +289,8 @@ func TestLiveListenConnectionKilled(t *testing.T) {
 func TestLiveBidsOverTheSocket(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
-	a := e.bidding(t)
-	b1, b2 := e.bidder(t, a.ID), e.bidder(t, a.ID)
+	a := e.Bidding("住宅")
+	b1, b2 := e.bidder(a.ID), e.bidder(a.ID)
 	opened := e.seqOf(t, a.ID)
 	c := liveDial(t, e.srv.URL, a.ID, opened, http.Header{"Authorization": {"Bearer " + b1.token}})
 
@@ -311,7 +311,7 @@ func TestLiveBidsOverTheSocket(t *testing.T) {
 	c.quiet(50 * time.Millisecond)
 
 	// A session cookie authenticates a browser's socket too.
-	cookie := e.token(t, b2.user, auction.TokenSession)
+	cookie := e.Token(b2.user, auction.TokenSession, time.Hour)
 	c2 := liveDial(t, e.srv.URL, a.ID, opened+1, http.Header{"Cookie": {request.SessionCookie + "=" + cookie}})
 	c2.send(fmt.Sprintf(`{"type":"bid","amount":%d,"idempotency_key":"c1"}`, a.StartPrice+a.Increment))
 	if r := c2.reply(); r["type"] != "bid_result" {
@@ -375,8 +375,8 @@ func TestLiveBidsOverTheSocket(t *testing.T) {
 func TestLiveHandshakeRefusals(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
-	a := e.bidding(t)
-	draft := e.draft(t)
+	a := e.Bidding("住宅")
+	draft := e.Drafted("住宅")
 	ws := func(h http.Header) http.Header {
 		h.Set("Connection", "Upgrade")
 		h.Set("Upgrade", "websocket")
@@ -474,8 +474,8 @@ func TestLiveHandshakeRefusals(t *testing.T) {
 func TestLiveWatchersAndMetrics(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
-	a := e.bidding(t)
-	b := e.bidder(t, a.ID)
+	a := e.Bidding("住宅")
+	b := e.bidder(a.ID)
 	watchers := func() float64 {
 		res, err := http.Get(e.srv.URL + "/api/v1/auctions/" + a.ID)
 		if err != nil {
@@ -563,7 +563,7 @@ func TestLiveWatchersAndMetrics(t *testing.T) {
 func TestLiveShutdownClosesPolitely(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
-	a := e.bidding(t)
+	a := e.Bidding("住宅")
 	seq := e.seqOf(t, a.ID)
 	c := liveDial(t, e.srv.URL, a.ID, 0, nil)
 	c.events(0, seq, 5*time.Second)
@@ -589,8 +589,8 @@ func TestLiveShutdownClosesPolitely(t *testing.T) {
 func TestLiveAnyFormOfTheAuctionID(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{PollEvery: time.Hour})
-	a := e.bidding(t)
-	b := e.bidder(t, a.ID)
+	a := e.Bidding("住宅")
+	b := e.bidder(a.ID)
 	opened := e.seqOf(t, a.ID)
 	c := liveDial(t, e.srv.URL, a.ID, opened, nil)
 	if status, body := e.bidHTTP(t, b, strings.ToUpper(a.ID), a.StartPrice); status != http.StatusCreated {

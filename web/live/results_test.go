@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"gavel/auction"
 	"gavel/web/live"
@@ -17,16 +18,16 @@ import (
 func TestResultsBoardPrivacy(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
-	a := e.bidding(t)
-	winner := e.bidder(t, a.ID)
+	a := e.Bidding("住宅")
+	winner := e.bidder(a.ID)
 	if st, _ := e.bidHTTP(t, winner, a.ID, a.StartPrice); st != http.StatusCreated {
 		t.Fatalf("bid: %d", st)
 	}
-	e.clock.Set(a.EndsAt)
-	if _, err := e.store.Tick(e.ctx); err != nil {
+	e.Clock.Set(a.EndsAt)
+	if _, err := e.Store.Tick(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
-	u, err := e.store.User(e.ctx, winner.user.ID)
+	u, err := e.Store.User(e.Ctx, winner.user.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,9 +96,9 @@ func TestCaseListOverHTTP(t *testing.T) {
 	t.Parallel()
 	e := liveSetup(t, live.HubConfig{})
 	for range 3 {
-		e.draft(t)
+		e.Drafted("住宅")
 	}
-	token := e.token(t, e.clerk, "api")
+	token := e.Token(e.Clerk, "api", time.Hour)
 	get := func(q string) (int, map[string]any) {
 		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/api/v1/cases?"+q, nil)
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -2,7 +2,6 @@ package live_test
 
 import (
 	"context"
-	"fmt"
 	noticepg "gavel/auction/notice/postgres"
 	"log/slog"
 	"math/rand/v2"
@@ -27,9 +26,7 @@ import (
 // pool and hub (started or not) on a shared database, and a wall clock the
 // test moves for token expiry.
 type authEnv struct {
-	ctx    context.Context
-	pool   *pgxpool.Pool
-	store  *postgres.Store
+	*auctiontest.World
 	hub    *live.Hub
 	server *web.Server
 }
@@ -42,10 +39,9 @@ func authInstance(t testing.TB, dbURL string, wall *auctiontest.Clock, start boo
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	e := &authEnv{ctx: ctx, pool: pool}
-	e.store = postgres.New(postgres.Config{Pool: pool, Clock: wall, Wall: wall, Rulebook: auction.SPC2016})
+	e := &authEnv{World: auctiontest.NewWorld(t, pool, auctiontest.WithClock(wall), auctiontest.WithStore(func(c *postgres.Config) { c.Wall = wall }))}
 	log := slog.New(slog.DiscardHandler)
-	e.hub = live.NewHub(live.HubConfig{Store: e.store, Bus: postgres.NewBus(pool), Log: log})
+	e.hub = live.NewHub(live.HubConfig{Store: e.Store, Bus: postgres.NewBus(pool), Log: log})
 	if start {
 		e.hub.Start()
 		t.Cleanup(func() {
@@ -55,7 +51,7 @@ func authInstance(t testing.TB, dbURL string, wall *auctiontest.Clock, start boo
 		})
 		liveEventually(t, 5*time.Second, "the token cache to listen", func() bool { return live.TokenCacheLive(e.hub) })
 	}
-	e.server = web.New(web.Config{Store: e.store, Log: log, Hub: e.hub, NoLimits: true, Notices: noticepg.New(pool, wall)})
+	e.server = web.New(web.Config{Store: e.Store, Log: log, Hub: e.hub, NoLimits: true, Notices: noticepg.New(pool, wall)})
 	return e
 }
 
@@ -80,21 +76,10 @@ func (e *authEnv) logout(token string) int {
 	return e.call(http.MethodPost, "/api/v1/auth/logout", token)
 }
 
-func (e *authEnv) bidder(t testing.TB) *auction.User {
-	t.Helper()
-	n := liveSeq.Add(1)
-	u, err := e.store.CreateUser(e.ctx, auction.NewUser{Email: fmt.Sprintf("auth%d@example.test", n), Password: "correct horse battery",
-		Role: auction.RoleBidder, RealName: fmt.Sprintf("Auth %d", n), IDNumber: idn(fmt.Sprintf("A%08d", n)), Phone: fmt.Sprintf("137%08d", n)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
 // bidderToken creates a bidder and an API token of theirs.
 func (e *authEnv) bidderToken(t testing.TB) string {
 	t.Helper()
-	token, _, err := e.store.CreateToken(e.ctx, e.bidder(t).ID, auction.TokenAPI, time.Hour)
+	token, _, err := e.Store.CreateToken(e.Ctx, e.Bidder().ID, auction.TokenAPI, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +103,7 @@ func (e *authEnv) cached(t testing.TB, token string) {
 func (e *authEnv) revokeInSQL(t testing.TB, token string) {
 	t.Helper()
 	h := auction.TokenHash(token)
-	if _, err := e.pool.Exec(e.ctx, `UPDATE tokens SET revoked_at = now() WHERE token_hash = $1`, h[:]); err != nil {
+	if _, err := e.Pool.Exec(e.Ctx, `UPDATE tokens SET revoked_at = now() WHERE token_hash = $1`, h[:]); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -160,7 +145,7 @@ func TestTokenCacheOffWhileListenerDown(t *testing.T) {
 	e, _, _ := authSetup(t, true)
 	kill := func() {
 		t.Helper()
-		if _, err := e.pool.Exec(e.ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		if _, err := e.Pool.Exec(e.Ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 			WHERE application_name = 'gavel-live' AND datname = current_database()`); err != nil {
 			t.Fatal(err)
 		}
@@ -232,8 +217,8 @@ func TestTokenCacheRefusalsAndExpiry(t *testing.T) {
 		t.Fatalf("unknown token: %d", code)
 	}
 	h := auction.TokenHash(secret)
-	if _, err := e.pool.Exec(e.ctx, `INSERT INTO tokens (token_hash, user_id, kind, csrf, created_at, expires_at)
-		VALUES ($1, $2, 'api', '', $3, $4)`, h[:], e.bidder(t).ID, wall.Now(), wall.Now().Add(time.Hour)); err != nil {
+	if _, err := e.Pool.Exec(e.Ctx, `INSERT INTO tokens (token_hash, user_id, kind, csrf, created_at, expires_at)
+		VALUES ($1, $2, 'api', '', $3, $4)`, h[:], e.Bidder().ID, wall.Now(), wall.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if code := e.me(secret); code != http.StatusOK {
@@ -331,7 +316,7 @@ func BenchmarkBearerAuthentication(b *testing.B) {
 	}{{"database", uncached}, {"cache", cached}} {
 		b.Run("authenticate/"+bc.name, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := bc.e.hub.Session(bc.e.ctx, token); err != nil {
+				if _, err := bc.e.hub.Session(bc.e.Ctx, token); err != nil {
 					b.Fatal(err)
 				}
 			}
