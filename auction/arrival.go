@@ -20,6 +20,10 @@ import (
 //     moment has been decided. An auction closes only when every running
 //     process's horizon has passed its end (tick.go), and in any case once
 //     MaxBidWait has passed since its end, because no bid may wait longer.
+//   - A bid received after the end as stored waits, out of its batch, until
+//     every bid received before it has been decided, here and in every
+//     other running process (the horizons again): one of them may extend
+//     the end past it (postgres/late.go).
 
 // MaxBidWait bounds how long a bid may wait between its arrival and its
 // decision: a bid decided later than this is refused with 503
@@ -40,6 +44,10 @@ type Arrivals struct {
 	// last is the latest time handed out, so that horizons and arrivals
 	// never go backwards even if the clock did.
 	last time.Time
+	// ended, when a late bid waits for the arrivals before it
+	// (EarlierEnded), is closed at the next end of an arrival; nil when
+	// nobody waits, so that ending an arrival costs nothing more.
+	ended chan struct{}
 }
 
 // NewArrivals returns a tracker stamping arrivals with clock.
@@ -93,7 +101,30 @@ func (r *Arrival) Release() {
 	defer a.mu.Unlock()
 	if r.refs--; r.refs == 0 {
 		delete(a.pending, r)
+		if a.ended != nil {
+			close(a.ended)
+			a.ended = nil
+		}
 	}
+}
+
+// EarlierEnded reports whether every other bid this process received before
+// r has been decided: the horizon as r sees it, leaving out r itself (held
+// while it waits) and arrivals at the same moment (no order between them).
+// When not, next is closed as soon as some arrival ends, to ask again.
+func (r *Arrival) EarlierEnded() (ended bool, next <-chan struct{}) {
+	a := r.of
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for o := range a.pending {
+		if o != r && o.At.Before(r.At) {
+			if a.ended == nil {
+				a.ended = make(chan struct{})
+			}
+			return false, a.ended
+		}
+	}
+	return true, nil
 }
 
 // Horizon is the moment before which every bid this process received has

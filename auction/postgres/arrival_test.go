@@ -20,9 +20,10 @@ type instance struct {
 func (b *bundle) startInstance(t *testing.T, name string, clock auction.Clock) *instance {
 	t.Helper()
 	arrivals := auction.NewArrivals(clock)
+	hb := postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: b.store.Pool(), Clock: clock, Instance: name, Arrivals: arrivals})
 	in := &instance{
-		store: postgres.New(postgres.Config{Pool: b.store.Pool(), Clock: clock, Rulebook: auction.SPC2016, Arrivals: arrivals}),
-		hb:    postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: b.store.Pool(), Clock: clock, Instance: name, Arrivals: arrivals}),
+		store: postgres.New(postgres.Config{Pool: b.store.Pool(), Clock: clock, Rulebook: auction.SPC2016, Arrivals: arrivals, Heartbeat: hb}),
+		hb:    hb,
 	}
 	if err := in.hb.Start(b.ctx); err != nil {
 		t.Fatal(err)

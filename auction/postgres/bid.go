@@ -18,7 +18,8 @@ import (
 // not_found, idempotency_key_reused, not_qualified, bidder_restricted,
 // auction_not_open, already_leading, bid_too_high, bid_too_low,
 // bid_not_on_increment, and service_unavailable for a bid that waited longer
-// than MaxBidWait.
+// than MaxBidWait. A bid received after the end as stored is answered once
+// the bids received before it have been decided (late.go).
 func (s *Store) PlaceBid(ctx context.Context, p auction.PlaceBid) (*auction.BidResult, error) {
 	if p.Arrival == nil {
 		p.Arrival = s.Arrive()
@@ -81,6 +82,13 @@ func (s *Store) placeBid(ctx context.Context, t *bidTx, p auction.PlaceBid) (*au
 		return nil, t.refuse(auction.Errorf(auction.EUnavailable, "the bid could not be decided within %s of its arrival; send it again", auction.MaxBidWait))
 	}
 	if err := auction.CheckOpen(&a.Auction, now); err != nil {
+		// Received at or after the end as it stands, while bidding goes on:
+		// a bid received earlier on another instance may yet extend the end
+		// past this one's arrival. It waits for them (late.go) out of the
+		// batch, then is decided as the auction stands.
+		if !t.current.waited && a.Status == auction.StatusBidding && !now.Before(a.StartsAt) {
+			return nil, errLate
+		}
 		return nil, t.refuse(err)
 	}
 	b, ok := t.qualified(p.User.ID)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -62,7 +63,16 @@ type Heartbeat struct {
 
 	mu      sync.Mutex
 	pending map[failureKey]*failure
+	// runs are the runs this heartbeat started lately, newest last: a late
+	// bid does not wait for this process's published horizon, which it
+	// knows first-hand (late.go). Guarded by mu.
+	runs []string
 }
+
+// maxOwnRuns bounds the runs a heartbeat remembers as its own. A run that a
+// new one replaced no longer beats, so it stops counting as running
+// MaxBidWait after its last beat: only the last few can still count.
+const maxOwnRuns = 8
 
 type failureKey struct{ auctionID, reason string }
 
@@ -223,9 +233,26 @@ func (h *Heartbeat) beatLocked(ctx context.Context) error {
 	}
 	if run != h.run {
 		h.log.Info("service run started", "run", run, "instance", h.instance, "at", now)
+		h.mu.Lock()
+		h.runs = append(h.runs, run)
+		if len(h.runs) > maxOwnRuns {
+			h.runs = slices.Clone(h.runs[len(h.runs)-maxOwnRuns:])
+		}
+		h.mu.Unlock()
 	}
 	h.run = run
 	return nil
+}
+
+// ownRuns are the runs this process started that may still count as
+// running; nil for no heartbeat.
+func (h *Heartbeat) ownRuns() []string {
+	if h == nil {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.runs)
 }
 
 // Stop ends the run for good: the process no longer takes requests. Later

@@ -43,9 +43,18 @@ type Store struct {
 	bids bidQueue
 	// arrivals stamps each bid with the moment it was received (arrival.go).
 	arrivals *auction.Arrivals
+	// late holds the bids received after the end as stored that wait for
+	// the bids received before them (late.go).
+	late lateBids
+	// heartbeat is this process's, whose own runs a late bid does not wait
+	// for; nil when the process publishes none.
+	heartbeat *Heartbeat
 	// beforeBatch, set only by tests, runs before a bid batch locks its
 	// auction: it holds a batch back to decide it late.
 	beforeBatch func(auctionID string)
+	// lateWaits, set only by tests, runs each time late bids are left
+	// waiting for earlier ones (late.go).
+	lateWaits func(auctionID string)
 }
 
 // The service stores under names of their own: embedded, they are unexported
@@ -88,6 +97,10 @@ type Config struct {
 	// Arrivals stamps bids with their time of receipt; the heartbeat
 	// publishes its horizon. Nil makes one on Clock.
 	Arrivals *auction.Arrivals
+	// Heartbeat is the process's heartbeat publishing those arrivals'
+	// horizon, if any: a bid received after the end waits for the other
+	// processes' horizons, not for this one's (late.go).
+	Heartbeat *Heartbeat
 	// Zone is the court's time zone: rulebook days are its calendar days,
 	// and published documents write their dates and times in it; nil is
 	// courtdoc.DefaultZone.
@@ -114,7 +127,8 @@ func New(c Config) *Store {
 	db := &pgtx.DB{Pool: c.Pool, Clock: c.Clock, Rulebook: c.Rulebook.In(c.Zone), Zone: c.Zone,
 		Hooks: pgtx.Hooks{AfterClose: c.Hooks.AfterClose, Notify: c.Hooks.Notify}}
 	return &Store{oversightStore: oversight.New(db, c.Wall), moneyStore: money.New(db, c.Payments),
-		courtStore: court.New(db), db: db, provider: c.Provider, payments: c.Payments, hooks: c.Hooks, arrivals: c.Arrivals}
+		courtStore: court.New(db), db: db, provider: c.Provider, payments: c.Payments, hooks: c.Hooks, arrivals: c.Arrivals,
+		heartbeat: c.Heartbeat}
 }
 
 // Zone is the court's time zone, whose calendar days the rulebook counts.

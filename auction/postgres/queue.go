@@ -52,11 +52,17 @@ type bidRequest struct {
 	ctx  context.Context
 	p    auction.PlaceBid
 	done chan bidAnswer // buffered: the worker never waits for a bidder
+	// waited: the bid arrived after the end as stored and has waited for
+	// the bids received before it (late.go); it is now decided as the
+	// auction stands.
+	waited bool
 }
 
 type bidAnswer struct {
 	res *auction.BidResult
 	err error
+	// late: not decided; the bid waits for the bids received before it.
+	late bool
 }
 
 // queueBid hands p to its auction's worker, starting one if none runs, and
@@ -66,23 +72,29 @@ func (s *Store) queueBid(ctx context.Context, p auction.PlaceBid) (*auction.BidR
 	// The queue holds the arrival until the batch has ended, even if the
 	// bidder stops waiting: until then the bid may still be accepted.
 	p.Arrival.Hold()
-	q := &s.bids
-	q.mu.Lock()
-	if q.pending == nil {
-		q.pending = map[string][]*bidRequest{}
-	}
-	waiting, running := q.pending[p.AuctionID]
-	q.pending[p.AuctionID] = append(waiting, r)
-	q.mu.Unlock()
-	if !running {
-		go s.drainBids(p.AuctionID)
-	}
+	s.enqueueBids(p.AuctionID, r)
 	select {
 	case a := <-r.done:
 		return a.res, a.err
 	case <-ctx.Done():
 		// The bid may still be decided; a retry with the same key learns how.
 		return nil, ctx.Err()
+	}
+}
+
+// enqueueBids hands requests to their auction's worker, starting one if none
+// runs.
+func (s *Store) enqueueBids(auctionID string, reqs ...*bidRequest) {
+	q := &s.bids
+	q.mu.Lock()
+	if q.pending == nil {
+		q.pending = map[string][]*bidRequest{}
+	}
+	waiting, running := q.pending[auctionID]
+	q.pending[auctionID] = append(waiting, reqs...)
+	q.mu.Unlock()
+	if !running {
+		go s.drainBids(auctionID)
 	}
 }
 
@@ -106,15 +118,20 @@ func (s *Store) drainBids(auctionID string) {
 			q.pending[auctionID] = waiting[n:]
 		}
 		q.mu.Unlock()
-		s.placeBatch(batch)
+		late := s.placeBatch(batch)
 		for _, r := range batch {
-			r.p.Arrival.Release()
+			// A late bid keeps its arrival held while it waits.
+			if !slices.Contains(late, r) {
+				r.p.Arrival.Release()
+			}
 		}
+		s.awaitEarlier(auctionID, late)
 	}
 }
 
-// placeBatch decides a batch and answers every request in it.
-func (s *Store) placeBatch(reqs []*bidRequest) {
+// placeBatch decides a batch and answers every request in it but the late
+// ones (late.go), which it returns unanswered.
+func (s *Store) placeBatch(reqs []*bidRequest) (late []*bidRequest) {
 	live := make([]*bidRequest, 0, len(reqs))
 	for _, r := range reqs {
 		if err := r.ctx.Err(); err != nil {
@@ -124,7 +141,7 @@ func (s *Store) placeBatch(reqs []*bidRequest) {
 		live = append(live, r)
 	}
 	if len(live) == 0 {
-		return
+		return nil
 	}
 	// In order of arrival, as far as this batch knows it: of two bids at one
 	// price the earlier one wins.
@@ -132,9 +149,13 @@ func (s *Store) placeBatch(reqs []*bidRequest) {
 	answers, err := s.decideBatch(live)
 	if err == nil {
 		for i, r := range live {
+			if answers[i].late {
+				late = append(late, r)
+				continue
+			}
 			r.done <- answers[i]
 		}
-		return
+		return late
 	}
 	var de *auction.Error
 	var pe *pgconn.PgError
@@ -144,9 +165,9 @@ func (s *Store) placeBatch(reqs []*bidRequest) {
 		// it was fails only its own bid. (A database that cannot be reached
 		// fails them all at once, as it would fail each.)
 		for _, r := range live {
-			s.placeBatch([]*bidRequest{r})
+			late = append(late, s.placeBatch([]*bidRequest{r})...)
 		}
-		return
+		return late
 	}
 	errors.As(err, &de)
 	for _, r := range live {
@@ -158,6 +179,7 @@ func (s *Store) placeBatch(reqs []*bidRequest) {
 		}
 		r.done <- bidAnswer{err: err}
 	}
+	return nil
 }
 
 // errNothingToWrite rolls back a batch that accepted no bid: an opening done
@@ -192,6 +214,10 @@ func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
 				}
 				t.current = r
 				res, err := s.placeBid(r.ctx, t, r.p)
+				if errors.Is(err, errLate) {
+					answers[i].late = true
+					continue
+				}
 				var de *auction.Error
 				if err != nil && !errors.As(err, &de) {
 					return err

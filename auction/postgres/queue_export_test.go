@@ -17,7 +17,13 @@ func (s *Store) PlaceBatch(ctx context.Context, ps []auction.PlaceBid) ([]*aucti
 		}
 		reqs[i] = &bidRequest{ctx: ctx, p: p, done: make(chan bidAnswer, 1)}
 	}
-	s.placeBatch(reqs)
+	// A late bid waits in the queue's hands, which then release its
+	// arrival once more.
+	late := s.placeBatch(reqs)
+	for _, r := range late {
+		r.p.Arrival.Hold()
+	}
+	s.awaitEarlier(ps[0].AuctionID, late)
 	res, errs := make([]*auction.BidResult, len(ps)), make([]error, len(ps))
 	for i, r := range reqs {
 		a := <-r.done
@@ -42,3 +48,7 @@ func (s *Store) Waiting(auctionID string) int {
 
 // HoldBatches makes every bid batch call hold before it locks its auction.
 func (s *Store) HoldBatches(hold func(auctionID string)) { s.beforeBatch = hold }
+
+// WatchLateWaits makes every auction's late-bid waiter call f each time it
+// leaves bids waiting for earlier ones.
+func (s *Store) WatchLateWaits(f func(auctionID string)) { s.lateWaits = f }

@@ -35,8 +35,12 @@ var dueConditions = []string{
 // holds no auction open. $2 is MaxBidWait. The horizons are read once per
 // statement, not per auction.
 const receivedCondition = `a.ends_at <= greatest($1 - $2::interval, coalesce((
-	SELECT min(r.received_through) FROM service_runs r
-	WHERE r.stopped_at IS NULL AND r.beat_wall >= clock_timestamp() - $2::interval), 'infinity'))`
+	SELECT min(r.received_through) FROM ` + runningRuns + ` r), 'infinity'))`
+
+// runningRuns are the runs of the processes still running, as the close
+// and a late bid (late.go) count them: not stopped, beat within MaxBidWait
+// ($2).
+const runningRuns = `(SELECT * FROM service_runs WHERE stopped_at IS NULL AND beat_wall >= clock_timestamp() - $2::interval)`
 
 // Due counts the auctions with a transition due at the clock's time. Right
 // after a Tick it is zero unless another ticker (another instance, or this
