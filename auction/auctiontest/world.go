@@ -2,7 +2,9 @@ package auctiontest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -42,7 +44,7 @@ type World struct {
 	Court string
 
 	now   func() time.Time
-	set   func(time.Time)
+	set   func(time.Time) error
 	quick bool
 }
 
@@ -91,31 +93,53 @@ func WithQuickAccounts() Option { return func(o *options) { o.quick = true } }
 // (dbtest.Pool), under the SPC 2016 rulebook, its clock standing at Start.
 func NewWorld(tb testing.TB, pool *pgxpool.Pool, opts ...Option) *World {
 	tb.Helper()
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	w := &World{TB: tb, Ctx: context.Background(), Pool: pool, Court: "北京市第一中级人民法院", quick: o.quick}
+	o := collect(opts)
 	cfg := postgres.Config{Pool: pool, Rulebook: auction.SPC2016}
 	if o.shared != nil {
-		c := o.shared
-		cfg.Clock, w.now = c, c.Now
-		w.set = func(t time.Time) {
-			if _, err := c.Set(w.Ctx, t); err != nil {
-				w.TB.Fatal(err)
-			}
-		}
+		cfg.Clock = o.shared
 	} else {
-		w.Clock = o.clock
-		if w.Clock == nil {
-			w.Clock = NewClock(Start)
+		if o.clock == nil {
+			o.clock = NewClock(Start)
 		}
-		cfg.Clock, w.now, w.set = w.Clock, w.Clock.Now, w.Clock.Set
+		cfg.Clock = o.clock
 	}
 	for _, f := range o.store {
 		f(&cfg)
 	}
-	w.Store = postgres.New(cfg)
+	return build(tb, postgres.New(cfg), o)
+}
+
+// On returns a world over a store built elsewhere: by the program under
+// test (cmd/gavel's Main), so that what the helpers do is the program's own
+// act, or by a test whose clock is the real time. Its time is the store's;
+// TickAt moves it only when it is the Clock given WithClock or the shared
+// test clock given WithSharedClock.
+func On(tb testing.TB, store *postgres.Store, opts ...Option) *World {
+	tb.Helper()
+	return build(tb, store, collect(opts))
+}
+
+func collect(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+func build(tb testing.TB, store *postgres.Store, o options) *World {
+	tb.Helper()
+	w := &World{TB: tb, Ctx: context.Background(), Pool: store.Pool(), Store: store, Court: "北京市第一中级人民法院",
+		now: store.Clock().Now, quick: o.quick}
+	switch {
+	case o.shared != nil:
+		w.set = func(t time.Time) error { _, err := o.shared.Set(w.Ctx, t); return err }
+	case o.clock != nil:
+		w.Clock = o.clock
+		w.set = func(t time.Time) error { o.clock.Set(t); return nil }
+	default:
+		w.set = func(time.Time) error { return errors.New("auctiontest: this world's clock is not one the test moves") }
+	}
 	w.Clerk = w.User(auction.RoleClerk, "")
 	w.Finance = w.User(auction.RoleFinance, "")
 	return w
@@ -127,6 +151,19 @@ func (w *World) In(tb TB) *World {
 	c := *w
 	c.TB = tb
 	return &c
+}
+
+// Go returns the same world for a goroutine the test starts: a failure is
+// reported with tb.Error, which any goroutine may call, and ends that
+// goroutine only; the test checks tb.Failed once they are done.
+func (w *World) Go(tb testing.TB) *World { return w.In(goroutineTB{tb}) }
+
+type goroutineTB struct{ testing.TB }
+
+func (g goroutineTB) Fatal(args ...any) {
+	g.TB.Helper()
+	g.TB.Error(args...)
+	runtime.Goexit()
 }
 
 // Now is the world's time.
@@ -207,6 +244,19 @@ func (w *World) Token(u *auction.User, kind string, ttl time.Duration) string {
 	return token
 }
 
+// Verify marks u's identity verified at the desk, directly: for a test
+// whose bidders use what only verified accounts may (an applicant's
+// offset, a holder's priority) and that tests nothing of verification,
+// which Store.VerifyUser does with its audit entry and notices.
+func (w *World) Verify(u *auction.User) {
+	w.TB.Helper()
+	if _, err := w.Pool.Exec(w.Ctx, `UPDATE users SET verified_at = $2, verified_method = $3, verified_reference = 'test' WHERE id = $1`,
+		u.ID, w.Now(), auction.VerifyDesk); err != nil {
+		w.TB.Fatal(err)
+	}
+	u.Verified = true
+}
+
 // Bidder creates a bidder account, a person of their own.
 func (w *World) Bidder() *auction.User {
 	return w.User(auction.RoleBidder, "")
@@ -216,10 +266,24 @@ func (w *World) Bidder() *auction.User {
 // debtor.
 func (w *World) Case(claim int64) *auction.Case {
 	w.TB.Helper()
-	c, err := w.Store.CreateCase(w.Ctx, w.Clerk.ID, auction.NewCase{
-		CaseNumber: fmt.Sprintf("(2026)京01执%d号", Next()), CourtName: w.Court,
-		Applicants: []auction.Party{{Name: "某银行", IDType: auction.IDCompany, IDNumber: "91110000100000000R", Claim: &claim}},
-		Debtors:    []auction.Party{{Name: "刘某", IDNumber: IDNumber("110105198001010099")}}})
+	return w.CaseOf(auction.NewCase{Applicants: []auction.Party{{Name: "某银行", IDType: auction.IDCompany, IDNumber: "91110000100000000R", Claim: &claim}}})
+}
+
+// CaseOf opens the case nc describes, with a number of its own, the world's
+// court and Case's debtor unless nc gives them: for a test whose parties
+// matter (applicants who bid, names a printed notice shows).
+func (w *World) CaseOf(nc auction.NewCase) *auction.Case {
+	w.TB.Helper()
+	if nc.CaseNumber == "" {
+		nc.CaseNumber = fmt.Sprintf("(2026)京01执%d号", Next())
+	}
+	if nc.CourtName == "" {
+		nc.CourtName = w.Court
+	}
+	if nc.Debtors == nil {
+		nc.Debtors = []auction.Party{{Name: "刘某", IDNumber: IDNumber("110105198001010099")}}
+	}
+	c, err := w.Store.CreateCase(w.Ctx, w.Clerk.ID, nc)
 	if err != nil {
 		w.TB.Fatal(err)
 	}
@@ -256,8 +320,24 @@ func (w *World) Car(caseID, title string) *auction.Lot {
 // price.
 func (w *World) Draft(lotID, round string, start int64, starts time.Time) *auction.Auction {
 	w.TB.Helper()
-	a, err := w.Store.ScheduleAuction(w.Ctx, auction.ScheduleParams{LotID: lotID, Round: round, StartPrice: start, Increment: 100_000,
-		Deposit: start / 10, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
+	return w.Schedule(auction.ScheduleParams{LotID: lotID, Round: round, StartPrice: start, StartsAt: starts})
+}
+
+// Schedule schedules the round p describes without publishing it, with
+// Draft's step, deposit and day of bidding where p leaves them zero: for a
+// test whose round differs in more (its end, the balance's due days).
+func (w *World) Schedule(p auction.ScheduleParams) *auction.Auction {
+	w.TB.Helper()
+	if p.Increment == 0 {
+		p.Increment = 100_000
+	}
+	if p.Deposit == 0 {
+		p.Deposit = p.StartPrice / 10
+	}
+	if p.EndsAt.IsZero() {
+		p.EndsAt = p.StartsAt.Add(24 * time.Hour)
+	}
+	a, err := w.Store.ScheduleAuction(w.Ctx, p)
 	if err != nil {
 		w.TB.Fatal(err)
 	}
@@ -321,13 +401,16 @@ func (w *World) Register(u *auction.User, auctionID string) *auction.Registratio
 	return reg
 }
 
-// Qualify registers u for the auction and confirms the deposit's transfer;
-// it returns the registration as it is then, with its bidder code.
+// Qualify registers u for the auction and confirms the deposit's transfer
+// if one is owed (an applicant's claim may cover it); it returns the
+// registration as it is then, with its bidder code.
 func (w *World) Qualify(u *auction.User, auctionID string) *auction.Registration {
 	w.TB.Helper()
 	reg := w.Register(u, auctionID)
-	if _, err := w.Store.ConfirmDeposit(w.Ctx, reg.Deposit.ID, fmt.Sprintf("BANK-%d", Next())); err != nil {
-		w.TB.Fatal(err)
+	if reg.Status == auction.RegistrationPending {
+		if _, err := w.Store.ConfirmDeposit(w.Ctx, reg.Deposit.ID, fmt.Sprintf("BANK-%d", Next())); err != nil {
+			w.TB.Fatal(err)
+		}
 	}
 	reg, err := w.Store.Registration(w.Ctx, reg.ID)
 	if err != nil {
@@ -350,7 +433,9 @@ func (w *World) Tick() {
 // TickAt moves the clock to at and applies every transition then due.
 func (w *World) TickAt(at time.Time) {
 	w.TB.Helper()
-	w.set(at)
+	if err := w.set(at); err != nil {
+		w.TB.Fatal(err)
+	}
 	w.Tick()
 }
 
@@ -359,7 +444,9 @@ func (w *World) TickAt(at time.Time) {
 func (w *World) tickFrom(at time.Time) {
 	w.TB.Helper()
 	if w.Now().Before(at) {
-		w.set(at)
+		if err := w.set(at); err != nil {
+			w.TB.Fatal(err)
+		}
 	}
 	w.Tick()
 }

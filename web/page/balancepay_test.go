@@ -15,7 +15,7 @@ import (
 func TestWinnerPageShowsCourtAccount(t *testing.T) {
 	t.Parallel()
 	w := pageSetup(t, "余款")
-	winner, loser := w.user(t, auction.RoleBidder, "W-PAY-1"), w.user(t, auction.RoleBidder, "L-PAY-1")
+	winner, loser := w.User(auction.RoleBidder, "W-PAY-1"), w.User(auction.RoleBidder, "L-PAY-1")
 	reg := w.Qualify(winner, w.a.ID)
 	w.Qualify(loser, w.a.ID)
 	a := w.Open(w.a)
@@ -31,11 +31,11 @@ func TestWinnerPageShowsCourtAccount(t *testing.T) {
 	if r := bw.get("/auctions/" + a.ID); !strings.Contains(r.body, `id="balance-no-account"`) {
 		t.Errorf("winner without a court account: no advice to ask the court")
 	}
-	cs, err := w.store.Case(w.ctx, a.CaseID)
+	cs, err := w.Store.Case(w.Ctx, a.CaseID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.SetCourtAccount(w.ctx, "", auction.PayTo{CourtName: cs.CourtName, AccountName: "北京市第一中级人民法院案款专户",
+	if _, err := w.Store.SetCourtAccount(w.Ctx, "", auction.PayTo{CourtName: cs.CourtName, AccountName: "北京市第一中级人民法院案款专户",
 		Bank: "中国工商银行北京分行", AccountNumber: "0200 0012 3456 7890 123"}); err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestWinnerPageShowsCourtAccount(t *testing.T) {
 	// the whole price less the deposit.
 	hammer := a.StartPrice + a.Increment
 	paid := (hammer - reg.Deposit.Amount) / 2
-	if _, _, err := w.store.RecordBalancePayment(w.ctx, "", a.ID, paid, "BAL-PART-1"); err != nil {
+	if _, _, err := w.Store.RecordBalancePayment(w.Ctx, "", a.ID, paid, "BAL-PART-1"); err != nil {
 		t.Fatal(err)
 	}
 	left := yuan.Format(hammer - reg.Deposit.Amount - paid)

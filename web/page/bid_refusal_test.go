@@ -15,7 +15,7 @@ import (
 func TestBidRefusalsBeforeTheStoreCarryTheState(t *testing.T) {
 	t.Parallel()
 	w := pageSetup(t, "住宅")
-	token, _, err := w.store.CreateToken(w.ctx, w.bidder.ID, auction.TokenAPI, time.Hour)
+	token, _, err := w.Store.CreateToken(w.Ctx, w.bidder.ID, auction.TokenAPI, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,11 +15,8 @@ import (
 func TestDeadlinesOnPages(t *testing.T) {
 	t.Parallel()
 	w := pageSetup(t, "待再拍住宅")
-	w.clock.Set(w.a.EndsAt)
-	if _, err := w.store.Tick(w.ctx); err != nil {
-		t.Fatal(err)
-	}
-	clerk, _ := w.signedIn(t, w.clerk)
+	w.TickAt(w.a.EndsAt)
+	clerk, _ := w.signedIn(t, w.Clerk)
 	// Failed at 10:00 on 2 April in Shanghai: the next round by the end of 2 May.
 	due := time.Date(2026, 5, 2, 16, 0, 0, 0, time.UTC)
 	l := i18n.Locale{Zone: page.DefaultZone()}
@@ -28,12 +25,12 @@ func TestDeadlinesOnPages(t *testing.T) {
 	if strings.Contains(r.body, "已超期") {
 		t.Error("overdue before the deadline")
 	}
-	w.clock.Set(due)
+	w.Clock.Set(due)
 	checkPage(t, "/clerk/monitor", clerk.get("/clerk/monitor"), `data-kind="reauction" data-auction="`+w.a.ID+`" class="overdue"`, "已超期")
 
 	w2 := pageSetup(t, "住宅")
 	w2.sold(t) // the loser's deposit is due back 24 h after the close
-	finance, _ := w2.signedIn(t, w2.finance)
+	finance, _ := w2.signedIn(t, w2.Finance)
 	checkPage(t, "/finance", finance.get("/finance"), "法定期限", `data-kind="refund" data-auction="`+w2.a.ID+`"`, "24 小时内退还",
 		i18n.Locale{Zone: page.DefaultZone()}.Time(w2.a.EndsAt.Add(24*time.Hour)))
 }

@@ -17,16 +17,13 @@ import (
 func TestFinanceDeskPayers(t *testing.T) {
 	t.Parallel()
 	w := pageSetup(t, "住宅")
-	u := w.user(t, auction.RoleBidder, "")
-	reg, err := w.store.Register(w.ctx, u, w.a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := w.store.ReceiveDeposit(w.ctx, w.finance.ID, reg.Deposit.ID, payments.DepositReceipt{Reference: "PART-9",
+	u := w.User(auction.RoleBidder, "")
+	reg := w.Register(u, w.a.ID)
+	if _, _, err := w.Store.ReceiveDeposit(w.Ctx, w.Finance.ID, reg.Deposit.ID, payments.DepositReceipt{Reference: "PART-9",
 		Amount: reg.Deposit.Amount / 2, PayerName: "付款人甲", PayerAccount: "6222 0200 0000 1234"}); err != nil {
 		t.Fatal(err)
 	}
-	finance, _ := w.signedIn(t, w.finance)
+	finance, _ := w.signedIn(t, w.Finance)
 	r := finance.get("/finance")
 	checkPage(t, "/finance", r, `data-api="/api/v1/deposits/`+reg.Deposit.ID+`/receipts"`, `name="payer_account"`)
 	cells := rowCells(t, r.body, "data-deposit", reg.Deposit.ID)
@@ -49,11 +46,11 @@ func TestFinanceDeskPayers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.ImportStatement(w.ctx, w.finance.ID, "s.csv", st); err != nil {
+	if _, err := w.Store.ImportStatement(w.Ctx, w.Finance.ID, "s.csv", st); err != nil {
 		t.Fatal(err)
 	}
 	checkPage(t, "/finance", finance.get("/finance"), "附言中没有转账附言码")
-	en, _ := w.signedIn(t, w.finance)
+	en, _ := w.signedIn(t, w.Finance)
 	en.get("/lang/en")
 	r = en.get("/finance")
 	checkPage(t, "/finance (en)", r, "The note quotes no transfer note code", "Paying account", "Part payment, not confirmed")
@@ -61,7 +58,7 @@ func TestFinanceDeskPayers(t *testing.T) {
 	// Refunds due: each row can be ticked for the batch form.
 	w2 := pageSetup(t, "住宅")
 	regs := w2.sold(t)
-	f2, _ := w2.signedIn(t, w2.finance)
+	f2, _ := w2.signedIn(t, w2.Finance)
 	r = f2.get("/finance")
 	checkPage(t, "/finance", r, `id="refunds-batch"`, `data-batch-api="/api/v1/refunds/paid"`,
 		`name="pick" form="refunds-batch" value="`+regs[1].Deposit.ID+`"`)
@@ -76,14 +73,14 @@ func TestFinanceDeskPayers(t *testing.T) {
 func TestPagesReconciliationOutside(t *testing.T) {
 	t.Parallel()
 	w := ledgerSetup(t)
-	finance, _ := w.signedIn(t, w.finance)
+	finance, _ := w.signedIn(t, w.Finance)
 	path := "/finance/reconciliation?" + w.period
 	checkPage(t, path, finance.get(path), "与银行流水及支付机构核对", "没有差异")
 	st, err := statement.Parse([]byte("date,reference,amount,remittance\n2026-03-15,OUTSIDE-1,12.00,货款\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.ImportStatement(w.ctx, w.finance.ID, "s.csv", st); err != nil {
+	if _, err := w.Store.ImportStatement(w.Ctx, w.Finance.ID, "s.csv", st); err != nil {
 		t.Fatal(err)
 	}
 	r := finance.get(path)
@@ -92,7 +89,7 @@ func TestPagesReconciliationOutside(t *testing.T) {
 		cells[3] != "¥12.00" {
 		t.Errorf("statement difference row %q", cells)
 	}
-	en, _ := w.signedIn(t, w.finance)
+	en, _ := w.signedIn(t, w.Finance)
 	en.get("/lang/en")
 	checkPage(t, path, en.get(path), "On the statement, not booked")
 }

@@ -17,7 +17,7 @@ func TestCourtDocumentPrint(t *testing.T) {
 	w := newPrintWorld(t)
 	c := w.newCase(t)
 	lot := w.lot(t, c.ID, "黄浦区某路 1 号 101 室", 100_000_000)
-	if _, err := w.store.AddPriorityHolder(w.ctx, lot.ID, auction.NewPriorityHolder{Name: "承租人丙", IDNumber: idn("PH-9"), Rank: 1}); err != nil {
+	if _, err := w.Store.AddPriorityHolder(w.Ctx, lot.ID, auction.NewPriorityHolder{Name: "承租人丙", IDNumber: idn("PH-9"), Rank: 1}); err != nil {
 		t.Fatal(err)
 	}
 	a := w.round(t, lot.ID, auction.RoundFirst, 70_000_000, 10)
@@ -41,7 +41,7 @@ func TestCourtDocumentPrint(t *testing.T) {
 			}
 		}
 	}
-	draft, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: w.lot(t, c.ID, "车", 10_000_000).ID, Round: auction.RoundFirst,
+	draft, err := w.Store.ScheduleAuction(w.Ctx, auction.ScheduleParams{LotID: w.lot(t, c.ID, "车", 10_000_000).ID, Round: auction.RoundFirst,
 		StartPrice: 7_000_000, Increment: 10_000, Deposit: 700_000, StartsAt: a.StartsAt, EndsAt: a.EndsAt})
 	if err != nil {
 		t.Fatal(err)
@@ -65,11 +65,11 @@ func TestResultsAndCaseSearchPages(t *testing.T) {
 	c := w.newCase(t)
 	a := w.round(t, w.lot(t, c.ID, "静安区某路 8 号", 100_000_000).ID, auction.RoundFirst, 70_000_000, 10)
 	buyer, _ := w.user(t, auction.RoleBidder, "买受人真名")
-	reg := w.qualify(t, buyer, a.ID)
-	w.tickAt(t, a.StartsAt)
-	w.bid(t, buyer, a.ID, a.StartPrice)
-	w.tickAt(t, a.EndsAt)
-	reg, _ = w.store.Registration(w.ctx, reg.ID)
+	reg := w.Qualify(buyer, a.ID)
+	w.TickAt(a.StartsAt)
+	w.Bid(buyer, a.ID, a.StartPrice)
+	w.TickAt(a.EndsAt)
+	reg, _ = w.Store.Registration(w.Ctx, reg.ID)
 	r := w.get(t, "/results?court=第一中级&from=2026-01-01", "")
 	if r.status != http.StatusOK || !strings.Contains(r.body, *reg.BidderCode) || !strings.Contains(r.body, "静安区某路 8 号") ||
 		!strings.Contains(r.body, "¥700,000.00") {
@@ -107,7 +107,7 @@ func TestAuctionPageDocumentsAndCorrections(t *testing.T) {
 	lot := w.lot(t, c.ID, "徐汇区某路 3 号", 100_000_000)
 	a := w.round(t, lot.ID, auction.RoundFirst, 70_000_000, 10)
 	desc := "查封财产，建筑面积 66 平方米"
-	if _, _, err := w.store.CorrectLot(w.ctx, w.users[auction.RoleClerk], lot.ID, "面积笔误", auction.LotEdit{Description: &desc}); err != nil {
+	if _, _, err := w.Store.CorrectLot(w.Ctx, w.users[auction.RoleClerk], lot.ID, "面积笔误", auction.LotEdit{Description: &desc}); err != nil {
 		t.Fatal(err)
 	}
 	r := w.get(t, "/auctions/"+a.ID, "cookie:"+auction.RoleBidder)
@@ -126,17 +126,17 @@ func TestOldDraftNotOffered(t *testing.T) {
 	w := newPrintWorld(t)
 	c := w.newCase(t)
 	lot := w.lot(t, c.ID, "长宁区某路 9 号", 100_000_000)
-	starts := w.clock.Now().Add(31 * 24 * time.Hour)
+	starts := w.Clock.Now().Add(31 * 24 * time.Hour)
 	var drafts []*auction.Auction
 	for range 2 {
-		d, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
+		d, err := w.Store.ScheduleAuction(w.Ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
 			Increment: 100_000, Deposit: 7_000_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		drafts = append(drafts, d)
 	}
-	if _, err := w.store.PublishAuction(w.ctx, drafts[0].ID); err != nil {
+	if _, err := w.Store.PublishAuction(w.Ctx, drafts[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	r := w.get(t, "/clerk/lots/"+lot.ID, "cookie:"+auction.RoleClerk)

@@ -16,13 +16,13 @@ func TestClerkLotNamesEarliestStart(t *testing.T) {
 	t.Parallel()
 	w := pageSetup(t, "公告期")
 	lot := w.Lot(w.Case(1_000_000).ID, "草稿", 100_000_000)
-	starts := w.clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Minute)
-	if _, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
+	starts := w.Clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Minute)
+	if _, err := w.Store.ScheduleAuction(w.Ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
 		Increment: 100_000, Deposit: 7_000_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	earliest := auction.SPC2016.EarliestStart(auction.RoundFirst, lot.Category, w.clock.Now())
-	b, _ := w.signedIn(t, w.clerk)
+	earliest := auction.SPC2016.EarliestStart(auction.RoundFirst, lot.Category, w.Clock.Now())
+	b, _ := w.signedIn(t, w.Clerk)
 	for _, lang := range []string{"zh-CN", "en"} {
 		zone, _ := time.LoadLocation(i18n.DefaultTimezone)
 		l := i18n.Locale{Lang: lang, Zone: zone}

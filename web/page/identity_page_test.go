@@ -20,11 +20,11 @@ func TestIdentityDesk(t *testing.T) {
 	w := pageSetup(t, "住宅")
 	number := w.bidder.IDNumber
 	var dupID string
-	if err := w.store.Pool().QueryRow(w.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at, id_issue)
+	if err := w.Store.Pool().QueryRow(w.Ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at, id_issue)
 		VALUES ('dup@example.test', 'x', 'bidder', '重复账户', $1, '1', now(), 'duplicate') RETURNING id`, number).Scan(&dupID); err != nil {
 		t.Fatal(err)
 	}
-	clerk, csrf := w.signedIn(t, w.clerk)
+	clerk, csrf := w.signedIn(t, w.Clerk)
 	typed := url.QueryEscape(strings.ToLower(number) + "\u200b")
 	r := clerk.get("/clerk/identity?id_number=" + typed)
 	if r.status != http.StatusOK || !strings.Contains(r.body, `data-user="`+w.bidder.ID+`"`) || !strings.Contains(r.body, `data-user="`+dupID+`"`) ||
@@ -36,11 +36,11 @@ func TestIdentityDesk(t *testing.T) {
 		t.Fatalf("a number too long: %d", r.status)
 	}
 	var audited int
-	if err := w.store.Pool().QueryRow(w.ctx, `SELECT count(*) FROM audit_log WHERE action = 'GET /clerk/identity' AND actor_id = $1`, w.clerk.ID).Scan(&audited); err != nil || audited != 1 {
+	if err := w.Store.Pool().QueryRow(w.Ctx, `SELECT count(*) FROM audit_log WHERE action = 'GET /clerk/identity' AND actor_id = $1`, w.Clerk.ID).Scan(&audited); err != nil || audited != 1 {
 		t.Fatalf("searches audited: %d %v", audited, err)
 	}
 
-	admin := w.user(t, auction.RoleAdmin, "")
+	admin := w.User(auction.RoleAdmin, "")
 	ab, _ := w.signedIn(t, admin)
 	if r := ab.get("/clerk/identity"); r.status != http.StatusOK || !strings.Contains(r.body, `id="issues"`) || !strings.Contains(r.body, "dup@example.test") {
 		t.Fatalf("admin's identity issues: %d %s", r.status, r.body)
@@ -61,7 +61,7 @@ func TestIdentityDesk(t *testing.T) {
 	if res.StatusCode != http.StatusOK || v["verified"] != true {
 		t.Fatalf("verify from the page: %d %v", res.StatusCode, v)
 	}
-	lost, err := w.store.User(w.ctx, w.bidder.ID)
+	lost, err := w.Store.User(w.Ctx, w.bidder.ID)
 	if err != nil || lost.IDNumber != "" || lost.IDClaimReleasedAt == nil {
 		t.Fatalf("the other claimant: %+v %v", lost, err)
 	}
@@ -69,7 +69,7 @@ func TestIdentityDesk(t *testing.T) {
 		t.Fatal("the resolved duplicate is still listed")
 	}
 
-	bidder, _ := w.signedIn(t, w.user(t, auction.RoleBidder, "desk"))
+	bidder, _ := w.signedIn(t, w.User(auction.RoleBidder, "desk"))
 	if r := bidder.get("/clerk/identity"); r.status != http.StatusForbidden {
 		t.Fatalf("a bidder at the desk: %d", r.status)
 	}

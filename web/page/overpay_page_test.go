@@ -12,12 +12,12 @@ func TestFinanceExcessToPayBack(t *testing.T) {
 	t.Parallel()
 	w := pageSetup(t, "住宅")
 	regs := w.sold(t)
-	finance, _ := w.signedIn(t, w.finance)
+	finance, _ := w.signedIn(t, w.Finance)
 	checkPage(t, "/finance", finance.get("/finance"), "没有待退还的多付款")
 
 	// The buyer transfers the whole hammer price: the deposit's worth,
 	// ¥70,000.00, is theirs to get back.
-	p, _, err := w.store.RecordBalancePayment(w.ctx, w.finance.ID, w.a.ID, 70_000_000, "WHOLE-1")
+	p, _, err := w.Store.RecordBalancePayment(w.Ctx, w.Finance.ID, w.a.ID, 70_000_000, "WHOLE-1")
 	if err != nil || p.Excess != 7_000_000 {
 		t.Fatalf("overpayment: %+v %v", p, err)
 	}
@@ -27,11 +27,11 @@ func TestFinanceExcessToPayBack(t *testing.T) {
 	if cells := rowCells(t, r.body, "data-balance-payment", p.ID); len(cells) < 5 || !strings.Contains(cells[4], "¥70,000.00") {
 		t.Errorf("excess row %q", cells)
 	}
-	en, _ := w.signedIn(t, w.finance)
+	en, _ := w.signedIn(t, w.Finance)
 	en.get("/lang/en")
 	checkPage(t, "/finance (en)", en.get("/finance"), "Overpaid balances to pay back", "Excess")
 
-	if _, err := w.store.MarkBalanceRefunded(w.ctx, p.ID, "BACK-1"); err != nil {
+	if _, err := w.Store.MarkBalanceRefunded(w.Ctx, p.ID, "BACK-1"); err != nil {
 		t.Fatal(err)
 	}
 	r = finance.get("/finance")

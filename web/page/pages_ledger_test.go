@@ -37,40 +37,29 @@ func ledgerSetup(t *testing.T) *ledgerWorld {
 	t.Helper()
 	w := &ledgerWorld{pageWorld: pageSetup(t, "住宅"), hostile: `<script>alert("x")</script>&`}
 	var regs []*auction.Registration
-	for i, u := range []*auction.User{w.bidder, w.user(t, auction.RoleBidder, "")} {
-		reg, err := w.store.Register(w.ctx, u, w.a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for i, u := range []*auction.User{w.bidder, w.User(auction.RoleBidder, "")} {
+		reg := w.Register(u, w.a.ID)
 		ref := "BANK-" + reg.ID[:6]
 		if i == 0 {
 			ref = w.hostile
 		}
-		if _, err := w.store.ConfirmDeposit(w.ctx, reg.Deposit.ID, ref); err != nil {
+		if _, err := w.Store.ConfirmDeposit(w.Ctx, reg.Deposit.ID, ref); err != nil {
 			t.Fatal(err)
 		}
 		regs = append(regs, reg)
 	}
 	w.winner, w.loser = regs[0], regs[1]
-	w.clock.Set(w.a.StartsAt)
-	if _, err := w.store.Tick(w.ctx); err != nil {
+	w.TickAt(w.a.StartsAt)
+	w.Bid(w.bidder, w.a.ID, 70_000_000)
+	w.TickAt(w.a.EndsAt.Add(time.Second))
+	if _, _, err := w.Store.RecordBalancePayment(w.Ctx, w.Finance.ID, w.a.ID, 63_000_000, "BAL-1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.PlaceBid(w.ctx, auction.PlaceBid{AuctionID: w.a.ID, User: w.bidder, Amount: 70_000_000, Key: "k1"}); err != nil {
+	if _, err := w.Store.Remit(w.Ctx, w.Finance.ID, w.caseID, 10_000_000, "REMIT-1"); err != nil {
 		t.Fatal(err)
 	}
-	w.clock.Set(w.a.EndsAt.Add(time.Second))
-	if _, err := w.store.Tick(w.ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := w.store.RecordBalancePayment(w.ctx, w.finance.ID, w.a.ID, 63_000_000, "BAL-1"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.store.Remit(w.ctx, w.finance.ID, w.caseID, 10_000_000, "REMIT-1"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.store.Pool().Exec(w.ctx, `INSERT INTO provider_records (provider, kind, amount, external_ref, occurred_at)
-		VALUES ('bank', 'deposit_received', 123456, 'STRAY-1', $1)`, w.clock.Now()); err != nil {
+	if _, err := w.Store.Pool().Exec(w.Ctx, `INSERT INTO provider_records (provider, kind, amount, external_ref, occurred_at)
+		VALUES ('bank', 'deposit_received', 123456, 'STRAY-1', $1)`, w.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	w.period = "from=2026-03-01&to=2026-04-30"
@@ -138,7 +127,7 @@ func checkAccounts(t *testing.T, path, body string, r *payments.Reconciliation) 
 func TestPagesLedger(t *testing.T) {
 	t.Parallel()
 	w := ledgerSetup(t)
-	finance, _ := w.signedIn(t, w.finance)
+	finance, _ := w.signedIn(t, w.Finance)
 
 	path := "/finance/ledger?" + w.period
 	r := finance.get(path)
@@ -217,7 +206,7 @@ func TestPagesLedger(t *testing.T) {
 func TestPagesReconciliation(t *testing.T) {
 	t.Parallel()
 	w := ledgerSetup(t)
-	finance, _ := w.signedIn(t, w.finance)
+	finance, _ := w.signedIn(t, w.Finance)
 	path := "/finance/reconciliation?" + w.period
 
 	r := finance.get(path)
@@ -277,7 +266,7 @@ func TestPagesReconciliation(t *testing.T) {
 	}
 
 	// Past the deadline the refund is highlighted and counted as overdue.
-	w.clock.Set(w.a.EndsAt.Add(25 * time.Hour))
+	w.Clock.Set(w.a.EndsAt.Add(25 * time.Hour))
 	r = finance.get(path)
 	checkPage(t, path, r, `class="overdue"`, "已超期", "1 笔保证金已超过 24 小时法定退还期限，合计 "+yuan.Format(due.Amount))
 	if !strings.Contains(r.body, `data-deposit="`+due.DepositID+`" class="overdue"`) {
@@ -285,7 +274,7 @@ func TestPagesReconciliation(t *testing.T) {
 	}
 
 	// English.
-	en, _ := w.signedIn(t, w.finance)
+	en, _ := w.signedIn(t, w.Finance)
 	en.get("/lang/en?next=/")
 	checkPage(t, path, en.get(path), "Reconciliation", "Missing in ledger", "past the 24-hour legal deadline")
 }
@@ -296,7 +285,7 @@ func TestPagesReconciliation(t *testing.T) {
 func TestPagesFinanceCase(t *testing.T) {
 	t.Parallel()
 	w := ledgerSetup(t)
-	finance, csrf := w.signedIn(t, w.finance)
+	finance, csrf := w.signedIn(t, w.Finance)
 	path := "/finance/cases/" + w.caseID
 
 	var pr payments.Proceeds
@@ -331,7 +320,7 @@ func TestPagesFinanceCase(t *testing.T) {
 	}
 	checkPage(t, path, finance.get(path), "R-2", yuan.Format(pr.LedgerBalance-100))
 
-	auditor, _ := w.signedIn(t, w.user(t, auction.RoleAuditor, ""))
+	auditor, _ := w.signedIn(t, w.User(auction.RoleAuditor, ""))
 	r = auditor.get(path)
 	checkPage(t, path, r, "REMIT-1")
 	if strings.Contains(r.body, "remit-form") {
@@ -348,7 +337,7 @@ func TestPagesLedgerRefusals(t *testing.T) {
 	t.Parallel()
 	w := pageSetup(t, "住宅")
 	bidder, _ := w.signedIn(t, w.bidder)
-	clerk, _ := w.signedIn(t, w.clerk)
+	clerk, _ := w.signedIn(t, w.Clerk)
 	anon := w.browser(t)
 	for _, p := range []string{"/finance/ledger", "/finance/reconciliation", "/finance/cases/" + w.caseID} {
 		for name, b := range map[string]*browser{"bidder": bidder, "clerk": clerk} {
@@ -364,7 +353,7 @@ func TestPagesLedgerRefusals(t *testing.T) {
 	if r := bidder.get("/"); strings.Contains(r.body, "/finance/ledger") {
 		t.Errorf("a bidder is shown the ledger link")
 	}
-	finance, _ := w.signedIn(t, w.finance)
+	finance, _ := w.signedIn(t, w.Finance)
 	checkPage(t, "/finance", finance.get("/finance"), `href="/finance/ledger"`, `href="/finance/reconciliation"`)
 }
 
@@ -373,7 +362,7 @@ func TestPagesLedgerRefusals(t *testing.T) {
 func TestPagesLedgerEscaping(t *testing.T) {
 	t.Parallel()
 	w := ledgerSetup(t)
-	finance, _ := w.signedIn(t, w.finance)
+	finance, _ := w.signedIn(t, w.Finance)
 	for _, p := range []string{"/finance/ledger?" + w.period, "/finance/reconciliation?" + w.period} {
 		r := finance.get(p)
 		checkPage(t, p, r)

@@ -1,7 +1,6 @@
 package page_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	noticepg "gavel/auction/notice/postgres"
@@ -32,16 +31,11 @@ import (
 // and an account per audience, over an auctiontest.World.
 type pageWorld struct {
 	*auctiontest.World
-	ctx     context.Context
-	clock   *auctiontest.Clock
-	store   *postgres.Store
-	srv     *httptest.Server
-	clerk   *auction.User
-	finance *auction.User
-	bidder  *auction.User
-	caseID  string
-	lot     *auction.Lot
-	a       *auction.Auction
+	srv    *httptest.Server
+	bidder *auction.User
+	caseID string
+	lot    *auction.Lot
+	a      *auction.Auction
 }
 
 const pagePassword = auctiontest.Password
@@ -49,8 +43,8 @@ const pagePassword = auctiontest.Password
 func pageSetup(t *testing.T, title string) *pageWorld {
 	t.Helper()
 	world := auctiontest.NewWorld(t, testPool(t))
-	w := &pageWorld{World: world, ctx: world.Ctx, clock: world.Clock, store: world.Store, clerk: world.Clerk, finance: world.Finance}
-	srv := web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(world.Pool, w.clock)})
+	w := &pageWorld{World: world}
+	srv := web.New(web.Config{Store: w.Store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(world.Pool, w.Clock)})
 	w.srv = httptest.NewServer(srv.Handler())
 	t.Cleanup(w.srv.Close)
 	w.bidder = world.User(auction.RoleBidder, "P-ID-1")
@@ -58,11 +52,6 @@ func pageSetup(t *testing.T, title string) *pageWorld {
 	w.lot = world.Lot(w.caseID, title, 100_000_000)
 	w.a = world.Round(w.lot.ID, auction.RoundFirst, 70_000_000)
 	return w
-}
-
-func (w *pageWorld) user(t *testing.T, role, idNumber string) *auction.User {
-	t.Helper()
-	return w.User(role, idNumber)
 }
 
 // browser is a cookie jar and a client that does not follow redirects.
@@ -81,7 +70,7 @@ func (w *pageWorld) browser(t *testing.T) *browser {
 func (w *pageWorld) signedIn(t *testing.T, u *auction.User) (*browser, string) {
 	t.Helper()
 	b := w.browser(t)
-	token, sess, err := w.store.CreateToken(w.ctx, u.ID, auction.TokenSession, time.Hour)
+	token, sess, err := w.Store.CreateToken(w.Ctx, u.ID, auction.TokenSession, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,14 +197,11 @@ func checkPage(t *testing.T, path string, r pageResponse, want ...string) {
 func TestPagesRender(t *testing.T) {
 	t.Parallel()
 	w := pageSetup(t, "朝阳区住宅")
-	reg, err := w.store.Register(w.ctx, w.bidder, w.a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := w.Register(w.bidder, w.a.ID)
 	anon := w.browser(t)
 	bidder, _ := w.signedIn(t, w.bidder)
-	clerk, _ := w.signedIn(t, w.clerk)
-	finance, _ := w.signedIn(t, w.finance)
+	clerk, _ := w.signedIn(t, w.Clerk)
+	finance, _ := w.signedIn(t, w.Finance)
 	for _, c := range []struct {
 		who  *browser
 		path string
@@ -264,7 +250,7 @@ func TestPageEscaping(t *testing.T) {
 	const evil = `<script>alert("x")</script><img src=x onerror=alert(1)>`
 	w := pageSetup(t, evil)
 	anon := w.browser(t)
-	clerk, _ := w.signedIn(t, w.clerk)
+	clerk, _ := w.signedIn(t, w.Clerk)
 	for _, c := range []struct {
 		b    *browser
 		path string
@@ -340,7 +326,7 @@ func TestPageSignInAndOut(t *testing.T) {
 	if r := b.do(http.MethodPost, "/logout", url.Values{"csrf": {csrf}}); r.status != http.StatusSeeOther {
 		t.Errorf("sign-out: %d", r.status)
 	}
-	if _, err := w.store.Authenticate(w.ctx, session.Value); auction.ErrorCode(err) != auction.EUnauthenticated {
+	if _, err := w.Store.Authenticate(w.Ctx, session.Value); auction.ErrorCode(err) != auction.EUnauthenticated {
 		t.Errorf("the session survives sign-out: %v", err)
 	}
 	if r := b.get("/me"); r.status != http.StatusSeeOther || r.header.Get("Location") != "/login?next=%2Fme" {
@@ -349,7 +335,7 @@ func TestPageSignInAndOut(t *testing.T) {
 	// A hostile next never leads off the site.
 	b2 := w.browser(t)
 	m = hiddenCSRF.FindStringSubmatch(b2.get("/login").body)
-	r = b2.do(http.MethodPost, "/login", url.Values{"csrf": {m[1]}, "email": {w.clerk.Email}, "password": {pagePassword}, "next": {"//evil.example/x"}})
+	r = b2.do(http.MethodPost, "/login", url.Values{"csrf": {m[1]}, "email": {w.Clerk.Email}, "password": {pagePassword}, "next": {"//evil.example/x"}})
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/clerk" {
 		t.Errorf("staff sign-in with a hostile next: %d %q", r.status, r.header.Get("Location"))
 	}
@@ -401,7 +387,7 @@ func TestPageRolesAndErrors(t *testing.T) {
 			t.Errorf("%s as a bidder: %d", p, r.status)
 		}
 	}
-	clerk, _ := w.signedIn(t, w.clerk)
+	clerk, _ := w.signedIn(t, w.Clerk)
 	if r := clerk.get("/finance"); r.status != http.StatusForbidden {
 		t.Errorf("/finance as a clerk: %d", r.status)
 	}
@@ -412,7 +398,7 @@ func TestPageRolesAndErrors(t *testing.T) {
 		t.Errorf("malformed case id: %d", r.status)
 	}
 	// A draft is not public.
-	draft, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: w.lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
+	draft, err := w.Store.ScheduleAuction(w.Ctx, auction.ScheduleParams{LotID: w.lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
 		Increment: 100_000, Deposit: 7_000_000, StartsAt: w.a.StartsAt.Add(48 * time.Hour), EndsAt: w.a.EndsAt.Add(48 * time.Hour)})
 	if err == nil {
 		if r := anon.get("/auctions/" + draft.ID); r.status != http.StatusNotFound {
@@ -466,7 +452,7 @@ func TestPageTimezone(t *testing.T) {
 func (w *pageWorld) sold(t *testing.T) []*auction.Registration {
 	t.Helper()
 	var regs []*auction.Registration
-	for _, u := range []*auction.User{w.bidder, w.user(t, auction.RoleBidder, "")} {
+	for _, u := range []*auction.User{w.bidder, w.User(auction.RoleBidder, "")} {
 		regs = append(regs, w.Qualify(u, w.a.ID))
 	}
 	w.Open(w.a)
@@ -481,14 +467,14 @@ func TestFinanceRefundDeadline(t *testing.T) {
 	t.Parallel()
 	w := pageSetup(t, "住宅")
 	regs := w.sold(t)
-	finance, _ := w.signedIn(t, w.finance)
+	finance, _ := w.signedIn(t, w.Finance)
 	deadline := i18n.Locale{Zone: page.DefaultZone()}.Time(w.a.EndsAt.Add(24 * time.Hour))
 	r := finance.get("/finance")
 	checkPage(t, "/finance", r, "待退还保证金", deadline, "待付尾款", "¥630,000.00", `data-deposit="`+regs[1].Deposit.ID+`"`)
 	if strings.Contains(r.body, `class="overdue"`) {
 		t.Errorf("overdue before the deadline")
 	}
-	w.clock.Set(w.a.EndsAt.Add(25 * time.Hour))
+	w.Clock.Set(w.a.EndsAt.Add(25 * time.Hour))
 	checkPage(t, "/finance", finance.get("/finance"), `class="overdue"`, "已超期")
 	checkPage(t, "/finance/auctions", finance.get("/finance/auctions/"+w.a.ID), "已超期", "已抵作价款")
 }
@@ -520,25 +506,22 @@ func TestFinanceWorkBeyondCatalogue(t *testing.T) {
 	w := pageSetup(t, "住宅")
 	starts := w.a.StartsAt.Add(-time.Hour)
 	for i := range 501 {
-		lot, err := w.store.CreateLot(w.ctx, w.caseID, auction.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
+		lot, err := w.Store.CreateLot(w.Ctx, w.caseID, auction.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
 			Category: auction.CategoryRealEstate, AppraisalValue: 10_000_000})
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000,
+		a, err := w.Store.ScheduleAuction(w.Ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000,
 			Increment: 10_000, Deposit: 700_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.store.PublishAuction(w.ctx, a.ID); err != nil {
+		if _, err := w.Store.PublishAuction(w.Ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	reg, err := w.store.Register(w.ctx, w.bidder, w.a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	finance, _ := w.signedIn(t, w.finance)
+	reg := w.Register(w.bidder, w.a.ID)
+	finance, _ := w.signedIn(t, w.Finance)
 	r := finance.get("/finance")
 	checkPage(t, "/finance", r, `data-deposit="`+reg.Deposit.ID+`"`, reg.Deposit.PayReference)
 	if strings.Contains(r.body, "车位") {
@@ -554,18 +537,18 @@ func TestCataloguePages(t *testing.T) {
 	w := pageSetup(t, "住宅")
 	const total = page.BrowsePageSize + 2 // with w.a
 	for i := range total - 1 {
-		lot, err := w.store.CreateLot(w.ctx, w.caseID, auction.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
+		lot, err := w.Store.CreateLot(w.Ctx, w.caseID, auction.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
 			Category: auction.CategoryRealEstate, AppraisalValue: 10_000_000})
 		if err != nil {
 			t.Fatal(err)
 		}
 		starts := w.a.StartsAt.Add(time.Duration(i) * time.Minute)
-		a, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000,
+		a, err := w.Store.ScheduleAuction(w.Ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000,
 			Increment: 10_000, Deposit: 700_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.store.PublishAuction(w.ctx, a.ID); err != nil {
+		if _, err := w.Store.PublishAuction(w.Ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}
 	}

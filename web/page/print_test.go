@@ -1,7 +1,6 @@
 package page_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -16,120 +15,71 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"gavel/auction"
 	"gavel/auction/auctiontest"
-	"gavel/auction/postgres"
 	"gavel/web"
 )
 
 // printWorld is a store and the web server in front of it, with staff.
 type printWorld struct {
-	ctx    context.Context
-	store  *postgres.Store
-	clock  *auctiontest.Clock
 	srv    http.Handler
 	users  map[string]*auction.User
 	tokens map[string]string
 	*auctiontest.World
 }
 
-var printSeq atomic.Int64
-
 func newPrintWorld(t *testing.T) *printWorld {
 	t.Helper()
 	world := auctiontest.NewWorld(t, testPool(t))
-	w := &printWorld{World: world, ctx: world.Ctx, clock: world.Clock, store: world.Store,
-		users: map[string]*auction.User{}, tokens: map[string]string{}}
-	w.srv = web.New(web.Config{Store: w.store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(world.Pool, w.clock)}).Handler()
-	for _, role := range []string{auction.RoleClerk, auction.RoleFinance, auction.RoleAuditor, auction.RoleAdmin, auction.RoleBidder} {
-		w.users[role], w.tokens[role] = w.user(t, role, "Staff "+role)
+	w := &printWorld{World: world, users: map[string]*auction.User{}, tokens: map[string]string{}}
+	w.srv = web.New(web.Config{Store: w.Store, Log: slog.New(slog.DiscardHandler), NoLimits: true, Notices: noticepg.New(world.Pool, w.Clock)}).Handler()
+	w.users[auction.RoleClerk], w.users[auction.RoleFinance] = w.Clerk, w.Finance
+	for _, role := range []string{auction.RoleAuditor, auction.RoleAdmin, auction.RoleBidder} {
+		w.users[role] = w.User(role, "")
+	}
+	for role, u := range w.users {
+		w.tokens[role] = w.Token(u, auction.TokenAPI, time.Hour)
 	}
 	return w
 }
 
+// user is an account named name, with an API token.
 func (w *printWorld) user(t *testing.T, role, name string) (*auction.User, string) {
 	t.Helper()
-	n := printSeq.Add(1)
-	u, err := w.store.CreateUser(w.ctx, auction.NewUser{Email: fmt.Sprintf("print%d@example.test", n), Password: "correct horse battery",
-		Role: role, RealName: name, IDNumber: idn(fmt.Sprintf("PRINT-ID-%d", n)), Phone: fmt.Sprintf("1371111%04d", n)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := w.store.CreateToken(w.ctx, u.ID, auction.TokenAPI, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u, token
+	u := w.Account(auction.NewUser{Role: role, RealName: name, IDNumber: idn(fmt.Sprint("PRINT-ID-", auctiontest.Next()))})
+	return u, w.Token(u, auction.TokenAPI, time.Hour)
 }
 
+// newCase opens a case whose parties the printed documents name.
 func (w *printWorld) newCase(t *testing.T) *auction.Case {
 	t.Helper()
 	claim := int64(500_000_000)
-	c, err := w.store.CreateCase(w.ctx, w.users[auction.RoleClerk].ID, auction.NewCase{
-		CaseNumber: fmt.Sprintf("(2026)沪01执%d号", printSeq.Add(1)), CourtName: "上海市第一中级人民法院",
+	return w.CaseOf(auction.NewCase{CourtName: "上海市第一中级人民法院",
 		Applicants: []auction.Party{{Name: "申请执行人银行", IDNumber: idn("APPL-P"), Claim: &claim}},
 		Debtors:    []auction.Party{{Name: "被执行人公司", IDNumber: idn("DEBT-P")}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
+// lot lists a seized flat in Huangpu under the case.
 func (w *printWorld) lot(t *testing.T, caseID, title string, appraisal int64) *auction.Lot {
 	t.Helper()
-	l, err := w.store.CreateLot(w.ctx, caseID, auction.NewLot{Title: title, Description: "查封财产", Category: auction.CategoryRealEstate,
+	return w.LotOf(caseID, auction.NewLot{Title: title, Description: "查封财产", Category: auction.CategoryRealEstate,
 		AppraisalValue: appraisal, Location: "上海市黄浦区"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
 }
 
-// round schedules and publishes a round opening 31 days after the clock,
-// bidding for a day, deposit 10% of the start price.
+// round schedules and publishes a round as World.Round does, the balance
+// due dueDays after the close.
 func (w *printWorld) round(t *testing.T, lotID, round string, start int64, dueDays int) *auction.Auction {
 	t.Helper()
-	starts := w.clock.Now().Add(31 * 24 * time.Hour).Truncate(time.Second)
-	a, err := w.store.ScheduleAuction(w.ctx, auction.ScheduleParams{LotID: lotID, Round: round, StartPrice: start, Increment: 100_000,
-		Deposit: start / 10, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour), BalanceDueDays: &dueDays})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a, err = w.store.PublishAuction(w.ctx, a.ID); err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-func (w *printWorld) qualify(t *testing.T, u *auction.User, auctionID string) *auction.Registration {
-	t.Helper()
-	reg, err := w.store.Register(w.ctx, u, auctionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.store.ConfirmDeposit(w.ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8]); err != nil {
-		t.Fatal(err)
-	}
-	return reg
-}
-
-func (w *printWorld) tickAt(t *testing.T, at time.Time) {
-	t.Helper()
-	w.TickAt(at)
-}
-
-func (w *printWorld) bid(t *testing.T, u *auction.User, auctionID string, amount int64) {
-	t.Helper()
-	w.Bid(u, auctionID, amount)
+	return w.Publish(w.Schedule(auction.ScheduleParams{LotID: lotID, Round: round, StartPrice: start,
+		StartsAt: w.Now().Add(31 * 24 * time.Hour).Truncate(time.Second), BalanceDueDays: &dueDays}))
 }
 
 func (w *printWorld) pay(t *testing.T, auctionID string, amount int64, ref string) {
 	t.Helper()
-	if _, _, err := w.store.RecordBalancePayment(w.ctx, w.users[auction.RoleFinance].ID, auctionID, amount, ref); err != nil {
+	if _, _, err := w.Store.RecordBalancePayment(w.Ctx, w.users[auction.RoleFinance].ID, auctionID, amount, ref); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -147,7 +97,7 @@ func (w *printWorld) get(t *testing.T, path, as string) printResponse {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	req.Header.Set("Accept", "text/html")
 	if role, ok := strings.CutPrefix(as, "cookie:"); ok {
-		token, _, err := w.store.CreateToken(w.ctx, w.users[role].ID, auction.TokenSession, time.Hour)
+		token, _, err := w.Store.CreateToken(w.Ctx, w.users[role].ID, auction.TokenSession, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,12 +227,12 @@ func TestCaseStatementTiesOutWithProceedsAndLedger(t *testing.T) {
 	lotC := w.lot(t, c.ID, "上海市黄浦区某路3号303室", 50_000_000)
 	settled := w.round(t, lotA.ID, auction.RoundFirst, 70_000_000, 10)
 	failed := w.round(t, lotB.ID, auction.RoundFirst, 140_000_000, 10)
-	w.qualify(t, b1, settled.ID)
-	w.qualify(t, b2, settled.ID)
-	w.tickAt(t, settled.StartsAt)
-	w.bid(t, b1, settled.ID, 70_000_000)
-	w.bid(t, b2, settled.ID, 70_100_000)
-	w.tickAt(t, settled.EndsAt)
+	w.Qualify(b1, settled.ID)
+	w.Qualify(b2, settled.ID)
+	w.TickAt(settled.StartsAt)
+	w.Bid(b1, settled.ID, 70_000_000)
+	w.Bid(b2, settled.ID, 70_100_000)
+	w.TickAt(settled.EndsAt)
 	w.pay(t, settled.ID, 30_000_000, "BAL-A-1")
 	w.pay(t, settled.ID, 70_100_000-7_000_000-30_000_000, "BAL-A-2")
 
@@ -290,20 +240,20 @@ func TestCaseStatementTiesOutWithProceedsAndLedger(t *testing.T) {
 	// sells and is partly paid.
 	defaulted := w.round(t, lotB.ID, auction.RoundSecond, 120_000_000, 1)
 	sold := w.round(t, lotC.ID, auction.RoundFirst, 35_000_000, 30)
-	w.qualify(t, b3, defaulted.ID)
-	w.qualify(t, b1, sold.ID)
-	w.tickAt(t, defaulted.StartsAt)
-	w.bid(t, b3, defaulted.ID, 120_000_000)
-	w.bid(t, b1, sold.ID, 35_000_000)
-	w.tickAt(t, defaulted.EndsAt)
+	w.Qualify(b3, defaulted.ID)
+	w.Qualify(b1, sold.ID)
+	w.TickAt(defaulted.StartsAt)
+	w.Bid(b3, defaulted.ID, 120_000_000)
+	w.Bid(b1, sold.ID, 35_000_000)
+	w.TickAt(defaulted.EndsAt)
 	w.pay(t, sold.ID, 10_000_000, "BAL-C-1")
-	w.tickAt(t, defaulted.EndsAt.Add(2*24*time.Hour))
+	w.TickAt(defaulted.EndsAt.Add(2 * 24 * time.Hour))
 
-	if _, err := w.store.Remit(w.ctx, w.users[auction.RoleFinance].ID, c.ID, 50_000_000, "REMIT-<b>1</b>"); err != nil {
+	if _, err := w.Store.Remit(w.Ctx, w.users[auction.RoleFinance].ID, c.ID, 50_000_000, "REMIT-<b>1</b>"); err != nil {
 		t.Fatal(err)
 	}
-	w.clock.Set(w.clock.Now().Add(time.Hour))
-	if _, err := w.store.Remit(w.ctx, w.users[auction.RoleFinance].ID, c.ID, 20_000_000, "REMIT-2"); err != nil {
+	w.Clock.Set(w.Clock.Now().Add(time.Hour))
+	if _, err := w.Store.Remit(w.Ctx, w.users[auction.RoleFinance].ID, c.ID, 20_000_000, "REMIT-2"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -449,8 +399,8 @@ func TestConfirmationPrint(t *testing.T) {
 	a := w.round(t, lot.ID, auction.RoundFirst, 367_640_000, 10)
 	buyer, _ := w.user(t, auction.RoleBidder, "Printable Buyer")
 	other, _ := w.user(t, auction.RoleBidder, "Other Bidder")
-	reg := w.qualify(t, buyer, a.ID)
-	w.qualify(t, other, a.ID)
+	reg := w.Qualify(buyer, a.ID)
+	w.Qualify(other, a.ID)
 	path := "/auctions/" + a.ID + "/confirmation/print"
 
 	before := func(when string) {
@@ -467,11 +417,11 @@ func TestConfirmationPrint(t *testing.T) {
 		}
 	}
 	before("announced")
-	w.tickAt(t, a.StartsAt)
-	w.bid(t, buyer, a.ID, 367_640_000)
+	w.TickAt(a.StartsAt)
+	w.Bid(buyer, a.ID, 367_640_000)
 	before("bidding")
 
-	w.tickAt(t, a.EndsAt)
+	w.TickAt(a.EndsAt)
 	r := w.get(t, path, "")
 	if r.status != http.StatusOK {
 		t.Fatalf("after the sale: %d %s", r.status, r.body)
@@ -537,16 +487,16 @@ func TestConfirmationPrint(t *testing.T) {
 	// A buyer who defaults has no confirmation.
 	lot2 := w.lot(t, c.ID, "上海市黄浦区某路9号902室", 500_000_000)
 	a2 := w.round(t, lot2.ID, auction.RoundFirst, 350_000_000, 1)
-	w.qualify(t, buyer, a2.ID)
-	w.tickAt(t, a2.StartsAt)
-	w.bid(t, buyer, a2.ID, 350_000_000)
-	w.tickAt(t, a2.EndsAt)
+	w.Qualify(buyer, a2.ID)
+	w.TickAt(a2.StartsAt)
+	w.Bid(buyer, a2.ID, 350_000_000)
+	w.TickAt(a2.EndsAt)
 	if r := w.get(t, "/auctions/"+a2.ID+"/confirmation/print", ""); r.status != http.StatusOK {
 		t.Fatalf("sold: %d", r.status)
 	}
 	// Closed at 10:00 in Shanghai with one day to pay: due at the end of
 	// the next day, 38 h later.
-	w.tickAt(t, a2.EndsAt.Add(38*time.Hour))
+	w.TickAt(a2.EndsAt.Add(38 * time.Hour))
 	if r := w.get(t, "/auctions/"+a2.ID+"/confirmation/print", ""); r.status != http.StatusNotFound || strings.Contains(r.body, buyer.RealName) {
 		t.Errorf("after the default: %d", r.status)
 	}
@@ -561,10 +511,10 @@ func TestPrintEscapesMaliciousLotTitle(t *testing.T) {
 	lot := w.lot(t, c.ID, evil, 100_000_000)
 	a := w.round(t, lot.ID, auction.RoundFirst, 70_000_000, 10)
 	buyer, _ := w.user(t, auction.RoleBidder, `<b>Buyer</b>`)
-	w.qualify(t, buyer, a.ID)
-	w.tickAt(t, a.StartsAt)
-	w.bid(t, buyer, a.ID, 70_000_000)
-	w.tickAt(t, a.EndsAt)
+	w.Qualify(buyer, a.ID)
+	w.TickAt(a.StartsAt)
+	w.Bid(buyer, a.ID, 70_000_000)
+	w.TickAt(a.EndsAt)
 
 	for _, r := range []printResponse{
 		w.get(t, "/cases/"+c.ID+"/statement", auction.RoleFinance),

@@ -15,10 +15,7 @@ import (
 func TestPayInOnPageAndSlip(t *testing.T) {
 	t.Parallel()
 	w := pageSetup(t, "三居室")
-	reg, err := w.store.Register(w.ctx, w.bidder, w.a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := w.Register(w.bidder, w.a.ID)
 	b, _ := w.signedIn(t, w.bidder)
 	r := b.get("/auctions/" + w.a.ID)
 	checkPage(t, "/auctions/"+w.a.ID, r, reg.Deposit.PayReference, `id="pay-no-account"`, `/registrations/`+reg.ID+`/slip`)
@@ -26,7 +23,7 @@ func TestPayInOnPageAndSlip(t *testing.T) {
 		t.Fatal("a late-transfer warning before bidding opened")
 	}
 
-	if _, err := w.store.SetCourtAccount(w.ctx, "", auction.PayTo{CourtName: "北京市第一中级人民法院", AccountName: "北京市第一中级人民法院",
+	if _, err := w.Store.SetCourtAccount(w.Ctx, "", auction.PayTo{CourtName: "北京市第一中级人民法院", AccountName: "北京市第一中级人民法院",
 		Bank: "中国建设银行北京分行<b>", AccountNumber: "1100 1001 2345 6789"}); err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +33,7 @@ func TestPayInOnPageAndSlip(t *testing.T) {
 		t.Fatal("the no-account note beside an account")
 	}
 
-	admin, _ := w.signedIn(t, w.user(t, auction.RoleAdmin, ""))
+	admin, _ := w.signedIn(t, w.User(auction.RoleAdmin, ""))
 	checkPage(t, "/admin/court-accounts", admin.get("/admin/court-accounts"), `data-method="PUT"`, "1100 1001 2345 6789")
 	if r := b.get("/admin/court-accounts"); r.status != http.StatusForbidden {
 		t.Fatalf("a bidder on the accounts page: %d", r.status)
@@ -50,7 +47,7 @@ func TestPayInOnPageAndSlip(t *testing.T) {
 	if cc := slip.header.Get("Cache-Control"); cc != "no-store" {
 		t.Fatalf("slip Cache-Control %q", cc)
 	}
-	other, _ := w.signedIn(t, w.user(t, auction.RoleBidder, ""))
+	other, _ := w.signedIn(t, w.User(auction.RoleBidder, ""))
 	if r := other.get("/registrations/" + reg.ID + "/slip"); r.status != http.StatusNotFound {
 		t.Fatalf("another bidder's slip: %d", r.status)
 	}
@@ -59,15 +56,9 @@ func TestPayInOnPageAndSlip(t *testing.T) {
 	}
 
 	// Bidding open: a new registration is warned.
-	w.clock.Set(w.a.StartsAt)
-	if _, err := w.store.Tick(w.ctx); err != nil {
-		t.Fatal(err)
-	}
-	late := w.user(t, auction.RoleBidder, "")
-	lateReg, err := w.store.Register(w.ctx, late, w.a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w.TickAt(w.a.StartsAt)
+	late := w.User(auction.RoleBidder, "")
+	lateReg := w.Register(late, w.a.ID)
 	lb, _ := w.signedIn(t, late)
 	checkPage(t, "/auctions/"+w.a.ID, lb.get("/auctions/"+w.a.ID), `id="pay-late"`)
 	if r := lb.get("/registrations/" + lateReg.ID + "/slip"); !strings.Contains(r.body, "late_warning") {
