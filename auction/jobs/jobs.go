@@ -39,6 +39,7 @@ import (
 	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/notice/sms"
 	"gavel/auction/postgres"
+	"gavel/auction/postgres/money"
 	"gavel/payments"
 )
 
@@ -247,16 +248,16 @@ func (j *Jobs) Hooks() postgres.Hooks {
 }
 
 // enqueue inserts the job for a deposit follow-up in tx.
-func (j *Jobs) enqueue(ctx context.Context, tx pgx.Tx, f postgres.DepositFollowup) error {
+func (j *Jobs) enqueue(ctx context.Context, tx pgx.Tx, f money.DepositFollowup) error {
 	var opts *river.InsertOpts
 	if f.Delay > 0 {
 		opts = &river.InsertOpts{ScheduledAt: time.Now().Add(f.Delay)}
 	}
 	var args river.JobArgs
 	switch f.Action {
-	case postgres.FollowupCapture:
+	case money.FollowupCapture:
 		args = CaptureArgs{DepositID: f.DepositID}
-	case postgres.FollowupRelease:
+	case money.FollowupRelease:
 		args = ReleaseArgs{DepositID: f.DepositID}
 	default:
 		return fmt.Errorf("jobs: unknown follow-up %q", f.Action)
@@ -265,8 +266,8 @@ func (j *Jobs) enqueue(ctx context.Context, tx pgx.Tx, f postgres.DepositFollowu
 	return err
 }
 
-// Enqueue is the store's follow-up callback (postgres.Enqueue).
-func (j *Jobs) Enqueue() postgres.Enqueue { return j.enqueue }
+// Enqueue is the store's follow-up callback (money.Enqueue).
+func (j *Jobs) Enqueue() money.Enqueue { return j.enqueue }
 
 // ResendNotification delivers a case notification again now, with the same
 // id and body. If its delivery is still being retried, the waiting retry is

@@ -14,6 +14,7 @@ import (
 	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/notice/sms"
 	"gavel/auction/postgres"
+	"gavel/auction/postgres/money"
 	"gavel/migrations/dbtest"
 	"gavel/payments"
 	"gavel/payments/paymentstest"
@@ -128,7 +129,7 @@ func (e *env) settle(t tb) {
 	}
 }
 
-func (e *env) deposit(t tb, id string) *postgres.ProviderDeposit {
+func (e *env) deposit(t tb, id string) *money.ProviderDeposit {
 	t.Helper()
 	d, err := e.Store.ProviderDeposit(e.Ctx, id)
 	if err != nil {

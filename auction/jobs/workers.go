@@ -13,7 +13,7 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/casereport"
-	"gavel/auction/postgres"
+	"gavel/auction/postgres/money"
 	"gavel/payments"
 )
 
@@ -65,7 +65,7 @@ func (w *caseWebhookWorker) Work(ctx context.Context, job *river.Job[CaseWebhook
 		return j.permanent(job.Kind, id, err)
 	}
 	start := j.cfg.Wall.Now()
-	attempt := postgres.DeliveryAttempt{Manual: job.Args.Manual, StartedAt: start}
+	attempt := casereport.DeliveryAttempt{Manual: job.Args.Manual, StartedAt: start}
 	var sendErr error
 	if j.cfg.CaseWebhookURL == "" {
 		sendErr = errors.New("not sent: no case system is configured (serve --case-webhook-url)")
@@ -215,7 +215,7 @@ func (w *releaseWorker) Work(ctx context.Context, job *river.Job[ReleaseArgs]) e
 // refresh loads a deposit, re-reads its payment from the provider and
 // applies it. in is nil when there is nothing a job can do: a bank deposit
 // (finance moves that money) or one whose payment was never created.
-func (j *Jobs) refresh(ctx context.Context, depositID string) (*postgres.ProviderDeposit, payments.Provider, *payments.Intent, error) {
+func (j *Jobs) refresh(ctx context.Context, depositID string) (*money.ProviderDeposit, payments.Provider, *payments.Intent, error) {
 	d, err := j.store.ProviderDeposit(ctx, depositID)
 	if err != nil {
 		return nil, nil, nil, err

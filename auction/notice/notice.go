@@ -5,7 +5,7 @@
 // the app, and delivered by e-mail and SMS (auction/jobs).
 //
 // These are user notices, not the case notifications Gavel sends to the
-// court's case system (auction/postgres/case_notification.go).
+// court's case system (auction/postgres/court/case_notification.go).
 package notice
 
 import (

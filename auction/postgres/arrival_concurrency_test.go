@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // answered is one bid's arrival and what its bidder was told.
@@ -68,7 +67,7 @@ func TestArrivalsAcrossEndConcurrently(t *testing.T) {
 					amount = price.Load()
 					time.Sleep(time.Millisecond)
 				}
-				res, err := in.store.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: amount,
+				res, err := in.store.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount,
 					Key: fmt.Sprintf("c%d-%d", i, n), Arrival: arrival})
 				arrival.Release()
 				mu.Lock()

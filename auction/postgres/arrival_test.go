@@ -66,7 +66,7 @@ func holdBid(b *bundle, in *instance, u *auction.User, auctionID string, amount 
 	})
 	go func() {
 		defer close(h.done)
-		h.res, h.err = in.store.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("held%d", userSeq.Add(1))})
+		h.res, h.err = in.store.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("held%d", userSeq.Add(1))})
 	}()
 	<-entered
 	return h
@@ -188,12 +188,12 @@ func TestBidWaitBounded(t *testing.T) {
 	b.clock.Set(a.EndsAt.Add(-time.Second))
 	held := holdBid(b, in, u, a.ID, a.StartPrice)
 
-	b.clock.Set(a.EndsAt.Add(postgres.MaxBidWait - time.Microsecond))
+	b.clock.Set(a.EndsAt.Add(auction.MaxBidWait - time.Microsecond))
 	in.tick(t, b)
 	if got := b.status(t, a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("status %s before MaxBidWait passed, want bidding", got.Status)
 	}
-	b.clock.Set(a.EndsAt.Add(postgres.MaxBidWait))
+	b.clock.Set(a.EndsAt.Add(auction.MaxBidWait))
 	in.tick(t, b)
 	if got := b.status(t, a.ID); got.Status != auction.StatusFailed || !got.ClosedAt.Equal(a.EndsAt) {
 		t.Fatalf("status %s closed_at %v, want failed at ends_at", got.Status, got.ClosedAt)

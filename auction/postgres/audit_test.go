@@ -8,20 +8,20 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
+	"gavel/auction/postgres/oversight"
 )
 
 // secListed puts a person on the restriction list.
 func (b *bundle) secListed(t testing.TB, u *auction.User) {
 	t.Helper()
-	if _, err := b.store.ImportBlacklist(b.ctx, "test", []postgres.BlacklistEntry{{Name: u.RealName, IDNumber: u.IDNumber, CaseNumber: "(2025)京01执1号"}}); err != nil {
+	if _, err := b.store.ImportBlacklist(b.ctx, "test", []auction.BlacklistEntry{{Name: u.RealName, IDNumber: u.IDNumber, CaseNumber: "(2025)京01执1号"}}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func secInterceptions(t testing.TB, b *bundle, auctionID string) []postgres.Interception {
+func secInterceptions(t testing.TB, b *bundle, auctionID string) []auction.Interception {
 	t.Helper()
-	list, _, err := b.store.Interceptions(b.ctx, postgres.InterceptionFilter{AuctionID: auctionID})
+	list, _, err := b.store.Interceptions(b.ctx, auction.InterceptionFilter{AuctionID: auctionID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestInterceptionAtRegistration(t *testing.T) {
 	debtor := b.mustUser(t, auction.RoleBidder, "110101198001010011", "Listed Person")
 	b.secListed(t, debtor)
 
-	ctx := auction.WithOrigin(b.ctx, postgres.Origin{IP: "203.0.113.7", Device: auction.DeviceHash("d1")})
+	ctx := auction.WithOrigin(b.ctx, auction.Origin{IP: "203.0.113.7", Device: auction.DeviceHash("d1")})
 	_, err := b.store.Register(ctx, debtor, house.ID)
 	wantCode(t, err, auction.EBidderRestricted)
 
@@ -50,7 +50,7 @@ func TestInterceptionAtRegistration(t *testing.T) {
 		t.Fatalf("want 1 interception, got %d", len(list))
 	}
 	got := list[0]
-	if got.Stage != postgres.StageRegistration || got.IDNumber != debtor.IDNumber || got.Name != "Listed Person" ||
+	if got.Stage != oversight.StageRegistration || got.IDNumber != debtor.IDNumber || got.Name != "Listed Person" ||
 		got.LotCategory != auction.CategoryRealEstate || got.IP != "203.0.113.7" || got.ListSource != "test" ||
 		got.ListCaseNumber != "(2025)京01执1号" || got.DeclaredAt == nil || !got.DeclaredAt.Equal(b.clock.Now()) || !got.At.Equal(b.clock.Now()) {
 		t.Fatalf("interception: %+v", got)
@@ -100,7 +100,7 @@ func TestInterceptionAtBid(t *testing.T) {
 		t.Fatalf("refusal carries no or the wrong auction state: %v", err)
 	}
 	list := secInterceptions(t, b, car.ID)
-	if len(list) != 1 || list[0].Stage != postgres.StageBid || list[0].DeclaredAt == nil || !list[0].DeclaredAt.Equal(registeredAt) {
+	if len(list) != 1 || list[0].Stage != oversight.StageBid || list[0].DeclaredAt == nil || !list[0].DeclaredAt.Equal(registeredAt) {
 		t.Fatalf("interceptions: %+v", list)
 	}
 	bids, err := b.store.Bids(b.ctx, car.ID)
@@ -124,7 +124,7 @@ func TestInterceptionAtBid(t *testing.T) {
 func TestAuditChain(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	ctx := auction.WithOrigin(b.ctx, postgres.Origin{IP: "198.51.100.9"})
+	ctx := auction.WithOrigin(b.ctx, auction.Origin{IP: "198.51.100.9"})
 	// Staff act at the same time: the chain must come out whole, one link
 	// per append, never forked.
 	const workers, each = 8, 10
@@ -135,7 +135,7 @@ func TestAuditChain(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				_, err := b.store.Audit(ctx, postgres.NewAuditEntry{ActorID: b.clerk.ID, ActorRole: b.clerk.Role,
+				_, err := b.store.Audit(ctx, auction.NewAuditEntry{ActorID: b.clerk.ID, ActorRole: b.clerk.Role,
 					Action: "POST /api/v1/cases", Target: fmt.Sprintf("w%d-%d", w, i), Status: 201, Detail: map[string]any{"n": i}})
 				if err != nil {
 					errs <- err

@@ -6,6 +6,8 @@ import (
 	"errors"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
+	"gavel/auction/postgres/oversight"
 )
 
 // PlaceBid decides a bid: it waits in its auction's queue (queue.go) and is
@@ -18,7 +20,7 @@ import (
 // bid_not_on_increment, and service_unavailable for a bid that waited longer
 // than MaxBidWait. A bid received after the end as stored is answered once
 // the bids received before it have been decided (late.go).
-func (s *Store) PlaceBid(ctx context.Context, p PlaceBid) (*auction.BidResult, error) {
+func (s *Store) PlaceBid(ctx context.Context, p auction.PlaceBid) (*auction.BidResult, error) {
 	if p.Arrival == nil {
 		p.Arrival = s.Arrive()
 		defer p.Arrival.Release()
@@ -33,10 +35,10 @@ func (s *Store) PlaceBid(ctx context.Context, p PlaceBid) (*auction.BidResult, e
 	}
 	res, err := s.queueBid(ctx, p)
 	if err != nil {
-		return nil, s.interceptedAfter(ctx, err, p.User, p.AuctionID, StageBid)
+		return nil, oversight.InterceptedAfter(ctx, s.db, err, p.User, p.AuctionID, oversight.StageBid)
 	}
 	if len(res.Events) > 0 {
-		s.announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: res.Events})
+		s.db.Announce(ctx, auction.Change{AuctionID: p.AuctionID, Events: res.Events})
 	}
 	return res, nil
 }
@@ -66,7 +68,7 @@ func (s *Store) RefuseBid(ctx context.Context, auctionID string, err error) erro
 // in its batch left it. An accepted bid's rows are written with the batch; a
 // refusal writes nothing and reports the state as stored (t.refuse): a seq
 // the client can follow with GET /events?since=seq without missing anything.
-func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.BidResult, error) {
+func (s *Store) placeBid(ctx context.Context, t *bidTx, p auction.PlaceBid) (*auction.BidResult, error) {
 	a := t.a
 	// Checked under the auction lock, so two concurrent retries of one key
 	// on this auction see each other.
@@ -76,8 +78,8 @@ func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.Bi
 	// The bid is decided as of its arrival, however late its batch runs,
 	// unless it waited so long that the close no longer waits for it.
 	now := p.Arrival.At
-	if t.now.Sub(now) > MaxBidWait {
-		return nil, t.refuse(auction.Errorf(auction.EUnavailable, "the bid could not be decided within %s of its arrival; send it again", MaxBidWait))
+	if t.now.Sub(now) > auction.MaxBidWait {
+		return nil, t.refuse(auction.Errorf(auction.EUnavailable, "the bid could not be decided within %s of its arrival; send it again", auction.MaxBidWait))
 	}
 	if err := auction.CheckOpen(&a.Auction, now); err != nil {
 		// Received at or after the end as it stands, while bidding goes on:
@@ -104,13 +106,13 @@ func (s *Store) placeBid(ctx context.Context, t *bidTx, p PlaceBid) (*auction.Bi
 		return nil, t.refuse(err)
 	}
 	bidEvent := t.appendEvent(auction.EventBid, now, map[string]any{
-		"bidder_code": b.Code, "amount": p.Amount, "priority": out.Priority, "ends_at": stamp(out.EndsAt),
+		"bidder_code": b.Code, "amount": p.Amount, "priority": out.Priority, "ends_at": pgtx.Stamp(out.EndsAt),
 	})
 	events := append(t.takeOpened(), bidEvent)
 	o := auction.OriginFrom(ctx)
 	bid := bidRow{seq: bidEvent.Seq, registration: b.RegistrationID, code: b.Code, amount: p.Amount, priority: out.Priority, placedAt: now, ip: o.IP, device: o.Device}
 	if out.Extended {
-		events = append(events, t.appendEvent(auction.EventExtended, now, map[string]any{"ends_at": stamp(out.EndsAt)}))
+		events = append(events, t.appendEvent(auction.EventExtended, now, map[string]any{"ends_at": pgtx.Stamp(out.EndsAt)}))
 	}
 	amount := p.Amount
 	a.CurrentPrice, a.LeaderCode, a.LeaderRank, a.LeaderRegistration = &amount, &b.Code, b.Rank, &b.RegistrationID

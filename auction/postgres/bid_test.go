@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 func TestBidFlowSoldAndDeposits(t *testing.T) {
@@ -148,7 +147,7 @@ func TestBidRefusals(t *testing.T) {
 	}
 
 	// Listed after registering: refused at the bid on a real estate lot.
-	if _, err := b.store.ImportBlacklist(b.ctx, "api", []postgres.BlacklistEntry{{Name: "x", IDNumber: idn("ID-RB"), CaseNumber: "c"}}); err != nil {
+	if _, err := b.store.ImportBlacklist(b.ctx, "api", []auction.BlacklistEntry{{Name: "x", IDNumber: idn("ID-RB"), CaseNumber: "c"}}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = b.bid(bob, a.ID, a.StartPrice+a.Increment)
@@ -180,7 +179,7 @@ func TestBidIdempotency(t *testing.T) {
 	b.open(t, a)
 
 	place := func(u *auction.User, auctionID string, amount int64, key string) (*auction.BidResult, error) {
-		return b.store.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: key})
+		return b.store.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: key})
 	}
 	for _, key := range []string{"", string(make([]byte, 101))} {
 		_, err := place(alice, a.ID, a.StartPrice, key)
@@ -295,7 +294,7 @@ func TestBidExtensionEvents(t *testing.T) {
 func TestPriorityMatch(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	a := b.mustAuction(t, lotParams{holders: []postgres.NewPriorityHolder{
+	a := b.mustAuction(t, lotParams{holders: []auction.NewPriorityHolder{
 		{Name: "甲", IDNumber: idn("PH-1"), Rank: 1}, {Name: "乙", IDNumber: idn("PH-2a"), Rank: 2}, {Name: "丙", IDNumber: idn("PH-2b"), Rank: 2},
 	}})
 	ord := b.mustUser(t, auction.RoleBidder, "ORD", "")

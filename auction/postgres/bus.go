@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"gavel/auction/postgres/oversight"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,10 +39,10 @@ func (b *Bus) Notify(ctx context.Context, payloads []string) error {
 	return err
 }
 
-// Listen holds one LISTEN connection on the live channel and TokensChannel
+// Listen holds one LISTEN connection on the live channel and oversight.TokensChannel
 // until it fails (its error) or ctx ends (nil). Once it listens on both it
 // calls listening; then heard for every notification, with tokens true for
-// TokensChannel, on the calling goroutine. The connection is dedicated,
+// oversight.TokensChannel, on the calling goroutine. The connection is dedicated,
 // outside the pool, because it must stay open and idle.
 func (b *Bus) Listen(ctx context.Context, listening func(), heard func(tokens bool, payload string)) error {
 	cfg := b.pool.Config().ConnConfig.Copy()
@@ -54,7 +55,7 @@ func (b *Bus) Listen(ctx context.Context, listening func(), heard func(tokens bo
 	if _, err := conn.Exec(ctx, "LISTEN "+liveChannel); err != nil {
 		return err
 	}
-	if _, err := conn.Exec(ctx, "LISTEN "+TokensChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+oversight.TokensChannel); err != nil {
 		return err
 	}
 	listening()
@@ -72,7 +73,7 @@ func (b *Bus) Listen(ctx context.Context, listening func(), heard func(tokens bo
 		case err != nil:
 			return err
 		default:
-			heard(n.Channel == TokensChannel, n.Payload)
+			heard(n.Channel == oversight.TokensChannel, n.Payload)
 		}
 	}
 }

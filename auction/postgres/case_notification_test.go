@@ -9,7 +9,6 @@ import (
 
 	"gavel/auction"
 	"gavel/auction/casereport"
-	"gavel/auction/postgres"
 )
 
 // Every delivery attempt is kept; the first 2xx marks the notification
@@ -39,7 +38,7 @@ func TestNotificationDeliveryHistory(t *testing.T) {
 	}
 	start := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
 	s500, s200 := 500, 200
-	for i, at := range []postgres.DeliveryAttempt{
+	for i, at := range []casereport.DeliveryAttempt{
 		{Status: &s500, Error: "the case system answered 500", StartedAt: start, DurationMS: 12},
 		{Error: "no answer within 10s", StartedAt: start.Add(2 * time.Second), DurationMS: 10000},
 		{Status: &s200, StartedAt: start.Add(10 * time.Second), DurationMS: 8},
@@ -65,7 +64,7 @@ func TestNotificationDeliveryHistory(t *testing.T) {
 	if n.History[1].Status != nil || n.History[1].DurationMS != 10000 || !n.History[3].Manual || !n.History[0].StartedAt.Equal(start) {
 		t.Fatalf("history %+v", n.History)
 	}
-	err = b.store.RecordDelivery(b.ctx, "00000000-0000-0000-0000-000000000000", postgres.DeliveryAttempt{StartedAt: start})
+	err = b.store.RecordDelivery(b.ctx, "00000000-0000-0000-0000-000000000000", casereport.DeliveryAttempt{StartedAt: start})
 	wantCode(t, err, auction.ENotFound)
 	_, err = b.store.CaseNotification(b.ctx, "nope")
 	wantCode(t, err, auction.ENotFound)

@@ -5,13 +5,12 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 func TestCasesAndLots(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	nc := postgres.NewCase{CaseNumber: "(2026)沪0101执1号", CourtName: "上海市黄浦区人民法院",
+	nc := auction.NewCase{CaseNumber: "(2026)沪0101执1号", CourtName: "上海市黄浦区人民法院",
 		Applicants: []auction.Party{{Name: "张三", IDNumber: idn("A1"), Claim: ptr[int64](100)}}, Debtors: []auction.Party{{Name: "李四", IDNumber: idn("D1")}}}
 	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, nc)
 	if err != nil {
@@ -19,7 +18,7 @@ func TestCasesAndLots(t *testing.T) {
 	}
 	_, err = b.store.CreateCase(b.ctx, b.clerk.ID, nc)
 	wantCode(t, err, auction.ECaseExists)
-	for name, bad := range map[string]postgres.NewCase{
+	for name, bad := range map[string]auction.NewCase{
 		"no case number":       {CourtName: "x"},
 		"no court":             {CaseNumber: "n1"},
 		"applicant sans claim": {CaseNumber: "n2", CourtName: "x", Applicants: []auction.Party{{Name: "a", IDNumber: idn("1")}}},
@@ -33,7 +32,7 @@ func TestCasesAndLots(t *testing.T) {
 	}
 
 	desc := "三室一厅，朝南。\n第二行\t带制表符 🏠 \"引号\" <b>不是HTML</b>\n"
-	lot, err := b.store.CreateLot(b.ctx, c.ID, postgres.NewLot{Title: "  黄浦区某路1号 ", Description: desc, Category: auction.CategoryRealEstate, AppraisalValue: 5_000_000_00})
+	lot, err := b.store.CreateLot(b.ctx, c.ID, auction.NewLot{Title: "  黄浦区某路1号 ", Description: desc, Category: auction.CategoryRealEstate, AppraisalValue: 5_000_000_00})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +40,7 @@ func TestCasesAndLots(t *testing.T) {
 	if err != nil || got.Title != "  黄浦区某路1号 " || got.Description != desc || got.CaseID != c.ID {
 		t.Fatalf("lot not stored exactly: %q %q %v", got.Title, got.Description, err)
 	}
-	for name, bad := range map[string]postgres.NewLot{
+	for name, bad := range map[string]auction.NewLot{
 		"no title":       {Category: auction.CategoryOther, AppraisalValue: 1},
 		"bad category":   {Title: "x", Category: "boat", AppraisalValue: 1},
 		"zero appraisal": {Title: "x", Category: auction.CategoryOther},
@@ -51,7 +50,7 @@ func TestCasesAndLots(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	_, err = b.store.CreateLot(b.ctx, "00000000-0000-0000-0000-000000000000", postgres.NewLot{Title: "x", Category: auction.CategoryOther, AppraisalValue: 1})
+	_, err = b.store.CreateLot(b.ctx, "00000000-0000-0000-0000-000000000000", auction.NewLot{Title: "x", Category: auction.CategoryOther, AppraisalValue: 1})
 	wantCode(t, err, auction.ENotFound)
 
 	full, err := b.store.Case(b.ctx, c.ID)
@@ -59,12 +58,12 @@ func TestCasesAndLots(t *testing.T) {
 		t.Fatalf("case with lots: %+v %v", full, err)
 	}
 
-	if _, err := b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "承租人", IDNumber: idn("P1"), Rank: 1}); err != nil {
+	if _, err := b.store.AddPriorityHolder(b.ctx, lot.ID, auction.NewPriorityHolder{Name: "承租人", IDNumber: idn("P1"), Rank: 1}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "again", IDNumber: idn("P1"), Rank: 2})
+	_, err = b.store.AddPriorityHolder(b.ctx, lot.ID, auction.NewPriorityHolder{Name: "again", IDNumber: idn("P1"), Rank: 2})
 	wantCode(t, err, auction.EInvalidState)
-	_, err = b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "x", IDNumber: idn("P2"), Rank: 0})
+	_, err = b.store.AddPriorityHolder(b.ctx, lot.ID, auction.NewPriorityHolder{Name: "x", IDNumber: idn("P2"), Rank: 0})
 	wantCode(t, err, auction.EInvalidField)
 }
 

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // TestCaseSearch: the clerks' case list finds cases by case number, court
@@ -24,7 +23,7 @@ func TestCaseSearch(t *testing.T) {
 		if i == 7 {
 			debtor = "李四有限公司"
 		}
-		if _, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)搜执%03d号", i), CourtName: court,
+		if _, err := b.store.CreateCase(b.ctx, b.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)搜执%03d号", i), CourtName: court,
 			Applicants: []auction.Party{{Name: fmt.Sprintf("申请人%02d", i), IDNumber: idn(fmt.Sprint("A", i)), Claim: ptr(int64(1))}},
 			Debtors:    []auction.Party{{Name: debtor, IDNumber: idn(fmt.Sprint("D", i))}}}); err != nil {
 			t.Fatal(err)
@@ -35,7 +34,7 @@ func TestCaseSearch(t *testing.T) {
 	seen := map[string]bool{}
 	var order []string
 	for off := 0; ; off += 3 {
-		page, more, err := b.store.Cases(b.ctx, postgres.CaseFilter{CaseNumber: "搜执", Limit: 3, Offset: off})
+		page, more, err := b.store.Cases(b.ctx, auction.CaseFilter{CaseNumber: "搜执", Limit: 3, Offset: off})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,20 +54,20 @@ func TestCaseSearch(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		f    postgres.CaseFilter
+		f    auction.CaseFilter
 		want int
 	}{
-		{"case number", postgres.CaseFilter{CaseNumber: "搜执007"}, 1},
-		{"court", postgres.CaseFilter{CaseNumber: "搜执", Court: "浦东"}, 11},
-		{"debtor's name", postgres.CaseFilter{Party: "李四"}, 1},
-		{"applicant's name", postgres.CaseFilter{Party: "申请人1"}, 10},
-		{"all three", postgres.CaseFilter{CaseNumber: "搜执", Court: "浦东", Party: "李四"}, 1},
-		{"nothing", postgres.CaseFilter{Party: "王五"}, 0},
-		{"% is text", postgres.CaseFilter{CaseNumber: "%"}, 0},
-		{"_ is text", postgres.CaseFilter{CaseNumber: "搜执_0"}, 0},
-		{"a backslash is text", postgres.CaseFilter{Court: `\`}, 0},
-		{"a NUL", postgres.CaseFilter{Party: "李\x00四"}, 1},
-		{"not UTF-8", postgres.CaseFilter{Court: "\xff浦东"}, 0},
+		{"case number", auction.CaseFilter{CaseNumber: "搜执007"}, 1},
+		{"court", auction.CaseFilter{CaseNumber: "搜执", Court: "浦东"}, 11},
+		{"debtor's name", auction.CaseFilter{Party: "李四"}, 1},
+		{"applicant's name", auction.CaseFilter{Party: "申请人1"}, 10},
+		{"all three", auction.CaseFilter{CaseNumber: "搜执", Court: "浦东", Party: "李四"}, 1},
+		{"nothing", auction.CaseFilter{Party: "王五"}, 0},
+		{"% is text", auction.CaseFilter{CaseNumber: "%"}, 0},
+		{"_ is text", auction.CaseFilter{CaseNumber: "搜执_0"}, 0},
+		{"a backslash is text", auction.CaseFilter{Court: `\`}, 0},
+		{"a NUL", auction.CaseFilter{Party: "李\x00四"}, 1},
+		{"not UTF-8", auction.CaseFilter{Court: "\xff浦东"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, more, err := b.store.Cases(b.ctx, tc.f)

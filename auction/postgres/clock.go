@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // TestClock is the clock of `serve --test-clock`: kept in the database so that
@@ -61,7 +62,7 @@ func NewTestClock(ctx context.Context, pool *pgxpool.Pool) (*TestClock, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &TestClock{pool: own, id: newUUID(), done: make(chan struct{})}
+	c := &TestClock{pool: own, id: pgtx.NewUUID(), done: make(chan struct{})}
 	_, err = own.Exec(ctx, `INSERT INTO test_clock (now) VALUES ($1) ON CONFLICT DO NOTHING`, auction.SystemClock{}.Now())
 	if err == nil {
 		err = c.refresh(ctx)

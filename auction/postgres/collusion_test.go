@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
+	"gavel/auction/postgres/oversight"
 )
 
 func TestCollusionSignals(t *testing.T) {
@@ -15,7 +15,7 @@ func TestCollusionSignals(t *testing.T) {
 	a := b.mustAuction(t, lotParams{})
 	from := func(ip, device string) *bundle {
 		c := *b
-		c.ctx = auction.WithOrigin(b.ctx, postgres.Origin{IP: ip, Device: auction.DeviceHash(device)})
+		c.ctx = auction.WithOrigin(b.ctx, auction.Origin{IP: ip, Device: auction.DeviceHash(device)})
 		return &c
 	}
 	users := make([]*auction.User, 4)
@@ -74,20 +74,20 @@ func TestCollusionSignals(t *testing.T) {
 		return cs
 	}
 	want := map[string][]string{
-		postgres.SignalSharedIP:     sorted(codes[0], codes[1]),
-		postgres.SignalSharedDevice: sorted(codes[1], codes[2]),
-		postgres.SignalSharedPayer:  sorted(codes[0], codes[2]),
+		oversight.SignalSharedIP:     sorted(codes[0], codes[1]),
+		oversight.SignalSharedDevice: sorted(codes[1], codes[2]),
+		oversight.SignalSharedPayer:  sorted(codes[0], codes[2]),
 	}
 	if !reflect.DeepEqual(got, want) || len(signals) != 3 {
 		t.Fatalf("signals:\n got %v\nwant %v", got, want)
 	}
 	for _, s := range signals {
 		switch s.Kind {
-		case postgres.SignalSharedIP:
+		case oversight.SignalSharedIP:
 			if s.Value != "198.51.100.20" || s.EvidenceTotal != 4 {
 				t.Errorf("shared IP: %+v", s)
 			}
-		case postgres.SignalSharedDevice, postgres.SignalSharedPayer:
+		case oversight.SignalSharedDevice, oversight.SignalSharedPayer:
 			if len(s.Value) != 12 {
 				t.Errorf("%s should show a short fingerprint, got %q", s.Kind, s.Value)
 			}

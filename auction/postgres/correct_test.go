@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 func str(s string) *string { return &s }
@@ -17,11 +16,11 @@ func TestEditUnpublished(t *testing.T) {
 	b := setup(t)
 	lot := b.mustLot(t, 100_000_000)
 	draft := b.mustDraft(t, lot.ID, auction.RoundFirst, 70_000_000, month)
-	got, err := b.store.UpdateLot(b.ctx, lot.ID, postgres.LotEdit{Title: str("商铺（更名）"), AppraisalValue: ptr(int64(200_000_000))})
+	got, err := b.store.UpdateLot(b.ctx, lot.ID, auction.LotEdit{Title: str("商铺（更名）"), AppraisalValue: ptr(int64(200_000_000))})
 	if err != nil || got.Title != "商铺（更名）" || got.AppraisalValue != 200_000_000 || got.Description != lot.Description {
 		t.Fatalf("update: %+v %v", got, err)
 	}
-	for _, e := range []postgres.LotEdit{{Title: str(" ")}, {Category: str("boat")}, {AppraisalValue: ptr(int64(0))},
+	for _, e := range []auction.LotEdit{{Title: str(" ")}, {Category: str("boat")}, {AppraisalValue: ptr(int64(0))},
 		{Description: str("a\x00b")}, {Viewing: str("\xff")}} {
 		_, err := b.store.UpdateLot(b.ctx, lot.ID, e)
 		wantCode(t, err, auction.EInvalidField)
@@ -46,7 +45,7 @@ func TestEditUnpublished(t *testing.T) {
 	if _, err := b.store.PublishAuction(b.ctx, draft.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.store.UpdateLot(b.ctx, lot.ID, postgres.LotEdit{Title: str("again")})
+	_, err = b.store.UpdateLot(b.ctx, lot.ID, auction.LotEdit{Title: str("again")})
 	wantCode(t, err, auction.EInvalidState)
 	_, err = b.store.UpdateDraft(b.ctx, draft.ID, p)
 	wantCode(t, err, auction.EInvalidState)
@@ -63,7 +62,7 @@ func TestDeleteLot(t *testing.T) {
 	b := setup(t)
 	lot := b.mustLot(t, 100_000_000)
 	draft := b.mustDraft(t, lot.ID, auction.RoundFirst, 70_000_000, month)
-	if _, err := b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "承租人", IDNumber: idn("P1"), Rank: 1}); err != nil {
+	if _, err := b.store.AddPriorityHolder(b.ctx, lot.ID, auction.NewPriorityHolder{Name: "承租人", IDNumber: idn("P1"), Rank: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.store.AddDocument(b.ctx, lot.ID, "photo", "a.png", "image/png", []byte("png")); err != nil {
@@ -97,18 +96,18 @@ func TestCorrectionHistory(t *testing.T) {
 	b := setup(t)
 	a := b.mustAuction(t, lotParams{})
 	lot, _ := b.store.Lot(b.ctx, a.LotID)
-	_, _, err := b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "", postgres.LotEdit{Title: str("x")})
+	_, _, err := b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "", auction.LotEdit{Title: str("x")})
 	wantCode(t, err, auction.EInvalidField)
-	_, _, err = b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "no change", postgres.LotEdit{Title: str(lot.Title)})
+	_, _, err = b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "no change", auction.LotEdit{Title: str(lot.Title)})
 	wantCode(t, err, auction.EInvalidField)
-	_, _, err = b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "price", postgres.LotEdit{AppraisalValue: ptr(int64(1))})
+	_, _, err = b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "price", auction.LotEdit{AppraisalValue: ptr(int64(1))})
 	wantCode(t, err, auction.EInvalidState)
-	_, _, err = b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "blank title", postgres.LotEdit{Title: str("  ")})
+	_, _, err = b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "blank title", auction.LotEdit{Title: str("  ")})
 	wantCode(t, err, auction.EInvalidField)
-	_, _, err = b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "NUL", postgres.LotEdit{Occupancy: str("a\x00b")})
+	_, _, err = b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "NUL", auction.LotEdit{Occupancy: str("a\x00b")})
 	wantCode(t, err, auction.EInvalidField)
 
-	c1, changes, err := b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "面积笔误", postgres.LotEdit{Description: str("一套住宅，建筑面积 89.5 平方米")})
+	c1, changes, err := b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "面积笔误", auction.LotEdit{Description: str("一套住宅，建筑面积 89.5 平方米")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +116,7 @@ func TestCorrectionHistory(t *testing.T) {
 		t.Fatalf("first correction: %+v %+v", c1, changes)
 	}
 	b.clock.Advance(time.Hour)
-	c2, _, err := b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "补充看样时间", postgres.LotEdit{Viewing: str("每周六 9:00-11:00"), Description: str("一套住宅，建筑面积 89.5 平方米")})
+	c2, _, err := b.store.CorrectLot(b.ctx, b.clerk, lot.ID, "补充看样时间", auction.LotEdit{Viewing: str("每周六 9:00-11:00"), Description: str("一套住宅，建筑面积 89.5 平方米")})
 	if err != nil || c2.Version != 2 || len(c2.Changes) != 1 || c2.Changes[0].Field != "viewing" {
 		t.Fatalf("second correction: %+v %v", c2, err)
 	}
@@ -139,7 +138,7 @@ func TestCorrectionHistory(t *testing.T) {
 	b.wantAuditedOn(t, "court correct", lot.ID, "面积笔误")
 	// An unpublished lot is edited, not corrected.
 	other := b.mustLot(t, 100_000_000)
-	_, _, err = b.store.CorrectLot(b.ctx, b.clerk, other.ID, "why", postgres.LotEdit{Title: str("x")})
+	_, _, err = b.store.CorrectLot(b.ctx, b.clerk, other.ID, "why", auction.LotEdit{Title: str("x")})
 	wantCode(t, err, auction.EInvalidState)
 	_, err = b.store.Corrections(b.ctx, "00000000-0000-0000-0000-000000000000")
 	wantCode(t, err, auction.ENotFound)

@@ -11,15 +11,14 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/payments"
 )
 
-type courtFunc = func(context.Context, postgres.CourtAction) (*auction.Auction, []auction.Event, error)
+type courtFunc = func(context.Context, auction.CourtAction) (*auction.Auction, []auction.Event, error)
 
 // act is a court action by the bundle's clerk.
-func (b *bundle) act(id, reason string) postgres.CourtAction {
-	return postgres.CourtAction{AuctionID: id, Actor: b.clerk, Reason: reason}
+func (b *bundle) act(id, reason string) auction.CourtAction {
+	return auction.CourtAction{AuctionID: id, Actor: b.clerk, Reason: reason}
 }
 
 // lastEvent returns the auction's last event, checking the whole record
@@ -492,7 +491,7 @@ func TestBidsRacingSuspend(t *testing.T) {
 			// bidding is no longer open.
 			amount := a.StartPrice
 			for k := 0; k < 40; k++ {
-				res, err := b.store.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: fmt.Sprintf("race-%d-%d", i, k)})
+				res, err := b.store.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: fmt.Sprintf("race-%d-%d", i, k)})
 				mu.Lock()
 				code := auction.ErrorCode(err)
 				switch {

@@ -30,7 +30,7 @@ func TestBidGroupAnswersExactly(t *testing.T) {
 	ra, rb := b.mustQualify(t, alice, a.ID), b.mustQualify(t, bob, a.ID)
 	b.open(t, a)
 	place := func(s *postgres.Store, u *auction.User, amount int64, key string) (*auction.BidResult, error) {
-		return s.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key})
+		return s.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key})
 	}
 	stored := func() *auction.State {
 		got, err := b.store.Auction(b.ctx, a.ID)
@@ -123,7 +123,7 @@ func TestBidOneClickCrowd(t *testing.T) {
 			price := a.StartPrice - a.Increment
 			for r := range rounds {
 				amount := price + a.Increment
-				res, err := b.store.PlaceBid(context.Background(), postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: fmt.Sprintf("c%d-%d", i, r)})
+				res, err := b.store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: fmt.Sprintf("c%d-%d", i, r)})
 				if err != nil {
 					s := refusalState(t, err)
 					switch auction.ErrorCode(err) {

@@ -90,7 +90,7 @@ func NewDBClock(ctx context.Context, c DBClockConfig) (*DBClock, error) {
 		c.MaxError = 100 * time.Millisecond
 	}
 	clock := &DBClock{pool: c.Pool, local: c.Local, log: c.Log, every: c.Every, maxAge: c.MaxAge, maxError: c.MaxError}
-	if err := clock.Sync(ctx); err != nil {
+	if err := clock.resync(ctx); err != nil {
 		return nil, fmt.Errorf("measuring the database's clock: %w", err)
 	}
 	return clock, nil
@@ -114,9 +114,9 @@ func (c *DBClock) Now() time.Time {
 	}
 }
 
-// Sync measures the database's time again: a few reads of clock_timestamp()
+// resync measures the database's time again: a few reads of clock_timestamp()
 // on one connection, keeping the one with the shortest round trip.
-func (c *DBClock) Sync(ctx context.Context) error {
+func (c *DBClock) resync(ctx context.Context) error {
 	err := c.sync(ctx)
 	c.mu.Lock()
 	c.syncErr = err
@@ -164,7 +164,7 @@ func (c *DBClock) Run(ctx context.Context) {
 			return
 		case <-t.C:
 			sctx, cancel := context.WithTimeout(ctx, c.every)
-			err := c.Sync(sctx)
+			err := c.resync(sctx)
 			cancel()
 			if err != nil && ctx.Err() == nil {
 				c.log.Warn("could not measure the database's clock", "err", err)

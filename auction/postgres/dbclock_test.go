@@ -102,7 +102,7 @@ func TestSkewedInstancesDecideAlike(t *testing.T) {
 		if name == "fast" {
 			a = ending
 		}
-		if _, err := s.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: a.StartPrice, Key: "skew-" + name}); err != nil {
+		if _, err := s.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: a.StartPrice, Key: "skew-" + name}); err != nil {
 			t.Errorf("%s instance refused a bid before the end: %v", name, err)
 		}
 	}

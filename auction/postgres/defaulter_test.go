@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/payments"
 )
 
@@ -59,7 +58,7 @@ func TestDefaulterPartPaymentsOwedBack(t *testing.T) {
 		t.Fatalf("accounts after the default %v", acc)
 	}
 	b.wantLedgerBalanced(t)
-	if txs, _, err := b.store.Ledger(b.ctx, postgres.LedgerFilter{AuctionID: a.ID, Kind: payments.TxBalanceOwedBack}); err != nil || len(txs) != 1 ||
+	if txs, _, err := b.store.Ledger(b.ctx, payments.LedgerFilter{AuctionID: a.ID, Kind: payments.TxBalanceOwedBack}); err != nil || len(txs) != 1 ||
 		txs[0].Entries[0].Amount != paid {
 		t.Fatalf("owed-back transactions %+v %v", txs, err)
 	}

@@ -68,10 +68,10 @@ func (acquireBound) TraceAcquireEnd(ctx context.Context, _ *pgxpool.Pool, _ pgxp
 	}
 }
 
-// Unavailable reports whether err means the database could not be reached or
+// unavailable reports whether err means the database could not be reached or
 // could not answer in time, as opposed to a mistake in a request or in Gavel:
 // callers answer 503 service_unavailable and the client may retry.
-func Unavailable(err error) bool {
+func unavailable(err error) bool {
 	if err == nil {
 		return false
 	}

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // runPrefix marks the heartbeat session of a run in pg_stat_activity: a run
@@ -39,7 +38,7 @@ type HeartbeatConfig struct {
 	// Arrivals are the bids this process received; each beat publishes
 	// their horizon, which the close of an auction waits for (arrival.go).
 	// Nil for a process that takes no bids.
-	Arrivals *Arrivals
+	Arrivals *auction.Arrivals
 }
 
 // Heartbeat records, durably, when this process was able to serve: every few
@@ -54,7 +53,7 @@ type Heartbeat struct {
 	instance string
 	every    time.Duration
 	stale    time.Duration
-	arrivals *Arrivals
+	arrivals *auction.Arrivals
 
 	// beat serialises beats and owns conn and run.
 	beat    sync.Mutex
@@ -206,7 +205,7 @@ func (h *Heartbeat) beatLocked(ctx context.Context) error {
 			}
 		}
 		if run == "" {
-			run = newUUID()
+			run = pgtx.NewUUID()
 			if _, err := tx.Exec(ctx, `INSERT INTO service_runs (id, instance, started_at, beat_at, beat_wall, received_through) VALUES ($1, $2, $3, $3, clock_timestamp(), $4)`,
 				run, h.instance, now, horizon); err != nil {
 				return err
@@ -280,7 +279,7 @@ func (h *Heartbeat) Stop(ctx context.Context) {
 // turned away although the process ran. It is kept in memory and written with the next beat, since the usual
 // cause is a database that cannot take the write right now.
 func (h *Heartbeat) BidFailed(auctionID, reason string) {
-	if auctionID != "" && !isUUID(auctionID) {
+	if auctionID != "" && !pgtx.IsUUID(auctionID) {
 		// Not an auction, and a malformed id must never break the beat
 		// that writes the failure.
 		return
@@ -338,15 +337,4 @@ func (h *Heartbeat) pendingFailure(auctionID string, from, to time.Time) (failur
 		}
 	}
 	return failureKey{}, nil
-}
-
-// newUUID returns a random (version 4) UUID, made here rather than asked of
-// PostgreSQL so that it costs no round trip.
-func newUUID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40 // version 4
-	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

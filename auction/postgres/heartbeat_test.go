@@ -174,13 +174,13 @@ func TestGuardSuspendsAfterACrashInTheFinalWindow(t *testing.T) {
 
 	// Resume: refusals first.
 	now := g.clock.Now()
-	_, _, err = g.guarded.ResumeAuction(g.ctx, postgres.CourtAction{AuctionID: a.ID}, now.Add(-time.Minute))
+	_, _, err = g.guarded.ResumeAuction(g.ctx, auction.CourtAction{AuctionID: a.ID}, now.Add(-time.Minute))
 	wantCode(t, err, auction.EInvalidField)
-	_, _, err = g.guarded.ResumeAuction(g.ctx, postgres.CourtAction{AuctionID: a.ID}, now.Add(4*time.Minute))
+	_, _, err = g.guarded.ResumeAuction(g.ctx, auction.CourtAction{AuctionID: a.ID}, now.Add(4*time.Minute))
 	wantCode(t, err, auction.EInvalidField) // under the 5 minute window
-	_, _, err = g.guarded.ResumeAuction(g.ctx, postgres.CourtAction{AuctionID: "00000000-0000-0000-0000-000000000000"}, now.Add(time.Hour))
+	_, _, err = g.guarded.ResumeAuction(g.ctx, auction.CourtAction{AuctionID: "00000000-0000-0000-0000-000000000000"}, now.Add(time.Hour))
 	wantCode(t, err, auction.ENotFound)
-	resumed, events, err := g.guarded.ResumeAuction(g.ctx, postgres.CourtAction{AuctionID: a.ID}, now.Add(time.Hour))
+	resumed, events, err := g.guarded.ResumeAuction(g.ctx, auction.CourtAction{AuctionID: a.ID}, now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestGuardSuspendsAfterACrashInTheFinalWindow(t *testing.T) {
 		len(events) != 1 || events[0].Type != auction.EventResumed || events[0].Seq != resumed.Seq {
 		t.Fatalf("resumed: %+v %+v", resumed, events)
 	}
-	_, _, err = g.guarded.ResumeAuction(g.ctx, postgres.CourtAction{AuctionID: a.ID}, now.Add(2*time.Hour))
+	_, _, err = g.guarded.ResumeAuction(g.ctx, auction.CourtAction{AuctionID: a.ID}, now.Add(2*time.Hour))
 	wantCode(t, err, auction.EInvalidState)
 
 	// Bidding goes on where it stopped, then closes normally.

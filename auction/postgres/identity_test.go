@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // duplicateAccount stores a second bidder account of the person number as
@@ -40,7 +39,7 @@ func TestOneBidderAccountPerPerson(t *testing.T) {
 		t.Fatalf("created %+v", first)
 	}
 	for i, typed := range []string{number, strings.ToLower(number) + "\u200b", " " + strings.Map(func(r rune) rune { return r - '0' + '０' }, number[:17]) + number[17:]} {
-		_, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "again" + string(rune('a'+i)) + "@example.test", Password: "correct horse battery",
+		_, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "again" + string(rune('a'+i)) + "@example.test", Password: "correct horse battery",
 			Role: auction.RoleBidder, RealName: "x", IDNumber: typed, Phone: "1"})
 		wantCode(t, err, auction.EIDNumberTaken)
 	}
@@ -53,7 +52,7 @@ func TestOneBidderAccountPerPerson(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "race" + string(rune('a'+i)) + "@example.test", Password: "correct horse battery",
+			_, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "race" + string(rune('a'+i)) + "@example.test", Password: "correct horse battery",
 				Role: auction.RoleBidder, RealName: "x", IDNumber: racing, Phone: "1"})
 			code := "ok"
 			if err != nil {
@@ -69,7 +68,7 @@ func TestOneBidderAccountPerPerson(t *testing.T) {
 		t.Fatalf("16 racing sign-ups of one person: %v", codes)
 	}
 
-	clerk, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "staff@example.test", Password: "correct horse battery",
+	clerk, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "staff@example.test", Password: "correct horse battery",
 		Role: auction.RoleClerk, RealName: "x", IDNumber: strings.ToLower(number)})
 	if err != nil || clerk.IDNumber != number {
 		t.Fatalf("staff account with a bidder's number: %+v %v", clerk, err)
@@ -78,12 +77,12 @@ func TestOneBidderAccountPerPerson(t *testing.T) {
 	_, err = b.store.Register(b.ctx, first, a.ID)
 	wantCode(t, err, auction.EStaffCannotBid)
 
-	_, err = b.store.CreateUser(b.ctx, postgres.NewUser{Email: "bad@example.test", Password: "correct horse battery",
+	_, err = b.store.CreateUser(b.ctx, auction.NewUser{Email: "bad@example.test", Password: "correct horse battery",
 		Role: auction.RoleBidder, RealName: "x", IDNumber: "110105491231002"})
 	if auction.ErrorCode(err) != auction.EInvalidField || !strings.Contains(err.Error(), "id_number: 15-digit") {
 		t.Fatalf("15-digit number: %v", err)
 	}
-	co, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "co@example.test", Password: "correct horse battery",
+	co, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "co@example.test", Password: "correct horse battery",
 		Role: auction.RoleBidder, RealName: "某公司", IDType: auction.IDCompany, IDNumber: "91350100m000100y43"})
 	if err != nil || co.IDType != auction.IDCompany || co.IDNumber != "91350100M000100Y43" {
 		t.Fatalf("company bidder: %+v %v", co, err)
@@ -97,32 +96,32 @@ func TestEntriesNormaliseNumbers(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	person := idn("listed person")
-	_, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: "(2026)沪01执900号", CourtName: "x",
+	_, err := b.store.CreateCase(b.ctx, b.clerk.ID, auction.NewCase{CaseNumber: "(2026)沪01执900号", CourtName: "x",
 		Applicants: []auction.Party{{Name: "a", IDNumber: person, Claim: ptr[int64](1)}}, Debtors: []auction.Party{{Name: "d", IDNumber: "12345"}}})
 	if auction.ErrorCode(err) != auction.EInvalidField || !strings.Contains(err.Error(), "debtors[0].id_number") {
 		t.Fatalf("invalid debtor number: %v", err)
 	}
-	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: "(2026)沪01执901号", CourtName: "x",
+	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, auction.NewCase{CaseNumber: "(2026)沪01执901号", CourtName: "x",
 		Applicants: []auction.Party{{Name: "银行", IDType: auction.IDCompany, IDNumber: "91350100m000100y43", Claim: ptr[int64](1)}},
 		Debtors:    []auction.Party{{Name: "d", IDNumber: strings.ToLower(person) + "\ufeff"}}})
 	if err != nil || c.Applicants[0].IDNumber != "91350100M000100Y43" || c.Applicants[0].IDType != auction.IDCompany || c.Debtors[0].IDNumber != person {
 		t.Fatalf("case %+v %v", c, err)
 	}
 	lot := b.mustLot(t, 100_000_000)
-	_, err = b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "h", IDNumber: person[:17] + "0", Rank: 1})
+	_, err = b.store.AddPriorityHolder(b.ctx, lot.ID, auction.NewPriorityHolder{Name: "h", IDNumber: person[:17] + "0", Rank: 1})
 	if person[17] != '0' {
 		wantCode(t, err, auction.EInvalidField)
 	}
-	h, err := b.store.AddPriorityHolder(b.ctx, lot.ID, postgres.NewPriorityHolder{Name: "h", IDNumber: " " + strings.ToLower(person), Rank: 1})
+	h, err := b.store.AddPriorityHolder(b.ctx, lot.ID, auction.NewPriorityHolder{Name: "h", IDNumber: " " + strings.ToLower(person), Rank: 1})
 	if err != nil || h.IDNumber != person {
 		t.Fatalf("holder %+v %v", h, err)
 	}
-	_, err = b.store.ImportBlacklist(b.ctx, "api", []postgres.BlacklistEntry{{Name: "ok", IDNumber: idn("x"), CaseNumber: "c"}, {Name: "bad", IDNumber: "ABC", CaseNumber: "c"}})
+	_, err = b.store.ImportBlacklist(b.ctx, "api", []auction.BlacklistEntry{{Name: "ok", IDNumber: idn("x"), CaseNumber: "c"}, {Name: "bad", IDNumber: "ABC", CaseNumber: "c"}})
 	if auction.ErrorCode(err) != auction.EInvalidField || !strings.Contains(err.Error(), "entries[1].id_number") {
 		t.Fatalf("invalid list entry: %v", err)
 	}
 	bidder := b.mustUser(t, auction.RoleBidder, person, "")
-	if _, err := b.store.ImportBlacklist(b.ctx, "csv", []postgres.BlacklistEntry{{Name: "listed", IDNumber: "\u200b" + strings.ToLower(person), CaseNumber: "c"}}); err != nil {
+	if _, err := b.store.ImportBlacklist(b.ctx, "csv", []auction.BlacklistEntry{{Name: "listed", IDNumber: "\u200b" + strings.ToLower(person), CaseNumber: "c"}}); err != nil {
 		t.Fatal(err)
 	}
 	a := b.mustAuction(t, lotParams{})
@@ -140,7 +139,7 @@ func TestPrivilegesNeedVerification(t *testing.T) {
 	creditor, holder := idn("creditor"), idn("holder")
 	a := b.mustAuction(t, lotParams{category: auction.CategoryEquity,
 		applicants: []auction.Party{{Name: "债权人", IDNumber: creditor, Claim: ptr[int64](1 << 40)}},
-		holders:    []postgres.NewPriorityHolder{{Name: "承租人", IDNumber: holder, Rank: 1}}})
+		holders:    []auction.NewPriorityHolder{{Name: "承租人", IDNumber: holder, Rank: 1}}})
 	squatter := b.mustClaimant(t, auction.RoleBidder, creditor, "")
 	reg, err := b.store.Register(b.ctx, squatter, a.ID)
 	if err != nil || reg.Deposit.Amount != a.Deposit || reg.Status != auction.RegistrationPending || reg.BidderCode != nil {
@@ -154,9 +153,9 @@ func TestPrivilegesNeedVerification(t *testing.T) {
 
 	second := b.mustAuction(t, lotParams{category: auction.CategoryEquity,
 		applicants: []auction.Party{{Name: "债权人", IDNumber: creditor, Claim: ptr[int64](1 << 40)}},
-		holders:    []postgres.NewPriorityHolder{{Name: "承租人", IDNumber: holder, Rank: 1}}})
+		holders:    []auction.NewPriorityHolder{{Name: "承租人", IDNumber: holder, Rank: 1}}})
 	for _, u := range []*auction.User{squatter, claimant} {
-		v, err := b.store.VerifyUser(b.ctx, b.clerk, u.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "file 1"})
+		v, err := b.store.VerifyUser(b.ctx, b.clerk, u.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "file 1"})
 		if err != nil || !v.Verified {
 			t.Fatalf("verify: %+v %v", v, err)
 		}
@@ -193,7 +192,7 @@ func TestVerifyReleasesOtherClaims(t *testing.T) {
 		t.Fatalf("users by number: %+v %v", found, err)
 	}
 
-	v, err := b.store.VerifyUser(b.ctx, b.clerk, real.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "窗口 2026-001"})
+	v, err := b.store.VerifyUser(b.ctx, b.clerk, real.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "窗口 2026-001"})
 	if err != nil || !v.Verified || v.IDNumber != person {
 		t.Fatalf("verify: %+v %v", v, err)
 	}
@@ -221,7 +220,7 @@ func TestVerifyReleasesOtherClaims(t *testing.T) {
 
 	// Nobody takes a verified person's number.
 	other := b.duplicateAccount(t, "other@example.test", person)
-	_, err = b.store.VerifyUser(b.ctx, b.clerk, other.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "x"})
+	_, err = b.store.VerifyUser(b.ctx, b.clerk, other.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "x"})
 	wantCode(t, err, auction.EIDNumberTaken)
 
 	// An account flagged invalid is verified with the number on the documents.
@@ -230,17 +229,17 @@ func TestVerifyReleasesOtherClaims(t *testing.T) {
 		VALUES ('bad@example.test', 'x', 'bidder', '110105194912310021', now(), 'invalid') RETURNING id`).Scan(&badID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.store.VerifyUser(b.ctx, b.clerk, badID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "x", IDNumber: "110105194912310021"})
+	_, err = b.store.VerifyUser(b.ctx, b.clerk, badID, auction.Verification{Method: auction.VerifyDesk, Reference: "x", IDNumber: "110105194912310021"})
 	wantCode(t, err, auction.EInvalidField)
-	fixed, err := b.store.VerifyUser(b.ctx, b.clerk, badID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "x", IDNumber: "11010519491231002x"})
+	fixed, err := b.store.VerifyUser(b.ctx, b.clerk, badID, auction.Verification{Method: auction.VerifyDesk, Reference: "x", IDNumber: "11010519491231002x"})
 	if err != nil || fixed.IDNumber != "11010519491231002X" || !fixed.Verified {
 		t.Fatalf("fixed: %+v %v", fixed, err)
 	}
-	for _, v := range []postgres.Verification{{Method: "phone", Reference: "x"}, {Method: "desk"}, {Method: "desk", Reference: "a\x00b"}, {Method: "desk", Reference: strings.Repeat("x", 201)}} {
+	for _, v := range []auction.Verification{{Method: "phone", Reference: "x"}, {Method: "desk"}, {Method: "desk", Reference: "a\x00b"}, {Method: "desk", Reference: strings.Repeat("x", 201)}} {
 		_, err := b.store.VerifyUser(b.ctx, b.clerk, badID, v)
 		wantCode(t, err, auction.EInvalidField)
 	}
-	_, err = b.store.VerifyUser(b.ctx, b.clerk, "00000000-0000-0000-0000-000000000000", postgres.Verification{Method: "desk", Reference: "x"})
+	_, err = b.store.VerifyUser(b.ctx, b.clerk, "00000000-0000-0000-0000-000000000000", auction.Verification{Method: "desk", Reference: "x"})
 	wantCode(t, err, auction.ENotFound)
 }
 
@@ -263,7 +262,7 @@ func TestConcurrentVerificationsOfOnePerson(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				_, errs[i] = b.store.VerifyUser(b.ctx, b.clerk, u.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "desk"})
+				_, errs[i] = b.store.VerifyUser(b.ctx, b.clerk, u.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "desk"})
 			}()
 		}
 		close(start)
@@ -301,10 +300,10 @@ func TestVerifyWhileTheAccountActs(t *testing.T) {
 				defer wg.Done()
 				<-start
 				if i == 0 {
-					_, errs[i] = b.store.VerifyUser(b.ctx, b.clerk, clerk.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "desk"})
+					_, errs[i] = b.store.VerifyUser(b.ctx, b.clerk, clerk.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "desk"})
 					return
 				}
-				_, errs[i] = b.store.Audit(b.ctx, postgres.NewAuditEntry{ActorID: clerk.ID, ActorRole: auction.RoleClerk, Action: "court suspend", Target: clerk.ID})
+				_, errs[i] = b.store.Audit(b.ctx, auction.NewAuditEntry{ActorID: clerk.ID, ActorRole: auction.RoleClerk, Action: "court suspend", Target: clerk.ID})
 			}()
 		}
 		close(start)

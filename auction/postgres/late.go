@@ -129,9 +129,9 @@ func (s *Store) lateReady(auctionID string, reqs []*bidRequest) (map[*bidRequest
 	ready := map[*bidRequest]bool{}
 	var settled []*bidRequest
 	var next <-chan struct{}
-	now := s.clock.Now()
+	now := s.db.Clock.Now()
 	for _, r := range reqs {
-		if r.ctx.Err() != nil || now.Sub(r.p.Arrival.At) > MaxBidWait {
+		if r.ctx.Err() != nil || now.Sub(r.p.Arrival.At) > auction.MaxBidWait {
 			ready[r] = true
 			continue
 		}
@@ -144,15 +144,15 @@ func (s *Store) lateReady(auctionID string, reqs []*bidRequest) (map[*bidRequest
 	if len(settled) == 0 {
 		return ready, next
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), MaxBidWait)
+	ctx, cancel := context.WithTimeout(context.Background(), auction.MaxBidWait)
 	defer cancel()
 	// ownRuns is never nil: "<> ALL (NULL)" would match no run at all.
 	own := append([]string{}, s.heartbeat.ownRuns()...)
 	var bidding bool
 	var through *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT a.status = $4,
+	err := s.db.Pool.QueryRow(ctx, `SELECT a.status = $4,
 		(SELECT min(r.received_through) FROM `+runningRuns+` r WHERE r.id <> ALL($3::uuid[]))
-		FROM auctions a WHERE a.id = $1`, auctionID, MaxBidWait, own, auction.StatusBidding).Scan(&bidding, &through)
+		FROM auctions a WHERE a.id = $1`, auctionID, auction.MaxBidWait, own, auction.StatusBidding).Scan(&bidding, &through)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		bidding = false

@@ -51,7 +51,7 @@ type bidAnswer struct {
 func sendBid(b *bundle, in *instance, u *auction.User, auctionID string, amount int64) <-chan bidAnswer {
 	ch := make(chan bidAnswer, 1)
 	go func() {
-		res, err := in.store.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("late%d", userSeq.Add(1))})
+		res, err := in.store.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("late%d", userSeq.Add(1))})
 		ch <- bidAnswer{res, err}
 	}()
 	return ch
@@ -252,8 +252,8 @@ func TestLateBidWaitBounded(t *testing.T) {
 		after time.Duration // after the late bid's arrival, one second past the end
 		want  string
 	}{
-		{"close's bound", postgres.MaxBidWait - time.Second, auction.EAuctionNotOpen},
-		{"bid's bound", postgres.MaxBidWait + time.Microsecond, auction.EUnavailable},
+		{"close's bound", auction.MaxBidWait - time.Second, auction.EAuctionNotOpen},
+		{"bid's bound", auction.MaxBidWait + time.Microsecond, auction.EUnavailable},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // Outage is a stretch of an auction's final window in which bidders could not
@@ -137,7 +138,7 @@ func (h *Heartbeat) outage(auctionID string, rb auction.Rulebook, w window, span
 	if gapFrom, gapTo, ok := firstGap(w.from, w.to, spans); ok {
 		return &Outage{From: gapFrom, To: gapTo, Reason: fmt.Sprintf(
 			"the service was unavailable from %s to %s, within the final %s of bidding",
-			stamp(gapFrom), stamp(gapTo), rb.OutageGuardWindow)}
+			pgtx.Stamp(gapFrom), pgtx.Stamp(gapTo), rb.OutageGuardWindow)}
 	}
 	var f *failure
 	var reason string
@@ -156,7 +157,7 @@ func (h *Heartbeat) outage(auctionID string, rb auction.Rulebook, w window, span
 	}
 	return &Outage{From: f.first.UTC(), To: f.last.UTC(), Reason: fmt.Sprintf(
 		"bids were refused with %s between %s and %s, within the final %s of bidding",
-		reason, stamp(f.first), stamp(f.last), rb.OutageGuardWindow)}
+		reason, pgtx.Stamp(f.first), pgtx.Stamp(f.last), rb.OutageGuardWindow)}
 }
 
 // firstGap returns the first part of [from, to] that no span covers.

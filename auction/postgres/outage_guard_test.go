@@ -63,8 +63,8 @@ func TestUnavailable(t *testing.T) {
 		{errors.New("conn closed"), true},
 		{errors.New("closed pool"), true},
 	} {
-		if got := Unavailable(tc.err); got != tc.want {
-			t.Errorf("Unavailable(%v) = %v, want %v", tc.err, got, tc.want)
+		if got := unavailable(tc.err); got != tc.want {
+			t.Errorf("unavailable(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/payments"
 )
 
@@ -111,7 +110,7 @@ func TestOverpaymentSettlesAndIsPaidBack(t *testing.T) {
 	}
 	// One ledger transaction: the whole transfer into escrow, split
 	// between the case and the buyer.
-	txs, _, err := b.store.Ledger(b.ctx, postgres.LedgerFilter{AuctionID: a.ID, Kind: payments.TxBalanceReceived})
+	txs, _, err := b.store.Ledger(b.ctx, payments.LedgerFilter{AuctionID: a.ID, Kind: payments.TxBalanceReceived})
 	if err != nil || len(txs) != 2 {
 		t.Fatalf("balance transactions %+v %v", txs, err)
 	}
@@ -237,7 +236,7 @@ func TestConcurrentBalancePayments(t *testing.T) {
 		amounts[i] = owed/4 + int64(i)*1000
 	}
 	type result struct {
-		p   *postgres.BalancePayment
+		p   *payments.BalancePayment
 		err error
 	}
 	results := make([]result, n)

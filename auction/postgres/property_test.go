@@ -110,11 +110,11 @@ func TestBidCoreProperty(t *testing.T) {
 	other := b.elsewhere()
 	rapid.Check(t, func(rt *rapid.T) {
 		m := &model{leader: -1, status: auction.StatusAnnounced, seq: 0, ranks: make([]*int, bidders)}
-		var holders []postgres.NewPriorityHolder
+		var holders []auction.NewPriorityHolder
 		for i := range bidders {
 			if r := rapid.IntRange(0, 3).Draw(rt, fmt.Sprintf("rank%d", i)); r > 0 {
 				m.ranks[i] = &r
-				holders = append(holders, postgres.NewPriorityHolder{Name: fmt.Sprintf("优先%d", i), IDNumber: users[i].IDNumber, Rank: r})
+				holders = append(holders, auction.NewPriorityHolder{Name: fmt.Sprintf("优先%d", i), IDNumber: users[i].IDNumber, Rank: r})
 			}
 		}
 		a := b.mustAuction(rt, lotParams{holders: holders})
@@ -135,7 +135,7 @@ func TestBidCoreProperty(t *testing.T) {
 		placeOn := func(rt *rapid.T, s *postgres.Store, who int, amount int64) {
 			now := b.clock.Now()
 			want := m.bid(who, amount, now)
-			res, err := s.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: a.ID, User: users[who], Amount: amount,
+			res, err := s.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: a.ID, User: users[who], Amount: amount,
 				Key: fmt.Sprintf("p%d", userSeq.Add(1))})
 			if got := auction.ErrorCode(err); (err == nil) != (want == "") || (err != nil && got != want) {
 				rt.Fatalf("bidder %d bid %d at %s: got %v, model says %q", who, amount, now, err, want)

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
 )
 
 // The bid queue. Bids on one auction are decided one after another under the
@@ -49,7 +50,7 @@ type bidQueue struct {
 
 type bidRequest struct {
 	ctx  context.Context
-	p    PlaceBid
+	p    auction.PlaceBid
 	done chan bidAnswer // buffered: the worker never waits for a bidder
 	// waited: the bid arrived after the end as stored and has waited for
 	// the bids received before it (late.go); it is now decided as the
@@ -66,7 +67,7 @@ type bidAnswer struct {
 
 // queueBid hands p to its auction's worker, starting one if none runs, and
 // waits for the answer.
-func (s *Store) queueBid(ctx context.Context, p PlaceBid) (*auction.BidResult, error) {
+func (s *Store) queueBid(ctx context.Context, p auction.PlaceBid) (*auction.BidResult, error) {
 	r := &bidRequest{ctx: ctx, p: p, done: make(chan bidAnswer, 1)}
 	// The queue holds the arrival until the batch has ended, even if the
 	// bidder stops waiting: until then the bid may still be accepted.
@@ -201,7 +202,7 @@ func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
 	for {
 		answers := make([]bidAnswer, len(reqs))
 		var lost []*bidRequest
-		err := s.inTx(ctx, func(tx pgx.Tx) error {
+		err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 			t, err := s.beginBids(ctx, tx, reqs)
 			if err != nil {
 				return err
@@ -251,7 +252,7 @@ func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
 // decided so far left it, what the bids need to know (read once for the
 // batch) and the rows to write when the batch is decided.
 type bidTx struct {
-	a        *row
+	a        *pgtx.Row
 	category string
 	rb       auction.Rulebook
 	// now is the time of the batch's decision, read once the row is locked:
@@ -315,14 +316,14 @@ func (s *Store) beginBids(ctx context.Context, tx pgx.Tx, reqs []*bidRequest) (*
 	t := newBidTx()
 	b := &pgx.Batch{}
 	// The lock comes first: the reads after it run once the row is ours.
-	b.Queue(lockAuctionSQL, auctionID).QueryRow(t.scanAuction)
+	b.Queue(pgtx.LockAuctionSQL, auctionID).QueryRow(t.scanAuction)
 	t.queueFacts(b, auctionID, reqs)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
 	}
 	a := t.a
 	t.stored = a.State()
-	t.now = s.clock.Now()
+	t.now = s.db.Clock.Now()
 	var err error
 	if t.rb, err = auction.LookupRulebook(a.Rulebook); err != nil {
 		return nil, err
@@ -338,11 +339,11 @@ func (s *Store) beginBids(ctx context.Context, tx pgx.Tx, reqs []*bidRequest) (*
 func (t *bidTx) scanAuction(row pgx.Row) error {
 	var err error
 	var appraisal int64
-	t.a, err = scanAuction(row, &t.category, &appraisal)
+	t.a, err = pgtx.ScanAuction(row, &t.category, &appraisal)
 	if err == nil {
 		t.a.AppraisalValue = appraisal
 	}
-	return translate(err, "auction")
+	return pgtx.Translate(err, "auction")
 }
 
 func newBidTx() *bidTx {
@@ -424,7 +425,7 @@ func (t *bidTx) refuse(err error) error {
 // priorAnswer returns the answer given earlier under p's key (stored, or
 // accepted earlier in this batch), or idempotency_key_reused when the key
 // was first used for another request.
-func (t *bidTx) priorAnswer(p PlaceBid) (*auction.BidResult, error) {
+func (t *bidTx) priorAnswer(p auction.PlaceBid) (*auction.BidResult, error) {
 	prior, ok := t.priors[bidKey{p.User.ID, p.Key}]
 	if !ok {
 		return nil, nil
@@ -464,8 +465,8 @@ func (t *bidTx) restricted(u *auction.User) error {
 
 // appendEvent chains the auction's next event; it is written with the batch.
 func (t *bidTx) appendEvent(typ string, at time.Time, data map[string]any) auction.Event {
-	prev := t.a.lastHash
-	e, hash := chainEvent(t.a, typ, at, data)
+	prev := t.a.LastHash
+	e, hash := pgtx.ChainEvent(t.a, typ, at, data)
 	t.events, t.hashes, t.prevs = append(t.events, e), append(t.hashes, hash), append(t.prevs, prev)
 	return e
 }
@@ -479,7 +480,7 @@ func (t *bidTx) takeOpened() []auction.Event {
 
 // accept records an accepted bid and the answer kept under its key; later
 // bids of the batch see both.
-func (t *bidTx) accept(p PlaceBid, bid bidRow, answer []byte) {
+func (t *bidTx) accept(p auction.PlaceBid, bid bidRow, answer []byte) {
 	k := bidKey{p.User.ID, p.Key}
 	t.priors[k] = priorAnswer{fingerprint: p.Fingerprint(), response: answer}
 	t.bids = append(t.bids, bid)
@@ -536,7 +537,7 @@ func (t *bidTx) flush(ctx context.Context, tx pgx.Tx) ([]*bidRequest, error) {
 			})
 			return err
 		})
-	b.Queue(saveAuctionSQL, saveAuctionArgs(a)...)
+	b.Queue(pgtx.SaveAuctionSQL, pgtx.SaveAuctionArgs(a)...)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 
 // PlaceBatch decides bids as one batch, the way an auction's worker does
 // with bids that arrived together, so tests can choose what shares a batch.
-func (s *Store) PlaceBatch(ctx context.Context, ps []PlaceBid) ([]*auction.BidResult, []error) {
+func (s *Store) PlaceBatch(ctx context.Context, ps []auction.PlaceBid) ([]*auction.BidResult, []error) {
 	reqs := make([]*bidRequest, len(ps))
 	for i, p := range ps {
 		if p.Arrival == nil {

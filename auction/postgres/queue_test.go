@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // TestBidBatchDecidesEachBid puts bids that arrive together into one batch
@@ -22,7 +21,7 @@ func TestBidBatchDecidesEachBid(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	a := b.mustAuction(t, lotParams{category: auction.CategoryRealEstate,
-		holders: []postgres.NewPriorityHolder{{Name: "甲", IDNumber: idn("ID-QPH"), Rank: 1}}})
+		holders: []auction.NewPriorityHolder{{Name: "甲", IDNumber: idn("ID-QPH"), Rank: 1}}})
 	alice := b.mustUser(t, auction.RoleBidder, "ID-QA", "")
 	bob := b.mustUser(t, auction.RoleBidder, "ID-QB", "")
 	carol := b.mustUser(t, auction.RoleBidder, "ID-QC", "")
@@ -33,11 +32,11 @@ func TestBidBatchDecidesEachBid(t *testing.T) {
 	for _, u := range []*auction.User{alice, bob, dave, eve, holder} {
 		regs[u] = b.mustQualify(t, u, a.ID)
 	}
-	if _, err := b.store.ImportBlacklist(b.ctx, "api", []postgres.BlacklistEntry{{Name: "x", IDNumber: idn("ID-QE"), CaseNumber: "c"}}); err != nil {
+	if _, err := b.store.ImportBlacklist(b.ctx, "api", []auction.BlacklistEntry{{Name: "x", IDNumber: idn("ID-QE"), CaseNumber: "c"}}); err != nil {
 		t.Fatal(err)
 	}
-	bid := func(u *auction.User, amount int64, key string) postgres.PlaceBid {
-		return postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key}
+	bid := func(u *auction.User, amount int64, key string) auction.PlaceBid {
+		return auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key}
 	}
 	start, inc := a.StartPrice, a.Increment
 
@@ -45,7 +44,7 @@ func TestBidBatchDecidesEachBid(t *testing.T) {
 	// of the first accepted bid reports the stored state (announced, seq 1);
 	// the accepted bid opens the auction and hands the opening to the feed.
 	b.clock.Set(a.StartsAt)
-	res, errs := b.store.PlaceBatch(b.ctx, []postgres.PlaceBid{bid(bob, start-inc, "b0"), bid(alice, start, "a1")})
+	res, errs := b.store.PlaceBatch(b.ctx, []auction.PlaceBid{bid(bob, start-inc, "b0"), bid(alice, start, "a1")})
 	wantCode(t, errs[0], auction.EBidTooLow)
 	if s := refusalState(t, errs[0]); s.Status != auction.StatusAnnounced || s.Seq != 0 {
 		t.Fatalf("refusal before the opening reports %+v", s)
@@ -59,7 +58,7 @@ func TestBidBatchDecidesEachBid(t *testing.T) {
 	}
 
 	steps := []struct {
-		p    postgres.PlaceBid
+		p    auction.PlaceBid
 		code string
 		seq  int64 // the accepted bid's seq, or the seq its refusal reports
 	}{
@@ -76,7 +75,7 @@ func TestBidBatchDecidesEachBid(t *testing.T) {
 		{bid(dave, start+3*inc, "d2"), "", 5},
 		{bid(bob, start+3*inc, "b3"), auction.EBidTooLow, 5},
 	}
-	ps := make([]postgres.PlaceBid, len(steps))
+	ps := make([]auction.PlaceBid, len(steps))
 	for i, st := range steps {
 		ps[i] = st.p
 	}
@@ -149,7 +148,7 @@ func TestBidBatchRefusedWritesNothing(t *testing.T) {
 	alice := b.mustUser(t, auction.RoleBidder, "ID-QR", "")
 	b.mustQualify(t, alice, a.ID)
 	b.clock.Set(a.StartsAt)
-	_, errs := b.store.PlaceBatch(b.ctx, []postgres.PlaceBid{
+	_, errs := b.store.PlaceBatch(b.ctx, []auction.PlaceBid{
 		{AuctionID: a.ID, User: alice, Amount: a.StartPrice - a.Increment, Key: "r1"},
 		{AuctionID: a.ID, User: alice, Amount: a.StartPrice + 1, Key: "r2"},
 	})
@@ -174,7 +173,7 @@ func TestBidBatchFailureIsolated(t *testing.T) {
 	b.mustQualify(t, bob, a.ID)
 	b.open(t, a)
 	broken := &auction.User{ID: "not-a-uuid", Role: auction.RoleBidder}
-	res, errs := b.store.PlaceBatch(b.ctx, []postgres.PlaceBid{
+	res, errs := b.store.PlaceBatch(b.ctx, []auction.PlaceBid{
 		{AuctionID: a.ID, User: alice, Amount: a.StartPrice, Key: "f1"},
 		{AuctionID: a.ID, User: broken, Amount: a.StartPrice + a.Increment, Key: "f2"},
 		{AuctionID: a.ID, User: bob, Amount: a.StartPrice + a.Increment, Key: "f3"},
@@ -218,7 +217,7 @@ func TestBidBatchKeyRace(t *testing.T) {
 	}
 	done := make(chan out, 1)
 	go func() {
-		res, errs := b.store.PlaceBatch(b.ctx, []postgres.PlaceBid{
+		res, errs := b.store.PlaceBatch(b.ctx, []auction.PlaceBid{
 			{AuctionID: a.ID, User: alice, Amount: a.StartPrice, Key: "k-race"},
 			{AuctionID: a.ID, User: bob, Amount: a.StartPrice + a.Increment, Key: "k-bob"},
 		})
@@ -304,7 +303,7 @@ func TestBidQueueConcurrentBidders(t *testing.T) {
 				var pair sync.WaitGroup
 				for j := range twice {
 					pair.Go(func() {
-						twice[j].res, twice[j].err = b.store.PlaceBid(context.Background(), postgres.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key})
+						twice[j].res, twice[j].err = b.store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key})
 					})
 				}
 				pair.Wait()

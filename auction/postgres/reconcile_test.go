@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 	"gavel/payments"
 )
 
@@ -197,7 +196,7 @@ func TestRefundsDueAndOverdue(t *testing.T) {
 func TestCaseProceedsAddUpToLedger(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: "(2026)沪02执77号", CourtName: "上海市第二中级人民法院",
+	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, auction.NewCase{CaseNumber: "(2026)沪02执77号", CourtName: "上海市第二中级人民法院",
 		Debtors: []auction.Party{{Name: "债务人", IDNumber: idn("D77")}}})
 	if err != nil {
 		t.Fatal(err)
@@ -214,8 +213,8 @@ func TestCaseProceedsAddUpToLedger(t *testing.T) {
 		}
 		return a
 	}
-	lotA, _ := b.store.CreateLot(b.ctx, c.ID, postgres.NewLot{Title: "A", Description: "a", Category: auction.CategoryRealEstate, AppraisalValue: 10_000_000})
-	lotB, _ := b.store.CreateLot(b.ctx, c.ID, postgres.NewLot{Title: "B", Description: "b", Category: auction.CategoryRealEstate, AppraisalValue: 20_000_000})
+	lotA, _ := b.store.CreateLot(b.ctx, c.ID, auction.NewLot{Title: "A", Description: "a", Category: auction.CategoryRealEstate, AppraisalValue: 10_000_000})
+	lotB, _ := b.store.CreateLot(b.ctx, c.ID, auction.NewLot{Title: "B", Description: "b", Category: auction.CategoryRealEstate, AppraisalValue: 20_000_000})
 	settled := schedule(lotA.ID, auction.RoundFirst, 7_000_000)
 	failed := schedule(lotB.ID, auction.RoundFirst, 14_000_000)
 	b.soldAndSettled(t, settled, true)
@@ -322,7 +321,7 @@ func TestLedgerListingAndAuctionMoney(t *testing.T) {
 	b.mustQualify(t, b.mustUser(t, auction.RoleBidder, "", ""), other.ID)
 	win, lose := b.soldAndSettled(t, a, false)
 
-	all, more, err := b.store.Ledger(b.ctx, postgres.LedgerFilter{AuctionID: a.ID})
+	all, more, err := b.store.Ledger(b.ctx, payments.LedgerFilter{AuctionID: a.ID})
 	if err != nil || more {
 		t.Fatal(err, more)
 	}
@@ -339,23 +338,23 @@ func TestLedgerListingAndAuctionMoney(t *testing.T) {
 			t.Fatalf("transaction %+v", tx)
 		}
 	}
-	page, more, err := b.store.Ledger(b.ctx, postgres.LedgerFilter{AuctionID: a.ID, Limit: 2})
+	page, more, err := b.store.Ledger(b.ctx, payments.LedgerFilter{AuctionID: a.ID, Limit: 2})
 	if err != nil || !more || len(page) != 2 {
 		t.Fatalf("first page: %d more=%v %v", len(page), more, err)
 	}
-	page2, _, _ := b.store.Ledger(b.ctx, postgres.LedgerFilter{AuctionID: a.ID, Limit: 2, After: page[1].ID})
+	page2, _, _ := b.store.Ledger(b.ctx, payments.LedgerFilter{AuctionID: a.ID, Limit: 2, After: page[1].ID})
 	if len(page2) != 2 || page2[0].ID <= page[1].ID || page2[0].ID != all[2].ID {
 		t.Fatalf("second page %+v", page2)
 	}
-	refunds, _, _ := b.store.Ledger(b.ctx, postgres.LedgerFilter{Account: payments.AccountRefundsDue, AuctionID: a.ID})
+	refunds, _, _ := b.store.Ledger(b.ctx, payments.LedgerFilter{Account: payments.AccountRefundsDue, AuctionID: a.ID})
 	if len(refunds) != 1 || *refunds[0].DepositID != lose.Deposit.ID {
 		t.Fatalf("refunds_due transactions %+v", refunds)
 	}
-	held, _, _ := b.store.Ledger(b.ctx, postgres.LedgerFilter{Kind: payments.TxDepositHeld})
+	held, _, _ := b.store.Ledger(b.ctx, payments.LedgerFilter{Kind: payments.TxDepositHeld})
 	if len(held) != 3 {
 		t.Fatalf("%d deposit_held transactions across auctions, want 3", len(held))
 	}
-	_, _, err = b.store.Ledger(b.ctx, postgres.LedgerFilter{CaseID: "nope"})
+	_, _, err = b.store.Ledger(b.ctx, payments.LedgerFilter{CaseID: "nope"})
 	wantCode(t, err, auction.EInvalidField)
 
 	m, err := b.store.AuctionMoney(b.ctx, a.ID)

@@ -2,12 +2,15 @@ package postgres
 
 import (
 	"context"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/court"
+	"gavel/auction/postgres/internal/pgtx"
+	"gavel/auction/postgres/money"
+	"gavel/auction/postgres/oversight"
 	"gavel/payments"
 )
 
@@ -32,7 +35,7 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		return nil, auction.Errorf(auction.EStaffCannotBid, "court and platform staff may not bid")
 	}
 	var regID, startID string
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		// Who the account is as committed, not as the caller's session
 		// remembered it: a verification, or a claim it released, answered
 		// by another instance reaches this one's cached sessions only when
@@ -40,7 +43,7 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		cur := *u
 		if err := tx.QueryRow(ctx, `SELECT id_type, id_number, verified_at IS NOT NULL FROM users WHERE id = $1`, u.ID).
 			Scan(&cur.IDType, &cur.IDNumber, &cur.Verified); err != nil {
-			return translate(err, "user")
+			return pgtx.Translate(err, "user")
 		}
 		u = &cur
 		if u.IDNumber == "" {
@@ -54,13 +57,13 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 			FROM auctions a JOIN lots l ON l.id = a.lot_id WHERE a.id = $1 FOR SHARE OF a`, auctionID).
 			Scan(&a.ID, &a.LotID, &a.CaseID, &a.Status, &a.Deposit, &a.EndsAt, &category)
 		if err != nil {
-			return translate(err, "auction")
+			return pgtx.Translate(err, "auction")
 		}
-		now := s.clock.Now()
+		now := s.db.Clock.Now()
 		if (a.Status != auction.StatusAnnounced && a.Status != auction.StatusBidding) || !now.Before(a.EndsAt) {
 			return auction.Errorf(auction.ERegistrationClosed, "registration is closed for this auction")
 		}
-		inForce, err := noticeInForce(ctx, tx, a.ID)
+		inForce, err := court.NoticeInForce(ctx, tx, a.ID)
 		if err != nil {
 			return err
 		}
@@ -95,7 +98,7 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		if barred {
 			return auction.Errorf(auction.EBidderBarred, "a buyer who defaulted on this lot may not bid in its later rounds")
 		}
-		if err := s.checkRestricted(ctx, tx, u, a.ID, category, "registration"); err != nil {
+		if err := oversight.CheckRestricted(ctx, tx, u, a.ID, category, "registration"); err != nil {
 			return err
 		}
 		// Privileges follow a verified person only: a typed number is a
@@ -123,14 +126,14 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		err = tx.QueryRow(ctx, `INSERT INTO registrations (auction_id, user_id, status, priority_rank, declared_at, created_at, ip, device,
 				notice_version, notice_agreed_at)
 			VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING id`, a.ID, u.ID, status, rank, now, o.IP, o.Device, inForce, agreedAt).Scan(&regID)
-		if isUniqueViolation(err, "") {
+		if pgtx.IsUniqueViolation(err, "") {
 			return auction.Errorf(auction.EAlreadyRegistered, "you are already registered for this auction")
 		}
 		if err != nil {
 			return err
 		}
 		if owed == 0 {
-			if err := assignBidderCode(ctx, tx, regID); err != nil {
+			if err := money.AssignBidderCode(ctx, tx, regID); err != nil {
 				return err
 			}
 		}
@@ -140,14 +143,14 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		}
 		var depositID string
 		err = tx.QueryRow(ctx, `INSERT INTO deposits (registration_id, auction_id, amount, status, provider, pay_reference, held_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, regID, a.ID, owed, depStatus, s.provider, randomCode("GV", 10), heldAt, now).Scan(&depositID)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, regID, a.ID, owed, depStatus, s.provider, pgtx.RandomCode("GV", 10), heldAt, now).Scan(&depositID)
 		if owed > 0 {
 			startID = depositID
 		}
 		return err
 	})
 	if err != nil {
-		return nil, s.interceptedAfter(ctx, err, u, auctionID, StageRegistration)
+		return nil, oversight.InterceptedAfter(ctx, s.db, err, u, auctionID, oversight.StageRegistration)
 	}
 	if startID != "" {
 		// After commit: the provider's payment (Stripe's PaymentIntent and
@@ -156,28 +159,6 @@ func (s *Store) RegisterAgreeing(ctx context.Context, u *auction.User, auctionID
 		s.startDeposit(ctx, startID)
 	}
 	return s.Registration(ctx, regID)
-}
-
-// assignBidderCode gives a registration its random public code, retrying on
-// the (rare) collision inside the auction.
-func assignBidderCode(ctx context.Context, tx pgx.Tx, regID string) error {
-	for {
-		sp, err := tx.Begin(ctx)
-		if err != nil {
-			return err
-		}
-		_, err = sp.Exec(ctx, `UPDATE registrations SET bidder_code = $2 WHERE id = $1 AND bidder_code IS NULL`, regID, randomCode("B", 5))
-		if isUniqueViolation(err, "") {
-			if err := sp.Rollback(ctx); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		return sp.Commit(ctx)
-	}
 }
 
 const registrationColumns = `r.id, r.auction_id, r.user_id, r.status, r.bidder_code, r.priority_rank, r.notice_version,
@@ -210,13 +191,13 @@ func scanRegistration(row pgx.Row) (*auction.Registration, error) {
 
 // Registration returns one registration with its deposit.
 func (s *Store) Registration(ctx context.Context, id string) (*auction.Registration, error) {
-	r, err := scanRegistration(s.pool.QueryRow(ctx, `SELECT `+registrationColumns+registrationFrom+` WHERE r.id = $1`, id))
-	return r, translate(err, "registration")
+	r, err := scanRegistration(s.db.Pool.QueryRow(ctx, `SELECT `+registrationColumns+registrationFrom+` WHERE r.id = $1`, id))
+	return r, pgtx.Translate(err, "registration")
 }
 
 // UserRegistrations lists a bidder's registrations, newest first.
 func (s *Store) UserRegistrations(ctx context.Context, userID string) ([]auction.Registration, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+registrationColumns+registrationFrom+`
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+registrationColumns+registrationFrom+`
 		WHERE r.user_id = $1 ORDER BY r.created_at DESC, r.id`, userID)
 	if err != nil {
 		return nil, err
@@ -227,142 +208,18 @@ func (s *Store) UserRegistrations(ctx context.Context, userID string) ([]auction
 	})
 }
 
-// Deposits lists an auction's deposits for finance, by bidder code only.
-func (s *Store) Deposits(ctx context.Context, auctionID string) ([]auction.Deposit, error) {
-	if _, err := s.Auction(ctx, auctionID); err != nil {
-		return nil, err
+// startDeposit creates the provider's payment for a new deposit, outside any
+// transaction (a network call never holds row locks), with the idempotency
+// key deposit:<registration id> so a retry never creates a second one. A
+// failure is left to the intent sweeper (StartPendingIntents), which retries
+// until the intent exists: the registration itself has succeeded.
+func (s *Store) startDeposit(ctx context.Context, depositID string) {
+	if s.payments.Name() == payments.ProviderBank {
+		return // the transfer reference shown at registration is all it takes
 	}
-	rows, err := s.pool.Query(ctx, `SELECT d.id, d.registration_id, r.bidder_code, d.amount, d.status, d.provider, d.pay_reference
-		FROM deposits d JOIN registrations r ON r.id = d.registration_id WHERE d.auction_id = $1 ORDER BY r.created_at, d.id`, auctionID)
-	if err != nil {
-		return nil, err
+	d, err := s.ProviderDeposit(ctx, depositID)
+	if err != nil || d.Provider != s.payments.Name() || d.ProviderRef != "" || d.Status != auction.DepositPending {
+		return
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (auction.Deposit, error) {
-		d := auction.Deposit{AuctionID: auctionID}
-		return d, row.Scan(&d.ID, &d.RegistrationID, &d.BidderCode, &d.Amount, &d.Status, &d.Provider, &d.PayReference)
-	})
-}
-
-// ConfirmDeposit records that a bank transfer arrived: the deposit is held and
-// the registration qualified with a bidder code. If the auction has already
-// ended the money is released for refund at once. Returns not_found,
-// invalid_field, duplicate_reference (the transfer is already booked for a
-// deposit) or deposit_not_pending.
-func (s *Store) ConfirmDeposit(ctx context.Context, depositID, reference string) (*auction.Deposit, error) {
-	reference, err := cleanReference(reference, "the bank transfer's reference")
-	if err != nil {
-		return nil, err
-	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		d, err := lockDeposit(ctx, tx, depositID)
-		if err != nil {
-			return err
-		}
-		if d.Provider != payments.ProviderBank {
-			return auction.Errorf(auction.EInvalidState, "this deposit is paid through %s, which confirms it; finance confirms bank transfers only", d.Provider)
-		}
-		_, err = s.confirmLocked(ctx, tx, d, reference)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.Deposit(ctx, depositID)
-}
-
-// releaseDeposit moves a held deposit to refund_pending (or straight to
-// refunded when it is zero) in tx, as a close does (writes.releaseDeposit).
-func (s *Store) releaseDeposit(ctx context.Context, tx pgx.Tx, depositID, auctionID, caseID string, amount int64, now time.Time) error {
-	var w writes
-	w.releaseDeposit(depositID, auctionID, caseID, amount, now)
-	return s.flush(ctx, tx, &w)
-}
-
-// MarkRefunded records that finance paid a released deposit back. Returns
-// not_found, invalid_field, duplicate_reference (the transfer is already
-// booked as a deposit refund) or invalid_state.
-func (s *Store) MarkRefunded(ctx context.Context, depositID, reference string) (*auction.Deposit, error) {
-	reference, err := cleanReference(reference, "the refund transfer's reference")
-	if err != nil {
-		return nil, err
-	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		d, err := lockDeposit(ctx, tx, depositID)
-		if err != nil {
-			return err
-		}
-		if d.Provider != payments.ProviderBank {
-			// A manual mark could race the job that refunds it through the
-			// provider and pay the bidder twice.
-			return auction.Errorf(auction.EInvalidState, "this deposit is refunded through %s by Gavel itself", d.Provider)
-		}
-		return s.refundLocked(ctx, tx, d, reference)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.Deposit(ctx, depositID)
-}
-
-// Deposit returns one deposit.
-func (s *Store) Deposit(ctx context.Context, id string) (*auction.Deposit, error) {
-	d := &auction.Deposit{ID: id}
-	err := s.pool.QueryRow(ctx, `SELECT d.registration_id, d.auction_id, r.bidder_code, d.amount, d.status, d.provider, d.pay_reference
-		FROM deposits d JOIN registrations r ON r.id = d.registration_id WHERE d.id = $1`, id).
-		Scan(&d.RegistrationID, &d.AuctionID, &d.BidderCode, &d.Amount, &d.Status, &d.Provider, &d.PayReference)
-	return d, translate(err, "deposit")
-}
-
-// MarkRefundedBatch records many refunds at once, as finance pays them in
-// one bank batch: all of them or, when one is refused, none (the error
-// names it by its place in the list). Returns what MarkRefunded returns.
-func (s *Store) MarkRefundedBatch(ctx context.Context, refunds []payments.RefundPaid) ([]auction.Deposit, error) {
-	if len(refunds) == 0 || len(refunds) > 500 {
-		return nil, auction.FieldError("refunds", "lists 1 to 500 refunds")
-	}
-	for i := range refunds {
-		ref, err := cleanReference(refunds[i].Reference, "the refund transfer's reference")
-		if err != nil {
-			return nil, auction.FieldError("refunds", "item %d: %s", i+1, err.(*auction.Error).Message)
-		}
-		refunds[i].Reference = ref
-	}
-	// Deposits are locked in id order, so two batches sharing deposits
-	// wait for each other instead of deadlocking.
-	order := make([]int, len(refunds))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool { return refunds[order[a]].DepositID < refunds[order[b]].DepositID })
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		for _, i := range order {
-			r := refunds[i]
-			d, err := lockDeposit(ctx, tx, r.DepositID)
-			if err == nil && d.Provider != payments.ProviderBank {
-				err = auction.Errorf(auction.EInvalidState, "this deposit is refunded through %s by Gavel itself", d.Provider)
-			}
-			if err == nil {
-				err = s.refundLocked(ctx, tx, d, r.Reference)
-			}
-			if e, ok := err.(*auction.Error); ok {
-				return auction.Errorf(e.Code, "item %d: %s", i+1, e.Message)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]auction.Deposit, 0, len(refunds))
-	for _, r := range refunds {
-		d, err := s.Deposit(ctx, r.DepositID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *d)
-	}
-	return out, nil
+	_ = s.StartIntent(ctx, s.payments, d)
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 func TestRegisterRefusals(t *testing.T) {
@@ -32,7 +31,7 @@ func TestRegisterRefusals(t *testing.T) {
 
 	// The restriction list applies to real estate and vehicles only.
 	listed := b.mustUser(t, auction.RoleBidder, "ID-LISTED", "")
-	if _, err := b.store.ImportBlacklist(b.ctx, "api", []postgres.BlacklistEntry{{Name: "x", IDNumber: idn("ID-LISTED"), CaseNumber: "c"}}); err != nil {
+	if _, err := b.store.ImportBlacklist(b.ctx, "api", []auction.BlacklistEntry{{Name: "x", IDNumber: idn("ID-LISTED"), CaseNumber: "c"}}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = b.store.Register(b.ctx, listed, a.ID)
@@ -86,11 +85,11 @@ func TestRegistrationClosed(t *testing.T) {
 func mustOtherLot(t testing.TB, b *bundle) string {
 	t.Helper()
 	n := userSeq.Add(1)
-	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", n), CourtName: "北京市第一中级人民法院"})
+	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", n), CourtName: "北京市第一中级人民法院"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := b.store.CreateLot(b.ctx, c.ID, postgres.NewLot{Title: "车辆", Category: auction.CategoryVehicle, AppraisalValue: 100_000_000})
+	l, err := b.store.CreateLot(b.ctx, c.ID, auction.NewLot{Title: "车辆", Category: auction.CategoryVehicle, AppraisalValue: 100_000_000})
 	if err != nil {
 		t.Fatal(err)
 	}

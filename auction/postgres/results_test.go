@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // TestResultsBoard: closed auctions are listed, the latest close first,
@@ -33,11 +32,11 @@ func TestResultsBoard(t *testing.T) {
 	b.closeAt(t, other)
 	b.mustAuction(t, lotParams{}) // still announced: not a result
 
-	all, more, err := b.store.Results(b.ctx, postgres.ResultFilter{})
+	all, more, err := b.store.Results(b.ctx, auction.ResultFilter{})
 	if err != nil || more {
 		t.Fatal(err, more)
 	}
-	ids := map[string]postgres.Result{}
+	ids := map[string]auction.Result{}
 	for _, r := range all {
 		ids[r.AuctionID] = r
 	}
@@ -55,13 +54,13 @@ func TestResultsBoard(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		f    postgres.ResultFilter
+		f    auction.ResultFilter
 		want []string
 	}{
-		{"by court", postgres.ResultFilter{Court: "第二中级"}, []string{other.ID}},
-		{"closed before", postgres.ResultFilter{To: sold.EndsAt.Add(time.Second)}, []string{failed.ID, sold.ID}},
-		{"closed from", postgres.ResultFilter{From: sold.EndsAt.Add(time.Second)}, []string{other.ID}},
-		{"nothing in the range", postgres.ResultFilter{From: sold.EndsAt.Add(-2 * time.Hour), To: sold.EndsAt.Add(-time.Hour)}, nil},
+		{"by court", auction.ResultFilter{Court: "第二中级"}, []string{other.ID}},
+		{"closed before", auction.ResultFilter{To: sold.EndsAt.Add(time.Second)}, []string{failed.ID, sold.ID}},
+		{"closed from", auction.ResultFilter{From: sold.EndsAt.Add(time.Second)}, []string{other.ID}},
+		{"nothing in the range", auction.ResultFilter{From: sold.EndsAt.Add(-2 * time.Hour), To: sold.EndsAt.Add(-time.Hour)}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, _, err := b.store.Results(b.ctx, tc.f)
@@ -83,8 +82,8 @@ func TestResultsBoard(t *testing.T) {
 		})
 	}
 	// Pages: two then one, no result twice.
-	first, more, _ := b.store.Results(b.ctx, postgres.ResultFilter{Limit: 2})
-	second, more2, _ := b.store.Results(b.ctx, postgres.ResultFilter{Limit: 2, Offset: 2})
+	first, more, _ := b.store.Results(b.ctx, auction.ResultFilter{Limit: 2})
+	second, more2, _ := b.store.Results(b.ctx, auction.ResultFilter{Limit: 2, Offset: 2})
 	if len(first) != 2 || !more || len(second) != 1 || more2 || second[0].AuctionID == first[0].AuctionID || second[0].AuctionID == first[1].AuctionID {
 		t.Fatalf("pages %d %v %d %v", len(first), more, len(second), more2)
 	}
@@ -92,7 +91,7 @@ func TestResultsBoard(t *testing.T) {
 	if _, _, err := b.store.AnnulAuction(b.ctx, b.act(sold.ID, "撤销")); err != nil {
 		t.Fatal(err)
 	}
-	got, _, _ := b.store.Results(b.ctx, postgres.ResultFilter{})
+	got, _, _ := b.store.Results(b.ctx, auction.ResultFilter{})
 	for _, r := range got {
 		if r.AuctionID == sold.ID && r.Status != auction.StatusAnnulled {
 			t.Fatalf("annulled result %+v", r)

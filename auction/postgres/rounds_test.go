@@ -8,19 +8,18 @@ import (
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // mustLot creates a case and a real estate lot with no rounds.
 func (b *bundle) mustLot(t *testing.T, appraisal int64) *auction.Lot {
 	t.Helper()
 	n := userSeq.Add(1)
-	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)沪02执%d号", n), CourtName: "上海市第二中级人民法院",
+	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)沪02执%d号", n), CourtName: "上海市第二中级人民法院",
 		Debtors: []auction.Party{{Name: "债务人", IDNumber: idn("D" + fmt.Sprint(n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lot, err := b.store.CreateLot(b.ctx, c.ID, postgres.NewLot{Title: "商铺", Description: "一间商铺", Category: auction.CategoryRealEstate, AppraisalValue: appraisal})
+	lot, err := b.store.CreateLot(b.ctx, c.ID, auction.NewLot{Title: "商铺", Description: "一间商铺", Category: auction.CategoryRealEstate, AppraisalValue: appraisal})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func (b *bundle) mustUser(t tb, role, idNumber, name string) *auction.User {
 	if role != auction.RoleBidder {
 		return u
 	}
-	u, err := b.store.VerifyUser(b.ctx, b.clerk, u.ID, postgres.Verification{Method: postgres.VerifyDesk, Reference: "desk file " + u.ID})
+	u, err := b.store.VerifyUser(b.ctx, b.clerk, u.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "desk file " + u.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func (b *bundle) mustClaimant(t tb, role, idNumber, name string) *auction.User {
 		}
 		idNumber = idn(idNumber)
 	}
-	u, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: fmt.Sprintf("u%d@example.test", n), Password: "correct horse battery",
+	u, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: fmt.Sprintf("u%d@example.test", n), Password: "correct horse battery",
 		Role: role, RealName: name, IDNumber: idNumber, Phone: "1380000" + fmt.Sprint(n)})
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ type lotParams struct {
 	category   string
 	appraisal  int64
 	applicants []auction.Party
-	holders    []postgres.NewPriorityHolder
+	holders    []auction.NewPriorityHolder
 }
 
 // mustAuction creates a case, a lot and a published first round that opens
@@ -103,12 +103,12 @@ func (b *bundle) mustAuction(t tb, p lotParams) *auction.Auction {
 		p.appraisal = 100_000_000
 	}
 	n := userSeq.Add(1)
-	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, postgres.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执%d号", n), CourtName: "上海市第一中级人民法院",
+	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执%d号", n), CourtName: "上海市第一中级人民法院",
 		Applicants: p.applicants, Debtors: []auction.Party{{Name: "债务人", IDNumber: idn("D" + fmt.Sprint(n))}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lot, err := b.store.CreateLot(b.ctx, c.ID, postgres.NewLot{Title: "住宅", Description: "一套住宅", Category: p.category, AppraisalValue: p.appraisal})
+	lot, err := b.store.CreateLot(b.ctx, c.ID, auction.NewLot{Title: "住宅", Description: "一套住宅", Category: p.category, AppraisalValue: p.appraisal})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func (b *bundle) open(t tb, a *auction.Auction) {
 }
 
 func (b *bundle) bid(u *auction.User, auctionID string, amount int64) (*auction.BidResult, error) {
-	return b.store.PlaceBid(b.ctx, postgres.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("k%d", userSeq.Add(1))})
+	return b.store.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("k%d", userSeq.Add(1))})
 }
 
 func wantCode(t tb, err error, code string) {

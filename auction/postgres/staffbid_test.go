@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"gavel/auction"
-	"gavel/auction/postgres"
 )
 
 // The staff bar is checked again at each bid: a qualified bidder whose
@@ -25,7 +24,7 @@ func TestStaffBarAtEachBid(t *testing.T) {
 	if _, err := b.bid(later, a.ID, a.StartPrice); err != nil {
 		t.Fatalf("before the staff account: %v", err)
 	}
-	if _, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "later-staff@example.test", Password: "correct horse battery",
+	if _, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "later-staff@example.test", Password: "correct horse battery",
 		Role: auction.RoleClerk, RealName: "x", IDNumber: strings.ToLower(later.IDNumber)}); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/postgres/internal/pgtx"
+	"gavel/auction/postgres/money"
 	"gavel/payments"
 )
 
@@ -48,7 +50,7 @@ const runningRuns = `(SELECT * FROM service_runs WHERE stopped_at IS NULL AND be
 // transition due by the new time has been applied.
 func (s *Store) Due(ctx context.Context) (int, error) {
 	var n int
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM auctions a WHERE (`+strings.Join(dueConditions, `) OR (`)+`)`, s.clock.Now()).Scan(&n)
+	err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM auctions a WHERE (`+strings.Join(dueConditions, `) OR (`)+`)`, s.db.Clock.Now()).Scan(&n)
 	return n, err
 }
 
@@ -60,31 +62,31 @@ func (s *Store) Due(ctx context.Context) (int, error) {
 func (s *Store) Tick(ctx context.Context) ([]auction.Change, error) {
 	// What committed is announced even when a later batch failed.
 	changes, err := s.tick(ctx)
-	s.announce(ctx, changes...)
+	s.db.Announce(ctx, changes...)
 	return changes, err
 }
 
 func (s *Store) tick(ctx context.Context) ([]auction.Change, error) {
-	now := s.clock.Now()
+	now := s.db.Clock.Now()
 	var changes []auction.Change
 	for _, step := range []struct {
 		query string
 		args  []any
-		apply func(context.Context, pgx.Tx, []*row, time.Time) ([]auction.Change, error)
+		apply func(context.Context, pgx.Tx, []*pgtx.Row, time.Time) ([]auction.Change, error)
 	}{
 		{dueConditions[0], []any{now}, eachAuction(openIfDue)},
-		{dueConditions[1] + ` AND ` + receivedCondition, []any{now, MaxBidWait}, s.closeAuctions},
+		{dueConditions[1] + ` AND ` + receivedCondition, []any{now, auction.MaxBidWait}, s.closeAuctions},
 		{dueConditions[2], []any{now}, eachAuction(s.defaultAuction)},
 	} {
 		for {
 			var batch []auction.Change
-			err := s.inTx(ctx, func(tx pgx.Tx) error {
-				rows, err := tx.Query(ctx, `SELECT `+auctionColumns+` FROM auctions a WHERE `+step.query+`
+			err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+				rows, err := tx.Query(ctx, `SELECT `+pgtx.AuctionColumns+` FROM auctions a WHERE `+step.query+`
 					ORDER BY a.id LIMIT `+strconv.Itoa(tickBatch)+` FOR UPDATE SKIP LOCKED`, step.args...)
 				if err != nil {
 					return err
 				}
-				due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*row, error) { return scanAuction(r) })
+				due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*pgtx.Row, error) { return pgtx.ScanAuction(r) })
 				if err != nil {
 					return err
 				}
@@ -105,15 +107,15 @@ func (s *Store) tick(ctx context.Context) ([]auction.Change, error) {
 
 // eachAuction applies a transition to the claimed auctions one at a time,
 // saving each.
-func eachAuction(apply func(context.Context, pgx.Tx, *row, time.Time) ([]auction.Event, error)) func(context.Context, pgx.Tx, []*row, time.Time) ([]auction.Change, error) {
-	return func(ctx context.Context, tx pgx.Tx, due []*row, now time.Time) ([]auction.Change, error) {
+func eachAuction(apply func(context.Context, pgx.Tx, *pgtx.Row, time.Time) ([]auction.Event, error)) func(context.Context, pgx.Tx, []*pgtx.Row, time.Time) ([]auction.Change, error) {
+	return func(ctx context.Context, tx pgx.Tx, due []*pgtx.Row, now time.Time) ([]auction.Change, error) {
 		changes := make([]auction.Change, 0, len(due))
 		for _, a := range due {
 			events, err := apply(ctx, tx, a, now)
 			if err != nil {
 				return nil, err
 			}
-			if err := saveAuction(ctx, tx, a); err != nil {
+			if err := pgtx.SaveAuction(ctx, tx, a); err != nil {
 				return nil, err
 			}
 			changes = append(changes, auction.Change{AuctionID: a.ID, Events: events})
@@ -123,14 +125,14 @@ func eachAuction(apply func(context.Context, pgx.Tx, *row, time.Time) ([]auction
 }
 
 // openIfDue moves an announced auction whose start has come to bidding.
-func openIfDue(ctx context.Context, tx pgx.Tx, a *row, now time.Time) ([]auction.Event, error) {
+func openIfDue(ctx context.Context, tx pgx.Tx, a *pgtx.Row, now time.Time) ([]auction.Event, error) {
 	if a.Status != auction.StatusAnnounced || now.Before(a.StartsAt) {
 		return nil, nil
 	}
 	a.Status = auction.StatusBidding
 	at := a.StartsAt
 	a.OpenedAt = &at
-	e, err := appendEvent(ctx, tx, a, auction.EventOpened, at, map[string]any{"ends_at": stamp(a.EndsAt)})
+	e, err := pgtx.AppendEvent(ctx, tx, a, auction.EventOpened, at, map[string]any{"ends_at": pgtx.Stamp(a.EndsAt)})
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +144,7 @@ func openIfDue(ctx context.Context, tx pgx.Tx, a *row, now time.Time) ([]auction
 // (Hooks.Guard). What the closes need is read for the whole batch at once
 // and every write is sent in one round trip, so that a close storm costs a
 // few round trips per batch rather than a dozen per auction.
-func (s *Store) closeAuctions(ctx context.Context, tx pgx.Tx, due []*row, now time.Time) ([]auction.Change, error) {
+func (s *Store) closeAuctions(ctx context.Context, tx pgx.Tx, due []*pgtx.Row, now time.Time) ([]auction.Change, error) {
 	if len(due) == 0 {
 		return nil, nil
 	}
@@ -153,17 +155,17 @@ func (s *Store) closeAuctions(ctx context.Context, tx pgx.Tx, due []*row, now ti
 			return nil, err
 		}
 	}
-	var closing []*row
+	var closing []*pgtx.Row
 	for _, a := range due {
 		if outages[a.ID] == nil {
 			closing = append(closing, a)
 		}
 	}
-	held, err := heldDeposits(ctx, tx, closing)
+	held, err := money.HeldDeposits(ctx, tx, closing)
 	if err != nil {
 		return nil, err
 	}
-	var w writes
+	var w pgtx.Writes
 	changes := make([]auction.Change, 0, len(due))
 	for _, a := range due {
 		var e auction.Event
@@ -171,18 +173,18 @@ func (s *Store) closeAuctions(ctx context.Context, tx pgx.Tx, due []*row, now ti
 		if o := outages[a.ID]; o != nil {
 			e, err = suspendAuction(&w, a, o)
 		} else {
-			e, err = closeAuction(&w, a, held[a.ID], now, s.zone)
+			e, err = closeAuction(&w, a, held[a.ID], now, s.db.Zone)
 		}
 		if err != nil {
 			return nil, err
 		}
-		w.Queue(saveAuctionSQL, saveAuctionArgs(a)...)
+		w.Queue(pgtx.SaveAuctionSQL, pgtx.SaveAuctionArgs(a)...)
 		changes = append(changes, auction.Change{AuctionID: a.ID, Events: []auction.Event{e}})
 	}
-	if err := s.flush(ctx, tx, &w); err != nil {
+	if err := s.db.Flush(ctx, tx, &w); err != nil {
 		return nil, err
 	}
-	if err := s.reallocateShortfall(ctx, tx, closing, now); err != nil {
+	if err := money.ReallocateShortfall(ctx, s.db, tx, closing, now); err != nil {
 		return nil, err
 	}
 	if s.hooks.AfterClose != nil && len(closing) > 0 {
@@ -193,7 +195,7 @@ func (s *Store) closeAuctions(ctx context.Context, tx pgx.Tx, due []*row, now ti
 	return changes, nil
 }
 
-func auctionsOf(rows []*row) []*auction.Auction {
+func auctionsOf(rows []*pgtx.Row) []*auction.Auction {
 	out := make([]*auction.Auction, len(rows))
 	for i, a := range rows {
 		out[i] = &a.Auction
@@ -201,43 +203,12 @@ func auctionsOf(rows []*row) []*auction.Auction {
 	return out
 }
 
-// heldDeposit is a deposit still held when its auction closes.
-type heldDeposit struct {
-	id, registration string
-	amount           int64
-}
-
-// heldDeposits locks the held deposits of the auctions and returns them by
-// auction, each auction's in id order.
-func heldDeposits(ctx context.Context, tx pgx.Tx, auctions []*row) (map[string][]heldDeposit, error) {
-	if len(auctions) == 0 {
-		return nil, nil
-	}
-	ids := make([]string, len(auctions))
-	for i, a := range auctions {
-		ids[i] = a.ID
-	}
-	rows, err := tx.Query(ctx, `SELECT auction_id, id, registration_id, amount FROM deposits
-		WHERE auction_id = ANY($1::uuid[]) AND status = 'held' ORDER BY auction_id, id FOR UPDATE`, ids)
-	if err != nil {
-		return nil, err
-	}
-	held := map[string][]heldDeposit{}
-	var auctionID string
-	var d heldDeposit
-	_, err = pgx.ForEachRow(rows, []any{&auctionID, &d.id, &d.registration, &d.amount}, func() error {
-		held[auctionID] = append(held[auctionID], d)
-		return nil
-	})
-	return held, err
-}
-
 // closeAuction ends bidding: sold to the leader at the current price, or
 // failed without bids. The winner's deposit is applied to the price; every
 // other held deposit is released for refund. The case system is told. The
 // writes are queued in w, at now. zone is the court's, whose calendar days
 // the balance is due in.
-func closeAuction(w *writes, a *row, held []heldDeposit, now time.Time, zone *time.Location) (auction.Event, error) {
+func closeAuction(w *pgtx.Writes, a *pgtx.Row, held []money.HeldDeposit, now time.Time, zone *time.Location) (auction.Event, error) {
 	rb, err := auction.LookupRulebook(a.Rulebook)
 	if err != nil {
 		return auction.Event{}, err
@@ -254,37 +225,24 @@ func closeAuction(w *writes, a *row, held []heldDeposit, now time.Time, zone *ti
 		// Due by the end of the balance_due_days-th calendar day (calendar.go).
 		due := rb.BalanceDue(closedAt, a.BalanceDueDays)
 		a.BalanceDueAt = &due
-		data = map[string]any{"outcome": "sold", "hammer_price": *a.HammerPrice, "winner_code": *a.LeaderCode, "balance_due_at": stamp(due)}
+		data = map[string]any{"outcome": "sold", "hammer_price": *a.HammerPrice, "winner_code": *a.LeaderCode, "balance_due_at": pgtx.Stamp(due)}
 		notification = "auction.sold"
 		w.Queue(`UPDATE auctions SET winner_registration_id = $2 WHERE id = $1`, a.ID, *a.LeaderRegistration)
 	} else {
 		a.Status = auction.StatusFailed
 	}
-	e := w.event(a, auction.EventClosed, closedAt, data)
+	e := w.Event(a, auction.EventClosed, closedAt, data)
 	for _, d := range held {
-		if a.LeaderRegistration != nil && d.registration == *a.LeaderRegistration && a.Status == auction.StatusSold {
-			w.Queue(`UPDATE deposits SET status = 'applied', updated_at = $2 WHERE id = $1`, d.id, now)
-			w.record(ledgerTx{Kind: payments.TxDepositApplied, AuctionID: a.ID, DepositID: d.id, CaseID: a.CaseID,
-				Entries: payments.Move(payments.AccountBidderDeposits, payments.AccountCaseProceeds, d.amount)}, now)
+		if a.LeaderRegistration != nil && d.Registration == *a.LeaderRegistration && a.Status == auction.StatusSold {
+			w.Queue(`UPDATE deposits SET status = 'applied', updated_at = $2 WHERE id = $1`, d.ID, now)
+			w.Record(pgtx.LedgerTx{Kind: payments.TxDepositApplied, AuctionID: a.ID, DepositID: d.ID, CaseID: a.CaseID,
+				Entries: payments.Move(payments.AccountBidderDeposits, payments.AccountCaseProceeds, d.Amount)}, now)
 			continue
 		}
-		w.releaseDeposit(d.id, a.ID, a.CaseID, d.amount, now)
+		money.ReleaseDeposit(w, d.ID, a.ID, a.CaseID, d.Amount, now)
 	}
-	w.notify(a, notification, data, now)
+	w.Notify(a, notification, data, now)
 	return e, nil
-}
-
-// releaseDeposit queues what Store.releaseDeposit does in a transaction:
-// the deposit goes to refund_pending (or straight to refunded when it is
-// zero: nothing to pay back) and the ledger moves it to refunds due.
-func (w *writes) releaseDeposit(depositID, auctionID, caseID string, amount int64, now time.Time) {
-	status := auction.DepositRefundPending
-	if amount == 0 {
-		status = auction.DepositRefunded
-	}
-	w.Queue(`UPDATE deposits SET status = $2, released_at = $3, updated_at = $3 WHERE id = $1`, depositID, status, now)
-	w.record(ledgerTx{Kind: payments.TxDepositReleased, AuctionID: auctionID, DepositID: depositID, CaseID: caseID,
-		Entries: payments.Move(payments.AccountBidderDeposits, payments.AccountRefundsDue, amount)}, now)
 }
 
 // defaultAuction handles a buyer who did not pay the balance in time (悔拍):
@@ -294,7 +252,7 @@ func (w *writes) releaseDeposit(depositID, auctionID, caseID string, amount int6
 // the buyer is barred from the lot's later rounds.
 // Balance payments the buyer made are owed back to them
 // (oweBackBalancePayments): they leave the case's proceeds.
-func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.Time) ([]auction.Event, error) {
+func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *pgtx.Row, now time.Time) ([]auction.Event, error) {
 	a.Status = auction.StatusDefaulted
 	var depositID string
 	var amount int64
@@ -305,28 +263,28 @@ func (s *Store) defaultAuction(ctx context.Context, tx pgx.Tx, a *row, now time.
 	}
 	// Only the deposit is forfeited: what the buyer paid toward the
 	// balance is theirs again, owed back and listed for finance.
-	var w writes
-	back, err := s.oweBackBalancePayments(ctx, tx, &w, a, now)
+	var w pgtx.Writes
+	back, err := money.OweBackBalancePayments(ctx, tx, &w, a, now)
 	if err != nil {
 		return nil, err
 	}
 	var al payments.ForfeitAllocation
 	if depositID != "" {
 		w.Queue(`UPDATE deposits SET status = 'forfeited', updated_at = $2 WHERE id = $1`, depositID, now)
-		w.record(ledgerTx{Kind: payments.TxDepositForfeited, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
+		w.Record(pgtx.LedgerTx{Kind: payments.TxDepositForfeited, AuctionID: a.ID, DepositID: depositID, CaseID: a.CaseID,
 			Entries: payments.Move(payments.AccountCaseProceeds, payments.AccountForfeited, amount)}, now)
-		if al, err = allocateForfeit(ctx, tx, &w, a, depositID, amount, now); err != nil {
+		if al, err = money.AllocateForfeit(ctx, tx, &w, a, depositID, amount, now); err != nil {
 			return nil, err
 		}
 	}
 	data := map[string]any{"winner_code": a.WinnerCode, "forfeited_deposit": amount,
-		"allocation": allocationData(al), "balance_owed_back": back}
-	e := w.event(a, auction.EventDefaulted, *a.BalanceDueAt, data)
-	w.notify(a, "auction.defaulted", map[string]any{"winner_code": a.WinnerCode, "hammer_price": a.HammerPrice,
+		"allocation": money.AllocationData(al), "balance_owed_back": back}
+	e := w.Event(a, auction.EventDefaulted, *a.BalanceDueAt, data)
+	w.Notify(a, "auction.defaulted", map[string]any{"winner_code": a.WinnerCode, "hammer_price": a.HammerPrice,
 		"balance_owed_back": back}, now)
-	w.notify(a, "deposit.forfeited", map[string]any{"amount": amount, "deposit_id": depositID,
+	w.Notify(a, "deposit.forfeited", map[string]any{"amount": amount, "deposit_id": depositID,
 		"allocation": data["allocation"]}, now)
-	if err := s.flush(ctx, tx, &w); err != nil {
+	if err := s.db.Flush(ctx, tx, &w); err != nil {
 		return nil, err
 	}
 	return []auction.Event{e}, nil

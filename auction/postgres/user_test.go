@@ -9,13 +9,14 @@ import (
 	"gavel/auction"
 	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
+	"gavel/auction/postgres/oversight"
 	"gavel/migrations/dbtest"
 )
 
 func TestCreateUserAndLogin(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	u, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "  Li.Lei@Example.Test ", Password: "0123456789", Role: auction.RoleBidder,
+	u, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "  Li.Lei@Example.Test ", Password: "0123456789", Role: auction.RoleBidder,
 		RealName: "李雷", IDNumber: "110101199001011237", Phone: "13800000000"})
 	if err != nil {
 		t.Fatal(err)
@@ -25,24 +26,24 @@ func TestCreateUserAndLogin(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		u    postgres.NewUser
+		u    auction.NewUser
 		code string
 	}{
-		{"duplicate email", postgres.NewUser{Email: "li.lei@example.test", Password: "0123456789", Role: auction.RoleBidder, IDNumber: idn("dup")}, auction.EEmailTaken},
-		{"duplicate email other case", postgres.NewUser{Email: "LI.LEI@EXAMPLE.TEST", Password: "0123456789", Role: auction.RoleBidder, IDNumber: idn("dup")}, auction.EEmailTaken},
-		{"nine characters", postgres.NewUser{Email: "a@example.test", Password: "012345678", Role: auction.RoleBidder, IDNumber: idn("weak")}, auction.EWeakPassword},
+		{"duplicate email", auction.NewUser{Email: "li.lei@example.test", Password: "0123456789", Role: auction.RoleBidder, IDNumber: idn("dup")}, auction.EEmailTaken},
+		{"duplicate email other case", auction.NewUser{Email: "LI.LEI@EXAMPLE.TEST", Password: "0123456789", Role: auction.RoleBidder, IDNumber: idn("dup")}, auction.EEmailTaken},
+		{"nine characters", auction.NewUser{Email: "a@example.test", Password: "012345678", Role: auction.RoleBidder, IDNumber: idn("weak")}, auction.EWeakPassword},
 		// Ten characters, counted as characters: five Chinese ones are not enough.
-		{"five wide characters", postgres.NewUser{Email: "b@example.test", Password: "密码密码密", Role: auction.RoleBidder, IDNumber: idn("weak")}, auction.EWeakPassword},
-		{"empty password", postgres.NewUser{Email: "c@example.test", Role: auction.RoleBidder, IDNumber: idn("weak")}, auction.EWeakPassword},
-		{"no email", postgres.NewUser{Password: "0123456789", Role: auction.RoleBidder}, auction.EInvalidField},
-		{"unknown role", postgres.NewUser{Email: "d@example.test", Password: "0123456789", Role: "root"}, auction.EInvalidField},
+		{"five wide characters", auction.NewUser{Email: "b@example.test", Password: "密码密码密", Role: auction.RoleBidder, IDNumber: idn("weak")}, auction.EWeakPassword},
+		{"empty password", auction.NewUser{Email: "c@example.test", Role: auction.RoleBidder, IDNumber: idn("weak")}, auction.EWeakPassword},
+		{"no email", auction.NewUser{Password: "0123456789", Role: auction.RoleBidder}, auction.EInvalidField},
+		{"unknown role", auction.NewUser{Email: "d@example.test", Password: "0123456789", Role: "root"}, auction.EInvalidField},
 	} {
 		_, err := b.store.CreateUser(b.ctx, tc.u)
 		if auction.ErrorCode(err) != tc.code {
 			t.Errorf("%s: got %v, want %s", tc.name, err, tc.code)
 		}
 	}
-	if _, err := b.store.CreateUser(b.ctx, postgres.NewUser{Email: "e@example.test", Password: "密码密码密码密码密码", Role: auction.RoleBidder, IDNumber: idn("wide")}); err != nil {
+	if _, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "e@example.test", Password: "密码密码密码密码密码", Role: auction.RoleBidder, IDNumber: idn("wide")}); err != nil {
 		t.Errorf("ten wide characters refused: %v", err)
 	}
 
@@ -69,12 +70,12 @@ func TestTokens(t *testing.T) {
 	b := &bundle{store: store, clock: wall, ctx: t.Context()}
 	u := b.mustUser(t, auction.RoleFinance, "", "")
 
-	secret, sess, err := store.CreateToken(b.ctx, u.ID, postgres.TokenAPI, time.Hour)
+	secret, sess, err := store.CreateToken(b.ctx, u.ID, auction.TokenAPI, time.Hour)
 	if err != nil || !sess.ExpiresAt.Equal(wall.Now().Add(time.Hour)) || sess.CSRF != "" {
 		t.Fatalf("token: %+v %v", sess, err)
 	}
 	got, err := store.Authenticate(b.ctx, secret)
-	if err != nil || got.User.ID != u.ID || got.User.Role != auction.RoleFinance || got.Kind != postgres.TokenAPI {
+	if err != nil || got.User.ID != u.ID || got.User.Role != auction.RoleFinance || got.Kind != auction.TokenAPI {
 		t.Fatalf("authenticate: %+v %v", got, err)
 	}
 	wall.Advance(time.Hour - time.Microsecond)
@@ -85,11 +86,11 @@ func TestTokens(t *testing.T) {
 	_, err = store.Authenticate(b.ctx, secret)
 	wantCode(t, err, auction.EUnauthenticated)
 
-	secret, _, err = store.CreateToken(b.ctx, u.ID, postgres.TokenSession, time.Hour)
+	secret, _, err = store.CreateToken(b.ctx, u.ID, auction.TokenSession, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, err := store.Authenticate(b.ctx, secret); err != nil || s.CSRF == "" || s.Kind != postgres.TokenSession {
+	if s, err := store.Authenticate(b.ctx, secret); err != nil || s.CSRF == "" || s.Kind != auction.TokenSession {
 		t.Fatalf("session: %+v %v", s, err)
 	}
 	if err := store.RevokeToken(b.ctx, secret); err != nil {
@@ -116,7 +117,7 @@ func TestRevokeTokenAnnounces(t *testing.T) {
 	store := postgres.New(postgres.Config{Pool: pool, Clock: wall, Wall: wall, Rulebook: auction.SPC2016})
 	b := &bundle{store: store, clock: wall, ctx: t.Context()}
 	u := b.mustUser(t, auction.RoleBidder, "", "")
-	secret, _, err := store.CreateToken(b.ctx, u.ID, postgres.TokenAPI, time.Hour)
+	secret, _, err := store.CreateToken(b.ctx, u.ID, auction.TokenAPI, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestRevokeTokenAnnounces(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer listener.Release()
-	if _, err := listener.Exec(b.ctx, "LISTEN "+postgres.TokensChannel); err != nil {
+	if _, err := listener.Exec(b.ctx, "LISTEN "+oversight.TokensChannel); err != nil {
 		t.Fatal(err)
 	}
 	heard := func() string {
@@ -160,7 +161,7 @@ func TestRevokeTokenAnnounces(t *testing.T) {
 		t.Fatalf("revoking twice announced again: %q", p)
 	}
 
-	secret, _, err = store.CreateToken(b.ctx, u.ID, postgres.TokenAPI, time.Hour)
+	secret, _, err = store.CreateToken(b.ctx, u.ID, auction.TokenAPI, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -399,7 +399,7 @@ func TestNoticeReminders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := b.store.CancelAuction(b.ctx, postgres.CourtAction{AuctionID: cancelled.ID, Actor: b.clerk, Reason: "撤回"}); err != nil {
+	if _, _, err := b.store.CancelAuction(b.ctx, auction.CourtAction{AuctionID: cancelled.ID, Actor: b.clerk, Reason: "撤回"}); err != nil {
 		t.Fatal(err)
 	}
 	remind := func() {
@@ -491,7 +491,7 @@ func TestNoticeCourtEvents(t *testing.T) {
 	if _, err := guarded.Tick(b.ctx); err != nil { // the outage guard suspends
 		t.Fatal(err)
 	}
-	act := postgres.CourtAction{AuctionID: a.ID, Actor: b.clerk, Reason: "审查"}
+	act := auction.CourtAction{AuctionID: a.ID, Actor: b.clerk, Reason: "审查"}
 	if _, _, err := b.store.ResumeAuction(b.ctx, act, b.clock.Now().Add(24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
@@ -524,7 +524,7 @@ func TestNoticeCourtEvents(t *testing.T) {
 	}
 	b.clock.Set(sold.EndsAt)
 	b.tick(t)
-	if _, _, err := b.store.AnnulAuction(b.ctx, postgres.CourtAction{AuctionID: sold.ID, Actor: b.clerk, Reason: "撤销"}); err != nil {
+	if _, _, err := b.store.AnnulAuction(b.ctx, auction.CourtAction{AuctionID: sold.ID, Actor: b.clerk, Reason: "撤销"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := ofType(t, ns, bidder, notice.Annulled); len(got) != 1 || got[0].AuctionID != sold.ID {

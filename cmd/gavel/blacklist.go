@@ -109,7 +109,7 @@ func runBlacklist(ctx context.Context, args []string, stdin io.Reader, stdout, s
 
 // readBlacklistFile reads CSV or JSON, told apart by the extension and else by
 // the first character.
-func readBlacklistFile(name string, stdin io.Reader) ([]postgres.BlacklistEntry, error) {
+func readBlacklistFile(name string, stdin io.Reader) ([]auction.BlacklistEntry, error) {
 	var b []byte
 	var err error
 	if name == "-" {
@@ -129,14 +129,14 @@ func readBlacklistFile(name string, stdin io.Reader) ([]postgres.BlacklistEntry,
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()
 	if trimmed[0] == '[' {
-		var entries []postgres.BlacklistEntry
+		var entries []auction.BlacklistEntry
 		if err := dec.Decode(&entries); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		return entries, nil
 	}
 	var doc struct {
-		Entries []postgres.BlacklistEntry `json:"entries"`
+		Entries []auction.BlacklistEntry `json:"entries"`
 	}
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -153,6 +153,6 @@ func auditCLI(ctx context.Context, store *postgres.Store, action, target string,
 	if h, err := os.Hostname(); err == nil {
 		detail["host"] = h
 	}
-	_, err := store.Audit(ctx, postgres.NewAuditEntry{ActorRole: "cli", Action: action, Target: target, Detail: detail})
+	_, err := store.Audit(ctx, auction.NewAuditEntry{ActorRole: "cli", Action: action, Target: target, Detail: detail})
 	return err
 }

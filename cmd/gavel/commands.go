@@ -118,7 +118,7 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer closeStore()
-	u, err := store.CreateUser(ctx, postgres.NewUser{Email: *email, Password: password, Role: *role, RealName: *name,
+	u, err := store.CreateUser(ctx, auction.NewUser{Email: *email, Password: password, Role: *role, RealName: *name,
 		IDType: *idType, IDNumber: *idNumber})
 	if err != nil {
 		return fmt.Errorf("users add: %w", err)

@@ -90,7 +90,7 @@ func seedDemo(ctx context.Context, store *postgres.Store) (bool, error) {
 	}
 	users := map[string]*auction.User{}
 	for _, a := range demoAccounts {
-		u, err := store.CreateUser(ctx, postgres.NewUser{Email: a.Email, Password: demoPassword, Role: a.Role, RealName: a.Name,
+		u, err := store.CreateUser(ctx, auction.NewUser{Email: a.Email, Password: demoPassword, Role: a.Role, RealName: a.Name,
 			IDNumber: a.IDNumber, Phone: "13800000000"})
 		if auction.ErrorCode(err) == auction.EEmailTaken {
 			u, err = store.Login(ctx, a.Email, demoPassword)
@@ -101,7 +101,7 @@ func seedDemo(ctx context.Context, store *postgres.Store) (bool, error) {
 		users[a.Email] = u
 	}
 	claim := int64(50_000_000)
-	c, err := store.CreateCase(ctx, users["clerk@gavel.demo"].ID, postgres.NewCase{
+	c, err := store.CreateCase(ctx, users["clerk@gavel.demo"].ID, auction.NewCase{
 		CaseNumber: fmt.Sprintf("(2026)京0105执%d号", time.Now().Unix()%100000), CourtName: "北京市朝阳区人民法院",
 		Applicants: []auction.Party{{Name: "北京某银行股份有限公司", IDType: auction.IDCompany, IDNumber: "91110000100000000R", Claim: &claim}},
 		Debtors:    []auction.Party{{Name: "刘某", IDNumber: "110105198001010091"}},
@@ -110,17 +110,17 @@ func seedDemo(ctx context.Context, store *postgres.Store) (bool, error) {
 		return false, err
 	}
 	lots := []struct {
-		lot     postgres.NewLot
+		lot     auction.NewLot
 		minutes int
 	}{
-		{postgres.NewLot{Title: "朝阳区望京西园三区 2 号楼 1203 室住宅", Description: "建筑面积 89.6 平方米，三居室，南北通透。\n产权清晰，无租赁。",
+		{auction.NewLot{Title: "朝阳区望京西园三区 2 号楼 1203 室住宅", Description: "建筑面积 89.6 平方米，三居室，南北通透。\n产权清晰，无租赁。",
 			Category: auction.CategoryRealEstate, AppraisalValue: 520_000_000, Location: "北京市朝阳区望京西园三区",
 			Disclosures: auction.Disclosures{AppraisalReport: "北京某房地产评估有限公司 京评字(2026)第 118 号", Encumbrances: "抵押权人：北京某银行，随拍卖涤除",
 				Occupancy: "空置，无租赁", TaxTerms: "买卖双方各自承担依法应缴纳的税费", Viewing: "每周六 10:00-12:00 预约看样"}}, 4},
-		{postgres.NewLot{Title: "2021 年款 丰田凯美瑞 2.5L 轿车", Description: "行驶里程 4.1 万公里，手续齐全。",
+		{auction.NewLot{Title: "2021 年款 丰田凯美瑞 2.5L 轿车", Description: "行驶里程 4.1 万公里，手续齐全。",
 			Category: auction.CategoryVehicle, AppraisalValue: 12_000_000, Location: "北京市朝阳区法院停车场",
 			Disclosures: auction.Disclosures{AppraisalReport: "京评车(2026)第 56 号", Occupancy: "法院保管", TaxTerms: "过户费用由买受人承担", Viewing: "工作日预约看样"}}, 7},
-		{postgres.NewLot{Title: "北京某科技有限公司 15% 股权", Description: "注册资本 1000 万元。",
+		{auction.NewLot{Title: "北京某科技有限公司 15% 股权", Description: "注册资本 1000 万元。",
 			Category: auction.CategoryEquity, AppraisalValue: 80_000_000, Location: "北京市海淀区",
 			Disclosures: auction.Disclosures{AppraisalReport: "京评股(2026)第 9 号", Encumbrances: "已质押，随拍卖解除", TaxTerms: "各自承担"}}, 11},
 	}
