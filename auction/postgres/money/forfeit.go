@@ -52,21 +52,14 @@ func (s *Store) AuctionCosts(ctx context.Context, auctionID string) ([]payments.
 	if _, err := s.db.Auction(ctx, auctionID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, auction_id, amount, description, created_at FROM auction_costs
-		WHERE auction_id = $1 ORDER BY created_at, id`, auctionID)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (payments.AuctionCost, error) {
+	scan := func(r pgx.CollectableRow) (payments.AuctionCost, error) {
 		var c payments.AuctionCost
 		err := r.Scan(&c.ID, &c.AuctionID, &c.Amount, &c.Description, &c.CreatedAt)
 		c.CreatedAt = c.CreatedAt.UTC()
 		return c, err
-	})
-	if out == nil {
-		out = []payments.AuctionCost{}
 	}
-	return out, err
+	return pgtx.List(ctx, s.db.Pool, scan, `SELECT id, auction_id, amount, description, created_at FROM auction_costs
+		WHERE auction_id = $1 ORDER BY created_at, id`, auctionID)
 }
 
 // AllocateForfeit allocates a defaulted round's forfeited deposit in the
