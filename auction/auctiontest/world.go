@@ -27,14 +27,17 @@ type TB interface {
 	Fatal(args ...any)
 }
 
-// World is a store on a database of its own (a test's, from
-// migrations/dbtest) and the clock it runs on: the case -> lot -> auction -> bidders
-// world most tests start from, built by the same store calls the API makes.
-// Every helper fails the test on an error, so a test reads as its story.
+// World is a store on a test's database (from migrations/dbtest) and the
+// clock it runs on: the case -> lot -> auction -> bidders world most tests
+// start from, built by the same store calls the API makes. Every helper
+// fails the test on an error, so a test reads as its story.
 type World struct {
-	TB    TB
-	Ctx   context.Context
-	Pool  *pgxpool.Pool
+	TB   TB
+	Ctx  context.Context
+	Pool *pgxpool.Pool
+	// Clock is the clock the test moves by hand; nil when the world runs on
+	// the shared test clock (WithSharedClock) or on a clock of a store built
+	// elsewhere (On).
 	Clock *Clock
 	Store *postgres.Store
 	// Clerk and Finance act for the court in the helpers that need staff.
@@ -55,7 +58,7 @@ var seq atomic.Int64
 // Next is a number no other call in this test binary returns.
 func Next() int64 { return seq.Add(1) }
 
-// Option changes how NewWorld builds a world.
+// Option changes how NewWorld or On builds a world.
 type Option func(*options)
 
 type options struct {

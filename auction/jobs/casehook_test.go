@@ -169,10 +169,7 @@ func TestCaseWebhookOutcomes(t *testing.T) {
 		u *auction.User
 		a *auction.Auction
 	}{{buyer, settled}, {defaulter, defaulted}} {
-		r := e.Register(p.u, p.a.ID)
-		if _, err := e.Store.ConfirmDeposit(e.Ctx, r.Deposit.ID, "BANK-"+r.ID[:6]); err != nil {
-			t.Fatal(err)
-		}
+		e.Qualify(p.u, p.a.ID)
 	}
 	e.Open(settled)
 	e.Bid(buyer, settled.ID, settled.StartPrice)

@@ -117,15 +117,6 @@ func (m *mailEnv) relay(t *testing.T) int {
 	return n
 }
 
-// qualify registers u and confirms the bank deposit: one deposit_held notice.
-func (m *mailEnv) qualify(t *testing.T, u *auction.User, a *auction.Auction) {
-	t.Helper()
-	reg := m.Register(u, a.ID)
-	if _, err := m.Store.ConfirmDeposit(m.Ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8]); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func decodeHeader(t *testing.T, v string) string {
 	t.Helper()
 	s, err := new(mime.WordDecoder).DecodeHeader(v)
@@ -143,8 +134,8 @@ func TestNoticeMailArrivesOnceWithHeaders(t *testing.T) {
 	if err := m.notices.SetSettings(m.Ctx, en.ID, notice.Settings{Language: notice.LangEN}); err != nil {
 		t.Fatal(err)
 	}
-	m.qualify(t, zh, a)
-	m.qualify(t, en, a)
+	m.Qualify(zh, a.ID)
+	m.Qualify(en, a.ID)
 	// The finance account was told of two deposits to confirm as well.
 	if n := m.relay(t); n != 4 {
 		t.Fatalf("relayed %d notices, want 4", n)
@@ -220,7 +211,7 @@ func TestNoticeMailArrivesOnceWithHeaders(t *testing.T) {
 		}
 	}
 	again := m.Announced("住宅")
-	m.qualify(t, zh, again)
+	m.Qualify(zh, again.ID)
 	m.relay(t)
 	m.settle(t)
 	if n := len(m.box.Messages()); n != 5 { // only finance's deposit to confirm
@@ -245,7 +236,7 @@ func TestNoticeMailRetriedUntilAcceptedOnce(t *testing.T) {
 	})
 	a := m.Announced("住宅")
 	u := m.Bidder()
-	m.qualify(t, u, a)
+	m.Qualify(u, a.ID)
 	if err := m.Pool.QueryRow(m.Ctx, `DELETE FROM user_notices WHERE type = 'deposit_awaiting_confirmation' RETURNING 1`).Scan(new(int)); err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +263,7 @@ func TestNoticeMailSurvivesCrashes(t *testing.T) {
 	m := newMailEnv(t, true, nil) // River stopped: the process that wrote the notices "died"
 	a := m.Announced("住宅")
 	u1, u2 := m.Bidder(), m.Bidder()
-	m.qualify(t, u1, a)
+	m.Qualify(u1, a.ID)
 	if _, err := m.Pool.Exec(m.Ctx, `DELETE FROM user_notices WHERE type = 'deposit_awaiting_confirmation'`); err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +272,7 @@ func TestNoticeMailSurvivesCrashes(t *testing.T) {
 		t.Fatalf("relayed %d", n)
 	}
 	// u2's notice: written, never relayed before the crash.
-	m.qualify(t, u2, a)
+	m.Qualify(u2, a.ID)
 	if _, err := m.Pool.Exec(m.Ctx, `DELETE FROM user_notices WHERE type = 'deposit_awaiting_confirmation'`); err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +308,7 @@ func TestNoticeMailLostAnswerResentWithSameMessageID(t *testing.T) {
 	lost.Store(true)
 	m := newMailEnvOn(t, func(o envOpts) *env { return newEnv(t, o) }, false, mailbox.Config{LoseReply: func() bool { return lost.Swap(false) }})
 	a := m.Announced("住宅")
-	m.qualify(t, m.Bidder(), a)
+	m.Qualify(m.Bidder(), a.ID)
 	if _, err := m.Pool.Exec(m.Ctx, `DELETE FROM user_notices WHERE type = 'deposit_awaiting_confirmation'`); err != nil {
 		t.Fatal(err)
 	}
@@ -351,8 +342,8 @@ func TestNoticeMailOutbidCoalesced(t *testing.T) {
 	m := newMailEnv(t, false, nil)
 	a := m.Announced("住宅")
 	alice, bob := m.Bidder(), m.Bidder()
-	m.qualify(t, alice, a)
-	m.qualify(t, bob, a)
+	m.Qualify(alice, a.ID)
+	m.Qualify(bob, a.ID)
 	m.Open(a)
 	m.relay(t)
 	m.settle(t)
@@ -417,7 +408,7 @@ func TestNoticeMailPermanentRefusal(t *testing.T) {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
 	})
 	a := m.Announced("住宅")
-	m.qualify(t, m.Bidder(), a)
+	m.Qualify(m.Bidder(), a.ID)
 	m.relay(t)
 	m.settle(t)
 	var open int
@@ -453,10 +444,7 @@ func TestNoticeSMS(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, who := range []*auction.User{u, quiet} {
-		reg := e.Register(who, a.ID)
-		if _, err := e.Store.ConfirmDeposit(e.Ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8]); err != nil {
-			t.Fatal(err)
-		}
+		e.Qualify(who, a.ID)
 	}
 	for i := 0; i < 2; i++ {
 		if _, err := e.jobs.RelayNotices(e.Ctx); err != nil {

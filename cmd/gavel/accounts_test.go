@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 )
 
@@ -73,11 +74,6 @@ func TestSignupAndLogin(t *testing.T) {
 	}
 }
 
-// fixedClock is a wall clock stuck at one instant.
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
-
 // TestTokenExpiryAndRevocation: a token past its expiry and a revoked token
 // are both 401 unauthenticated on a protected route.
 func TestTokenExpiryAndRevocation(t *testing.T) {
@@ -87,7 +83,7 @@ func TestTokenExpiryAndRevocation(t *testing.T) {
 	// Tokens issued an hour and a half ago (by a store whose wall clock says
 	// so) with short TTLs: one hour (expired by now), two hours (valid). The
 	// server decides with its own wall clock, which the test clock never moves.
-	past := postgres.New(postgres.Config{Pool: s.pool, Clock: auction.SystemClock{}, Wall: fixedClock(time.Now().Add(-90 * time.Minute)), Rulebook: auction.SPC2016})
+	past := postgres.New(postgres.Config{Pool: s.pool, Clock: auction.SystemClock{}, Wall: auctiontest.NewClock(time.Now().Add(-90 * time.Minute)), Rulebook: auction.SPC2016})
 	expired, _, err := past.CreateToken(s.ctx, u.ID, auction.TokenAPI, time.Hour)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"gavel/auction/auctiontest"
 	"gavel/auction/notice"
 )
 
@@ -38,7 +39,7 @@ func TestBrowserBidderLastMinutes(t *testing.T) {
 	s.setClock(t, a.StartsAt)
 
 	A := c.tab(t, "alice", s.url)
-	A.signIn(alice.Email, "test password 1")
+	A.signIn(alice.Email, auctiontest.Password)
 	A.open("/auctions/" + a.ID)
 	A.eval(contrastJS)
 	A.do(click("#bid-next"))
@@ -95,7 +96,7 @@ func TestBrowserBidderLastMinutes(t *testing.T) {
 	}
 	A.shot("51-won")
 	B := c.tab(t, "bob", s.url)
-	B.signIn(bob.Email, "test password 1")
+	B.signIn(bob.Email, auctiontest.Password)
 	B.open("/auctions/" + a.ID)
 	if got := B.text("#lost"); !strings.HasPrefix(got, "成交价 "+notice.Money(high)+"，您未竞得。保证金 "+notice.Money(a.Deposit)+" 将于") {
 		t.Errorf("the loser's summary: %q", got)

@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 )
 
 // TestBrowserCourtActions: a clerk suspends a live auction while a bidder
@@ -18,7 +19,7 @@ func TestBrowserCourtActions(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	c := newChrome(t)
-	const password = "test password 1" // insertUser's accounts share it
+	const password = auctiontest.Password // the world's accounts share it
 	limit := liveLimit(t)
 
 	live, other := s.auction(t, lotSpec{}), s.auction(t, lotSpec{})

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 )
 
 // The clerk's round form shows every server error at once: a round with a
@@ -17,18 +17,10 @@ func TestBrowserRoundFormShowsAllServerErrors(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	c := newChrome(t)
-	const staffPassword = "staff password 1"
-	clerkUser := browserStaff(t, s, auction.RoleClerk, staffPassword)
-	n := next()
-	cs, err := s.store.CreateCase(s.ctx, clerkUser.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", n), CourtName: "北京市第一中级人民法院",
-		Debtors: []auction.Party{{Name: "债务人", IDNumber: newPerson().idNumber}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lot, err := s.store.CreateLot(s.ctx, cs.ID, auction.NewLot{Title: "朝阳区住宅", Description: "两居室", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	const staffPassword = auctiontest.Password // the world's accounts share it
+	clerkUser := s.world.In(t).User(auction.RoleClerk, "")
+	w := s.world.In(t)
+	lot := w.Lot(w.CaseOf(auction.NewCase{}).ID, "朝阳区住宅", 100_000_000)
 	clerk := c.tab(t, "clerk", s.url)
 	clerk.signIn(clerkUser.Email, staffPassword)
 	clerk.open("/clerk/lots/" + lot.ID)

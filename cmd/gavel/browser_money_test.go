@@ -6,11 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 )
 
 // The money pages in Chromium: a bidder sees where to pay and the note
@@ -21,32 +21,17 @@ func TestBrowserMoney(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	c := newChrome(t)
-	const password = "staff password 1"
-	clerkUser, financeUser := browserStaff(t, s, auction.RoleClerk, password), browserStaff(t, s, auction.RoleFinance, password)
+	const password = auctiontest.Password // the world's accounts share it
+	financeUser := s.world.In(t).User(auction.RoleFinance, "")
 
 	court := fmt.Sprintf("北京市第%d中级人民法院", next())
 	if _, err := s.store.SetCourtAccount(s.ctx, "", auction.PayTo{CourtName: court, AccountName: court, Bank: "中国工商银行北京分行营业部",
 		AccountNumber: "0200 0010 0900 0123 456"}); err != nil {
 		t.Fatal(err)
 	}
-	cs, err := s.store.CreateCase(s.ctx, clerkUser.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", next()), CourtName: court,
-		Debtors: []auction.Party{{Name: "刘某", IDNumber: "110105198001010091"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lot, err := s.store.CreateLot(s.ctx, cs.ID, auction.NewLot{Title: "二手轿车", Description: "一辆车", Category: auction.CategoryMovable, AppraisalValue: 10_000_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	starts := s.store.Clock().Now().Add(20 * 24 * time.Hour)
-	a, err := s.store.ScheduleAuction(s.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000,
-		Increment: 100_000, Deposit: 700_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.store.PublishAuction(s.ctx, a.ID); err != nil {
-		t.Fatal(err)
-	}
+	w := s.world.In(t)
+	w.Court = court
+	a := w.AnnouncedCar("二手轿车")
 
 	// Two bidders register and are told where to pay.
 	var refs []string

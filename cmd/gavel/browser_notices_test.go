@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"gavel/auction/auctiontest"
 	"gavel/auction/notice"
 )
 
@@ -28,14 +29,14 @@ func TestBrowserNotices(t *testing.T) {
 	wantStatus(t, s.bid(t, alice, a.ID, a.StartPrice), 201)
 
 	A := c.tab(t, "alice", s.url)
-	A.signIn(alice.Email, "test password 1")
+	A.signIn(alice.Email, auctiontest.Password)
 	A.open("/me/notifications")
 	A.waitJS(`document.getElementById('notice-count').textContent === '1' && document.querySelectorAll('#notice-list .notice').length === 1`,
 		time.Now().Add(noticeWithin))
 	A.shot("40-notices-before")
 
 	B := c.tab(t, "bob", s.url)
-	B.signIn(bob.Email, "test password 1")
+	B.signIn(bob.Email, auctiontest.Password)
 	B.open("/auctions/" + a.ID)
 	B.do(click("#bid-next"))
 	B.waitJS(fmt.Sprintf(`document.getElementById('leader').textContent.startsWith(%q)`, codeB), time.Now().Add(10*time.Second))

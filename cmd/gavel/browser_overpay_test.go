@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 )
 
 // An overpaid balance in Chromium: finance types more than is still owed;
@@ -20,43 +21,18 @@ func TestBrowserOverpaymentConfirmed(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	c := newChrome(t)
-	const password = "staff password 1"
-	financeUser := browserStaff(t, s, auction.RoleFinance, password)
-	cs, err := s.store.CreateCase(s.ctx, s.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)京01执%d号", next()), CourtName: "北京市第一中级人民法院",
-		Debtors: []auction.Party{{Name: "王某", IDNumber: "110105198001010091"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lot, err := s.store.CreateLot(s.ctx, cs.ID, auction.NewLot{Title: "二手轿车", Description: "一辆车", Category: auction.CategoryMovable, AppraisalValue: 10_000_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	starts := s.now().Add(20 * 24 * time.Hour).Truncate(time.Second)
-	a, err := s.store.ScheduleAuction(s.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000,
-		Increment: 100_000, Deposit: 700_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.store.PublishAuction(s.ctx, a.ID); err != nil {
-		t.Fatal(err)
-	}
+	const password = auctiontest.Password // the world's accounts share it
+	financeUser := s.world.In(t).User(auction.RoleFinance, "")
+	w := s.world.In(t)
+	a := w.AnnouncedCar("二手轿车")
 	buyer, _ := s.bidder(t, "")
 	loser, _ := s.bidder(t, "")
 	var regs []*auction.Registration
-	for i, u := range []*account{buyer, loser} {
-		reg, err := s.store.Register(s.ctx, u.User, a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.store.ConfirmDeposit(s.ctx, reg.Deposit.ID, fmt.Sprintf("BANK-OVER-%d", i)); err != nil {
-			t.Fatal(err)
-		}
-		regs = append(regs, reg)
+	for _, u := range []*account{buyer, loser} {
+		regs = append(regs, w.Qualify(u.User, a.ID))
 	}
-	s.setClock(t, starts)
-	if _, err := s.store.PlaceBid(s.ctx, auction.PlaceBid{AuctionID: a.ID, User: buyer.User, Amount: a.StartPrice, Key: "over-1"}); err != nil {
-		t.Fatal(err)
-	}
+	s.setClock(t, a.StartsAt)
+	w.Bid(buyer.User, a.ID, a.StartPrice)
 	s.setClock(t, a.EndsAt.Add(time.Second))
 	if got, _ := s.store.Auction(s.ctx, a.ID); got.Status != auction.StatusSold {
 		t.Fatalf("auction %s, want sold", got.Status)

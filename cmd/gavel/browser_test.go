@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 )
 
 // The browser tests drive Debian's Chromium, headless, against a real
@@ -363,19 +364,6 @@ func photo(t *testing.T) string {
 	return path
 }
 
-// browserStaff creates a staff account that signs in with password, as
-// `gavel users add` does.
-func browserStaff(t *testing.T, s *server, role, password string) *auction.User {
-	t.Helper()
-	n := next()
-	u, err := s.store.CreateUser(s.ctx, auction.NewUser{Email: fmt.Sprintf("%s-page%d@court.test", role, n), Password: password,
-		Role: role, RealName: fmt.Sprintf("职员%d", n)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
 var shanghai = func() i18n.Locale {
 	z, err := time.LoadLocation(i18n.DefaultTimezone)
 	if err != nil {
@@ -394,9 +382,9 @@ func TestBrowserAuction(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	c := newChrome(t)
-	const staffPassword = "staff password 1"
+	const staffPassword = auctiontest.Password // the world's accounts share it
 	const bidderPassword = "bidder password 1"
-	clerkUser, financeUser := browserStaff(t, s, auction.RoleClerk, staffPassword), browserStaff(t, s, auction.RoleFinance, staffPassword)
+	clerkUser, financeUser := s.world.In(t).User(auction.RoleClerk, ""), s.world.In(t).User(auction.RoleFinance, "")
 	limit := liveLimit(t)
 
 	// A clerk lists the lot.
@@ -687,8 +675,8 @@ func TestBrowserIdentityDesk(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	c := newChrome(t)
-	const staffPassword = "staff password 1"
-	clerkUser := browserStaff(t, s, auction.RoleClerk, staffPassword)
+	const staffPassword = auctiontest.Password // the world's accounts share it
+	clerkUser := s.world.In(t).User(auction.RoleClerk, "")
 	p := newPerson()
 	number := p.idNumber
 	p.idNumber = strings.ToLower(strings.Map(func(r rune) rune {

@@ -176,29 +176,11 @@ func (s *server) qualifiedBidders(t testing.TB, auctionID string, n int) ([]*acc
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
+			w := s.world.Go(t)
 			p := newPerson()
-			u := &auction.User{Email: p.email, Role: auction.RoleBidder, RealName: p.name, IDNumber: p.idNumber, Phone: p.phone}
-			if err := s.pool.QueryRow(s.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at)
-				VALUES ($1, $2, 'bidder', $3, $4, $5, now()) RETURNING id`, p.email, testHash(), p.name, p.idNumber, p.phone).Scan(&u.ID); err != nil {
-				t.Error(err)
-				return
-			}
-			tok, _, err := s.store.CreateToken(s.ctx, u.ID, auction.TokenAPI, time.Hour)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			reg, err := s.store.Register(s.ctx, u, auctionID)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			d, err := s.store.ConfirmDeposit(s.ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8])
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			accounts[i], codes[i] = &account{User: u, token: tok}, *d.BidderCode
+			u := w.Account(auction.NewUser{Email: p.email, Role: auction.RoleBidder, RealName: p.name, IDNumber: p.idNumber, Phone: p.phone})
+			accounts[i] = &account{User: u, token: w.Token(u, auction.TokenAPI, time.Hour)}
+			codes[i] = *w.Qualify(u, auctionID).BidderCode
 		}()
 	}
 	wg.Wait()

@@ -50,7 +50,11 @@ type faultEnv struct {
 	// it directly in the database, which works while a server is down.
 	testClock *postgres.TestClock
 	store     *postgres.Store
-	clerk     *faultAccount
+	// world builds the fixtures through store, with quick accounts:
+	// hashing costs CPU these tests need for bidding, and these accounts
+	// never log in.
+	world *auctiontest.World
+	clerk *faultAccount
 }
 
 type faultAccount struct {
@@ -60,16 +64,6 @@ type faultAccount struct {
 }
 
 var faultSeq atomic.Int64
-
-// faultHash is the password hash every fixture account shares: hashing costs
-// CPU these tests need for bidding, and these accounts never log in.
-var faultHash = sync.OnceValue(func() string {
-	h, err := auction.HashPassword("fault test password")
-	if err != nil {
-		panic(err)
-	}
-	return h
-})
 
 func newFaultEnv(t *testing.T, testClock bool) *faultEnv {
 	t.Helper()
@@ -88,8 +82,20 @@ func newFaultEnv(t *testing.T, testClock bool) *faultEnv {
 		e.clock = e.testClock
 	}
 	e.store = postgres.New(postgres.Config{Pool: e.pool, Clock: e.clock, Rulebook: auction.SPC2016})
-	e.clerk = e.account(t, auction.RoleClerk)
+	opts := []auctiontest.Option{auctiontest.WithQuickAccounts()}
+	if testClock {
+		opts = append(opts, auctiontest.WithSharedClock(e.testClock))
+	}
+	e.build(t, opts...)
 	return e
+}
+
+// build puts the world on the env's store, its cases of a Shanghai court.
+func (e *faultEnv) build(t *testing.T, opts ...auctiontest.Option) {
+	t.Helper()
+	e.world = auctiontest.On(t, e.store, opts...)
+	e.world.Court = "上海市第一中级人民法院"
+	e.clerk = e.token(t, e.world.Clerk)
 }
 
 // setClock moves the shared test clock directly in the database.
@@ -102,41 +108,24 @@ func (e *faultEnv) setClock(t *testing.T, to time.Time) {
 
 func (e *faultEnv) account(t *testing.T, role string) *faultAccount {
 	t.Helper()
-	n := faultSeq.Add(1)
-	u := &auction.User{Email: fmt.Sprintf("fault%d@example.test", n), Role: role, IDNumber: idn(fmt.Sprint("fault ", n))}
-	err := e.pool.QueryRow(e.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id`, u.Email, faultHash(), role, fmt.Sprintf("用户%d", n),
-		u.IDNumber, fmt.Sprintf("137%08d", n)).Scan(&u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := e.store.CreateToken(e.ctx, u.ID, auction.TokenAPI, 24*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &faultAccount{user: u, token: token}
+	return e.token(t, e.world.In(t).User(role, ""))
+}
+
+// token is u with an API token for a day.
+func (e *faultEnv) token(t *testing.T, u *auction.User) *faultAccount {
+	t.Helper()
+	return &faultAccount{user: u, token: e.world.In(t).Token(u, auction.TokenAPI, 24*time.Hour)}
 }
 
 // auction creates an announced first round (real estate, start 700,000 yuan,
 // increment 1,000 yuan) bidding from starts to ends.
 func (e *faultEnv) auction(t *testing.T, starts, ends time.Time) *auction.Auction {
 	t.Helper()
-	n := faultSeq.Add(1)
-	c, err := e.store.CreateCase(e.ctx, e.clerk.user.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执F%d号", n),
-		CourtName: "上海市第一中级人民法院", Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("FD%08d", n))}}})
+	w := e.world.In(t)
+	lot := w.Lot(w.CaseOf(auction.NewCase{}).ID, "住宅", 100_000_000)
+	a := w.Schedule(auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000, StartsAt: starts, EndsAt: ends})
+	a, err := e.store.PublishAuctionBackdated(e.ctx, a.ID)
 	if err != nil {
-		t.Fatal(err)
-	}
-	lot, err := e.store.CreateLot(e.ctx, c.ID, auction.NewLot{Title: "住宅", Description: "一套住宅", Category: auction.CategoryRealEstate, AppraisalValue: 100_000_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := e.store.ScheduleAuction(e.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
-		Increment: 100_000, Deposit: 7_000_000, StartsAt: starts, EndsAt: ends})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a, err = e.store.PublishAuctionBackdated(e.ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}
 	return a
@@ -146,19 +135,7 @@ func (e *faultEnv) auction(t *testing.T, starts, ends time.Time) *auction.Auctio
 func (e *faultEnv) bidder(t *testing.T, auctionID string) *faultAccount {
 	t.Helper()
 	b := e.account(t, auction.RoleBidder)
-	reg, err := e.store.Register(e.ctx, b.user, auctionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if reg.Deposit.Status == auction.DepositPending {
-		if _, err := e.store.ConfirmDeposit(e.ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if reg, err = e.store.Registration(e.ctx, reg.ID); err != nil || reg.BidderCode == nil {
-		t.Fatalf("registration: %v", err)
-	}
-	b.code = *reg.BidderCode
+	b.code = *e.world.In(t).Qualify(b.user, auctionID).BidderCode
 	return b
 }
 
@@ -1470,7 +1447,7 @@ func TestFaultBackupRestore(t *testing.T) {
 	}
 	store := postgres.New(postgres.Config{Pool: pool, Clock: clock, Rulebook: auction.SPC2016, Hooks: postgres.Hooks{Guard: hb.Guard}})
 	e := &faultEnv{ctx: ctx, dbURL: dbURL, pool: pool, clock: clock, store: store}
-	e.clerk = e.account(t, auction.RoleClerk)
+	e.build(t, auctiontest.WithClock(clock), auctiontest.WithQuickAccounts())
 	starts := clock.Now().Add(time.Hour)
 	var ids []string
 	var bidders [][]*faultAccount
@@ -1483,10 +1460,7 @@ func TestFaultBackupRestore(t *testing.T) {
 		}
 		bidders = append(bidders, bs)
 	}
-	clock.Set(starts)
-	if _, err := store.Tick(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.world.TickAt(starts)
 	for i, id := range ids {
 		price := int64(70_000_000)
 		for round := range 5 {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/migrations/dbtest"
 )
 
@@ -90,9 +91,13 @@ func TestVerifiedIdentityAPI(t *testing.T) {
 	}
 
 	// The real creditor's account was kept by an older database (flagged).
+	hash, err := auction.HashPassword(auctiontest.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var realID string
 	if err := s.pool.QueryRow(s.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at, id_issue)
-		VALUES ('creditor@example.test', $1, 'bidder', '债权人', $2, '1', now(), 'duplicate') RETURNING id`, testHash(), creditor).Scan(&realID); err != nil {
+		VALUES ('creditor@example.test', $1, 'bidder', '债权人', $2, '1', now(), 'duplicate') RETURNING id`, hash, creditor).Scan(&realID); err != nil {
 		t.Fatal(err)
 	}
 	issues := s.do(t, "GET", "/api/v1/admin/identity-issues", s.admin, nil)

@@ -32,6 +32,10 @@ type server struct {
 	pool  *pgxpool.Pool
 	logs  *syncBuffer
 	ctx   context.Context
+	// world builds fixtures through the server's own store, with quick
+	// accounts (these sign in by token; sign-up and login have their own
+	// tests through the API).
+	world *auctiontest.World
 
 	clerk, finance, auditor, admin *account
 }
@@ -105,8 +109,10 @@ func newServer(t testing.TB, configure ...func(*Main)) *server {
 	}
 	t.Cleanup(pool.Close)
 	s := &server{m: m, url: m.URL(), dbURL: dbURL, store: m.Store(), pool: pool, logs: logs, ctx: context.Background()}
-	s.clerk = s.staff(t, auction.RoleClerk)
-	s.finance = s.staff(t, auction.RoleFinance)
+	s.world = auctiontest.On(t, s.store, auctiontest.WithQuickAccounts())
+	s.world.Court = "上海市第一中级人民法院"
+	s.clerk = s.token(t, s.world.Clerk)
+	s.finance = s.token(t, s.world.Finance)
 	s.auditor = s.staff(t, auction.RoleAuditor)
 	s.admin = s.staff(t, auction.RoleAdmin)
 	return s
@@ -119,45 +125,13 @@ func next() int64 { return seq.Add(1) }
 // staff creates a staff account (the CLI's job; `gavel users add` has its own test).
 func (s *server) staff(t testing.TB, role string) *account {
 	t.Helper()
-	n := next()
-	return s.insertUser(t, &auction.User{Email: fmt.Sprintf("%s%d@court.test", role, n), Role: role, RealName: fmt.Sprintf("职员%d", n)})
-}
-
-// insertUser stores an account directly with a shared password hash:
-// hashing costs tens of milliseconds of CPU and these accounts never log in
-// (sign-up and login have their own tests through the API).
-func (s *server) insertUser(t testing.TB, u *auction.User) *account {
-	t.Helper()
-	// Bidders are verified, as those who use a privilege are; tests of
-	// unverified claims make their accounts through sign-up.
-	u.Verified = u.Role == auction.RoleBidder
-	err := s.pool.QueryRow(s.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at,
-			verified_at, verified_method, verified_reference)
-		VALUES ($1, $2, $3, $4, $5, $6, now(), CASE WHEN $7 THEN now() END, CASE WHEN $7 THEN 'desk' END, CASE WHEN $7 THEN 'test' END) RETURNING id`,
-		u.Email, testHash(), u.Role, u.RealName, u.IDNumber, u.Phone, u.Verified).Scan(&u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.token(t, u)
+	return s.token(t, s.world.In(t).User(role, ""))
 }
 
 func (s *server) token(t testing.TB, u *auction.User) *account {
 	t.Helper()
-	tok, _, err := s.store.CreateToken(s.ctx, u.ID, auction.TokenAPI, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &account{User: u, token: tok}
+	return &account{User: u, token: s.world.In(t).Token(u, auction.TokenAPI, time.Hour)}
 }
-
-// testHash is the one argon2id hash the accounts made by insertUser share.
-var testHash = sync.OnceValue(func() string {
-	h, err := auction.HashPassword("test password 1")
-	if err != nil {
-		panic(err)
-	}
-	return h
-})
 
 // person is the personal data of a test bidder; every field is unique so a
 // leak can be found by searching for it.
@@ -175,15 +149,20 @@ func newPerson() person {
 	}
 }
 
-// bidder creates a bidder account with a token. idNumber may be set to match
-// a priority holder or an applicant; empty means a fresh one.
+// bidder creates a verified bidder account with a token: bidders are
+// verified, as those who use a privilege are; tests of unverified claims
+// make their accounts through sign-up. idNumber may be set to match a
+// priority holder or an applicant; empty means a fresh one.
 func (s *server) bidder(t testing.TB, idNumber string) (*account, person) {
 	t.Helper()
 	p := newPerson()
 	if idNumber != "" {
 		p.idNumber = idn(idNumber)
 	}
-	return s.insertUser(t, &auction.User{Email: p.email, Role: auction.RoleBidder, RealName: p.name, IDNumber: p.idNumber, Phone: p.phone}), p
+	w := s.world.In(t)
+	u := w.Account(auction.NewUser{Email: p.email, Role: auction.RoleBidder, RealName: p.name, IDNumber: p.idNumber, Phone: p.phone})
+	w.Verify(u)
+	return s.token(t, u), p
 }
 
 // apiResponse is an HTTP answer.
@@ -339,18 +318,13 @@ type lotSpec struct {
 // store: start 70% of the appraisal, increment 1,000 yuan, deposit 10%, 24 h.
 func (s *server) auction(t testing.TB, spec lotSpec) *auction.Auction {
 	t.Helper()
-	a, err := s.tryAuction(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return s.auctionIn(s.world.In(t), spec)
 }
 
 // auctions creates n auctions like auction, several at a time.
 func (s *server) auctions(t testing.TB, n int, spec lotSpec) []*auction.Auction {
 	t.Helper()
 	out := make([]*auction.Auction, n)
-	errs := make([]error, n)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	for i := range out {
@@ -358,19 +332,18 @@ func (s *server) auctions(t testing.TB, n int, spec lotSpec) []*auction.Auction 
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			out[i], errs[i] = s.tryAuction(spec)
+			out[i] = s.auctionIn(s.world.Go(t), spec)
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
+	if t.Failed() {
+		t.FailNow()
 	}
 	return out
 }
 
-func (s *server) tryAuction(spec lotSpec) (*auction.Auction, error) {
+func (s *server) auctionIn(w *auctiontest.World, spec lotSpec) *auction.Auction {
+	w.TB.Helper()
 	if spec.category == "" {
 		spec.category = auction.CategoryRealEstate
 	}
@@ -380,29 +353,15 @@ func (s *server) tryAuction(spec lotSpec) (*auction.Auction, error) {
 	if spec.startsIn == 0 {
 		spec.startsIn = 31 * 24 * time.Hour
 	}
-	n := next()
-	c, err := s.store.CreateCase(s.ctx, s.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)沪01执%d号", n), CourtName: "上海市第一中级人民法院",
-		Applicants: spec.applicants, Debtors: []auction.Party{{Name: fmt.Sprintf("债务人%d", n), IDNumber: idn(fmt.Sprintf("D%d", n))}}})
-	if err != nil {
-		return nil, err
-	}
-	lot, err := s.store.CreateLot(s.ctx, c.ID, auction.NewLot{Title: "住宅", Description: "一套住宅", Category: spec.category, AppraisalValue: spec.appraisal})
-	if err != nil {
-		return nil, err
-	}
+	c := w.CaseOf(auction.NewCase{Applicants: spec.applicants,
+		Debtors: []auction.Party{{Name: "债务人", IDNumber: idn(fmt.Sprintf("D%d", next()))}}})
+	lot := w.LotOf(c.ID, auction.NewLot{Title: "住宅", Description: "一套住宅", Category: spec.category, AppraisalValue: spec.appraisal})
 	for _, h := range spec.holders {
-		if _, err := s.store.AddPriorityHolder(s.ctx, lot.ID, h); err != nil {
-			return nil, err
+		if _, err := w.Store.AddPriorityHolder(w.Ctx, lot.ID, h); err != nil {
+			w.TB.Fatal(err)
 		}
 	}
-	start := spec.appraisal * 70 / 100
-	starts := s.now().Add(spec.startsIn).Truncate(time.Second)
-	a, err := s.store.ScheduleAuction(s.ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: start,
-		Increment: 100_000, Deposit: start / 10, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
-	if err != nil {
-		return nil, err
-	}
-	return s.store.PublishAuction(s.ctx, a.ID)
+	return w.Publish(w.Draft(lot.ID, auction.RoundFirst, spec.appraisal*70/100, s.now().Add(spec.startsIn).Truncate(time.Second)))
 }
 
 // qualify registers a bidder through the API and has finance confirm the
@@ -432,18 +391,7 @@ func (s *server) qualify(t testing.TB, who *account, auctionID string) string {
 // qualifyFast registers and confirms through the store (for bulk bidders).
 func (s *server) qualifyFast(t testing.TB, who *account, auctionID string) string {
 	t.Helper()
-	reg, err := s.store.Register(s.ctx, who.User, auctionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if reg.Status == auction.RegistrationPending {
-		d, err := s.store.ConfirmDeposit(s.ctx, reg.Deposit.ID, "BANK-"+reg.ID[:8])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return *d.BidderCode
-	}
-	return *reg.BidderCode
+	return *s.world.In(t).Qualify(who.User, auctionID).BidderCode
 }
 
 var keySeq atomic.Int64

@@ -152,9 +152,7 @@ func TestCorrectionsOverHTTP(t *testing.T) {
 	if st, code, _ := e.courtPost(t, clerk, "lots/"+draft.LotID+"/corrections", `{"reason":"x","title":"y"}`); st != 409 || code != "invalid_state" {
 		t.Fatalf("correct an unpublished lot: %d %s", st, code)
 	}
-	if _, err := e.Store.PublishAuction(e.Ctx, draft.ID); err != nil {
-		t.Fatal(err)
-	}
+	e.Publish(draft)
 	watcher := liveDial(t, e.srv.URL, draft.ID, 0, nil)
 	for _, tc := range []struct{ method, path, body, code string }{
 		{http.MethodPut, "auctions/" + draft.ID, body, "invalid_state"},

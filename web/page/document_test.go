@@ -41,11 +41,8 @@ func TestCourtDocumentPrint(t *testing.T) {
 			}
 		}
 	}
-	draft, err := w.Store.ScheduleAuction(w.Ctx, auction.ScheduleParams{LotID: w.lot(t, c.ID, "车", 10_000_000).ID, Round: auction.RoundFirst,
-		StartPrice: 7_000_000, Increment: 10_000, Deposit: 700_000, StartsAt: a.StartsAt, EndsAt: a.EndsAt})
-	if err != nil {
-		t.Fatal(err)
-	}
+	draft := w.Schedule(auction.ScheduleParams{LotID: w.lot(t, c.ID, "车", 10_000_000).ID, Round: auction.RoundFirst,
+		StartPrice: 7_000_000, Increment: 10_000, StartsAt: a.StartsAt, EndsAt: a.EndsAt})
 	if r := w.get(t, "/auctions/"+draft.ID+"/documents/announcement/print", ""); r.status != 200 || !strings.Contains(r.body, "草稿（尚未发布") {
 		t.Fatalf("draft: %d", r.status)
 	}
@@ -129,16 +126,9 @@ func TestOldDraftNotOffered(t *testing.T) {
 	starts := w.Clock.Now().Add(31 * 24 * time.Hour)
 	var drafts []*auction.Auction
 	for range 2 {
-		d, err := w.Store.ScheduleAuction(w.Ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
-			Increment: 100_000, Deposit: 7_000_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		drafts = append(drafts, d)
+		drafts = append(drafts, w.Draft(lot.ID, auction.RoundFirst, 70_000_000, starts))
 	}
-	if _, err := w.Store.PublishAuction(w.Ctx, drafts[0].ID); err != nil {
-		t.Fatal(err)
-	}
+	w.Publish(drafts[0])
 	r := w.get(t, "/clerk/lots/"+lot.ID, "cookie:"+auction.RoleClerk)
 	if r.status != http.StatusOK || strings.Contains(r.body, `class="publish"`) || !strings.Contains(r.body, "现在不能安排该轮次") {
 		t.Fatalf("the old draft is offered: %d", r.status)

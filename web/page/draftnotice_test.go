@@ -17,10 +17,7 @@ func TestClerkLotNamesEarliestStart(t *testing.T) {
 	w := pageSetup(t, "公告期")
 	lot := w.Lot(w.Case(1_000_000).ID, "草稿", 100_000_000)
 	starts := w.Clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Minute)
-	if _, err := w.Store.ScheduleAuction(w.Ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 70_000_000,
-		Increment: 100_000, Deposit: 7_000_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	w.Draft(lot.ID, auction.RoundFirst, 70_000_000, starts)
 	earliest := auction.SPC2016.EarliestStart(auction.RoundFirst, lot.Category, w.Clock.Now())
 	b, _ := w.signedIn(t, w.Clerk)
 	for _, lang := range []string{"zh-CN", "en"} {

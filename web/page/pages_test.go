@@ -506,19 +506,9 @@ func TestFinanceWorkBeyondCatalogue(t *testing.T) {
 	w := pageSetup(t, "住宅")
 	starts := w.a.StartsAt.Add(-time.Hour)
 	for i := range 501 {
-		lot, err := w.Store.CreateLot(w.Ctx, w.caseID, auction.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
+		lot := w.LotOf(w.caseID, auction.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
 			Category: auction.CategoryRealEstate, AppraisalValue: 10_000_000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := w.Store.ScheduleAuction(w.Ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000,
-			Increment: 10_000, Deposit: 700_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Store.PublishAuction(w.Ctx, a.ID); err != nil {
-			t.Fatal(err)
-		}
+		w.Publish(w.Schedule(auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000, Increment: 10_000, StartsAt: starts}))
 	}
 	reg := w.Register(w.bidder, w.a.ID)
 	finance, _ := w.signedIn(t, w.Finance)
@@ -537,20 +527,9 @@ func TestCataloguePages(t *testing.T) {
 	w := pageSetup(t, "住宅")
 	const total = page.BrowsePageSize + 2 // with w.a
 	for i := range total - 1 {
-		lot, err := w.Store.CreateLot(w.Ctx, w.caseID, auction.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
+		lot := w.LotOf(w.caseID, auction.NewLot{Title: fmt.Sprintf("车位 %d", i), Description: "地下车位",
 			Category: auction.CategoryRealEstate, AppraisalValue: 10_000_000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		starts := w.a.StartsAt.Add(time.Duration(i) * time.Minute)
-		a, err := w.Store.ScheduleAuction(w.Ctx, auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000,
-			Increment: 10_000, Deposit: 700_000, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Store.PublishAuction(w.Ctx, a.ID); err != nil {
-			t.Fatal(err)
-		}
+		w.Publish(w.Schedule(auction.ScheduleParams{LotID: lot.ID, Round: auction.RoundFirst, StartPrice: 7_000_000, Increment: 10_000, StartsAt: w.a.StartsAt.Add(time.Duration(i) * time.Minute)}))
 	}
 	anon := w.browser(t)
 	seen := map[string]int{}
