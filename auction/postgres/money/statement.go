@@ -38,6 +38,15 @@ func (s *Store) ImportStatement(ctx context.Context, by, filename string, st *st
 	out := &payments.StatementImport{Format: st.Format, Filename: filename, From: st.From, To: st.To, Lines: len(st.Lines), New: []payments.StatementLine{}}
 	var changes []auction.Change
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
+		// One import at a time: an import takes its lines' references (and
+		// then their deposits and auctions) in the file's order, so two
+		// statements listing the same transfers in different orders would
+		// each wait for the other. Imports are a finance officer's act, a
+		// few a day, so queueing them costs nothing; a confirmation typed by
+		// hand takes a single reference and needs no place in this queue.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gavel statement import', 0))`); err != nil {
+			return err
+		}
 		now := s.db.Clock.Now()
 		if err := tx.QueryRow(ctx, `INSERT INTO statement_imports (format, filename, covers_from, covers_to, lines, new_lines, imported_by, imported_at)
 			VALUES ($1, $2, $3, $4, $5, 0, $6, $7) RETURNING id`, st.Format, filename, st.From, st.To, len(st.Lines), pgtx.Nullable(by), now).Scan(&out.ID); err != nil {
