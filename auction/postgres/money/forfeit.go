@@ -123,6 +123,32 @@ func ReallocateShortfall(ctx context.Context, db *pgtx.DB, tx pgx.Tx, sold []*pg
 	return db.Flush(ctx, tx, &w)
 }
 
+// RestoreShortfall runs when a sold round is annulled: a shortfall it fixed
+// on an earlier defaulted round of the lot (ReallocateShortfall) no longer
+// stands, as its price no longer does. The share goes back to the case debt
+// until another round of the lot sells and fixes it again, and the case
+// system is told (forfeiture.reallocated, with resale_annulled). Both shares
+// are the case's money, so no ledger account changes. The writes are queued
+// in w.
+func RestoreShortfall(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, annulled *pgtx.Row, now time.Time) error {
+	rows, err := tx.Query(ctx, `UPDATE forfeit_allocations
+		SET case_debt = case_debt + resale_shortfall, resale_shortfall = 0, resale_auction_id = NULL, reallocated_at = NULL
+		WHERE resale_auction_id = $1
+		RETURNING auction_id::text, deposit_id::text, amount, auction_costs, resale_shortfall, case_debt`, annulled.ID)
+	if err != nil {
+		return err
+	}
+	var defaulted, depositID string
+	var amount int64
+	var al payments.ForfeitAllocation
+	_, err = pgx.ForEachRow(rows, []any{&defaulted, &depositID, &amount, &al.AuctionCosts, &al.ResaleShortfall, &al.CaseDebt}, func() error {
+		w.Notify(annulled, casereport.NotifyForfeitureReallocated, map[string]any{"defaulted_auction_id": defaulted, "deposit_id": depositID,
+			"amount": amount, "resale_annulled": true, "allocation": AllocationData(al)}, now)
+		return nil
+	})
+	return err
+}
+
 // AllocationData is an allocation as events and webhooks carry it.
 func AllocationData(al payments.ForfeitAllocation) map[string]any {
 	return map[string]any{"auction_costs": al.AuctionCosts, "resale_shortfall": al.ResaleShortfall, "case_debt": al.CaseDebt}
