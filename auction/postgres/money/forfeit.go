@@ -103,20 +103,11 @@ func ReallocateShortfall(ctx context.Context, db *pgtx.DB, tx pgx.Tx, sold []*pg
 			    resale_auction_id = $1, reallocated_at = $4
 			FROM auctions d
 			WHERE d.id = f.auction_id AND d.lot_id = $2 AND d.id <> $1 AND f.resale_auction_id IS NULL AND d.hammer_price IS NOT NULL
-			RETURNING f.auction_id::text, f.deposit_id::text, f.amount, f.auction_costs, f.resale_shortfall, f.case_debt`,
-			a.ID, a.LotID, *a.HammerPrice, now)
+			RETURNING `+reallocatedColumns, a.ID, a.LotID, *a.HammerPrice, now)
 		if err != nil {
 			return err
 		}
-		var defaulted, depositID string
-		var amount int64
-		var al payments.ForfeitAllocation
-		_, err = pgx.ForEachRow(rows, []any{&defaulted, &depositID, &amount, &al.AuctionCosts, &al.ResaleShortfall, &al.CaseDebt}, func() error {
-			w.Notify(a, casereport.NotifyForfeitureReallocated, map[string]any{"defaulted_auction_id": defaulted, "deposit_id": depositID,
-				"amount": amount, "resale_hammer_price": *a.HammerPrice, "allocation": AllocationData(al)}, now)
-			return nil
-		})
-		if err != nil {
+		if err := notifyReallocated(&w, rows, a, map[string]any{"resale_hammer_price": *a.HammerPrice}, now); err != nil {
 			return err
 		}
 	}
@@ -134,16 +125,29 @@ func RestoreShortfall(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, annulled *
 	rows, err := tx.Query(ctx, `UPDATE forfeit_allocations
 		SET case_debt = case_debt + resale_shortfall, resale_shortfall = 0, resale_auction_id = NULL, reallocated_at = NULL
 		WHERE resale_auction_id = $1
-		RETURNING auction_id::text, deposit_id::text, amount, auction_costs, resale_shortfall, case_debt`, annulled.ID)
+		RETURNING `+reallocatedColumns, annulled.ID)
 	if err != nil {
 		return err
 	}
+	return notifyReallocated(w, rows, annulled, map[string]any{"resale_annulled": true}, now)
+}
+
+// reallocatedColumns are the columns of a changed allocation that
+// notifyReallocated reads.
+const reallocatedColumns = `auction_id::text, deposit_id::text, amount, auction_costs, resale_shortfall, case_debt`
+
+// notifyReallocated tells the case system of each allocation in rows
+// (reallocatedColumns) that the round a changed, with what says why.
+func notifyReallocated(w *pgtx.Writes, rows pgx.Rows, a *pgtx.Row, why map[string]any, now time.Time) error {
 	var defaulted, depositID string
 	var amount int64
 	var al payments.ForfeitAllocation
-	_, err = pgx.ForEachRow(rows, []any{&defaulted, &depositID, &amount, &al.AuctionCosts, &al.ResaleShortfall, &al.CaseDebt}, func() error {
-		w.Notify(annulled, casereport.NotifyForfeitureReallocated, map[string]any{"defaulted_auction_id": defaulted, "deposit_id": depositID,
-			"amount": amount, "resale_annulled": true, "allocation": AllocationData(al)}, now)
+	_, err := pgx.ForEachRow(rows, []any{&defaulted, &depositID, &amount, &al.AuctionCosts, &al.ResaleShortfall, &al.CaseDebt}, func() error {
+		data := map[string]any{"defaulted_auction_id": defaulted, "deposit_id": depositID, "amount": amount, "allocation": AllocationData(al)}
+		for k, v := range why {
+			data[k] = v
+		}
+		w.Notify(a, casereport.NotifyForfeitureReallocated, data, now)
 		return nil
 	})
 	return err
