@@ -38,6 +38,15 @@ func (s *Store) ImportStatement(ctx context.Context, by, filename string, st *st
 	out := &payments.StatementImport{Format: st.Format, Filename: filename, From: st.From, To: st.To, Lines: len(st.Lines), New: []payments.StatementLine{}}
 	var changes []auction.Change
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
+		// One import at a time: an import takes its lines' references (and
+		// then their deposits and auctions) in the file's order, so two
+		// statements listing the same transfers in different orders would
+		// each wait for the other. Imports are a finance officer's act, a
+		// few a day, so queueing them costs nothing; a confirmation typed by
+		// hand takes a single reference and needs no place in this queue.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gavel statement import', 0))`); err != nil {
+			return err
+		}
 		now := s.db.Clock.Now()
 		if err := tx.QueryRow(ctx, `INSERT INTO statement_imports (format, filename, covers_from, covers_to, lines, new_lines, imported_by, imported_at)
 			VALUES ($1, $2, $3, $4, $5, 0, $6, $7) RETURNING id`, st.Format, filename, st.From, st.To, len(st.Lines), pgtx.Nullable(by), now).Scan(&out.ID); err != nil {
@@ -243,20 +252,13 @@ func matchDebit(ctx context.Context, tx pgx.Tx, l *payments.StatementLine) error
 // StatementLines lists imported lines finance still has to resolve
 // (partial and unmatched), oldest first, or all lines of one import.
 func (s *Store) StatementLines(ctx context.Context, importID string) ([]payments.StatementLine, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, 0, reference, direction, amount, booked_on, remittance, counterparty_name, counterparty_account,
-			status, match_kind, match_id::text, note
-		FROM statement_lines WHERE ($1 = '' AND status IN ('partial', 'unmatched')) OR import_id::text = $1
-		ORDER BY booked_on, reference`, importID)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (payments.StatementLine, error) {
+	scan := func(r pgx.CollectableRow) (payments.StatementLine, error) {
 		var l payments.StatementLine
 		return l, r.Scan(&l.ID, &l.No, &l.Reference, &l.Direction, &l.Amount, &l.BookedOn, &l.Remittance, &l.CounterpartyName,
 			&l.CounterpartyAccount, &l.Status, &l.MatchKind, &l.MatchID, &l.Note)
-	})
-	if out == nil {
-		out = []payments.StatementLine{}
 	}
-	return out, err
+	return pgtx.List(ctx, s.db.Pool, scan, `SELECT id, 0, reference, direction, amount, booked_on, remittance, counterparty_name, counterparty_account,
+			status, match_kind, match_id::text, note
+		FROM statement_lines WHERE ($1 = '' AND status IN ('partial', 'unmatched')) OR import_id::text = $1
+		ORDER BY booked_on, reference`, importID)
 }
