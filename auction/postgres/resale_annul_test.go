@@ -1,13 +1,10 @@
 package postgres_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
 	"gavel/auction"
-	"gavel/auction/auctiontest"
-	"gavel/migrations/dbtest"
 	"gavel/payments"
 )
 
@@ -16,16 +13,13 @@ import (
 // the lot's next sale fixes the shortfall against its own price.
 func TestAnnulledResaleRestoresTheShortfall(t *testing.T) {
 	t.Parallel()
-	pool, _ := dbtest.Pool(t)
-	w := auctiontest.NewWorld(t, pool)
+	w := setup(t)
 	sell := func(a *auction.Auction) int64 {
 		t.Helper()
 		buyer := w.Bidder()
 		w.Qualify(buyer, a.ID)
 		w.Open(a)
-		if _, err := w.Store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: buyer, Amount: a.StartPrice, Key: fmt.Sprint("k", auctiontest.Next())}); err != nil {
-			t.Fatal(err)
-		}
+		w.Bid(buyer, a.ID, a.StartPrice)
 		if got := w.Close(a); got.Status != auction.StatusSold {
 			t.Fatalf("round %s after its close", got.Status)
 		}
@@ -40,7 +34,7 @@ func TestAnnulledResaleRestoresTheShortfall(t *testing.T) {
 	allocation := func() payments.ForfeitAllocation {
 		t.Helper()
 		var al payments.ForfeitAllocation
-		if err := pool.QueryRow(w.Ctx, `SELECT auction_costs, resale_shortfall, case_debt, resale_auction_id::text FROM forfeit_allocations`).
+		if err := w.Pool.QueryRow(w.Ctx, `SELECT auction_costs, resale_shortfall, case_debt, resale_auction_id::text FROM forfeit_allocations`).
 			Scan(&al.AuctionCosts, &al.ResaleShortfall, &al.CaseDebt, &al.ResaleAuctionID); err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +43,7 @@ func TestAnnulledResaleRestoresTheShortfall(t *testing.T) {
 	balanced := func() {
 		t.Helper()
 		var sum int64
-		if err := pool.QueryRow(w.Ctx, `SELECT coalesce(sum(amount), 0)::bigint FROM ledger_entries`).Scan(&sum); err != nil || sum != 0 {
+		if err := w.Pool.QueryRow(w.Ctx, `SELECT coalesce(sum(amount), 0)::bigint FROM ledger_entries`).Scan(&sum); err != nil || sum != 0 {
 			t.Fatalf("ledger sums to %d (%v)", sum, err)
 		}
 	}
@@ -75,7 +69,7 @@ func TestAnnulledResaleRestoresTheShortfall(t *testing.T) {
 	}
 	var annulled bool
 	var shortfall int64
-	if err := pool.QueryRow(w.Ctx, `SELECT (body->'data'->>'resale_annulled')::boolean, (body->'data'->'allocation'->>'resale_shortfall')::bigint
+	if err := w.Pool.QueryRow(w.Ctx, `SELECT (body->'data'->>'resale_annulled')::boolean, (body->'data'->'allocation'->>'resale_shortfall')::bigint
 		FROM case_notifications WHERE auction_id = $1 AND type = 'forfeiture.reallocated' AND body->'data' ? 'resale_annulled'`, second.ID).Scan(&annulled, &shortfall); err != nil || !annulled || shortfall != 0 {
 		t.Fatalf("case system told resale_annulled %v, shortfall %d (%v)", annulled, shortfall, err)
 	}
