@@ -113,16 +113,16 @@ func TestArrivalsAcrossEndConcurrently(t *testing.T) {
 		// other instance's horizon has passed it (late.go): the clock
 		// stands still for a few of its polls rather than run past
 		// MaxBidWait meanwhile.
-		if !w.Clock.Now().Before(status(t, w, a.ID).EndsAt) {
+		if !w.Clock.Now().Before(w.Auction(a.ID).EndsAt) {
 			time.Sleep(300 * time.Millisecond)
 		}
 	}
 	// Then past whatever end the bids left.
-	w.Clock.Set(status(t, w, a.ID).EndsAt)
+	w.Clock.Set(w.Auction(a.ID).EndsAt)
 	for _, in := range ins {
 		in.tick(t, w)
 	}
-	final := status(t, w, a.ID)
+	final := w.Auction(a.ID)
 	if final.Status != auction.StatusSold || !final.ClosedAt.Equal(final.EndsAt) {
 		t.Fatalf("status %s closed_at %v ends_at %s, want sold at the last end", final.Status, final.ClosedAt, final.EndsAt)
 	}

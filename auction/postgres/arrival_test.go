@@ -79,15 +79,6 @@ func (h *heldBid) decide() (*auction.BidResult, error) {
 	return h.res, h.err
 }
 
-func status(t *testing.T, w *auctiontest.World, auctionID string) *auction.Auction {
-	t.Helper()
-	a, err := w.Store.Auction(w.Ctx, auctionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
 // A bid received 100 ms before ends_at and decided after it (its batch held
 // across the end) is accepted as of its arrival and extends the auction;
 // meanwhile neither instance closes the auction, although the other one
@@ -107,7 +98,7 @@ func TestBidDecidedAsOfArrival(t *testing.T) {
 	w.Clock.Set(a.EndsAt.Add(time.Second))
 	closing.tick(t, w)
 	receiving.tick(t, w)
-	if got := status(t, w, a.ID); got.Status != auction.StatusBidding {
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("closed with a bid received before the end still undecided: status %s", got.Status)
 	}
 	if n, err := w.Store.Due(w.Ctx); err != nil || n != 1 {
@@ -140,17 +131,17 @@ func TestBidDecidedAsOfArrival(t *testing.T) {
 	}
 
 	closing.tick(t, w)
-	if got := status(t, w, a.ID); got.Status != auction.StatusBidding || !got.EndsAt.Equal(wantEnd) {
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding || !got.EndsAt.Equal(wantEnd) {
 		t.Fatalf("after the bid: status %s ends_at %s, want bidding until %s", got.Status, got.EndsAt, wantEnd)
 	}
 	// Every running process must have published a horizon past the end.
 	w.Clock.Set(wantEnd)
 	closing.tick(t, w)
-	if got := status(t, w, a.ID); got.Status != auction.StatusBidding {
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("closed before the receiving process published a horizon past the end: %s", got.Status)
 	}
 	receiving.tick(t, w)
-	if got := status(t, w, a.ID); got.Status != auction.StatusSold || *got.HammerPrice != a.StartPrice {
+	if got := w.Auction(a.ID); got.Status != auction.StatusSold || *got.HammerPrice != a.StartPrice {
 		t.Fatalf("at the new end: status %s, want sold at %d", got.Status, a.StartPrice)
 	}
 }
@@ -170,7 +161,7 @@ func TestBidArrivingAtEndRefused(t *testing.T) {
 	_, err := held.decide()
 	wantCode(t, err, auction.EAuctionNotOpen)
 	in.tick(t, w)
-	if got := status(t, w, a.ID); got.Status != auction.StatusFailed {
+	if got := w.Auction(a.ID); got.Status != auction.StatusFailed {
 		t.Fatalf("status %s, want failed", got.Status)
 	}
 }
@@ -191,12 +182,12 @@ func TestBidWaitBounded(t *testing.T) {
 
 	w.Clock.Set(a.EndsAt.Add(auction.MaxBidWait - time.Microsecond))
 	in.tick(t, w)
-	if got := status(t, w, a.ID); got.Status != auction.StatusBidding {
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("status %s before MaxBidWait passed, want bidding", got.Status)
 	}
 	w.Clock.Set(a.EndsAt.Add(auction.MaxBidWait))
 	in.tick(t, w)
-	if got := status(t, w, a.ID); got.Status != auction.StatusFailed || !got.ClosedAt.Equal(a.EndsAt) {
+	if got := w.Auction(a.ID); got.Status != auction.StatusFailed || !got.ClosedAt.Equal(a.EndsAt) {
 		t.Fatalf("status %s closed_at %v, want failed at ends_at", got.Status, got.ClosedAt)
 	}
 	_, err := held.decide()
@@ -216,12 +207,12 @@ func TestCloseIgnoresStoppedProcess(t *testing.T) {
 	// other's last horizon is before the end; once stopped it is not waited for.
 	w.Clock.Set(a.EndsAt)
 	in.tick(t, w)
-	if got := status(t, w, a.ID); got.Status != auction.StatusBidding {
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("status %s, want bidding while the other process's horizon is behind", got.Status)
 	}
 	other.hb.Stop(w.Ctx)
 	in.tick(t, w)
-	if got := status(t, w, a.ID); got.Status != auction.StatusFailed {
+	if got := w.Auction(a.ID); got.Status != auction.StatusFailed {
 		t.Fatalf("status %s, want failed once the other process stopped", got.Status)
 	}
 }

@@ -30,10 +30,7 @@ func TestBidFlowSoldAndDeposits(t *testing.T) {
 		t.Fatalf("leader/price after bob's bid: %+v", res.Auction)
 	}
 	w.TickAt(a.EndsAt)
-	got, err := w.Store.Auction(w.Ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := w.Auction(a.ID)
 	if got.Status != auction.StatusSold || *got.HammerPrice != a.StartPrice+a.Increment || *got.WinnerCode != *rb.BidderCode {
 		t.Fatalf("after close: status %s hammer %v winner %v", got.Status, got.HammerPrice, got.WinnerCode)
 	}

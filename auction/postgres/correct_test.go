@@ -42,9 +42,7 @@ func TestEditUnpublished(t *testing.T) {
 	}
 	_, err = w.Store.Auction(w.Ctx, other.ID)
 	wantCode(t, err, auction.ENotFound)
-	if _, err := w.Store.PublishAuction(w.Ctx, draft.ID); err != nil {
-		t.Fatal(err)
-	}
+	w.Publish(draft)
 	_, err = w.Store.UpdateLot(w.Ctx, lot.ID, auction.LotEdit{Title: str("again")})
 	wantCode(t, err, auction.EInvalidState)
 	_, err = w.Store.UpdateDraft(w.Ctx, draft.ID, p)

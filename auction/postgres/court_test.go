@@ -313,9 +313,7 @@ func TestCancelFreesDeposits(t *testing.T) {
 	}
 	// A new first round of the lot may be scheduled and published.
 	next := w.Draft(a.LotID, auction.RoundFirst, a.StartPrice, w.Now().Add(month))
-	if _, err := w.Store.PublishAuction(w.Ctx, next.ID); err != nil {
-		t.Fatal(err)
-	}
+	w.Publish(next)
 }
 
 // TestCancelDraft: a draft is withdrawn without any money moving.
@@ -410,9 +408,7 @@ func TestAnnulSettledSale(t *testing.T) {
 	wantCode(t, err, auction.EInvalidState)
 	// The lot may be sold again in a new first round.
 	next := w.Draft(a.LotID, auction.RoundFirst, a.StartPrice, w.Now().Add(month))
-	if _, err := w.Store.PublishAuction(w.Ctx, next.ID); err != nil {
-		t.Fatal(err)
-	}
+	w.Publish(next)
 }
 
 // TestAnnulSoldAndDefaulted: a sale annulled before the balance is paid

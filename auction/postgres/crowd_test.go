@@ -34,10 +34,7 @@ func TestBidGroupAnswersExactly(t *testing.T) {
 		return s.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key})
 	}
 	stored := func() *auction.State {
-		got, err := w.Store.Auction(w.Ctx, a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := w.Auction(a.ID)
 		return got.State()
 	}
 	sameState := func(err error) {

@@ -94,7 +94,7 @@ func TestSkewedInstancesDecideAlike(t *testing.T) {
 		a    *auction.Auction
 		want string
 	}{{notYet, auction.StatusAnnounced}, {started, auction.StatusBidding}, {ending, auction.StatusBidding}} {
-		if got := status(t, w, c.a.ID); got.Status != c.want {
+		if got := w.Auction(c.a.ID); got.Status != c.want {
 			t.Errorf("auction starting %s, ending %s: status %s, want %s", got.StartsAt, got.EndsAt, got.Status, c.want)
 		}
 	}

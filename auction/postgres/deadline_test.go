@@ -127,9 +127,7 @@ func TestDeadlinesWatched(t *testing.T) {
 		if d := deadlineOf(t, w, auction.DeadlineReauction, failed.ID); d == nil {
 			t.Fatal("a draft is not a published round, yet the deadline went")
 		}
-		if _, err := w.Store.PublishAuction(w.Ctx, next.ID); err != nil {
-			t.Fatal(err)
-		}
+		w.Publish(next)
 		if d := deadlineOf(t, w, auction.DeadlineReauction, failed.ID); d != nil {
 			t.Fatalf("next round published, still listed: %+v", d)
 		}
@@ -152,7 +150,7 @@ func TestDeadlineAfterDefault(t *testing.T) {
 	// Balance due by the end of 12 April; defaulted then.
 	defaultAt := time.Date(2026, 4, 12, 16, 0, 0, 0, time.UTC)
 	w.TickAt(defaultAt)
-	if got := status(t, w, a.ID); got.Status != auction.StatusDefaulted {
+	if got := w.Auction(a.ID); got.Status != auction.StatusDefaulted {
 		t.Fatalf("status %s", got.Status)
 	}
 	if d := deadlineOf(t, w, auction.DeadlineReauction, a.ID); d == nil || !d.Since.Equal(defaultAt) {

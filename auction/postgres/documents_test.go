@@ -40,9 +40,7 @@ func TestDocumentsPublishedWithTheRound(t *testing.T) {
 		}
 	}
 	w.Clock.Advance(month / 31)
-	if _, err := w.Store.PublishAuction(w.Ctx, draft.ID); err != nil {
-		t.Fatal(err)
-	}
+	w.Publish(draft)
 	docs, _ = w.Store.AuctionDocuments(w.Ctx, draft.ID)
 	if docs[0].Version != 2 || docs[0].PublishedAt == nil || !strings.Contains(docs[0].Body, "不设保留价") ||
 		docs[1].Version != 1 || docs[1].Edited || docs[1].PublishedAt == nil || !strings.Contains(docs[1].Body, courtdoc.Day(w.Clock.Now(), courtdoc.DefaultZone)) {

@@ -130,7 +130,7 @@ func TestLateBidAcceptedAfterEarlierExtends(t *testing.T) {
 	notAnswered(t, late, "while a bid received before it is undecided")
 	A.tick(t, w)
 	B.tick(t, w)
-	if got := status(t, w, a.ID); got.Status != auction.StatusBidding {
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("closed with bids undecided: %s", got.Status)
 	}
 
@@ -183,7 +183,7 @@ func TestLateBidRefusedOnceEarlierDecided(t *testing.T) {
 	notAnswered(t, late, "while the other process still holds an earlier arrival")
 	A.tick(t, w)
 	B.tick(t, w)
-	if got := status(t, w, a.ID); got.Status != auction.StatusBidding {
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("closed with an arrival before the end undecided: %s", got.Status)
 	}
 
@@ -200,7 +200,7 @@ func TestLateBidRefusedOnceEarlierDecided(t *testing.T) {
 
 	A.tick(t, w)
 	B.tick(t, w)
-	if got := status(t, w, a.ID); got.Status != auction.StatusFailed || !got.ClosedAt.Equal(a.EndsAt) {
+	if got := w.Auction(a.ID); got.Status != auction.StatusFailed || !got.ClosedAt.Equal(a.EndsAt) {
 		t.Fatalf("status %s closed_at %v, want failed at %s", got.Status, got.ClosedAt, a.EndsAt)
 	}
 	closedOnce(t, w, a.ID)
@@ -278,7 +278,7 @@ func TestLateBidWaitBounded(t *testing.T) {
 			_, err := answer(t, late)
 			wantCode(t, err, c.want)
 			B.tick(t, w)
-			if got := status(t, w, a.ID); got.Status != auction.StatusSold || *got.HammerPrice != a.StartPrice || !got.ClosedAt.Equal(a.EndsAt) {
+			if got := w.Auction(a.ID); got.Status != auction.StatusSold || *got.HammerPrice != a.StartPrice || !got.ClosedAt.Equal(a.EndsAt) {
 				t.Fatalf("status %s hammer %v closed_at %v; want sold at %d at %s", got.Status, got.HammerPrice, got.ClosedAt, a.StartPrice, a.EndsAt)
 			}
 			closedOnce(t, w, a.ID)
@@ -341,7 +341,7 @@ func TestLateBidHoldsClose(t *testing.T) {
 	}
 	B.tick(t, w)
 	A.tick(t, w)
-	if got := status(t, w, a.ID); got.Status != auction.StatusBidding {
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("closed at the extended end while a late bid within it was undecided: %s", got.Status)
 	}
 	close(release)

@@ -38,10 +38,7 @@ func TestNoticeBalanceNamesCourtAccount(t *testing.T) {
 	w.Bid(loser, a.ID, a.StartPrice)
 	w.Bid(winner, a.ID, a.StartPrice+a.Increment)
 	w.TickAt(a.EndsAt)
-	sold, err := w.Store.Auction(w.Ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sold := w.Auction(a.ID)
 	w.Clock.Set(sold.BalanceDueAt.Add(-24 * time.Hour))
 	if _, err := ns.Remind(w.Ctx); err != nil {
 		t.Fatal(err)

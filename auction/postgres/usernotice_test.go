@@ -337,10 +337,7 @@ func TestNoticeCloseAndMoney(t *testing.T) {
 		}
 	}
 	// Balance reminders 3 days and 1 day before the deadline, then the default.
-	sold, err := w.Store.Auction(w.Ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sold := w.Auction(a.ID)
 	due := *sold.BalanceDueAt
 	for _, step := range []struct {
 		at   time.Time
