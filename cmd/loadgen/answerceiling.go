@@ -2,20 +2,23 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 )
 
 // The answer ceiling: how many bid answers per second the machine can carry
-// at all between these bidders and an HTTP server, measured with the same
-// client against a server that refuses every bid at once, with a refusal of
-// the size Gavel sends. One-click bidders each bid once per price level (each
+// at all between these bidders and a server, over HTTP or the live socket,
+// measured with the same client against a server that refuses every bid at
+// once, with a refusal of the size Gavel sends. One-click bidders each bid once per price level (each
 // bids the price it saw plus one step, and only one bid per level can win),
 // so accepted bids per second can be at most this ceiling divided by the
 // bidders, however cheaply the bids were decided.
@@ -26,9 +29,18 @@ var refusalBody = []byte(`{"error":{"code":"bid_too_low","message":"a bid must b
 	`"auction":{"id":"6f1c2b4e-0000-4000-8000-000000000000","status":"bidding","current_price":1000000,"leader_code":"B-7K2Q",` +
 	`"seq":4242,"ends_at":"2026-12-07T10:00:00Z","bid_count":4241,"watchers":128}}}`)
 
+// refusalFrame is the same refusal as an error frame on the live socket
+// (web/live ErrorFrame), around the bid's key.
+var refusalFrame = [2][]byte{[]byte(`{"type":"error","idempotency_key":"`), []byte(`","error":{"code":"bid_too_low",` +
+	`"message":"a bid must be at least the current price plus one increment"},"auction":{"current_price":1000000,` +
+	`"leader_code":"B-7K2Q","ends_at":"2026-12-07T10:00:00Z","seq":4242,"status":"bidding"}}`)}
+
+var ceilingUpgrader = websocket.Upgrader{ReadBufferSize: 512, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{}}
+
 // answerCeiling runs n bidders for d against a server that refuses at once,
-// and returns the answers per second.
-func answerCeiling(ctx context.Context, n int, d time.Duration) (float64, error) {
+// over HTTP or, with live, each on its own WebSocket, and returns the
+// answers per second.
+func answerCeiling(ctx context.Context, n int, d time.Duration, live bool) (float64, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.POST("/api/v1/auctions/:id/bids", func(c echo.Context) error {
@@ -40,6 +52,31 @@ func answerCeiling(ctx context.Context, n int, d time.Duration) (float64, error)
 		}
 		return c.Blob(http.StatusConflict, echo.MIMEApplicationJSON, refusalBody)
 	})
+	e.GET("/api/v1/auctions/:id/live", func(c echo.Context) error {
+		ws, err := ceilingUpgrader.Upgrade(c.Response(), c.Request(), nil)
+		if err != nil {
+			return nil // the upgrader has answered
+		}
+		defer ws.Close()
+		for {
+			_, data, err := ws.ReadMessage()
+			if err != nil {
+				return nil
+			}
+			var cmd struct {
+				Type   string `json:"type"`
+				Amount int64  `json:"amount"`
+				Key    string `json:"idempotency_key"`
+			}
+			if err := json.Unmarshal(data, &cmd); err != nil {
+				return nil
+			}
+			frame := append(append(append(make([]byte, 0, 320), refusalFrame[0]...), cmd.Key...), refusalFrame[1]...)
+			if err := ws.WriteMessage(websocket.TextMessage, frame); err != nil {
+				return nil
+			}
+		}
+	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
@@ -49,16 +86,29 @@ func answerCeiling(ctx context.Context, n int, d time.Duration) (float64, error)
 	defer srv.Close()
 
 	c := newClient("http://" + ln.Addr().String())
+	send := c.bid
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = fmt.Sprintf("token-%d", i)
+	}
+	if live {
+		lbs, err := dialBidders(ctx, c.base, "auction", tokens, 0)
+		if err != nil {
+			return 0, err
+		}
+		defer lbs.close()
+		send = lbs.bid
+	}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var answers atomic.Int64
 	var first atomic.Value
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range n {
+	for _, token := range tokens {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				status, reply, err := c.bid(ctx, "token", "auction", "key", fixed(1000100))
+				status, reply, err := send(ctx, token, "auction", "key", fixed(1000100))
 				if ctx.Err() != nil {
 					return
 				}

@@ -91,9 +91,14 @@ func (s *bidStats) refusals() string {
 // keys numbers idempotency keys across the whole run: a key names one bid.
 var keys atomic.Int64
 
+// sendBid sends one bid and returns its answer as HTTP gives it: the status
+// and the decoded body. client.bid sends it over HTTP, liveBidders.bid on the
+// bidder's live socket.
+type sendBid func(ctx context.Context, token, auctionID, key string, amount func() int64) (int, *bidReply, error)
+
 // bidder places bids as the load generator's bidders do and records them.
 type bidder struct {
-	c     *client
+	send  sendBid
 	run   string
 	stats *bidStats
 }
@@ -101,7 +106,7 @@ type bidder struct {
 // place bids token on m and learns the price from the answer.
 func (b *bidder) place(ctx context.Context, m *market, token string, ladder bool, began time.Time) {
 	key := fmt.Sprintf("%s-%d", b.run, keys.Add(1))
-	status, reply, err := b.c.bid(ctx, token, m.a.id, key, func() int64 { return startFen + m.next(ladder)*stepFen })
+	status, reply, err := b.send(ctx, token, m.a.id, key, func() int64 { return startFen + m.next(ladder)*stepFen })
 	if ctx.Err() != nil {
 		return
 	}
@@ -135,11 +140,12 @@ func (b *bidder) place(ctx context.Context, m *market, token string, ladder bool
 }
 
 // closedLoop runs workers bidders for d, each bidding again as soon as it
-// has its answer. With one market, worker i is the auction's bidder i; with
-// many, each bid goes to a random auction as a random one of its bidders.
-func closedLoop(ctx context.Context, c *client, run string, markets []*market, workers int, ladder bool, d time.Duration) *bidStats {
+// has its answer, sent by send. With one market, worker i is the auction's
+// bidder i; with many, each bid goes to a random auction as a random one of
+// its bidders.
+func closedLoop(ctx context.Context, send sendBid, run string, markets []*market, workers int, ladder bool, d time.Duration) *bidStats {
 	stats := &bidStats{codes: map[string]int64{}}
-	b := &bidder{c: c, run: run, stats: stats}
+	b := &bidder{send: send, run: run, stats: stats}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	start := time.Now()
@@ -168,7 +174,7 @@ func closedLoop(ctx context.Context, c *client, run string, markets []*market, w
 // lower rate.
 func openLoop(ctx context.Context, c *client, run string, m *market, perSecond float64, d time.Duration) *bidStats {
 	stats := &bidStats{codes: map[string]int64{}}
-	b := &bidder{c: c, run: run, stats: stats}
+	b := &bidder{send: c.bid, run: run, stats: stats}
 	ctx, cancel := context.WithTimeout(ctx, d+10*time.Second)
 	defer cancel()
 	due := make(chan time.Time, 1<<16)

@@ -62,8 +62,9 @@ type config struct {
 	jsonOut                       bool
 	pprof                         string
 	// hotBids are the hot lot's ways of bidding: "ladder" (the crowd
-	// climbs a shared ladder) and "click" (each bids the price it last saw
-	// plus one step, as the one-click button does).
+	// climbs a shared ladder), "click" (each bids the price it last saw
+	// plus one step on its own live socket, as the one-click button does)
+	// and "click-http" (the same over HTTP, the page's fallback).
 	hotBids []string
 	// spread are instances' own URLs, read for their live connections.
 	spread []string
@@ -120,7 +121,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	scen := fs.String("scenarios", "hot,many,fanout,storm", "which scenarios to run")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long each bidding measurement runs (the ceiling runs as long again)")
 	bidders := fs.String("bidders", "8,32,128", "hot lot: concurrent bidders, one run each")
-	hotBids := fs.String("hot-bids", "ladder,click", "hot lot: how bidders price their bids, one set of runs each: ladder (the crowd climbs a shared ladder), click (the price seen plus one step, as the one-click button sends)")
+	hotBids := fs.String("hot-bids", "ladder,click", "hot lot: how bidders price their bids, one set of runs each: ladder (the crowd climbs a shared ladder), click (the price seen plus one step, as the one-click button sends, on each bidder's live socket), click-http (the same over HTTP)")
 	spread := fs.String("spread", "", "fan-out: the instances' own base URLs (behind a proxy given as -url): their live connections are reported")
 	fs.IntVar(&c.halfRate, "half-rate-bidders", 32, "hot lot: the run whose maximum rate is halved for the latency-at-half-rate run")
 	fs.IntVar(&c.lots, "lots", 1000, "many lots: auctions")
@@ -168,11 +169,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	for _, m := range strings.Split(*hotBids, ",") {
 		switch m = strings.TrimSpace(m); m {
-		case "ladder", "click":
+		case "ladder", "click", "click-http":
 			c.hotBids = append(c.hotBids, m)
 		case "":
 		default:
-			return nil, fmt.Errorf("-hot-bids: unknown way %q (ladder, click)", m)
+			return nil, fmt.Errorf("-hot-bids: unknown way %q (ladder, click, click-http)", m)
 		}
 	}
 	for _, u := range strings.Split(*spread, ",") {

@@ -32,7 +32,7 @@ func TestRunAllScenarios(t *testing.T) {
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	err := run(ctx, []string{"-gavel", filepath.Join(dir, "gavel"), "-database-url", dbtest.URL(t), "-json",
-		"-duration", "1s", "-bidders", "4", "-half-rate-bidders", "4", "-lots", "6", "-many-bidders", "4",
+		"-duration", "1s", "-bidders", "4", "-hot-bids", "ladder,click,click-http", "-half-rate-bidders", "4", "-lots", "6", "-many-bidders", "4",
 		"-watchers", "20,40", "-sources", "2", "-fanout-rate", "20", "-fanout-duration", "1s", "-storm", "30", "-ceiling-max-conns", "4"},
 		&stdout, &stderr)
 	if err != nil {
@@ -47,11 +47,19 @@ func TestRunAllScenarios(t *testing.T) {
 			t.Errorf("%s: %+v", row.Scenario, row)
 		}
 	}
-	// Both ways of bidding on the hot lot: the ladder and one click.
-	if len(rep.HotLot) != 2 || rep.HotLot[0].Scenario != "hot lot" || rep.HotLot[1].Scenario != "hot lot, one click" ||
-		len(rep.ManyLots) != 1 || rep.HalfRate == nil || rep.HalfRate.Offered <= 0 ||
-		rep.HotLot[0].AnswerCeiling != 0 || rep.HotLot[1].AnswerCeiling <= 0 || math.Abs(rep.HotLot[1].Bound-rep.HotLot[1].AnswerCeiling/4) > 0.1 {
-		t.Errorf("bidding rows: hot %d, many %d, half rate %+v", len(rep.HotLot), len(rep.ManyLots), rep.HalfRate)
+	// Every way of bidding on the hot lot: the ladder, one click on the live
+	// socket and one click over HTTP; each one-click row with the answer
+	// ceiling of its own way.
+	if len(rep.HotLot) != 3 || len(rep.ManyLots) != 1 || rep.HalfRate == nil || rep.HalfRate.Offered <= 0 {
+		t.Fatalf("bidding rows: hot %+v, many %d, half rate %+v", rep.HotLot, len(rep.ManyLots), rep.HalfRate)
+	}
+	for i, want := range []string{"hot lot", "hot lot, one click", "hot lot, one click over HTTP"} {
+		row := rep.HotLot[i]
+		click := i > 0
+		if row.Scenario != want || row.Bidders != 4 || (row.AnswerCeiling > 0) != click ||
+			math.Abs(row.Bound-row.AnswerCeiling/4) > 0.1 || click && row.Refused+row.Accepted <= row.Accepted {
+			t.Errorf("hot lot row %d, want %q: %+v", i, want, row)
+		}
 	}
 	// Two fan-out runs: the second must not trip over the first's bids.
 	if len(rep.Fanout) != 2 {

@@ -53,8 +53,13 @@ func (s *scenarios) measure(ctx context.Context, targets []ceilingTarget, worker
 	return stats, rate{accepted: (c1.accepted + c2.accepted) / 2}, conns, nil
 }
 
-// hotRun measures n bidders on one fresh auction, beside the ceiling.
-func (s *scenarios) hotRun(ctx context.Context, n int, ladder bool, name string) (bidRow, error) {
+// hotWays name the hot lot's ways of bidding in the report.
+var hotWays = map[string]string{"ladder": "hot lot", "click": "hot lot, one click", "click-http": "hot lot, one click over HTTP"}
+
+// hotRun measures n bidders on one fresh auction, beside the ceiling. way
+// is ladder (over HTTP), click (each bidder on its own live socket, as the
+// page bids) or click-http.
+func (s *scenarios) hotRun(ctx context.Context, n int, way string) (bidRow, error) {
 	f := s.f
 	starts, ends, err := f.schedule(ctx)
 	if err != nil {
@@ -79,15 +84,25 @@ func (s *scenarios) hotRun(ctx context.Context, n int, ladder bool, name string)
 		return bidRow{}, err
 	}
 	markets := newMarkets([]*lotAuction{hot})
+	send, live := f.c.bid, way == "click"
+	if live {
+		lbs, err := dialBidders(ctx, f.c.base, hot.id, hot.bidders[:n], 0)
+		if err != nil {
+			return bidRow{}, err
+		}
+		defer lbs.close()
+		send = lbs.bid
+	}
+	ladder := way == "ladder"
 	stats, ceil, conns, err := s.measure(ctx, targets, n, func() *bidStats {
-		return closedLoop(ctx, f.c, f.run, markets, n, ladder, s.cfg.duration)
+		return closedLoop(ctx, send, f.run, markets, n, ladder, s.cfg.duration)
 	})
 	if err != nil {
 		return bidRow{}, err
 	}
-	row := bidRowOf(name, 1, n, stats, ceil, conns)
+	row := bidRowOf(hotWays[way], 1, n, stats, ceil, conns)
 	if !ladder {
-		answers, err := answerCeiling(ctx, n, s.cfg.duration/2)
+		answers, err := answerCeiling(ctx, n, s.cfg.duration/2, live)
 		if err != nil {
 			return bidRow{}, fmt.Errorf("answer ceiling: %w", err)
 		}
@@ -103,18 +118,14 @@ func (s *scenarios) hotLot(ctx context.Context) error {
 	}
 	var maxRate float64
 	for _, way := range s.cfg.hotBids {
-		ladder, name := way == "ladder", "hot lot"
-		if !ladder {
-			name = "hot lot, one click"
-		}
 		for _, n := range s.cfg.bidders {
-			s.progress(fmt.Sprintf("%s: %d bidders", name, n))
-			row, err := s.hotRun(ctx, n, ladder, name)
+			s.progress(fmt.Sprintf("%s: %d bidders", hotWays[way], n))
+			row, err := s.hotRun(ctx, n, way)
 			if err != nil {
 				return err
 			}
 			s.rep.HotLot = append(s.rep.HotLot, row)
-			if ladder && n == s.cfg.halfRate {
+			if way == "ladder" && n == s.cfg.halfRate {
 				maxRate = row.Accepted + row.Refused
 			}
 		}
@@ -182,7 +193,7 @@ func (s *scenarios) manyLots(ctx context.Context) error {
 			if err := learnPrices(ctx, s.pool, markets); err != nil {
 				s.progress("many lots: reading prices: " + err.Error())
 			}
-			return closedLoop(ctx, f.c, f.run, markets, n, false, s.cfg.duration)
+			return closedLoop(ctx, f.c.bid, f.run, markets, n, false, s.cfg.duration)
 		})
 		if err != nil {
 			return err

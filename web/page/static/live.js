@@ -19,6 +19,12 @@
   let failures = 0;
   let pollTimer = null;
   let fetching = false;
+  // replies holds the bids sent on the socket, by idempotency key, until
+  // their answer (or the socket's end) comes.
+  const replies = new Map();
+  // socketWait is how long a bid sent on the socket may go unanswered before
+  // it is sent again over HTTP.
+  const socketWait = 5000;
 
   const mine = code => Boolean(A.my_code) && code === A.my_code;
   const nextAmount = () => (S.price === null ? A.start_price : S.price + A.increment);
@@ -291,6 +297,10 @@
         apply(f);
         return;
       }
+      if ((f.type === 'bid_result' || f.type === 'error') && replies.has(f.idempotency_key)) {
+        replies.get(f.idempotency_key)(f);
+        return;
+      }
       if (typeof f.watchers === 'number') $('watchers').textContent = f.watchers;
       // A greeting carries the server's time: a first estimate until sync.
       if (f.type === 'hello' && f.server_time) offset = Date.parse(f.server_time) - Date.now();
@@ -298,14 +308,48 @@
     socket.onclose = () => {
       socket = null;
       live = false;
+      // Bids still unanswered go over HTTP, with the same keys.
+      for (const answer of [...replies.values()]) answer(null);
       if (!opened) failures++;
       startPolling();
       setTimeout(connect, opened ? 1000 : Math.min(30000, 1000 * 2 ** Math.min(failures, 5)));
     };
   }
 
-  // Bidding. A lost answer is retried with the same Idempotency-Key, so a
-  // retry never places a second bid.
+  // socketBid sends a bid on the open socket, which answers it at once
+  // without a request of its own, and resolves with the answer as api()
+  // gives it, or with null when the socket cannot answer: not open (or the
+  // page is signed out, and only a signed-in page's socket carries a
+  // session), closed before the answer, silent for socketWait, or a fault of
+  // the server that HTTP retries.
+  function socketBid(amount, key) {
+    if (!G.csrf || !live || !socket || socket.readyState !== WebSocket.OPEN) return Promise.resolve(null);
+    const ws = socket;
+    return new Promise(resolve => {
+      const timer = setTimeout(() => answer(null), socketWait);
+      function answer(f) {
+        clearTimeout(timer);
+        replies.delete(key);
+        if (f && f.type === 'bid_result') {
+          resolve({ok: true, status: 201, data: f, error: null});
+        } else if (f && !['internal', 'service_unavailable', 'unauthenticated'].includes(f.error.code)) {
+          resolve({ok: false, status: 0, data: f, error: f.error});
+        } else {
+          resolve(null);
+        }
+      }
+      replies.set(key, answer);
+      try {
+        ws.send(JSON.stringify({type: 'bid', amount, idempotency_key: key}));
+      } catch (e) {
+        answer(null);
+      }
+    });
+  }
+
+  // Bidding, on the live socket when it is open, else (or when it does not
+  // answer) over HTTP. A lost answer is sent again with the same
+  // Idempotency-Key, on either way, so a retry never places a second bid.
   async function bid(amount) {
     const msg = $('bid-msg');
     msg.textContent = t('js.working');
@@ -313,11 +357,11 @@
     const buttons = $('bid-panel').querySelectorAll('button');
     buttons.forEach(b => { b.disabled = true; });
     const key = randomKey();
-    let r;
-    for (let i = 0; i < 3; i++) {
-      r = await api('POST', `/api/v1/auctions/${A.id}/bids`, {amount}, {'Idempotency-Key': key});
-      if (r.status !== 0 && r.status < 500) break;
-      await new Promise(res => setTimeout(res, 400 * (i + 1)));
+    let r = await socketBid(amount, key);
+    for (let i = 0; !r; i++) {
+      const h = await api('POST', `/api/v1/auctions/${A.id}/bids`, {amount}, {'Idempotency-Key': key});
+      if ((h.status !== 0 && h.status < 500) || i === 2) r = h;
+      else await new Promise(res => setTimeout(res, 400 * (i + 1)));
     }
     buttons.forEach(b => { b.disabled = false; });
     const st = r.data && r.data.auction;
