@@ -159,8 +159,8 @@ func New(cfg Config) (*Jobs, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &caseWebhookWorker{j: j})
-	river.AddWorker(workers, &captureWorker{j: j})
-	river.AddWorker(workers, &releaseWorker{j: j})
+	river.AddWorker(workers, &depositWorker[CaptureArgs]{j: j, act: j.capture})
+	river.AddWorker(workers, &depositWorker[ReleaseArgs]{j: j, act: j.release})
 	river.AddWorker(workers, &stripeEventWorker{j: j})
 	river.AddWorker(workers, &intentSweepWorker{j: j})
 	river.AddWorker(workers, &noticeWorker{j: j})

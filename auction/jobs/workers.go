@@ -139,35 +139,7 @@ func (CaptureArgs) Kind() string { return "deposit_capture" }
 // InsertOpts puts it on the money queue.
 func (CaptureArgs) InsertOpts() river.InsertOpts { return moneyOpts() }
 
-type captureWorker struct {
-	river.WorkerDefaults[CaptureArgs]
-	j *Jobs
-}
-
-func (w *captureWorker) NextRetry(job *river.Job[CaptureArgs]) time.Time {
-	return w.j.moneyRetry(job.Attempt)
-}
-
-// Work re-reads the payment, applies it, and captures a hold whose deposit
-// is still held, applied or forfeited. A released deposit is left to the
-// release job: cancelling a hold is better than capturing and refunding it.
-func (w *captureWorker) Work(ctx context.Context, job *river.Job[CaptureArgs]) error {
-	j := w.j
-	d, p, in, err := j.refresh(ctx, job.Args.DepositID)
-	if err != nil || in == nil {
-		return j.permanent(job.Kind, job.Args.DepositID, err)
-	}
-	keep := d.Status == auction.DepositHeld || d.Status == auction.DepositApplied || d.Status == auction.DepositForfeited
-	if in.Status != payments.IntentAuthorized || !keep {
-		return nil
-	}
-	in, err = p.Capture(ctx, d.ProviderRef, payments.CaptureKey(d.ID))
-	if err != nil {
-		return err
-	}
-	_, err = j.store.SyncIntent(ctx, d.ID, in, j.enqueue)
-	return j.permanent(job.Kind, d.ID, err)
-}
+func (a CaptureArgs) depositID() string { return a.DepositID }
 
 // ReleaseArgs gives a released deposit back through its provider, or voids
 // a payment nobody will make any more.
@@ -181,35 +153,68 @@ func (ReleaseArgs) Kind() string { return "deposit_release" }
 // InsertOpts puts it on the money queue.
 func (ReleaseArgs) InsertOpts() river.InsertOpts { return moneyOpts() }
 
-type releaseWorker struct {
-	river.WorkerDefaults[ReleaseArgs]
-	j *Jobs
+func (a ReleaseArgs) depositID() string { return a.DepositID }
+
+// depositArgs are the arguments of a provider job on one deposit.
+type depositArgs interface {
+	river.JobArgs
+	depositID() string
 }
 
-func (w *releaseWorker) NextRetry(job *river.Job[ReleaseArgs]) time.Time {
+// depositWorker works the provider jobs on one deposit (capture, release).
+// They differ only in the provider call they make (act); bringing the
+// deposit up to date before it and applying the provider's answer after it
+// are the same steps, which must stay the same for both.
+type depositWorker[T depositArgs] struct {
+	river.WorkerDefaults[T]
+	j *Jobs
+	// act makes the provider call the deposit still needs and returns the
+	// payment as the provider then has it, or nil when nothing is to do.
+	act func(ctx context.Context, d *money.ProviderDeposit, p payments.Provider, in *payments.Intent) (*payments.Intent, error)
+}
+
+func (w *depositWorker[T]) NextRetry(job *river.Job[T]) time.Time {
 	return w.j.moneyRetry(job.Attempt)
 }
 
-// Work re-reads the payment and applies it first (a release already done at
-// the provider is only recorded), then releases what is still held there:
-// the provider call carries the key release:<deposit>, so a retry after a
-// lost answer finds the first release instead of making a second.
-func (w *releaseWorker) Work(ctx context.Context, job *river.Job[ReleaseArgs]) error {
-	j := w.j
-	d, p, in, err := j.refresh(ctx, job.Args.DepositID)
+// Work re-reads the payment and applies it first (a call already made at
+// the provider is then only recorded), then makes the call the deposit
+// still needs and applies the provider's answer.
+func (w *depositWorker[T]) Work(ctx context.Context, job *river.Job[T]) error {
+	j, id := w.j, job.Args.depositID()
+	d, p, in, err := j.refresh(ctx, id)
 	if err != nil || in == nil {
-		return j.permanent(job.Kind, job.Args.DepositID, err)
+		return j.permanent(job.Kind, id, err)
 	}
-	void := d.Status == auction.DepositPending && d.BiddingOver(j.store.Clock().Now())
-	if in.Released() || (d.Status != auction.DepositRefundPending && !void) {
-		return nil
-	}
-	in, err = p.Release(ctx, d.ProviderRef, d.Amount, payments.ReleaseKey(d.ID))
-	if err != nil {
+	in, err = w.act(ctx, d, p, in)
+	if err != nil || in == nil {
 		return err
 	}
 	_, err = j.store.SyncIntent(ctx, d.ID, in, j.enqueue)
 	return j.permanent(job.Kind, d.ID, err)
+}
+
+// capture captures a hold whose deposit is still held, applied or
+// forfeited. A released deposit is left to the release job: cancelling a
+// hold is better than capturing and refunding it.
+func (j *Jobs) capture(ctx context.Context, d *money.ProviderDeposit, p payments.Provider, in *payments.Intent) (*payments.Intent, error) {
+	keep := d.Status == auction.DepositHeld || d.Status == auction.DepositApplied || d.Status == auction.DepositForfeited
+	if in.Status != payments.IntentAuthorized || !keep {
+		return nil, nil
+	}
+	return p.Capture(ctx, d.ProviderRef, payments.CaptureKey(d.ID))
+}
+
+// release releases what is still held at the provider (a release already
+// done there was recorded by the re-read): the provider call carries the
+// key release:<deposit>, so a retry after a lost answer finds the first
+// release instead of making a second.
+func (j *Jobs) release(ctx context.Context, d *money.ProviderDeposit, p payments.Provider, in *payments.Intent) (*payments.Intent, error) {
+	void := d.Status == auction.DepositPending && d.BiddingOver(j.store.Clock().Now())
+	if in.Released() || (d.Status != auction.DepositRefundPending && !void) {
+		return nil, nil
+	}
+	return p.Release(ctx, d.ProviderRef, d.Amount, payments.ReleaseKey(d.ID))
 }
 
 // refresh loads a deposit, re-reads its payment from the provider and

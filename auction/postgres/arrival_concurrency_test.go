@@ -28,17 +28,17 @@ type answered struct {
 // justifies it.
 func TestArrivalsAcrossEndConcurrently(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	ins := []*instance{b.startInstance(t, "one", b.clock), b.startInstance(t, "two", b.clock)}
-	a := b.mustAuction(t, lotParams{})
+	w := setup(t)
+	ins := []*instance{startInstance(t, w, "one", w.Clock), startInstance(t, w, "two", w.Clock)}
+	a := w.Announced("住宅")
 	const bidders = 8
 	users := make([]*auction.User, bidders)
 	for i := range users {
-		users[i] = b.mustUser(t, auction.RoleBidder, "", "")
-		b.mustQualify(t, users[i], a.ID)
+		users[i] = w.Verified("", "")
+		w.Qualify(users[i], a.ID)
 	}
-	b.open(t, a)
-	b.clock.Set(a.EndsAt.Add(-20 * time.Second))
+	w.Open(a)
+	w.Clock.Set(a.EndsAt.Add(-20 * time.Second))
 
 	var (
 		mu      sync.Mutex
@@ -67,7 +67,7 @@ func TestArrivalsAcrossEndConcurrently(t *testing.T) {
 					amount = price.Load()
 					time.Sleep(time.Millisecond)
 				}
-				res, err := in.store.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount,
+				res, err := in.store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount,
 					Key: fmt.Sprintf("c%d-%d", i, n), Arrival: arrival})
 				arrival.Release()
 				mu.Lock()
@@ -105,29 +105,29 @@ func TestArrivalsAcrossEndConcurrently(t *testing.T) {
 			ticking = false
 		default:
 		}
-		b.clock.Advance(3 * time.Second)
+		w.Clock.Advance(3 * time.Second)
 		for _, in := range ins {
-			in.tick(t, b)
+			in.tick(t, w)
 		}
 		// A bid received after the end waits, in real time, until the
 		// other instance's horizon has passed it (late.go): the clock
 		// stands still for a few of its polls rather than run past
 		// MaxBidWait meanwhile.
-		if !b.clock.Now().Before(b.status(t, a.ID).EndsAt) {
+		if !w.Clock.Now().Before(w.Auction(a.ID).EndsAt) {
 			time.Sleep(300 * time.Millisecond)
 		}
 	}
 	// Then past whatever end the bids left.
-	b.clock.Set(b.status(t, a.ID).EndsAt)
+	w.Clock.Set(w.Auction(a.ID).EndsAt)
 	for _, in := range ins {
-		in.tick(t, b)
+		in.tick(t, w)
 	}
-	final := b.status(t, a.ID)
+	final := w.Auction(a.ID)
 	if final.Status != auction.StatusSold || !final.ClosedAt.Equal(final.EndsAt) {
 		t.Fatalf("status %s closed_at %v ends_at %s, want sold at the last end", final.Status, final.ClosedAt, final.EndsAt)
 	}
 
-	events, _, err := b.store.Events(b.ctx, a.ID, 0, 10000)
+	events, _, err := w.Store.Events(w.Ctx, a.ID, 0, 10000)
 	if err != nil {
 		t.Fatal(err)
 	}

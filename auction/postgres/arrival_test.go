@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 )
 
@@ -17,29 +18,29 @@ type instance struct {
 	hb    *postgres.Heartbeat
 }
 
-func (b *bundle) startInstance(t *testing.T, name string, clock auction.Clock) *instance {
+func startInstance(t *testing.T, w *auctiontest.World, name string, clock auction.Clock) *instance {
 	t.Helper()
 	arrivals := auction.NewArrivals(clock)
-	hb := postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: b.store.Pool(), Clock: clock, Instance: name, Arrivals: arrivals})
+	hb := postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: w.Store.Pool(), Clock: clock, Instance: name, Arrivals: arrivals})
 	in := &instance{
-		store: postgres.New(postgres.Config{Pool: b.store.Pool(), Clock: clock, Rulebook: auction.SPC2016, Arrivals: arrivals, Heartbeat: hb}),
+		store: postgres.New(postgres.Config{Pool: w.Store.Pool(), Clock: clock, Rulebook: auction.SPC2016, Arrivals: arrivals, Heartbeat: hb}),
 		hb:    hb,
 	}
-	if err := in.hb.Start(b.ctx); err != nil {
+	if err := in.hb.Start(w.Ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { in.hb.Stop(b.ctx) })
+	t.Cleanup(func() { in.hb.Stop(w.Ctx) })
 	return in
 }
 
 // tick beats (publishing the horizon, as `gavel serve` does before each
 // tick) and applies what is due.
-func (in *instance) tick(t *testing.T, b *bundle) {
+func (in *instance) tick(t *testing.T, w *auctiontest.World) {
 	t.Helper()
-	if err := in.hb.Beat(b.ctx); err != nil {
+	if err := in.hb.Beat(w.Ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := in.store.Tick(b.ctx); err != nil {
+	if _, err := in.store.Tick(w.Ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -54,7 +55,7 @@ type heldBid struct {
 
 // holdBid sends a bid through in's queue and returns once its batch is held:
 // the bid has arrived (at the clock's time) but is not decided.
-func holdBid(b *bundle, in *instance, u *auction.User, auctionID string, amount int64) *heldBid {
+func holdBid(w *auctiontest.World, in *instance, u *auction.User, auctionID string, amount int64) *heldBid {
 	h := &heldBid{release: make(chan struct{}), done: make(chan struct{})}
 	entered := make(chan struct{})
 	var once sync.Once
@@ -66,7 +67,7 @@ func holdBid(b *bundle, in *instance, u *auction.User, auctionID string, amount 
 	})
 	go func() {
 		defer close(h.done)
-		h.res, h.err = in.store.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("held%d", userSeq.Add(1))})
+		h.res, h.err = in.store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("held%d", auctiontest.Next())})
 	}()
 	<-entered
 	return h
@@ -78,38 +79,29 @@ func (h *heldBid) decide() (*auction.BidResult, error) {
 	return h.res, h.err
 }
 
-func (b *bundle) status(t *testing.T, auctionID string) *auction.Auction {
-	t.Helper()
-	a, err := b.store.Auction(b.ctx, auctionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
 // A bid received 100 ms before ends_at and decided after it (its batch held
 // across the end) is accepted as of its arrival and extends the auction;
 // meanwhile neither instance closes the auction, although the other one
 // knows nothing of the bid but the horizon it published.
 func TestBidDecidedAsOfArrival(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	receiving, closing := b.startInstance(t, "receiving", b.clock), b.startInstance(t, "closing", b.clock)
-	a := b.mustAuction(t, lotParams{})
-	u := b.mustUser(t, auction.RoleBidder, "", "")
-	b.mustQualify(t, u, a.ID)
-	b.open(t, a)
+	w := setup(t)
+	receiving, closing := startInstance(t, w, "receiving", w.Clock), startInstance(t, w, "closing", w.Clock)
+	a := w.Announced("住宅")
+	u := w.Verified("", "")
+	w.Qualify(u, a.ID)
+	w.Open(a)
 	arrived := a.EndsAt.Add(-100 * time.Millisecond)
-	b.clock.Set(arrived)
-	held := holdBid(b, receiving, u, a.ID, a.StartPrice)
+	w.Clock.Set(arrived)
+	held := holdBid(w, receiving, u, a.ID, a.StartPrice)
 
-	b.clock.Set(a.EndsAt.Add(time.Second))
-	closing.tick(t, b)
-	receiving.tick(t, b)
-	if got := b.status(t, a.ID); got.Status != auction.StatusBidding {
+	w.Clock.Set(a.EndsAt.Add(time.Second))
+	closing.tick(t, w)
+	receiving.tick(t, w)
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("closed with a bid received before the end still undecided: status %s", got.Status)
 	}
-	if n, err := b.store.Due(b.ctx); err != nil || n != 1 {
+	if n, err := w.Store.Due(w.Ctx); err != nil || n != 1 {
 		t.Fatalf("Due = %d, %v; want the close counted as due while it waits", n, err)
 	}
 
@@ -133,23 +125,23 @@ func TestBidDecidedAsOfArrival(t *testing.T) {
 	if !extended {
 		t.Fatal("no extended event")
 	}
-	bids, err := b.store.Bids(b.ctx, a.ID)
+	bids, err := w.Store.Bids(w.Ctx, a.ID)
 	if err != nil || len(bids) != 1 || !bids[0].PlacedAt.Equal(arrived) {
 		t.Fatalf("stored bids %+v, %v; want one placed at %s", bids, err, arrived)
 	}
 
-	closing.tick(t, b)
-	if got := b.status(t, a.ID); got.Status != auction.StatusBidding || !got.EndsAt.Equal(wantEnd) {
+	closing.tick(t, w)
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding || !got.EndsAt.Equal(wantEnd) {
 		t.Fatalf("after the bid: status %s ends_at %s, want bidding until %s", got.Status, got.EndsAt, wantEnd)
 	}
 	// Every running process must have published a horizon past the end.
-	b.clock.Set(wantEnd)
-	closing.tick(t, b)
-	if got := b.status(t, a.ID); got.Status != auction.StatusBidding {
+	w.Clock.Set(wantEnd)
+	closing.tick(t, w)
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("closed before the receiving process published a horizon past the end: %s", got.Status)
 	}
-	receiving.tick(t, b)
-	if got := b.status(t, a.ID); got.Status != auction.StatusSold || *got.HammerPrice != a.StartPrice {
+	receiving.tick(t, w)
+	if got := w.Auction(a.ID); got.Status != auction.StatusSold || *got.HammerPrice != a.StartPrice {
 		t.Fatalf("at the new end: status %s, want sold at %d", got.Status, a.StartPrice)
 	}
 }
@@ -158,18 +150,18 @@ func TestBidDecidedAsOfArrival(t *testing.T) {
 // does not hold the close back.
 func TestBidArrivingAtEndRefused(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	in := b.startInstance(t, "only", b.clock)
-	a := b.mustAuction(t, lotParams{})
-	u := b.mustUser(t, auction.RoleBidder, "", "")
-	b.mustQualify(t, u, a.ID)
-	b.open(t, a)
-	b.clock.Set(a.EndsAt)
-	held := holdBid(b, in, u, a.ID, a.StartPrice)
+	w := setup(t)
+	in := startInstance(t, w, "only", w.Clock)
+	a := w.Announced("住宅")
+	u := w.Verified("", "")
+	w.Qualify(u, a.ID)
+	w.Open(a)
+	w.Clock.Set(a.EndsAt)
+	held := holdBid(w, in, u, a.ID, a.StartPrice)
 	_, err := held.decide()
 	wantCode(t, err, auction.EAuctionNotOpen)
-	in.tick(t, b)
-	if got := b.status(t, a.ID); got.Status != auction.StatusFailed {
+	in.tick(t, w)
+	if got := w.Auction(a.ID); got.Status != auction.StatusFailed {
 		t.Fatalf("status %s, want failed", got.Status)
 	}
 }
@@ -179,28 +171,28 @@ func TestBidArrivingAtEndRefused(t *testing.T) {
 // that is refused with service_unavailable, never accepted after the close.
 func TestBidWaitBounded(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	in := b.startInstance(t, "only", b.clock)
-	a := b.mustAuction(t, lotParams{})
-	u := b.mustUser(t, auction.RoleBidder, "", "")
-	b.mustQualify(t, u, a.ID)
-	b.open(t, a)
-	b.clock.Set(a.EndsAt.Add(-time.Second))
-	held := holdBid(b, in, u, a.ID, a.StartPrice)
+	w := setup(t)
+	in := startInstance(t, w, "only", w.Clock)
+	a := w.Announced("住宅")
+	u := w.Verified("", "")
+	w.Qualify(u, a.ID)
+	w.Open(a)
+	w.Clock.Set(a.EndsAt.Add(-time.Second))
+	held := holdBid(w, in, u, a.ID, a.StartPrice)
 
-	b.clock.Set(a.EndsAt.Add(auction.MaxBidWait - time.Microsecond))
-	in.tick(t, b)
-	if got := b.status(t, a.ID); got.Status != auction.StatusBidding {
+	w.Clock.Set(a.EndsAt.Add(auction.MaxBidWait - time.Microsecond))
+	in.tick(t, w)
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("status %s before MaxBidWait passed, want bidding", got.Status)
 	}
-	b.clock.Set(a.EndsAt.Add(auction.MaxBidWait))
-	in.tick(t, b)
-	if got := b.status(t, a.ID); got.Status != auction.StatusFailed || !got.ClosedAt.Equal(a.EndsAt) {
+	w.Clock.Set(a.EndsAt.Add(auction.MaxBidWait))
+	in.tick(t, w)
+	if got := w.Auction(a.ID); got.Status != auction.StatusFailed || !got.ClosedAt.Equal(a.EndsAt) {
 		t.Fatalf("status %s closed_at %v, want failed at ends_at", got.Status, got.ClosedAt)
 	}
 	_, err := held.decide()
 	wantCode(t, err, auction.EUnavailable)
-	if bids, _ := b.store.Bids(b.ctx, a.ID); len(bids) != 0 {
+	if bids, _ := w.Store.Bids(w.Ctx, a.ID); len(bids) != 0 {
 		t.Fatalf("%d bids stored after the close", len(bids))
 	}
 }
@@ -208,19 +200,19 @@ func TestBidWaitBounded(t *testing.T) {
 // A stopped process holds nothing back: its run no longer counts.
 func TestCloseIgnoresStoppedProcess(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	in, other := b.startInstance(t, "closing", b.clock), b.startInstance(t, "stopping", b.clock)
-	a := b.mustAuction(t, lotParams{})
-	b.open(t, a)
+	w := setup(t)
+	in, other := startInstance(t, w, "closing", w.Clock), startInstance(t, w, "stopping", w.Clock)
+	a := w.Announced("住宅")
+	w.Open(a)
 	// other's last horizon is before the end; once stopped it is not waited for.
-	b.clock.Set(a.EndsAt)
-	in.tick(t, b)
-	if got := b.status(t, a.ID); got.Status != auction.StatusBidding {
+	w.Clock.Set(a.EndsAt)
+	in.tick(t, w)
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("status %s, want bidding while the other process's horizon is behind", got.Status)
 	}
-	other.hb.Stop(b.ctx)
-	in.tick(t, b)
-	if got := b.status(t, a.ID); got.Status != auction.StatusFailed {
+	other.hb.Stop(w.Ctx)
+	in.tick(t, w)
+	if got := w.Auction(a.ID); got.Status != auction.StatusFailed {
 		t.Fatalf("status %s, want failed once the other process stopped", got.Status)
 	}
 }

@@ -30,15 +30,15 @@ func backfillSQL(t *testing.T) string {
 // and lists the later ones for finance in reference_repeats.
 func TestReferenceBackfill(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	b.soldAt(t, a)
-	deps := b.pendingDeposits(t, b.mustAuction(t, lotParams{}), 2)
-	db := b.store.Pool()
+	w := setup(t)
+	a := w.Announced("住宅")
+	soldAt(t, w, a)
+	deps := pendingDeposits(t, w, w.Announced("住宅"), 2)
+	db := w.Store.Pool()
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	exec := func(q string, args ...any) {
 		t.Helper()
-		if _, err := db.Exec(b.ctx, q, args...); err != nil {
+		if _, err := db.Exec(w.Ctx, q, args...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -50,7 +50,7 @@ func TestReferenceBackfill(t *testing.T) {
 		exec(`UPDATE deposits SET confirm_reference = 'C-TWICE', held_at = $2 WHERE id = $1`, deps[i], at)
 	}
 	var before int
-	if err := db.QueryRow(b.ctx, `SELECT (SELECT count(*) FROM balance_payments) + (SELECT count(*) FROM remittances)`).Scan(&before); err != nil {
+	if err := db.QueryRow(w.Ctx, `SELECT (SELECT count(*) FROM balance_payments) + (SELECT count(*) FROM remittances)`).Scan(&before); err != nil {
 		t.Fatal(err)
 	}
 	exec(`TRUNCATE booked_references, reference_repeats`)
@@ -58,7 +58,7 @@ func TestReferenceBackfill(t *testing.T) {
 
 	type row struct{ kind, ref string }
 	owners := map[row]time.Time{}
-	rows, err := db.Query(b.ctx, `SELECT kind, reference, booked_at FROM booked_references`)
+	rows, err := db.Query(w.Ctx, `SELECT kind, reference, booked_at FROM booked_references`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,14 +76,14 @@ func TestReferenceBackfill(t *testing.T) {
 		}
 	}
 	var repeats int
-	if err := db.QueryRow(b.ctx, `SELECT count(*) FROM reference_repeats WHERE booked_at = $1`, t0.Add(time.Hour)).Scan(&repeats); err != nil || repeats != 3 {
+	if err := db.QueryRow(w.Ctx, `SELECT count(*) FROM reference_repeats WHERE booked_at = $1`, t0.Add(time.Hour)).Scan(&repeats); err != nil || repeats != 3 {
 		t.Fatalf("%d later entries listed for review (%v), want 3", repeats, err)
 	}
 	var after int
-	if err := db.QueryRow(b.ctx, `SELECT (SELECT count(*) FROM balance_payments) + (SELECT count(*) FROM remittances)`).Scan(&after); err != nil || after != before {
+	if err := db.QueryRow(w.Ctx, `SELECT (SELECT count(*) FROM balance_payments) + (SELECT count(*) FROM remittances)`).Scan(&after); err != nil || after != before {
 		t.Fatalf("rows %d -> %d: the migration lost data", before, after)
 	}
 	// From then on the reference is taken.
-	_, err = b.store.Remit(b.ctx, "", a.CaseID, 1, "R-TWICE")
+	_, err = w.Store.Remit(w.Ctx, "", a.CaseID, 1, "R-TWICE")
 	wantCode(t, err, auction.EDuplicateReference)
 }

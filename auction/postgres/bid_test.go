@@ -11,38 +11,30 @@ import (
 
 func TestBidFlowSoldAndDeposits(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	alice := b.mustUser(t, auction.RoleBidder, "ID-A", "Alice")
-	bob := b.mustUser(t, auction.RoleBidder, "ID-B", "Bob")
-	ra := b.mustQualify(t, alice, a.ID)
-	rb := b.mustQualify(t, bob, a.ID)
-	b.open(t, a)
+	w := setup(t)
+	a := w.Announced("住宅")
+	alice := w.Verified("ID-A", "Alice")
+	bob := w.Verified("ID-B", "Bob")
+	ra := w.Qualify(alice, a.ID)
+	rb := w.Qualify(bob, a.ID)
+	w.Open(a)
 
-	if _, err := b.bid(alice, a.ID, a.StartPrice); err != nil {
-		t.Fatal(err)
-	}
-	_, err := b.bid(alice, a.ID, a.StartPrice+a.Increment)
+	w.Bid(alice, a.ID, a.StartPrice)
+	_, err := w.TryBid(alice, a.ID, a.StartPrice+a.Increment)
 	wantCode(t, err, auction.EAlreadyLeading)
-	res, err := b.bid(bob, a.ID, a.StartPrice+a.Increment)
+	res, err := w.TryBid(bob, a.ID, a.StartPrice+a.Increment)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if *res.Auction.LeaderCode != *rb.BidderCode || *res.Auction.CurrentPrice != a.StartPrice+a.Increment {
 		t.Fatalf("leader/price after bob's bid: %+v", res.Auction)
 	}
-	b.clock.Set(a.EndsAt)
-	if _, err := b.store.Tick(b.ctx); err != nil {
-		t.Fatal(err)
-	}
-	got, err := b.store.Auction(b.ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w.TickAt(a.EndsAt)
+	got := w.Auction(a.ID)
 	if got.Status != auction.StatusSold || *got.HammerPrice != a.StartPrice+a.Increment || *got.WinnerCode != *rb.BidderCode {
 		t.Fatalf("after close: status %s hammer %v winner %v", got.Status, got.HammerPrice, got.WinnerCode)
 	}
-	deps, err := b.store.Deposits(b.ctx, a.ID)
+	deps, err := w.Store.Deposits(w.Ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +44,7 @@ func TestBidFlowSoldAndDeposits(t *testing.T) {
 			t.Errorf("deposit %s: status %s, want %s", d.ID, d.Status, want[d.ID])
 		}
 	}
-	conf, err := b.store.Confirmation(b.ctx, a.ID)
+	conf, err := w.Store.Confirmation(w.Ctx, a.ID)
 	if err != nil || conf.BuyerName != "Bob" {
 		t.Fatalf("confirmation: %+v %v", conf, err)
 	}
@@ -71,21 +63,19 @@ func refusalState(t testing.TB, err error) *auction.State {
 
 func TestBidRefusals(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{category: auction.CategoryRealEstate})
-	alice := b.mustUser(t, auction.RoleBidder, "ID-RA", "")
-	bob := b.mustUser(t, auction.RoleBidder, "ID-RB", "")
-	pending := b.mustUser(t, auction.RoleBidder, "ID-RP", "")
-	stranger := b.mustUser(t, auction.RoleBidder, "ID-RS", "")
-	b.mustQualify(t, alice, a.ID)
-	b.mustQualify(t, bob, a.ID)
-	if _, err := b.store.Register(b.ctx, pending, a.ID); err != nil {
-		t.Fatal(err)
-	}
+	w := setup(t)
+	a := w.AnnouncedOf(auction.NewCase{}, auction.NewLot{Category: auction.CategoryRealEstate})
+	alice := w.Verified("ID-RA", "")
+	bob := w.Verified("ID-RB", "")
+	pending := w.Verified("ID-RP", "")
+	stranger := w.Verified("ID-RS", "")
+	w.Qualify(alice, a.ID)
+	w.Qualify(bob, a.ID)
+	w.Register(pending, a.ID)
 
 	// Before starts_at: not open; the state shows what the store holds.
-	b.clock.Set(a.StartsAt.Add(-time.Second))
-	_, err := b.bid(alice, a.ID, a.StartPrice)
+	w.Clock.Set(a.StartsAt.Add(-time.Second))
+	_, err := w.TryBid(alice, a.ID, a.StartPrice)
 	wantCode(t, err, auction.EAuctionNotOpen)
 	if s := refusalState(t, err); s.Status != auction.StatusAnnounced || s.Seq != 0 || s.CurrentPrice != nil || !s.EndsAt.Equal(a.EndsAt) {
 		t.Fatalf("state before the start: %+v", s)
@@ -93,11 +83,11 @@ func TestBidRefusals(t *testing.T) {
 
 	// At starts_at a refused bid must not report the opening it rolled back:
 	// a client following seq would otherwise skip the real `opened` event.
-	b.clock.Set(a.StartsAt)
-	_, err = b.bid(alice, a.ID, a.StartPrice-a.Increment)
+	w.Clock.Set(a.StartsAt)
+	_, err = w.TryBid(alice, a.ID, a.StartPrice-a.Increment)
 	wantCode(t, err, auction.EBidTooLow)
 	s := refusalState(t, err)
-	stored, _ := b.store.Auction(b.ctx, a.ID)
+	stored, _ := w.Store.Auction(w.Ctx, a.ID)
 	if s.Seq != stored.Seq || s.Status != stored.Status {
 		t.Fatalf("refusal state %+v, stored seq %d status %s", s, stored.Seq, stored.Status)
 	}
@@ -113,14 +103,14 @@ func TestBidRefusals(t *testing.T) {
 		{"below the start price", alice, a.StartPrice - a.Increment, auction.EBidTooLow},
 		{"off the increment grid", alice, a.StartPrice + a.Increment/2, auction.EBidNotOnIncrement},
 	} {
-		_, err := b.bid(tc.u, a.ID, tc.amount)
+		_, err := w.TryBid(tc.u, a.ID, tc.amount)
 		wantCode(t, err, tc.code)
 		if s := refusalState(t, err); s.Seq != stored.Seq {
 			t.Errorf("%s: refusal seq %d, stored %d", tc.name, s.Seq, stored.Seq)
 		}
 	}
 
-	first, err := b.bid(alice, a.ID, a.StartPrice)
+	first, err := w.TryBid(alice, a.ID, a.StartPrice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +128,7 @@ func TestBidRefusals(t *testing.T) {
 		{"equal to the current price", bob, a.StartPrice, auction.EBidTooLow},
 		{"off the grid", bob, a.StartPrice + a.Increment + 1, auction.EBidNotOnIncrement},
 	} {
-		_, err := b.bid(tc.u, a.ID, tc.amount)
+		_, err := w.TryBid(tc.u, a.ID, tc.amount)
 		wantCode(t, err, tc.code)
 		s := refusalState(t, err)
 		if *s.CurrentPrice != a.StartPrice || *s.LeaderCode != first.Bid.BidderCode || s.Seq != 2 || s.Status != auction.StatusBidding {
@@ -147,39 +137,39 @@ func TestBidRefusals(t *testing.T) {
 	}
 
 	// Listed after registering: refused at the bid on a real estate lot.
-	if _, err := b.store.ImportBlacklist(b.ctx, "api", []auction.BlacklistEntry{{Name: "x", IDNumber: idn("ID-RB"), CaseNumber: "c"}}); err != nil {
+	if _, err := w.Store.ImportBlacklist(w.Ctx, "api", []auction.BlacklistEntry{{Name: "x", IDNumber: idn("ID-RB"), CaseNumber: "c"}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.bid(bob, a.ID, a.StartPrice+a.Increment)
+	_, err = w.TryBid(bob, a.ID, a.StartPrice+a.Increment)
 	wantCode(t, err, auction.EBidderRestricted)
 	refusalState(t, err)
 
 	// At ends_at: closed to bids even before the scheduler runs.
-	b.clock.Set(a.EndsAt)
-	_, err = b.bid(alice, a.ID, a.StartPrice+5*a.Increment)
+	w.Clock.Set(a.EndsAt)
+	_, err = w.TryBid(alice, a.ID, a.StartPrice+5*a.Increment)
 	wantCode(t, err, auction.EAuctionNotOpen)
 	refusalState(t, err)
 
-	_, err = b.bid(alice, "00000000-0000-0000-0000-000000000000", a.StartPrice)
+	_, err = w.TryBid(alice, "00000000-0000-0000-0000-000000000000", a.StartPrice)
 	wantCode(t, err, auction.ENotFound)
-	_, err = b.bid(alice, "not-a-uuid", a.StartPrice)
+	_, err = w.TryBid(alice, "not-a-uuid", a.StartPrice)
 	wantCode(t, err, auction.ENotFound)
 }
 
 func TestBidIdempotency(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	other := b.mustAuction(t, lotParams{})
-	alice := b.mustUser(t, auction.RoleBidder, "ID-IA", "")
-	bob := b.mustUser(t, auction.RoleBidder, "ID-IB", "")
-	b.mustQualify(t, alice, a.ID)
-	b.mustQualify(t, bob, a.ID)
-	b.mustQualify(t, alice, other.ID)
-	b.open(t, a)
+	w := setup(t)
+	a := w.Announced("住宅")
+	other := w.Announced("住宅")
+	alice := w.Verified("ID-IA", "")
+	bob := w.Verified("ID-IB", "")
+	w.Qualify(alice, a.ID)
+	w.Qualify(bob, a.ID)
+	w.Qualify(alice, other.ID)
+	w.Open(a)
 
 	place := func(u *auction.User, auctionID string, amount int64, key string) (*auction.BidResult, error) {
-		return b.store.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: key})
+		return w.Store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: key})
 	}
 	for _, key := range []string{"", string(make([]byte, 101))} {
 		_, err := place(alice, a.ID, a.StartPrice, key)
@@ -211,7 +201,7 @@ func TestBidIdempotency(t *testing.T) {
 	wantCode(t, err, auction.EIdempotencyReused)
 	refusalState(t, err)
 	// The same key on another auction is another body too.
-	b.open(t, other)
+	w.Open(other)
 	_, err = place(alice, other.ID, other.StartPrice, long)
 	wantCode(t, err, auction.EIdempotencyReused)
 	// Keys belong to one bidder: bob may use alice's key.
@@ -224,7 +214,7 @@ func TestBidIdempotency(t *testing.T) {
 	_, err = place(alice, a.ID, a.StartPrice+a.Increment+1, "k-refused")
 	wantCode(t, err, auction.EBidNotOnIncrement)
 
-	bids, err := b.store.Bids(b.ctx, a.ID)
+	bids, err := w.Store.Bids(w.Ctx, a.ID)
 	if err != nil || len(bids) != 2 {
 		t.Fatalf("bids after retries: %d %v", len(bids), err)
 	}
@@ -234,29 +224,29 @@ func TestBidIdempotency(t *testing.T) {
 // event, then an extended event, and ends_at becomes t + 5 min.
 func TestBidExtensionEvents(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	alice := b.mustUser(t, auction.RoleBidder, "ID-EA", "")
-	bob := b.mustUser(t, auction.RoleBidder, "ID-EB", "")
-	b.mustQualify(t, alice, a.ID)
-	b.mustQualify(t, bob, a.ID)
-	b.open(t, a)
+	w := setup(t)
+	a := w.Announced("住宅")
+	alice := w.Verified("ID-EA", "")
+	bob := w.Verified("ID-EB", "")
+	w.Qualify(alice, a.ID)
+	w.Qualify(bob, a.ID)
+	w.Open(a)
 
-	b.clock.Set(a.EndsAt.Add(-5*time.Minute - time.Second))
-	res, err := b.bid(alice, a.ID, a.StartPrice)
+	w.Clock.Set(a.EndsAt.Add(-5*time.Minute - time.Second))
+	res, err := w.TryBid(alice, a.ID, a.StartPrice)
 	if err != nil || len(res.Events) != 1 || !res.Auction.EndsAt.Equal(a.EndsAt) {
 		t.Fatalf("bid before the window: %+v %v", res, err)
 	}
 	at := a.EndsAt.Add(-90 * time.Second)
-	b.clock.Set(at)
-	res, err = b.bid(bob, a.ID, a.StartPrice+a.Increment)
+	w.Clock.Set(at)
+	res, err = w.TryBid(bob, a.ID, a.StartPrice+a.Increment)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Auction.EndsAt.Equal(at.Add(5 * time.Minute)) {
 		t.Fatalf("ends_at %s, want %s", res.Auction.EndsAt, at.Add(5*time.Minute))
 	}
-	events, _, err := b.store.Events(b.ctx, a.ID, res.Bid.Seq-1, 10)
+	events, _, err := w.Store.Events(w.Ctx, a.ID, res.Bid.Seq-1, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,22 +258,16 @@ func TestBidExtensionEvents(t *testing.T) {
 		t.Fatalf("extended data: %v / bid data %v", events[1].Data, events[0].Data)
 	}
 	// The old end has passed but the extended one has not: bidding goes on.
-	b.clock.Set(a.EndsAt.Add(time.Minute))
-	if _, err := b.store.Tick(b.ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.bid(alice, a.ID, a.StartPrice+2*a.Increment); err != nil {
+	w.TickAt(a.EndsAt.Add(time.Minute))
+	if _, err := w.TryBid(alice, a.ID, a.StartPrice+2*a.Increment); err != nil {
 		t.Fatalf("bid in the extension: %v", err)
 	}
-	got, _ := b.store.Auction(b.ctx, a.ID)
+	got, _ := w.Store.Auction(w.Ctx, a.ID)
 	if !got.EndsAt.Equal(a.EndsAt.Add(6*time.Minute)) || got.Status != auction.StatusBidding {
 		t.Fatalf("after a bid in the extension: %s %s", got.Status, got.EndsAt)
 	}
-	b.clock.Set(got.EndsAt)
-	if _, err := b.store.Tick(b.ctx); err != nil {
-		t.Fatal(err)
-	}
-	got, _ = b.store.Auction(b.ctx, a.ID)
+	w.TickAt(got.EndsAt)
+	got, _ = w.Store.Auction(w.Ctx, a.ID)
 	if got.Status != auction.StatusSold || !got.ClosedAt.Equal(a.EndsAt.Add(6*time.Minute)) || *got.HammerPrice != a.StartPrice+2*a.Increment {
 		t.Fatalf("close after extensions: %+v", got)
 	}
@@ -293,22 +277,25 @@ func TestBidExtensionEvents(t *testing.T) {
 // ordinary leader, a better rank taking over, an equal or worse rank refused.
 func TestPriorityMatch(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{holders: []auction.NewPriorityHolder{
+	w := setup(t)
+	a := w.AnnouncedOf(auction.NewCase{}, auction.NewLot{})
+	for _, h := range []auction.NewPriorityHolder{
 		{Name: "甲", IDNumber: idn("PH-1"), Rank: 1}, {Name: "乙", IDNumber: idn("PH-2a"), Rank: 2}, {Name: "丙", IDNumber: idn("PH-2b"), Rank: 2},
-	}})
-	ord := b.mustUser(t, auction.RoleBidder, "ORD", "")
-	p1 := b.mustUser(t, auction.RoleBidder, "PH-1", "")
-	p2a := b.mustUser(t, auction.RoleBidder, "PH-2a", "")
-	p2b := b.mustUser(t, auction.RoleBidder, "PH-2b", "")
+	} {
+		w.Holder(a.LotID, h)
+	}
+	ord := w.Verified("ORD", "")
+	p1 := w.Verified("PH-1", "")
+	p2a := w.Verified("PH-2a", "")
+	p2b := w.Verified("PH-2b", "")
 	regs := map[*auction.User]*auction.Registration{}
 	for _, u := range []*auction.User{ord, p1, p2a, p2b} {
-		regs[u] = b.mustQualify(t, u, a.ID)
+		regs[u] = w.Qualify(u, a.ID)
 	}
 	if regs[ord].PriorityRank != nil || *regs[p1].PriorityRank != 1 || *regs[p2a].PriorityRank != 2 {
 		t.Fatal("priority ranks not matched by id number")
 	}
-	b.open(t, a)
+	w.Open(a)
 	price := a.StartPrice + 3*a.Increment
 	steps := []struct {
 		u      *auction.User
@@ -328,7 +315,7 @@ func TestPriorityMatch(t *testing.T) {
 		{p2a, price + 2*a.Increment, "", p2a},
 	}
 	for i, st := range steps {
-		res, err := b.bid(st.u, a.ID, st.amount)
+		res, err := w.TryBid(st.u, a.ID, st.amount)
 		if st.code != "" {
 			wantCode(t, err, st.code)
 		} else if err != nil {
@@ -347,15 +334,12 @@ func TestPriorityMatch(t *testing.T) {
 			t.Fatalf("step %d: leader %s, want %s", i, *s.LeaderCode, *regs[st.leader].BidderCode)
 		}
 	}
-	b.clock.Set(a.EndsAt)
-	if _, err := b.store.Tick(b.ctx); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := b.store.Auction(b.ctx, a.ID)
+	w.TickAt(a.EndsAt)
+	got, _ := w.Store.Auction(w.Ctx, a.ID)
 	if got.Status != auction.StatusSold || *got.WinnerCode != *regs[p2a].BidderCode || *got.HammerPrice != price+2*a.Increment {
 		t.Fatalf("winner %v at %v, want %s", got.WinnerCode, got.HammerPrice, *regs[p2a].BidderCode)
 	}
-	bids, _ := b.store.Bids(b.ctx, a.ID)
+	bids, _ := w.Store.Bids(w.Ctx, a.ID)
 	for i := 1; i < len(bids); i++ {
 		if bids[i].Amount < bids[i-1].Amount || bids[i].Seq <= bids[i-1].Seq {
 			t.Fatalf("bids out of order: %+v", bids)

@@ -15,20 +15,20 @@ import (
 // delivered; the body read for delivery is the same bytes every time.
 func TestNotificationDeliveryHistory(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	b.open(t, a)
-	b.closeAt(t, a)
-	ns, err := b.store.CaseNotifications(b.ctx, a.CaseID)
+	w := setup(t)
+	a := w.Announced("住宅")
+	w.Open(a)
+	w.Close(a)
+	ns, err := w.Store.CaseNotifications(w.Ctx, a.CaseID)
 	if err != nil || len(ns) != 1 || ns[0].Type != casereport.NotifyAuctionFailed {
 		t.Fatalf("notifications %+v %v", ns, err)
 	}
 	id := ns[0].ID
-	body, err := b.store.NotificationBody(b.ctx, id)
+	body, err := w.Store.NotificationBody(w.Ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := b.store.NotificationBody(b.ctx, id)
+	again, _ := w.Store.NotificationBody(w.Ctx, id)
 	if !bytes.Equal(body, again) {
 		t.Fatal("the body differs between reads")
 	}
@@ -44,11 +44,11 @@ func TestNotificationDeliveryHistory(t *testing.T) {
 		{Status: &s200, StartedAt: start.Add(10 * time.Second), DurationMS: 8},
 		{Status: &s200, Manual: true, StartedAt: start.Add(time.Hour), DurationMS: 9},
 	} {
-		if err := b.store.RecordDelivery(b.ctx, id, at); err != nil {
+		if err := w.Store.RecordDelivery(w.Ctx, id, at); err != nil {
 			t.Fatalf("attempt %d: %v", i+1, err)
 		}
 	}
-	n, err := b.store.CaseNotification(b.ctx, id)
+	n, err := w.Store.CaseNotification(w.Ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +64,11 @@ func TestNotificationDeliveryHistory(t *testing.T) {
 	if n.History[1].Status != nil || n.History[1].DurationMS != 10000 || !n.History[3].Manual || !n.History[0].StartedAt.Equal(start) {
 		t.Fatalf("history %+v", n.History)
 	}
-	err = b.store.RecordDelivery(b.ctx, "00000000-0000-0000-0000-000000000000", casereport.DeliveryAttempt{StartedAt: start})
+	err = w.Store.RecordDelivery(w.Ctx, "00000000-0000-0000-0000-000000000000", casereport.DeliveryAttempt{StartedAt: start})
 	wantCode(t, err, auction.ENotFound)
-	_, err = b.store.CaseNotification(b.ctx, "nope")
+	_, err = w.Store.CaseNotification(w.Ctx, "nope")
 	wantCode(t, err, auction.ENotFound)
-	_, err = b.store.CaseNotifications(b.ctx, "00000000-0000-0000-0000-000000000000")
+	_, err = w.Store.CaseNotifications(w.Ctx, "00000000-0000-0000-0000-000000000000")
 	wantCode(t, err, auction.ENotFound)
 }
 
@@ -77,17 +77,17 @@ func TestNotificationDeliveryHistory(t *testing.T) {
 // auction.
 func TestCloseNotificationBody(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	c, err := b.store.Case(b.ctx, a.CaseID)
+	w := setup(t)
+	a := w.Announced("住宅")
+	c, err := w.Store.Case(w.Ctx, a.CaseID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.open(t, a)
-	b.clock.Set(a.EndsAt.Add(90 * time.Second))
-	closedAt := b.clock.Now()
-	b.tick(t)
-	ns, err := b.store.CaseNotifications(b.ctx, a.CaseID)
+	w.Open(a)
+	w.Clock.Set(a.EndsAt.Add(90 * time.Second))
+	closedAt := w.Clock.Now()
+	w.Tick()
+	ns, err := w.Store.CaseNotifications(w.Ctx, a.CaseID)
 	if err != nil || len(ns) != 1 {
 		t.Fatalf("notifications %+v %v", ns, err)
 	}
@@ -101,7 +101,7 @@ func TestCloseNotificationBody(t *testing.T) {
 		body["created_at"] != closedAt.Format(time.RFC3339Nano) || !n.CreatedAt.Equal(closedAt) {
 		t.Fatalf("notification %s created %s: %s", n.ID, n.CreatedAt, n.Body)
 	}
-	events, _, _ := b.store.Events(b.ctx, a.ID, 0, 100)
+	events, _, _ := w.Store.Events(w.Ctx, a.ID, 0, 100)
 	closed := events[len(events)-1]
 	data, _ := body["data"].(map[string]any)
 	if data["outcome"] != "failed" || data["lot_id"] != a.LotID || data["round"] != a.Round || data["record_hash"] != closed.Hash {

@@ -12,7 +12,7 @@ import (
 // and party name, and pages through all of them, however many.
 func TestCaseSearch(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	w := setup(t)
 	const n = 23
 	for i := 0; i < n; i++ {
 		court := "北京市朝阳区人民法院"
@@ -23,18 +23,16 @@ func TestCaseSearch(t *testing.T) {
 		if i == 7 {
 			debtor = "李四有限公司"
 		}
-		if _, err := b.store.CreateCase(b.ctx, b.clerk.ID, auction.NewCase{CaseNumber: fmt.Sprintf("(2026)搜执%03d号", i), CourtName: court,
+		w.CaseOf(auction.NewCase{CaseNumber: fmt.Sprintf("(2026)搜执%03d号", i), CourtName: court,
 			Applicants: []auction.Party{{Name: fmt.Sprintf("申请人%02d", i), IDNumber: idn(fmt.Sprint("A", i)), Claim: ptr(int64(1))}},
-			Debtors:    []auction.Party{{Name: debtor, IDNumber: idn(fmt.Sprint("D", i))}}}); err != nil {
-			t.Fatal(err)
-		}
-		b.clock.Advance(time.Second)
+			Debtors:    []auction.Party{{Name: debtor, IDNumber: idn(fmt.Sprint("D", i))}}})
+		w.Clock.Advance(time.Second)
 	}
 	// Every case, three to a page, newest first, none twice.
 	seen := map[string]bool{}
 	var order []string
 	for off := 0; ; off += 3 {
-		page, more, err := b.store.Cases(b.ctx, auction.CaseFilter{CaseNumber: "搜执", Limit: 3, Offset: off})
+		page, more, err := w.Store.Cases(w.Ctx, auction.CaseFilter{CaseNumber: "搜执", Limit: 3, Offset: off})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +68,7 @@ func TestCaseSearch(t *testing.T) {
 		{"not UTF-8", auction.CaseFilter{Court: "\xff浦东"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, more, err := b.store.Cases(b.ctx, tc.f)
+			got, more, err := w.Store.Cases(w.Ctx, tc.f)
 			if err != nil || more || len(got) != tc.want {
 				t.Fatalf("got %d (more %v, %v), want %d", len(got), more, err, tc.want)
 			}

@@ -6,16 +6,17 @@ import (
 	"testing"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres/oversight"
 )
 
 func TestCollusionSignals(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	from := func(ip, device string) *bundle {
-		c := *b
-		c.ctx = auction.WithOrigin(b.ctx, auction.Origin{IP: ip, Device: auction.DeviceHash(device)})
+	w := setup(t)
+	a := w.Announced("住宅")
+	from := func(ip, device string) *auctiontest.World {
+		c := *w
+		c.Ctx = auction.WithOrigin(w.Ctx, auction.Origin{IP: ip, Device: auction.DeviceHash(device)})
 		return &c
 	}
 	users := make([]*auction.User, 4)
@@ -24,39 +25,32 @@ func TestCollusionSignals(t *testing.T) {
 	// Registrations: each from its own address; B and C from one device.
 	devices := []string{"dev-a", "dev-bc", "dev-bc", "dev-d"}
 	for i := range users {
-		users[i] = b.mustUser(t, auction.RoleBidder, fmt.Sprintf("ID-COL-%d", i), "")
-		reg := from(fmt.Sprintf("192.0.2.%d", i+1), devices[i]).mustQualify(t, users[i], a.ID)
+		users[i] = w.Verified(fmt.Sprintf("ID-COL-%d", i), "")
+		reg := from(fmt.Sprintf("192.0.2.%d", i+1), devices[i]).Qualify(users[i], a.ID)
 		codes[i], deposits[i] = *reg.BidderCode, reg.Deposit.ID
 	}
 	// A and C paid from the same account (written differently).
 	for i, acct := range []string{"6222 0212 3456 7890", "6222000011112222", "62220212 34567890", "6222999988887777"} {
-		if err := b.store.RecordDepositPayer(b.ctx, deposits[i], acct); err != nil {
+		if err := w.Store.RecordDepositPayer(w.Ctx, deposits[i], acct); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b.open(t, a)
+	w.Open(a)
 	// A and B bid from one office address; D bids alone.
 	office := from("198.51.100.20", "")
 	price := a.StartPrice
 	for _, i := range []int{0, 1, 0, 1} {
-		if _, err := office.bid(users[i], a.ID, price); err != nil {
-			t.Fatal(err)
-		}
+		office.Bid(users[i], a.ID, price)
 		price += a.Increment
 	}
-	if _, err := from("192.0.2.4", "dev-d").bid(users[3], a.ID, price); err != nil {
-		t.Fatal(err)
-	}
+	from("192.0.2.4", "dev-d").Bid(users[3], a.ID, price)
 
 	// Before the close identities are confidential: no signals.
-	_, err := b.store.Signals(b.ctx, a.ID)
+	_, err := w.Store.Signals(w.Ctx, a.ID)
 	wantCode(t, err, auction.EInvalidState)
 
-	b.clock.Set(a.EndsAt)
-	if _, err := b.store.Tick(b.ctx); err != nil {
-		t.Fatal(err)
-	}
-	signals, err := b.store.Signals(b.ctx, a.ID)
+	w.TickAt(a.EndsAt)
+	signals, err := w.Store.Signals(w.Ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,9 +88,9 @@ func TestCollusionSignals(t *testing.T) {
 		}
 	}
 	// Signals are flags only: the sale stands.
-	if got, _ := b.store.Auction(b.ctx, a.ID); got.Status != auction.StatusSold {
+	if got, _ := w.Store.Auction(w.Ctx, a.ID); got.Status != auction.StatusSold {
 		t.Fatalf("status after signals: %s", got.Status)
 	}
-	err = b.store.RecordDepositPayer(b.ctx, "00000000-0000-0000-0000-000000000000", "x")
+	err = w.Store.RecordDepositPayer(w.Ctx, "00000000-0000-0000-0000-000000000000", "x")
 	wantCode(t, err, auction.ENotFound)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 )
 
@@ -18,27 +19,25 @@ import (
 // after it (released at once).
 func TestConfirmRacesClose(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	stores := [2]*postgres.Store{b.store, b.twin(t)}
+	w := setup(t)
+	stores := [2]*postgres.Store{w.Store, twin(t, w)}
 	const auctions, perAuction = 4, 10
 	var as []*auction.Auction
 	var deposits []string
 	for range auctions {
-		a := b.mustAuction(t, lotParams{})
-		leader := b.mustUser(t, auction.RoleBidder, "", "")
-		b.mustQualify(t, leader, a.ID)
+		a := w.Announced("住宅")
+		leader := w.Verified("", "")
+		w.Qualify(leader, a.ID)
 		as = append(as, a)
-		deposits = append(deposits, b.pendingDeposits(t, a, perAuction)...)
+		deposits = append(deposits, pendingDeposits(t, w, a, perAuction)...)
 	}
 	// Every round was scheduled at the same offset from the same clock,
 	// so they share their start and end.
-	b.open(t, as[0])
+	w.Open(as[0])
 	for _, a := range as {
-		if _, err := b.bid(mustLeader(t, b, a), a.ID, a.StartPrice); err != nil {
-			t.Fatal(err)
-		}
+		w.Bid(mustLeader(t, w, a), a.ID, a.StartPrice)
 	}
-	b.clock.Set(as[0].EndsAt.Add(-time.Millisecond))
+	w.Clock.Set(as[0].EndsAt.Add(-time.Millisecond))
 
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -59,7 +58,7 @@ func TestConfirmRacesClose(t *testing.T) {
 			defer wg.Done()
 			<-start
 			if i == 0 {
-				b.clock.Set(as[0].EndsAt)
+				w.Clock.Set(as[0].EndsAt)
 			}
 			for range 20 {
 				if _, err := stores[i].Tick(context.Background()); err != nil {
@@ -76,17 +75,17 @@ func TestConfirmRacesClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	for {
-		if n, err := b.store.Due(b.ctx); err != nil || n == 0 {
+		if n, err := w.Store.Due(w.Ctx); err != nil || n == 0 {
 			break
 		}
-		b.tick(t)
+		w.Tick()
 	}
 	for _, a := range as {
-		got, _ := b.store.Auction(b.ctx, a.ID)
+		got, _ := w.Store.Auction(w.Ctx, a.ID)
 		if got.Status != auction.StatusSold {
 			t.Fatalf("auction %s after the close", got.Status)
 		}
-		ds, err := b.store.Deposits(b.ctx, a.ID)
+		ds, err := w.Store.Deposits(w.Ctx, a.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,17 +95,17 @@ func TestConfirmRacesClose(t *testing.T) {
 			}
 		}
 	}
-	b.wantLedgerBalanced(t)
+	wantLedgerBalanced(t, w)
 }
 
 // mustLeader returns the one qualified bidder of a (the first registered).
-func mustLeader(t *testing.T, b *bundle, a *auction.Auction) *auction.User {
+func mustLeader(t *testing.T, w *auctiontest.World, a *auction.Auction) *auction.User {
 	t.Helper()
 	var id string
-	if err := b.store.Pool().QueryRow(b.ctx, `SELECT user_id FROM registrations WHERE auction_id = $1 AND status = 'qualified' ORDER BY created_at LIMIT 1`, a.ID).Scan(&id); err != nil {
+	if err := w.Store.Pool().QueryRow(w.Ctx, `SELECT user_id FROM registrations WHERE auction_id = $1 AND status = 'qualified' ORDER BY created_at LIMIT 1`, a.ID).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	u, err := b.store.User(b.ctx, id)
+	u, err := w.Store.User(w.Ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,40 +121,35 @@ func mustLeader(t *testing.T, b *bundle, a *auction.Auction) *auction.User {
 // sure the auction is open, then holds it after the close, forever.
 func TestConfirmHeldOpenAcrossTheClose(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	other := b.twin(t)
-	a := b.mustAuction(t, lotParams{})
-	leader := b.mustUser(t, auction.RoleBidder, "", "")
-	b.mustQualify(t, leader, a.ID)
-	late := b.mustUser(t, auction.RoleBidder, "", "")
-	reg, err := b.store.Register(b.ctx, late, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.open(t, a)
-	if _, err := b.bid(leader, a.ID, a.StartPrice); err != nil {
-		t.Fatal(err)
-	}
-	b.clock.Set(a.EndsAt.Add(-time.Second))
+	w := setup(t)
+	other := twin(t, w)
+	a := w.Announced("住宅")
+	leader := w.Verified("", "")
+	w.Qualify(leader, a.ID)
+	late := w.Verified("", "")
+	reg := w.Register(late, a.ID)
+	w.Open(a)
+	w.Bid(leader, a.ID, a.StartPrice)
+	w.Clock.Set(a.EndsAt.Add(-time.Second))
 
-	blocker, err := b.store.Pool().Begin(b.ctx)
+	blocker, err := w.Store.Pool().Begin(w.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = blocker.Rollback(context.Background()) }()
-	if _, err := blocker.Exec(b.ctx, `INSERT INTO booked_references (kind, reference, entry_id, booked_at)
+	if _, err := blocker.Exec(w.Ctx, `INSERT INTO booked_references (kind, reference, entry_id, booked_at)
 		VALUES ('deposit_confirmation', 'LATE-TRANSFER', gen_random_uuid(), now())`); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := b.store.ConfirmDeposit(context.Background(), reg.Deposit.ID, "LATE-TRANSFER")
+		_, err := w.Store.ConfirmDeposit(context.Background(), reg.Deposit.ID, "LATE-TRANSFER")
 		done <- err
 	}()
 	// Wait until the confirmation waits for the reference.
 	for {
 		var waiting int
-		if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM pg_stat_activity
+		if err := w.Store.Pool().QueryRow(w.Ctx, `SELECT count(*) FROM pg_stat_activity
 			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
@@ -164,29 +158,29 @@ func TestConfirmHeldOpenAcrossTheClose(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	b.clock.Set(a.EndsAt)
-	if _, err := other.Tick(b.ctx); err != nil {
+	w.Clock.Set(a.EndsAt)
+	if _, err := other.Tick(w.Ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := blocker.Rollback(b.ctx); err != nil {
+	if err := blocker.Rollback(w.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 	for {
-		if n, err := other.Due(b.ctx); err != nil || n == 0 {
+		if n, err := other.Due(w.Ctx); err != nil || n == 0 {
 			break
 		}
-		if _, err := other.Tick(b.ctx); err != nil {
+		if _, err := other.Tick(w.Ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got, _ := b.store.Auction(b.ctx, a.ID); got.Status != auction.StatusSold {
+	if got, _ := w.Store.Auction(w.Ctx, a.ID); got.Status != auction.StatusSold {
 		t.Fatalf("auction %s", got.Status)
 	}
-	if d, _ := b.store.Deposit(b.ctx, reg.Deposit.ID); d.Status != auction.DepositRefundPending {
+	if d, _ := w.Store.Deposit(w.Ctx, reg.Deposit.ID); d.Status != auction.DepositRefundPending {
 		t.Fatalf("the late confirmation's deposit is %s after the close, want refund_pending", d.Status)
 	}
-	b.wantLedgerBalanced(t)
+	wantLedgerBalanced(t, w)
 }

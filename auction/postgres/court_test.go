@@ -11,21 +11,22 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/payments"
 )
 
 type courtFunc = func(context.Context, auction.CourtAction) (*auction.Auction, []auction.Event, error)
 
-// act is a court action by the bundle's clerk.
-func (b *bundle) act(id, reason string) auction.CourtAction {
-	return auction.CourtAction{AuctionID: id, Actor: b.clerk, Reason: reason}
+// act is a court action by the world's clerk.
+func act(w *auctiontest.World, id, reason string) auction.CourtAction {
+	return auction.CourtAction{AuctionID: id, Actor: w.Clerk, Reason: reason}
 }
 
 // lastEvent returns the auction's last event, checking the whole record
 // still verifies.
-func (b *bundle) lastEvent(t *testing.T, id string) auction.Event {
+func lastEvent(t *testing.T, w *auctiontest.World, id string) auction.Event {
 	t.Helper()
-	rc, err := b.store.VerifiedRecord(b.ctx, id)
+	rc, err := w.Store.VerifiedRecord(w.Ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,17 +40,17 @@ func (b *bundle) lastEvent(t *testing.T, id string) auction.Event {
 }
 
 // wantAudited checks that the audit log holds the court action with its
-// reason, by the bundle's clerk, on the auction.
-func (b *bundle) wantAudited(t *testing.T, action, id, reason string) {
+// reason, by the world's clerk, on the auction.
+func wantAudited(t *testing.T, w *auctiontest.World, action, id, reason string) {
 	t.Helper()
-	b.wantAuditedOn(t, "court "+action, id, reason)
+	wantAuditedOn(t, w, "court "+action, id, reason)
 }
 
 // wantAuditedOn checks that the audit log holds action on target with the
-// reason (any when ""), by the bundle's clerk.
-func (b *bundle) wantAuditedOn(t *testing.T, action, id, reason string) {
+// reason (any when ""), by the world's clerk.
+func wantAuditedOn(t *testing.T, w *auctiontest.World, action, id, reason string) {
 	t.Helper()
-	page, err := b.store.AuditLog(b.ctx, 0, 10000)
+	page, err := w.Store.AuditLog(w.Ctx, 0, 10000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func (b *bundle) wantAuditedOn(t *testing.T, action, id, reason string) {
 		t.Fatalf("audit chain broken: %s", page.Problem)
 	}
 	for _, e := range page.Entries {
-		if e.Action == action && e.Target == id && (reason == "" || e.Detail["reason"] == reason) && e.ActorID == b.clerk.ID {
+		if e.Action == action && e.Target == id && (reason == "" || e.Detail["reason"] == reason) && e.ActorID == w.Clerk.ID {
 			return
 		}
 	}
@@ -66,9 +67,9 @@ func (b *bundle) wantAuditedOn(t *testing.T, action, id, reason string) {
 
 // notified returns the bodies of the case notifications of type typ about
 // the auction.
-func (b *bundle) notified(t *testing.T, id, typ string) []map[string]any {
+func notified(t *testing.T, w *auctiontest.World, id, typ string) []map[string]any {
 	t.Helper()
-	rows, err := b.store.Pool().Query(b.ctx, `SELECT body::text FROM case_notifications WHERE auction_id = $1 AND type = $2`, id, typ)
+	rows, err := w.Store.Pool().Query(w.Ctx, `SELECT body::text FROM case_notifications WHERE auction_id = $1 AND type = $2`, id, typ)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,10 +91,10 @@ func (b *bundle) notified(t *testing.T, id, typ string) []map[string]any {
 
 func TestCourtActionRefusals(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	lot := b.mustLot(t, 100_000_000)
-	draft := b.mustDraft(t, lot.ID, auction.RoundFirst, 70_000_000, month)
-	announced := b.mustAuction(t, lotParams{})
+	w := setup(t)
+	lot := w.Lot(w.Case(1_000_000).ID, "商铺", 100_000_000)
+	draft := w.Draft(lot.ID, auction.RoundFirst, 70_000_000, w.Now().Add(month))
+	announced := w.Announced("住宅")
 	missing := "00000000-0000-0000-0000-000000000000"
 	for _, tc := range []struct {
 		name   string
@@ -102,76 +103,73 @@ func TestCourtActionRefusals(t *testing.T) {
 		reason string
 		code   string
 	}{
-		{"suspend a draft", b.store.SuspendAuction, draft.ID, "objection", auction.EInvalidState},
-		{"annul a draft", b.store.AnnulAuction, draft.ID, "error", auction.EInvalidState},
-		{"annul an announced round", b.store.AnnulAuction, announced.ID, "error", auction.EInvalidState},
-		{"suspend without a reason", b.store.SuspendAuction, announced.ID, "", auction.EInvalidField},
-		{"suspend with a blank reason", b.store.SuspendAuction, announced.ID, " \t\n ", auction.EInvalidField},
-		{"cancel with a blank reason", b.store.CancelAuction, announced.ID, "   ", auction.EInvalidField},
-		{"annul with a blank reason", b.store.AnnulAuction, announced.ID, "", auction.EInvalidField},
-		{"a NUL in the reason", b.store.SuspendAuction, announced.ID, "a\x00b", auction.EInvalidField},
-		{"invalid UTF-8", b.store.SuspendAuction, announced.ID, "a\xffb", auction.EInvalidField},
-		{"12,000 characters", b.store.CancelAuction, announced.ID, strings.Repeat("异", 12000), auction.EInvalidField},
-		{"an unknown auction", b.store.CancelAuction, missing, "why", auction.ENotFound},
-		{"a malformed id", b.store.CancelAuction, "not-a-uuid", "why", auction.ENotFound},
+		{"suspend a draft", w.Store.SuspendAuction, draft.ID, "objection", auction.EInvalidState},
+		{"annul a draft", w.Store.AnnulAuction, draft.ID, "error", auction.EInvalidState},
+		{"annul an announced round", w.Store.AnnulAuction, announced.ID, "error", auction.EInvalidState},
+		{"suspend without a reason", w.Store.SuspendAuction, announced.ID, "", auction.EInvalidField},
+		{"suspend with a blank reason", w.Store.SuspendAuction, announced.ID, " \t\n ", auction.EInvalidField},
+		{"cancel with a blank reason", w.Store.CancelAuction, announced.ID, "   ", auction.EInvalidField},
+		{"annul with a blank reason", w.Store.AnnulAuction, announced.ID, "", auction.EInvalidField},
+		{"a NUL in the reason", w.Store.SuspendAuction, announced.ID, "a\x00b", auction.EInvalidField},
+		{"invalid UTF-8", w.Store.SuspendAuction, announced.ID, "a\xffb", auction.EInvalidField},
+		{"12,000 characters", w.Store.CancelAuction, announced.ID, strings.Repeat("异", 12000), auction.EInvalidField},
+		{"an unknown auction", w.Store.CancelAuction, missing, "why", auction.ENotFound},
+		{"a malformed id", w.Store.CancelAuction, "not-a-uuid", "why", auction.ENotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := tc.do(b.ctx, b.act(tc.id, tc.reason))
+			_, _, err := tc.do(w.Ctx, act(w, tc.id, tc.reason))
 			wantCode(t, err, tc.code)
 		})
 	}
-	_, _, err := b.store.ResumeAuction(b.ctx, b.act(announced.ID, ""), b.clock.Now().Add(40*24*time.Hour))
+	_, _, err := w.Store.ResumeAuction(w.Ctx, act(w, announced.ID, ""), w.Clock.Now().Add(40*24*time.Hour))
 	wantCode(t, err, auction.EInvalidState)
 	// Nothing refused changed anything.
-	b.wantStatus(t, draft.ID, auction.StatusDraft)
-	b.wantStatus(t, announced.ID, auction.StatusAnnounced)
+	wantStatus(t, w, draft.ID, auction.StatusDraft)
+	wantStatus(t, w, announced.ID, auction.StatusAnnounced)
 }
 
 // TestSuspendAndResumeBidding: a suspended auction takes no bid and no
 // registration; resumed, it goes on from the same price and leader.
 func TestSuspendAndResumeBidding(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	u1, u2, late := b.mustUser(t, auction.RoleBidder, "", ""), b.mustUser(t, auction.RoleBidder, "", ""), b.mustUser(t, auction.RoleBidder, "", "")
-	b.mustQualify(t, u1, a.ID)
-	b.mustQualify(t, u2, a.ID)
-	b.open(t, a)
-	if _, err := b.bid(u1, a.ID, a.StartPrice); err != nil {
-		t.Fatal(err)
-	}
-	b.clock.Advance(time.Hour)
+	w := setup(t)
+	a := w.Announced("住宅")
+	u1, u2, late := w.Verified("", ""), w.Verified("", ""), w.Verified("", "")
+	w.Qualify(u1, a.ID)
+	w.Qualify(u2, a.ID)
+	w.Open(a)
+	w.Bid(u1, a.ID, a.StartPrice)
+	w.Clock.Advance(time.Hour)
 	const reason = "案外人提出异议，本院决定暂缓拍卖"
-	got, events, err := b.store.SuspendAuction(b.ctx, b.act(a.ID, "  "+reason+"\n"))
+	got, events, err := w.Store.SuspendAuction(w.Ctx, act(w, a.ID, "  "+reason+"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Status != auction.StatusSuspended || len(events) != 1 || events[0].Type != auction.EventSuspended || events[0].Data["reason"] != reason {
 		t.Fatalf("suspended: %s %+v", got.Status, events)
 	}
-	if e := b.lastEvent(t, a.ID); e.Type != auction.EventSuspended || e.Seq != got.Seq || e.Data["reason"] != reason {
+	if e := lastEvent(t, w, a.ID); e.Type != auction.EventSuspended || e.Seq != got.Seq || e.Data["reason"] != reason {
 		t.Fatalf("record ends with %+v", e)
 	}
-	b.wantAudited(t, auction.ActionSuspend, a.ID, reason)
-	_, _, err = b.store.SuspendAuction(b.ctx, b.act(a.ID, "again"))
+	wantAudited(t, w, auction.ActionSuspend, a.ID, reason)
+	_, _, err = w.Store.SuspendAuction(w.Ctx, act(w, a.ID, "again"))
 	wantCode(t, err, auction.EInvalidState)
 
-	_, err = b.bid(u2, a.ID, a.StartPrice+a.Increment)
+	_, err = w.TryBid(u2, a.ID, a.StartPrice+a.Increment)
 	wantCode(t, err, auction.EAuctionNotOpen)
 	if st := refusalState(t, err); st.Status != auction.StatusSuspended {
 		t.Fatalf("refusal carries %+v", st)
 	}
-	_, err = b.store.Register(b.ctx, late, a.ID)
+	_, err = w.Store.Register(w.Ctx, late, a.ID)
 	wantCode(t, err, auction.ERegistrationClosed)
 	// The end passes during the suspension: nothing closes it.
-	b.clock.Set(a.EndsAt.Add(time.Hour))
-	b.tick(t)
-	b.wantStatus(t, a.ID, auction.StatusSuspended)
+	w.TickAt(a.EndsAt.Add(time.Hour))
+	wantStatus(t, w, a.ID, auction.StatusSuspended)
 
-	_, _, err = b.store.ResumeAuction(b.ctx, b.act(a.ID, ""), b.clock.Now().Add(time.Minute))
+	_, _, err = w.Store.ResumeAuction(w.Ctx, act(w, a.ID, ""), w.Clock.Now().Add(time.Minute))
 	wantCode(t, err, auction.EInvalidField)
-	endsAt := b.clock.Now().Add(24 * time.Hour)
-	got, events, err = b.store.ResumeAuction(b.ctx, b.act(a.ID, "异议已审查"), endsAt)
+	endsAt := w.Clock.Now().Add(24 * time.Hour)
+	got, events, err = w.Store.ResumeAuction(w.Ctx, act(w, a.ID, "异议已审查"), endsAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,18 +178,18 @@ func TestSuspendAndResumeBidding(t *testing.T) {
 		events[0].Data["suspended_reason"] != reason || events[0].Data["reason"] != "异议已审查" {
 		t.Fatalf("resumed: %+v %+v", got, events)
 	}
-	b.wantAudited(t, auction.ActionResume, a.ID, "异议已审查")
+	wantAudited(t, w, auction.ActionResume, a.ID, "异议已审查")
 	// The deposits are still held and the bidders qualified: they bid on.
-	if res, err := b.bid(u2, a.ID, a.StartPrice+a.Increment); err != nil || res.Bid.Seq != got.Seq+1 {
+	if res, err := w.TryBid(u2, a.ID, a.StartPrice+a.Increment); err != nil || res.Bid.Seq != got.Seq+1 {
 		t.Fatalf("bid after resume: %+v %v", res, err)
 	}
-	deps, _ := b.store.Deposits(b.ctx, a.ID)
+	deps, _ := w.Store.Deposits(w.Ctx, a.ID)
 	for _, d := range deps {
 		if d.Status != auction.DepositHeld {
 			t.Fatalf("deposit %s after a suspension", d.Status)
 		}
 	}
-	b.wantLedgerBalanced(t)
+	wantLedgerBalanced(t, w)
 }
 
 // TestSuspendBeforeOpening: an announced auction suspended and resumed
@@ -199,28 +197,28 @@ func TestSuspendAndResumeBidding(t *testing.T) {
 // opens at the resumption.
 func TestSuspendBeforeOpening(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	w := setup(t)
 	for _, after := range []bool{false, true} {
-		a := b.mustAuction(t, lotParams{})
-		if _, _, err := b.store.SuspendAuction(b.ctx, b.act(a.ID, "objection")); err != nil {
+		a := w.Announced("住宅")
+		if _, _, err := w.Store.SuspendAuction(w.Ctx, act(w, a.ID, "objection")); err != nil {
 			t.Fatal(err)
 		}
-		_, err := b.store.Register(b.ctx, b.mustUser(t, auction.RoleBidder, "", ""), a.ID)
+		_, err := w.Store.Register(w.Ctx, w.Verified("", ""), a.ID)
 		wantCode(t, err, auction.ERegistrationClosed)
 		if after {
-			b.clock.Set(a.StartsAt.Add(time.Hour))
+			w.Clock.Set(a.StartsAt.Add(time.Hour))
 		}
-		b.tick(t)
-		b.wantStatus(t, a.ID, auction.StatusSuspended)
+		w.Tick()
+		wantStatus(t, w, a.ID, auction.StatusSuspended)
 		if !after {
-			_, _, err := b.store.ResumeAuction(b.ctx, b.act(a.ID, ""), a.StartsAt.Add(time.Hour))
+			_, _, err := w.Store.ResumeAuction(w.Ctx, act(w, a.ID, ""), a.StartsAt.Add(time.Hour))
 			wantCode(t, err, auction.EBiddingPeriodTooShort)
 		}
 		endsAt := a.StartsAt.Add(48 * time.Hour)
 		if after {
-			endsAt = b.clock.Now().Add(24 * time.Hour)
+			endsAt = w.Clock.Now().Add(24 * time.Hour)
 		}
-		got, events, err := b.store.ResumeAuction(b.ctx, b.act(a.ID, ""), endsAt)
+		got, events, err := w.Store.ResumeAuction(w.Ctx, act(w, a.ID, ""), endsAt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,10 +231,10 @@ func TestSuspendBeforeOpening(t *testing.T) {
 		for _, e := range events {
 			types = append(types, e.Type)
 		}
-		if got.Status != status || fmt.Sprint(types) != fmt.Sprint(want) || (after && !got.OpenedAt.Equal(b.clock.Now())) {
+		if got.Status != status || fmt.Sprint(types) != fmt.Sprint(want) || (after && !got.OpenedAt.Equal(w.Clock.Now())) {
 			t.Fatalf("resumed after=%v: %s %v opened %v", after, got.Status, types, got.OpenedAt)
 		}
-		b.lastEvent(t, a.ID)
+		lastEvent(t, w, a.ID)
 	}
 }
 
@@ -245,21 +243,16 @@ func TestSuspendBeforeOpening(t *testing.T) {
 // balanced, and lets the lot have a new first round.
 func TestCancelFreesDeposits(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	u1, u2, u3 := b.mustUser(t, auction.RoleBidder, "", ""), b.mustUser(t, auction.RoleBidder, "", ""), b.mustUser(t, auction.RoleBidder, "", "")
-	r1, r2 := b.mustQualify(t, u1, a.ID), b.mustQualify(t, u2, a.ID)
-	pending, err := b.store.Register(b.ctx, u3, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.open(t, a)
-	if _, err := b.bid(u1, a.ID, a.StartPrice); err != nil {
-		t.Fatal(err)
-	}
-	b.clock.Advance(time.Hour)
+	w := setup(t)
+	a := w.Announced("住宅")
+	u1, u2, u3 := w.Verified("", ""), w.Verified("", ""), w.Verified("", "")
+	r1, r2 := w.Qualify(u1, a.ID), w.Qualify(u2, a.ID)
+	pending := w.Register(u3, a.ID)
+	w.Open(a)
+	w.Bid(u1, a.ID, a.StartPrice)
+	w.Clock.Advance(time.Hour)
 	const reason = "被执行人已履行全部义务，撤回拍卖"
-	got, events, err := b.store.CancelAuction(b.ctx, b.act(a.ID, reason))
+	got, events, err := w.Store.CancelAuction(w.Ctx, act(w, a.ID, reason))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,11 +260,11 @@ func TestCancelFreesDeposits(t *testing.T) {
 		events[0].Data["reason"] != reason || fmt.Sprint(events[0].Data["deposits_released"]) != "2" {
 		t.Fatalf("cancelled: %s %+v", got.Status, events)
 	}
-	b.wantAudited(t, auction.ActionCancel, a.ID, reason)
-	if e := b.lastEvent(t, a.ID); e.Type != auction.EventCancelled {
+	wantAudited(t, w, auction.ActionCancel, a.ID, reason)
+	if e := lastEvent(t, w, a.ID); e.Type != auction.EventCancelled {
 		t.Fatalf("record ends with %s", e.Type)
 	}
-	deps, _ := b.store.Deposits(b.ctx, a.ID)
+	deps, _ := w.Store.Deposits(w.Ctx, a.ID)
 	for _, d := range deps {
 		want := auction.DepositRefundPending
 		if d.ID == pending.Deposit.ID {
@@ -281,7 +274,7 @@ func TestCancelFreesDeposits(t *testing.T) {
 			t.Fatalf("deposit %s is %s, want %s", d.ID, d.Status, want)
 		}
 	}
-	due, err := b.store.RefundsDue(b.ctx)
+	due, err := w.Store.RefundsDue(w.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,8 +282,8 @@ func TestCancelFreesDeposits(t *testing.T) {
 	for _, r := range due {
 		if r.AuctionID == a.ID {
 			listed[r.DepositID] = true
-			if !r.DueBy.Equal(b.clock.Now().Add(24*time.Hour)) || r.Overdue {
-				t.Fatalf("refund due by %v (now %v)", r.DueBy, b.clock.Now())
+			if !r.DueBy.Equal(w.Clock.Now().Add(24*time.Hour)) || r.Overdue {
+				t.Fatalf("refund due by %v (now %v)", r.DueBy, w.Clock.Now())
 			}
 		}
 	}
@@ -298,44 +291,42 @@ func TestCancelFreesDeposits(t *testing.T) {
 		t.Fatalf("refunds due %v", listed)
 	}
 	// Money that arrives after the cancellation goes straight back.
-	if d, err := b.store.ConfirmDeposit(b.ctx, pending.Deposit.ID, "LATE-1"); err != nil || d.Status != auction.DepositRefundPending {
+	if d, err := w.Store.ConfirmDeposit(w.Ctx, pending.Deposit.ID, "LATE-1"); err != nil || d.Status != auction.DepositRefundPending {
 		t.Fatalf("late deposit: %+v %v", d, err)
 	}
-	if n := b.notified(t, a.ID, "auction.cancelled"); len(n) != 1 || n[0]["data"].(map[string]any)["reason"] != reason {
+	if n := notified(t, w, a.ID, "auction.cancelled"); len(n) != 1 || n[0]["data"].(map[string]any)["reason"] != reason {
 		t.Fatalf("case notifications %v", n)
 	}
-	_, err = b.bid(u2, a.ID, a.StartPrice+a.Increment)
+	_, err = w.TryBid(u2, a.ID, a.StartPrice+a.Increment)
 	wantCode(t, err, auction.EAuctionNotOpen)
-	for _, do := range []courtFunc{b.store.CancelAuction, b.store.SuspendAuction, b.store.AnnulAuction} {
-		_, _, err := do(b.ctx, b.act(a.ID, "again"))
+	for _, do := range []courtFunc{w.Store.CancelAuction, w.Store.SuspendAuction, w.Store.AnnulAuction} {
+		_, _, err := do(w.Ctx, act(w, a.ID, "again"))
 		wantCode(t, err, auction.EInvalidState)
 	}
-	if _, err := b.store.MarkRefunded(b.ctx, r1.Deposit.ID, "REFUND-C1"); err != nil {
+	if _, err := w.Store.MarkRefunded(w.Ctx, r1.Deposit.ID, "REFUND-C1"); err != nil {
 		t.Fatal(err)
 	}
-	b.wantLedgerBalanced(t)
-	b.wantReconciled(t)
-	if p, err := b.store.CaseProceeds(b.ctx, a.CaseID); err != nil || p.TotalReceived != 0 || p.LedgerBalance != 0 {
+	wantLedgerBalanced(t, w)
+	wantReconciled(t, w)
+	if p, err := w.Store.CaseProceeds(w.Ctx, a.CaseID); err != nil || p.TotalReceived != 0 || p.LedgerBalance != 0 {
 		t.Fatalf("proceeds after a cancellation: %+v %v", p, err)
 	}
 	// A new first round of the lot may be scheduled and published.
-	next := b.mustDraft(t, a.LotID, auction.RoundFirst, a.StartPrice, month)
-	if _, err := b.store.PublishAuction(b.ctx, next.ID); err != nil {
-		t.Fatal(err)
-	}
+	next := w.Draft(a.LotID, auction.RoundFirst, a.StartPrice, w.Now().Add(month))
+	w.Publish(next)
 }
 
 // TestCancelDraft: a draft is withdrawn without any money moving.
 func TestCancelDraft(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	lot := b.mustLot(t, 100_000_000)
-	draft := b.mustDraft(t, lot.ID, auction.RoundFirst, 70_000_000, month)
-	got, events, err := b.store.CancelAuction(b.ctx, b.act(draft.ID, "entered twice"))
+	w := setup(t)
+	lot := w.Lot(w.Case(1_000_000).ID, "商铺", 100_000_000)
+	draft := w.Draft(lot.ID, auction.RoundFirst, 70_000_000, w.Now().Add(month))
+	got, events, err := w.Store.CancelAuction(w.Ctx, act(w, draft.ID, "entered twice"))
 	if err != nil || got.Status != auction.StatusCancelled || len(events) != 1 || events[0].Seq != 1 {
 		t.Fatalf("cancel a draft: %+v %+v %v", got, events, err)
 	}
-	_, err = b.store.PublishAuction(b.ctx, draft.ID)
+	_, err = w.Store.PublishAuction(w.Ctx, draft.ID)
 	wantCode(t, err, auction.EInvalidState)
 }
 
@@ -344,19 +335,19 @@ func TestCancelDraft(t *testing.T) {
 // paid back, and the books stay balanced and reconciled.
 func TestAnnulSettledSale(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	win, _ := b.soldAndSettled(t, a, true)
+	w := setup(t)
+	a := w.Announced("住宅")
+	win, _ := soldAndSettled(t, w, a, true)
 	hammer := a.StartPrice + a.Increment
-	if p, _ := b.store.CaseProceeds(b.ctx, a.CaseID); p.TotalReceived != hammer {
+	if p, _ := w.Store.CaseProceeds(w.Ctx, a.CaseID); p.TotalReceived != hammer {
 		t.Fatalf("proceeds before: %+v", p)
 	}
-	if _, err := b.store.Confirmation(b.ctx, a.ID); err != nil {
+	if _, err := w.Store.Confirmation(w.Ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	b.clock.Advance(48 * time.Hour)
+	w.Clock.Advance(48 * time.Hour)
 	const reason = "拍卖成交后发现竞买人恶意串通，依法撤销拍卖"
-	got, events, err := b.store.AnnulAuction(b.ctx, b.act(a.ID, reason))
+	got, events, err := w.Store.AnnulAuction(w.Ctx, act(w, a.ID, reason))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,61 +356,59 @@ func TestAnnulSettledSale(t *testing.T) {
 		fmt.Sprint(e.Data["deposit_owed_back"]) != fmt.Sprint(a.Deposit) || fmt.Sprint(e.Data["balance_owed_back"]) != fmt.Sprint(hammer-a.Deposit) {
 		t.Fatalf("annulled: %s %+v", got.Status, events)
 	}
-	b.wantAudited(t, auction.ActionAnnul, a.ID, reason)
-	if b.lastEvent(t, a.ID).Type != auction.EventAnnulled {
+	wantAudited(t, w, auction.ActionAnnul, a.ID, reason)
+	if lastEvent(t, w, a.ID).Type != auction.EventAnnulled {
 		t.Fatal("the record does not end with the annulment")
 	}
-	_, err = b.store.Confirmation(b.ctx, a.ID)
+	_, err = w.Store.Confirmation(w.Ctx, a.ID)
 	wantCode(t, err, auction.ENotFound)
-	p, err := b.store.CaseProceeds(b.ctx, a.CaseID)
+	p, err := w.Store.CaseProceeds(w.Ctx, a.CaseID)
 	if err != nil || p.TotalReceived != 0 || p.LedgerBalance != 0 || p.Items[0].Status != auction.StatusAnnulled ||
 		p.Items[0].DepositApplied != 0 || p.Items[0].BalanceReceived != 0 {
 		t.Fatalf("proceeds after the annulment: %+v %v", p, err)
 	}
-	d, _ := b.store.Deposit(b.ctx, win.Deposit.ID)
+	d, _ := w.Store.Deposit(w.Ctx, win.Deposit.ID)
 	if d.Status != auction.DepositRefundPending {
 		t.Fatalf("winner's deposit %s", d.Status)
 	}
-	returns, err := b.store.BalanceReturnsDue(b.ctx)
+	returns, err := w.Store.BalanceReturnsDue(w.Ctx)
 	if err != nil || len(returns) != 1 || returns[0].Amount != hammer-a.Deposit || returns[0].AuctionID != a.ID {
 		t.Fatalf("balance returns %+v %v", returns, err)
 	}
-	if !b.financeWorkHas(t, a.ID) {
+	if !financeWorkHas(t, w, a.ID) {
 		t.Fatal("the finance desk does not list the annulled sale")
 	}
-	if n := b.notified(t, a.ID, "auction.annulled"); len(n) != 1 {
+	if n := notified(t, w, a.ID, "auction.annulled"); len(n) != 1 {
 		t.Fatalf("case notifications %v", n)
 	}
-	acc := b.accounts(t, a.ID)
+	acc := accounts(t, w, a.ID)
 	if acc[payments.AccountCaseProceeds] != 0 || acc[payments.AccountRefundsDue] != -hammer {
 		t.Fatalf("accounts after the annulment: %v", acc)
 	}
 	// Finance pays everything back.
-	_, err = b.store.MarkBalanceReturned(b.ctx, returns[0].PaymentID, " ")
+	_, err = w.Store.MarkBalanceReturned(w.Ctx, returns[0].PaymentID, " ")
 	wantCode(t, err, auction.EInvalidField)
-	if r, err := b.store.MarkBalanceReturned(b.ctx, returns[0].PaymentID, "RET-1"); err != nil || r.ReturnedAt == nil {
+	if r, err := w.Store.MarkBalanceReturned(w.Ctx, returns[0].PaymentID, "RET-1"); err != nil || r.ReturnedAt == nil {
 		t.Fatalf("returned: %+v %v", r, err)
 	}
-	_, err = b.store.MarkBalanceReturned(b.ctx, returns[0].PaymentID, "RET-2")
+	_, err = w.Store.MarkBalanceReturned(w.Ctx, returns[0].PaymentID, "RET-2")
 	wantCode(t, err, auction.EInvalidState)
-	if _, err := b.store.MarkRefunded(b.ctx, win.Deposit.ID, "RET-D"); err != nil {
+	if _, err := w.Store.MarkRefunded(w.Ctx, win.Deposit.ID, "RET-D"); err != nil {
 		t.Fatal(err)
 	}
-	if acc := b.accounts(t, a.ID); acc[payments.AccountRefundsDue] != 0 {
+	if acc := accounts(t, w, a.ID); acc[payments.AccountRefundsDue] != 0 {
 		t.Fatalf("refunds due left: %v", acc)
 	}
-	if returns, _ := b.store.BalanceReturnsDue(b.ctx); len(returns) != 0 {
+	if returns, _ := w.Store.BalanceReturnsDue(w.Ctx); len(returns) != 0 {
 		t.Fatalf("still listed: %+v", returns)
 	}
-	b.wantLedgerBalanced(t)
-	b.wantReconciled(t)
-	_, _, err = b.store.AnnulAuction(b.ctx, b.act(a.ID, "twice"))
+	wantLedgerBalanced(t, w)
+	wantReconciled(t, w)
+	_, _, err = w.Store.AnnulAuction(w.Ctx, act(w, a.ID, "twice"))
 	wantCode(t, err, auction.EInvalidState)
 	// The lot may be sold again in a new first round.
-	next := b.mustDraft(t, a.LotID, auction.RoundFirst, a.StartPrice, month)
-	if _, err := b.store.PublishAuction(b.ctx, next.ID); err != nil {
-		t.Fatal(err)
-	}
+	next := w.Draft(a.LotID, auction.RoundFirst, a.StartPrice, w.Now().Add(month))
+	w.Publish(next)
 }
 
 // TestAnnulSoldAndDefaulted: a sale annulled before the balance is paid
@@ -427,34 +416,33 @@ func TestAnnulSettledSale(t *testing.T) {
 // owes back the forfeited deposit and lifts the buyer's bar.
 func TestAnnulSoldAndDefaulted(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	w := setup(t)
 	for _, defaulted := range []bool{false, true} {
-		a := b.mustAuction(t, lotParams{})
-		_, owed := b.soldAt(t, a)
-		if _, _, err := b.store.RecordBalancePayment(b.ctx, b.clerk.ID, a.ID, owed/2, fmt.Sprintf("PART-%v", defaulted)); err != nil {
+		a := w.Announced("住宅")
+		_, owed := soldAt(t, w, a)
+		if _, _, err := w.Store.RecordBalancePayment(w.Ctx, w.Clerk.ID, a.ID, owed/2, fmt.Sprintf("PART-%v", defaulted)); err != nil {
 			t.Fatal(err)
 		}
 		if defaulted {
-			got, _ := b.store.Auction(b.ctx, a.ID)
-			b.clock.Set(*got.BalanceDueAt)
-			b.tick(t)
-			b.wantStatus(t, a.ID, auction.StatusDefaulted)
+			got, _ := w.Store.Auction(w.Ctx, a.ID)
+			w.TickAt(*got.BalanceDueAt)
+			wantStatus(t, w, a.ID, auction.StatusDefaulted)
 		}
-		if _, _, err := b.store.AnnulAuction(b.ctx, b.act(a.ID, "撤销")); err != nil {
+		if _, _, err := w.Store.AnnulAuction(w.Ctx, act(w, a.ID, "撤销")); err != nil {
 			t.Fatal(err)
 		}
-		p, _ := b.store.CaseProceeds(b.ctx, a.CaseID)
+		p, _ := w.Store.CaseProceeds(w.Ctx, a.CaseID)
 		if p.TotalReceived != 0 || p.LedgerBalance != 0 || p.Items[0].ForfeitedDeposit != 0 {
 			t.Fatalf("defaulted=%v: proceeds %+v", defaulted, p)
 		}
-		deps, _ := b.store.Deposits(b.ctx, a.ID)
+		deps, _ := w.Store.Deposits(w.Ctx, a.ID)
 		if len(deps) != 1 || deps[0].Status != auction.DepositRefundPending {
 			t.Fatalf("defaulted=%v: deposits %+v", defaulted, deps)
 		}
-		if acc := b.accounts(t, a.ID); acc[payments.AccountRefundsDue] != -(a.Deposit + owed/2) {
+		if acc := accounts(t, w, a.ID); acc[payments.AccountRefundsDue] != -(a.Deposit + owed/2) {
 			t.Fatalf("defaulted=%v: accounts %v", defaulted, acc)
 		}
-		b.wantLedgerBalanced(t)
+		wantLedgerBalanced(t, w)
 	}
 }
 
@@ -463,15 +451,15 @@ func TestAnnulSoldAndDefaulted(t *testing.T) {
 // after it (refused with auction_not_open), never accepted after it.
 func TestBidsRacingSuspend(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
+	w := setup(t)
+	a := w.Announced("住宅")
 	const bidders = 16
 	users := make([]*auction.User, bidders)
 	for i := range users {
-		users[i] = b.mustUser(t, auction.RoleBidder, "", "")
-		b.mustQualify(t, users[i], a.ID)
+		users[i] = w.Verified("", "")
+		w.Qualify(users[i], a.ID)
 	}
-	b.open(t, a)
+	w.Open(a)
 	var wg, biddersWG sync.WaitGroup
 	var mu sync.Mutex
 	var accepted []int64
@@ -491,7 +479,7 @@ func TestBidsRacingSuspend(t *testing.T) {
 			// bidding is no longer open.
 			amount := a.StartPrice
 			for k := 0; k < 40; k++ {
-				res, err := b.store.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: fmt.Sprintf("race-%d-%d", i, k)})
+				res, err := w.Store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: fmt.Sprintf("race-%d-%d", i, k)})
 				mu.Lock()
 				code := auction.ErrorCode(err)
 				switch {
@@ -529,7 +517,7 @@ func TestBidsRacingSuspend(t *testing.T) {
 		case <-someAccepted:
 		case <-biddersDone:
 		}
-		_, events, err := b.store.SuspendAuction(b.ctx, b.act(a.ID, "objection"))
+		_, events, err := w.Store.SuspendAuction(w.Ctx, act(w, a.ID, "objection"))
 		if err != nil {
 			t.Error(err)
 			return
@@ -546,7 +534,7 @@ func TestBidsRacingSuspend(t *testing.T) {
 			t.Fatalf("a bid was accepted at seq %d, after the suspension at seq %d", seq, suspendSeq)
 		}
 	}
-	rc, err := b.store.VerifiedRecord(b.ctx, a.ID)
+	rc, err := w.Store.VerifiedRecord(w.Ctx, a.ID)
 	if err != nil || rc.FirstBrokenSeq != 0 {
 		t.Fatalf("record: %v %s", err, rc.Problem)
 	}
@@ -570,14 +558,11 @@ func TestBidsRacingSuspend(t *testing.T) {
 // it (and go straight back): none is left held on a cancelled round.
 func TestCancelRacingDeposits(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
+	w := setup(t)
+	a := w.Announced("住宅")
 	var regs []*auction.Registration
 	for range 12 {
-		reg, err := b.store.Register(b.ctx, b.mustUser(t, auction.RoleBidder, "", ""), a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		reg := w.Register(w.Verified("", ""), a.ID)
 		regs = append(regs, reg)
 	}
 	var wg sync.WaitGroup
@@ -587,7 +572,7 @@ func TestCancelRacingDeposits(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			if _, err := b.store.ConfirmDeposit(b.ctx, reg.Deposit.ID, fmt.Sprintf("RACE-%d", i)); err != nil {
+			if _, err := w.Store.ConfirmDeposit(w.Ctx, reg.Deposit.ID, fmt.Sprintf("RACE-%d", i)); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -596,7 +581,7 @@ func TestCancelRacingDeposits(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				if _, _, err := b.store.CancelAuction(b.ctx, b.act(a.ID, "withdrawn")); err != nil {
+				if _, _, err := w.Store.CancelAuction(w.Ctx, act(w, a.ID, "withdrawn")); err != nil {
 					t.Error(err)
 				}
 			}()
@@ -604,7 +589,7 @@ func TestCancelRacingDeposits(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	deps, err := b.store.Deposits(b.ctx, a.ID)
+	deps, err := w.Store.Deposits(w.Ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -613,8 +598,8 @@ func TestCancelRacingDeposits(t *testing.T) {
 			t.Fatalf("deposit %s is %s after the cancellation", d.ID, d.Status)
 		}
 	}
-	b.wantLedgerBalanced(t)
-	b.wantReconciled(t)
+	wantLedgerBalanced(t, w)
+	wantReconciled(t, w)
 }
 
 // TestAnnulWhileExcessRefunded: the court annulling a sale while finance
@@ -623,11 +608,11 @@ func TestCancelRacingDeposits(t *testing.T) {
 // owed back is owed once.
 func TestAnnulWhileExcessRefunded(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	w := setup(t)
 	for round := range 12 {
-		a := b.mustAuction(t, lotParams{})
-		_, owed := b.soldAt(t, a)
-		p, _, err := b.store.RecordBalancePayment(b.ctx, b.clerk.ID, a.ID, owed+5000, fmt.Sprintf("OVER-%d", round))
+		a := w.Announced("住宅")
+		_, owed := soldAt(t, w, a)
+		p, _, err := w.Store.RecordBalancePayment(w.Ctx, w.Clerk.ID, a.ID, owed+5000, fmt.Sprintf("OVER-%d", round))
 		if err != nil || p.Excess != 5000 {
 			t.Fatalf("overpayment %+v %v", p, err)
 		}
@@ -638,12 +623,12 @@ func TestAnnulWhileExcessRefunded(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, _, annulErr = b.store.AnnulAuction(b.ctx, b.act(a.ID, "撤销"))
+			_, _, annulErr = w.Store.AnnulAuction(w.Ctx, act(w, a.ID, "撤销"))
 		}()
 		go func() {
 			defer wg.Done()
 			<-start
-			_, refundErr = b.store.MarkBalanceRefunded(b.ctx, p.ID, fmt.Sprintf("BACK-%d", round))
+			_, refundErr = w.Store.MarkBalanceRefunded(w.Ctx, p.ID, fmt.Sprintf("BACK-%d", round))
 		}()
 		close(start)
 		wg.Wait()
@@ -651,5 +636,5 @@ func TestAnnulWhileExcessRefunded(t *testing.T) {
 			t.Fatalf("round %d: annul %v, refund %v", round, annulErr, refundErr)
 		}
 	}
-	b.wantLedgerBalanced(t)
+	wantLedgerBalanced(t, w)
 }

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 )
 
 // elsewhere is a second process on the test's database: its bids move the
 // auction without the first process's worker seeing them.
-func (b *bundle) elsewhere() *postgres.Store {
-	return postgres.New(postgres.Config{Pool: b.store.Pool(), Clock: b.clock, Rulebook: auction.SPC2016})
+func elsewhere(w *auctiontest.World) *postgres.Store {
+	return postgres.New(postgres.Config{Pool: w.Store.Pool(), Clock: w.Clock, Rulebook: auction.SPC2016})
 }
 
 // Losing bids get exact answers, also when another process moved the
@@ -24,19 +25,16 @@ func (b *bundle) elsewhere() *postgres.Store {
 // decided, not as the worker last saw it.
 func TestBidGroupAnswersExactly(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	alice, bob := b.mustUser(t, auction.RoleBidder, "ID-GA", ""), b.mustUser(t, auction.RoleBidder, "ID-GB", "")
-	ra, rb := b.mustQualify(t, alice, a.ID), b.mustQualify(t, bob, a.ID)
-	b.open(t, a)
+	w := setup(t)
+	a := w.Announced("住宅")
+	alice, bob := w.Verified("ID-GA", ""), w.Verified("ID-GB", "")
+	ra, rb := w.Qualify(alice, a.ID), w.Qualify(bob, a.ID)
+	w.Open(a)
 	place := func(s *postgres.Store, u *auction.User, amount int64, key string) (*auction.BidResult, error) {
-		return s.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key})
+		return s.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key})
 	}
 	stored := func() *auction.State {
-		got, err := b.store.Auction(b.ctx, a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := w.Auction(a.ID)
 		return got.State()
 	}
 	sameState := func(err error) {
@@ -47,38 +45,38 @@ func TestBidGroupAnswersExactly(t *testing.T) {
 		}
 	}
 
-	first, err := place(b.store, alice, a.StartPrice, "a1")
+	first, err := place(w.Store, alice, a.StartPrice, "a1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Bob's registration is not known yet: his bid takes the batch.
-	_, err = place(b.store, bob, a.StartPrice, "b1")
+	_, err = place(w.Store, bob, a.StartPrice, "b1")
 	wantCode(t, err, auction.EBidTooLow)
 
 	// Refusals with the state as stored.
-	_, err = place(b.store, alice, a.StartPrice+a.Increment, "a2")
+	_, err = place(w.Store, alice, a.StartPrice+a.Increment, "a2")
 	wantCode(t, err, auction.EAlreadyLeading)
 	sameState(err)
-	_, err = place(b.store, bob, a.StartPrice, "b2")
+	_, err = place(w.Store, bob, a.StartPrice, "b2")
 	wantCode(t, err, auction.EBidTooLow)
 	sameState(err)
-	_, err = place(b.store, bob, a.StartPrice+a.Increment/2, "b3")
+	_, err = place(w.Store, bob, a.StartPrice+a.Increment/2, "b3")
 	wantCode(t, err, auction.EBidNotOnIncrement)
-	again, err := place(b.store, alice, a.StartPrice, "a1")
+	again, err := place(w.Store, alice, a.StartPrice, "a1")
 	if err != nil || again.Bid.Seq != first.Bid.Seq || again.Receipt != first.Receipt {
 		t.Fatalf("a retried key: %+v %v, first answer %+v", again, err, first)
 	}
-	_, err = place(b.store, alice, a.StartPrice-a.Increment, "a1")
+	_, err = place(w.Store, alice, a.StartPrice-a.Increment, "a1")
 	wantCode(t, err, auction.EIdempotencyReused)
 
 	// Another process moves the auction: Bob outbids Alice there. Alice's
 	// bid at that price is one the worker's state calls already_leading; it
 	// is decided against the auction as committed: too low.
-	other := b.elsewhere()
+	other := elsewhere(w)
 	if _, err := place(other, bob, a.StartPrice+a.Increment, "b4"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = place(b.store, alice, a.StartPrice+a.Increment, "a3")
+	_, err = place(w.Store, alice, a.StartPrice+a.Increment, "a3")
 	wantCode(t, err, auction.EBidTooLow)
 	sameState(err)
 	if s := refusalState(t, err); *s.LeaderCode != *rb.BidderCode {
@@ -88,14 +86,14 @@ func TestBidGroupAnswersExactly(t *testing.T) {
 	// A bid the worker's state calls too late (its end passed) that the
 	// committed state accepts (the other process extended the end) is
 	// decided by a batch and accepted.
-	b.clock.Set(a.EndsAt.Add(-time.Minute))
+	w.Clock.Set(a.EndsAt.Add(-time.Minute))
 	ext, err := place(other, alice, a.StartPrice+2*a.Increment, "a4")
 	if err != nil || !ext.Auction.EndsAt.After(a.EndsAt) {
 		t.Fatalf("bid in the last minutes: %+v %v", ext, err)
 	}
-	b.clock.Set(a.EndsAt.Add(time.Second))
-	res, err := place(b.store, bob, a.StartPrice+3*a.Increment, "b5")
-	if err != nil || res.Bid.BidderCode != *rb.BidderCode || !res.Bid.PlacedAt.Equal(b.clock.Now()) {
+	w.Clock.Set(a.EndsAt.Add(time.Second))
+	res, err := place(w.Store, bob, a.StartPrice+3*a.Increment, "b5")
+	if err != nil || res.Bid.BidderCode != *rb.BidderCode || !res.Bid.PlacedAt.Equal(w.Clock.Now()) {
 		t.Fatalf("a bid the stale state refuses and the stored one accepts: %+v %v", res, err)
 	}
 	_ = ra
@@ -105,16 +103,16 @@ func TestBidGroupAnswersExactly(t *testing.T) {
 // step: every answer is consistent with the record and the record is whole.
 func TestBidOneClickCrowd(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
+	w := setup(t)
+	a := w.Announced("住宅")
 	const bidders, rounds = 24, 12
 	users := make([]*auction.User, bidders)
 	codes := map[string]int{}
 	for i := range users {
-		users[i] = b.mustUser(t, auction.RoleBidder, fmt.Sprintf("ID-OC%d", i), "")
-		codes[*b.mustQualify(t, users[i], a.ID).BidderCode] = i
+		users[i] = w.Verified(fmt.Sprintf("ID-OC%d", i), "")
+		codes[*w.Qualify(users[i], a.ID).BidderCode] = i
 	}
-	b.open(t, a)
+	w.Open(a)
 	var mu sync.Mutex
 	accepted := map[int64]int64{} // amount by seq
 	var wg sync.WaitGroup
@@ -123,7 +121,7 @@ func TestBidOneClickCrowd(t *testing.T) {
 			price := a.StartPrice - a.Increment
 			for r := range rounds {
 				amount := price + a.Increment
-				res, err := b.store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: fmt.Sprintf("c%d-%d", i, r)})
+				res, err := w.Store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: fmt.Sprintf("c%d-%d", i, r)})
 				if err != nil {
 					s := refusalState(t, err)
 					switch auction.ErrorCode(err) {
@@ -153,7 +151,7 @@ func TestBidOneClickCrowd(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	bids, err := b.store.Bids(b.ctx, a.ID)
+	bids, err := w.Store.Bids(w.Ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +163,7 @@ func TestBidOneClickCrowd(t *testing.T) {
 			t.Fatalf("bid %d: %d at seq %d (answered %d)", i, bid.Amount, bid.Seq, accepted[bid.Seq])
 		}
 	}
-	rec, err := b.store.Record(b.ctx, a.ID)
+	rec, err := w.Store.Record(w.Ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,23 +5,24 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 )
 
 // skewedClock is a DBClock on a machine whose clock is off by skew.
-func skewedClock(t *testing.T, b *bundle, skew time.Duration) *postgres.DBClock {
+func skewedClock(t *testing.T, w *auctiontest.World, skew time.Duration) *postgres.DBClock {
 	t.Helper()
-	c, err := postgres.NewDBClock(b.ctx, postgres.DBClockConfig{Pool: b.store.Pool(), Local: func() time.Time { return time.Now().Add(skew) }})
+	c, err := postgres.NewDBClock(w.Ctx, postgres.DBClockConfig{Pool: w.Store.Pool(), Local: func() time.Time { return time.Now().Add(skew) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func (b *bundle) dbNow(t *testing.T) time.Time {
+func dbNow(t *testing.T, w *auctiontest.World) time.Time {
 	t.Helper()
 	var now time.Time
-	if err := b.store.Pool().QueryRow(b.ctx, `SELECT clock_timestamp()`).Scan(&now); err != nil {
+	if err := w.Store.Pool().QueryRow(w.Ctx, `SELECT clock_timestamp()`).Scan(&now); err != nil {
 		t.Fatal(err)
 	}
 	return now
@@ -32,15 +33,15 @@ func (b *bundle) dbNow(t *testing.T) time.Time {
 // and each shows its machine's offset.
 func TestDBClockIgnoresMachineClock(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	w := setup(t)
 	// Margins are seconds against a skew of minutes: the test checks which
 	// clock is read, not how fast anything is.
 	const margin = 5 * time.Second
 	for _, skew := range []time.Duration{0, 5 * time.Minute, -5 * time.Minute} {
-		c := skewedClock(t, b, skew)
-		before := b.dbNow(t)
+		c := skewedClock(t, w, skew)
+		before := dbNow(t, w)
 		now := c.Now()
-		after := b.dbNow(t)
+		after := dbNow(t, w)
 		if now.Before(before.Add(-margin)) || now.After(after.Add(margin)) {
 			t.Errorf("skew %s: Now() = %s, database between %s and %s", skew, now, before, after)
 		}
@@ -65,17 +66,17 @@ func TestDBClockIgnoresMachineClock(t *testing.T) {
 // before the end is accepted by either.
 func TestSkewedInstancesDecideAlike(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	fast := postgres.New(postgres.Config{Pool: b.store.Pool(), Clock: skewedClock(t, b, 5*time.Minute), Rulebook: auction.SPC2016})
-	slow := postgres.New(postgres.Config{Pool: b.store.Pool(), Clock: skewedClock(t, b, -5*time.Minute), Rulebook: auction.SPC2016})
-	u := b.mustUser(t, auction.RoleBidder, "", "")
+	w := setup(t)
+	fast := postgres.New(postgres.Config{Pool: w.Store.Pool(), Clock: skewedClock(t, w, 5*time.Minute), Rulebook: auction.SPC2016})
+	slow := postgres.New(postgres.Config{Pool: w.Store.Pool(), Clock: skewedClock(t, w, -5*time.Minute), Rulebook: auction.SPC2016})
+	u := w.Verified("", "")
 
 	// An auction made on the test clock, then moved to the database's time.
 	at := func(startsIn, endsIn time.Duration) *auction.Auction {
-		a := b.mustAuction(t, lotParams{})
-		b.mustQualify(t, u, a.ID)
-		now := b.dbNow(t)
-		if _, err := b.store.Pool().Exec(b.ctx, `UPDATE auctions SET starts_at = $2, ends_at = $3 WHERE id = $1`,
+		a := w.Announced("住宅")
+		w.Qualify(u, a.ID)
+		now := dbNow(t, w)
+		if _, err := w.Store.Pool().Exec(w.Ctx, `UPDATE auctions SET starts_at = $2, ends_at = $3 WHERE id = $1`,
 			a.ID, now.Add(startsIn), now.Add(endsIn)); err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +86,7 @@ func TestSkewedInstancesDecideAlike(t *testing.T) {
 	started := at(-2*time.Minute, time.Hour) // the slow instance's machine says not yet
 	ending := at(-time.Hour, 2*time.Minute)  // the fast instance's machine says it has ended
 	for _, s := range []*postgres.Store{fast, slow} {
-		if _, err := s.Tick(b.ctx); err != nil {
+		if _, err := s.Tick(w.Ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -93,7 +94,7 @@ func TestSkewedInstancesDecideAlike(t *testing.T) {
 		a    *auction.Auction
 		want string
 	}{{notYet, auction.StatusAnnounced}, {started, auction.StatusBidding}, {ending, auction.StatusBidding}} {
-		if got := b.status(t, c.a.ID); got.Status != c.want {
+		if got := w.Auction(c.a.ID); got.Status != c.want {
 			t.Errorf("auction starting %s, ending %s: status %s, want %s", got.StartsAt, got.EndsAt, got.Status, c.want)
 		}
 	}
@@ -102,7 +103,7 @@ func TestSkewedInstancesDecideAlike(t *testing.T) {
 		if name == "fast" {
 			a = ending
 		}
-		if _, err := s.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: a.StartPrice, Key: "skew-" + name}); err != nil {
+		if _, err := s.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: u, Amount: a.StartPrice, Key: "skew-" + name}); err != nil {
 			t.Errorf("%s instance refused a bid before the end: %v", name, err)
 		}
 	}

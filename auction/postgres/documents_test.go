@@ -14,10 +14,10 @@ import (
 // document never changes.
 func TestDocumentsPublishedWithTheRound(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	lot := b.mustLot(t, 100_000_000)
-	draft := b.mustDraft(t, lot.ID, auction.RoundFirst, 70_000_000, month)
-	docs, err := b.store.AuctionDocuments(b.ctx, draft.ID)
+	w := setup(t)
+	lot := w.Lot(w.Case(1_000_000).ID, "商铺", 100_000_000)
+	draft := w.Draft(lot.ID, auction.RoundFirst, 70_000_000, w.Now().Add(month))
+	docs, err := w.Store.AuctionDocuments(w.Ctx, draft.ID)
 	if err != nil || len(docs) != 2 || docs[0].Kind != courtdoc.KindAnnouncement || docs[0].Version != 0 ||
 		!strings.Contains(docs[0].Body, "起拍价：700,000.00元") || !strings.Contains(docs[1].Body, "竞买须知") {
 		t.Fatalf("draft documents: %+v %v", docs, err)
@@ -29,54 +29,52 @@ func TestDocumentsPublishedWithTheRound(t *testing.T) {
 		{courtdoc.KindAnnouncement, "a\xffb", auction.EInvalidField},
 		{courtdoc.KindAnnouncement, strings.Repeat("字", 50_001), auction.EInvalidField},
 	} {
-		_, err := b.store.EditAuctionDocument(b.ctx, b.clerk, draft.ID, tc.kind, tc.body)
+		_, err := w.Store.EditAuctionDocument(w.Ctx, w.Clerk, draft.ID, tc.kind, tc.body)
 		wantCode(t, err, tc.code)
 	}
 	edited := docs[0].Body + "\r\n补充：本次拍卖不设保留价。\r\n"
 	for i := 1; i <= 2; i++ {
-		d, err := b.store.EditAuctionDocument(b.ctx, b.clerk, draft.ID, courtdoc.KindAnnouncement, edited)
+		d, err := w.Store.EditAuctionDocument(w.Ctx, w.Clerk, draft.ID, courtdoc.KindAnnouncement, edited)
 		if err != nil || d.Version != i || !d.Edited || strings.Contains(d.Body, "\r") {
 			t.Fatalf("edit %d: %+v %v", i, d, err)
 		}
 	}
-	b.clock.Advance(month / 31)
-	if _, err := b.store.PublishAuction(b.ctx, draft.ID); err != nil {
-		t.Fatal(err)
-	}
-	docs, _ = b.store.AuctionDocuments(b.ctx, draft.ID)
+	w.Clock.Advance(month / 31)
+	w.Publish(draft)
+	docs, _ = w.Store.AuctionDocuments(w.Ctx, draft.ID)
 	if docs[0].Version != 2 || docs[0].PublishedAt == nil || !strings.Contains(docs[0].Body, "不设保留价") ||
-		docs[1].Version != 1 || docs[1].Edited || docs[1].PublishedAt == nil || !strings.Contains(docs[1].Body, courtdoc.Day(b.clock.Now(), courtdoc.DefaultZone)) {
+		docs[1].Version != 1 || docs[1].Edited || docs[1].PublishedAt == nil || !strings.Contains(docs[1].Body, courtdoc.Day(w.Clock.Now(), courtdoc.DefaultZone)) {
 		t.Fatalf("published documents: %+v", docs)
 	}
-	versions, err := b.store.DocumentVersions(b.ctx, draft.ID, courtdoc.KindAnnouncement)
+	versions, err := w.Store.DocumentVersions(w.Ctx, draft.ID, courtdoc.KindAnnouncement)
 	if err != nil || len(versions) != 2 || versions[0].PublishedAt != nil || versions[1].PublishedAt == nil {
 		t.Fatalf("versions: %+v %v", versions, err)
 	}
-	_, err = b.store.EditAuctionDocument(b.ctx, b.clerk, draft.ID, courtdoc.KindBidderNotice, "新文本")
+	_, err = w.Store.EditAuctionDocument(w.Ctx, w.Clerk, draft.ID, courtdoc.KindBidderNotice, "新文本")
 	wantCode(t, err, auction.EInvalidState)
-	b.wantAuditedOn(t, "court edit document", draft.ID, "")
+	wantAuditedOn(t, w, "court edit document", draft.ID, "")
 }
 
 // TestRegistrationAgreesToTheNotice: a registration records the version of
 // the bidders' notice in force; a bidder shown another version is refused.
 func TestRegistrationAgreesToTheNotice(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	u1, u2 := b.mustUser(t, auction.RoleBidder, "", ""), b.mustUser(t, auction.RoleBidder, "", "")
+	w := setup(t)
+	a := w.Announced("住宅")
+	u1, u2 := w.Verified("", ""), w.Verified("", "")
 	two := 2
-	_, err := b.store.RegisterAgreeing(b.ctx, u1, a.ID, &two)
+	_, err := w.Store.RegisterAgreeing(w.Ctx, u1, a.ID, &two)
 	wantCode(t, err, auction.EInvalidField)
 	one := 1
-	reg, err := b.store.RegisterAgreeing(b.ctx, u1, a.ID, &one)
+	reg, err := w.Store.RegisterAgreeing(w.Ctx, u1, a.ID, &one)
 	if err != nil || reg.NoticeVersion == nil || *reg.NoticeVersion != 1 {
 		t.Fatalf("registration: %+v %v", reg, err)
 	}
-	if reg, err := b.store.Register(b.ctx, u2, a.ID); err != nil || reg.NoticeVersion == nil || *reg.NoticeVersion != 1 {
+	if reg, err := w.Store.Register(w.Ctx, u2, a.ID); err != nil || reg.NoticeVersion == nil || *reg.NoticeVersion != 1 {
 		t.Fatalf("registration without a version: %+v %v", reg, err)
 	}
 	var agreed int
-	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM registrations WHERE auction_id = $1 AND notice_version = 1 AND notice_agreed_at IS NOT NULL`, a.ID).Scan(&agreed); err != nil || agreed != 2 {
+	if err := w.Store.Pool().QueryRow(w.Ctx, `SELECT count(*) FROM registrations WHERE auction_id = $1 AND notice_version = 1 AND notice_agreed_at IS NOT NULL`, a.ID).Scan(&agreed); err != nil || agreed != 2 {
 		t.Fatalf("%d agreements recorded (%v)", agreed, err)
 	}
 }

@@ -10,26 +10,27 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 )
 
-// guardedBundle is a bundle whose closing store asks the outage guard of a
+// guardedWorld is a world whose closing store asks the outage guard of a
 // heartbeat, as `gavel serve` wires it.
-type guardedBundle struct {
-	*bundle
+type guardedWorld struct {
+	*auctiontest.World
 	guarded *postgres.Store
 	hb      *postgres.Heartbeat
 	// closed holds, for each call of Hooks.AfterClose, the auctions it got.
 	closed [][]string
 }
 
-func setupGuarded(t *testing.T) *guardedBundle {
+func setupGuarded(t *testing.T) *guardedWorld {
 	t.Helper()
-	g := &guardedBundle{bundle: setup(t)}
+	g := &guardedWorld{World: setup(t)}
 	g.hb = g.startHeartbeat(t, "first")
 	// Guard reads every run from the database, so any heartbeat of the
 	// database judges the same way; g.hb is simply the one wired here.
-	g.guarded = postgres.New(postgres.Config{Pool: g.store.Pool(), Clock: g.clock, Rulebook: auction.SPC2016,
+	g.guarded = postgres.New(postgres.Config{Pool: g.Store.Pool(), Clock: g.Clock, Rulebook: auction.SPC2016,
 		Hooks: postgres.Hooks{Guard: func(ctx context.Context, tx pgx.Tx, auctions []*auction.Auction) (map[string]*postgres.Outage, error) {
 			return g.hb.Guard(ctx, tx, auctions)
 		}, AfterClose: func(ctx context.Context, tx pgx.Tx, closed []*auction.Auction) error {
@@ -44,28 +45,28 @@ func setupGuarded(t *testing.T) *guardedBundle {
 }
 
 // startHeartbeat starts a run for a new process at the clock's time.
-func (g *guardedBundle) startHeartbeat(t *testing.T, name string) *postgres.Heartbeat {
+func (g *guardedWorld) startHeartbeat(t *testing.T, name string) *postgres.Heartbeat {
 	t.Helper()
-	hb := postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: g.store.Pool(), Clock: g.clock, Instance: name})
-	if err := hb.Start(g.ctx); err != nil {
+	hb := postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: g.Store.Pool(), Clock: g.Clock, Instance: name})
+	if err := hb.Start(g.Ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { hb.Stop(g.ctx) })
+	t.Cleanup(func() { hb.Stop(g.Ctx) })
 	return hb
 }
 
 // crash makes every heartbeat session vanish the way a killed process's does:
 // PostgreSQL drops the session, the run row stays without stopped_at.
-func (g *guardedBundle) crash(t *testing.T) {
+func (g *guardedWorld) crash(t *testing.T) {
 	t.Helper()
-	if _, err := g.store.Pool().Exec(g.ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	if _, err := g.Store.Pool().Exec(g.Ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE datname = current_database() AND application_name LIKE 'gavel-run:%'`); err != nil {
 		t.Fatal(err)
 	}
 	// Termination is asynchronous; wait until the sessions are gone.
 	for range 100 {
 		var n int
-		_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'gavel-run:%'`).Scan(&n)
+		_ = g.Store.Pool().QueryRow(g.Ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'gavel-run:%'`).Scan(&n)
 		if n == 0 {
 			return
 		}
@@ -74,18 +75,18 @@ func (g *guardedBundle) crash(t *testing.T) {
 	t.Fatal("heartbeat sessions survived pg_terminate_backend")
 }
 
-func (g *guardedBundle) beat(t *testing.T, hbs ...*postgres.Heartbeat) {
+func (g *guardedWorld) beat(t *testing.T, hbs ...*postgres.Heartbeat) {
 	t.Helper()
 	for _, hb := range hbs {
-		if err := hb.Beat(g.ctx); err != nil {
+		if err := hb.Beat(g.Ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
-func (g *guardedBundle) closeTick(t *testing.T) []auction.Change {
+func (g *guardedWorld) closeTick(t *testing.T) []auction.Change {
 	t.Helper()
-	changes, err := g.guarded.Tick(g.ctx)
+	changes, err := g.guarded.Tick(g.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,17 +94,15 @@ func (g *guardedBundle) closeTick(t *testing.T) []auction.Change {
 }
 
 // soldWithBid returns an open auction with one bid by a qualified bidder.
-func (g *guardedBundle) soldWithBid(t *testing.T) (*auction.Auction, *auction.User) {
+func (g *guardedWorld) soldWithBid(t *testing.T) (*auction.Auction, *auction.User) {
 	t.Helper()
-	a := g.mustAuction(t, lotParams{})
-	u := g.mustUser(t, auction.RoleBidder, "", "")
-	g.mustQualify(t, u, a.ID)
-	g.clock.Set(a.StartsAt)
+	a := g.Announced("住宅")
+	u := g.Verified("", "")
+	g.Qualify(u, a.ID)
+	g.Clock.Set(a.StartsAt)
 	g.beat(t, g.hb)
 	g.closeTick(t)
-	if _, err := g.bid(u, a.ID, a.StartPrice); err != nil {
-		t.Fatal(err)
-	}
+	g.Bid(u, a.ID, a.StartPrice)
 	return a, u
 }
 
@@ -111,13 +110,13 @@ func TestGuardClosesAServedAuction(t *testing.T) {
 	t.Parallel()
 	g := setupGuarded(t)
 	a, _ := g.soldWithBid(t)
-	g.clock.Set(a.EndsAt.Add(-time.Minute))
+	g.Clock.Set(a.EndsAt.Add(-time.Minute))
 	g.beat(t, g.hb)
-	g.clock.Set(a.EndsAt.Add(time.Second))
+	g.Clock.Set(a.EndsAt.Add(time.Second))
 	// No beat since a minute before the end: the run is live (its session is
 	// connected and its last beat fresh in real time), so it serves until now.
 	g.closeTick(t)
-	got, _ := g.store.Auction(g.ctx, a.ID)
+	got, _ := g.Store.Auction(g.Ctx, a.ID)
 	if got.Status != auction.StatusSold {
 		t.Fatalf("a fully served auction: status %s (%s), want sold", got.Status, got.Suspended)
 	}
@@ -127,22 +126,22 @@ func TestGuardSuspendsAfterACrashInTheFinalWindow(t *testing.T) {
 	t.Parallel()
 	g := setupGuarded(t)
 	a, u := g.soldWithBid(t)
-	other := g.mustUser(t, auction.RoleBidder, "", "")
-	g.mustQualify(t, other, a.ID)
+	other := g.Verified("", "")
+	g.Qualify(other, a.ID)
 	var ledgerBefore, notesBefore int
-	_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM ledger_transactions`).Scan(&ledgerBefore)
-	_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM case_notifications`).Scan(&notesBefore)
+	_ = g.Store.Pool().QueryRow(g.Ctx, `SELECT count(*) FROM ledger_transactions`).Scan(&ledgerBefore)
+	_ = g.Store.Pool().QueryRow(g.Ctx, `SELECT count(*) FROM case_notifications`).Scan(&notesBefore)
 
-	g.clock.Set(a.EndsAt.Add(-2 * time.Minute))
+	g.Clock.Set(a.EndsAt.Add(-2 * time.Minute))
 	g.beat(t, g.hb)
 	g.crash(t)
-	g.clock.Set(a.EndsAt.Add(time.Minute)) // down across the end
+	g.Clock.Set(a.EndsAt.Add(time.Minute)) // down across the end
 	g.hb = g.startHeartbeat(t, "restarted")
 	changes := g.closeTick(t)
 	if len(changes) != 1 || len(changes[0].Events) != 1 || changes[0].Events[0].Type != auction.EventSuspended {
 		t.Fatalf("tick after the restart: %+v, want one suspended event", changes)
 	}
-	got, _ := g.store.Auction(g.ctx, a.ID)
+	got, _ := g.Store.Auction(g.Ctx, a.ID)
 	if got.Status != auction.StatusSuspended || got.ClosedAt != nil || got.HammerPrice != nil ||
 		!strings.Contains(got.Suspended, "unavailable") {
 		t.Fatalf("suspended auction: %+v", got)
@@ -153,34 +152,34 @@ func TestGuardSuspendsAfterACrashInTheFinalWindow(t *testing.T) {
 		t.Fatalf("suspended event: %+v", e)
 	}
 	t.Logf("suspended: %s", got.Suspended)
-	deposits, _ := g.store.Deposits(g.ctx, a.ID)
+	deposits, _ := g.Store.Deposits(g.Ctx, a.ID)
 	for _, d := range deposits {
 		if d.Status != auction.DepositHeld {
 			t.Fatalf("a deposit moved on suspension: %+v", d)
 		}
 	}
 	var ledgerAfter, notesAfter int
-	_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM ledger_transactions`).Scan(&ledgerAfter)
-	_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM case_notifications`).Scan(&notesAfter)
+	_ = g.Store.Pool().QueryRow(g.Ctx, `SELECT count(*) FROM ledger_transactions`).Scan(&ledgerAfter)
+	_ = g.Store.Pool().QueryRow(g.Ctx, `SELECT count(*) FROM case_notifications`).Scan(&notesAfter)
 	if ledgerAfter != ledgerBefore || notesAfter != notesBefore {
 		t.Fatalf("suspension moved money or told the case system: ledger %d -> %d, notifications %d -> %d",
 			ledgerBefore, ledgerAfter, notesBefore, notesAfter)
 	}
-	_, err := g.bid(other, a.ID, a.StartPrice+a.Increment)
+	_, err := g.TryBid(other, a.ID, a.StartPrice+a.Increment)
 	wantCode(t, err, auction.EAuctionNotOpen)
 	if len(g.closeTick(t)) != 0 {
 		t.Fatal("a second tick touched the suspended auction")
 	}
 
 	// Resume: refusals first.
-	now := g.clock.Now()
-	_, _, err = g.guarded.ResumeAuction(g.ctx, auction.CourtAction{AuctionID: a.ID}, now.Add(-time.Minute))
+	now := g.Clock.Now()
+	_, _, err = g.guarded.ResumeAuction(g.Ctx, auction.CourtAction{AuctionID: a.ID}, now.Add(-time.Minute))
 	wantCode(t, err, auction.EInvalidField)
-	_, _, err = g.guarded.ResumeAuction(g.ctx, auction.CourtAction{AuctionID: a.ID}, now.Add(4*time.Minute))
+	_, _, err = g.guarded.ResumeAuction(g.Ctx, auction.CourtAction{AuctionID: a.ID}, now.Add(4*time.Minute))
 	wantCode(t, err, auction.EInvalidField) // under the 5 minute window
-	_, _, err = g.guarded.ResumeAuction(g.ctx, auction.CourtAction{AuctionID: "00000000-0000-0000-0000-000000000000"}, now.Add(time.Hour))
+	_, _, err = g.guarded.ResumeAuction(g.Ctx, auction.CourtAction{AuctionID: "00000000-0000-0000-0000-000000000000"}, now.Add(time.Hour))
 	wantCode(t, err, auction.ENotFound)
-	resumed, events, err := g.guarded.ResumeAuction(g.ctx, auction.CourtAction{AuctionID: a.ID}, now.Add(time.Hour))
+	resumed, events, err := g.guarded.ResumeAuction(g.Ctx, auction.CourtAction{AuctionID: a.ID}, now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,22 +187,20 @@ func TestGuardSuspendsAfterACrashInTheFinalWindow(t *testing.T) {
 		len(events) != 1 || events[0].Type != auction.EventResumed || events[0].Seq != resumed.Seq {
 		t.Fatalf("resumed: %+v %+v", resumed, events)
 	}
-	_, _, err = g.guarded.ResumeAuction(g.ctx, auction.CourtAction{AuctionID: a.ID}, now.Add(2*time.Hour))
+	_, _, err = g.guarded.ResumeAuction(g.Ctx, auction.CourtAction{AuctionID: a.ID}, now.Add(2*time.Hour))
 	wantCode(t, err, auction.EInvalidState)
 
 	// Bidding goes on where it stopped, then closes normally.
-	if _, err := g.bid(other, a.ID, a.StartPrice+a.Increment); err != nil {
-		t.Fatal(err)
-	}
-	_, err = g.bid(u, a.ID, a.StartPrice+a.Increment)
+	g.Bid(other, a.ID, a.StartPrice+a.Increment)
+	_, err = g.TryBid(u, a.ID, a.StartPrice+a.Increment)
 	wantCode(t, err, auction.EBidTooLow)
-	g.clock.Set(resumed.EndsAt)
+	g.Clock.Set(resumed.EndsAt)
 	g.closeTick(t)
-	got, _ = g.store.Auction(g.ctx, a.ID)
+	got, _ = g.Store.Auction(g.Ctx, a.ID)
 	if got.Status != auction.StatusSold || *got.HammerPrice != a.StartPrice+a.Increment {
 		t.Fatalf("after resumption: %+v", got)
 	}
-	rec, _ := g.store.Record(g.ctx, a.ID)
+	rec, _ := g.Store.Record(g.Ctx, a.ID)
 	if seq, why := rec.Verify(); seq != 0 {
 		t.Fatalf("record broken at %d: %s", seq, why)
 	}
@@ -220,16 +217,16 @@ func TestGuardIgnoresAnOutageBeforeTheFinalWindow(t *testing.T) {
 	t.Parallel()
 	g := setupGuarded(t)
 	a, _ := g.soldWithBid(t)
-	inWindow := g.mustAuction(t, lotParams{}) // same times; bids are not needed for the guard
-	g.clock.Set(a.EndsAt.Add(-time.Hour))
+	inWindow := g.Announced("住宅") // same times; bids are not needed for the guard
+	g.Clock.Set(a.EndsAt.Add(-time.Hour))
 	g.beat(t, g.hb)
 	g.crash(t)
-	g.clock.Set(a.EndsAt.Add(-6 * time.Minute)) // back one minute before the final 5 minutes
+	g.Clock.Set(a.EndsAt.Add(-6 * time.Minute)) // back one minute before the final 5 minutes
 	g.hb = g.startHeartbeat(t, "restarted")
-	g.clock.Set(a.EndsAt)
+	g.Clock.Set(a.EndsAt)
 	g.closeTick(t)
 	for _, id := range []string{a.ID, inWindow.ID} {
-		got, _ := g.store.Auction(g.ctx, id)
+		got, _ := g.Store.Auction(g.Ctx, id)
 		if got.Status == auction.StatusSuspended {
 			t.Fatalf("an outage that ended before the final window suspended the auction: %s", got.Suspended)
 		}
@@ -240,15 +237,15 @@ func TestGuardSuspendsWhenTheRestartIsInsideTheWindow(t *testing.T) {
 	t.Parallel()
 	g := setupGuarded(t)
 	a, _ := g.soldWithBid(t)
-	g.clock.Set(a.EndsAt.Add(-10 * time.Minute))
+	g.Clock.Set(a.EndsAt.Add(-10 * time.Minute))
 	g.beat(t, g.hb)
 	g.crash(t)
-	g.clock.Set(a.EndsAt.Add(-4 * time.Minute)) // back with four minutes to go
+	g.Clock.Set(a.EndsAt.Add(-4 * time.Minute)) // back with four minutes to go
 	g.hb = g.startHeartbeat(t, "restarted")
-	g.clock.Set(a.EndsAt)
+	g.Clock.Set(a.EndsAt)
 	g.beat(t, g.hb)
 	g.closeTick(t)
-	got, _ := g.store.Auction(g.ctx, a.ID)
+	got, _ := g.Store.Auction(g.Ctx, a.ID)
 	if got.Status != auction.StatusSuspended {
 		t.Fatalf("restart four minutes before the end: %s, want suspended", got.Status)
 	}
@@ -259,13 +256,13 @@ func TestGuardTrustsALiveRunThatHasNotBeatenYet(t *testing.T) {
 	g := setupGuarded(t)
 	a, _ := g.soldWithBid(t)
 	first := g.hb
-	g.clock.Set(a.EndsAt.Add(-10 * time.Minute))
+	g.Clock.Set(a.EndsAt.Add(-10 * time.Minute))
 	g.beat(t, first) // its run's beat_at lags ten minutes behind
-	g.clock.Set(a.EndsAt.Add(-time.Minute))
+	g.Clock.Set(a.EndsAt.Add(-time.Minute))
 	g.hb = g.startHeartbeat(t, "second") // a second process starts within the window
-	g.clock.Set(a.EndsAt)
+	g.Clock.Set(a.EndsAt)
 	g.closeTick(t)
-	got, _ := g.store.Auction(g.ctx, a.ID)
+	got, _ := g.Store.Auction(g.Ctx, a.ID)
 	if got.Status != auction.StatusSold {
 		t.Fatalf("the first process served all along: %s (%s), want sold", got.Status, got.Suspended)
 	}
@@ -275,26 +272,26 @@ func TestGuardDoesNotTrustAStaleRun(t *testing.T) {
 	t.Parallel()
 	g := setupGuarded(t)
 	a, _ := g.soldWithBid(t)
-	stalled := postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: g.store.Pool(), Clock: g.clock, Stale: 300 * time.Millisecond})
-	g.clock.Set(a.EndsAt.Add(-20 * time.Minute))
-	if err := stalled.Start(g.ctx); err != nil {
+	stalled := postgres.NewHeartbeat(postgres.HeartbeatConfig{Pool: g.Store.Pool(), Clock: g.Clock, Stale: 300 * time.Millisecond})
+	g.Clock.Set(a.EndsAt.Add(-20 * time.Minute))
+	if err := stalled.Start(g.Ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { stalled.Stop(g.ctx) })
-	g.hb.Stop(g.ctx) // only the stalled process remains
+	t.Cleanup(func() { stalled.Stop(g.Ctx) })
+	g.hb.Stop(g.Ctx) // only the stalled process remains
 	// The process stalls (its session stays connected) past Stale in real time.
 	time.Sleep(400 * time.Millisecond)
-	g.clock.Set(a.EndsAt)
+	g.Clock.Set(a.EndsAt)
 	g.hb = stalled
 	g.closeTick(t)
-	got, _ := g.store.Auction(g.ctx, a.ID)
+	got, _ := g.Store.Auction(g.Ctx, a.ID)
 	if got.Status != auction.StatusSuspended {
 		t.Fatalf("a stalled process vouched for the window: %s, want suspended", got.Status)
 	}
 	// Its next beat starts a new run: the stall is on record as a gap.
 	g.beat(t, stalled)
 	var runs int
-	_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM service_runs WHERE instance <> 'first'`).Scan(&runs)
+	_ = g.Store.Pool().QueryRow(g.Ctx, `SELECT count(*) FROM service_runs WHERE instance <> 'first'`).Scan(&runs)
 	if runs != 2 {
 		t.Fatalf("the stalled process has %d runs, want 2", runs)
 	}
@@ -303,40 +300,40 @@ func TestGuardDoesNotTrustAStaleRun(t *testing.T) {
 func TestGuardSuspendsOnBidPathFailures(t *testing.T) {
 	t.Parallel()
 	g := setupGuarded(t)
-	unaffected := g.mustAuction(t, lotParams{})
-	before := g.mustAuction(t, lotParams{})
+	unaffected := g.Announced("住宅")
+	before := g.Announced("住宅")
 	a, _ := g.soldWithBid(t)
-	g.clock.Set(a.EndsAt.Add(-time.Hour))
+	g.Clock.Set(a.EndsAt.Add(-time.Hour))
 	g.hb.BidFailed(before.ID, auction.EInternal) // long before the window: harmless
-	g.clock.Set(a.EndsAt.Add(-3 * time.Minute))
+	g.Clock.Set(a.EndsAt.Add(-3 * time.Minute))
 	g.hb.BidFailed(a.ID, auction.EUnavailable)
-	g.clock.Set(a.EndsAt)
+	g.Clock.Set(a.EndsAt)
 	g.closeTick(t) // the failure is still only in memory
-	got, _ := g.store.Auction(g.ctx, a.ID)
+	got, _ := g.Store.Auction(g.Ctx, a.ID)
 	if got.Status != auction.StatusSuspended || !strings.Contains(got.Suspended, auction.EUnavailable) {
 		t.Fatalf("bids failing in the final window: %s (%s), want suspended", got.Status, got.Suspended)
 	}
 	for _, id := range []string{unaffected.ID, before.ID} {
-		if got, _ := g.store.Auction(g.ctx, id); got.Status != auction.StatusFailed {
+		if got, _ := g.Store.Auction(g.Ctx, id); got.Status != auction.StatusFailed {
 			t.Fatalf("an auction whose bids did not fail: %s (%s), want failed", got.Status, got.Suspended)
 		}
 	}
 
 	// Written with the next beat, the failure is seen by every process.
-	b := g.mustAuction(t, lotParams{})
-	g.clock.Set(b.EndsAt.Add(-time.Minute))
+	later := g.Announced("住宅")
+	g.Clock.Set(later.EndsAt.Add(-time.Minute))
 	g.hb.BidFailed("", auction.EUnavailable)
 	g.beat(t, g.hb)
 	var n int
-	_ = g.store.Pool().QueryRow(g.ctx, `SELECT count(*) FROM service_failures`).Scan(&n)
+	_ = g.Store.Pool().QueryRow(g.Ctx, `SELECT count(*) FROM service_failures`).Scan(&n)
 	if n != 3 {
 		t.Fatalf("%d failures on record, want 3", n)
 	}
 	other := g.startHeartbeat(t, "other")
-	g.clock.Set(b.EndsAt)
+	g.Clock.Set(later.EndsAt)
 	g.hb = other
 	g.closeTick(t)
-	if got, _ := g.store.Auction(g.ctx, b.ID); got.Status != auction.StatusSuspended {
+	if got, _ := g.Store.Auction(g.Ctx, later.ID); got.Status != auction.StatusSuspended {
 		t.Fatalf("a failure of every auction in the window: %s, want suspended", got.Status)
 	}
 }
@@ -344,11 +341,11 @@ func TestGuardSuspendsOnBidPathFailures(t *testing.T) {
 func TestGuardNeedsARunForTheWholeWindow(t *testing.T) {
 	t.Parallel()
 	g := setupGuarded(t)
-	a := g.mustAuction(t, lotParams{})
-	g.hb.Stop(g.ctx) // a clean stop ends the run as surely as a crash
-	g.clock.Set(a.EndsAt)
+	a := g.Announced("住宅")
+	g.hb.Stop(g.Ctx) // a clean stop ends the run as surely as a crash
+	g.Clock.Set(a.EndsAt)
 	g.closeTick(t)
-	if got, _ := g.store.Auction(g.ctx, a.ID); got.Status != auction.StatusSuspended {
+	if got, _ := g.Store.Auction(g.Ctx, a.ID); got.Status != auction.StatusSuspended {
 		t.Fatalf("nobody served the window: %s, want suspended", got.Status)
 	}
 }
@@ -367,11 +364,11 @@ func TestAuctionRecordsAreNeverDeleted(t *testing.T) {
 		`TRUNCATE bids CASCADE`,
 		`TRUNCATE auctions CASCADE`,
 	} {
-		if _, err := g.store.Pool().Exec(g.ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+		if _, err := g.Store.Pool().Exec(g.Ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Fatalf("%s: %v, want refused", q, err)
 		}
 	}
-	rec, _ := g.store.Record(g.ctx, a.ID)
+	rec, _ := g.Store.Record(g.Ctx, a.ID)
 	if len(rec.Events) == 0 {
 		t.Fatal("the record is gone")
 	}
@@ -383,14 +380,14 @@ func TestGuardJudgesEachAuctionOfABatch(t *testing.T) {
 	t.Parallel()
 	g := setupGuarded(t)
 	at := func(ts time.Time) { // moves the clock; the run beats along
-		g.clock.Set(ts)
+		g.Clock.Set(ts)
 		g.beat(t, g.hb)
 	}
-	first := g.mustAuction(t, lotParams{})
-	at(g.clock.Now().Add(time.Hour))
-	later, failing := g.mustAuction(t, lotParams{}), g.mustAuction(t, lotParams{})
-	at(g.clock.Now().Add(time.Hour))
-	last := g.mustAuction(t, lotParams{})
+	first := g.Announced("住宅")
+	at(g.Clock.Now().Add(time.Hour))
+	later, failing := g.Announced("住宅"), g.Announced("住宅")
+	at(g.Clock.Now().Add(time.Hour))
+	last := g.Announced("住宅")
 	at(last.StartsAt)
 	g.closeTick(t) // opens them all
 
@@ -405,8 +402,8 @@ func TestGuardJudgesEachAuctionOfABatch(t *testing.T) {
 	at(later.EndsAt)
 	// The only stretch nobody served is in the last auction's window.
 	at(last.EndsAt.Add(-4 * time.Minute))
-	g.hb.Stop(g.ctx)
-	g.clock.Set(last.EndsAt.Add(-3 * time.Minute))
+	g.hb.Stop(g.Ctx)
+	g.Clock.Set(last.EndsAt.Add(-3 * time.Minute))
 	g.hb = g.startHeartbeat(t, "restarted")
 	at(last.EndsAt)
 
@@ -433,7 +430,7 @@ func TestGuardJudgesEachAuctionOfABatch(t *testing.T) {
 		{failing, auction.StatusSuspended, auction.EUnavailable, later.EndsAt.Add(-2 * time.Minute), later.EndsAt.Add(-2 * time.Minute)},
 		{last, auction.StatusSuspended, "unavailable from", last.EndsAt.Add(-4 * time.Minute), last.EndsAt.Add(-3 * time.Minute)},
 	} {
-		got, _ := g.store.Auction(g.ctx, tc.a.ID)
+		got, _ := g.Store.Auction(g.Ctx, tc.a.ID)
 		if got.Status != tc.status || !strings.Contains(got.Suspended, tc.reason) {
 			t.Errorf("auction ending %s: %s (%s), want %s (%s)", tc.a.EndsAt, got.Status, got.Suspended, tc.status, tc.reason)
 			continue
@@ -441,7 +438,7 @@ func TestGuardJudgesEachAuctionOfABatch(t *testing.T) {
 		if tc.status != auction.StatusSuspended {
 			continue
 		}
-		events, _, _ := g.store.Events(g.ctx, tc.a.ID, 0, 100)
+		events, _, _ := g.Store.Events(g.Ctx, tc.a.ID, 0, 100)
 		e := events[len(events)-1]
 		if e.Type != auction.EventSuspended || e.Data["unserved_from"] != tc.from.Format(time.RFC3339Nano) ||
 			e.Data["unserved_to"] != tc.to.Format(time.RFC3339Nano) {

@@ -6,20 +6,21 @@ import (
 	"testing"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 )
 
 // duplicateAccount stores a second bidder account of the person number as
 // the identity review of migration 00008 leaves one it found: flagged
 // 'duplicate', outside the one-account index, still working.
-func (b *bundle) duplicateAccount(t *testing.T, email, number string) *auction.User {
+func duplicateAccount(t *testing.T, w *auctiontest.World, email, number string) *auction.User {
 	t.Helper()
 	var id string
-	err := b.store.Pool().QueryRow(b.ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at, id_issue)
+	err := w.Store.Pool().QueryRow(w.Ctx, `INSERT INTO users (email, password_hash, role, real_name, id_number, phone, created_at, id_issue)
 		VALUES ($1, 'x', 'bidder', 'dup', $2, '1', now(), 'duplicate') RETURNING id`, email, number).Scan(&id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := b.store.User(b.ctx, id)
+	u, err := w.Store.User(w.Ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,14 +33,14 @@ func (b *bundle) duplicateAccount(t *testing.T, email, number string) *auction.U
 // refuses the bidder at registration).
 func TestOneBidderAccountPerPerson(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	w := setup(t)
 	number := idn("one person")
-	first := b.mustClaimant(t, auction.RoleBidder, number, "")
+	first := w.Person(number, "")
 	if first.IDNumber != number || first.IDType != auction.IDResident || first.Verified {
 		t.Fatalf("created %+v", first)
 	}
 	for i, typed := range []string{number, strings.ToLower(number) + "\u200b", " " + strings.Map(func(r rune) rune { return r - '0' + '０' }, number[:17]) + number[17:]} {
-		_, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "again" + string(rune('a'+i)) + "@example.test", Password: "correct horse battery",
+		_, err := w.Store.CreateUser(w.Ctx, auction.NewUser{Email: "again" + string(rune('a'+i)) + "@example.test", Password: "correct horse battery",
 			Role: auction.RoleBidder, RealName: "x", IDNumber: typed, Phone: "1"})
 		wantCode(t, err, auction.EIDNumberTaken)
 	}
@@ -52,7 +53,7 @@ func TestOneBidderAccountPerPerson(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "race" + string(rune('a'+i)) + "@example.test", Password: "correct horse battery",
+			_, err := w.Store.CreateUser(w.Ctx, auction.NewUser{Email: "race" + string(rune('a'+i)) + "@example.test", Password: "correct horse battery",
 				Role: auction.RoleBidder, RealName: "x", IDNumber: racing, Phone: "1"})
 			code := "ok"
 			if err != nil {
@@ -68,21 +69,21 @@ func TestOneBidderAccountPerPerson(t *testing.T) {
 		t.Fatalf("16 racing sign-ups of one person: %v", codes)
 	}
 
-	clerk, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "staff@example.test", Password: "correct horse battery",
+	clerk, err := w.Store.CreateUser(w.Ctx, auction.NewUser{Email: "staff@example.test", Password: "correct horse battery",
 		Role: auction.RoleClerk, RealName: "x", IDNumber: strings.ToLower(number)})
 	if err != nil || clerk.IDNumber != number {
 		t.Fatalf("staff account with a bidder's number: %+v %v", clerk, err)
 	}
-	a := b.mustAuction(t, lotParams{})
-	_, err = b.store.Register(b.ctx, first, a.ID)
+	a := w.Announced("住宅")
+	_, err = w.Store.Register(w.Ctx, first, a.ID)
 	wantCode(t, err, auction.EStaffCannotBid)
 
-	_, err = b.store.CreateUser(b.ctx, auction.NewUser{Email: "bad@example.test", Password: "correct horse battery",
+	_, err = w.Store.CreateUser(w.Ctx, auction.NewUser{Email: "bad@example.test", Password: "correct horse battery",
 		Role: auction.RoleBidder, RealName: "x", IDNumber: "110105491231002"})
 	if auction.ErrorCode(err) != auction.EInvalidField || !strings.Contains(err.Error(), "id_number: 15-digit") {
 		t.Fatalf("15-digit number: %v", err)
 	}
-	co, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "co@example.test", Password: "correct horse battery",
+	co, err := w.Store.CreateUser(w.Ctx, auction.NewUser{Email: "co@example.test", Password: "correct horse battery",
 		Role: auction.RoleBidder, RealName: "某公司", IDType: auction.IDCompany, IDNumber: "91350100m000100y43"})
 	if err != nil || co.IDType != auction.IDCompany || co.IDNumber != "91350100M000100Y43" {
 		t.Fatalf("company bidder: %+v %v", co, err)
@@ -94,38 +95,38 @@ func TestOneBidderAccountPerPerson(t *testing.T) {
 // naming the entry, so the bar matches a number typed any way.
 func TestEntriesNormaliseNumbers(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	w := setup(t)
 	person := idn("listed person")
-	_, err := b.store.CreateCase(b.ctx, b.clerk.ID, auction.NewCase{CaseNumber: "(2026)沪01执900号", CourtName: "x",
+	_, err := w.Store.CreateCase(w.Ctx, w.Clerk.ID, auction.NewCase{CaseNumber: "(2026)沪01执900号", CourtName: "x",
 		Applicants: []auction.Party{{Name: "a", IDNumber: person, Claim: ptr[int64](1)}}, Debtors: []auction.Party{{Name: "d", IDNumber: "12345"}}})
 	if auction.ErrorCode(err) != auction.EInvalidField || !strings.Contains(err.Error(), "debtors[0].id_number") {
 		t.Fatalf("invalid debtor number: %v", err)
 	}
-	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, auction.NewCase{CaseNumber: "(2026)沪01执901号", CourtName: "x",
+	c, err := w.Store.CreateCase(w.Ctx, w.Clerk.ID, auction.NewCase{CaseNumber: "(2026)沪01执901号", CourtName: "x",
 		Applicants: []auction.Party{{Name: "银行", IDType: auction.IDCompany, IDNumber: "91350100m000100y43", Claim: ptr[int64](1)}},
 		Debtors:    []auction.Party{{Name: "d", IDNumber: strings.ToLower(person) + "\ufeff"}}})
 	if err != nil || c.Applicants[0].IDNumber != "91350100M000100Y43" || c.Applicants[0].IDType != auction.IDCompany || c.Debtors[0].IDNumber != person {
 		t.Fatalf("case %+v %v", c, err)
 	}
-	lot := b.mustLot(t, 100_000_000)
-	_, err = b.store.AddPriorityHolder(b.ctx, lot.ID, auction.NewPriorityHolder{Name: "h", IDNumber: person[:17] + "0", Rank: 1})
+	lot := w.Lot(w.Case(1_000_000).ID, "商铺", 100_000_000)
+	_, err = w.Store.AddPriorityHolder(w.Ctx, lot.ID, auction.NewPriorityHolder{Name: "h", IDNumber: person[:17] + "0", Rank: 1})
 	if person[17] != '0' {
 		wantCode(t, err, auction.EInvalidField)
 	}
-	h, err := b.store.AddPriorityHolder(b.ctx, lot.ID, auction.NewPriorityHolder{Name: "h", IDNumber: " " + strings.ToLower(person), Rank: 1})
+	h, err := w.Store.AddPriorityHolder(w.Ctx, lot.ID, auction.NewPriorityHolder{Name: "h", IDNumber: " " + strings.ToLower(person), Rank: 1})
 	if err != nil || h.IDNumber != person {
 		t.Fatalf("holder %+v %v", h, err)
 	}
-	_, err = b.store.ImportBlacklist(b.ctx, "api", []auction.BlacklistEntry{{Name: "ok", IDNumber: idn("x"), CaseNumber: "c"}, {Name: "bad", IDNumber: "ABC", CaseNumber: "c"}})
+	_, err = w.Store.ImportBlacklist(w.Ctx, "api", []auction.BlacklistEntry{{Name: "ok", IDNumber: idn("x"), CaseNumber: "c"}, {Name: "bad", IDNumber: "ABC", CaseNumber: "c"}})
 	if auction.ErrorCode(err) != auction.EInvalidField || !strings.Contains(err.Error(), "entries[1].id_number") {
 		t.Fatalf("invalid list entry: %v", err)
 	}
-	bidder := b.mustUser(t, auction.RoleBidder, person, "")
-	if _, err := b.store.ImportBlacklist(b.ctx, "csv", []auction.BlacklistEntry{{Name: "listed", IDNumber: "\u200b" + strings.ToLower(person), CaseNumber: "c"}}); err != nil {
+	bidder := w.Verified(person, "")
+	if _, err := w.Store.ImportBlacklist(w.Ctx, "csv", []auction.BlacklistEntry{{Name: "listed", IDNumber: "\u200b" + strings.ToLower(person), CaseNumber: "c"}}); err != nil {
 		t.Fatal(err)
 	}
-	a := b.mustAuction(t, lotParams{})
-	_, err = b.store.Register(b.ctx, bidder, a.ID)
+	a := w.Announced("住宅")
+	_, err = w.Store.Register(w.Ctx, bidder, a.ID)
 	wantCode(t, err, auction.EBidderRestricted)
 }
 
@@ -135,38 +136,38 @@ func TestEntriesNormaliseNumbers(t *testing.T) {
 // the exemption and the rank apply.
 func TestPrivilegesNeedVerification(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	w := setup(t)
 	creditor, holder := idn("creditor"), idn("holder")
-	a := b.mustAuction(t, lotParams{category: auction.CategoryEquity,
-		applicants: []auction.Party{{Name: "债权人", IDNumber: creditor, Claim: ptr[int64](1 << 40)}},
-		holders:    []auction.NewPriorityHolder{{Name: "承租人", IDNumber: holder, Rank: 1}}})
-	squatter := b.mustClaimant(t, auction.RoleBidder, creditor, "")
-	reg, err := b.store.Register(b.ctx, squatter, a.ID)
+	a := w.AnnouncedOf(auction.NewCase{Applicants: []auction.Party{{Name: "债权人", IDNumber: creditor, Claim: ptr[int64](1 << 40)}}},
+		auction.NewLot{Category: auction.CategoryEquity})
+	w.Holder(a.LotID, auction.NewPriorityHolder{Name: "承租人", IDNumber: holder, Rank: 1})
+	squatter := w.Person(creditor, "")
+	reg, err := w.Store.Register(w.Ctx, squatter, a.ID)
 	if err != nil || reg.Deposit.Amount != a.Deposit || reg.Status != auction.RegistrationPending || reg.BidderCode != nil {
 		t.Fatalf("unverified applicant's number: %+v %v", reg, err)
 	}
-	claimant := b.mustClaimant(t, auction.RoleBidder, holder, "")
-	reg, err = b.store.Register(b.ctx, claimant, a.ID)
+	claimant := w.Person(holder, "")
+	reg, err = w.Store.Register(w.Ctx, claimant, a.ID)
 	if err != nil || reg.PriorityRank != nil || reg.Deposit.Amount != a.Deposit {
 		t.Fatalf("unverified holder's number: %+v %v", reg, err)
 	}
 
-	second := b.mustAuction(t, lotParams{category: auction.CategoryEquity,
-		applicants: []auction.Party{{Name: "债权人", IDNumber: creditor, Claim: ptr[int64](1 << 40)}},
-		holders:    []auction.NewPriorityHolder{{Name: "承租人", IDNumber: holder, Rank: 1}}})
+	second := w.AnnouncedOf(auction.NewCase{Applicants: []auction.Party{{Name: "债权人", IDNumber: creditor, Claim: ptr[int64](1 << 40)}}},
+		auction.NewLot{Category: auction.CategoryEquity})
+	w.Holder(second.LotID, auction.NewPriorityHolder{Name: "承租人", IDNumber: holder, Rank: 1})
 	for _, u := range []*auction.User{squatter, claimant} {
-		v, err := b.store.VerifyUser(b.ctx, b.clerk, u.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "file 1"})
+		v, err := w.Store.VerifyUser(w.Ctx, w.Clerk, u.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "file 1"})
 		if err != nil || !v.Verified {
 			t.Fatalf("verify: %+v %v", v, err)
 		}
 	}
-	squatter, _ = b.store.User(b.ctx, squatter.ID)
-	claimant, _ = b.store.User(b.ctx, claimant.ID)
-	reg, err = b.store.Register(b.ctx, squatter, second.ID)
+	squatter, _ = w.Store.User(w.Ctx, squatter.ID)
+	claimant, _ = w.Store.User(w.Ctx, claimant.ID)
+	reg, err = w.Store.Register(w.Ctx, squatter, second.ID)
 	if err != nil || reg.Deposit.Amount != 0 || reg.Status != auction.RegistrationQualified {
 		t.Fatalf("verified applicant: %+v %v", reg, err)
 	}
-	reg, err = b.store.Register(b.ctx, claimant, second.ID)
+	reg, err = w.Store.Register(w.Ctx, claimant, second.ID)
 	if err != nil || reg.PriorityRank == nil || *reg.PriorityRank != 1 {
 		t.Fatalf("verified holder: %+v %v", reg, err)
 	}
@@ -179,34 +180,34 @@ func TestPrivilegesNeedVerification(t *testing.T) {
 // one on the documents.
 func TestVerifyReleasesOtherClaims(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	w := setup(t)
 	person := idn("squatted person")
-	squatter := b.mustClaimant(t, auction.RoleBidder, person, "")
-	real := b.duplicateAccount(t, "real@example.test", person)
-	issues, err := b.store.IdentityIssues(b.ctx)
+	squatter := w.Person(person, "")
+	real := duplicateAccount(t, w, "real@example.test", person)
+	issues, err := w.Store.IdentityIssues(w.Ctx)
 	if err != nil || len(issues) != 1 || issues[0].ID != real.ID || *issues[0].Issue != "duplicate" || issues[0].HolderID == nil || *issues[0].HolderID != squatter.ID {
 		t.Fatalf("issues before: %+v %v", issues, err)
 	}
-	found, err := b.store.UsersByIDNumber(b.ctx, " "+strings.ToLower(person)+"\u200b")
+	found, err := w.Store.UsersByIDNumber(w.Ctx, " "+strings.ToLower(person)+"\u200b")
 	if err != nil || len(found) != 2 {
 		t.Fatalf("users by number: %+v %v", found, err)
 	}
 
-	v, err := b.store.VerifyUser(b.ctx, b.clerk, real.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "窗口 2026-001"})
+	v, err := w.Store.VerifyUser(w.Ctx, w.Clerk, real.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "窗口 2026-001"})
 	if err != nil || !v.Verified || v.IDNumber != person {
 		t.Fatalf("verify: %+v %v", v, err)
 	}
-	lost, err := b.store.User(b.ctx, squatter.ID)
+	lost, err := w.Store.User(w.Ctx, squatter.ID)
 	if err != nil || lost.IDNumber != "" || lost.IDClaimReleasedAt == nil {
 		t.Fatalf("squatter after: %+v %v", lost, err)
 	}
-	a := b.mustAuction(t, lotParams{})
-	_, err = b.store.Register(b.ctx, lost, a.ID)
+	a := w.Announced("住宅")
+	_, err = w.Store.Register(w.Ctx, lost, a.ID)
 	wantCode(t, err, auction.EInvalidField)
-	if issues, err := b.store.IdentityIssues(b.ctx); err != nil || len(issues) != 0 {
+	if issues, err := w.Store.IdentityIssues(w.Ctx); err != nil || len(issues) != 0 {
 		t.Fatalf("issues after: %+v %v", issues, err)
 	}
-	page, err := b.store.AuditLog(b.ctx, 0, 100)
+	page, err := w.Store.AuditLog(w.Ctx, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,27 +220,27 @@ func TestVerifyReleasesOtherClaims(t *testing.T) {
 	}
 
 	// Nobody takes a verified person's number.
-	other := b.duplicateAccount(t, "other@example.test", person)
-	_, err = b.store.VerifyUser(b.ctx, b.clerk, other.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "x"})
+	other := duplicateAccount(t, w, "other@example.test", person)
+	_, err = w.Store.VerifyUser(w.Ctx, w.Clerk, other.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "x"})
 	wantCode(t, err, auction.EIDNumberTaken)
 
 	// An account flagged invalid is verified with the number on the documents.
 	var badID string
-	if err := b.store.Pool().QueryRow(b.ctx, `INSERT INTO users (email, password_hash, role, id_number, created_at, id_issue)
+	if err := w.Store.Pool().QueryRow(w.Ctx, `INSERT INTO users (email, password_hash, role, id_number, created_at, id_issue)
 		VALUES ('bad@example.test', 'x', 'bidder', '110105194912310021', now(), 'invalid') RETURNING id`).Scan(&badID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.store.VerifyUser(b.ctx, b.clerk, badID, auction.Verification{Method: auction.VerifyDesk, Reference: "x", IDNumber: "110105194912310021"})
+	_, err = w.Store.VerifyUser(w.Ctx, w.Clerk, badID, auction.Verification{Method: auction.VerifyDesk, Reference: "x", IDNumber: "110105194912310021"})
 	wantCode(t, err, auction.EInvalidField)
-	fixed, err := b.store.VerifyUser(b.ctx, b.clerk, badID, auction.Verification{Method: auction.VerifyDesk, Reference: "x", IDNumber: "11010519491231002x"})
+	fixed, err := w.Store.VerifyUser(w.Ctx, w.Clerk, badID, auction.Verification{Method: auction.VerifyDesk, Reference: "x", IDNumber: "11010519491231002x"})
 	if err != nil || fixed.IDNumber != "11010519491231002X" || !fixed.Verified {
 		t.Fatalf("fixed: %+v %v", fixed, err)
 	}
 	for _, v := range []auction.Verification{{Method: "phone", Reference: "x"}, {Method: "desk"}, {Method: "desk", Reference: "a\x00b"}, {Method: "desk", Reference: strings.Repeat("x", 201)}} {
-		_, err := b.store.VerifyUser(b.ctx, b.clerk, badID, v)
+		_, err := w.Store.VerifyUser(w.Ctx, w.Clerk, badID, v)
 		wantCode(t, err, auction.EInvalidField)
 	}
-	_, err = b.store.VerifyUser(b.ctx, b.clerk, "00000000-0000-0000-0000-000000000000", auction.Verification{Method: "desk", Reference: "x"})
+	_, err = w.Store.VerifyUser(w.Ctx, w.Clerk, "00000000-0000-0000-0000-000000000000", auction.Verification{Method: "desk", Reference: "x"})
 	wantCode(t, err, auction.ENotFound)
 }
 
@@ -249,11 +250,11 @@ func TestVerifyReleasesOtherClaims(t *testing.T) {
 // deadlock.
 func TestConcurrentVerificationsOfOnePerson(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	w := setup(t)
 	for round := range 20 {
 		person := idn("twice verified " + strings.Repeat("x", round))
-		first := b.mustClaimant(t, auction.RoleBidder, person, "")
-		second := b.duplicateAccount(t, "twice"+strings.Repeat("x", round)+"@example.test", person)
+		first := w.Person(person, "")
+		second := duplicateAccount(t, w, "twice"+strings.Repeat("x", round)+"@example.test", person)
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		errs := make([]error, 2)
@@ -262,7 +263,7 @@ func TestConcurrentVerificationsOfOnePerson(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				_, errs[i] = b.store.VerifyUser(b.ctx, b.clerk, u.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "desk"})
+				_, errs[i] = w.Store.VerifyUser(w.Ctx, w.Clerk, u.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "desk"})
 			}()
 		}
 		close(start)
@@ -288,9 +289,9 @@ func TestConcurrentVerificationsOfOnePerson(t *testing.T) {
 // reference to the account never deadlock.
 func TestVerifyWhileTheAccountActs(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	w := setup(t)
 	for round := range 12 {
-		clerk := b.mustClaimant(t, auction.RoleClerk, idn("acting clerk "+strings.Repeat("x", round)), "")
+		clerk := w.Account(auction.NewUser{Role: auction.RoleClerk, IDNumber: idn("acting clerk " + strings.Repeat("x", round))})
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		errs := make([]error, 4)
@@ -300,10 +301,10 @@ func TestVerifyWhileTheAccountActs(t *testing.T) {
 				defer wg.Done()
 				<-start
 				if i == 0 {
-					_, errs[i] = b.store.VerifyUser(b.ctx, b.clerk, clerk.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "desk"})
+					_, errs[i] = w.Store.VerifyUser(w.Ctx, w.Clerk, clerk.ID, auction.Verification{Method: auction.VerifyDesk, Reference: "desk"})
 					return
 				}
-				_, errs[i] = b.store.Audit(b.ctx, auction.NewAuditEntry{ActorID: clerk.ID, ActorRole: auction.RoleClerk, Action: "court suspend", Target: clerk.ID})
+				_, errs[i] = w.Store.Audit(w.Ctx, auction.NewAuditEntry{ActorID: clerk.ID, ActorRole: auction.RoleClerk, Action: "court suspend", Target: clerk.ID})
 			}()
 		}
 		close(start)

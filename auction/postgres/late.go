@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,28 +52,13 @@ const pollLate = 100 * time.Millisecond
 // errLate leaves a late bid out of its batch, undecided.
 var errLate = errors.New("postgres: bid received after the end waits for earlier bids")
 
-// lateBids holds the late bids of each auction for one waiter. An auction
-// has a waiter exactly when it has an entry in waiting.
-type lateBids struct {
-	mu      sync.Mutex
-	waiting map[string][]*bidRequest
-}
-
 // awaitEarlier hands late bids to their auction's waiter, starting one if
 // none runs. Their arrivals stay held until they are decided.
 func (s *Store) awaitEarlier(auctionID string, reqs []*bidRequest) {
 	if len(reqs) == 0 {
 		return
 	}
-	l := &s.late
-	l.mu.Lock()
-	if l.waiting == nil {
-		l.waiting = map[string][]*bidRequest{}
-	}
-	waiting, running := l.waiting[auctionID]
-	l.waiting[auctionID] = append(waiting, reqs...)
-	l.mu.Unlock()
-	if !running {
+	if s.late.add(auctionID, reqs) {
 		go s.waitEarlier(auctionID)
 	}
 }
@@ -83,20 +66,10 @@ func (s *Store) awaitEarlier(auctionID string, reqs []*bidRequest) {
 // waitEarlier is an auction's waiter: it gives each late bid back to the
 // queue once it may be decided, and ends when none are left.
 func (s *Store) waitEarlier(auctionID string) {
-	l := &s.late
 	for {
-		l.mu.Lock()
-		reqs := slices.Clone(l.waiting[auctionID])
-		l.mu.Unlock()
+		reqs := s.late.peek(auctionID)
 		ready, next := s.lateReady(auctionID, reqs)
-		l.mu.Lock()
-		left := slices.DeleteFunc(l.waiting[auctionID], func(r *bidRequest) bool { return ready[r] })
-		if len(left) == 0 {
-			delete(l.waiting, auctionID)
-		} else {
-			l.waiting[auctionID] = left
-		}
-		l.mu.Unlock()
+		left := s.late.drop(auctionID, func(r *bidRequest) bool { return ready[r] })
 		var decide []*bidRequest
 		for _, r := range reqs {
 			if ready[r] {
@@ -107,7 +80,7 @@ func (s *Store) waitEarlier(auctionID string) {
 		if len(decide) > 0 {
 			s.enqueueBids(auctionID, decide...)
 		}
-		if len(left) == 0 {
+		if !left {
 			return
 		}
 		if s.lateWaits != nil {

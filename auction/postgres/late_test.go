@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 )
 
@@ -48,10 +49,10 @@ type bidAnswer struct {
 }
 
 // sendBid places a bid through in and returns where its answer will come.
-func sendBid(b *bundle, in *instance, u *auction.User, auctionID string, amount int64) <-chan bidAnswer {
+func sendBid(w *auctiontest.World, in *instance, u *auction.User, auctionID string, amount int64) <-chan bidAnswer {
 	ch := make(chan bidAnswer, 1)
 	go func() {
-		res, err := in.store.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("late%d", userSeq.Add(1))})
+		res, err := in.store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: auctionID, User: u, Amount: amount, Key: fmt.Sprintf("late%d", auctiontest.Next())})
 		ch <- bidAnswer{res, err}
 	}()
 	return ch
@@ -77,17 +78,17 @@ func answer(t *testing.T, ch <-chan bidAnswer) (*auction.BidResult, error) {
 	}
 }
 
-func (in *instance) beat(t *testing.T, b *bundle) {
+func (in *instance) beat(t *testing.T, w *auctiontest.World) {
 	t.Helper()
-	if err := in.hb.Beat(b.ctx); err != nil {
+	if err := in.hb.Beat(w.Ctx); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // closedOnce checks that the auction's record ends with its one close.
-func (b *bundle) closedOnce(t *testing.T, auctionID string) []auction.Event {
+func closedOnce(t *testing.T, w *auctiontest.World, auctionID string) []auction.Event {
 	t.Helper()
-	events, _, err := b.store.Events(b.ctx, auctionID, 0, 1000)
+	events, _, err := w.Store.Events(w.Ctx, auctionID, 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,27 +110,27 @@ func (b *bundle) closedOnce(t *testing.T, auctionID string) []auction.Event {
 // after it in the record. Meanwhile nobody closes the auction.
 func TestLateBidAcceptedAfterEarlierExtends(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	A, B := b.startInstance(t, "a", b.clock), b.startInstance(t, "b", b.clock)
+	w := setup(t)
+	A, B := startInstance(t, w, "a", w.Clock), startInstance(t, w, "b", w.Clock)
 	waits := lateWaits(B)
-	a := b.mustAuction(t, lotParams{})
-	ua, ub := b.mustUser(t, auction.RoleBidder, "", ""), b.mustUser(t, auction.RoleBidder, "", "")
-	b.mustQualify(t, ua, a.ID)
-	b.mustQualify(t, ub, a.ID)
-	b.open(t, a)
+	a := w.Announced("住宅")
+	ua, ub := w.Verified("", ""), w.Verified("", "")
+	w.Qualify(ua, a.ID)
+	w.Qualify(ub, a.ID)
+	w.Open(a)
 
 	tA := a.EndsAt.Add(-100 * time.Millisecond)
-	b.clock.Set(tA)
-	held := holdBid(b, A, ua, a.ID, a.StartPrice)
-	A.beat(t, b)
+	w.Clock.Set(tA)
+	held := holdBid(w, A, ua, a.ID, a.StartPrice)
+	A.beat(t, w)
 	tB := a.EndsAt.Add(time.Second)
-	b.clock.Set(tB)
-	late := sendBid(b, B, ub, a.ID, a.StartPrice+a.Increment)
+	w.Clock.Set(tB)
+	late := sendBid(w, B, ub, a.ID, a.StartPrice+a.Increment)
 	awaitWait(t, waits)
 	notAnswered(t, late, "while a bid received before it is undecided")
-	A.tick(t, b)
-	B.tick(t, b)
-	if got := b.status(t, a.ID); got.Status != auction.StatusBidding {
+	A.tick(t, w)
+	B.tick(t, w)
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("closed with bids undecided: %s", got.Status)
 	}
 
@@ -144,7 +145,7 @@ func TestLateBidAcceptedAfterEarlierExtends(t *testing.T) {
 	awaitWait(t, waits)
 	notAnswered(t, late, "before the earlier bid's process published its horizon")
 
-	A.beat(t, b)
+	A.beat(t, w)
 	res, err := answer(t, late)
 	if err != nil {
 		t.Fatalf("late bid refused although an earlier bid extended the end past it: %v", err)
@@ -153,7 +154,7 @@ func TestLateBidAcceptedAfterEarlierExtends(t *testing.T) {
 		t.Fatalf("late bid placed_at %s seq %d ends_at %s; want %s, after seq %d, %s",
 			res.Bid.PlacedAt, res.Bid.Seq, res.Auction.EndsAt, tB, first.Bid.Seq, tB.Add(auction.SPC2016.Extension))
 	}
-	bids, err := b.store.Bids(b.ctx, a.ID)
+	bids, err := w.Store.Bids(w.Ctx, a.ID)
 	if err != nil || len(bids) != 2 {
 		t.Fatalf("bids %+v, %v; want two", bids, err)
 	}
@@ -164,32 +165,32 @@ func TestLateBidAcceptedAfterEarlierExtends(t *testing.T) {
 // auction then closes once, at its end, without it.
 func TestLateBidRefusedOnceEarlierDecided(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	A, B := b.startInstance(t, "a", b.clock), b.startInstance(t, "b", b.clock)
+	w := setup(t)
+	A, B := startInstance(t, w, "a", w.Clock), startInstance(t, w, "b", w.Clock)
 	waits := lateWaits(B)
-	a := b.mustAuction(t, lotParams{})
-	u := b.mustUser(t, auction.RoleBidder, "", "")
-	b.mustQualify(t, u, a.ID)
-	b.open(t, a)
+	a := w.Announced("住宅")
+	u := w.Verified("", "")
+	w.Qualify(u, a.ID)
+	w.Open(a)
 
-	b.clock.Set(a.EndsAt.Add(-100 * time.Millisecond))
+	w.Clock.Set(a.EndsAt.Add(-100 * time.Millisecond))
 	earlier := A.store.Arrive()
-	A.beat(t, b)
+	A.beat(t, w)
 	tB := a.EndsAt.Add(time.Second)
-	b.clock.Set(tB)
-	late := sendBid(b, B, u, a.ID, a.StartPrice)
+	w.Clock.Set(tB)
+	late := sendBid(w, B, u, a.ID, a.StartPrice)
 	awaitWait(t, waits)
 	notAnswered(t, late, "while the other process still holds an earlier arrival")
-	A.tick(t, b)
-	B.tick(t, b)
-	if got := b.status(t, a.ID); got.Status != auction.StatusBidding {
+	A.tick(t, w)
+	B.tick(t, w)
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("closed with an arrival before the end undecided: %s", got.Status)
 	}
 
 	earlier.Release()
 	awaitWait(t, waits)
 	notAnswered(t, late, "before the other process published its horizon")
-	A.beat(t, b)
+	A.beat(t, w)
 	_, err := answer(t, late)
 	wantCode(t, err, auction.EAuctionNotOpen)
 	var de *auction.Error
@@ -197,12 +198,12 @@ func TestLateBidRefusedOnceEarlierDecided(t *testing.T) {
 		t.Fatalf("refusal's state %+v, want bidding until %s", de, a.EndsAt)
 	}
 
-	A.tick(t, b)
-	B.tick(t, b)
-	if got := b.status(t, a.ID); got.Status != auction.StatusFailed || !got.ClosedAt.Equal(a.EndsAt) {
+	A.tick(t, w)
+	B.tick(t, w)
+	if got := w.Auction(a.ID); got.Status != auction.StatusFailed || !got.ClosedAt.Equal(a.EndsAt) {
 		t.Fatalf("status %s closed_at %v, want failed at %s", got.Status, got.ClosedAt, a.EndsAt)
 	}
-	b.closedOnce(t, a.ID)
+	closedOnce(t, w, a.ID)
 }
 
 // With no other process running, a late bid waits only for this process's
@@ -212,16 +213,16 @@ func TestLateBidRefusedOnceEarlierDecided(t *testing.T) {
 // beat. Its own arrival does not hold it back.
 func TestLateBidSingleProcess(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	in := b.startInstance(t, "only", b.clock)
+	w := setup(t)
+	in := startInstance(t, w, "only", w.Clock)
 	waits := lateWaits(in)
-	a := b.mustAuction(t, lotParams{})
-	u := b.mustUser(t, auction.RoleBidder, "", "")
-	b.mustQualify(t, u, a.ID)
-	b.open(t, a)
+	a := w.Announced("住宅")
+	u := w.Verified("", "")
+	w.Qualify(u, a.ID)
+	w.Open(a)
 
-	b.clock.Set(a.EndsAt.Add(time.Second))
-	_, err := answer(t, sendBid(b, in, u, a.ID, a.StartPrice))
+	w.Clock.Set(a.EndsAt.Add(time.Second))
+	_, err := answer(t, sendBid(w, in, u, a.ID, a.StartPrice))
 	wantCode(t, err, auction.EAuctionNotOpen)
 	select {
 	case <-waits:
@@ -229,10 +230,10 @@ func TestLateBidSingleProcess(t *testing.T) {
 	default:
 	}
 
-	b.clock.Set(a.EndsAt.Add(2 * time.Second))
+	w.Clock.Set(a.EndsAt.Add(2 * time.Second))
 	earlier := in.store.Arrive()
-	b.clock.Set(a.EndsAt.Add(3 * time.Second))
-	late := sendBid(b, in, u, a.ID, a.StartPrice)
+	w.Clock.Set(a.EndsAt.Add(3 * time.Second))
+	late := sendBid(w, in, u, a.ID, a.StartPrice)
 	awaitWait(t, waits)
 	notAnswered(t, late, "while an earlier arrival of the same process is undecided")
 	earlier.Release()
@@ -257,33 +258,31 @@ func TestLateBidWaitBounded(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			b := setup(t)
+			w := setup(t)
 			// silent publishes a horizon at its start, then never again.
-			_, B := b.startInstance(t, "silent", b.clock), b.startInstance(t, "b", b.clock)
+			_, B := startInstance(t, w, "silent", w.Clock), startInstance(t, w, "b", w.Clock)
 			waits := lateWaits(B)
-			a := b.mustAuction(t, lotParams{})
-			ua, ub := b.mustUser(t, auction.RoleBidder, "", ""), b.mustUser(t, auction.RoleBidder, "", "")
-			b.mustQualify(t, ua, a.ID)
-			b.mustQualify(t, ub, a.ID)
-			b.open(t, a)
-			if _, err := b.bid(ua, a.ID, a.StartPrice); err != nil {
-				t.Fatal(err)
-			}
+			a := w.Announced("住宅")
+			ua, ub := w.Verified("", ""), w.Verified("", "")
+			w.Qualify(ua, a.ID)
+			w.Qualify(ub, a.ID)
+			w.Open(a)
+			w.Bid(ua, a.ID, a.StartPrice)
 
 			tB := a.EndsAt.Add(time.Second)
-			b.clock.Set(tB)
-			late := sendBid(b, B, ub, a.ID, a.StartPrice+a.Increment)
+			w.Clock.Set(tB)
+			late := sendBid(w, B, ub, a.ID, a.StartPrice+a.Increment)
 			awaitWait(t, waits)
-			b.clock.Set(tB.Add(c.after))
-			B.tick(t, b)
+			w.Clock.Set(tB.Add(c.after))
+			B.tick(t, w)
 			_, err := answer(t, late)
 			wantCode(t, err, c.want)
-			B.tick(t, b)
-			if got := b.status(t, a.ID); got.Status != auction.StatusSold || *got.HammerPrice != a.StartPrice || !got.ClosedAt.Equal(a.EndsAt) {
+			B.tick(t, w)
+			if got := w.Auction(a.ID); got.Status != auction.StatusSold || *got.HammerPrice != a.StartPrice || !got.ClosedAt.Equal(a.EndsAt) {
 				t.Fatalf("status %s hammer %v closed_at %v; want sold at %d at %s", got.Status, got.HammerPrice, got.ClosedAt, a.StartPrice, a.EndsAt)
 			}
-			b.closedOnce(t, a.ID)
-			if bids, err := b.store.Bids(b.ctx, a.ID); err != nil || len(bids) != 1 {
+			closedOnce(t, w, a.ID)
+			if bids, err := w.Store.Bids(w.Ctx, a.ID); err != nil || len(bids) != 1 {
 				t.Fatalf("bids %+v, %v; want only the one before the end", bids, err)
 			}
 		})
@@ -296,8 +295,8 @@ func TestLateBidWaitBounded(t *testing.T) {
 // late bid's MaxBidWait.)
 func TestLateBidHoldsClose(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	A, B := b.startInstance(t, "a", b.clock), b.startInstance(t, "b", b.clock)
+	w := setup(t)
+	A, B := startInstance(t, w, "a", w.Clock), startInstance(t, w, "b", w.Clock)
 	waits := lateWaits(B)
 	// B holds its second batch: the late bid's, given back to the queue.
 	entered, release := make(chan struct{}), make(chan struct{})
@@ -308,21 +307,20 @@ func TestLateBidHoldsClose(t *testing.T) {
 			<-release
 		}
 	})
-	demo := *b
-	demo.store = postgres.New(postgres.Config{Pool: b.store.Pool(), Clock: b.clock, Rulebook: auction.Demo})
-	a := demo.mustAuction(t, lotParams{})
-	ua, ub := b.mustUser(t, auction.RoleBidder, "", ""), b.mustUser(t, auction.RoleBidder, "", "")
-	b.mustQualify(t, ua, a.ID)
-	b.mustQualify(t, ub, a.ID)
-	b.open(t, a)
+	demo := auctiontest.On(t, postgres.New(postgres.Config{Pool: w.Store.Pool(), Clock: w.Clock, Rulebook: auction.Demo}), auctiontest.WithClock(w.Clock))
+	a := demo.Announced("住宅")
+	ua, ub := w.Verified("", ""), w.Verified("", "")
+	w.Qualify(ua, a.ID)
+	w.Qualify(ub, a.ID)
+	w.Open(a)
 
 	tA := a.EndsAt.Add(-100 * time.Millisecond)
-	b.clock.Set(tA)
-	held := holdBid(b, A, ua, a.ID, a.StartPrice)
-	A.beat(t, b)
+	w.Clock.Set(tA)
+	held := holdBid(w, A, ua, a.ID, a.StartPrice)
+	A.beat(t, w)
 	tB := a.EndsAt.Add(6 * time.Second)
-	b.clock.Set(tB)
-	late := sendBid(b, B, ub, a.ID, a.StartPrice+a.Increment)
+	w.Clock.Set(tB)
+	late := sendBid(w, B, ub, a.ID, a.StartPrice+a.Increment)
 	awaitWait(t, waits)
 	first, err := held.decide()
 	if err != nil {
@@ -334,16 +332,16 @@ func TestLateBidHoldsClose(t *testing.T) {
 	}
 	// The extended end comes; A publishes past it, which lets the late
 	// bid go back to B's queue, where it is held undecided.
-	b.clock.Set(extended)
-	A.tick(t, b)
+	w.Clock.Set(extended)
+	A.tick(t, w)
 	select {
 	case <-entered:
 	case <-time.After(answerWait):
 		t.Fatal("the late bid was not given back to the queue")
 	}
-	B.tick(t, b)
-	A.tick(t, b)
-	if got := b.status(t, a.ID); got.Status != auction.StatusBidding {
+	B.tick(t, w)
+	A.tick(t, w)
+	if got := w.Auction(a.ID); got.Status != auction.StatusBidding {
 		t.Fatalf("closed at the extended end while a late bid within it was undecided: %s", got.Status)
 	}
 	close(release)

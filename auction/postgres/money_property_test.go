@@ -9,6 +9,7 @@ import (
 	"pgregory.net/rapid"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/payments"
 )
 
@@ -29,26 +30,22 @@ type moneyOp struct {
 func TestMoneyBookedOnceProperty(t *testing.T) {
 	limitChecks()
 	t.Parallel()
-	b := setup(t)
+	w := setup(t)
 	rapid.Check(t, func(rt *rapid.T) {
 		round := propertyRound.Add(1)
+		rw := w.In(rt)
 		// A sold round whose buyer pays the balance and whose case is
 		// remitted, and an open round with deposits to confirm.
-		sold := b.mustAuction(rt, lotParams{})
-		buyer := b.mustUser(rt, auction.RoleBidder, "", "")
-		b.mustQualify(rt, buyer, sold.ID)
-		b.open(rt, sold)
-		if _, err := b.bid(buyer, sold.ID, sold.StartPrice); err != nil {
-			rt.Fatal(err)
-		}
-		b.clock.Set(sold.EndsAt)
-		if _, err := b.store.Tick(b.ctx); err != nil {
-			rt.Fatal(err)
-		}
-		open := b.mustAuction(rt, lotParams{})
+		sold := rw.Announced("住宅")
+		buyer := rw.Verified("", "")
+		rw.Qualify(buyer, sold.ID)
+		rw.Open(sold)
+		rw.Bid(buyer, sold.ID, sold.StartPrice)
+		rw.TickAt(sold.EndsAt)
+		open := rw.Announced("住宅")
 		var deposits []string
 		for range 3 {
-			reg, err := b.store.Register(b.ctx, b.mustUser(rt, auction.RoleBidder, "", ""), open.ID)
+			reg, err := w.Store.Register(w.Ctx, rw.Verified("", ""), open.ID)
 			if err != nil {
 				rt.Fatal(err)
 			}
@@ -69,22 +66,22 @@ func TestMoneyBookedOnceProperty(t *testing.T) {
 					amount: int64(rapid.IntRange(1, 50).Draw(rt, fmt.Sprint("amount", i))) * 100,
 					ref:    fmt.Sprintf("P%d-%s", round, rapid.SampledFrom(refs).Draw(rt, fmt.Sprint("ref", i)))}
 			}
-			before := b.ledgerTransactions(rt)
+			before := ledgerTransactions(rt, w)
 			var err error
 			var kind string
 			switch op.kind {
 			case "confirm":
 				kind = payments.TxDepositHeld
-				_, err = b.store.ConfirmDeposit(context.Background(), deposits[op.target], op.ref)
+				_, err = w.Store.ConfirmDeposit(context.Background(), deposits[op.target], op.ref)
 			case "pay":
 				kind = payments.TxBalanceReceived
-				_, _, err = b.store.RecordBalancePayment(context.Background(), "", sold.ID, op.amount, op.ref)
+				_, _, err = w.Store.RecordBalancePayment(context.Background(), "", sold.ID, op.amount, op.ref)
 			case "remit":
 				kind = payments.TxProceedsRemitted
-				_, err = b.store.Remit(context.Background(), "", sold.CaseID, op.amount, op.ref)
+				_, err = w.Store.Remit(context.Background(), "", sold.CaseID, op.amount, op.ref)
 			}
 			key := op.kind + "/" + op.ref
-			after := b.ledgerTransactions(rt)
+			after := ledgerTransactions(rt, w)
 			switch {
 			case err == nil:
 				if booked[key] {
@@ -103,22 +100,22 @@ func TestMoneyBookedOnceProperty(t *testing.T) {
 					rt.Fatalf("%+v refused (%v) but wrote %d ledger transactions", op, err, after-before)
 				}
 			}
-			if got := b.ledgerCountOf(rt, kind, op.ref); got > 1 {
+			if got := ledgerCountOf(rt, w, kind, op.ref); got > 1 {
 				rt.Fatalf("%d %s transactions with reference %s", got, kind, op.ref)
 			}
 			done = append(done, op)
 		}
 		var sum int64
-		if err := b.store.Pool().QueryRow(b.ctx, `SELECT coalesce(sum(amount), 0)::bigint FROM ledger_entries`).Scan(&sum); err != nil || sum != 0 {
+		if err := w.Store.Pool().QueryRow(w.Ctx, `SELECT coalesce(sum(amount), 0)::bigint FROM ledger_entries`).Scan(&sum); err != nil || sum != 0 {
 			rt.Fatalf("ledger sums to %d (%v)", sum, err)
 		}
 	})
 }
 
-func (b *bundle) ledgerCountOf(t tb, kind, reference string) int {
+func ledgerCountOf(t tb, w *auctiontest.World, kind, reference string) int {
 	t.Helper()
 	var n int
-	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM ledger_transactions WHERE kind = $1 AND reference = $2`, kind, reference).Scan(&n); err != nil {
+	if err := w.Store.Pool().QueryRow(w.Ctx, `SELECT count(*) FROM ledger_transactions WHERE kind = $1 AND reference = $2`, kind, reference).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

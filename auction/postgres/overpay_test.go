@@ -7,30 +7,29 @@ import (
 	"testing"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/payments"
 )
 
 // soldAt runs a to sold with one bidder winning at the start price; it
 // returns the hammer price and what the buyer owes after the deposit.
-func (b *bundle) soldAt(t *testing.T, a *auction.Auction) (hammer, owed int64) {
+func soldAt(t *testing.T, w *auctiontest.World, a *auction.Auction) (hammer, owed int64) {
 	t.Helper()
-	buyer := b.mustUser(t, auction.RoleBidder, "", "")
-	b.mustQualify(t, buyer, a.ID)
-	b.open(t, a)
-	if _, err := b.bid(buyer, a.ID, a.StartPrice); err != nil {
-		t.Fatal(err)
-	}
-	b.closeAt(t, a)
-	if got, _ := b.store.Auction(b.ctx, a.ID); got.Status != auction.StatusSold {
+	buyer := w.Verified("", "")
+	w.Qualify(buyer, a.ID)
+	w.Open(a)
+	w.Bid(buyer, a.ID, a.StartPrice)
+	w.Close(a)
+	if got, _ := w.Store.Auction(w.Ctx, a.ID); got.Status != auction.StatusSold {
 		t.Fatalf("auction %s after the close", got.Status)
 	}
 	return a.StartPrice, a.StartPrice - a.Deposit
 }
 
 // accounts returns the auction's ledger balances (debit positive).
-func (b *bundle) accounts(t *testing.T, auctionID string) map[string]int64 {
+func accounts(t *testing.T, w *auctiontest.World, auctionID string) map[string]int64 {
 	t.Helper()
-	m, err := b.store.AuctionMoney(b.ctx, auctionID)
+	m, err := w.Store.AuctionMoney(w.Ctx, auctionID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,9 +38,9 @@ func (b *bundle) accounts(t *testing.T, auctionID string) map[string]int64 {
 
 // settledRecord returns balance_received as the settled event and the
 // auction.settled notification recorded it.
-func (b *bundle) settledRecord(t *testing.T, auctionID string) (event, notification int64) {
+func settledRecord(t *testing.T, w *auctiontest.World, auctionID string) (event, notification int64) {
 	t.Helper()
-	if err := b.store.Pool().QueryRow(b.ctx, `SELECT
+	if err := w.Store.Pool().QueryRow(w.Ctx, `SELECT
 			(SELECT (data->>'balance_received')::bigint FROM auction_events WHERE auction_id = $1 AND type = 'settled'),
 			(SELECT (body->'data'->>'balance_received')::bigint FROM case_notifications WHERE auction_id = $1 AND type = 'auction.settled')`,
 		auctionID).Scan(&event, &notification); err != nil {
@@ -51,9 +50,9 @@ func (b *bundle) settledRecord(t *testing.T, auctionID string) (event, notificat
 }
 
 // wantReconciled checks the reconciliation has no difference and returns it.
-func (b *bundle) wantReconciled(t *testing.T) *payments.Reconciliation {
+func wantReconciled(t *testing.T, w *auctiontest.World) *payments.Reconciliation {
 	t.Helper()
-	r := b.reconcile(t)
+	r := reconcile(t, w)
 	if !r.OK || len(r.Differences) != 0 || r.LinesTotal.Difference != 0 || r.EscrowTotal.Difference != 0 || r.AccountsTotal.Closing != 0 {
 		t.Fatalf("the books do not reconcile: differences %+v, lines %+v, escrow %+v", r.Differences, r.LinesTotal, r.EscrowTotal)
 	}
@@ -74,15 +73,15 @@ func lineOf(r *payments.Reconciliation, kind, ref string) *payments.Line {
 // buyer; finance pays it back once.
 func TestOverpaymentSettlesAndIsPaidBack(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	hammer, owed := b.soldAt(t, a)
+	w := setup(t)
+	a := w.Announced("住宅")
+	hammer, owed := soldAt(t, w, a)
 
-	part, events, err := b.store.RecordBalancePayment(b.ctx, b.clerk.ID, a.ID, owed-1000, "PART")
+	part, events, err := w.Store.RecordBalancePayment(w.Ctx, w.Clerk.ID, a.ID, owed-1000, "PART")
 	if err != nil || part.Excess != 0 || part.Outstanding != 1000 || part.Status != auction.StatusSold || len(events) != 0 {
 		t.Fatalf("part payment: %+v %v %v", part, events, err)
 	}
-	over, events, err := b.store.RecordBalancePayment(b.ctx, b.clerk.ID, a.ID, 5000, "OVER")
+	over, events, err := w.Store.RecordBalancePayment(w.Ctx, w.Clerk.ID, a.ID, 5000, "OVER")
 	if err != nil || over.Amount != 5000 || over.Excess != 4000 || over.Outstanding != 0 || over.Status != auction.StatusSettled ||
 		over.ExcessRefundReference != nil || over.ExcessRefundedAt != nil {
 		t.Fatalf("overpayment: %+v %v", over, err)
@@ -90,18 +89,18 @@ func TestOverpaymentSettlesAndIsPaidBack(t *testing.T) {
 	if len(events) != 1 || events[0].Type != auction.EventSettled || fmt.Sprint(events[0].Data["balance_received"]) != fmt.Sprint(owed) {
 		t.Fatalf("settled event: %+v", events)
 	}
-	if ev, note := b.settledRecord(t, a.ID); ev != owed || note != owed {
+	if ev, note := settledRecord(t, w, a.ID); ev != owed || note != owed {
 		t.Fatalf("settled event and notification count %d and %d as received, want %d (the excess left out)", ev, note, owed)
 	}
-	if got, _ := b.store.Auction(b.ctx, a.ID); got.Status != auction.StatusSettled {
+	if got, _ := w.Store.Auction(w.Ctx, a.ID); got.Status != auction.StatusSettled {
 		t.Fatalf("auction %s after the overpayment", got.Status)
 	}
 	var stored int64
-	if err := b.store.Pool().QueryRow(b.ctx, `SELECT excess FROM balance_payments WHERE id = $1`, over.ID).Scan(&stored); err != nil || stored != 4000 {
+	if err := w.Store.Pool().QueryRow(w.Ctx, `SELECT excess FROM balance_payments WHERE id = $1`, over.ID).Scan(&stored); err != nil || stored != 4000 {
 		t.Fatalf("stored excess %d (%v)", stored, err)
 	}
 
-	p, err := b.store.CaseProceeds(b.ctx, a.CaseID)
+	p, err := w.Store.CaseProceeds(w.Ctx, a.CaseID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +109,7 @@ func TestOverpaymentSettlesAndIsPaidBack(t *testing.T) {
 	}
 	// One ledger transaction: the whole transfer into escrow, split
 	// between the case and the buyer.
-	txs, _, err := b.store.Ledger(b.ctx, payments.LedgerFilter{AuctionID: a.ID, Kind: payments.TxBalanceReceived})
+	txs, _, err := w.Store.Ledger(w.Ctx, payments.LedgerFilter{AuctionID: a.ID, Kind: payments.TxBalanceReceived})
 	if err != nil || len(txs) != 2 {
 		t.Fatalf("balance transactions %+v %v", txs, err)
 	}
@@ -119,23 +118,23 @@ func TestOverpaymentSettlesAndIsPaidBack(t *testing.T) {
 	if got := txs[1].Entries; fmt.Sprint(got) != fmt.Sprint(want) || txs[1].Reference != "OVER" {
 		t.Fatalf("overpayment entries %v, want %v", got, want)
 	}
-	acc := b.accounts(t, a.ID)
+	acc := accounts(t, w, a.ID)
 	if acc[payments.AccountCaseProceeds] != -hammer || acc[payments.AccountRefundsDue] != -4000 || acc[payments.AccountEscrow] != hammer+4000 {
 		t.Fatalf("accounts after the overpayment: %v", acc)
 	}
-	b.wantLedgerBalanced(t)
+	wantLedgerBalanced(t, w)
 	// The bank's record is the whole transfer, matched line by line.
-	r := b.wantReconciled(t)
+	r := wantReconciled(t, w)
 	if l := lineOf(r, payments.RecordBalanceReceived, "OVER"); l == nil || l.Status != payments.LineMatched || l.LedgerAmount != 5000 || l.ProviderAmount != 5000 {
 		t.Fatalf("overpayment line %+v", l)
 	}
 
 	// Finance sees it to pay back.
-	due, err := b.store.BalanceRefundsDue(b.ctx)
+	due, err := w.Store.BalanceRefundsDue(w.Ctx)
 	if err != nil || len(due) != 1 || due[0].ID != over.ID || due[0].Excess != 4000 || due[0].Amount != 5000 || due[0].Reference != "OVER" {
 		t.Fatalf("excesses due %+v %v", due, err)
 	}
-	if !b.financeWorkHas(t, a.ID) {
+	if !financeWorkHas(t, w, a.ID) {
 		t.Fatal("finance's work does not list the auction with an excess to pay back")
 	}
 
@@ -149,32 +148,32 @@ func TestOverpaymentSettlesAndIsPaidBack(t *testing.T) {
 		{"not-a-uuid", "BACK", auction.ENotFound},
 		{part.ID, "BACK", auction.EInvalidState}, // no excess
 	} {
-		_, err := b.store.MarkBalanceRefunded(b.ctx, tc.id, tc.ref)
+		_, err := w.Store.MarkBalanceRefunded(w.Ctx, tc.id, tc.ref)
 		wantCode(t, err, tc.code)
 	}
-	back, err := b.store.MarkBalanceRefunded(b.ctx, over.ID, "BACK-1")
+	back, err := w.Store.MarkBalanceRefunded(w.Ctx, over.ID, "BACK-1")
 	if err != nil || back.ID != over.ID || back.Excess != 4000 || back.ExcessRefundReference == nil || *back.ExcessRefundReference != "BACK-1" ||
-		back.ExcessRefundedAt == nil || !back.ExcessRefundedAt.Equal(b.clock.Now()) || back.Status != auction.StatusSettled || back.Outstanding != 0 {
+		back.ExcessRefundedAt == nil || !back.ExcessRefundedAt.Equal(w.Clock.Now()) || back.Status != auction.StatusSettled || back.Outstanding != 0 {
 		t.Fatalf("paid back: %+v %v", back, err)
 	}
-	_, err = b.store.MarkBalanceRefunded(b.ctx, over.ID, "BACK-2")
+	_, err = w.Store.MarkBalanceRefunded(w.Ctx, over.ID, "BACK-2")
 	wantCode(t, err, auction.EInvalidState) // already paid back
 
-	acc = b.accounts(t, a.ID)
+	acc = accounts(t, w, a.ID)
 	if acc[payments.AccountRefundsDue] != 0 || acc[payments.AccountEscrow] != hammer || acc[payments.AccountCaseProceeds] != -hammer {
 		t.Fatalf("accounts after paying back: %v", acc)
 	}
-	if due, _ := b.store.BalanceRefundsDue(b.ctx); len(due) != 0 {
+	if due, _ := w.Store.BalanceRefundsDue(w.Ctx); len(due) != 0 {
 		t.Fatalf("excesses due after paying back: %+v", due)
 	}
-	if b.financeWorkHas(t, a.ID) {
+	if financeWorkHas(t, w, a.ID) {
 		t.Fatal("finance's work still lists a settled auction with nothing to do")
 	}
-	if p, _ := b.store.CaseProceeds(b.ctx, a.CaseID); p.TotalReceived != hammer || p.LedgerBalance != hammer {
+	if p, _ := w.Store.CaseProceeds(w.Ctx, a.CaseID); p.TotalReceived != hammer || p.LedgerBalance != hammer {
 		t.Fatalf("proceeds after paying back: %+v", p)
 	}
-	b.wantLedgerBalanced(t)
-	r = b.wantReconciled(t)
+	wantLedgerBalanced(t, w)
+	r = wantReconciled(t, w)
 	if l := lineOf(r, payments.RecordExcessReturned, "BACK-1"); l == nil || l.Status != payments.LineMatched || l.LedgerAmount != -4000 || l.ProviderAmount != -4000 {
 		t.Fatalf("pay-back line %+v", l)
 	}
@@ -183,9 +182,9 @@ func TestOverpaymentSettlesAndIsPaidBack(t *testing.T) {
 	}
 }
 
-func (b *bundle) financeWorkHas(t *testing.T, auctionID string) bool {
+func financeWorkHas(t *testing.T, w *auctiontest.World, auctionID string) bool {
 	t.Helper()
-	work, err := b.store.FinanceWork(b.ctx)
+	work, err := w.Store.FinanceWork(w.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,20 +201,20 @@ func (b *bundle) financeWorkHas(t *testing.T, auctionID string) bool {
 // the excess.
 func TestWholeHammerPaidSettles(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	hammer, owed := b.soldAt(t, a)
-	p, events, err := b.store.RecordBalancePayment(b.ctx, b.clerk.ID, a.ID, hammer, "WHOLE")
+	w := setup(t)
+	a := w.Announced("住宅")
+	hammer, owed := soldAt(t, w, a)
+	p, events, err := w.Store.RecordBalancePayment(w.Ctx, w.Clerk.ID, a.ID, hammer, "WHOLE")
 	if err != nil || p.Status != auction.StatusSettled || p.Outstanding != 0 || p.Excess != a.Deposit || len(events) != 1 {
 		t.Fatalf("whole hammer paid: %+v %v %v", p, events, err)
 	}
-	if proceeds, _ := b.store.CaseProceeds(b.ctx, a.CaseID); proceeds.Items[0].BalanceReceived != owed || proceeds.TotalReceived != hammer {
+	if proceeds, _ := w.Store.CaseProceeds(w.Ctx, a.CaseID); proceeds.Items[0].BalanceReceived != owed || proceeds.TotalReceived != hammer {
 		t.Fatalf("proceeds %+v", proceeds)
 	}
-	_, _, err = b.store.RecordBalancePayment(b.ctx, b.clerk.ID, a.ID, 1, "AFTER")
+	_, _, err = w.Store.RecordBalancePayment(w.Ctx, w.Clerk.ID, a.ID, 1, "AFTER")
 	wantCode(t, err, auction.EAuctionNotSold)
-	b.wantLedgerBalanced(t)
-	b.wantReconciled(t)
+	wantLedgerBalanced(t, w)
+	wantReconciled(t, w)
 }
 
 // Payments of one auction racing: they are applied one at a time, so the
@@ -225,9 +224,9 @@ func TestWholeHammerPaidSettles(t *testing.T) {
 // hammer price.
 func TestConcurrentBalancePayments(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	hammer, owed := b.soldAt(t, a)
+	w := setup(t)
+	a := w.Announced("住宅")
+	hammer, owed := soldAt(t, w, a)
 	// Any three of these fall short of what is owed and any four exceed it:
 	// four are taken, whatever the order, and two refused.
 	const n = 6
@@ -247,7 +246,7 @@ func TestConcurrentBalancePayments(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			p, _, err := b.store.RecordBalancePayment(context.Background(), b.clerk.ID, a.ID, amounts[i], fmt.Sprintf("RACE-%d", i))
+			p, _, err := w.Store.RecordBalancePayment(context.Background(), w.Clerk.ID, a.ID, amounts[i], fmt.Sprintf("RACE-%d", i))
 			results[i] = result{p, err}
 		}()
 	}
@@ -285,36 +284,36 @@ func TestConcurrentBalancePayments(t *testing.T) {
 	}
 	var rows int
 	var stored int64
-	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*), coalesce(sum(excess), 0)::bigint FROM balance_payments WHERE auction_id = $1`, a.ID).
+	if err := w.Store.Pool().QueryRow(w.Ctx, `SELECT count(*), coalesce(sum(excess), 0)::bigint FROM balance_payments WHERE auction_id = $1`, a.ID).
 		Scan(&rows, &stored); err != nil || rows != 4 || stored != excess {
 		t.Fatalf("stored %d payments, excess %d (%v)", rows, stored, err)
 	}
 	var events int
-	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM auction_events WHERE auction_id = $1 AND type = 'settled'`, a.ID).Scan(&events); err != nil || events != 1 {
+	if err := w.Store.Pool().QueryRow(w.Ctx, `SELECT count(*) FROM auction_events WHERE auction_id = $1 AND type = 'settled'`, a.ID).Scan(&events); err != nil || events != 1 {
 		t.Fatalf("%d settled events (%v)", events, err)
 	}
-	if ev, note := b.settledRecord(t, a.ID); ev != owed || note != owed {
+	if ev, note := settledRecord(t, w, a.ID); ev != owed || note != owed {
 		t.Fatalf("settled event and notification count %d and %d as received, want %d", ev, note, owed)
 	}
-	if p, _ := b.store.CaseProceeds(b.ctx, a.CaseID); p.TotalReceived != hammer || p.LedgerBalance != hammer {
+	if p, _ := w.Store.CaseProceeds(w.Ctx, a.CaseID); p.TotalReceived != hammer || p.LedgerBalance != hammer {
 		t.Fatalf("proceeds %+v, want %d", p, hammer)
 	}
-	if acc := b.accounts(t, a.ID); acc[payments.AccountCaseProceeds] != -hammer || acc[payments.AccountRefundsDue] != -excess {
+	if acc := accounts(t, w, a.ID); acc[payments.AccountCaseProceeds] != -hammer || acc[payments.AccountRefundsDue] != -excess {
 		t.Fatalf("accounts %v", acc)
 	}
-	b.wantLedgerBalanced(t)
-	b.wantReconciled(t)
+	wantLedgerBalanced(t, w)
+	wantReconciled(t, w)
 
 	// Two marks of the same pay-back at once: one records it, the other
 	// finds it done; the excess leaves refunds due once.
-	due, err := b.store.BalanceRefundsDue(b.ctx)
+	due, err := w.Store.BalanceRefundsDue(w.Ctx)
 	if err != nil || len(due) != 1 || due[0].Excess != excess {
 		t.Fatalf("excesses due %+v %v", due, err)
 	}
 	errs := make(chan error, 2)
 	for i := range 2 {
 		go func() {
-			_, err := b.store.MarkBalanceRefunded(context.Background(), due[0].ID, fmt.Sprintf("BACK-%d", i))
+			_, err := w.Store.MarkBalanceRefunded(context.Background(), due[0].ID, fmt.Sprintf("BACK-%d", i))
 			errs <- err
 		}()
 	}
@@ -333,9 +332,9 @@ func TestConcurrentBalancePayments(t *testing.T) {
 	if ok != 1 || done != 1 {
 		t.Fatalf("%d pay-backs recorded, %d refused; want 1 and 1", ok, done)
 	}
-	if acc := b.accounts(t, a.ID); acc[payments.AccountRefundsDue] != 0 {
+	if acc := accounts(t, w, a.ID); acc[payments.AccountRefundsDue] != 0 {
 		t.Fatalf("refunds due %d after paying back", acc[payments.AccountRefundsDue])
 	}
-	b.wantLedgerBalanced(t)
-	b.wantReconciled(t)
+	wantLedgerBalanced(t, w)
+	wantReconciled(t, w)
 }

@@ -40,12 +40,12 @@ type Store struct {
 	payments payments.Provider
 	hooks    Hooks
 	// bids queues the bids of each auction for one worker (queue.go).
-	bids bidQueue
+	bids auctionQueue
 	// arrivals stamps each bid with the moment it was received (arrival.go).
 	arrivals *auction.Arrivals
 	// late holds the bids received after the end as stored that wait for
 	// the bids received before them (late.go).
-	late lateBids
+	late auctionQueue
 	// heartbeat is this process's, whose own runs a late bid does not wait
 	// for; nil when the process publishes none.
 	heartbeat *Heartbeat

@@ -11,6 +11,7 @@ import (
 	"pgregory.net/rapid"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 )
 
@@ -100,14 +101,14 @@ func (m *model) bid(who int, amount int64, now time.Time) string {
 func TestBidCoreProperty(t *testing.T) {
 	limitChecks()
 	t.Parallel()
-	b := setup(t)
+	w := setup(t)
 	const bidders = 6
 	users := make([]*auction.User, bidders)
 	for i := range users {
-		users[i] = b.mustUser(t, auction.RoleBidder, fmt.Sprintf("PROP-%d", i), "")
+		users[i] = w.Verified(fmt.Sprintf("PROP-%d", i), "")
 	}
 
-	other := b.elsewhere()
+	other := elsewhere(w)
 	rapid.Check(t, func(rt *rapid.T) {
 		m := &model{leader: -1, status: auction.StatusAnnounced, seq: 0, ranks: make([]*int, bidders)}
 		var holders []auction.NewPriorityHolder
@@ -117,26 +118,30 @@ func TestBidCoreProperty(t *testing.T) {
 				holders = append(holders, auction.NewPriorityHolder{Name: fmt.Sprintf("优先%d", i), IDNumber: users[i].IDNumber, Rank: r})
 			}
 		}
-		a := b.mustAuction(rt, lotParams{holders: holders})
+		rw := w.In(rt)
+		a := rw.AnnouncedOf(auction.NewCase{}, auction.NewLot{})
+		for _, h := range holders {
+			rw.Holder(a.LotID, h)
+		}
 		m.start, m.increment, m.startsAt, m.endsAt = a.StartPrice, a.Increment, a.StartsAt, a.EndsAt
 		codes := map[string]int{}
 		for i, u := range users {
-			reg := b.mustQualify(rt, u, a.ID)
+			reg := rw.Qualify(u, a.ID)
 			codes[*reg.BidderCode] = i
 			if (reg.PriorityRank == nil) != (m.ranks[i] == nil) || (reg.PriorityRank != nil && *reg.PriorityRank != *m.ranks[i]) {
 				rt.Fatalf("bidder %d registered with rank %v, want %v", i, reg.PriorityRank, m.ranks[i])
 			}
 		}
 		// Start just before the opening so that most runs see bidding.
-		b.clock.Set(a.StartsAt.Add(time.Duration(rapid.IntRange(-60, 3600).Draw(rt, "from start")) * time.Second))
+		w.Clock.Set(a.StartsAt.Add(time.Duration(rapid.IntRange(-60, 3600).Draw(rt, "from start")) * time.Second))
 
 		// place bids amount from bidder who through store s and checks the
 		// answer against the model.
 		placeOn := func(rt *rapid.T, s *postgres.Store, who int, amount int64) {
-			now := b.clock.Now()
+			now := w.Clock.Now()
 			want := m.bid(who, amount, now)
-			res, err := s.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: a.ID, User: users[who], Amount: amount,
-				Key: fmt.Sprintf("p%d", userSeq.Add(1))})
+			res, err := s.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: users[who], Amount: amount,
+				Key: fmt.Sprintf("p%d", auctiontest.Next())})
 			if got := auction.ErrorCode(err); (err == nil) != (want == "") || (err != nil && got != want) {
 				rt.Fatalf("bidder %d bid %d at %s: got %v, model says %q", who, amount, now, err, want)
 			}
@@ -156,7 +161,7 @@ func TestBidCoreProperty(t *testing.T) {
 			}
 			m.check(rt, "answer", state, codes)
 		}
-		place := func(rt *rapid.T, who int, amount int64) { placeOn(rt, b.store, who, amount) }
+		place := func(rt *rapid.T, who int, amount int64) { placeOn(rt, w.Store, who, amount) }
 		current := func() int64 {
 			if m.price == nil {
 				return m.start
@@ -191,25 +196,25 @@ func TestBidCoreProperty(t *testing.T) {
 				// Mostly minutes; now and then days, which ends bidding and
 				// may reach a sold auction's balance deadline.
 				if rapid.IntRange(0, 19).Draw(rt, "days?") == 0 {
-					b.clock.Advance(time.Duration(rapid.IntRange(1, 11).Draw(rt, "days")) * 24 * time.Hour)
+					w.Clock.Advance(time.Duration(rapid.IntRange(1, 11).Draw(rt, "days")) * 24 * time.Hour)
 					return
 				}
-				b.clock.Advance(time.Duration(rapid.IntRange(1, 900).Draw(rt, "seconds")) * time.Second)
+				w.Clock.Advance(time.Duration(rapid.IntRange(1, 900).Draw(rt, "seconds")) * time.Second)
 			},
 			"near the end": func(rt *rapid.T) {
 				to := m.endsAt.Add(-time.Duration(rapid.IntRange(-30, 400).Draw(rt, "before")) * time.Second)
-				if to.After(b.clock.Now()) {
-					b.clock.Set(to)
+				if to.After(w.Clock.Now()) {
+					w.Clock.Set(to)
 				}
 			},
 			"tick": func(rt *rapid.T) {
-				if _, err := b.store.Tick(b.ctx); err != nil {
+				if _, err := w.Store.Tick(w.Ctx); err != nil {
 					rt.Fatal(err)
 				}
-				m.tick(b.clock.Now())
+				m.tick(w.Clock.Now())
 			},
 			"": func(rt *rapid.T) {
-				got, err := b.store.Auction(b.ctx, a.ID)
+				got, err := w.Store.Auction(w.Ctx, a.ID)
 				if err != nil {
 					rt.Fatal(err)
 				}
@@ -218,14 +223,14 @@ func TestBidCoreProperty(t *testing.T) {
 		})
 
 		// Close: run the clock past the end and tick.
-		if b.clock.Now().Before(m.endsAt) {
-			b.clock.Set(m.endsAt)
+		if w.Clock.Now().Before(m.endsAt) {
+			w.Clock.Set(m.endsAt)
 		}
-		if _, err := b.store.Tick(b.ctx); err != nil {
+		if _, err := w.Store.Tick(w.Ctx); err != nil {
 			rt.Fatal(err)
 		}
-		m.tick(b.clock.Now())
-		got, err := b.store.Auction(b.ctx, a.ID)
+		m.tick(w.Clock.Now())
+		got, err := w.Store.Auction(w.Ctx, a.ID)
 		if err != nil {
 			rt.Fatal(err)
 		}
@@ -238,7 +243,7 @@ func TestBidCoreProperty(t *testing.T) {
 			rt.Fatalf("a winner without bids: %v", got.WinnerCode)
 		}
 
-		bids, err := b.store.Bids(b.ctx, a.ID)
+		bids, err := w.Store.Bids(w.Ctx, a.ID)
 		if err != nil {
 			rt.Fatal(err)
 		}
@@ -250,7 +255,7 @@ func TestBidCoreProperty(t *testing.T) {
 				rt.Fatalf("bid %d: %d, model %d (previous %d)", i, bid.Amount, m.bids[i], bids[max(i-1, 0)].Amount)
 			}
 		}
-		rec, err := b.store.Record(b.ctx, a.ID)
+		rec, err := w.Store.Record(w.Ctx, a.ID)
 		if err != nil {
 			rt.Fatal(err)
 		}

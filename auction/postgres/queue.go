@@ -41,11 +41,71 @@ const maxBidBatch = 64
 // request's context: a bidder hanging up must not roll back the others' bids.
 const bidBatchTimeout = 10 * time.Second
 
-// bidQueue holds the bids waiting for each auction's worker. An auction has a
-// worker exactly when it has an entry in pending.
-type bidQueue struct {
+// auctionQueue holds the requests waiting for each auction's goroutine. The
+// bid queue (each auction's worker, drainBids) and the late bids (each
+// auction's waiter, waitEarlier, late.go) both run one goroutine per auction
+// with requests waiting, which ends when none are left, so idle auctions cost
+// nothing. An auction has its goroutine exactly when it has an entry in
+// pending; only add creates an entry and only take and drop remove one, so
+// a goroutine is started exactly when none runs.
+type auctionQueue struct {
 	mu      sync.Mutex
 	pending map[string][]*bidRequest
+}
+
+// add appends reqs to the auction's requests and reports whether the caller
+// must start the auction's goroutine: none was running.
+func (q *auctionQueue) add(auctionID string, reqs []*bidRequest) (start bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.pending == nil {
+		q.pending = map[string][]*bidRequest{}
+	}
+	waiting, running := q.pending[auctionID]
+	q.pending[auctionID] = append(waiting, reqs...)
+	return !running
+}
+
+// take removes and returns the auction's oldest requests, at most n. When
+// none are waiting it removes the entry and returns none: the auction's
+// goroutine must then end.
+func (q *auctionQueue) take(auctionID string, n int) []*bidRequest {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	waiting := q.pending[auctionID]
+	if len(waiting) == 0 {
+		delete(q.pending, auctionID)
+		return nil
+	}
+	n = min(len(waiting), n)
+	if n == len(waiting) {
+		q.pending[auctionID] = nil
+	} else {
+		q.pending[auctionID] = waiting[n:]
+	}
+	return waiting[:n:n]
+}
+
+// peek returns a copy of the auction's requests, which stay waiting.
+func (q *auctionQueue) peek(auctionID string) []*bidRequest {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return slices.Clone(q.pending[auctionID])
+}
+
+// drop removes the auction's requests for which done is true and reports
+// whether any are left. When none are, it removes the entry: the auction's
+// goroutine must then end.
+func (q *auctionQueue) drop(auctionID string, done func(*bidRequest) bool) (left bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	rest := slices.DeleteFunc(q.pending[auctionID], done)
+	if len(rest) == 0 {
+		delete(q.pending, auctionID)
+		return false
+	}
+	q.pending[auctionID] = rest
+	return true
 }
 
 type bidRequest struct {
@@ -85,15 +145,7 @@ func (s *Store) queueBid(ctx context.Context, p auction.PlaceBid) (*auction.BidR
 // enqueueBids hands requests to their auction's worker, starting one if none
 // runs.
 func (s *Store) enqueueBids(auctionID string, reqs ...*bidRequest) {
-	q := &s.bids
-	q.mu.Lock()
-	if q.pending == nil {
-		q.pending = map[string][]*bidRequest{}
-	}
-	waiting, running := q.pending[auctionID]
-	q.pending[auctionID] = append(waiting, reqs...)
-	q.mu.Unlock()
-	if !running {
+	if s.bids.add(auctionID, reqs) {
 		go s.drainBids(auctionID)
 	}
 }
@@ -101,23 +153,11 @@ func (s *Store) enqueueBids(auctionID string, reqs ...*bidRequest) {
 // drainBids is an auction's worker: it decides waiting bids batch by batch
 // and ends when none are left, so idle auctions cost nothing.
 func (s *Store) drainBids(auctionID string) {
-	q := &s.bids
 	for {
-		q.mu.Lock()
-		waiting := q.pending[auctionID]
-		if len(waiting) == 0 {
-			delete(q.pending, auctionID)
-			q.mu.Unlock()
+		batch := s.bids.take(auctionID, maxBidBatch)
+		if len(batch) == 0 {
 			return
 		}
-		n := min(len(waiting), maxBidBatch)
-		batch := waiting[:n:n]
-		if n == len(waiting) {
-			q.pending[auctionID] = nil
-		} else {
-			q.pending[auctionID] = waiting[n:]
-		}
-		q.mu.Unlock()
 		late := s.placeBatch(batch)
 		for _, r := range batch {
 			// A late bid keeps its arrival held while it waits.

@@ -19,20 +19,20 @@ import (
 // own seq, event and answer.
 func TestBidBatchDecidesEachBid(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{category: auction.CategoryRealEstate,
-		holders: []auction.NewPriorityHolder{{Name: "甲", IDNumber: idn("ID-QPH"), Rank: 1}}})
-	alice := b.mustUser(t, auction.RoleBidder, "ID-QA", "")
-	bob := b.mustUser(t, auction.RoleBidder, "ID-QB", "")
-	carol := b.mustUser(t, auction.RoleBidder, "ID-QC", "")
-	dave := b.mustUser(t, auction.RoleBidder, "ID-QD", "")
-	eve := b.mustUser(t, auction.RoleBidder, "ID-QE", "")
-	holder := b.mustUser(t, auction.RoleBidder, "ID-QPH", "")
+	w := setup(t)
+	a := w.AnnouncedOf(auction.NewCase{}, auction.NewLot{Category: auction.CategoryRealEstate})
+	w.Holder(a.LotID, auction.NewPriorityHolder{Name: "甲", IDNumber: idn("ID-QPH"), Rank: 1})
+	alice := w.Verified("ID-QA", "")
+	bob := w.Verified("ID-QB", "")
+	carol := w.Verified("ID-QC", "")
+	dave := w.Verified("ID-QD", "")
+	eve := w.Verified("ID-QE", "")
+	holder := w.Verified("ID-QPH", "")
 	regs := map[*auction.User]*auction.Registration{}
 	for _, u := range []*auction.User{alice, bob, dave, eve, holder} {
-		regs[u] = b.mustQualify(t, u, a.ID)
+		regs[u] = w.Qualify(u, a.ID)
 	}
-	if _, err := b.store.ImportBlacklist(b.ctx, "api", []auction.BlacklistEntry{{Name: "x", IDNumber: idn("ID-QE"), CaseNumber: "c"}}); err != nil {
+	if _, err := w.Store.ImportBlacklist(w.Ctx, "api", []auction.BlacklistEntry{{Name: "x", IDNumber: idn("ID-QE"), CaseNumber: "c"}}); err != nil {
 		t.Fatal(err)
 	}
 	bid := func(u *auction.User, amount int64, key string) auction.PlaceBid {
@@ -43,8 +43,8 @@ func TestBidBatchDecidesEachBid(t *testing.T) {
 	// First batch at starts_at, before the scheduler ran: the refusal ahead
 	// of the first accepted bid reports the stored state (announced, seq 1);
 	// the accepted bid opens the auction and hands the opening to the feed.
-	b.clock.Set(a.StartsAt)
-	res, errs := b.store.PlaceBatch(b.ctx, []auction.PlaceBid{bid(bob, start-inc, "b0"), bid(alice, start, "a1")})
+	w.Clock.Set(a.StartsAt)
+	res, errs := w.Store.PlaceBatch(w.Ctx, []auction.PlaceBid{bid(bob, start-inc, "b0"), bid(alice, start, "a1")})
 	wantCode(t, errs[0], auction.EBidTooLow)
 	if s := refusalState(t, errs[0]); s.Status != auction.StatusAnnounced || s.Seq != 0 {
 		t.Fatalf("refusal before the opening reports %+v", s)
@@ -79,7 +79,7 @@ func TestBidBatchDecidesEachBid(t *testing.T) {
 	for i, st := range steps {
 		ps[i] = st.p
 	}
-	res, errs = b.store.PlaceBatch(b.ctx, ps)
+	res, errs = w.Store.PlaceBatch(w.Ctx, ps)
 	for i, st := range steps {
 		if st.code != "" {
 			wantCode(t, errs[i], st.code)
@@ -109,7 +109,7 @@ func TestBidBatchDecidesEachBid(t *testing.T) {
 	}
 
 	// What was stored is what was answered: bids 2..5, a record that verifies.
-	bids, err := b.store.Bids(b.ctx, a.ID)
+	bids, err := w.Store.Bids(w.Ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,14 +126,14 @@ func TestBidBatchDecidesEachBid(t *testing.T) {
 			t.Errorf("bid %d: %+v, want %+v", i, bids[i], w)
 		}
 	}
-	rec, err := b.store.Record(b.ctx, a.ID)
+	rec, err := w.Store.Record(w.Ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if bad, why := rec.Verify(); bad != 0 || len(rec.Events) != 5 {
 		t.Fatalf("record: %d events, broken at %d: %s", len(rec.Events), bad, why)
 	}
-	got, _ := b.store.Auction(b.ctx, a.ID)
+	got, _ := w.Store.Auction(w.Ctx, a.ID)
 	if got.Seq != 5 || got.BidCount != 4 || *got.CurrentPrice != start+3*inc || *got.LeaderCode != *regs[dave].BidderCode {
 		t.Fatalf("stored auction: %+v", got)
 	}
@@ -143,18 +143,18 @@ func TestBidBatchDecidesEachBid(t *testing.T) {
 // back the opening it did, like a refused bid on its own.
 func TestBidBatchRefusedWritesNothing(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	alice := b.mustUser(t, auction.RoleBidder, "ID-QR", "")
-	b.mustQualify(t, alice, a.ID)
-	b.clock.Set(a.StartsAt)
-	_, errs := b.store.PlaceBatch(b.ctx, []auction.PlaceBid{
+	w := setup(t)
+	a := w.Announced("住宅")
+	alice := w.Verified("ID-QR", "")
+	w.Qualify(alice, a.ID)
+	w.Clock.Set(a.StartsAt)
+	_, errs := w.Store.PlaceBatch(w.Ctx, []auction.PlaceBid{
 		{AuctionID: a.ID, User: alice, Amount: a.StartPrice - a.Increment, Key: "r1"},
 		{AuctionID: a.ID, User: alice, Amount: a.StartPrice + 1, Key: "r2"},
 	})
 	wantCode(t, errs[0], auction.EBidTooLow)
 	wantCode(t, errs[1], auction.EBidNotOnIncrement)
-	got, _ := b.store.Auction(b.ctx, a.ID)
+	got, _ := w.Store.Auction(w.Ctx, a.ID)
 	if got.Status != auction.StatusAnnounced || got.Seq != 0 {
 		t.Fatalf("after refused batch: %s seq %d", got.Status, got.Seq)
 	}
@@ -165,15 +165,15 @@ func TestBidBatchRefusedWritesNothing(t *testing.T) {
 // shared its batch are decided on their own.
 func TestBidBatchFailureIsolated(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	alice := b.mustUser(t, auction.RoleBidder, "ID-QF1", "")
-	bob := b.mustUser(t, auction.RoleBidder, "ID-QF2", "")
-	b.mustQualify(t, alice, a.ID)
-	b.mustQualify(t, bob, a.ID)
-	b.open(t, a)
+	w := setup(t)
+	a := w.Announced("住宅")
+	alice := w.Verified("ID-QF1", "")
+	bob := w.Verified("ID-QF2", "")
+	w.Qualify(alice, a.ID)
+	w.Qualify(bob, a.ID)
+	w.Open(a)
 	broken := &auction.User{ID: "not-a-uuid", Role: auction.RoleBidder}
-	res, errs := b.store.PlaceBatch(b.ctx, []auction.PlaceBid{
+	res, errs := w.Store.PlaceBatch(w.Ctx, []auction.PlaceBid{
 		{AuctionID: a.ID, User: alice, Amount: a.StartPrice, Key: "f1"},
 		{AuctionID: a.ID, User: broken, Amount: a.StartPrice + a.Increment, Key: "f2"},
 		{AuctionID: a.ID, User: bob, Amount: a.StartPrice + a.Increment, Key: "f3"},
@@ -192,22 +192,22 @@ func TestBidBatchFailureIsolated(t *testing.T) {
 // is decided again without that bid, which is refused; the others stand.
 func TestBidBatchKeyRace(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	other := b.mustAuction(t, lotParams{})
-	alice := b.mustUser(t, auction.RoleBidder, "ID-QK1", "")
-	bob := b.mustUser(t, auction.RoleBidder, "ID-QK2", "")
-	b.mustQualify(t, alice, a.ID)
-	b.mustQualify(t, bob, a.ID)
-	b.open(t, a)
-	pool := b.store.Pool()
+	w := setup(t)
+	a := w.Announced("住宅")
+	other := w.Announced("住宅")
+	alice := w.Verified("ID-QK1", "")
+	bob := w.Verified("ID-QK2", "")
+	w.Qualify(alice, a.ID)
+	w.Qualify(bob, a.ID)
+	w.Open(a)
+	pool := w.Store.Pool()
 	// The other auction's transaction has written the key but not committed.
-	tx, err := pool.Begin(b.ctx)
+	tx, err := pool.Begin(w.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(b.ctx)
-	if _, err := tx.Exec(b.ctx, `INSERT INTO bid_requests (user_id, key, fingerprint, auction_id, response, created_at)
+	defer tx.Rollback(w.Ctx)
+	if _, err := tx.Exec(w.Ctx, `INSERT INTO bid_requests (user_id, key, fingerprint, auction_id, response, created_at)
 		VALUES ($1, 'k-race', '\x00', $2, '{}', now())`, alice.ID, other.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestBidBatchKeyRace(t *testing.T) {
 	}
 	done := make(chan out, 1)
 	go func() {
-		res, errs := b.store.PlaceBatch(b.ctx, []auction.PlaceBid{
+		res, errs := w.Store.PlaceBatch(w.Ctx, []auction.PlaceBid{
 			{AuctionID: a.ID, User: alice, Amount: a.StartPrice, Key: "k-race"},
 			{AuctionID: a.ID, User: bob, Amount: a.StartPrice + a.Increment, Key: "k-bob"},
 		})
@@ -227,7 +227,7 @@ func TestBidBatchKeyRace(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var waiting bool
-		if err := pool.QueryRow(b.ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+		if err := pool.QueryRow(w.Ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
 			AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO bid_requests%')`).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +239,7 @@ func TestBidBatchKeyRace(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if err := tx.Commit(b.ctx); err != nil {
+	if err := tx.Commit(w.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	o := <-done
@@ -250,7 +250,7 @@ func TestBidBatchKeyRace(t *testing.T) {
 	if o.errs[1] != nil || o.res[1].Bid.Seq != 2 {
 		t.Fatalf("bob's bid: %+v %v", o.res, o.errs[1])
 	}
-	bids, _ := b.store.Bids(b.ctx, a.ID)
+	bids, _ := w.Store.Bids(w.Ctx, a.ID)
 	if len(bids) != 1 || bids[0].Amount != a.StartPrice+a.Increment {
 		t.Fatalf("stored bids %+v", bids)
 	}
@@ -264,22 +264,22 @@ func TestBidBatchKeyRace(t *testing.T) {
 // the workers are gone afterwards.
 func TestBidQueueConcurrentBidders(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
+	w := setup(t)
+	a := w.Announced("住宅")
 	const bidders, rounds = 16, 8
 	users := make([]*auction.User, bidders)
 	for i := range users {
-		users[i] = b.mustUser(t, auction.RoleBidder, fmt.Sprintf("ID-QC%d", i), "")
-		b.mustQualify(t, users[i], a.ID)
+		users[i] = w.Verified(fmt.Sprintf("ID-QC%d", i), "")
+		w.Qualify(users[i], a.ID)
 	}
-	b.open(t, a)
-	pool := b.store.Pool()
-	hold, err := pool.Begin(b.ctx)
+	w.Open(a)
+	pool := w.Store.Pool()
+	hold, err := pool.Begin(w.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer hold.Rollback(b.ctx)
-	if _, err := hold.Exec(b.ctx, `SELECT 1 FROM auctions WHERE id = $1 FOR UPDATE`, a.ID); err != nil {
+	defer hold.Rollback(w.Ctx)
+	if _, err := hold.Exec(w.Ctx, `SELECT 1 FROM auctions WHERE id = $1 FOR UPDATE`, a.ID); err != nil {
 		t.Fatal(err)
 	}
 
@@ -303,7 +303,7 @@ func TestBidQueueConcurrentBidders(t *testing.T) {
 				var pair sync.WaitGroup
 				for j := range twice {
 					pair.Go(func() {
-						twice[j].res, twice[j].err = b.store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key})
+						twice[j].res, twice[j].err = w.Store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key})
 					})
 				}
 				pair.Wait()
@@ -335,13 +335,13 @@ func TestBidQueueConcurrentBidders(t *testing.T) {
 	}
 	// Let bids pile up behind the held row, then release it.
 	deadline := time.Now().Add(10 * time.Second)
-	for b.store.Waiting(a.ID) < bidders {
+	for w.Store.Waiting(a.ID) < bidders {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d bids waiting", b.store.Waiting(a.ID))
+			t.Fatalf("only %d bids waiting", w.Store.Waiting(a.ID))
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if err := hold.Commit(b.ctx); err != nil {
+	if err := hold.Commit(w.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	wg.Wait()
@@ -349,7 +349,7 @@ func TestBidQueueConcurrentBidders(t *testing.T) {
 		return
 	}
 
-	bids, err := b.store.Bids(b.ctx, a.ID)
+	bids, err := w.Store.Bids(w.Ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +365,7 @@ func TestBidQueueConcurrentBidders(t *testing.T) {
 			t.Fatalf("bid seq %d at %d after %d", bid.Seq, bid.Amount, bids[i-1].Amount)
 		}
 	}
-	rec, err := b.store.Record(b.ctx, a.ID)
+	rec, err := w.Store.Record(w.Ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,15 +373,15 @@ func TestBidQueueConcurrentBidders(t *testing.T) {
 		t.Fatalf("record broken at %d: %s", bad, why)
 	}
 	last := bids[len(bids)-1]
-	got, _ := b.store.Auction(b.ctx, a.ID)
+	got, _ := w.Store.Auction(w.Ctx, a.ID)
 	if got.Seq != int64(len(rec.Events)) || got.BidCount != len(bids) || *got.CurrentPrice != last.Amount || *got.LeaderCode != last.BidderCode {
 		t.Fatalf("stored auction %+v, last bid %+v, %d events", got, last, len(rec.Events))
 	}
 	var answers int
-	if err := pool.QueryRow(b.ctx, `SELECT count(*) FROM bid_requests WHERE auction_id = $1`, a.ID).Scan(&answers); err != nil || answers != len(bids) {
+	if err := pool.QueryRow(w.Ctx, `SELECT count(*) FROM bid_requests WHERE auction_id = $1`, a.ID).Scan(&answers); err != nil || answers != len(bids) {
 		t.Fatalf("%d answers kept for %d bids (%v)", answers, len(bids), err)
 	}
-	if n := b.store.QueuedAuctions(); n != 0 {
+	if n := w.Store.QueuedAuctions(); n != 0 {
 		t.Fatalf("%d bid workers still running", n)
 	}
 }

@@ -8,54 +8,36 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/payments"
 )
-
-// closeAt moves the clock to the auction's end and ticks.
-func (b *bundle) closeAt(t *testing.T, a *auction.Auction) {
-	t.Helper()
-	got, err := b.store.Auction(b.ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.clock.Now().Before(got.EndsAt) {
-		b.clock.Set(got.EndsAt)
-	}
-	if _, err := b.store.Tick(b.ctx); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // soldAndSettled runs an auction to settled: a winner and a loser, the
 // loser refunded, the balance paid. It returns the winner's and the loser's
 // registrations.
-func (b *bundle) soldAndSettled(t *testing.T, a *auction.Auction, refund bool) (win, lose *auction.Registration) {
+func soldAndSettled(t *testing.T, w *auctiontest.World, a *auction.Auction, refund bool) (win, lose *auction.Registration) {
 	t.Helper()
-	winner := b.mustUser(t, auction.RoleBidder, "", "")
-	loser := b.mustUser(t, auction.RoleBidder, "", "")
-	win, lose = b.mustQualify(t, winner, a.ID), b.mustQualify(t, loser, a.ID)
-	b.open(t, a)
-	if _, err := b.bid(loser, a.ID, a.StartPrice); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.bid(winner, a.ID, a.StartPrice+a.Increment); err != nil {
-		t.Fatal(err)
-	}
-	b.closeAt(t, a)
+	winner := w.Verified("", "")
+	loser := w.Verified("", "")
+	win, lose = w.Qualify(winner, a.ID), w.Qualify(loser, a.ID)
+	w.Open(a)
+	w.Bid(loser, a.ID, a.StartPrice)
+	w.Bid(winner, a.ID, a.StartPrice+a.Increment)
+	w.Close(a)
 	if refund {
-		if _, err := b.store.MarkRefunded(b.ctx, lose.Deposit.ID, "REFUND-"+lose.ID[:8]); err != nil {
+		if _, err := w.Store.MarkRefunded(w.Ctx, lose.Deposit.ID, "REFUND-"+lose.ID[:8]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := b.store.RecordBalancePayment(b.ctx, "", a.ID, a.StartPrice+a.Increment-a.Deposit, "BAL-"+a.ID[:8]); err != nil {
+	if _, _, err := w.Store.RecordBalancePayment(w.Ctx, "", a.ID, a.StartPrice+a.Increment-a.Deposit, "BAL-"+a.ID[:8]); err != nil {
 		t.Fatal(err)
 	}
 	return win, lose
 }
 
-func (b *bundle) reconcile(t *testing.T) *payments.Reconciliation {
+func reconcile(t *testing.T, w *auctiontest.World) *payments.Reconciliation {
 	t.Helper()
-	r, err := b.store.Reconcile(b.ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), b.clock.Now().Add(time.Hour))
+	r, err := w.Store.Reconcile(w.Ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), w.Clock.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,13 +57,13 @@ func account(r *payments.Reconciliation, name string) payments.AccountTotal {
 // and the totals tie out across the report.
 func TestReconcileTiesOut(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	win, _ := b.soldAndSettled(t, a, true)
-	if _, err := b.store.Remit(b.ctx, "", a.CaseID, a.StartPrice, "REMIT-1"); err != nil {
+	w := setup(t)
+	a := w.Announced("住宅")
+	win, _ := soldAndSettled(t, w, a, true)
+	if _, err := w.Store.Remit(w.Ctx, "", a.CaseID, a.StartPrice, "REMIT-1"); err != nil {
 		t.Fatal(err)
 	}
-	r := b.reconcile(t)
+	r := reconcile(t, w)
 	if !r.OK || len(r.Differences) != 0 {
 		t.Fatalf("clean books do not reconcile: %+v", r.Differences)
 	}
@@ -104,11 +86,11 @@ func TestReconcileTiesOut(t *testing.T) {
 		t.Fatalf("escrow by provider %+v, want the winner's deposit %d", r.Escrow, win.Deposit.Amount)
 	}
 	// A period before any of it is empty and clean.
-	empty, err := b.store.Reconcile(b.ctx, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC))
+	empty, err := w.Store.Reconcile(w.Ctx, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil || len(empty.Lines) != 0 || len(empty.Accounts) != 0 || !empty.OK {
 		t.Fatalf("empty period: %+v %v", empty, err)
 	}
-	_, err = b.store.Reconcile(b.ctx, b.clock.Now(), b.clock.Now())
+	_, err = w.Store.Reconcile(w.Ctx, w.Clock.Now(), w.Clock.Now())
 	wantCode(t, err, auction.EInvalidField)
 }
 
@@ -116,28 +98,28 @@ func TestReconcileTiesOut(t *testing.T) {
 // with no ledger entry, and a ledger entry with no provider record.
 func TestReconcileFindsPlantedMismatch(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	_, lose := b.soldAndSettled(t, a, true)
-	pool := b.store.Pool()
-	now := b.clock.Now()
-	if _, err := pool.Exec(b.ctx, `INSERT INTO provider_records (provider, kind, deposit_id, auction_id, case_id, amount, external_ref, occurred_at)
+	w := setup(t)
+	a := w.Announced("住宅")
+	_, lose := soldAndSettled(t, w, a, true)
+	pool := w.Store.Pool()
+	now := w.Clock.Now()
+	if _, err := pool.Exec(w.Ctx, `INSERT INTO provider_records (provider, kind, deposit_id, auction_id, case_id, amount, external_ref, occurred_at)
 		VALUES ('bank', 'deposit_received', $1, $2, $3, 12345, 'BANK-GHOST', $4)`, lose.Deposit.ID, a.ID, a.CaseID, now); err != nil {
 		t.Fatal(err)
 	}
-	err := pgx.BeginFunc(b.ctx, pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(w.Ctx, pool, func(tx pgx.Tx) error {
 		var id int64
-		if err := tx.QueryRow(b.ctx, `INSERT INTO ledger_transactions (kind, auction_id, case_id, reference, created_at)
+		if err := tx.QueryRow(w.Ctx, `INSERT INTO ledger_transactions (kind, auction_id, case_id, reference, created_at)
 			VALUES ('balance_received', $1, $2, 'BAL-GHOST', $3) RETURNING id`, a.ID, a.CaseID, now).Scan(&id); err != nil {
 			return err
 		}
-		_, err := tx.Exec(b.ctx, `INSERT INTO ledger_entries (transaction_id, account, amount) VALUES ($1, 'court_escrow', 5000), ($1, 'case_proceeds', -5000)`, id)
+		_, err := tx.Exec(w.Ctx, `INSERT INTO ledger_entries (transaction_id, account, amount) VALUES ($1, 'court_escrow', 5000), ($1, 'case_proceeds', -5000)`, id)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := b.reconcile(t)
+	r := reconcile(t, w)
 	if r.OK || len(r.Differences) != 2 {
 		t.Fatalf("differences %+v", r.Differences)
 	}
@@ -163,10 +145,10 @@ func TestReconcileFindsPlantedMismatch(t *testing.T) {
 // breach of Art. 23, flagged in the refunds due and the reconciliation.
 func TestRefundsDueAndOverdue(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	_, lose := b.soldAndSettled(t, a, false)
-	due, err := b.store.RefundsDue(b.ctx)
+	w := setup(t)
+	a := w.Announced("住宅")
+	_, lose := soldAndSettled(t, w, a, false)
+	due, err := w.Store.RefundsDue(w.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,19 +156,19 @@ func TestRefundsDueAndOverdue(t *testing.T) {
 		due[0].BidderCode != *lose.BidderCode || !due[0].DueBy.Equal(a.EndsAt.Add(24*time.Hour)) {
 		t.Fatalf("refunds due %+v", due)
 	}
-	b.clock.Set(a.EndsAt.Add(24*time.Hour + time.Second))
-	due, _ = b.store.RefundsDue(b.ctx)
+	w.Clock.Set(a.EndsAt.Add(24*time.Hour + time.Second))
+	due, _ = w.Store.RefundsDue(w.Ctx)
 	if len(due) != 1 || !due[0].Overdue {
 		t.Fatalf("a refund 24 h after the close is not overdue: %+v", due)
 	}
-	r := b.reconcile(t)
+	r := reconcile(t, w)
 	if r.OK || r.RefundsDueTotal.OverdueCount != 1 || r.RefundsDueTotal.OverdueAmount != lose.Deposit.Amount {
 		t.Fatalf("reconciliation refunds %+v ok %v", r.RefundsDueTotal, r.OK)
 	}
-	if _, err := b.store.MarkRefunded(b.ctx, lose.Deposit.ID, "LATE-REFUND"); err != nil {
+	if _, err := w.Store.MarkRefunded(w.Ctx, lose.Deposit.ID, "LATE-REFUND"); err != nil {
 		t.Fatal(err)
 	}
-	if due, _ = b.store.RefundsDue(b.ctx); len(due) != 0 {
+	if due, _ = w.Store.RefundsDue(w.Ctx); len(due) != 0 {
 		t.Fatalf("refunded deposit still due: %+v", due)
 	}
 }
@@ -195,45 +177,25 @@ func TestRefundsDueAndOverdue(t *testing.T) {
 // add up to the ledger, before and after a remittance.
 func TestCaseProceedsAddUpToLedger(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	c, err := b.store.CreateCase(b.ctx, b.clerk.ID, auction.NewCase{CaseNumber: "(2026)沪02执77号", CourtName: "上海市第二中级人民法院",
-		Debtors: []auction.Party{{Name: "债务人", IDNumber: idn("D77")}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	schedule := func(lotID, round string, start int64) *auction.Auction {
-		starts := b.clock.Now().Add(31 * 24 * time.Hour)
-		a, err := b.store.ScheduleAuction(b.ctx, auction.ScheduleParams{LotID: lotID, Round: round, StartPrice: start, Increment: 100_000,
-			Deposit: start / 10, StartsAt: starts, EndsAt: starts.Add(24 * time.Hour)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if a, err = b.store.PublishAuction(b.ctx, a.ID); err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	lotA, _ := b.store.CreateLot(b.ctx, c.ID, auction.NewLot{Title: "A", Description: "a", Category: auction.CategoryRealEstate, AppraisalValue: 10_000_000})
-	lotB, _ := b.store.CreateLot(b.ctx, c.ID, auction.NewLot{Title: "B", Description: "b", Category: auction.CategoryRealEstate, AppraisalValue: 20_000_000})
-	settled := schedule(lotA.ID, auction.RoundFirst, 7_000_000)
-	failed := schedule(lotB.ID, auction.RoundFirst, 14_000_000)
-	b.soldAndSettled(t, settled, true)
-	b.closeAt(t, failed)
+	w := setup(t)
+	c := w.CaseOf(auction.NewCase{Debtors: []auction.Party{{Name: "债务人", IDNumber: idn("D77")}}})
+	lotA := w.LotOf(c.ID, auction.NewLot{Title: "A", Description: "a", Category: auction.CategoryRealEstate, AppraisalValue: 10_000_000})
+	lotB := w.LotOf(c.ID, auction.NewLot{Title: "B", Description: "b", Category: auction.CategoryRealEstate, AppraisalValue: 20_000_000})
+	settled := w.Round(lotA.ID, auction.RoundFirst, 7_000_000)
+	failed := w.Round(lotB.ID, auction.RoundFirst, 14_000_000)
+	soldAndSettled(t, w, settled, true)
+	w.Close(failed)
 
-	defaulted := schedule(lotB.ID, auction.RoundSecond, 12_000_000)
-	buyer := b.mustUser(t, auction.RoleBidder, "", "")
-	reg := b.mustQualify(t, buyer, defaulted.ID)
-	b.open(t, defaulted)
-	if _, err := b.bid(buyer, defaulted.ID, defaulted.StartPrice); err != nil {
-		t.Fatal(err)
-	}
-	b.closeAt(t, defaulted)
-	b.clock.Advance(11 * 24 * time.Hour)
-	if _, err := b.store.Tick(b.ctx); err != nil {
-		t.Fatal(err)
-	}
+	defaulted := w.Round(lotB.ID, auction.RoundSecond, 12_000_000)
+	buyer := w.Verified("", "")
+	reg := w.Qualify(buyer, defaulted.ID)
+	w.Open(defaulted)
+	w.Bid(buyer, defaulted.ID, defaulted.StartPrice)
+	w.Close(defaulted)
+	w.Clock.Advance(11 * 24 * time.Hour)
+	w.Tick()
 
-	p, err := b.store.CaseProceeds(b.ctx, c.ID)
+	p, err := w.Store.CaseProceeds(w.Ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,18 +210,18 @@ func TestCaseProceedsAddUpToLedger(t *testing.T) {
 	if p.TotalReceived != want || p.LedgerBalance != want {
 		t.Fatalf("total received %d, ledger %d, want %d", p.TotalReceived, p.LedgerBalance, want)
 	}
-	if _, err := b.store.Remit(b.ctx, "", c.ID, 5_000_000, "REMIT-77"); err != nil {
+	if _, err := w.Store.Remit(w.Ctx, "", c.ID, 5_000_000, "REMIT-77"); err != nil {
 		t.Fatal(err)
 	}
-	p, _ = b.store.CaseProceeds(b.ctx, c.ID)
+	p, _ = w.Store.CaseProceeds(w.Ctx, c.ID)
 	if p.TotalReceived != want || p.LedgerBalance != want-5_000_000 {
 		t.Fatalf("after remitting: received %d, ledger %d", p.TotalReceived, p.LedgerBalance)
 	}
-	rs, err := b.store.Remittances(b.ctx, c.ID)
+	rs, err := w.Store.Remittances(w.Ctx, c.ID)
 	if err != nil || len(rs) != 1 || rs[0].Amount != 5_000_000 || rs[0].Reference != "REMIT-77" || rs[0].NotificationID == nil {
 		t.Fatalf("remittances %+v %v", rs, err)
 	}
-	if !b.reconcile(t).OK {
+	if !reconcile(t, w).OK {
 		t.Fatal("the case's books do not reconcile")
 	}
 }
@@ -268,25 +230,25 @@ func TestCaseProceedsAddUpToLedger(t *testing.T) {
 // concurrent remittances of the whole balance cannot both succeed.
 func TestRemitRefusals(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	b.soldAndSettled(t, a, true)
+	w := setup(t)
+	a := w.Announced("住宅")
+	soldAndSettled(t, w, a, true)
 	hammer := a.StartPrice + a.Increment
-	_, err := b.store.Remit(b.ctx, "", a.CaseID, 0, "R")
+	_, err := w.Store.Remit(w.Ctx, "", a.CaseID, 0, "R")
 	wantCode(t, err, auction.EInvalidField)
-	_, err = b.store.Remit(b.ctx, "", a.CaseID, 100, "  ")
+	_, err = w.Store.Remit(w.Ctx, "", a.CaseID, 100, "  ")
 	wantCode(t, err, auction.EInvalidField)
-	_, err = b.store.Remit(b.ctx, "", "00000000-0000-0000-0000-000000000000", 100, "R")
+	_, err = w.Store.Remit(w.Ctx, "", "00000000-0000-0000-0000-000000000000", 100, "R")
 	wantCode(t, err, auction.ENotFound)
-	_, err = b.store.Remit(b.ctx, "", "not-a-uuid", 100, "R")
+	_, err = w.Store.Remit(w.Ctx, "", "not-a-uuid", 100, "R")
 	wantCode(t, err, auction.ENotFound)
-	_, err = b.store.Remit(b.ctx, "", a.CaseID, hammer+1, "R")
+	_, err = w.Store.Remit(w.Ctx, "", a.CaseID, hammer+1, "R")
 	wantCode(t, err, auction.EOverpayment)
 
 	errs := make(chan error, 2)
 	for i := range 2 {
 		go func() {
-			_, err := b.store.Remit(context.Background(), "", a.CaseID, hammer, "RACE-"+string(rune('A'+i)))
+			_, err := w.Store.Remit(context.Background(), "", a.CaseID, hammer, "RACE-"+string(rune('A'+i)))
 			errs <- err
 		}()
 	}
@@ -305,7 +267,7 @@ func TestRemitRefusals(t *testing.T) {
 	if ok != 1 || over != 1 {
 		t.Fatalf("%d remittances succeeded, %d refused; want 1 and 1", ok, over)
 	}
-	p, _ := b.store.CaseProceeds(b.ctx, a.CaseID)
+	p, _ := w.Store.CaseProceeds(w.Ctx, a.CaseID)
 	if p.LedgerBalance != 0 {
 		t.Fatalf("case balance %d after remitting everything", p.LedgerBalance)
 	}
@@ -315,13 +277,13 @@ func TestRemitRefusals(t *testing.T) {
 // money summary of an auction adds up.
 func TestLedgerListingAndAuctionMoney(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	other := b.mustAuction(t, lotParams{})
-	b.mustQualify(t, b.mustUser(t, auction.RoleBidder, "", ""), other.ID)
-	win, lose := b.soldAndSettled(t, a, false)
+	w := setup(t)
+	a := w.Announced("住宅")
+	other := w.Announced("住宅")
+	w.Qualify(w.Verified("", ""), other.ID)
+	win, lose := soldAndSettled(t, w, a, false)
 
-	all, more, err := b.store.Ledger(b.ctx, payments.LedgerFilter{AuctionID: a.ID})
+	all, more, err := w.Store.Ledger(w.Ctx, payments.LedgerFilter{AuctionID: a.ID})
 	if err != nil || more {
 		t.Fatal(err, more)
 	}
@@ -338,26 +300,26 @@ func TestLedgerListingAndAuctionMoney(t *testing.T) {
 			t.Fatalf("transaction %+v", tx)
 		}
 	}
-	page, more, err := b.store.Ledger(b.ctx, payments.LedgerFilter{AuctionID: a.ID, Limit: 2})
+	page, more, err := w.Store.Ledger(w.Ctx, payments.LedgerFilter{AuctionID: a.ID, Limit: 2})
 	if err != nil || !more || len(page) != 2 {
 		t.Fatalf("first page: %d more=%v %v", len(page), more, err)
 	}
-	page2, _, _ := b.store.Ledger(b.ctx, payments.LedgerFilter{AuctionID: a.ID, Limit: 2, After: page[1].ID})
+	page2, _, _ := w.Store.Ledger(w.Ctx, payments.LedgerFilter{AuctionID: a.ID, Limit: 2, After: page[1].ID})
 	if len(page2) != 2 || page2[0].ID <= page[1].ID || page2[0].ID != all[2].ID {
 		t.Fatalf("second page %+v", page2)
 	}
-	refunds, _, _ := b.store.Ledger(b.ctx, payments.LedgerFilter{Account: payments.AccountRefundsDue, AuctionID: a.ID})
+	refunds, _, _ := w.Store.Ledger(w.Ctx, payments.LedgerFilter{Account: payments.AccountRefundsDue, AuctionID: a.ID})
 	if len(refunds) != 1 || *refunds[0].DepositID != lose.Deposit.ID {
 		t.Fatalf("refunds_due transactions %+v", refunds)
 	}
-	held, _, _ := b.store.Ledger(b.ctx, payments.LedgerFilter{Kind: payments.TxDepositHeld})
+	held, _, _ := w.Store.Ledger(w.Ctx, payments.LedgerFilter{Kind: payments.TxDepositHeld})
 	if len(held) != 3 {
 		t.Fatalf("%d deposit_held transactions across auctions, want 3", len(held))
 	}
-	_, _, err = b.store.Ledger(b.ctx, payments.LedgerFilter{CaseID: "nope"})
+	_, _, err = w.Store.Ledger(w.Ctx, payments.LedgerFilter{CaseID: "nope"})
 	wantCode(t, err, auction.EInvalidField)
 
-	m, err := b.store.AuctionMoney(b.ctx, a.ID)
+	m, err := w.Store.AuctionMoney(w.Ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,6 +331,6 @@ func TestLedgerListingAndAuctionMoney(t *testing.T) {
 	if m.Accounts[payments.AccountEscrow] != hammer+lose.Deposit.Amount || m.Accounts[payments.AccountCaseProceeds] != -hammer {
 		t.Fatalf("accounts %+v", m.Accounts)
 	}
-	_, err = b.store.AuctionMoney(b.ctx, "00000000-0000-0000-0000-000000000000")
+	_, err = w.Store.AuctionMoney(w.Ctx, "00000000-0000-0000-0000-000000000000")
 	wantCode(t, err, auction.ENotFound)
 }

@@ -12,27 +12,25 @@ import (
 // are not.
 func TestResultsBoard(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	sold := b.mustAuction(t, lotParams{})
-	failed := b.mustAuction(t, lotParams{})
-	cancelled := b.mustAuction(t, lotParams{})
-	if _, _, err := b.store.CancelAuction(b.ctx, b.act(cancelled.ID, "withdrawn")); err != nil {
+	w := setup(t)
+	w.Court = "上海市第一中级人民法院"
+	sold := w.Announced("住宅")
+	failed := w.Announced("住宅")
+	cancelled := w.Announced("住宅")
+	if _, _, err := w.Store.CancelAuction(w.Ctx, act(w, cancelled.ID, "withdrawn")); err != nil {
 		t.Fatal(err)
 	}
-	b.soldAt(t, sold) // closes sold and failed together
-	if got, _ := b.store.Auction(b.ctx, failed.ID); got.Status != auction.StatusFailed {
+	soldAt(t, w, sold) // closes sold and failed together
+	if got, _ := w.Store.Auction(w.Ctx, failed.ID); got.Status != auction.StatusFailed {
 		t.Fatalf("failed is %s", got.Status)
 	}
 	// Another court's round closes a day later.
-	lot := b.mustLot(t, 100_000_000)
-	other := b.mustDraft(t, lot.ID, auction.RoundFirst, 70_000_000, month)
-	if _, err := b.store.PublishAuction(b.ctx, other.ID); err != nil {
-		t.Fatal(err)
-	}
-	b.closeAt(t, other)
-	b.mustAuction(t, lotParams{}) // still announced: not a result
+	lot := w.Lot(w.CaseOf(auction.NewCase{CourtName: "上海市第二中级人民法院"}).ID, "商铺", 100_000_000)
+	other := w.Publish(w.Draft(lot.ID, auction.RoundFirst, 70_000_000, w.Now().Add(month)))
+	w.Close(other)
+	w.Announced("住宅") // still announced: not a result
 
-	all, more, err := b.store.Results(b.ctx, auction.ResultFilter{})
+	all, more, err := w.Store.Results(w.Ctx, auction.ResultFilter{})
 	if err != nil || more {
 		t.Fatal(err, more)
 	}
@@ -63,7 +61,7 @@ func TestResultsBoard(t *testing.T) {
 		{"nothing in the range", auction.ResultFilter{From: sold.EndsAt.Add(-2 * time.Hour), To: sold.EndsAt.Add(-time.Hour)}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, _, err := b.store.Results(b.ctx, tc.f)
+			got, _, err := w.Store.Results(w.Ctx, tc.f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,16 +80,16 @@ func TestResultsBoard(t *testing.T) {
 		})
 	}
 	// Pages: two then one, no result twice.
-	first, more, _ := b.store.Results(b.ctx, auction.ResultFilter{Limit: 2})
-	second, more2, _ := b.store.Results(b.ctx, auction.ResultFilter{Limit: 2, Offset: 2})
+	first, more, _ := w.Store.Results(w.Ctx, auction.ResultFilter{Limit: 2})
+	second, more2, _ := w.Store.Results(w.Ctx, auction.ResultFilter{Limit: 2, Offset: 2})
 	if len(first) != 2 || !more || len(second) != 1 || more2 || second[0].AuctionID == first[0].AuctionID || second[0].AuctionID == first[1].AuctionID {
 		t.Fatalf("pages %d %v %d %v", len(first), more, len(second), more2)
 	}
 	// An annulled sale stays on the board with its new status.
-	if _, _, err := b.store.AnnulAuction(b.ctx, b.act(sold.ID, "撤销")); err != nil {
+	if _, _, err := w.Store.AnnulAuction(w.Ctx, act(w, sold.ID, "撤销")); err != nil {
 		t.Fatal(err)
 	}
-	got, _, _ := b.store.Results(b.ctx, auction.ResultFilter{})
+	got, _, _ := w.Store.Results(w.Ctx, auction.ResultFilter{})
 	for _, r := range got {
 		if r.AuctionID == sold.ID && r.Status != auction.StatusAnnulled {
 			t.Fatalf("annulled result %+v", r)

@@ -15,16 +15,16 @@ import (
 // bids arrive at once, while another bidder's bids are still accepted.
 func TestStaffBarAtEachBid(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	later, other := b.mustUser(t, auction.RoleBidder, "STAFF-LATER", ""), b.mustUser(t, auction.RoleBidder, "STAFF-OTHER", "")
-	b.mustQualify(t, later, a.ID)
-	b.mustQualify(t, other, a.ID)
-	b.open(t, a)
-	if _, err := b.bid(later, a.ID, a.StartPrice); err != nil {
+	w := setup(t)
+	a := w.Announced("住宅")
+	later, other := w.Verified("STAFF-LATER", ""), w.Verified("STAFF-OTHER", "")
+	w.Qualify(later, a.ID)
+	w.Qualify(other, a.ID)
+	w.Open(a)
+	if _, err := w.TryBid(later, a.ID, a.StartPrice); err != nil {
 		t.Fatalf("before the staff account: %v", err)
 	}
-	if _, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "later-staff@example.test", Password: "correct horse battery",
+	if _, err := w.Store.CreateUser(w.Ctx, auction.NewUser{Email: "later-staff@example.test", Password: "correct horse battery",
 		Role: auction.RoleClerk, RealName: "x", IDNumber: strings.ToLower(later.IDNumber)}); err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestStaffBarAtEachBid(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = b.store.PlaceBid(b.ctx, auction.PlaceBid{AuctionID: a.ID, User: later, Amount: a.StartPrice + int64(2+i)*a.Increment,
+			_, errs[i] = w.Store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: later, Amount: a.StartPrice + int64(2+i)*a.Increment,
 				Key: fmt.Sprintf("staff-%d", i)})
 		}()
 	}
@@ -47,10 +47,10 @@ func TestStaffBarAtEachBid(t *testing.T) {
 			t.Fatalf("bid %d refusal carries no auction state", i)
 		}
 	}
-	if _, err := b.bid(other, a.ID, a.StartPrice+a.Increment); err != nil {
+	if _, err := w.TryBid(other, a.ID, a.StartPrice+a.Increment); err != nil {
 		t.Fatalf("another bidder's bid: %v", err)
 	}
-	bids, err := b.store.Bids(b.ctx, a.ID)
+	bids, err := w.Store.Bids(w.Ctx, a.ID)
 	if err != nil || len(bids) != 2 {
 		t.Fatalf("bids %d (%v), want the two accepted", len(bids), err)
 	}

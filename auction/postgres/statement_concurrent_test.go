@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"gavel/auction"
-	"gavel/auction/auctiontest"
-	"gavel/migrations/dbtest"
 	"gavel/payments"
 	"gavel/payments/statement"
 )
@@ -19,8 +17,7 @@ import (
 // once, and the line each import did not book is reported as repeated.
 func TestImportOverlappingStatementsConcurrently(t *testing.T) {
 	t.Parallel()
-	pool, _ := dbtest.Pool(t)
-	w := auctiontest.NewWorld(t, pool)
+	w := setup(t)
 	a := w.Announced("两份重叠的对账单")
 	const transfers = 24
 	var refs, deps []string
@@ -67,7 +64,7 @@ func TestImportOverlappingStatementsConcurrently(t *testing.T) {
 			t.Fatalf("deposit %d: %+v %v", i, d, err)
 		}
 		var booked int
-		if err := pool.QueryRow(w.Ctx, `SELECT count(*) FROM ledger_transactions WHERE kind = $1 AND reference = $2`,
+		if err := w.Pool.QueryRow(w.Ctx, `SELECT count(*) FROM ledger_transactions WHERE kind = $1 AND reference = $2`,
 			payments.TxDepositHeld, fmt.Sprintf("OVERLAP-%04d", i)).Scan(&booked); err != nil || booked != 1 {
 			t.Fatalf("transfer %d booked %d times (%v)", i, booked, err)
 		}

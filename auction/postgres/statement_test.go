@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/payments"
 	"gavel/payments/statement"
 )
@@ -30,10 +31,10 @@ func statementFile(t *testing.T, name string, refs ...string) *statement.Stateme
 	return st
 }
 
-func (b *bundle) ledgerTransactions(t tb) int {
+func ledgerTransactions(t tb, w *auctiontest.World) int {
 	t.Helper()
 	var n int
-	if err := b.store.Pool().QueryRow(b.ctx, `SELECT count(*) FROM ledger_transactions`).Scan(&n); err != nil {
+	if err := w.Store.Pool().QueryRow(w.Ctx, `SELECT count(*) FROM ledger_transactions`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -44,15 +45,12 @@ func (b *bundle) ledgerTransactions(t tb) int {
 // are listed for finance, the second import books nothing.
 func TestImportStatements(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
+	w := setup(t)
+	a := w.Announced("住宅")
 	var refs []string
 	var deps []string
 	for range 4 {
-		reg, err := b.store.Register(b.ctx, b.mustUser(t, auction.RoleBidder, "", ""), a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		reg := w.Register(w.Verified("", ""), a.ID)
 		refs, deps = append(refs, reg.Deposit.PayReference), append(deps, reg.Deposit.ID)
 	}
 	if a.Deposit != 7_000_000 {
@@ -61,13 +59,13 @@ func TestImportStatements(t *testing.T) {
 
 	camt := statementFile(t, "camt053.xml", refs[0], refs[1])
 	for round := range 2 {
-		before := b.ledgerTransactions(t)
-		imp, err := b.store.ImportStatement(b.ctx, b.clerk.ID, "camt053.xml", camt)
+		before := ledgerTransactions(t, w)
+		imp, err := w.Store.ImportStatement(w.Ctx, w.Clerk.ID, "camt053.xml", camt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if round == 1 {
-			if imp.Repeated != 4 || len(imp.New) != 0 || b.ledgerTransactions(t) != before {
+			if imp.Repeated != 4 || len(imp.New) != 0 || ledgerTransactions(t, w) != before {
 				t.Fatalf("second import: %+v", imp)
 			}
 			continue
@@ -82,30 +80,30 @@ func TestImportStatements(t *testing.T) {
 			t.Fatalf("part payment line %+v", got)
 		}
 	}
-	if d, _ := b.store.Deposit(b.ctx, deps[0]); d.Status != auction.DepositHeld {
+	if d, _ := w.Store.Deposit(w.Ctx, deps[0]); d.Status != auction.DepositHeld {
 		t.Fatalf("exactly paid deposit %s", d.Status)
 	}
-	if d, _ := b.store.Deposit(b.ctx, deps[1]); d.Status != auction.DepositPending {
+	if d, _ := w.Store.Deposit(w.Ctx, deps[1]); d.Status != auction.DepositPending {
 		t.Fatalf("part paid deposit %s", d.Status)
 	}
-	if n := b.ledgerCount(t, payments.TxDepositHeld, "ICBC20260601000101"); n != 1 {
+	if n := ledgerCount(t, w, payments.TxDepositHeld, "ICBC20260601000101"); n != 1 {
 		t.Fatalf("%d deposit_held for the statement line", n)
 	}
 
 	// Finance typed one transfer by hand before the CSV came: its line
 	// is matched, not booked again.
-	if _, err := b.store.ConfirmDeposit(b.ctx, deps[3], "BOC20260602-0002"); err != nil {
+	if _, err := w.Store.ConfirmDeposit(w.Ctx, deps[3], "BOC20260602-0002"); err != nil {
 		t.Fatal(err)
 	}
 	csv := statementFile(t, "statement.csv", refs[2], refs[3])
 	for round := range 2 {
-		before := b.ledgerTransactions(t)
-		imp, err := b.store.ImportStatement(b.ctx, b.clerk.ID, "statement.csv", csv)
+		before := ledgerTransactions(t, w)
+		imp, err := w.Store.ImportStatement(w.Ctx, w.Clerk.ID, "statement.csv", csv)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if round == 1 {
-			if imp.Repeated != 3 || len(imp.New) != 0 || b.ledgerTransactions(t) != before {
+			if imp.Repeated != 3 || len(imp.New) != 0 || ledgerTransactions(t, w) != before {
 				t.Fatalf("second CSV import: %+v", imp)
 			}
 			continue
@@ -118,19 +116,19 @@ func TestImportStatements(t *testing.T) {
 			t.Fatalf("typed line %+v", got)
 		}
 	}
-	if d, _ := b.store.Deposit(b.ctx, deps[2]); d.Status != auction.DepositHeld {
+	if d, _ := w.Store.Deposit(w.Ctx, deps[2]); d.Status != auction.DepositHeld {
 		t.Fatalf("CSV-paid deposit %s", d.Status)
 	}
-	open, err := b.store.StatementLines(b.ctx, "")
+	open, err := w.Store.StatementLines(w.Ctx, "")
 	if err != nil || len(open) != 5 {
 		t.Fatalf("lines for finance %d %v", len(open), err)
 	}
-	b.wantLedgerBalanced(t)
+	wantLedgerBalanced(t, w)
 
 	// Reconciled against the statement: the typed transfer's amount
 	// differs, the lines nothing booked are named, the confirmed ones
 	// agree.
-	r, err := b.store.Reconcile(b.ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))
+	r, err := w.Store.Reconcile(w.Ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,15 +157,13 @@ func TestImportStatements(t *testing.T) {
 // balance is booked as the balance payment and settles the auction.
 func TestImportStatementBalancePayment(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	buyer := b.mustUser(t, auction.RoleBidder, "", "")
-	reg := b.mustQualify(t, buyer, a.ID)
-	b.open(t, a)
-	if _, err := b.bid(buyer, a.ID, a.StartPrice); err != nil {
-		t.Fatal(err)
-	}
-	b.closeAt(t, a)
+	w := setup(t)
+	a := w.Announced("住宅")
+	buyer := w.Verified("", "")
+	reg := w.Qualify(buyer, a.ID)
+	w.Open(a)
+	w.Bid(buyer, a.ID, a.StartPrice)
+	w.Close(a)
 	owed := a.StartPrice - a.Deposit
 	text := "date,reference,amount,remittance\n2026-06-05,BAL-STMT-1,1000.00,尾款 " + reg.Deposit.PayReference + "\n" +
 		"2026-06-05,BAL-STMT-2," + payments.Yuan(owed) + ",尾款 " + reg.Deposit.PayReference + "\n"
@@ -175,15 +171,15 @@ func TestImportStatementBalancePayment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	imp, err := b.store.ImportStatement(b.ctx, b.clerk.ID, "balance.csv", st)
+	imp, err := w.Store.ImportStatement(w.Ctx, w.Clerk.ID, "balance.csv", st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if imp.Partial != 1 || imp.Confirmed != 1 || imp.New[1].MatchID == nil || *imp.New[1].MatchID != a.ID {
 		t.Fatalf("import %+v", imp)
 	}
-	if got, _ := b.store.Auction(b.ctx, a.ID); got.Status != auction.StatusSettled {
+	if got, _ := w.Store.Auction(w.Ctx, a.ID); got.Status != auction.StatusSettled {
 		t.Fatalf("auction %s after the statement", got.Status)
 	}
-	b.wantLedgerBalanced(t)
+	wantLedgerBalanced(t, w)
 }

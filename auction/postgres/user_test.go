@@ -15,8 +15,8 @@ import (
 
 func TestCreateUserAndLogin(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	u, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "  Li.Lei@Example.Test ", Password: "0123456789", Role: auction.RoleBidder,
+	w := setup(t)
+	u, err := w.Store.CreateUser(w.Ctx, auction.NewUser{Email: "  Li.Lei@Example.Test ", Password: "0123456789", Role: auction.RoleBidder,
 		RealName: "李雷", IDNumber: "110101199001011237", Phone: "13800000000"})
 	if err != nil {
 		t.Fatal(err)
@@ -38,25 +38,25 @@ func TestCreateUserAndLogin(t *testing.T) {
 		{"no email", auction.NewUser{Password: "0123456789", Role: auction.RoleBidder}, auction.EInvalidField},
 		{"unknown role", auction.NewUser{Email: "d@example.test", Password: "0123456789", Role: "root"}, auction.EInvalidField},
 	} {
-		_, err := b.store.CreateUser(b.ctx, tc.u)
+		_, err := w.Store.CreateUser(w.Ctx, tc.u)
 		if auction.ErrorCode(err) != tc.code {
 			t.Errorf("%s: got %v, want %s", tc.name, err, tc.code)
 		}
 	}
-	if _, err := b.store.CreateUser(b.ctx, auction.NewUser{Email: "e@example.test", Password: "密码密码密码密码密码", Role: auction.RoleBidder, IDNumber: idn("wide")}); err != nil {
+	if _, err := w.Store.CreateUser(w.Ctx, auction.NewUser{Email: "e@example.test", Password: "密码密码密码密码密码", Role: auction.RoleBidder, IDNumber: idn("wide")}); err != nil {
 		t.Errorf("ten wide characters refused: %v", err)
 	}
 
-	got, err := b.store.Login(b.ctx, "LI.LEI@example.test", "0123456789")
+	got, err := w.Store.Login(w.Ctx, "LI.LEI@example.test", "0123456789")
 	if err != nil || got.ID != u.ID || got.IDNumber != "110101199001011237" {
 		t.Fatalf("login: %+v %v", got, err)
 	}
-	_, errWrong := b.store.Login(b.ctx, "li.lei@example.test", "0123456780")
-	_, errUnknown := b.store.Login(b.ctx, "nobody@example.test", "0123456789")
+	_, errWrong := w.Store.Login(w.Ctx, "li.lei@example.test", "0123456780")
+	_, errUnknown := w.Store.Login(w.Ctx, "nobody@example.test", "0123456789")
 	if auction.ErrorCode(errWrong) != auction.EInvalidCredentials || errWrong.Error() != errUnknown.Error() {
 		t.Fatalf("wrong password %v vs unknown email %v", errWrong, errUnknown)
 	}
-	_, err = b.store.User(b.ctx, "00000000-0000-0000-0000-000000000000")
+	_, err = w.Store.User(w.Ctx, "00000000-0000-0000-0000-000000000000")
 	wantCode(t, err, auction.ENotFound)
 }
 
@@ -66,43 +66,43 @@ func TestTokens(t *testing.T) {
 	t.Parallel()
 	pool, _ := dbtest.Pool(t)
 	wall := auctiontest.NewClock(auctiontest.Start)
-	store := postgres.New(postgres.Config{Pool: pool, Clock: wall, Wall: wall, Rulebook: auction.SPC2016})
-	b := &bundle{store: store, clock: wall, ctx: t.Context()}
-	u := b.mustUser(t, auction.RoleFinance, "", "")
+	w := auctiontest.NewWorld(t, pool, auctiontest.WithClock(wall), auctiontest.WithStore(func(c *postgres.Config) { c.Wall = wall }))
+	store := w.Store
+	u := w.User(auction.RoleFinance, "")
 
-	secret, sess, err := store.CreateToken(b.ctx, u.ID, auction.TokenAPI, time.Hour)
+	secret, sess, err := store.CreateToken(w.Ctx, u.ID, auction.TokenAPI, time.Hour)
 	if err != nil || !sess.ExpiresAt.Equal(wall.Now().Add(time.Hour)) || sess.CSRF != "" {
 		t.Fatalf("token: %+v %v", sess, err)
 	}
-	got, err := store.Authenticate(b.ctx, secret)
+	got, err := store.Authenticate(w.Ctx, secret)
 	if err != nil || got.User.ID != u.ID || got.User.Role != auction.RoleFinance || got.Kind != auction.TokenAPI {
 		t.Fatalf("authenticate: %+v %v", got, err)
 	}
 	wall.Advance(time.Hour - time.Microsecond)
-	if _, err := store.Authenticate(b.ctx, secret); err != nil {
+	if _, err := store.Authenticate(w.Ctx, secret); err != nil {
 		t.Fatalf("a token a microsecond before expiry: %v", err)
 	}
 	wall.Advance(time.Microsecond)
-	_, err = store.Authenticate(b.ctx, secret)
+	_, err = store.Authenticate(w.Ctx, secret)
 	wantCode(t, err, auction.EUnauthenticated)
 
-	secret, _, err = store.CreateToken(b.ctx, u.ID, auction.TokenSession, time.Hour)
+	secret, _, err = store.CreateToken(w.Ctx, u.ID, auction.TokenSession, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, err := store.Authenticate(b.ctx, secret); err != nil || s.CSRF == "" || s.Kind != auction.TokenSession {
+	if s, err := store.Authenticate(w.Ctx, secret); err != nil || s.CSRF == "" || s.Kind != auction.TokenSession {
 		t.Fatalf("session: %+v %v", s, err)
 	}
-	if err := store.RevokeToken(b.ctx, secret); err != nil {
+	if err := store.RevokeToken(w.Ctx, secret); err != nil {
 		t.Fatal(err)
 	}
-	_, err = store.Authenticate(b.ctx, secret)
+	_, err = store.Authenticate(w.Ctx, secret)
 	wantCode(t, err, auction.EUnauthenticated)
-	_, err = store.Authenticate(b.ctx, "made-up")
+	_, err = store.Authenticate(w.Ctx, "made-up")
 	wantCode(t, err, auction.EUnauthenticated)
 
 	var stored int
-	if err := pool.QueryRow(b.ctx, `SELECT count(*) FROM tokens WHERE token_hash = convert_to($1, 'UTF8')`, secret).Scan(&stored); err != nil || stored != 0 {
+	if err := pool.QueryRow(w.Ctx, `SELECT count(*) FROM tokens WHERE token_hash = convert_to($1, 'UTF8')`, secret).Scan(&stored); err != nil || stored != 0 {
 		t.Fatalf("a token is stored in the clear (%d, %v)", stored, err)
 	}
 }
@@ -114,25 +114,25 @@ func TestRevokeTokenAnnounces(t *testing.T) {
 	t.Parallel()
 	pool, _ := dbtest.Pool(t)
 	wall := auctiontest.NewClock(auctiontest.Start)
-	store := postgres.New(postgres.Config{Pool: pool, Clock: wall, Wall: wall, Rulebook: auction.SPC2016})
-	b := &bundle{store: store, clock: wall, ctx: t.Context()}
-	u := b.mustUser(t, auction.RoleBidder, "", "")
-	secret, _, err := store.CreateToken(b.ctx, u.ID, auction.TokenAPI, time.Hour)
+	w := auctiontest.NewWorld(t, pool, auctiontest.WithClock(wall), auctiontest.WithStore(func(c *postgres.Config) { c.Wall = wall }))
+	store := w.Store
+	u := w.Verified("", "")
+	secret, _, err := store.CreateToken(w.Ctx, u.ID, auction.TokenAPI, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	listener, err := pool.Acquire(b.ctx)
+	listener, err := pool.Acquire(w.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer listener.Release()
-	if _, err := listener.Exec(b.ctx, "LISTEN "+oversight.TokensChannel); err != nil {
+	if _, err := listener.Exec(w.Ctx, "LISTEN "+oversight.TokensChannel); err != nil {
 		t.Fatal(err)
 	}
 	heard := func() string {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(b.ctx, 300*time.Millisecond)
+		ctx, cancel := context.WithTimeout(w.Ctx, 300*time.Millisecond)
 		defer cancel()
 		n, err := listener.Conn().WaitForNotification(ctx)
 		if err != nil {
@@ -141,31 +141,31 @@ func TestRevokeTokenAnnounces(t *testing.T) {
 		return n.Payload
 	}
 
-	if err := store.RevokeToken(b.ctx, "made-up"); err != nil {
+	if err := store.RevokeToken(w.Ctx, "made-up"); err != nil {
 		t.Fatal(err)
 	}
 	if p := heard(); p != "" {
 		t.Fatalf("revoking a token that does not exist announced %q", p)
 	}
-	if err := store.RevokeToken(b.ctx, secret); err != nil {
+	if err := store.RevokeToken(w.Ctx, secret); err != nil {
 		t.Fatal(err)
 	}
 	h := auction.TokenHash(secret)
 	if p := heard(); p != hex.EncodeToString(h[:]) {
 		t.Fatalf("announced %q, want the hash %x", p, h)
 	}
-	if err := store.RevokeToken(b.ctx, secret); err != nil {
+	if err := store.RevokeToken(w.Ctx, secret); err != nil {
 		t.Fatal(err)
 	}
 	if p := heard(); p != "" {
 		t.Fatalf("revoking twice announced again: %q", p)
 	}
 
-	secret, _, err = store.CreateToken(b.ctx, u.ID, auction.TokenAPI, time.Hour)
+	secret, _, err = store.CreateToken(w.Ctx, u.ID, auction.TokenAPI, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := store.Authenticate(b.ctx, secret)
+	sess, err := store.Authenticate(w.Ctx, secret)
 	if err != nil {
 		t.Fatal(err)
 	}

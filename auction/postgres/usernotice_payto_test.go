@@ -16,39 +16,31 @@ import (
 // none.
 func TestNoticeBalanceNamesCourtAccount(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	ns := b.notices(t)
-	a := b.mustAuction(t, lotParams{})
-	cs, err := b.store.Case(b.ctx, a.CaseID)
+	w := setup(t)
+	ns := notices(t, w)
+	a := w.Announced("住宅")
+	cs, err := w.Store.Case(w.Ctx, a.CaseID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	account := auction.PayTo{CourtName: cs.CourtName, AccountName: "法院案款专户", Bank: "中国银行深圳分行", AccountNumber: "7777 8888 9999"}
-	if _, err := b.store.SetCourtAccount(b.ctx, "", account); err != nil {
+	if _, err := w.Store.SetCourtAccount(w.Ctx, "", account); err != nil {
 		t.Fatal(err)
 	}
-	winner, loser := b.mustUser(t, auction.RoleBidder, "PW", ""), b.mustUser(t, auction.RoleBidder, "PL", "")
-	reg := b.mustQualify(t, winner, a.ID)
-	b.mustQualify(t, loser, a.ID)
+	winner, loser := w.Verified("PW", ""), w.Verified("PL", "")
+	reg := w.Qualify(winner, a.ID)
+	w.Qualify(loser, a.ID)
 	ref := reg.Deposit.PayReference
 	if ref == "" || reg.BalancePayTo == nil || *reg.BalancePayTo != account {
 		t.Fatalf("winner's registration: %+v", reg)
 	}
-	b.open(t, a)
-	if _, err := b.bid(loser, a.ID, a.StartPrice); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.bid(winner, a.ID, a.StartPrice+a.Increment); err != nil {
-		t.Fatal(err)
-	}
-	b.clock.Set(a.EndsAt)
-	b.tick(t)
-	sold, err := b.store.Auction(b.ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.clock.Set(sold.BalanceDueAt.Add(-24 * time.Hour))
-	if _, err := ns.Remind(b.ctx); err != nil {
+	w.Open(a)
+	w.Bid(loser, a.ID, a.StartPrice)
+	w.Bid(winner, a.ID, a.StartPrice+a.Increment)
+	w.TickAt(a.EndsAt)
+	sold := w.Auction(a.ID)
+	w.Clock.Set(sold.BalanceDueAt.Add(-24 * time.Hour))
+	if _, err := ns.Remind(w.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, kind := range []string{notice.Won, notice.BalanceDue} {
@@ -57,7 +49,7 @@ func TestNoticeBalanceNamesCourtAccount(t *testing.T) {
 			t.Fatalf("%s in the list: %+v", kind, got)
 		}
 		id, _ := strconv.ParseInt(got[0].ID, 10, 64)
-		d, err := ns.Delivery(b.ctx, id)
+		d, err := ns.Delivery(w.Ctx, id)
 		if err != nil || d.PayTo == nil || *d.PayTo != account || d.PayReference != ref {
 			t.Fatalf("%s for delivery: %+v, %v", kind, d, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/notice"
 	noticepg "gavel/auction/notice/postgres"
 	"gavel/auction/postgres"
@@ -20,8 +21,8 @@ import (
 // transactions of the auction store; these tests drive the auction store
 // and read the notices through the notice store.
 
-func (b *bundle) notices(t *testing.T) *noticepg.Store {
-	return noticepg.New(b.store.Pool(), b.clock)
+func notices(t *testing.T, w *auctiontest.World) *noticepg.Store {
+	return noticepg.New(w.Store.Pool(), w.Clock)
 }
 
 // mustNotices lists everything the user has (since 0).
@@ -48,34 +49,34 @@ func ofType(t *testing.T, ns *noticepg.Store, u *auction.User, kind string) []no
 
 func TestWatchlist(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	ns := b.notices(t)
-	a1, a2 := b.mustAuction(t, lotParams{}), b.mustAuction(t, lotParams{})
-	u := b.mustUser(t, auction.RoleBidder, "W1", "")
+	w := setup(t)
+	ns := notices(t, w)
+	a1, a2 := w.Announced("住宅"), w.Announced("住宅")
+	u := w.Verified("W1", "")
 	for _, id := range []string{a1.ID, a2.ID, a1.ID} { // again: no change
-		if err := ns.Watch(b.ctx, u.ID, id); err != nil {
+		if err := ns.Watch(w.Ctx, u.ID, id); err != nil {
 			t.Fatal(err)
 		}
 	}
-	ids, err := ns.Watchlist(b.ctx, u.ID)
+	ids, err := ns.Watchlist(w.Ctx, u.ID)
 	if err != nil || len(ids) != 2 {
 		t.Fatalf("watchlist = %v, %v; want both auctions once", ids, err)
 	}
-	if ok, _ := ns.Watching(b.ctx, u.ID, a1.ID); !ok {
+	if ok, _ := ns.Watching(w.Ctx, u.ID, a1.ID); !ok {
 		t.Fatal("Watching(a1) = false after Watch")
 	}
 	for i := 0; i < 2; i++ {
-		if err := ns.Unwatch(b.ctx, u.ID, a1.ID); err != nil {
+		if err := ns.Unwatch(w.Ctx, u.ID, a1.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if ids, _ = ns.Watchlist(b.ctx, u.ID); len(ids) != 1 || ids[0] != a2.ID {
+	if ids, _ = ns.Watchlist(w.Ctx, u.ID); len(ids) != 1 || ids[0] != a2.ID {
 		t.Fatalf("after unwatch: %v, want [a2]", ids)
 	}
 	for _, bad := range []string{"00000000-0000-0000-0000-000000000000", "not-a-uuid", "\x00", strings.Repeat("x", 12000)} {
-		wantCode(t, ns.Watch(b.ctx, u.ID, bad), auction.ENotFound)
-		wantCode(t, ns.Unwatch(b.ctx, u.ID, bad), auction.ENotFound)
-		if ok, err := ns.Watching(b.ctx, u.ID, bad); ok || (err != nil && auction.ErrorCode(err) != auction.ENotFound) {
+		wantCode(t, ns.Watch(w.Ctx, u.ID, bad), auction.ENotFound)
+		wantCode(t, ns.Unwatch(w.Ctx, u.ID, bad), auction.ENotFound)
+		if ok, err := ns.Watching(w.Ctx, u.ID, bad); ok || (err != nil && auction.ErrorCode(err) != auction.ENotFound) {
 			t.Fatalf("Watching(%q) = %v, %v", bad[:min(len(bad), 10)], ok, err)
 		}
 	}
@@ -83,19 +84,17 @@ func TestWatchlist(t *testing.T) {
 
 func TestNoticeOutbidCoalesced(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	ns := b.notices(t)
-	a := b.mustAuction(t, lotParams{})
-	alice, bob := b.mustUser(t, auction.RoleBidder, "OA", ""), b.mustUser(t, auction.RoleBidder, "OB", "")
-	b.mustQualify(t, alice, a.ID)
-	b.mustQualify(t, bob, a.ID)
-	b.open(t, a)
+	w := setup(t)
+	ns := notices(t, w)
+	a := w.Announced("住宅")
+	alice, bob := w.Verified("OA", ""), w.Verified("OB", "")
+	w.Qualify(alice, a.ID)
+	w.Qualify(bob, a.ID)
+	w.Open(a)
 	price := a.StartPrice
 	mustBid := func(u *auction.User) {
 		t.Helper()
-		if _, err := b.bid(u, a.ID, price); err != nil {
-			t.Fatal(err)
-		}
+		w.Bid(u, a.ID, price)
 		price += a.Increment
 	}
 	mustBid(alice)
@@ -117,7 +116,7 @@ func TestNoticeOutbidCoalesced(t *testing.T) {
 		t.Fatalf("alice after a second outbid: %+v, want the same notice counting 2 under a later seq than %d", again, first[0].Seq)
 	}
 	// A reader who had seen the first seq learns of the change.
-	l, err := ns.List(b.ctx, alice.ID, first[0].Seq)
+	l, err := ns.List(w.Ctx, alice.ID, first[0].Seq)
 	if err != nil || len(l.Notices) != 1 || l.Notices[0].Count != 2 {
 		t.Fatalf("since the first seq: %+v, %v", l, err)
 	}
@@ -128,7 +127,7 @@ func TestNoticeOutbidCoalesced(t *testing.T) {
 		}
 	}
 	// Once read, the next outbid is a new notice.
-	if err := ns.MarkRead(b.ctx, alice.ID, again[0].Seq); err != nil {
+	if err := ns.MarkRead(w.Ctx, alice.ID, again[0].Seq); err != nil {
 		t.Fatal(err)
 	}
 	mustBid(alice)
@@ -144,22 +143,22 @@ func TestNoticeOutbidCoalesced(t *testing.T) {
 // count exceeds the times the bids table shows them displaced.
 func TestNoticeOutbidUnderConcurrency(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	ns := b.notices(t)
-	a := b.mustAuction(t, lotParams{})
+	w := setup(t)
+	ns := notices(t, w)
+	a := w.Announced("住宅")
 	users := make([]*auction.User, 12)
 	for i := range users {
-		users[i] = b.mustUser(t, auction.RoleBidder, "", "")
-		b.mustQualify(t, users[i], a.ID)
+		users[i] = w.Verified("", "")
+		w.Qualify(users[i], a.ID)
 	}
-	b.open(t, a)
+	w.Open(a)
 	var wg sync.WaitGroup
 	for _, u := range users {
 		wg.Add(1)
 		go func(u *auction.User) {
 			defer wg.Done()
 			for i := 0; i < 15; i++ {
-				cur, err := b.store.Auction(b.ctx, a.ID)
+				cur, err := w.Store.Auction(w.Ctx, a.ID)
 				if err != nil {
 					t.Error(err)
 					return
@@ -168,12 +167,12 @@ func TestNoticeOutbidUnderConcurrency(t *testing.T) {
 				if cur.CurrentPrice != nil {
 					amount = *cur.CurrentPrice + a.Increment
 				}
-				b.bid(u, a.ID, amount) // refusals (too low, already leading) are part of the race
+				w.TryBid(u, a.ID, amount) // refusals (too low, already leading) are part of the race
 			}
 		}(u)
 	}
 	wg.Wait()
-	rows, err := b.store.Pool().Query(b.ctx, `SELECT r.user_id::text FROM bids b JOIN registrations r ON r.id = b.registration_id
+	rows, err := w.Store.Pool().Query(w.Ctx, `SELECT r.user_id::text FROM bids b JOIN registrations r ON r.id = b.registration_id
 		WHERE b.auction_id = $1 ORDER BY b.seq`, a.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -208,17 +207,14 @@ func TestNoticeOutbidUnderConcurrency(t *testing.T) {
 // written sees each exactly once, never skipping one that committed late.
 func TestNoticeSeqUnderConcurrency(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	ns := b.notices(t)
-	u := b.mustUser(t, auction.RoleBidder, "SEQ", "")
+	w := setup(t)
+	ns := notices(t, w)
+	u := w.Verified("SEQ", "")
 	const n = 16
 	deposits := make([]string, n)
 	for i := range deposits {
-		a := b.mustAuction(t, lotParams{})
-		reg, err := b.store.Register(b.ctx, u, a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := w.Announced("住宅")
+		reg := w.Register(u, a.ID)
 		deposits[i] = reg.Deposit.ID
 	}
 	var wg sync.WaitGroup
@@ -226,7 +222,7 @@ func TestNoticeSeqUnderConcurrency(t *testing.T) {
 		wg.Add(1)
 		go func(i int, id string) {
 			defer wg.Done()
-			if _, err := b.store.ConfirmDeposit(b.ctx, id, "SEQ-"+id[:8]); err != nil {
+			if _, err := w.Store.ConfirmDeposit(w.Ctx, id, "SEQ-"+id[:8]); err != nil {
 				t.Error(err)
 			}
 		}(i, id)
@@ -236,7 +232,7 @@ func TestNoticeSeqUnderConcurrency(t *testing.T) {
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	poll := func() {
-		l, err := ns.List(b.ctx, u.ID, since)
+		l, err := ns.List(w.Ctx, u.ID, since)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,13 +273,13 @@ func TestNoticeSeqUnderConcurrency(t *testing.T) {
 
 func TestNoticeCloseAndMoney(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	ns := b.notices(t)
-	fin := b.mustUser(t, auction.RoleFinance, "", "")
-	a := b.mustAuction(t, lotParams{})
-	winner, loser, idle := b.mustUser(t, auction.RoleBidder, "CW", ""), b.mustUser(t, auction.RoleBidder, "CL", ""), b.mustUser(t, auction.RoleBidder, "CI", "")
+	w := setup(t)
+	ns := notices(t, w)
+	fin := w.User(auction.RoleFinance, "")
+	a := w.Announced("住宅")
+	winner, loser, idle := w.Verified("CW", ""), w.Verified("CL", ""), w.Verified("CI", "")
 	for _, u := range []*auction.User{winner, loser, idle} {
-		b.mustQualify(t, u, a.ID)
+		w.Qualify(u, a.ID)
 		if got := ofType(t, ns, u, notice.DepositHeld); len(got) != 1 || got[0].Data["amount"] != float64(a.Deposit) {
 			t.Fatalf("deposit_held: %+v", got)
 		}
@@ -291,15 +287,10 @@ func TestNoticeCloseAndMoney(t *testing.T) {
 	if got := ofType(t, ns, fin, notice.DepositAwaitingConfirmation); len(got) != 3 {
 		t.Fatalf("finance has %d deposits awaiting confirmation, want 3", len(got))
 	}
-	b.open(t, a)
-	if _, err := b.bid(loser, a.ID, a.StartPrice); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.bid(winner, a.ID, a.StartPrice+a.Increment); err != nil {
-		t.Fatal(err)
-	}
-	b.clock.Set(a.EndsAt)
-	b.tick(t)
+	w.Open(a)
+	w.Bid(loser, a.ID, a.StartPrice)
+	w.Bid(winner, a.ID, a.StartPrice+a.Increment)
+	w.TickAt(a.EndsAt)
 	won := ofType(t, ns, winner, notice.Won)
 	hammer := a.StartPrice + a.Increment
 	if len(won) != 1 || won[0].Data["hammer_price"] != float64(hammer) || won[0].Data["balance_due"] != float64(hammer-a.Deposit) || won[0].Data["balance_due_at"] == nil {
@@ -317,25 +308,25 @@ func TestNoticeCloseAndMoney(t *testing.T) {
 		t.Fatalf("the winner lost: %+v", got)
 	}
 	// The refund: finance is told when it is late, the bidder when it is paid.
-	if n, err := ns.Remind(b.ctx); err != nil || len(ofType(t, ns, fin, notice.RefundOverdue)) != 0 {
+	if n, err := ns.Remind(w.Ctx); err != nil || len(ofType(t, ns, fin, notice.RefundOverdue)) != 0 {
 		t.Fatalf("refund overdue before 24 h: %d, %v", n, err)
 	}
-	b.clock.Advance(notice.RefundOverdueAfter)
+	w.Clock.Advance(notice.RefundOverdueAfter)
 	for i := 0; i < 2; i++ {
-		if _, err := ns.Remind(b.ctx); err != nil {
+		if _, err := ns.Remind(w.Ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if got := ofType(t, ns, fin, notice.RefundOverdue); len(got) != 2 {
 		t.Fatalf("refund_overdue: %d notices, want one per released deposit (2)", len(got))
 	}
-	deps, err := b.store.Deposits(b.ctx, a.ID)
+	deps, err := w.Store.Deposits(w.Ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range deps {
 		if d.Status == auction.DepositRefundPending {
-			if _, err := b.store.MarkRefunded(b.ctx, d.ID, "REF-"+d.ID[:8]); err != nil {
+			if _, err := w.Store.MarkRefunded(w.Ctx, d.ID, "REF-"+d.ID[:8]); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -346,10 +337,7 @@ func TestNoticeCloseAndMoney(t *testing.T) {
 		}
 	}
 	// Balance reminders 3 days and 1 day before the deadline, then the default.
-	sold, err := b.store.Auction(b.ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sold := w.Auction(a.ID)
 	due := *sold.BalanceDueAt
 	for _, step := range []struct {
 		at   time.Time
@@ -361,8 +349,8 @@ func TestNoticeCloseAndMoney(t *testing.T) {
 		{due.Add(-24 * time.Hour), 2},
 		{due.Add(-time.Minute), 2},
 	} {
-		b.clock.Set(step.at)
-		if _, err := ns.Remind(b.ctx); err != nil {
+		w.Clock.Set(step.at)
+		if _, err := ns.Remind(w.Ctx); err != nil {
 			t.Fatal(err)
 		}
 		got := ofType(t, ns, winner, notice.BalanceDue)
@@ -373,8 +361,7 @@ func TestNoticeCloseAndMoney(t *testing.T) {
 			t.Fatalf("balance_due data: %v", got[0].Data)
 		}
 	}
-	b.clock.Set(due)
-	b.tick(t)
+	w.TickAt(due)
 	if got := ofType(t, ns, winner, notice.Defaulted); len(got) != 1 || got[0].Data["forfeited_deposit"] != float64(a.Deposit) {
 		t.Fatalf("defaulted: %+v", got)
 	}
@@ -385,35 +372,33 @@ func TestNoticeCloseAndMoney(t *testing.T) {
 
 func TestNoticeReminders(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	ns := b.notices(t)
-	a := b.mustAuction(t, lotParams{})
-	cancelled := b.mustAuction(t, lotParams{})
-	watcher, bidder, pending := b.mustUser(t, auction.RoleBidder, "RW", ""), b.mustUser(t, auction.RoleBidder, "RB", ""), b.mustUser(t, auction.RoleBidder, "RP", "")
+	w := setup(t)
+	ns := notices(t, w)
+	a := w.Announced("住宅")
+	cancelled := w.Announced("住宅")
+	watcher, bidder, pending := w.Verified("RW", ""), w.Verified("RB", ""), w.Verified("RP", "")
 	for _, id := range []string{a.ID, cancelled.ID} {
-		if err := ns.Watch(b.ctx, watcher.ID, id); err != nil {
+		if err := ns.Watch(w.Ctx, watcher.ID, id); err != nil {
 			t.Fatal(err)
 		}
-		b.mustQualify(t, bidder, id)
-		if _, err := b.store.Register(b.ctx, pending, id); err != nil {
-			t.Fatal(err)
-		}
+		w.Qualify(bidder, id)
+		w.Register(pending, id)
 	}
-	if _, _, err := b.store.CancelAuction(b.ctx, auction.CourtAction{AuctionID: cancelled.ID, Actor: b.clerk, Reason: "撤回"}); err != nil {
+	if _, _, err := w.Store.CancelAuction(w.Ctx, auction.CourtAction{AuctionID: cancelled.ID, Actor: w.Clerk, Reason: "撤回"}); err != nil {
 		t.Fatal(err)
 	}
 	remind := func() {
 		t.Helper()
-		if _, err := ns.Remind(b.ctx); err != nil {
+		if _, err := ns.Remind(w.Ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b.clock.Set(a.StartsAt.Add(-notice.OpeningSoonBefore - time.Second))
+	w.Clock.Set(a.StartsAt.Add(-notice.OpeningSoonBefore - time.Second))
 	remind()
 	if got := ofType(t, ns, watcher, notice.OpeningSoon); len(got) != 0 {
 		t.Fatalf("opening_soon more than an hour ahead: %+v", got)
 	}
-	b.clock.Set(a.StartsAt.Add(-notice.OpeningSoonBefore))
+	w.Clock.Set(a.StartsAt.Add(-notice.OpeningSoonBefore))
 	remind()
 	remind()
 	for _, u := range []*auction.User{watcher, bidder, pending} {
@@ -422,13 +407,13 @@ func TestNoticeReminders(t *testing.T) {
 			t.Fatalf("opening_soon: %+v, want one, for the auction not cancelled", got)
 		}
 	}
-	b.open(t, a)
-	b.clock.Set(a.EndsAt.Add(-notice.EndingSoonBefore - time.Second))
+	w.Open(a)
+	w.Clock.Set(a.EndsAt.Add(-notice.EndingSoonBefore - time.Second))
 	remind()
 	if got := ofType(t, ns, bidder, notice.EndingSoon); len(got) != 0 {
 		t.Fatalf("ending_soon too early: %+v", got)
 	}
-	b.clock.Set(a.EndsAt.Add(-notice.EndingSoonBefore))
+	w.Clock.Set(a.EndsAt.Add(-notice.EndingSoonBefore))
 	remind()
 	remind()
 	if got := ofType(t, ns, bidder, notice.EndingSoon); len(got) != 1 {
@@ -444,23 +429,23 @@ func TestNoticeReminders(t *testing.T) {
 // Two instances reminding at the same moment produce each reminder once.
 func TestNoticeRemindersOnce(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	a := b.mustAuction(t, lotParams{})
-	u := b.mustUser(t, auction.RoleBidder, "RO", "")
-	b.mustQualify(t, u, a.ID)
-	b.clock.Set(a.StartsAt.Add(-time.Minute))
+	w := setup(t)
+	a := w.Announced("住宅")
+	u := w.Verified("RO", "")
+	w.Qualify(u, a.ID)
+	w.Clock.Set(a.StartsAt.Add(-time.Minute))
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := noticepg.New(b.store.Pool(), b.clock).Remind(b.ctx); err != nil {
+			if _, err := noticepg.New(w.Store.Pool(), w.Clock).Remind(w.Ctx); err != nil {
 				t.Error(err)
 			}
 		}()
 	}
 	wg.Wait()
-	if got := ofType(t, b.notices(t), u, notice.OpeningSoon); len(got) != 1 {
+	if got := ofType(t, notices(t, w), u, notice.OpeningSoon); len(got) != 1 {
 		t.Fatalf("%d opening_soon notices from 8 concurrent reminders, want 1", len(got))
 	}
 }
@@ -470,8 +455,8 @@ func TestNoticeRemindersOnce(t *testing.T) {
 // calling the notices.
 func TestNoticeCourtEvents(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	guarded := postgres.New(postgres.Config{Pool: b.store.Pool(), Clock: b.clock, Rulebook: auction.SPC2016,
+	w := setup(t)
+	guarded := postgres.New(postgres.Config{Pool: w.Store.Pool(), Clock: w.Clock, Rulebook: auction.SPC2016,
 		Hooks: postgres.Hooks{Guard: func(ctx context.Context, tx pgx.Tx, auctions []*auction.Auction) (map[string]*postgres.Outage, error) {
 			out := map[string]*postgres.Outage{}
 			for _, a := range auctions {
@@ -479,26 +464,26 @@ func TestNoticeCourtEvents(t *testing.T) {
 			}
 			return out, nil
 		}}})
-	ns := b.notices(t)
-	a := b.mustAuction(t, lotParams{})
-	watcher, bidder, stranger := b.mustUser(t, auction.RoleBidder, "EW", ""), b.mustUser(t, auction.RoleBidder, "EB", ""), b.mustUser(t, auction.RoleBidder, "ES", "")
-	if err := ns.Watch(b.ctx, watcher.ID, a.ID); err != nil {
+	ns := notices(t, w)
+	a := w.Announced("住宅")
+	watcher, bidder, stranger := w.Verified("EW", ""), w.Verified("EB", ""), w.Verified("ES", "")
+	if err := ns.Watch(w.Ctx, watcher.ID, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	b.mustQualify(t, bidder, a.ID)
-	b.open(t, a)
-	b.clock.Set(a.EndsAt)
-	if _, err := guarded.Tick(b.ctx); err != nil { // the outage guard suspends
+	w.Qualify(bidder, a.ID)
+	w.Open(a)
+	w.Clock.Set(a.EndsAt)
+	if _, err := guarded.Tick(w.Ctx); err != nil { // the outage guard suspends
 		t.Fatal(err)
 	}
-	act := auction.CourtAction{AuctionID: a.ID, Actor: b.clerk, Reason: "审查"}
-	if _, _, err := b.store.ResumeAuction(b.ctx, act, b.clock.Now().Add(24*time.Hour)); err != nil {
+	act := auction.CourtAction{AuctionID: a.ID, Actor: w.Clerk, Reason: "审查"}
+	if _, _, err := w.Store.ResumeAuction(w.Ctx, act, w.Clock.Now().Add(24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := b.store.SuspendAuction(b.ctx, act); err != nil {
+	if _, _, err := w.Store.SuspendAuction(w.Ctx, act); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := b.store.CancelAuction(b.ctx, act); err != nil {
+	if _, _, err := w.Store.CancelAuction(w.Ctx, act); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []*auction.User{watcher, bidder} {
@@ -516,15 +501,12 @@ func TestNoticeCourtEvents(t *testing.T) {
 		t.Fatalf("someone neither watching nor registered was told: %+v", got)
 	}
 	// Annulled after a sale: the buyer and the watchers hear of it.
-	sold := b.mustAuction(t, lotParams{})
-	b.mustQualify(t, bidder, sold.ID)
-	b.open(t, sold)
-	if _, err := b.bid(bidder, sold.ID, sold.StartPrice); err != nil {
-		t.Fatal(err)
-	}
-	b.clock.Set(sold.EndsAt)
-	b.tick(t)
-	if _, _, err := b.store.AnnulAuction(b.ctx, auction.CourtAction{AuctionID: sold.ID, Actor: b.clerk, Reason: "撤销"}); err != nil {
+	sold := w.Announced("住宅")
+	w.Qualify(bidder, sold.ID)
+	w.Open(sold)
+	w.Bid(bidder, sold.ID, sold.StartPrice)
+	w.TickAt(sold.EndsAt)
+	if _, _, err := w.Store.AnnulAuction(w.Ctx, auction.CourtAction{AuctionID: sold.ID, Actor: w.Clerk, Reason: "撤销"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := ofType(t, ns, bidder, notice.Annulled); len(got) != 1 || got[0].AuctionID != sold.ID {
@@ -534,34 +516,34 @@ func TestNoticeCourtEvents(t *testing.T) {
 
 func TestNoticeReadAndRefusals(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	ns := b.notices(t)
-	u := b.mustUser(t, auction.RoleBidder, "RR", "")
+	w := setup(t)
+	ns := notices(t, w)
+	u := w.Verified("RR", "")
 	for i := 0; i < 3; i++ {
-		b.mustQualify(t, u, b.mustAuction(t, lotParams{}).ID)
+		w.Qualify(u, w.Announced("住宅").ID)
 	}
-	l, err := ns.List(b.ctx, u.ID, 0)
+	l, err := ns.List(w.Ctx, u.ID, 0)
 	if err != nil || len(l.Notices) != 3 || l.Unread != 3 {
 		t.Fatalf("list: %+v, %v", l, err)
 	}
-	if err := ns.MarkRead(b.ctx, u.ID, 2); err != nil {
+	if err := ns.MarkRead(w.Ctx, u.ID, 2); err != nil {
 		t.Fatal(err)
 	}
-	if l, _ = ns.List(b.ctx, u.ID, 0); l.Unread != 1 || l.Notices[1].ReadAt == nil || l.Notices[2].ReadAt != nil {
+	if l, _ = ns.List(w.Ctx, u.ID, 0); l.Unread != 1 || l.Notices[1].ReadAt == nil || l.Notices[2].ReadAt != nil {
 		t.Fatalf("after reading up to 2: %+v", l)
 	}
-	if l, _ = ns.List(b.ctx, u.ID, 1<<62); len(l.Notices) != 0 {
+	if l, _ = ns.List(w.Ctx, u.ID, 1<<62); len(l.Notices) != 0 {
 		t.Fatalf("since far ahead: %+v", l.Notices)
 	}
-	_, err = ns.List(b.ctx, u.ID, -1)
+	_, err = ns.List(w.Ctx, u.ID, -1)
 	wantCode(t, err, auction.EInvalidField)
-	wantCode(t, ns.MarkRead(b.ctx, u.ID, -1), auction.EInvalidField)
-	if err := ns.MarkRead(b.ctx, u.ID, 1<<62); err != nil {
+	wantCode(t, ns.MarkRead(w.Ctx, u.ID, -1), auction.EInvalidField)
+	if err := ns.MarkRead(w.Ctx, u.ID, 1<<62); err != nil {
 		t.Fatal(err)
 	}
 	// Another user's read changes nothing of u's.
-	other := b.mustUser(t, auction.RoleBidder, "RO2", "")
-	if err := ns.MarkRead(b.ctx, other.ID, 1<<62); err != nil {
+	other := w.Verified("RO2", "")
+	if err := ns.MarkRead(w.Ctx, other.ID, 1<<62); err != nil {
 		t.Fatal(err)
 	}
 }

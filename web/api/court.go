@@ -87,13 +87,5 @@ func (h *Handler) BalanceReturns(c echo.Context) error {
 // BalanceReturned is POST /api/v1/balance-payments/{id}/returned
 // {reference}: finance paid an owed-back balance payment back.
 func (h *Handler) BalanceReturned(c echo.Context) error {
-	var req ReferenceRequest
-	if err := request.Bind(c, &req); err != nil {
-		return err
-	}
-	p, err := h.store.MarkBalanceReturned(c.Request().Context(), c.Param("id"), req.Reference)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, p)
+	return markReference(c, h.store.MarkBalanceReturned)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -28,17 +29,38 @@ type ReferenceRequest struct {
 	Reference string `json:"reference"`
 }
 
-// DepositConfirm is POST /api/v1/deposits/{id}/confirm.
-func (h *Handler) DepositConfirm(c echo.Context) error {
+// markReference serves a finance confirmation: finance records, by its
+// reference, a money movement on the deposit or payment the path names, and
+// gets the record as it then stands. Every confirmation route binds and
+// answers the same way, so it is written once.
+func markReference[T any](c echo.Context, mark func(ctx context.Context, id, reference string) (T, error)) error {
 	var req ReferenceRequest
 	if err := request.Bind(c, &req); err != nil {
 		return err
 	}
-	d, err := h.store.ConfirmDeposit(c.Request().Context(), c.Param("id"), req.Reference)
+	v, err := mark(c.Request().Context(), c.Param("id"), req.Reference)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, d)
+	return c.JSON(http.StatusOK, v)
+}
+
+// bindAmount binds a body that records an amount of money and requires the
+// amount. It is a pointer in each such body so that a missing amount is
+// told from an amount of 0, which the store judges.
+func bindAmount(c echo.Context, req any, amount **int64) error {
+	if err := request.Bind(c, req); err != nil {
+		return err
+	}
+	if *amount == nil {
+		return auction.FieldError("amount", "is required (fen)")
+	}
+	return nil
+}
+
+// DepositConfirm is POST /api/v1/deposits/{id}/confirm.
+func (h *Handler) DepositConfirm(c echo.Context) error {
+	return markReference(c, h.store.ConfirmDeposit)
 }
 
 // DepositReceipt is POST /api/v1/deposits/{id}/receipts: what finance saw
@@ -51,11 +73,8 @@ func (h *Handler) DepositReceipt(c echo.Context) error {
 		PayerName    string `json:"payer_name"`
 		PayerAccount string `json:"payer_account"`
 	}
-	if err := request.Bind(c, &req); err != nil {
+	if err := bindAmount(c, &req, &req.Amount); err != nil {
 		return err
-	}
-	if req.Amount == nil {
-		return auction.FieldError("amount", "is required (fen)")
 	}
 	d, r, err := h.store.ReceiveDeposit(c.Request().Context(), request.User(c).ID, c.Param("id"), payments.DepositReceipt{
 		Amount: *req.Amount, Reference: req.Reference, PayerName: req.PayerName, PayerAccount: req.PayerAccount})
@@ -67,15 +86,7 @@ func (h *Handler) DepositReceipt(c echo.Context) error {
 
 // DepositRefunded is POST /api/v1/deposits/{id}/refunded.
 func (h *Handler) DepositRefunded(c echo.Context) error {
-	var req ReferenceRequest
-	if err := request.Bind(c, &req); err != nil {
-		return err
-	}
-	d, err := h.store.MarkRefunded(c.Request().Context(), c.Param("id"), req.Reference)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, d)
+	return markReference(c, h.store.MarkRefunded)
 }
 
 // BalancePayment is POST /api/v1/auctions/{id}/balance-payments.
@@ -84,11 +95,8 @@ func (h *Handler) BalancePayment(c echo.Context) error {
 		Amount    *int64 `json:"amount"`
 		Reference string `json:"reference"`
 	}
-	if err := request.Bind(c, &req); err != nil {
+	if err := bindAmount(c, &req, &req.Amount); err != nil {
 		return err
-	}
-	if req.Amount == nil {
-		return auction.FieldError("amount", "is required (fen)")
 	}
 	p, _, err := h.store.RecordBalancePayment(c.Request().Context(), request.User(c).ID, c.Param("id"), *req.Amount, req.Reference)
 	if err != nil {
@@ -100,15 +108,7 @@ func (h *Handler) BalancePayment(c echo.Context) error {
 // ExcessRefunded is POST /api/v1/balance-payments/{id}/refunded:
 // finance paid a balance payment's excess back to the buyer.
 func (h *Handler) ExcessRefunded(c echo.Context) error {
-	var req ReferenceRequest
-	if err := request.Bind(c, &req); err != nil {
-		return err
-	}
-	p, err := h.store.MarkBalanceRefunded(c.Request().Context(), c.Param("id"), req.Reference)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, p)
+	return markReference(c, h.store.MarkBalanceRefunded)
 }
 
 // CaseProceeds is GET /api/v1/cases/{id}/proceeds.

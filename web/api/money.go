@@ -168,11 +168,8 @@ func (h *Handler) Remit(c echo.Context) error {
 		Amount    *int64 `json:"amount"`
 		Reference string `json:"reference"`
 	}
-	if err := request.Bind(c, &req); err != nil {
+	if err := bindAmount(c, &req, &req.Amount); err != nil {
 		return err
-	}
-	if req.Amount == nil {
-		return auction.FieldError("amount", "is required (fen)")
 	}
 	r, err := h.store.Remit(c.Request().Context(), request.User(c).ID, c.Param("id"), *req.Amount, req.Reference)
 	if err != nil {

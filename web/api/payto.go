@@ -51,11 +51,8 @@ func (h *Handler) AuctionCostRecord(c echo.Context) error {
 		Amount      *int64 `json:"amount"`
 		Description string `json:"description"`
 	}
-	if err := request.Bind(c, &req); err != nil {
+	if err := bindAmount(c, &req, &req.Amount); err != nil {
 		return err
-	}
-	if req.Amount == nil {
-		return auction.FieldError("amount", "is required (fen)")
 	}
 	cost, err := h.store.RecordAuctionCost(c.Request().Context(), request.User(c).ID, c.Param("id"), *req.Amount, req.Description)
 	if err != nil {

@@ -107,8 +107,10 @@ func (s *Store) CancelAuction(ctx context.Context, p auction.CourtAction) (*auct
 // AnnulAuction sets a completed sale aside (撤销, Art. 31): the buyer's
 // deposit (applied, or forfeited after a default) and every balance payment
 // toward the price leave the case's proceeds and are owed back, listed for
-// finance; the confirmation is withdrawn; the case system is told
-// (auction.annulled); the lot may have a new round of the same kind.
+// finance; the confirmation is withdrawn; a shortfall this sale fixed on an
+// earlier defaulted round goes back to the case debt (RestoreShortfall); the
+// case system is told (auction.annulled); the lot may have a new round of
+// the same kind.
 // Returns not_found, invalid_field (reason) or invalid_state.
 func (s *Store) AnnulAuction(ctx context.Context, p auction.CourtAction) (*auction.Auction, []auction.Event, error) {
 	return s.courtAction(ctx, auction.ActionAnnul, p, false, func(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, a *pgtx.Row, now time.Time) ([]auction.Event, error) {
@@ -135,6 +137,9 @@ func (s *Store) AnnulAuction(ctx context.Context, p auction.CourtAction) (*aucti
 		}
 		balance, err := money.OweBackBalancePayments(ctx, tx, w, a, now)
 		if err != nil {
+			return nil, err
+		}
+		if err := money.RestoreShortfall(ctx, tx, w, a, now); err != nil {
 			return nil, err
 		}
 		a.Status = auction.StatusAnnulled

@@ -73,13 +73,6 @@ func (s *Store) CaseNotifications(ctx context.Context, caseID string) ([]caserep
 	if err := s.db.Pool.QueryRow(ctx, `SELECT true FROM cases WHERE id = $1`, caseID).Scan(&exists); err != nil {
 		return nil, pgtx.Translate(err, "case")
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+notificationColumns+` FROM case_notifications n WHERE n.case_id = $1 ORDER BY n.created_at, n.id`, caseID)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (casereport.CaseNotification, error) { return scanNotification(r) })
-	if out == nil {
-		out = []casereport.CaseNotification{}
-	}
-	return out, err
+	scan := func(r pgx.CollectableRow) (casereport.CaseNotification, error) { return scanNotification(r) }
+	return pgtx.List(ctx, s.db.Pool, scan, `SELECT `+notificationColumns+` FROM case_notifications n WHERE n.case_id = $1 ORDER BY n.created_at, n.id`, caseID)
 }

@@ -310,20 +310,13 @@ func (s *Store) Corrections(ctx context.Context, lotID string) ([]auction.Correc
 		}
 		return nil, pgtx.Translate(err, "lot")
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT lot_id, version, reason, changes, created_at FROM lot_corrections WHERE lot_id = $1 ORDER BY version`, lotID)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.Correction, error) {
+	scan := func(r pgx.CollectableRow) (auction.Correction, error) {
 		var c auction.Correction
 		err := r.Scan(&c.LotID, &c.Version, &c.Reason, &c.Changes, &c.At)
 		c.At = c.At.UTC()
 		return c, err
-	})
-	if out == nil {
-		out = []auction.Correction{}
 	}
-	return out, err
+	return pgtx.List(ctx, s.db.Pool, scan, `SELECT lot_id, version, reason, changes, created_at FROM lot_corrections WHERE lot_id = $1 ORDER BY version`, lotID)
 }
 
 func actorID(u *auction.User) string {

@@ -107,15 +107,7 @@ func (s *Store) DocumentVersions(ctx context.Context, auctionID, kind string) ([
 	if _, err := s.db.Auction(ctx, auctionID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+documentColumns+` FROM auction_documents WHERE auction_id = $1 AND kind = $2 ORDER BY version`, auctionID, kind)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, scanDocument)
-	if out == nil {
-		out = []auction.AuctionDocument{}
-	}
-	return out, err
+	return pgtx.List(ctx, s.db.Pool, scanDocument, `SELECT `+documentColumns+` FROM auction_documents WHERE auction_id = $1 AND kind = $2 ORDER BY version`, auctionID, kind)
 }
 
 // cleanText checks a document's text: valid UTF-8, not blank, at most

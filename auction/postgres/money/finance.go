@@ -161,17 +161,10 @@ func scanRefundablePayment(r pgx.Row, more ...any) (payments.BalancePayment, err
 // their payer, oldest first: an excess above what was owed, or, after a
 // default or an annulment, the payment itself.
 func (s *Store) BalanceRefundsDue(ctx context.Context) ([]payments.BalancePayment, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+balancePaymentColumns+` FROM balance_payments b
+	scan := func(r pgx.CollectableRow) (payments.BalancePayment, error) { return scanRefundablePayment(r) }
+	return pgtx.List(ctx, s.db.Pool, scan, `SELECT `+balancePaymentColumns+` FROM balance_payments b
 		WHERE (b.excess > 0 AND b.excess_refunded_at IS NULL) OR (b.owed_back_at IS NOT NULL AND b.returned_at IS NULL AND b.amount > b.excess)
 		ORDER BY b.received_at, b.id`)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (payments.BalancePayment, error) { return scanRefundablePayment(r) })
-	if out == nil {
-		out = []payments.BalancePayment{}
-	}
-	return out, err
 }
 
 // MarkBalanceRefunded records that finance paid back to its payer what a

@@ -52,21 +52,14 @@ func (s *Store) AuctionCosts(ctx context.Context, auctionID string) ([]payments.
 	if _, err := s.db.Auction(ctx, auctionID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, auction_id, amount, description, created_at FROM auction_costs
-		WHERE auction_id = $1 ORDER BY created_at, id`, auctionID)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (payments.AuctionCost, error) {
+	scan := func(r pgx.CollectableRow) (payments.AuctionCost, error) {
 		var c payments.AuctionCost
 		err := r.Scan(&c.ID, &c.AuctionID, &c.Amount, &c.Description, &c.CreatedAt)
 		c.CreatedAt = c.CreatedAt.UTC()
 		return c, err
-	})
-	if out == nil {
-		out = []payments.AuctionCost{}
 	}
-	return out, err
+	return pgtx.List(ctx, s.db.Pool, scan, `SELECT id, auction_id, amount, description, created_at FROM auction_costs
+		WHERE auction_id = $1 ORDER BY created_at, id`, auctionID)
 }
 
 // AllocateForfeit allocates a defaulted round's forfeited deposit in the
@@ -110,24 +103,54 @@ func ReallocateShortfall(ctx context.Context, db *pgtx.DB, tx pgx.Tx, sold []*pg
 			    resale_auction_id = $1, reallocated_at = $4
 			FROM auctions d
 			WHERE d.id = f.auction_id AND d.lot_id = $2 AND d.id <> $1 AND f.resale_auction_id IS NULL AND d.hammer_price IS NOT NULL
-			RETURNING f.auction_id::text, f.deposit_id::text, f.amount, f.auction_costs, f.resale_shortfall, f.case_debt`,
-			a.ID, a.LotID, *a.HammerPrice, now)
+			RETURNING `+reallocatedColumns, a.ID, a.LotID, *a.HammerPrice, now)
 		if err != nil {
 			return err
 		}
-		var defaulted, depositID string
-		var amount int64
-		var al payments.ForfeitAllocation
-		_, err = pgx.ForEachRow(rows, []any{&defaulted, &depositID, &amount, &al.AuctionCosts, &al.ResaleShortfall, &al.CaseDebt}, func() error {
-			w.Notify(a, casereport.NotifyForfeitureReallocated, map[string]any{"defaulted_auction_id": defaulted, "deposit_id": depositID,
-				"amount": amount, "resale_hammer_price": *a.HammerPrice, "allocation": AllocationData(al)}, now)
-			return nil
-		})
-		if err != nil {
+		if err := notifyReallocated(&w, rows, a, map[string]any{"resale_hammer_price": *a.HammerPrice}, now); err != nil {
 			return err
 		}
 	}
 	return db.Flush(ctx, tx, &w)
+}
+
+// RestoreShortfall runs when a sold round is annulled: a shortfall it fixed
+// on an earlier defaulted round of the lot (ReallocateShortfall) no longer
+// stands, as its price no longer does. The share goes back to the case debt
+// until another round of the lot sells and fixes it again, and the case
+// system is told (forfeiture.reallocated, with resale_annulled). Both shares
+// are the case's money, so no ledger account changes. The writes are queued
+// in w.
+func RestoreShortfall(ctx context.Context, tx pgx.Tx, w *pgtx.Writes, annulled *pgtx.Row, now time.Time) error {
+	rows, err := tx.Query(ctx, `UPDATE forfeit_allocations
+		SET case_debt = case_debt + resale_shortfall, resale_shortfall = 0, resale_auction_id = NULL, reallocated_at = NULL
+		WHERE resale_auction_id = $1
+		RETURNING `+reallocatedColumns, annulled.ID)
+	if err != nil {
+		return err
+	}
+	return notifyReallocated(w, rows, annulled, map[string]any{"resale_annulled": true}, now)
+}
+
+// reallocatedColumns are the columns of a changed allocation that
+// notifyReallocated reads.
+const reallocatedColumns = `auction_id::text, deposit_id::text, amount, auction_costs, resale_shortfall, case_debt`
+
+// notifyReallocated tells the case system of each allocation in rows
+// (reallocatedColumns) that the round a changed, with what says why.
+func notifyReallocated(w *pgtx.Writes, rows pgx.Rows, a *pgtx.Row, why map[string]any, now time.Time) error {
+	var defaulted, depositID string
+	var amount int64
+	var al payments.ForfeitAllocation
+	_, err := pgx.ForEachRow(rows, []any{&defaulted, &depositID, &amount, &al.AuctionCosts, &al.ResaleShortfall, &al.CaseDebt}, func() error {
+		data := map[string]any{"defaulted_auction_id": defaulted, "deposit_id": depositID, "amount": amount, "allocation": AllocationData(al)}
+		for k, v := range why {
+			data[k] = v
+		}
+		w.Notify(a, casereport.NotifyForfeitureReallocated, data, now)
+		return nil
+	})
+	return err
 }
 
 // AllocationData is an allocation as events and webhooks carry it.

@@ -51,16 +51,9 @@ func scanBalanceReturn(r pgx.Row) (payments.BalanceReturn, error) {
 // BalanceReturnsDue lists the balance payments owed back and not yet paid
 // back, oldest first.
 func (s *Store) BalanceReturnsDue(ctx context.Context) ([]payments.BalanceReturn, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+balanceReturnColumns+` FROM balance_payments b JOIN auctions a ON a.id = b.auction_id
+	scan := func(r pgx.CollectableRow) (payments.BalanceReturn, error) { return scanBalanceReturn(r) }
+	return pgtx.List(ctx, s.db.Pool, scan, `SELECT `+balanceReturnColumns+` FROM balance_payments b JOIN auctions a ON a.id = b.auction_id
 		WHERE b.owed_back_at IS NOT NULL AND b.returned_at IS NULL ORDER BY b.owed_back_at, b.id`)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (payments.BalanceReturn, error) { return scanBalanceReturn(r) })
-	if out == nil {
-		out = []payments.BalanceReturn{}
-	}
-	return out, err
 }
 
 // MarkBalanceReturned records that finance paid an owed-back balance

@@ -48,16 +48,9 @@ func (s *Store) SetCourtAccount(ctx context.Context, by string, p auction.PayTo)
 
 // CourtAccounts lists every court's receiving account by court name.
 func (s *Store) CourtAccounts(ctx context.Context) ([]auction.PayTo, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT court_name, account_name, bank, account_number FROM court_accounts ORDER BY court_name`)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auction.PayTo, error) {
+	scan := func(r pgx.CollectableRow) (auction.PayTo, error) {
 		var p auction.PayTo
 		return p, r.Scan(&p.CourtName, &p.AccountName, &p.Bank, &p.AccountNumber)
-	})
-	if out == nil {
-		out = []auction.PayTo{}
 	}
-	return out, err
+	return pgtx.List(ctx, s.db.Pool, scan, `SELECT court_name, account_name, bank, account_number FROM court_accounts ORDER BY court_name`)
 }

@@ -177,26 +177,19 @@ func (s *Store) AccountTotals(ctx context.Context, from, to time.Time) ([]paymen
 
 // accountTotals sums each ledger account over [from, to).
 func accountTotals(ctx context.Context, q pgtx.Querier, from, to time.Time) ([]payments.AccountTotal, error) {
-	rows, err := q.Query(ctx, `SELECT e.account,
-			coalesce(sum(e.amount) FILTER (WHERE t.created_at < $1), 0)::bigint,
-			coalesce(sum(e.amount) FILTER (WHERE t.created_at >= $1 AND e.amount > 0), 0)::bigint,
-			coalesce(-sum(e.amount) FILTER (WHERE t.created_at >= $1 AND e.amount < 0), 0)::bigint
-		FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-		WHERE t.created_at < $2 GROUP BY e.account ORDER BY e.account`, from, to)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (payments.AccountTotal, error) {
+	scan := func(row pgx.CollectableRow) (payments.AccountTotal, error) {
 		var a payments.AccountTotal
 		err := row.Scan(&a.Account, &a.Opening, &a.Debits, &a.Credits)
 		a.Net = a.Debits - a.Credits
 		a.Closing = a.Opening + a.Net
 		return a, err
-	})
-	if out == nil {
-		out = []payments.AccountTotal{}
 	}
-	return out, err
+	return pgtx.List(ctx, q, scan, `SELECT e.account,
+			coalesce(sum(e.amount) FILTER (WHERE t.created_at < $1), 0)::bigint,
+			coalesce(sum(e.amount) FILTER (WHERE t.created_at >= $1 AND e.amount > 0), 0)::bigint,
+			coalesce(-sum(e.amount) FILTER (WHERE t.created_at >= $1 AND e.amount < 0), 0)::bigint
+		FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+		WHERE t.created_at < $2 GROUP BY e.account ORDER BY e.account`, from, to)
 }
 
 // RefundsDue lists released deposits not yet paid back, oldest first, with
@@ -212,14 +205,7 @@ func (s *Store) RefundsDue(ctx context.Context) ([]payments.RefundDue, error) {
 }
 
 func refundsDue(ctx context.Context, tx pgx.Tx, now time.Time) ([]payments.RefundDue, error) {
-	rows, err := tx.Query(ctx, `SELECT d.id, d.auction_id, coalesce(r.bidder_code, ''), d.provider, d.amount, d.pay_reference,
-			d.confirm_reference, d.released_at, greatest(coalesce(a.closed_at, d.released_at), coalesce(d.held_at, d.released_at))
-		FROM deposits d JOIN registrations r ON r.id = d.registration_id JOIN auctions a ON a.id = d.auction_id
-		WHERE d.status = 'refund_pending' ORDER BY d.released_at, d.id`)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (payments.RefundDue, error) {
+	scan := func(row pgx.CollectableRow) (payments.RefundDue, error) {
 		var r payments.RefundDue
 		var from time.Time
 		err := row.Scan(&r.DepositID, &r.AuctionID, &r.BidderCode, &r.Provider, &r.Amount, &r.PayReference, &r.ConfirmReference, &r.ReleasedAt, &from)
@@ -227,11 +213,11 @@ func refundsDue(ctx context.Context, tx pgx.Tx, now time.Time) ([]payments.Refun
 		r.DueBy = from.UTC().Add(payments.RefundWindow)
 		r.Overdue = now.After(r.DueBy)
 		return r, err
-	})
-	if out == nil {
-		out = []payments.RefundDue{}
 	}
-	return out, err
+	return pgtx.List(ctx, tx, scan, `SELECT d.id, d.auction_id, coalesce(r.bidder_code, ''), d.provider, d.amount, d.pay_reference,
+			d.confirm_reference, d.released_at, greatest(coalesce(a.closed_at, d.released_at), coalesce(d.held_at, d.released_at))
+		FROM deposits d JOIN registrations r ON r.id = d.registration_id JOIN auctions a ON a.id = d.auction_id
+		WHERE d.status = 'refund_pending' ORDER BY d.released_at, d.id`)
 }
 
 // statementDifferences compares the ledger's bank movements of [from, to)

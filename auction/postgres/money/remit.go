@@ -81,19 +81,12 @@ func (s *Store) Remittances(ctx context.Context, caseID string) ([]payments.Remi
 	if err := s.db.Pool.QueryRow(ctx, `SELECT true FROM cases WHERE id = $1`, caseID).Scan(&exists); err != nil {
 		return nil, pgtx.Translate(err, "case")
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, case_id, amount, reference, created_at, notification_id::text FROM remittances
-		WHERE case_id = $1 ORDER BY created_at, id`, caseID)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (payments.Remittance, error) {
+	scan := func(r pgx.CollectableRow) (payments.Remittance, error) {
 		var m payments.Remittance
 		err := r.Scan(&m.ID, &m.CaseID, &m.Amount, &m.Reference, &m.CreatedAt, &m.NotificationID)
 		m.CreatedAt = m.CreatedAt.UTC()
 		return m, err
-	})
-	if out == nil {
-		out = []payments.Remittance{}
 	}
-	return out, err
+	return pgtx.List(ctx, s.db.Pool, scan, `SELECT id, case_id, amount, reference, created_at, notification_id::text FROM remittances
+		WHERE case_id = $1 ORDER BY created_at, id`, caseID)
 }

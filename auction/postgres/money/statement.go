@@ -252,20 +252,13 @@ func matchDebit(ctx context.Context, tx pgx.Tx, l *payments.StatementLine) error
 // StatementLines lists imported lines finance still has to resolve
 // (partial and unmatched), oldest first, or all lines of one import.
 func (s *Store) StatementLines(ctx context.Context, importID string) ([]payments.StatementLine, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, 0, reference, direction, amount, booked_on, remittance, counterparty_name, counterparty_account,
-			status, match_kind, match_id::text, note
-		FROM statement_lines WHERE ($1 = '' AND status IN ('partial', 'unmatched')) OR import_id::text = $1
-		ORDER BY booked_on, reference`, importID)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (payments.StatementLine, error) {
+	scan := func(r pgx.CollectableRow) (payments.StatementLine, error) {
 		var l payments.StatementLine
 		return l, r.Scan(&l.ID, &l.No, &l.Reference, &l.Direction, &l.Amount, &l.BookedOn, &l.Remittance, &l.CounterpartyName,
 			&l.CounterpartyAccount, &l.Status, &l.MatchKind, &l.MatchID, &l.Note)
-	})
-	if out == nil {
-		out = []payments.StatementLine{}
 	}
-	return out, err
+	return pgtx.List(ctx, s.db.Pool, scan, `SELECT id, 0, reference, direction, amount, booked_on, remittance, counterparty_name, counterparty_account,
+			status, match_kind, match_id::text, note
+		FROM statement_lines WHERE ($1 = '' AND status IN ('partial', 'unmatched')) OR import_id::text = $1
+		ORDER BY booked_on, reference`, importID)
 }

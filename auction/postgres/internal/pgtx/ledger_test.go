@@ -1,4 +1,4 @@
-package pgtx
+package pgtx_test
 
 import (
 	"context"
@@ -8,13 +8,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"gavel/auction/auctiontest"
+	"gavel/auction/postgres/internal/pgtx"
 	"gavel/migrations/dbtest"
 	"gavel/payments"
 )
-
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 // A ledger transaction is one statement, yet the ledger keeps its rules: the
 // entries in their order at the time given (or the clock's), zero entries
@@ -23,20 +21,20 @@ func TestRecordInOneStatement(t *testing.T) {
 	t.Parallel()
 	pool, _ := dbtest.Pool(t)
 	ctx := context.Background()
-	clockAt := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
-	s := &DB{Pool: pool, Clock: fixedClock(clockAt)}
+	clockAt := auctiontest.Start
+	s := &pgtx.DB{Pool: pool, Clock: auctiontest.NewClock(clockAt)}
 	queuedAt := clockAt.Add(-time.Hour)
 
 	entries := []payments.Entry{{Account: payments.AccountEscrow, Amount: 300}, {Account: payments.AccountAuctionCosts, Amount: 0},
 		{Account: payments.AccountBidderDeposits, Amount: -100}, {Account: payments.AccountCaseProceeds, Amount: -200}}
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		var w Writes
-		w.Record(LedgerTx{Kind: "queued", Reference: "Q", Entries: entries}, queuedAt)
-		w.Record(LedgerTx{Kind: "nothing", Entries: payments.Move(payments.AccountEscrow, payments.AccountRefundsDue, 0)}, queuedAt)
+		var w pgtx.Writes
+		w.Record(pgtx.LedgerTx{Kind: "queued", Reference: "Q", Entries: entries}, queuedAt)
+		w.Record(pgtx.LedgerTx{Kind: "nothing", Entries: payments.Move(payments.AccountEscrow, payments.AccountRefundsDue, 0)}, queuedAt)
 		if err := s.Flush(ctx, tx, &w); err != nil {
 			return err
 		}
-		return s.Record(ctx, tx, LedgerTx{Kind: "direct", Entries: payments.Move(payments.AccountEscrow, payments.AccountRefundsDue, 5)})
+		return s.Record(ctx, tx, pgtx.LedgerTx{Kind: "direct", Entries: payments.Move(payments.AccountEscrow, payments.AccountRefundsDue, 5)})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +70,7 @@ func TestRecordInOneStatement(t *testing.T) {
 	}
 
 	err = s.InTx(ctx, func(tx pgx.Tx) error {
-		return s.Record(ctx, tx, LedgerTx{Kind: "unbalanced", Entries: []payments.Entry{{Account: payments.AccountEscrow, Amount: 100},
+		return s.Record(ctx, tx, pgtx.LedgerTx{Kind: "unbalanced", Entries: []payments.Entry{{Account: payments.AccountEscrow, Amount: 100},
 			{Account: payments.AccountRefundsDue, Amount: -50}}})
 	})
 	if err == nil || !strings.Contains(err.Error(), "does not balance") {

@@ -106,6 +106,21 @@ type Querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
+// List runs a query and collects its rows with scan. It never returns a nil
+// list: the lists the stores return are answered as JSON, where no rows must
+// read [] and not null.
+func List[T any](ctx context.Context, q Querier, scan pgx.RowToFunc[T], sql string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, scan)
+	if out == nil {
+		out = []T{}
+	}
+	return out, err
+}
+
 // CodeAlphabet avoids characters people confuse (0/O, 1/I/L).
 const CodeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
