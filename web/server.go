@@ -43,8 +43,10 @@ type Config struct {
 	TestClock api.TestClock
 	// NoLimits turns off rate and connection limits (load tests on loopback).
 	NoLimits bool
-	// LimitStore, when set, keeps the sign-up and sign-in limits where every
-	// instance on the database shares them (pglimit); else per process.
+	// LimitStore, when set, shares the limits with every instance on the
+	// database (pglimit): sign-ups and sign-ins are checked in it, and the
+	// per-account limits are synced with it while ShareLimits runs; else
+	// every limit is per process.
 	LimitStore limit.Store
 	// OpenFiles is the process's open-file limit: live connections are
 	// capped below it (limit.LiveConnections). 0: unknown.
@@ -69,13 +71,16 @@ type Config struct {
 	// --dev-mailbox); nil serves no such page.
 	DevMailbox *mailbox.Mailbox
 	// Clock is the clock measured against the database's:
-	// /readyz fails while it cannot be trusted and /metrics shows how far
-	// this machine's clock is off. Nil leaves both out.
+	// /readyz fails while it cannot be trusted, /metrics shows how far
+	// this machine's clock is off, and the shared per-account limits count
+	// in its time. Nil leaves the first two out and uses this machine's.
 	Clock SyncedClock
 }
 
 // SyncedClock is a clock kept in step with the database's.
 type SyncedClock interface {
+	// Now is the database's time as this process counts it.
+	Now() time.Time
 	// Ready returns an error while the clock cannot be trusted.
 	Ready() error
 	// Offset is the database's time minus this machine's.
@@ -103,7 +108,11 @@ func New(cfg Config) *Server {
 	if hub == nil {
 		hub = live.NewHub(live.HubConfig{Store: cfg.Store, Log: cfg.Log})
 	}
-	s := &Server{echo: echo.New(), store: cfg.Store, log: cfg.Log, hub: hub, cfg: cfg, limits: limit.NewShared(cfg.NoLimits, cfg.LimitStore)}
+	var limitClock func() time.Time
+	if cfg.Clock != nil {
+		limitClock = cfg.Clock.Now
+	}
+	s := &Server{echo: echo.New(), store: cfg.Store, log: cfg.Log, hub: hub, cfg: cfg, limits: limit.NewShared(cfg.NoLimits, cfg.LimitStore, limitClock)}
 	if s.limits.WebSockets != nil {
 		s.limits.WebSockets = limit.NewConnLimiter(limit.LiveConnections(cfg.OpenFiles))
 	}
@@ -133,6 +142,11 @@ func (s *Server) Handler() http.Handler { return s.echo }
 // Limits are the server's abuse limits, shared with the live socket; tests
 // narrow them.
 func (s *Server) Limits() *limit.Limits { return s.limits }
+
+// ShareLimits syncs the per-account limits with the other instances through
+// Config.LimitStore until ctx ends (limit.Limits.Share); without it they
+// count per instance. Requests never wait for it.
+func (s *Server) ShareLimits(ctx context.Context) { s.limits.Share(ctx, s.log) }
 
 // Echo exposes the router, for tests that compare it with the route table
 // and the OpenAPI document.

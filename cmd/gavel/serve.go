@@ -222,10 +222,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.http = &http.Server{Handler: requestBudget(m.web.Handler(), requestTimeout), ReadHeaderTimeout: 10 * time.Second}
 	m.hub.Start()
-	m.wg.Add(4)
+	m.wg.Add(5)
 	go func() {
 		defer m.wg.Done()
 		m.heartbeat.Run(runCtx)
+	}()
+	go func() {
+		defer m.wg.Done()
+		// Until Close, before the pool closes.
+		m.web.ShareLimits(runCtx)
 	}()
 	go func() {
 		defer m.wg.Done()

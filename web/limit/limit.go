@@ -1,14 +1,17 @@
 // Package limit holds Gavel's abuse limits: token buckets per key, a cap on
 // concurrent connections and a backoff on repeated failures. They never
-// refuse what API.md promises. Sign-up and sign-in limits are kept in a
-// Store shared by every instance on the database when one is given
-// (NewShared); the others are kept in memory per process.
+// refuse what API.md promises. With a Store shared by every instance on the
+// database (NewShared), sign-up and sign-in limits are kept in it, and the
+// per-account limits are decided in memory and synced with it in the
+// background (Limits.Share), so a cluster counts one budget per key; the
+// connection cap stays per process.
 package limit
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -17,7 +20,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/time/rate"
 
 	"gavel/auction"
 )
@@ -26,9 +28,8 @@ import (
 // second, bids and public reads are never limited per IP address (a whole
 // office or campus bids from one address), and one address may sign up and
 // sign in at least 60 times a minute. Each limit here sits well above that
-// floor; they only stop scripts. Sign-up and sign-in limits are shared by
-// the instances on one database (NewShared); the per-account ones are per
-// instance (see NewShared for why).
+// floor; they only stop scripts. All of them but the connection cap are
+// shared by the instances on one database (NewShared).
 const (
 	signupPerIPPerMinute = 120
 	loginPerIPPerMinute  = 120
@@ -111,6 +112,12 @@ type Store interface {
 	// per interval; when it is empty it answers false and how long until
 	// an event fits.
 	Take(ctx context.Context, key string, interval time.Duration, burst int) (bool, time.Duration, error)
+	// Spend adds to the bucket of each keys[i] the events[i] events one
+	// instance admitted by itself since since, each worth interval: the
+	// bucket's tat becomes greatest(tat, since) + events[i]*interval, never
+	// refused (the events happened). It returns each key's tat after, in
+	// the order of keys, in the instances' time (see Limits.Share).
+	Spend(ctx context.Context, keys []string, events []int, since time.Time, interval time.Duration) ([]time.Time, error)
 	// Fail records a failure of key: after free failures each one closes
 	// the key for base, 2*base, 4*base ... up to most.
 	Fail(ctx context.Context, key string, free int, base, most time.Duration) error
@@ -123,10 +130,17 @@ type Store interface {
 	Marked(ctx context.Context, key string) (bool, error)
 }
 
-// storeTimeout bounds a check in the shared store. A store that does not
-// answer admits: the request it guards needs the same database and fails
-// there if it is down, and a limit must never refuse for its own failure.
+// storeTimeout bounds a check in the shared store, and one sync. A store
+// that does not answer admits: the request it guards needs the same
+// database and fails there if it is down, and a limit must never refuse for
+// its own failure.
 const storeTimeout = 2 * time.Second
+
+// SyncEvery is how often a per-account limiter sends what it admitted to
+// the shared store and learns what the other instances admitted. Shorter
+// brings the instances closer to one budget (the overshoot grows with it,
+// see Limits.Share) for one statement per limiter and period on the database.
+const SyncEvery = 250 * time.Millisecond
 
 // shared is a limiter's place in a Store.
 type shared struct {
@@ -169,13 +183,17 @@ func New(off bool) *Limits {
 	}
 }
 
-// NewShared returns a server's limits with sign-ups, sign-ins and the
-// sign-in backoff kept in store, so that every instance on the database
-// counts against one budget. Bids and other signed-in requests stay per
-// instance: they are limited per account only to stop runaway scripts, and
-// a write to the shared store on every bid would put a database round trip
-// on the bid path, which comes first. off (--no-limits) admits everything.
-func NewShared(off bool, store Store) *Limits {
+// NewShared returns a server's limits shared through store by every
+// instance on the database, so that a cluster counts one budget per key.
+// Sign-ups, sign-ins and the sign-in backoff are checked in the store, one
+// statement each. Bids and other signed-in requests are decided in memory,
+// as on one instance: a statement per bid would put a database round trip on
+// the bid path, which comes first; Limits.Share syncs them with the store in
+// the background. now is the clock of the per-account buckets: the
+// database's as this process keeps it (postgres.DBClock), so that the
+// instances' times agree in the shared buckets; nil is this machine's clock.
+// off (--no-limits) admits everything.
+func NewShared(off bool, store Store, now func() time.Time) *Limits {
 	l := New(off)
 	if off || store == nil {
 		return l
@@ -185,7 +203,81 @@ func NewShared(off bool, store Store) *Limits {
 	l.LoginFailures.pair.shared = &shared{store: store, name: "login-pair"}
 	l.LoginFailures.account.shared = &shared{store: store, name: "login-account"}
 	l.LoginFailures.shared = &shared{store: store, name: "login-known"}
+	for _, r := range []struct {
+		lim  *RateLimiter
+		name string
+	}{{l.Bids, "bids"}, {l.Account, "account"}} {
+		r.lim.synced = &shared{store: store, name: r.name}
+		if now != nil {
+			r.lim.now = now
+		}
+	}
 	return l
+}
+
+// Share keeps the per-account limits of NewShared shared until ctx ends:
+// every SyncEvery each one sends, in one statement, how many events each of
+// its keys admitted here since the last sync (keys with none are not sent),
+// and takes each key's shared bucket back as its own, plus what it admitted
+// while the statement ran (RateLimiter.Sync). Requests never wait for it: a
+// store that does not answer leaves the limits local (log says so once) and
+// the counts go with the next sync.
+//
+// So each instance sees the others' use of a key within a sync period, and
+// a script spread over n instances gets little more than one budget: at any
+// moment the cluster has admitted at most burst + rate*t plus
+// (n-1)*(burst + 2*rate*SyncEvery) events of a key (the other instances may
+// each have admitted, unseen, a full bucket when they first met the key and
+// about two periods' refill since the last sync this one saw; for bids on
+// three instances that is 2*(80 + 20) = 200 bids). The overshoot does not
+// grow with time: it stays in the shared bucket as debt, and every instance
+// refuses the key until the cluster is back within one budget, but for
+// what the others admitted since the last sync it saw (at most two periods'
+// refill each). A stale view is never stricter than the shared bucket,
+// which only grows; and the floor is not at risk: a bidder at 20 bids a
+// second, however spread, leaves the shared bucket (80 bids) about half
+// full at the most.
+//
+// log (nil: none) hears when the store stops and starts answering again.
+func (l *Limits) Share(ctx context.Context, log *slog.Logger) {
+	if l == nil {
+		return
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var wg sync.WaitGroup
+	for _, r := range []*RateLimiter{l.Bids, l.Account} {
+		if r != nil && r.synced != nil {
+			wg.Go(func() { r.share(ctx, log) })
+		}
+	}
+	wg.Wait()
+}
+
+// share syncs l every SyncEvery until ctx ends.
+func (l *RateLimiter) share(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(SyncEvery)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		sctx, cancel := context.WithTimeout(ctx, storeTimeout)
+		err := l.Sync(sctx)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil && !failing:
+			failing = true
+			log.Warn("per-account limits are per instance until the database answers", "limit", l.synced.name, "err", err)
+		case err == nil && failing:
+			failing = false
+			log.Info("per-account limits are shared again", "limit", l.synced.name)
+		}
+	}
 }
 
 // RateLimited is the 429 rate_limited refusal; it sets Retry-After (whole
@@ -199,14 +291,23 @@ func RateLimited(c echo.Context, retry time.Duration, what string) error {
 	return auction.Errorf(auction.ERateLimited, "too many %s; try again in %d s", what, secs)
 }
 
-// RateLimiter is a token bucket per key (an IP address or an account id).
-// Idle keys are forgotten once their bucket would be full again.
+// RateLimiter is a token bucket per key (an IP address or an account id),
+// kept as the generic cell rate algorithm keeps it: one time per key, the
+// theoretical arrival time (tat) of the next event; each event pushes it on
+// by one interval, and an event fits while tat stays within the burst's
+// window of now. Idle keys are forgotten once their bucket is full again.
 type RateLimiter struct {
-	limit rate.Limit
-	burst int
-	now   func() time.Time
+	interval time.Duration // one event's share of the bucket
+	burst    int
+	window   time.Duration // the whole bucket: burst intervals
+	now      func() time.Time
 	// shared, when set, keeps the buckets in a Store instead of here.
 	shared *shared
+	// synced, when set, shares the buckets kept here through a Store
+	// (Sync); the buckets then count what they admitted since the last sync.
+	synced *shared
+	// syncing makes syncs one at a time.
+	syncing sync.Mutex
 
 	mu        sync.Mutex
 	buckets   map[string]*bucket
@@ -214,17 +315,30 @@ type RateLimiter struct {
 }
 
 type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
+	tat time.Time
+	// spent is how many events this bucket admitted since the last sync
+	// took its count, first the time of the first of them.
+	spent int
+	first time.Time
 }
 
 // NewRateLimiter allows perSecond events a second per key, in bursts of burst.
 func NewRateLimiter(perSecond float64, burst int) *RateLimiter {
-	return &RateLimiter{limit: rate.Limit(perSecond), burst: burst, now: time.Now, buckets: map[string]*bucket{}}
+	interval := time.Duration(float64(time.Second) / perSecond)
+	return &RateLimiter{interval: interval, burst: burst, window: time.Duration(burst) * interval, now: time.Now, buckets: map[string]*bucket{}}
+}
+
+// later is the later of two times.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // Allow takes one event from key's bucket; when it is empty it answers false
 // and how long until an event would be allowed. A nil limiter allows all.
+// A synced limiter decides here, from memory, whatever the store does.
 func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
 	if l == nil {
 		return true, 0
@@ -232,8 +346,7 @@ func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
 	if l.shared != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
-		interval := time.Duration(float64(time.Second) / float64(l.limit))
-		ok, retry, err := l.shared.store.Take(ctx, l.shared.key(key), interval, l.burst)
+		ok, retry, err := l.shared.store.Take(ctx, l.shared.key(key), l.interval, l.burst)
 		return ok || err != nil, retry
 	}
 	now := l.now()
@@ -242,31 +355,106 @@ func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
 	l.sweep(now)
 	b := l.buckets[key]
 	if b == nil {
-		b = &bucket{lim: rate.NewLimiter(l.limit, l.burst)}
+		b = &bucket{}
 		l.buckets[key] = b
 	}
-	b.seen = now
-	r := b.lim.ReserveN(now, 1)
-	if !r.OK() {
-		return false, time.Minute
+	tat := later(b.tat, now).Add(l.interval)
+	if wait := tat.Sub(now) - l.window; wait > 0 {
+		return false, wait
 	}
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return false, d
+	b.tat = tat
+	if l.synced != nil {
+		if b.spent == 0 {
+			b.first = now
+		}
+		b.spent++
 	}
 	return true, 0
 }
 
-// sweep forgets buckets idle long enough to have refilled, at most once a
-// minute, so a flood of distinct keys cannot grow memory without bound.
+// Sync shares what this limiter admitted: it sends, in one call to the
+// store, each key's events since the last sync, placed from the first of
+// them, and makes each key's bucket the shared one, plus the events it
+// admitted here while the call ran, so that every event is counted once.
+// Keys with no events are not sent: their buckets learn of the other
+// instances at their next event's sync. On failure the counts stay, for
+// the next sync. Requests are decided meanwhile: the lock is held only to
+// take the counts and to apply the answer.
+func (l *RateLimiter) Sync(ctx context.Context) error {
+	if l == nil || l.synced == nil {
+		return nil
+	}
+	l.syncing.Lock()
+	defer l.syncing.Unlock()
+	var (
+		keys, stored []string
+		events       []int
+		firsts       []time.Time
+		since        time.Time
+	)
+	l.mu.Lock()
+	for k, b := range l.buckets {
+		if b.spent == 0 {
+			continue
+		}
+		keys, events, firsts = append(keys, k), append(events, b.spent), append(firsts, b.first)
+		// One start for the whole batch, so that the store places every
+		// key's events with one statement: the earliest event. A key whose
+		// events began later is placed up to a sync period early, which
+		// only ever admits more, and only while the shared bucket was full.
+		if since.IsZero() || b.first.Before(since) {
+			since = b.first
+		}
+		b.spent = 0
+	}
+	l.mu.Unlock()
+	if len(keys) == 0 {
+		return nil
+	}
+	stored = make([]string, len(keys))
+	for i, k := range keys {
+		stored[i] = l.synced.key(k)
+	}
+	tats, err := l.synced.store.Spend(ctx, stored, events, since, l.interval)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, k := range keys {
+		// A bucket swept meanwhile was full: its events no longer weigh here.
+		b := l.buckets[k]
+		if b == nil {
+			continue
+		}
+		if err != nil {
+			if b.spent == 0 || firsts[i].Before(b.first) {
+				b.first = firsts[i]
+			}
+			b.spent += events[i]
+			continue
+		}
+		tat := tats[i]
+		if b.spent > 0 {
+			tat = later(tat, b.first).Add(time.Duration(b.spent) * l.interval)
+		}
+		b.tat = tat
+	}
+	return err
+}
+
+// forgetAfter is how long a synced bucket that is full again keeps counts
+// the store has not taken: past it they are dropped (the store did not
+// answer for that long, and the limit was this instance's meanwhile).
+const forgetAfter = time.Minute
+
+// sweep forgets buckets that are full again, at most once a minute, so a
+// flood of distinct keys cannot grow memory without bound. A full bucket
+// is the same as a new one, unless it still has events to sync.
 func (l *RateLimiter) sweep(now time.Time) {
 	if now.Sub(l.lastSweep) < time.Minute {
 		return
 	}
 	l.lastSweep = now
-	full := time.Duration(float64(l.burst) / float64(l.limit) * float64(time.Second))
 	for k, b := range l.buckets {
-		if now.Sub(b.seen) > full {
+		if !b.tat.After(now) && (b.spent == 0 || now.Sub(b.tat) > forgetAfter) {
 			delete(l.buckets, k)
 		}
 	}

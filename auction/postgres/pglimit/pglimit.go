@@ -2,11 +2,15 @@
 // instance on one database counts against the same budget: behind a load
 // balancer a client meets one limit, not one per instance. Each check is one
 // statement on the shared tables of migration 00013, timed by the
-// database's clock, which every instance shares.
+// database's clock, which every instance shares; the per-account limits,
+// decided in each instance's memory, send their counts in one statement a
+// sync (Spend), timed by the instances' clocks measured against the
+// database's.
 package pglimit
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -57,6 +61,52 @@ func (s *Store) Take(ctx context.Context, key string, interval time.Duration, bu
 		return false, 0, err
 	}
 	return false, max(time.Duration(wait*float64(time.Second)), time.Millisecond), nil
+}
+
+// Spend adds to the bucket of each keys[i] the events[i] events an instance
+// admitted by itself since since, each worth interval (at the database's
+// microsecond precision): tat = greatest(tat, since) + events*interval,
+// never refused, for the events happened. It returns each key's tat after,
+// in the order of keys. One statement for all keys, taking their rows in
+// key order, so that two instances syncing the same keys never deadlock.
+// The times are the instances' (limit.NewShared): an instance whose clock
+// were off would shift every key's budget by as much, so they come from
+// the clock measured against the database's.
+func (s *Store) Spend(ctx context.Context, keys []string, events []int, since time.Time, interval time.Duration) ([]time.Time, error) {
+	s.sweep(ctx)
+	spent := make([]int64, len(events))
+	for i, n := range events {
+		spent[i] = int64(n) * interval.Microseconds()
+	}
+	// ON CONFLICT sees only the proposed row: its tat, since plus the
+	// events' worth, carries the worth to the update.
+	rows, err := s.pool.Query(ctx, `
+		INSERT INTO limit_buckets AS b (key, tat)
+		SELECT key, $3::timestamptz + us * interval '1 microsecond'
+		FROM unnest($1::text[], $2::bigint[]) AS u(key, us) ORDER BY key
+		ON CONFLICT (key) DO UPDATE SET tat = greatest(b.tat, $3::timestamptz) + (excluded.tat - $3::timestamptz)
+		RETURNING key, tat`, keys, spent, since)
+	if err != nil {
+		return nil, err
+	}
+	tats := make(map[string]time.Time, len(keys))
+	var key string
+	var tat time.Time
+	if _, err := pgx.ForEachRow(rows, []any{&key, &tat}, func() error {
+		tats[key] = tat
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]time.Time, len(keys))
+	for i, k := range keys {
+		t, ok := tats[k]
+		if !ok {
+			return nil, fmt.Errorf("pglimit: no bucket returned for a key of %d", len(keys))
+		}
+		out[i] = t
+	}
+	return out, nil
 }
 
 // Fail records a failure of key: after free failures each one closes the

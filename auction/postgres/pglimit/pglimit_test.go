@@ -124,7 +124,7 @@ func TestSharedBackoffAcrossInstances(t *testing.T) {
 func TestSharedLimitsAcrossInstances(t *testing.T) {
 	t.Parallel()
 	stores := twoInstances(t)
-	a, b := limit.NewShared(false, stores[0]), limit.NewShared(false, stores[1])
+	a, b := limit.NewShared(false, stores[0], nil), limit.NewShared(false, stores[1], nil)
 	allowed := 0
 	start := time.Now()
 	for i := range 300 {
@@ -147,7 +147,7 @@ func TestSharedLimitsAcrossInstances(t *testing.T) {
 	if ok, _ := b.Signup.Allow("198.51.100.1"); !ok {
 		t.Fatal("another address is refused")
 	}
-	off := limit.NewShared(true, stores[0])
+	off := limit.NewShared(true, stores[0], nil)
 	for range 300 {
 		if ok, _ := off.Signup.Allow("203.0.113.7"); !ok {
 			t.Fatal("--no-limits refused a sign-up")
@@ -172,5 +172,56 @@ func TestSharedMarksAcrossInstances(t *testing.T) {
 	time.Sleep(350 * time.Millisecond)
 	if ok, err := stores[0].Marked(ctx, "home"); ok || err != nil {
 		t.Fatalf("after its time: %v %v", ok, err)
+	}
+}
+
+// Spend adds what each instance admitted by itself to the shared buckets,
+// placed from since: nothing refused, nothing lost when instances spend on
+// the same keys at once (in whatever order they list them), and each key's
+// tat comes back in the order of the keys.
+func TestSpendAddsAcrossInstances(t *testing.T) {
+	t.Parallel()
+	stores := twoInstances(t)
+	ctx := context.Background()
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	const interval = 25 * time.Millisecond
+	tats, err := stores[0].Spend(ctx, []string{"b", "a"}, []int{4, 10}, at, interval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tats[0].Equal(at.Add(100*time.Millisecond)) || !tats[1].Equal(at.Add(250*time.Millisecond)) {
+		t.Fatalf("new buckets: %v, want since plus the events' worth", tats)
+	}
+	// On existing buckets: from since when a bucket is full by then, from
+	// its tat when not.
+	tats, err = stores[1].Spend(ctx, []string{"a", "b"}, []int{1, 2}, at.Add(200*time.Millisecond), interval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tats[0].Equal(at.Add(275*time.Millisecond)) || !tats[1].Equal(at.Add(250*time.Millisecond)) {
+		t.Fatalf("existing buckets: %v", tats)
+	}
+	// 40 syncs at once from both instances on overlapping keys.
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			keys, events := []string{"c", "d", "e"}, []int{1, 2, 3}
+			if i%2 == 1 {
+				keys, events = []string{"e", "d", "c"}, []int{3, 2, 1}
+			}
+			if _, err := stores[i%2].Spend(ctx, keys, events, at, interval); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	tats, err = stores[0].Spend(ctx, []string{"c", "d", "e"}, []int{0, 0, 0}, at, interval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, events := range []int{40, 80, 120} {
+		if want := at.Add(time.Duration(events) * interval); !tats[i].Equal(want) {
+			t.Fatalf("key %d after 40 syncs: tat %s, want %s", i, tats[i], want)
+		}
 	}
 }
