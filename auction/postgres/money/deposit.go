@@ -38,7 +38,21 @@ func (s *Store) Deposits(ctx context.Context, auctionID string) ([]auction.Depos
 // invalid_field, duplicate_reference (the transfer is already booked for a
 // deposit) or deposit_not_pending.
 func (s *Store) ConfirmDeposit(ctx context.Context, depositID, reference string) (*auction.Deposit, error) {
-	reference, err := cleanReference(reference, "the bank transfer's reference")
+	return s.byHand(ctx, depositID, reference, "the bank transfer's reference",
+		"this deposit is paid through %s, which confirms it; finance confirms bank transfers only",
+		func(tx pgx.Tx, d *ProviderDeposit, reference string) error {
+			_, err := s.confirmLocked(ctx, tx, d, reference)
+			return err
+		})
+}
+
+// byHand applies finance's record of a bank transfer (what: the reference's
+// name in a refusal) to the deposit, locked in one transaction. A deposit
+// paid through a provider is the provider's to move: marking it by hand
+// could race the job that moves it there (notBank says so, with the
+// provider's name). Returns the deposit as it is then.
+func (s *Store) byHand(ctx context.Context, depositID, reference, what, notBank string, act func(pgx.Tx, *ProviderDeposit, string) error) (*auction.Deposit, error) {
+	reference, err := cleanReference(reference, what)
 	if err != nil {
 		return nil, err
 	}
@@ -48,10 +62,9 @@ func (s *Store) ConfirmDeposit(ctx context.Context, depositID, reference string)
 			return err
 		}
 		if d.Provider != payments.ProviderBank {
-			return auction.Errorf(auction.EInvalidState, "this deposit is paid through %s, which confirms it; finance confirms bank transfers only", d.Provider)
+			return auction.Errorf(auction.EInvalidState, notBank, d.Provider)
 		}
-		_, err = s.confirmLocked(ctx, tx, d, reference)
-		return err
+		return act(tx, d, reference)
 	})
 	if err != nil {
 		return nil, err
@@ -71,26 +84,11 @@ func (s *Store) releaseDeposit(ctx context.Context, tx pgx.Tx, depositID, auctio
 // not_found, invalid_field, duplicate_reference (the transfer is already
 // booked as a deposit refund) or invalid_state.
 func (s *Store) MarkRefunded(ctx context.Context, depositID, reference string) (*auction.Deposit, error) {
-	reference, err := cleanReference(reference, "the refund transfer's reference")
-	if err != nil {
-		return nil, err
-	}
-	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
-		d, err := lockDeposit(ctx, tx, depositID)
-		if err != nil {
-			return err
-		}
-		if d.Provider != payments.ProviderBank {
-			// A manual mark could race the job that refunds it through the
-			// provider and pay the bidder twice.
-			return auction.Errorf(auction.EInvalidState, "this deposit is refunded through %s by Gavel itself", d.Provider)
-		}
-		return s.refundLocked(ctx, tx, d, reference)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.Deposit(ctx, depositID)
+	return s.byHand(ctx, depositID, reference, "the refund transfer's reference",
+		"this deposit is refunded through %s by Gavel itself",
+		func(tx pgx.Tx, d *ProviderDeposit, reference string) error {
+			return s.refundLocked(ctx, tx, d, reference)
+		})
 }
 
 // Deposit returns one deposit.
