@@ -133,19 +133,27 @@ func waitListening(t *testing.T, pool *pgxpool.Pool, n int) {
 	}
 }
 
+// listeningClock is a test clock on a database of the test's own, once it
+// listens for moves.
+func listeningClock(t *testing.T) (*postgres.TestClock, *pgxpool.Pool) {
+	t.Helper()
+	pool, _ := dbtest.Pool(t)
+	c, err := postgres.NewTestClock(context.Background(), pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	waitListening(t, pool, 1)
+	return c, pool
+}
+
 // While listening, a clock reads the time from memory, not the database: a
 // change written behind its back is not seen until it is announced, and then
 // it is.
 func TestTestClockKeptInMemoryWhileListening(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := dbtest.Pool(t)
-	c, err := postgres.NewTestClock(ctx, pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	waitListening(t, pool, 1)
+	c, pool := listeningClock(t)
 	before := c.Now()
 	later := before.Add(time.Hour)
 	if _, err := pool.Exec(ctx, `UPDATE test_clock SET now = $1`, later); err != nil {
@@ -172,13 +180,7 @@ func TestTestClockKeptInMemoryWhileListening(t *testing.T) {
 func TestTestClockMoveWaitsForLiveReadersOnly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := dbtest.Pool(t)
-	c, err := postgres.NewTestClock(ctx, pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	waitListening(t, pool, 1)
+	c, pool := listeningClock(t)
 	// A reader whose backend is gone (no such pid).
 	if _, err := pool.Exec(ctx, `INSERT INTO test_clock_readers (id, pid, seen) VALUES (gen_random_uuid(), -1, '-infinity')`); err != nil {
 		t.Fatal(err)
