@@ -160,7 +160,8 @@ func serveOpenAPI(c echo.Context) error {
 
 // handleError writes {"error":{"code","message"}} for every failure. Unknown
 // errors are logged and shown as "internal error"; a database that cannot be
-// reached is 503 service_unavailable.
+// reached, or a transaction it aborted for another's sake, is 503
+// service_unavailable.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
@@ -170,6 +171,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case request.Outage:
 		c.Response().Header().Set("Retry-After", "1")
 		s.log.Warn("database unavailable", "request_id", request.ID(c), "err", err)
+	case request.Retry:
+		c.Response().Header().Set("Retry-After", "1")
+		s.log.Warn("transaction aborted by a concurrent one", "request_id", request.ID(c), "route", c.Path(), "err", err)
 	case request.Internal:
 		s.log.Error("internal error", "request_id", request.ID(c), "method", c.Request().Method, "route", c.Path(), "err", err)
 	}

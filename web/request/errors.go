@@ -117,6 +117,16 @@ func PageStatus(err error) (code string, st int, known bool) {
 	return code, st, known
 }
 
+// retryable tells a transaction the database aborted for another's sake
+// (SQLSTATE class 40: serialization_failure, deadlock_detected): nothing was
+// written and the same request sent again succeeds or is refused on its
+// merits, so it is no internal error. The database's errors are recognised
+// by their SQLState method, which keeps the driver out of the web layer.
+func retryable(err error) bool {
+	var pe interface{ SQLState() string }
+	return errors.As(err, &pe) && strings.HasPrefix(pe.SQLState(), "40")
+}
+
 // Fault says whether an answered error was one of the vocabulary's.
 type Fault int
 
@@ -125,6 +135,10 @@ const (
 	Refusal Fault = iota
 	// Outage is a database that could not be reached: 503, worth a warning.
 	Outage
+	// Retry is a transaction PostgreSQL aborted to break a deadlock or keep
+	// the outcome serialisable: 503, sent again it goes through; worth a
+	// warning, but the database is up.
+	Retry
 	// Internal is anything else: logged, shown as "internal error".
 	Internal
 )
@@ -157,6 +171,9 @@ func Describe(err error, unavailable func(error) bool) (int, ErrorBody, Fault) {
 	case unavailable(err):
 		body.Error.Code, body.Error.Message = auction.EUnavailable, "the database is unavailable; try again shortly"
 		return http.StatusServiceUnavailable, body, Outage
+	case retryable(err):
+		body.Error.Code, body.Error.Message = auction.EUnavailable, "a concurrent change kept this from being decided; send it again"
+		return http.StatusServiceUnavailable, body, Retry
 	}
 	body.Error.Code, body.Error.Message = auction.EInternal, "internal error"
 	return http.StatusInternalServerError, body, Internal
