@@ -39,13 +39,6 @@ func (s *Store) QueuedAuctions() int {
 	return len(s.bids.pending)
 }
 
-// Waiting is how many bids wait for auctionID's worker.
-func (s *Store) Waiting(auctionID string) int {
-	s.bids.mu.Lock()
-	defer s.bids.mu.Unlock()
-	return len(s.bids.pending[auctionID])
-}
-
 // HoldBatches makes every bid batch call hold before it locks its auction.
 func (s *Store) HoldBatches(hold func(auctionID string)) { s.beforeBatch = hold }
 

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"gavel/auction"
 )
 
@@ -284,6 +286,7 @@ func TestBidQueueConcurrentBidders(t *testing.T) {
 	}
 
 	var ladder atomic.Int64 // half the bidders climb a shared ladder, half follow the price
+	var issued atomic.Int64 // first-round bids sent
 	var mu sync.Mutex
 	accepted := map[int64]*auction.BidResult{} // by seq
 	var wg sync.WaitGroup
@@ -303,6 +306,9 @@ func TestBidQueueConcurrentBidders(t *testing.T) {
 				var pair sync.WaitGroup
 				for j := range twice {
 					pair.Go(func() {
+						if r == 0 {
+							issued.Add(1)
+						}
 						twice[j].res, twice[j].err = w.Store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key})
 					})
 				}
@@ -333,11 +339,14 @@ func TestBidQueueConcurrentBidders(t *testing.T) {
 			}
 		})
 	}
-	// Let bids pile up behind the held row, then release it.
+	// Let bids pile up behind the held row, then release it: every bidder has
+	// sent its first bid twice and a batch waits for the row. (How many wait
+	// in the queue rather than in that batch depends on when the worker took
+	// its batch, so the queue's length is not the sign.)
 	deadline := time.Now().Add(10 * time.Second)
-	for w.Store.Waiting(a.ID) < bidders {
+	for issued.Load() < 2*bidders || !batchWaitsForRow(t, pool) {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d bids waiting", w.Store.Waiting(a.ID))
+			t.Fatalf("%d of %d first bids sent, a batch waiting for the row: %v", issued.Load(), 2*bidders, batchWaitsForRow(t, pool))
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -384,4 +393,16 @@ func TestBidQueueConcurrentBidders(t *testing.T) {
 	if n := w.Store.QueuedAuctions(); n != 0 {
 		t.Fatalf("%d bid workers still running", n)
 	}
+}
+
+// batchWaitsForRow tells whether a transaction of the test's database waits
+// for a row lock.
+func batchWaitsForRow(t *testing.T, pool *pgxpool.Pool) bool {
+	t.Helper()
+	var waiting int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+		t.Fatal(err)
+	}
+	return waiting > 0
 }
