@@ -65,7 +65,7 @@ func NewTestClock(ctx context.Context, pool *pgxpool.Pool) (*TestClock, error) {
 	c := &TestClock{pool: own, id: pgtx.NewUUID(), done: make(chan struct{})}
 	_, err = own.Exec(ctx, `INSERT INTO test_clock (now) VALUES ($1) ON CONFLICT DO NOTHING`, auction.SystemClock{}.Now())
 	if err == nil {
-		err = c.refresh(ctx)
+		_, err = c.read(ctx, own)
 	}
 	if err != nil {
 		own.Close()
@@ -87,13 +87,16 @@ func (c *TestClock) Close() {
 	c.pool.Close()
 }
 
-func (c *TestClock) refresh(ctx context.Context) error {
+// read reads the shared time through q (the clock's pool, or its listening
+// connection) and keeps it (advance), returning the time kept.
+func (c *TestClock) read(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}) (time.Time, error) {
 	var now time.Time
-	if err := c.pool.QueryRow(ctx, `SELECT now FROM test_clock`).Scan(&now); err != nil {
-		return err
+	if err := q.QueryRow(ctx, `SELECT now FROM test_clock`).Scan(&now); err != nil {
+		return time.Time{}, err
 	}
-	c.advance(now)
-	return nil
+	return c.advance(now), nil
 }
 
 // advance keeps t if it is later than the time kept: the clock never moves
@@ -152,11 +155,10 @@ func (c *TestClock) listenOnce(ctx context.Context) error {
 		ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, seen = excluded.seen`, c.id); err != nil {
 		return fail(err)
 	}
-	var now time.Time
-	if err := conn.QueryRow(ctx, `SELECT now FROM test_clock`).Scan(&now); err != nil {
+	now, err := c.read(ctx, conn)
+	if err != nil {
 		return fail(err)
 	}
-	now = c.advance(now)
 	if _, err := conn.Exec(ctx, `UPDATE test_clock_readers SET seen = $2 WHERE id = $1`, c.id, now); err != nil {
 		return fail(err)
 	}
@@ -189,7 +191,7 @@ func (c *TestClock) Now() time.Time {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_ = c.refresh(ctx)
+	_, _ = c.read(ctx, c.pool)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.last
@@ -220,25 +222,27 @@ func (c *TestClock) Set(ctx context.Context, t time.Time) (time.Time, error) {
 // awaitReaders waits until every reader whose listening backend is alive has
 // applied t, or moveWait has passed.
 func (c *TestClock) awaitReaders(ctx context.Context, t time.Time) error {
-	ctx, cancel := context.WithTimeout(ctx, moveWait)
+	wait, cancel := context.WithTimeout(ctx, moveWait)
 	defer cancel()
 	for {
 		var behind int
-		err := c.pool.QueryRow(ctx, `SELECT count(*) FROM test_clock_readers r
+		err := c.pool.QueryRow(wait, `SELECT count(*) FROM test_clock_readers r
 			WHERE r.seen < $1 AND r.id <> $2 AND r.pid IN (SELECT pid FROM pg_stat_activity)`, t, c.id).Scan(&behind)
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if err == nil && behind == 0 {
 			return nil
 		}
-		if err != nil || behind == 0 {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return nil
+		if err == nil {
+			select {
+			case <-time.After(time.Millisecond):
+				continue
+			case <-wait.Done():
+				err = wait.Err()
 			}
-			return ctx.Err()
-		case <-time.After(time.Millisecond):
 		}
+		// A deadline, moveWait's or the caller's, ends the wait, not the move.
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(wait.Err(), context.DeadlineExceeded) {
+			return nil
+		}
+		return err
 	}
 }
