@@ -407,7 +407,7 @@ func (t *bidTx) queueFacts(b *pgx.Batch, auctionID string, reqs []*bidRequest) {
 		}
 	}
 	b.Queue(`SELECT b.user_id::text, b.key, b.fingerprint, b.response FROM bid_requests b
-		JOIN unnest($1::text[], $2::text[]) AS k(user_id, key) ON b.user_id = k.user_id::uuid AND b.key = k.key`, users, keys).
+		JOIN unnest($1::uuid[], $2::text[]) AS k(user_id, key) ON b.user_id = k.user_id AND b.key = k.key`, users, keys).
 		Query(func(rows pgx.Rows) error {
 			var k bidKey
 			var p priorAnswer
@@ -419,7 +419,7 @@ func (t *bidTx) queueFacts(b *pgx.Batch, auctionID string, reqs []*bidRequest) {
 		})
 	b.Queue(`SELECT r.user_id::text, r.id, coalesce(r.bidder_code, ''), r.priority_rank, r.status, d.status
 		FROM registrations r JOIN deposits d ON d.registration_id = r.id
-		WHERE r.auction_id = $1 AND r.user_id = ANY($2::text[]::uuid[])`, auctionID, userIDs).
+		WHERE r.auction_id = $1 AND r.user_id = ANY($2::uuid[])`, auctionID, userIDs).
 		Query(func(rows pgx.Rows) error {
 			var user string
 			var br bidderRow
@@ -564,8 +564,8 @@ func (t *bidTx) flush(ctx context.Context, tx pgx.Tx) ([]*bidRequest, error) {
 			AS b(seq, registration_id, bidder_code, amount, priority, placed_at, ip, device)`,
 		a.ID, bseqs, regs, codes, amounts, prio, placed, ips, devices)
 	b.Queue(`INSERT INTO bid_requests (user_id, key, fingerprint, auction_id, response, created_at)
-		SELECT r.user_id::uuid, r.key, r.fingerprint, $1, r.response::jsonb, $2
-		FROM unnest($3::text[], $4::text[], $5::bytea[], $6::text[]) AS r(user_id, key, fingerprint, response)
+		SELECT r.user_id, r.key, r.fingerprint, $1, r.response::jsonb, $2
+		FROM unnest($3::uuid[], $4::text[], $5::bytea[], $6::text[]) AS r(user_id, key, fingerprint, response)
 		ON CONFLICT (user_id, key) DO NOTHING
 		RETURNING user_id::text, key`,
 		a.ID, t.now, users, keys, fps, responses).

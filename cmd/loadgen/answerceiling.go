@@ -21,7 +21,11 @@ import (
 // once, with a refusal of the size Gavel sends. One-click bidders each bid once per price level (each
 // bids the price it saw plus one step, and only one bid per level can win),
 // so accepted bids per second can be at most this ceiling divided by the
-// bidders, however cheaply the bids were decided.
+// bidders, however cheaply the bids were decided. On the live socket each
+// price level also brings every bidder the level's bid event (API.md: every
+// event on every live connection), so there the server sends, after every n
+// answers (one level of n bidders), an event frame of the size Gavel sends to
+// each of the n sockets: what any server must carry per level, and no more.
 
 // refusalBody is a bid_too_low answer as Gavel writes it (API.md, "Errors"),
 // with the auction state every bid refusal carries.
@@ -35,12 +39,67 @@ var refusalFrame = [2][]byte{[]byte(`{"type":"error","idempotency_key":"`), []by
 	`"message":"a bid must be at least the current price plus one increment"},"auction":{"current_price":1000000,` +
 	`"leader_code":"B-7K2Q","ends_at":"2026-12-07T10:00:00Z","seq":4242,"status":"bidding"}}`)}
 
+// levelEvent is a bid event frame as Gavel sends it on the live feed.
+var levelEvent = []byte(`{"seq":4243,"type":"bid","at":"2026-12-07T09:55:14Z","data":{"amount":1000100,` +
+	`"bidder_code":"BN3QM8","ends_at":"2026-12-07T10:00:00Z","priority":false}}`)
+
 var ceilingUpgrader = websocket.Upgrader{ReadBufferSize: 512, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{}}
+
+// ceilingSocket is one bidder's socket on the refusing server: its answers
+// and the broadcast events are written under mu, one writer at a time.
+type ceilingSocket struct {
+	mu sync.Mutex
+	ws *websocket.Conn
+}
+
+func (c *ceilingSocket) write(frame []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ws.WriteMessage(websocket.TextMessage, frame)
+}
+
+// ceilingLevels counts the refusing server's answers and, after every n
+// of them, sends the level's event to every socket.
+type ceilingLevels struct {
+	n       int64
+	answers atomic.Int64
+	mu      sync.Mutex
+	sockets map[*ceilingSocket]bool
+}
+
+func (l *ceilingLevels) join(c *ceilingSocket) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sockets[c] = true
+}
+
+func (l *ceilingLevels) leave(c *ceilingSocket) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.sockets, c)
+}
+
+// answered counts one answer and ends the level after every n.
+func (l *ceilingLevels) answered() {
+	if l.answers.Add(1)%l.n != 0 {
+		return
+	}
+	l.mu.Lock()
+	sockets := make([]*ceilingSocket, 0, len(l.sockets))
+	for c := range l.sockets {
+		sockets = append(sockets, c)
+	}
+	l.mu.Unlock()
+	for _, c := range sockets {
+		_ = c.write(levelEvent) // a failed socket ends its own handler
+	}
+}
 
 // answerCeiling runs n bidders for d against a server that refuses at once,
 // over HTTP or, with live, each on its own WebSocket, and returns the
 // answers per second.
 func answerCeiling(ctx context.Context, n int, d time.Duration, live bool) (float64, error) {
+	levels := &ceilingLevels{n: int64(n), sockets: map[*ceilingSocket]bool{}}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.POST("/api/v1/auctions/:id/bids", func(c echo.Context) error {
@@ -58,6 +117,9 @@ func answerCeiling(ctx context.Context, n int, d time.Duration, live bool) (floa
 			return nil // the upgrader has answered
 		}
 		defer ws.Close()
+		sock := &ceilingSocket{ws: ws}
+		levels.join(sock)
+		defer levels.leave(sock)
 		for {
 			_, data, err := ws.ReadMessage()
 			if err != nil {
@@ -72,9 +134,10 @@ func answerCeiling(ctx context.Context, n int, d time.Duration, live bool) (floa
 				return nil
 			}
 			frame := append(append(append(make([]byte, 0, 320), refusalFrame[0]...), cmd.Key...), refusalFrame[1]...)
-			if err := ws.WriteMessage(websocket.TextMessage, frame); err != nil {
+			if err := sock.write(frame); err != nil {
 				return nil
 			}
+			levels.answered()
 		}
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
