@@ -27,7 +27,13 @@ import (
 // them in one transaction: lock the row once, read what the bids need in one
 // round trip, decide each bid in arrival order against the row as the bids
 // before it left it (placeBid), and write all accepted bids, their events and
-// their answers in one round trip. Each bid still gets its own event, seq and
+// their answers in one round trip. The bids that arrived while it ran join
+// the transaction before it commits (absorb): on a hot lot they are the rest
+// of the crowd bidding the price the batch has just taken, and deciding them
+// under the same lock, their reads sent with the batch's writes, answers the
+// whole price level at once with the state after it, instead of spending a
+// transaction of their own that accepts nothing while the next level's bids
+// wait behind it. Each bid still gets its own event, seq and
 // answer, exactly as if it had had a transaction of its own; a refused bid
 // writes nothing and cannot affect the others. Instances on one database
 // still take the row lock, so the outcome stays serialisable across them.
@@ -78,6 +84,25 @@ func (q *auctionQueue) take(auctionID string, n int) []*bidRequest {
 		return nil
 	}
 	n = min(len(waiting), n)
+	if n == len(waiting) {
+		q.pending[auctionID] = nil
+	} else {
+		q.pending[auctionID] = waiting[n:]
+	}
+	return waiting[:n:n]
+}
+
+// takeMore removes and returns the auction's oldest requests, at most n,
+// for the goroutine already running: unlike take it never removes the
+// entry, so no second goroutine starts while this one still decides.
+func (q *auctionQueue) takeMore(auctionID string, n int) []*bidRequest {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	waiting := q.pending[auctionID]
+	n = min(len(waiting), n)
+	if n == 0 {
+		return nil
+	}
 	if n == len(waiting) {
 		q.pending[auctionID] = nil
 	} else {
@@ -158,8 +183,8 @@ func (s *Store) drainBids(auctionID string) {
 		if len(batch) == 0 {
 			return
 		}
-		late := s.placeBatch(batch)
-		for _, r := range batch {
+		decided, late := s.placeBatch(batch, true)
+		for _, r := range decided {
 			// A late bid keeps its arrival held while it waits.
 			if !slices.Contains(late, r) {
 				r.p.Arrival.Release()
@@ -170,23 +195,19 @@ func (s *Store) drainBids(auctionID string) {
 }
 
 // placeBatch decides a batch and answers every request in it but the late
-// ones (late.go), which it returns unanswered.
-func (s *Store) placeBatch(reqs []*bidRequest) (late []*bidRequest) {
-	live := make([]*bidRequest, 0, len(reqs))
-	for _, r := range reqs {
-		if err := r.ctx.Err(); err != nil {
-			r.done <- bidAnswer{err: err}
-			continue
-		}
-		live = append(live, r)
-	}
+// ones (late.go), which it returns unanswered. With absorb (the auction's
+// worker) the transaction also takes the bids that arrive while it runs;
+// decided is every request answered or returned late, the batch's and those.
+func (s *Store) placeBatch(reqs []*bidRequest, absorb bool) (decided, late []*bidRequest) {
+	live := liveRequests(reqs)
 	if len(live) == 0 {
-		return nil
+		return reqs, nil
 	}
 	// In order of arrival, as far as this batch knows it: of two bids at one
 	// price the earlier one wins.
-	slices.SortStableFunc(live, func(a, b *bidRequest) int { return a.p.Arrival.At.Compare(b.p.Arrival.At) })
-	answers, err := s.decideBatch(live)
+	sortByArrival(live)
+	live, joined, answers, err := s.decideBatch(live, absorb)
+	decided = append(reqs, joined...)
 	if err == nil {
 		for i, r := range live {
 			if answers[i].late {
@@ -195,7 +216,7 @@ func (s *Store) placeBatch(reqs []*bidRequest) (late []*bidRequest) {
 			}
 			r.done <- answers[i]
 		}
-		return late
+		return decided, late
 	}
 	var de *auction.Error
 	var pe *pgconn.PgError
@@ -205,9 +226,10 @@ func (s *Store) placeBatch(reqs []*bidRequest) (late []*bidRequest) {
 		// it was fails only its own bid. (A database that cannot be reached
 		// fails them all at once, as it would fail each.)
 		for _, r := range live {
-			late = append(late, s.placeBatch([]*bidRequest{r})...)
+			_, l := s.placeBatch([]*bidRequest{r}, false)
+			late = append(late, l...)
 		}
-		return late
+		return decided, late
 	}
 	errors.As(err, &de)
 	for _, r := range live {
@@ -219,7 +241,25 @@ func (s *Store) placeBatch(reqs []*bidRequest) (late []*bidRequest) {
 		}
 		r.done <- bidAnswer{err: err}
 	}
-	return nil
+	return decided, nil
+}
+
+// liveRequests answers the requests whose bidder stopped waiting before their
+// batch ran and returns the others.
+func liveRequests(reqs []*bidRequest) []*bidRequest {
+	live := make([]*bidRequest, 0, len(reqs))
+	for _, r := range reqs {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- bidAnswer{err: err}
+			continue
+		}
+		live = append(live, r)
+	}
+	return live
+}
+
+func sortByArrival(reqs []*bidRequest) {
+	slices.SortStableFunc(reqs, func(a, b *bidRequest) int { return a.p.Arrival.At.Compare(b.p.Arrival.At) })
 }
 
 // errNothingToWrite rolls back a batch that accepted no bid: an opening done
@@ -231,61 +271,104 @@ var errNothingToWrite = errors.New("postgres: no bid accepted")
 var errKeyRaced = errors.New("postgres: idempotency key raced")
 
 // decideBatch runs the batch transaction, again without the requests whose
-// key raced (they are refused) until it commits.
-func (s *Store) decideBatch(reqs []*bidRequest) ([]bidAnswer, error) {
+// key raced (they are refused) until it commits. With absorb, the bids that
+// arrived meanwhile join it once (see the top of this file): joined is every
+// request it took from the queue, and decided the requests its answers are
+// for, the batch's first, then the live ones that joined.
+func (s *Store) decideBatch(reqs []*bidRequest, absorb bool) (decided, joined []*bidRequest, answers []bidAnswer, err error) {
+	auctionID := reqs[0].p.AuctionID
 	if s.beforeBatch != nil {
-		s.beforeBatch(reqs[0].p.AuctionID)
+		s.beforeBatch(auctionID)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), bidBatchTimeout)
 	defer cancel()
 	raced := map[*bidRequest]bool{}
 	for {
-		answers := make([]bidAnswer, len(reqs))
 		var lost []*bidRequest
 		err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 			t, err := s.beginBids(ctx, tx, reqs)
 			if err != nil {
 				return err
 			}
-			for i, r := range reqs {
-				if raced[r] {
-					answers[i].err = t.refuse(auction.Errorf(auction.EIdempotencyReused, "this Idempotency-Key was already used for another bid"))
-					continue
+			answers = make([]bidAnswer, len(reqs))
+			if err := s.decideFrom(t, reqs, answers, 0, raced); err != nil {
+				return err
+			}
+			if absorb {
+				// Once: the transaction must end for its answers to go.
+				absorb = false
+				took := s.bids.takeMore(auctionID, maxBidBatch)
+				joined = append(joined, took...)
+				if more := liveRequests(took); len(more) > 0 {
+					sortByArrival(more)
+					// What the batch accepted is written in the round trip
+					// that reads what the joining bids need.
+					b := &pgx.Batch{}
+					if _, err := t.queueFlush(b); err != nil {
+						return err
+					}
+					t.queueFacts(b, auctionID, more)
+					if err := tx.SendBatch(ctx, b).Close(); err != nil {
+						return err
+					}
+					from := len(reqs)
+					reqs = append(reqs, more...)
+					answers = append(answers, make([]bidAnswer, len(more))...)
+					if err := s.decideFrom(t, reqs, answers, from, raced); err != nil {
+						return err
+					}
 				}
-				t.current = r
-				res, err := s.placeBid(r.ctx, t, r.p)
-				if errors.Is(err, errLate) {
-					answers[i].late = true
-					continue
-				}
-				var de *auction.Error
-				if err != nil && !errors.As(err, &de) {
-					return err
-				}
-				answers[i] = bidAnswer{res: res, err: err}
 			}
 			if len(t.bids) == 0 {
 				return errNothingToWrite
 			}
-			if lost, err = t.flush(ctx, tx); err != nil {
+			b := &pgx.Batch{}
+			if wrote, err := t.queueFlush(b); err != nil {
 				return err
+			} else if wrote {
+				if err := tx.SendBatch(ctx, b).Close(); err != nil {
+					return err
+				}
 			}
-			if len(lost) > 0 {
+			if lost = t.lostKeys(); len(lost) > 0 {
 				return errKeyRaced
 			}
 			return nil
 		})
 		switch {
 		case err == nil, errors.Is(err, errNothingToWrite):
-			return answers, nil
+			return reqs, joined, answers, nil
 		case errors.Is(err, errKeyRaced):
 			for _, r := range lost {
 				raced[r] = true
 			}
 		default:
-			return nil, err
+			return reqs, joined, nil, err
 		}
 	}
+}
+
+// decideFrom decides reqs[from:] in order against t, into answers.
+func (s *Store) decideFrom(t *bidTx, reqs []*bidRequest, answers []bidAnswer, from int, raced map[*bidRequest]bool) error {
+	for i := from; i < len(reqs); i++ {
+		r := reqs[i]
+		if raced[r] {
+			answers[i].err = t.refuse(auction.Errorf(auction.EIdempotencyReused, "this Idempotency-Key was already used for another bid"))
+			continue
+		}
+		t.current = r
+		res, err := s.placeBid(r.ctx, t, r.p)
+		if errors.Is(err, errLate) {
+			answers[i].late = true
+			continue
+		}
+		var de *auction.Error
+		if err != nil && !errors.As(err, &de) {
+			return err
+		}
+		answers[i] = bidAnswer{res: res, err: err}
+	}
+	return nil
 }
 
 // bidTx is a batch transaction in progress: the locked auction as the bids
@@ -319,6 +402,10 @@ type bidTx struct {
 	prevs   [][]byte
 	bids    []bidRow
 	answers []answerRow
+	// flushed counts the events, bids and answers already sent to the
+	// database; inserted are the keys whose answers it stored.
+	flushed  struct{ events, bids, answers int }
+	inserted map[bidKey]bool
 }
 
 type bidKey struct{ user, key string }
@@ -387,7 +474,7 @@ func (t *bidTx) scanAuction(row pgx.Row) error {
 }
 
 func newBidTx() *bidTx {
-	return &bidTx{priors: map[bidKey]priorAnswer{}, bidders: map[string]bidderRow{}, listed: map[string]bool{}, staff: map[string]bool{}}
+	return &bidTx{priors: map[bidKey]priorAnswer{}, bidders: map[string]bidderRow{}, listed: map[string]bool{}, staff: map[string]bool{}, inserted: map[bidKey]bool{}}
 }
 
 // queueFacts queues the reads of what the bids need besides the auction:
@@ -528,36 +615,41 @@ func (t *bidTx) accept(p auction.PlaceBid, bid bidRow, answer []byte) {
 	t.stored = t.a.State()
 }
 
-// flush writes the batch in one round trip: events, bids, answers and the
-// auction row. It returns the requests whose key another transaction took
-// meanwhile: the batch must then be rolled back and decided again.
-func (t *bidTx) flush(ctx context.Context, tx pgx.Tx) ([]*bidRequest, error) {
+// queueFlush queues the writes of what the batch decided since the last
+// flush (events, bids, answers and the auction row) and reports whether
+// there were any. The answers' keys that the database stored are noted in
+// t.inserted as the batch is read (lostKeys).
+func (t *bidTx) queueFlush(b *pgx.Batch) (bool, error) {
 	a := t.a
-	n := len(t.events)
+	events, bids, answers := t.events[t.flushed.events:], t.bids[t.flushed.bids:], t.answers[t.flushed.answers:]
+	if len(bids) == 0 {
+		return false, nil
+	}
+	hashes, prevs := t.hashes[t.flushed.events:], t.prevs[t.flushed.events:]
+	n := len(events)
 	seqs, types, ats, data := make([]int64, n), make([]string, n), make([]time.Time, n), make([]string, n)
-	for i, e := range t.events {
+	for i, e := range events {
 		raw, err := json.Marshal(e.Data)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		seqs[i], types[i], ats[i], data[i] = e.Seq, e.Type, e.At, string(raw)
 	}
-	m := len(t.bids)
+	m := len(bids)
 	bseqs, regs, codes, amounts, prio, placed, ips, devices := make([]int64, m), make([]string, m), make([]string, m), make([]int64, m), make([]bool, m), make([]time.Time, m), make([]string, m), make([]string, m)
-	for i, b := range t.bids {
+	for i, b := range bids {
 		bseqs[i], regs[i], codes[i], amounts[i], prio[i], placed[i], ips[i], devices[i] = b.seq, b.registration, b.code, b.amount, b.priority, b.placedAt, b.ip, b.device
 	}
-	k := len(t.answers)
+	k := len(answers)
 	users, keys, fps, responses := make([]string, k), make([]string, k), make([][]byte, k), make([]string, k)
-	for i, r := range t.answers {
+	for i, r := range answers {
 		users[i], keys[i], fps[i], responses[i] = r.key.user, r.key.key, r.fingerprint, string(r.response)
 	}
-	inserted := map[bidKey]bool{}
-	b := &pgx.Batch{}
+	t.flushed.events, t.flushed.bids, t.flushed.answers = len(t.events), len(t.bids), len(t.answers)
 	b.Queue(`INSERT INTO auction_events (auction_id, seq, type, at, data, prev_hash, hash)
 		SELECT $1, e.seq, e.type, e.at, e.data::jsonb, e.prev_hash, e.hash
 		FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::bytea[], $7::bytea[]) AS e(seq, type, at, data, prev_hash, hash)`,
-		a.ID, seqs, types, ats, data, t.prevs, t.hashes)
+		a.ID, seqs, types, ats, data, prevs, hashes)
 	b.Queue(`INSERT INTO bids (auction_id, seq, registration_id, bidder_code, amount, priority, placed_at, ip, device)
 		SELECT $1, b.seq, b.registration_id::uuid, b.bidder_code, b.amount, b.priority, b.placed_at, b.ip, b.device
 		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::boolean[], $7::timestamptz[], $8::text[], $9::text[])
@@ -572,20 +664,24 @@ func (t *bidTx) flush(ctx context.Context, tx pgx.Tx) ([]*bidRequest, error) {
 		Query(func(rows pgx.Rows) error {
 			var k bidKey
 			_, err := pgx.ForEachRow(rows, []any{&k.user, &k.key}, func() error {
-				inserted[k] = true
+				t.inserted[k] = true
 				return nil
 			})
 			return err
 		})
 	b.Queue(pgtx.SaveAuctionSQL, pgtx.SaveAuctionArgs(a)...)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, err
-	}
+	return true, nil
+}
+
+// lostKeys returns the accepted requests whose key another transaction took
+// meanwhile (the database did not store their answers): the batch must then
+// be rolled back and decided again.
+func (t *bidTx) lostKeys() []*bidRequest {
 	var lost []*bidRequest
 	for _, r := range t.answers {
-		if !inserted[r.key] {
+		if !t.inserted[r.key] {
 			lost = append(lost, r.req)
 		}
 	}
-	return lost, nil
+	return lost
 }

@@ -19,7 +19,7 @@ func (s *Store) PlaceBatch(ctx context.Context, ps []auction.PlaceBid) ([]*aucti
 	}
 	// A late bid waits in the queue's hands, which then release its
 	// arrival once more.
-	late := s.placeBatch(reqs)
+	_, late := s.placeBatch(reqs, false)
 	for _, r := range late {
 		r.p.Arrival.Hold()
 	}
