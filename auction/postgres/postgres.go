@@ -52,6 +52,10 @@ type Store struct {
 	// beforeBatch, set only by tests, runs before a bid batch locks its
 	// auction: it holds a batch back to decide it late.
 	beforeBatch func(auctionID string)
+	// beforeJoin, set only by tests, runs in a worker's batch transaction
+	// once its bids are decided, before the bids that arrived meanwhile
+	// join it.
+	beforeJoin func(auctionID string)
 	// lateWaits, set only by tests, runs each time late bids are left
 	// waiting for earlier ones (late.go).
 	lateWaits func(auctionID string)

@@ -297,6 +297,9 @@ func (s *Store) decideBatch(reqs []*bidRequest, absorb bool) (decided, joined []
 			if absorb {
 				// Once: the transaction must end for its answers to go.
 				absorb = false
+				if s.beforeJoin != nil {
+					s.beforeJoin(auctionID)
+				}
 				took := s.bids.takeMore(auctionID, maxBidBatch)
 				joined = append(joined, took...)
 				if more := liveRequests(took); len(more) > 0 {

@@ -42,6 +42,13 @@ func (s *Store) QueuedAuctions() int {
 // HoldBatches makes every bid batch call hold before it locks its auction.
 func (s *Store) HoldBatches(hold func(auctionID string)) { s.beforeBatch = hold }
 
+// HoldJoins makes every worker's batch call hold, under the auction's lock,
+// before the bids that arrived meanwhile join it.
+func (s *Store) HoldJoins(hold func(auctionID string)) { s.beforeJoin = hold }
+
+// WaitingBids is how many bids wait in the auction's queue.
+func (s *Store) WaitingBids(auctionID string) int { return len(s.bids.peek(auctionID)) }
+
 // WatchLateWaits makes every auction's late-bid waiter call f each time it
 // leaves bids waiting for earlier ones.
 func (s *Store) WatchLateWaits(f func(auctionID string)) { s.lateWaits = f }

@@ -406,3 +406,103 @@ func batchWaitsForRow(t *testing.T, pool *pgxpool.Pool) bool {
 	}
 	return waiting > 0
 }
+
+// TestBidBatchTakesInArrivals: bids that arrive while a worker's batch
+// transaction runs are decided in it, after its own bids, before it
+// commits: one transaction for all. A joining bid that outbids the batch is
+// stored with the next seq; the others are refused against the auction as
+// the bids before them left it; a retry of a key the batch accepted gets the
+// batch's answer.
+func TestBidBatchTakesInArrivals(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	a := w.Announced("住宅")
+	alice := w.Verified("ID-QJ1", "")
+	bob := w.Verified("ID-QJ2", "")
+	carol := w.Verified("ID-QJ3", "")
+	dave := w.Verified("ID-QJ4", "")
+	regs := map[*auction.User]*auction.Registration{}
+	for _, u := range []*auction.User{alice, bob, carol, dave} {
+		regs[u] = w.Qualify(u, a.ID)
+	}
+	w.Open(a)
+	start, inc := a.StartPrice, a.Increment
+
+	var batches atomic.Int64
+	w.Store.HoldBatches(func(string) { batches.Add(1) })
+	type answer struct {
+		res *auction.BidResult
+		err error
+	}
+	bid := func(u *auction.User, amount int64, key string) chan answer {
+		c := make(chan answer, 1)
+		go func() {
+			res, err := w.Store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: u, Amount: amount, Key: key})
+			c <- answer{res, err}
+		}()
+		return c
+	}
+	// While alice's batch holds the lock, four bids queue, one after another.
+	var joins []chan answer
+	var once sync.Once
+	w.Store.HoldJoins(func(auctionID string) {
+		once.Do(func() {
+			for i, next := range []func() chan answer{
+				func() chan answer { return bid(bob, start, "b1") },       // the price alice just took
+				func() chan answer { return bid(alice, start, "a1") },     // a retry of alice's bid
+				func() chan answer { return bid(carol, start+inc, "c1") }, // outbids the batch
+				func() chan answer { return bid(dave, start+inc, "d1") },  // too late for that price
+			} {
+				joins = append(joins, next())
+				for w.Store.WaitingBids(auctionID) < i+1 {
+					time.Sleep(time.Millisecond)
+				}
+			}
+		})
+	})
+	first := <-bid(alice, start, "a1")
+	if first.err != nil || first.res.Bid.Seq != 2 {
+		t.Fatalf("alice: %+v %v", first.res, first.err)
+	}
+	if len(joins) != 4 {
+		t.Fatal("the batch took no bids in before it committed")
+	}
+	b, retry, c, d := <-joins[0], <-joins[1], <-joins[2], <-joins[3]
+	wantCode(t, b.err, auction.EBidTooLow)
+	if s := refusalState(t, b.err); s.Seq != 2 || *s.CurrentPrice != start || *s.LeaderCode != *regs[alice].BidderCode {
+		t.Errorf("bob's refusal reports %+v", s)
+	}
+	if retry.err != nil || retry.res.Receipt != first.res.Receipt || retry.res.Bid != first.res.Bid {
+		t.Errorf("alice's retry: %+v %v, first %+v", retry.res, retry.err, first.res)
+	}
+	if c.err != nil || c.res.Bid.Seq != 3 || c.res.Bid.Amount != start+inc || len(c.res.Events) != 1 {
+		t.Fatalf("carol: %+v %v", c.res, c.err)
+	}
+	wantCode(t, d.err, auction.EBidTooLow)
+	if s := refusalState(t, d.err); s.Seq != 3 || *s.LeaderCode != *regs[carol].BidderCode {
+		t.Errorf("dave's refusal reports %+v", s)
+	}
+	if n := batches.Load(); n != 1 {
+		t.Errorf("%d batch transactions, want the one the bids joined", n)
+	}
+
+	// What was stored is what was answered.
+	bids, err := w.Store.Bids(w.Ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bids) != 2 || bids[0].Seq != 2 || bids[1].Seq != 3 || bids[1].BidderCode != *regs[carol].BidderCode {
+		t.Fatalf("stored bids %+v", bids)
+	}
+	rec, err := w.Store.Record(w.Ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad, why := rec.Verify(); bad != 0 || len(rec.Events) != 3 {
+		t.Fatalf("record: %d events, broken at %d: %s", len(rec.Events), bad, why)
+	}
+	got, _ := w.Store.Auction(w.Ctx, a.ID)
+	if got.Seq != 3 || got.BidCount != 2 || *got.CurrentPrice != start+inc {
+		t.Fatalf("stored auction: %+v", got)
+	}
+}
