@@ -300,7 +300,13 @@ func (s *Store) decideBatch(reqs []*bidRequest, absorb bool) (decided, joined []
 				if s.beforeJoin != nil {
 					s.beforeJoin(auctionID)
 				}
-				took := s.bids.takeMore(auctionID, maxBidBatch)
+				// Only into an auction in bidding: whether an announced one
+				// opens is judged once, by the batch's clock (beginBids),
+				// which a bid that arrived after it must not be judged by.
+				var took []*bidRequest
+				if t.a.Status == auction.StatusBidding {
+					took = s.bids.takeMore(auctionID, maxBidBatch)
+				}
 				joined = append(joined, took...)
 				if more := liveRequests(took); len(more) > 0 {
 					sortByArrival(more)

@@ -506,3 +506,50 @@ func TestBidBatchTakesInArrivals(t *testing.T) {
 		t.Fatalf("stored auction: %+v", got)
 	}
 }
+
+// TestBidAtTheStartJoinsNoEarlierBatch: a batch decided just before the
+// start refuses its bid (not open yet); a bid received at the start while
+// that batch runs does not join it, to be judged by its clock, but is
+// decided by a batch of its own, which opens the auction and accepts it.
+func TestBidAtTheStartJoinsNoEarlierBatch(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	a := w.Announced("住宅")
+	alice := w.Verified("ID-QS1", "")
+	bob := w.Verified("ID-QS2", "")
+	w.Qualify(alice, a.ID)
+	w.Qualify(bob, a.ID)
+	w.Clock.Set(a.StartsAt.Add(-time.Millisecond))
+	var batches atomic.Int64
+	w.Store.HoldBatches(func(string) { batches.Add(1) })
+	var bobs chan error
+	var once sync.Once
+	w.Store.HoldJoins(func(auctionID string) {
+		once.Do(func() {
+			w.Clock.Set(a.StartsAt)
+			bobs = make(chan error, 1)
+			go func() {
+				_, err := w.Store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: bob, Amount: a.StartPrice, Key: "b1"})
+				bobs <- err
+			}()
+			for w.Store.WaitingBids(auctionID) < 1 {
+				time.Sleep(time.Millisecond)
+			}
+		})
+	})
+	_, err := w.Store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: alice, Amount: a.StartPrice, Key: "a1"})
+	wantCode(t, err, auction.EAuctionNotOpen)
+	if bobs == nil {
+		t.Fatal("alice's batch never reached the point where bids join")
+	}
+	if err := <-bobs; err != nil {
+		t.Fatalf("bob's bid, received at the start: %v", err)
+	}
+	if n := batches.Load(); n != 2 {
+		t.Errorf("%d batch transactions, want 2", n)
+	}
+	got, _ := w.Store.Auction(w.Ctx, a.ID)
+	if got.Status != auction.StatusBidding || got.BidCount != 1 {
+		t.Fatalf("stored auction: %+v", got)
+	}
+}
