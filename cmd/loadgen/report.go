@@ -39,7 +39,8 @@ type bidRow struct {
 	Ratio        float64 `json:"ratio_to_ceiling,omitempty"`
 	Refusals     string  `json:"refusals"`
 	// AnswerCeiling (one-click runs) is the bid answers per second the same
-	// bidders get from a server that refuses at once (answerceiling.go);
+	// bidders get from a server that refuses at once (on the socket, sending
+	// each level's event to every bidder too; answerceiling.go);
 	// Bound is that divided by the bidders: the most accepted bids per
 	// second one-click bidders can reach here, whatever the decisions cost.
 	AnswerCeiling float64 `json:"answer_ceiling_per_second,omitempty"`
