@@ -207,7 +207,7 @@ func (s *Store) placeBatch(reqs []*bidRequest, absorb bool) (decided, late []*bi
 	// price the earlier one wins.
 	sortByArrival(live)
 	live, joined, answers, err := s.decideBatch(live, absorb)
-	decided = append(reqs, joined...)
+	decided = slices.Concat(reqs, joined)
 	if err == nil {
 		for i, r := range live {
 			if answers[i].late {
