@@ -310,6 +310,11 @@ func (s *Store) decideBatch(reqs []*bidRequest, absorb bool) (decided, joined []
 				joined = append(joined, took...)
 				if more := liveRequests(took); len(more) > 0 {
 					sortByArrival(more)
+					// Theirs from now on, whatever happens next: a failure
+					// below is answered to them too (placeBatch).
+					from := len(reqs)
+					reqs = append(reqs, more...)
+					answers = append(answers, make([]bidAnswer, len(more))...)
 					// What the batch accepted is written in the round trip
 					// that reads what the joining bids need.
 					b := &pgx.Batch{}
@@ -320,9 +325,9 @@ func (s *Store) decideBatch(reqs []*bidRequest, absorb bool) (decided, joined []
 					if err := tx.SendBatch(ctx, b).Close(); err != nil {
 						return err
 					}
-					from := len(reqs)
-					reqs = append(reqs, more...)
-					answers = append(answers, make([]bidAnswer, len(more))...)
+					// Judged by a clock read after they arrived, as a batch
+					// of their own would judge them (MaxBidWait).
+					t.now = s.db.Clock.Now()
 					if err := s.decideFrom(t, reqs, answers, from, raced); err != nil {
 						return err
 					}
@@ -387,8 +392,9 @@ type bidTx struct {
 	a        *pgtx.Row
 	category string
 	rb       auction.Rulebook
-	// now is the time of the batch's decision, read once the row is locked:
-	// the opening is judged by it. Each bid is judged at its own arrival.
+	// now is the time of the batch's decision, read once the row is locked
+	// (the opening is judged by it) and again before bids that joined are
+	// decided. Each bid is judged at its own arrival.
 	now time.Time
 	// stored is the state a refusal reports: the auction as it will be
 	// stored, which includes an opening only once a bid has been accepted.

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/postgres"
 )
 
 // TestBidBatchDecidesEachBid puts bids that arrive together into one batch
@@ -454,9 +455,7 @@ func TestBidBatchTakesInArrivals(t *testing.T) {
 				func() chan answer { return bid(dave, start+inc, "d1") },  // too late for that price
 			} {
 				joins = append(joins, next())
-				for w.Store.WaitingBids(auctionID) < i+1 {
-					time.Sleep(time.Millisecond)
-				}
+				waitForQueue(t, w.Store, auctionID, i+1)
 			}
 		})
 	})
@@ -532,9 +531,7 @@ func TestBidAtTheStartJoinsNoEarlierBatch(t *testing.T) {
 				_, err := w.Store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: bob, Amount: a.StartPrice, Key: "b1"})
 				bobs <- err
 			}()
-			for w.Store.WaitingBids(auctionID) < 1 {
-				time.Sleep(time.Millisecond)
-			}
+			waitForQueue(t, w.Store, auctionID, 1)
 		})
 	})
 	_, err := w.Store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: alice, Amount: a.StartPrice, Key: "a1"})
@@ -552,4 +549,105 @@ func TestBidAtTheStartJoinsNoEarlierBatch(t *testing.T) {
 	if got.Status != auction.StatusBidding || got.BidCount != 1 {
 		t.Fatalf("stored auction: %+v", got)
 	}
+}
+
+// waitForQueue waits until n bids wait in the auction's queue.
+func waitForQueue(t *testing.T, s *postgres.Store, auctionID string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.WaitingBids(auctionID) < n {
+		if time.Now().After(deadline) {
+			t.Errorf("%d bids never waited in the queue", n)
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestBidBatchFailureAnswersJoiners: when the round trip that writes the
+// batch and reads for the bids that joined it fails, the joiners are
+// answered too: each bid is decided again alone, and the joiner that the
+// failure was not about is accepted.
+func TestBidBatchFailureAnswersJoiners(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	a := w.Announced("住宅")
+	alice := w.Verified("ID-QF1", "")
+	bob := w.Verified("ID-QF2", "")
+	w.Qualify(alice, a.ID)
+	w.Qualify(bob, a.ID)
+	w.Open(a)
+	// Storing the answer under alice's key fails, as a statement error
+	// caused by one request's data would.
+	if _, err := w.Store.Pool().Exec(w.Ctx, `
+		CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF NEW.key = 'boom' THEN RAISE EXCEPTION 'boom'; END IF;
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER refuse_boom BEFORE INSERT ON bid_requests FOR EACH ROW EXECUTE FUNCTION refuse_boom();`); err != nil {
+		t.Fatal(err)
+	}
+	var bobs chan error
+	var once sync.Once
+	w.Store.HoldJoins(func(auctionID string) {
+		once.Do(func() {
+			bobs = make(chan error, 1)
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_, err := w.Store.PlaceBid(ctx, auction.PlaceBid{AuctionID: a.ID, User: bob, Amount: a.StartPrice, Key: "b1"})
+				bobs <- err
+			}()
+			waitForQueue(t, w.Store, auctionID, 1)
+		})
+	})
+	if _, err := w.Store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: alice, Amount: a.StartPrice, Key: "boom"}); err == nil {
+		t.Fatal("alice's bid was accepted although its answer could not be stored")
+	}
+	if bobs == nil {
+		t.Fatal("alice's batch never reached the point where bids join")
+	}
+	if err := <-bobs; err != nil {
+		t.Fatalf("bob's bid, which joined the failed batch: %v", err)
+	}
+	got, _ := w.Store.Auction(w.Ctx, a.ID)
+	if got.BidCount != 1 || *got.CurrentPrice != a.StartPrice {
+		t.Fatalf("stored auction: %+v", got)
+	}
+}
+
+// TestBidJoiningIsJudgedByItsDecisionClock: a bid that joins a batch is
+// judged by a clock read after it arrived, not by the batch's: one that
+// waited longer than MaxBidWait before it was decided is refused, as its own
+// batch would refuse it.
+func TestBidJoiningIsJudgedByItsDecisionClock(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	a := w.Announced("住宅")
+	alice := w.Verified("ID-QW1", "")
+	bob := w.Verified("ID-QW2", "")
+	w.Qualify(alice, a.ID)
+	w.Qualify(bob, a.ID)
+	w.Open(a)
+	var bobs chan error
+	var once sync.Once
+	w.Store.HoldJoins(func(auctionID string) {
+		once.Do(func() {
+			bobs = make(chan error, 1)
+			go func() {
+				_, err := w.Store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: bob, Amount: a.StartPrice + a.Increment, Key: "b1"})
+				bobs <- err
+			}()
+			waitForQueue(t, w.Store, auctionID, 1)
+			w.Clock.Set(w.Clock.Now().Add(auction.MaxBidWait + time.Second))
+		})
+	})
+	if _, err := w.Store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: alice, Amount: a.StartPrice, Key: "a1"}); err != nil {
+		t.Fatal(err)
+	}
+	if bobs == nil {
+		t.Fatal("alice's batch never reached the point where bids join")
+	}
+	wantCode(t, <-bobs, auction.EUnavailable)
 }
