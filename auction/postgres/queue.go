@@ -508,6 +508,16 @@ func (t *bidTx) queueFacts(b *pgx.Batch, auctionID string, reqs []*bidRequest) {
 			}
 		}
 	}
+	// Bids that join the batch are decided by what this read finds, as in
+	// a transaction of their own, not by an earlier read of the batch's: a
+	// deposit released or a listing lifted since then counts.
+	for _, u := range userIDs {
+		delete(t.bidders, u)
+	}
+	for _, id := range idNumbers {
+		delete(t.listed, id)
+		delete(t.staff, id)
+	}
 	b.Queue(`SELECT b.user_id::text, b.key, b.fingerprint, b.response FROM bid_requests b
 		JOIN unnest($1::uuid[], $2::text[]) AS k(user_id, key) ON b.user_id = k.user_id AND b.key = k.key`, users, keys).
 		Query(func(rows pgx.Rows) error {

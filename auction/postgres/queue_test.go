@@ -651,3 +651,42 @@ func TestBidJoiningIsJudgedByItsDecisionClock(t *testing.T) {
 	}
 	wantCode(t, <-bobs, auction.EUnavailable)
 }
+
+// TestBidJoiningReadsItsOwnFacts: a bid that joins a batch is decided by
+// what is true when it joins, not by the batch's earlier read: a person
+// whose listing was lifted while the batch ran is refused in the batch and
+// accepted when joining it.
+func TestBidJoiningReadsItsOwnFacts(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	a := w.AnnouncedOf(auction.NewCase{}, auction.NewLot{Category: auction.CategoryRealEstate})
+	eve := w.Verified("ID-QR1", "")
+	w.Qualify(eve, a.ID)
+	w.Open(a)
+	if _, err := w.Store.ImportBlacklist(w.Ctx, "api", []auction.BlacklistEntry{{Name: "x", IDNumber: idn("ID-QR1"), CaseNumber: "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	var again chan error
+	var once sync.Once
+	w.Store.HoldJoins(func(auctionID string) {
+		once.Do(func() {
+			if _, err := w.Store.RemoveFromBlacklist(w.Ctx, []string{idn("ID-QR1")}); err != nil {
+				t.Error(err)
+			}
+			again = make(chan error, 1)
+			go func() {
+				_, err := w.Store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: eve, Amount: a.StartPrice, Key: "e2"})
+				again <- err
+			}()
+			waitForQueue(t, w.Store, auctionID, 1)
+		})
+	})
+	_, err := w.Store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: eve, Amount: a.StartPrice, Key: "e1"})
+	wantCode(t, err, auction.EBidderRestricted)
+	if again == nil {
+		t.Fatal("the batch never reached the point where bids join")
+	}
+	if err := <-again; err != nil {
+		t.Fatalf("eve's bid after the listing was lifted: %v", err)
+	}
+}
