@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"gavel/auction"
+	"gavel/auction/auctiontest"
 	"gavel/auction/postgres"
 )
 
@@ -521,25 +522,11 @@ func TestBidAtTheStartJoinsNoEarlierBatch(t *testing.T) {
 	w.Clock.Set(a.StartsAt.Add(-time.Millisecond))
 	var batches atomic.Int64
 	w.Store.HoldBatches(func(string) { batches.Add(1) })
-	var bobs chan error
-	var once sync.Once
-	w.Store.HoldJoins(func(auctionID string) {
-		once.Do(func() {
-			w.Clock.Set(a.StartsAt)
-			bobs = make(chan error, 1)
-			go func() {
-				_, err := w.Store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: bob, Amount: a.StartPrice, Key: "b1"})
-				bobs <- err
-			}()
-			waitForQueue(t, w.Store, auctionID, 1)
-		})
-	})
+	bobs := bidWhileBatchRuns(t, w, auction.PlaceBid{AuctionID: a.ID, User: bob, Amount: a.StartPrice, Key: "b1"},
+		func() { w.Clock.Set(a.StartsAt) }, nil)
 	_, err := w.Store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: alice, Amount: a.StartPrice, Key: "a1"})
 	wantCode(t, err, auction.EAuctionNotOpen)
-	if bobs == nil {
-		t.Fatal("alice's batch never reached the point where bids join")
-	}
-	if err := <-bobs; err != nil {
+	if err := bobs(); err != nil {
 		t.Fatalf("bob's bid, received at the start: %v", err)
 	}
 	if n := batches.Load(); n != 2 {
@@ -561,6 +548,40 @@ func waitForQueue(t *testing.T, s *postgres.Store, auctionID string, n int) {
 			return
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// bidWhileBatchRuns sends p while the worker's next batch on p's auction
+// holds the lock, just before bids join it: before runs first, then p is
+// sent and waits in the queue, then after runs. The returned function waits
+// for p's answer, failing the test if the batch never got that far.
+func bidWhileBatchRuns(t *testing.T, w *auctiontest.World, p auction.PlaceBid, before, after func()) func() error {
+	var answer chan error
+	var once sync.Once
+	w.Store.HoldJoins(func(auctionID string) {
+		once.Do(func() {
+			if before != nil {
+				before()
+			}
+			answer = make(chan error, 1)
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				_, err := w.Store.PlaceBid(ctx, p)
+				answer <- err
+			}()
+			waitForQueue(t, w.Store, auctionID, 1)
+			if after != nil {
+				after()
+			}
+		})
+	})
+	return func() error {
+		t.Helper()
+		if answer == nil {
+			t.Fatal("the batch never reached the point where bids join")
+		}
+		return <-answer
 	}
 }
 
@@ -588,27 +609,11 @@ func TestBidBatchFailureAnswersJoiners(t *testing.T) {
 		CREATE TRIGGER refuse_boom BEFORE INSERT ON bid_requests FOR EACH ROW EXECUTE FUNCTION refuse_boom();`); err != nil {
 		t.Fatal(err)
 	}
-	var bobs chan error
-	var once sync.Once
-	w.Store.HoldJoins(func(auctionID string) {
-		once.Do(func() {
-			bobs = make(chan error, 1)
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_, err := w.Store.PlaceBid(ctx, auction.PlaceBid{AuctionID: a.ID, User: bob, Amount: a.StartPrice, Key: "b1"})
-				bobs <- err
-			}()
-			waitForQueue(t, w.Store, auctionID, 1)
-		})
-	})
+	bobs := bidWhileBatchRuns(t, w, auction.PlaceBid{AuctionID: a.ID, User: bob, Amount: a.StartPrice, Key: "b1"}, nil, nil)
 	if _, err := w.Store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: alice, Amount: a.StartPrice, Key: "boom"}); err == nil {
 		t.Fatal("alice's bid was accepted although its answer could not be stored")
 	}
-	if bobs == nil {
-		t.Fatal("alice's batch never reached the point where bids join")
-	}
-	if err := <-bobs; err != nil {
+	if err := bobs(); err != nil {
 		t.Fatalf("bob's bid, which joined the failed batch: %v", err)
 	}
 	got, _ := w.Store.Auction(w.Ctx, a.ID)
@@ -630,26 +635,12 @@ func TestBidJoiningIsJudgedByItsDecisionClock(t *testing.T) {
 	w.Qualify(alice, a.ID)
 	w.Qualify(bob, a.ID)
 	w.Open(a)
-	var bobs chan error
-	var once sync.Once
-	w.Store.HoldJoins(func(auctionID string) {
-		once.Do(func() {
-			bobs = make(chan error, 1)
-			go func() {
-				_, err := w.Store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: bob, Amount: a.StartPrice + a.Increment, Key: "b1"})
-				bobs <- err
-			}()
-			waitForQueue(t, w.Store, auctionID, 1)
-			w.Clock.Set(w.Clock.Now().Add(auction.MaxBidWait + time.Second))
-		})
-	})
+	bobs := bidWhileBatchRuns(t, w, auction.PlaceBid{AuctionID: a.ID, User: bob, Amount: a.StartPrice + a.Increment, Key: "b1"},
+		nil, func() { w.Clock.Set(w.Clock.Now().Add(auction.MaxBidWait + time.Second)) })
 	if _, err := w.Store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: alice, Amount: a.StartPrice, Key: "a1"}); err != nil {
 		t.Fatal(err)
 	}
-	if bobs == nil {
-		t.Fatal("alice's batch never reached the point where bids join")
-	}
-	wantCode(t, <-bobs, auction.EUnavailable)
+	wantCode(t, bobs(), auction.EUnavailable)
 }
 
 // TestBidJoiningReadsItsOwnFacts: a bid that joins a batch is decided by
@@ -666,27 +657,15 @@ func TestBidJoiningReadsItsOwnFacts(t *testing.T) {
 	if _, err := w.Store.ImportBlacklist(w.Ctx, "api", []auction.BlacklistEntry{{Name: "x", IDNumber: idn("ID-QR1"), CaseNumber: "c"}}); err != nil {
 		t.Fatal(err)
 	}
-	var again chan error
-	var once sync.Once
-	w.Store.HoldJoins(func(auctionID string) {
-		once.Do(func() {
+	again := bidWhileBatchRuns(t, w, auction.PlaceBid{AuctionID: a.ID, User: eve, Amount: a.StartPrice, Key: "e2"},
+		func() {
 			if _, err := w.Store.RemoveFromBlacklist(w.Ctx, []string{idn("ID-QR1")}); err != nil {
 				t.Error(err)
 			}
-			again = make(chan error, 1)
-			go func() {
-				_, err := w.Store.PlaceBid(context.Background(), auction.PlaceBid{AuctionID: a.ID, User: eve, Amount: a.StartPrice, Key: "e2"})
-				again <- err
-			}()
-			waitForQueue(t, w.Store, auctionID, 1)
-		})
-	})
+		}, nil)
 	_, err := w.Store.PlaceBid(w.Ctx, auction.PlaceBid{AuctionID: a.ID, User: eve, Amount: a.StartPrice, Key: "e1"})
 	wantCode(t, err, auction.EBidderRestricted)
-	if again == nil {
-		t.Fatal("the batch never reached the point where bids join")
-	}
-	if err := <-again; err != nil {
+	if err := again(); err != nil {
 		t.Fatalf("eve's bid after the listing was lifted: %v", err)
 	}
 }
