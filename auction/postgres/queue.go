@@ -78,18 +78,11 @@ func (q *auctionQueue) add(auctionID string, reqs []*bidRequest) (start bool) {
 func (q *auctionQueue) take(auctionID string, n int) []*bidRequest {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	waiting := q.pending[auctionID]
-	if len(waiting) == 0 {
+	if len(q.pending[auctionID]) == 0 {
 		delete(q.pending, auctionID)
 		return nil
 	}
-	n = min(len(waiting), n)
-	if n == len(waiting) {
-		q.pending[auctionID] = nil
-	} else {
-		q.pending[auctionID] = waiting[n:]
-	}
-	return waiting[:n:n]
+	return q.pop(auctionID, n)
 }
 
 // takeMore removes and returns the auction's oldest requests, at most n,
@@ -98,6 +91,12 @@ func (q *auctionQueue) take(auctionID string, n int) []*bidRequest {
 func (q *auctionQueue) takeMore(auctionID string, n int) []*bidRequest {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	return q.pop(auctionID, n)
+}
+
+// pop removes and returns the auction's oldest requests, at most n, leaving
+// the entry in place (under q.mu).
+func (q *auctionQueue) pop(auctionID string, n int) []*bidRequest {
 	waiting := q.pending[auctionID]
 	n = min(len(waiting), n)
 	if n == 0 {
